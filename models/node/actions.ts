@@ -1,0 +1,388 @@
+import type {
+  AppendEntriesRequest,
+  AppendEntriesResponse,
+  ClientRequest,
+  Message,
+  NodeId,
+  PreVoteRequest,
+  RequestVoteRequest,
+} from '../types.ts';
+import { type NodeContext, peersOf } from './context.ts';
+import type { NodeEvent } from './events.ts';
+import { lastLogIndex, lastLogTerm, mergeEntries, termAt } from './log.ts';
+
+/**
+ * The actions of the node statechart: pure updates `(context, event) → context`, named
+ * after the rule they carry out. Sending a message appends it to `outbox`; nothing is
+ * executed. The machine wraps each in XState's `assign`; the compiled step engine calls
+ * them directly.
+ */
+export type Update = (context: NodeContext, event: NodeEvent) => NodeContext;
+
+function received(event: NodeEvent): Message {
+  if (event.type !== 'Receive') throw new Error(`action expects a Receive input, got ${event.type}`);
+  return event.message;
+}
+
+function send(context: NodeContext, messages: readonly Message[]): NodeContext {
+  return messages.length === 0 ? context : { ...context, outbox: [...context.outbox, ...messages] };
+}
+
+function addVoter(voters: readonly NodeId[], id: NodeId): readonly NodeId[] {
+  return voters.includes(id) ? voters : [...voters, id].sort();
+}
+
+// ---------------------------------------------------------------- the term rule (§5.1)
+
+/**
+ * Figure 2, Rules for All Servers: "set currentTerm = T, convert to follower". A new term
+ * means a new vote (votedFor is per term) and no known leader; candidate and leader
+ * bookkeeping from the old term is dropped.
+ */
+export const updateTerm: Update = (context, event) => ({
+  ...context,
+  currentTerm: received(event).term,
+  votedFor: null,
+  leaderId: null,
+  votesGranted: [],
+  votesResponded: [],
+  nextIndex: {},
+  matchIndex: {},
+});
+
+/** Figure 2, receiver rule 1: "Reply false if term < currentTerm". The reply carries currentTerm. */
+export const rejectStaleRequest: Update = (context, event) => {
+  const request = received(event);
+  const envelope = { from: context.id, to: request.from, term: context.currentTerm };
+  switch (request.type) {
+    case 'RequestVoteRequest':
+      return send(context, [{ type: 'RequestVoteResponse', ...envelope, voteGranted: false }]);
+    case 'PreVoteRequest':
+      return send(context, [{ type: 'PreVoteResponse', ...envelope, voteGranted: false }]);
+    case 'AppendEntriesRequest':
+      return send(context, [{ type: 'AppendEntriesResponse', ...envelope, success: false, matchIndex: 0 }]);
+    default:
+      return context;
+  }
+};
+
+/** raft.tla DropStaleResponse: ignore it. */
+export const dropStaleResponse: Update = (context) => context;
+
+// ---------------------------------------------------------------- elections (§5.2)
+
+/**
+ * Figure 2, Candidates: "On conversion to candidate, start election: increment
+ * currentTerm, vote for self, reset election timer, send RequestVote RPCs to all other
+ * servers". (The timer is the environment's: the next ElectionTimeout is an input.)
+ */
+export const startElection: Update = (context) => ({
+  ...context,
+  currentTerm: context.currentTerm + 1,
+  votedFor: context.id,
+  leaderId: null,
+  votesGranted: [context.id],
+  votesResponded: [context.id],
+});
+
+export const broadcastRequestVote: Update = (context) =>
+  send(
+    context,
+    peersOf(context).map((to) => ({
+      type: 'RequestVoteRequest',
+      from: context.id,
+      to,
+      term: context.currentTerm,
+      lastLogIndex: lastLogIndex(context.log),
+      lastLogTerm: lastLogTerm(context.log),
+    })),
+  );
+
+/** Thesis §9.6: a pre-candidate asks for votes in currentTerm + 1 without changing its own term. */
+export const startPreVote: Update = (context) => ({
+  ...context,
+  leaderId: null,
+  votesGranted: [context.id],
+  votesResponded: [context.id],
+});
+
+export const broadcastPreVote: Update = (context) =>
+  send(
+    context,
+    peersOf(context).map((to) => ({
+      type: 'PreVoteRequest',
+      from: context.id,
+      to,
+      term: context.currentTerm + 1,
+      lastLogIndex: lastLogIndex(context.log),
+      lastLogTerm: lastLogTerm(context.log),
+    })),
+  );
+
+/** Figure 2, RequestVote receiver rule 2: grant the vote, and remember it (persistent). */
+export const grantVote: Update = (context, event) => {
+  const request = event as RequestVoteRequest;
+  return send({ ...context, votedFor: request.from }, [
+    {
+      type: 'RequestVoteResponse',
+      from: context.id,
+      to: request.from,
+      term: context.currentTerm,
+      voteGranted: true,
+    },
+  ]);
+};
+
+export const rejectVote: Update = (context, event) => {
+  const request = event as RequestVoteRequest;
+  return send(context, [
+    {
+      type: 'RequestVoteResponse',
+      from: context.id,
+      to: request.from,
+      term: context.currentTerm,
+      voteGranted: false,
+    },
+  ]);
+};
+
+/** Thesis §9.6: a pre-vote grant echoes the proposed term and changes nothing on the voter. */
+export const grantPreVote: Update = (context, event) => {
+  const request = event as PreVoteRequest;
+  return send(context, [
+    { type: 'PreVoteResponse', from: context.id, to: request.from, term: request.term, voteGranted: true },
+  ]);
+};
+
+export const rejectPreVote: Update = (context, event) => {
+  const request = event as PreVoteRequest;
+  return send(context, [
+    {
+      type: 'PreVoteResponse',
+      from: context.id,
+      to: request.from,
+      term: context.currentTerm,
+      voteGranted: false,
+    },
+  ]);
+};
+
+/** raft.tla HandleRequestVoteResponse: votesResponded and votesGranted grow. */
+export const recordGrantedVote: Update = (context, event) => {
+  const from = (event as Message).from;
+  return {
+    ...context,
+    votesGranted: addVoter(context.votesGranted, from),
+    votesResponded: addVoter(context.votesResponded, from),
+  };
+};
+
+export const recordDeniedVote: Update = (context, event) => ({
+  ...context,
+  votesResponded: addVoter(context.votesResponded, (event as Message).from),
+});
+
+/**
+ * Figure 2, Leaders: "reinitialized after election": nextIndex = leader last log index + 1,
+ * matchIndex = 0 for each server.
+ */
+export const becomeLeader: Update = (context) => {
+  const nextIndex: Record<NodeId, number> = {};
+  const matchIndex: Record<NodeId, number> = {};
+  for (const peer of peersOf(context)) {
+    nextIndex[peer] = lastLogIndex(context.log) + 1;
+    matchIndex[peer] = 0;
+  }
+  return { ...context, nextIndex, matchIndex, leaderId: context.id, votesGranted: [], votesResponded: [] };
+};
+
+// ---------------------------------------------------------------- replication (§5.3, §5.4)
+
+/**
+ * Figure 2, Leaders: "Upon election: send initial empty AppendEntries RPCs (heartbeat) to
+ * each server; repeat during idle periods" and "If last log index ≥ nextIndex for a
+ * follower: send AppendEntries RPC with log entries starting at nextIndex".
+ */
+export const sendAppendEntries: Update = (context) =>
+  send(
+    context,
+    peersOf(context).map((to) => {
+      const prevLogIndex = context.nextIndex[to] - 1;
+      return {
+        type: 'AppendEntriesRequest',
+        from: context.id,
+        to,
+        term: context.currentTerm,
+        prevLogIndex,
+        prevLogTerm: termAt(context.log, prevLogIndex) ?? 0,
+        entries: context.log.slice(prevLogIndex),
+        leaderCommit: context.commitIndex,
+      };
+    }),
+  );
+
+/** Figure 2, Leaders: "If command received from client: append entry to local log". */
+export const appendClientEntry: Update = (context, event) => ({
+  ...context,
+  log: [...context.log, { term: context.currentTerm, value: (event as ClientRequest).value }],
+});
+
+/**
+ * Figure 2, Candidates: "If AppendEntries RPC received from new leader: convert to
+ * follower". The election bookkeeping of the lost campaign is dropped.
+ */
+export const becomeFollower: Update = (context) => ({
+  ...context,
+  votesGranted: [],
+  votesResponded: [],
+  nextIndex: {},
+  matchIndex: {},
+});
+
+/** §5.2: "If the leader's term is at least as large as the candidate's current term, then
+ * the candidate recognizes the leader as legitimate". */
+export const recognizeLeader: Update = (context, event) => {
+  const from = (event as AppendEntriesRequest).from;
+  return context.leaderId === from ? context : { ...context, leaderId: from };
+};
+
+/** Figure 2, AppendEntries receiver rules 3 and 4: truncate a conflicting suffix, append new entries. */
+export const appendEntries: Update = (context, event) => {
+  const request = event as AppendEntriesRequest;
+  const log = mergeEntries(context.log, request.prevLogIndex, request.entries);
+  return log === context.log ? context : { ...context, log };
+};
+
+/**
+ * Figure 2, AppendEntries receiver rule 5: "If leaderCommit > commitIndex, set commitIndex =
+ * min(leaderCommit, index of last new entry)". A delayed request whose last new entry lies
+ * below commitIndex never lowers it.
+ */
+export const advanceFollowerCommit: Update = (context, event) => {
+  const request = event as AppendEntriesRequest;
+  if (request.leaderCommit <= context.commitIndex) return context;
+  const lastNew = request.prevLogIndex + request.entries.length;
+  const commitIndex = Math.max(context.commitIndex, Math.min(request.leaderCommit, lastNew));
+  return commitIndex === context.commitIndex ? context : { ...context, commitIndex };
+};
+
+export const replyAppendSuccess: Update = (context, event) => {
+  const request = event as AppendEntriesRequest;
+  return send(context, [
+    {
+      type: 'AppendEntriesResponse',
+      from: context.id,
+      to: request.from,
+      term: context.currentTerm,
+      success: true,
+      matchIndex: request.prevLogIndex + request.entries.length,
+    },
+  ]);
+};
+
+/** Figure 2, AppendEntries receiver rule 2: "Reply false if log doesn't contain an entry at
+ * prevLogIndex whose term matches prevLogTerm (§5.3)". */
+export const replyAppendFailure: Update = (context, event) => {
+  const request = event as AppendEntriesRequest;
+  return send(context, [
+    {
+      type: 'AppendEntriesResponse',
+      from: context.id,
+      to: request.from,
+      term: context.currentTerm,
+      success: false,
+      matchIndex: 0,
+    },
+  ]);
+};
+
+/** Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)". */
+export const recordReplication: Update = (context, event) => {
+  const response = event as AppendEntriesResponse;
+  const match = Math.max(context.matchIndex[response.from] ?? 0, response.matchIndex);
+  return {
+    ...context,
+    matchIndex: { ...context.matchIndex, [response.from]: match },
+    nextIndex: { ...context.nextIndex, [response.from]: match + 1 },
+  };
+};
+
+/** Figure 2, Leaders: "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry (§5.3)". */
+export const backOffNextIndex: Update = (context, event) => {
+  const from = (event as AppendEntriesResponse).from;
+  const next = Math.max(1, (context.nextIndex[from] ?? 1) - 1);
+  return { ...context, nextIndex: { ...context.nextIndex, [from]: next } };
+};
+
+/**
+ * The N of Figure 2, Leaders: the highest index replicated on a majority (the leader
+ * counts itself) whose entry is from the current term, if above commitIndex.
+ */
+export function commitCandidate(context: NodeContext): number {
+  const matched = [lastLogIndex(context.log), ...peersOf(context).map((p) => context.matchIndex[p] ?? 0)];
+  matched.sort((a, b) => b - a);
+  const majorityIndex = matched[Math.floor(context.cluster.length / 2)];
+  for (let n = majorityIndex; n > context.commitIndex; n--) {
+    if (termAt(context.log, n) === context.currentTerm) return n;
+  }
+  return context.commitIndex;
+}
+
+/**
+ * Figure 2, Leaders: "If there exists an N such that N > commitIndex, a majority of
+ * matchIndex[i] ≥ N, and log[N].term == currentTerm: set commitIndex = N (§5.3, §5.4)".
+ */
+export const advanceCommitIndex: Update = (context) => {
+  const commitIndex = commitCandidate(context);
+  return commitIndex === context.commitIndex ? context : { ...context, commitIndex };
+};
+
+// ---------------------------------------------------------------- crashes
+
+/**
+ * Figure 2: currentTerm, votedFor and log are "persistent state on all servers"; the rest
+ * is volatile and lost in a crash.
+ */
+export const loseVolatileState: Update = (context) => ({
+  ...context,
+  commitIndex: 0,
+  votesGranted: [],
+  votesResponded: [],
+  nextIndex: {},
+  matchIndex: {},
+  leaderId: null,
+});
+
+export const updates = {
+  updateTerm,
+  rejectStaleRequest,
+  dropStaleResponse,
+  startElection,
+  broadcastRequestVote,
+  startPreVote,
+  broadcastPreVote,
+  grantVote,
+  rejectVote,
+  grantPreVote,
+  rejectPreVote,
+  recordGrantedVote,
+  recordDeniedVote,
+  becomeLeader,
+  sendAppendEntries,
+  appendClientEntry,
+  becomeFollower,
+  recognizeLeader,
+  appendEntries,
+  advanceFollowerCommit,
+  replyAppendSuccess,
+  replyAppendFailure,
+  recordReplication,
+  backOffNextIndex,
+  advanceCommitIndex,
+  loseVolatileState,
+} satisfies Record<string, Update>;
+
+export type UpdateName = keyof typeof updates;
+
+/** The one action that is not an update: hand a received message to the role states. */
+export const REDELIVER = 'deliverToRole' as const;

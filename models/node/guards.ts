@@ -1,0 +1,166 @@
+import type {
+  AppendEntriesRequest,
+  AppendEntriesResponse,
+  Message,
+  PreVoteRequest,
+  PreVoteResponse,
+  RequestVoteRequest,
+  RequestVoteResponse,
+} from '../types.ts';
+import { isQuorum, type NodeContext } from './context.ts';
+import type { NodeEvent } from './events.ts';
+import { isAtLeastAsUpToDate, termAt } from './log.ts';
+
+/**
+ * The guards of the node statechart: pure predicates named after the rule they decide,
+ * each citing it. The machine refers to them by name; the compiled step engine calls
+ * these same functions.
+ */
+export type Guard = (context: NodeContext, event: NodeEvent) => boolean;
+
+function received(event: NodeEvent): Message {
+  if (event.type !== 'Receive') throw new Error(`guard expects a Receive input, got ${event.type}`);
+  return event.message;
+}
+
+const REQUEST_TYPES = new Set(['RequestVoteRequest', 'PreVoteRequest', 'AppendEntriesRequest']);
+
+export function isRequest(message: Message): boolean {
+  return REQUEST_TYPES.has(message.type);
+}
+
+/**
+ * A pre-vote request carries the term its sender *would* campaign in, and a pre-vote
+ * grant echoes it; neither is evidence that a higher term exists (thesis §9.6).
+ */
+function carriesProposedTerm(message: Message): boolean {
+  return message.type === 'PreVoteRequest' || (message.type === 'PreVoteResponse' && message.voteGranted);
+}
+
+// ---------------------------------------------------------------- the term rule (§5.1)
+
+/**
+ * Figure 2, Rules for All Servers: "If RPC request or response contains term T >
+ * currentTerm: set currentTerm = T, convert to follower (§5.1)".
+ */
+export const isHigherTerm: Guard = (context, event) => {
+  const message = received(event);
+  return message.term > context.currentTerm && !carriesProposedTerm(message);
+};
+
+/** Figure 2, RequestVote and AppendEntries receiver rule 1: "Reply false if term < currentTerm (§5.1)". */
+export const isStaleRequest: Guard = (context, event) => {
+  const message = received(event);
+  return isRequest(message) && message.term < context.currentTerm;
+};
+
+/** raft.tla DropStaleResponse: a response from an older term answers a question nobody asks any more. */
+export const isStaleResponse: Guard = (context, event) => {
+  const message = received(event);
+  return !isRequest(message) && message.term < context.currentTerm;
+};
+
+// ---------------------------------------------------------------- voting (§5.2, §5.4.1)
+
+/**
+ * §5.4.1 election restriction: "the voter denies its vote if its own log is more
+ * up-to-date than that of the candidate".
+ */
+export const candidateLogUpToDate: Guard = (context, event) => {
+  const request = event as RequestVoteRequest | PreVoteRequest;
+  return isAtLeastAsUpToDate(request.lastLogTerm, request.lastLogIndex, context.log);
+};
+
+/** §5.2: "each server will vote for at most one candidate in a given term". */
+export const votedForAnother: Guard = (context, event) => {
+  const request = event as RequestVoteRequest;
+  return context.votedFor !== null && context.votedFor !== request.from;
+};
+
+export const candidateLogBehind: Guard = (context, event) => !candidateLogUpToDate(context, event);
+
+/**
+ * Figure 2, RequestVote receiver rule 2: "If votedFor is null or candidateId, and
+ * candidate's log is at least as up-to-date as receiver's log, grant vote (§5.2, §5.4)".
+ */
+export const canGrantVote: Guard = (context, event) =>
+  !votedForAnother(context, event) && candidateLogUpToDate(context, event);
+
+/** Thesis §9.6: a pre-vote is only for a term above the voter's own. */
+export const preVoteTermNotAhead: Guard = (context, event) =>
+  (event as PreVoteRequest).term <= context.currentTerm;
+
+/**
+ * Thesis §4.2.3 / §9.6 (leader stickiness): a server that currently hears from a leader
+ * does not help anybody start an election. A leader counts itself as heard from.
+ */
+export const hasCurrentLeader: Guard = (context) => context.leaderId !== null;
+
+/** Thesis §9.6: grant a pre-vote for a higher term to an up-to-date log, absent a current leader. */
+export const canGrantPreVote: Guard = (context, event) =>
+  !preVoteTermNotAhead(context, event) &&
+  !hasCurrentLeader(context, event) &&
+  candidateLogUpToDate(context, event);
+
+export const voteGranted: Guard = (_context, event) => (event as RequestVoteResponse).voteGranted;
+export const voteDenied: Guard = (_context, event) => !(event as RequestVoteResponse).voteGranted;
+
+/** A pre-vote grant counts only for the round in progress: it must echo currentTerm + 1. */
+export const preVoteGranted: Guard = (context, event) => {
+  const response = event as PreVoteResponse;
+  return response.voteGranted && response.term === context.currentTerm + 1;
+};
+export const preVoteDenied: Guard = (_context, event) => !(event as PreVoteResponse).voteGranted;
+
+/** Figure 2, Candidates: "If votes received from majority of servers: become leader". */
+export const hasVoteQuorum: Guard = (context) => isQuorum(context, context.votesGranted);
+
+export const preVoteEnabled: Guard = (context) => context.features.preVote;
+
+// ---------------------------------------------------------------- replication (§5.3)
+
+/**
+ * Figure 2, AppendEntries receiver rule 2 (negated): the log contains an entry at
+ * prevLogIndex whose term matches prevLogTerm.
+ */
+export const prevLogMatches: Guard = (context, event) => {
+  const request = event as AppendEntriesRequest;
+  return termAt(context.log, request.prevLogIndex) === request.prevLogTerm;
+};
+
+/** AppendEntries receiver rule 2, first case: the log has no entry at prevLogIndex. */
+export const prevLogBeyondEnd: Guard = (context, event) =>
+  (event as AppendEntriesRequest).prevLogIndex > context.log.length;
+
+/** AppendEntries receiver rule 2, second case: the entry at prevLogIndex has another term. */
+export const prevLogTermMismatch: Guard = (context, event) =>
+  !prevLogMatches(context, event) && !prevLogBeyondEnd(context, event);
+
+export const appendSucceeded: Guard = (_context, event) => (event as AppendEntriesResponse).success;
+export const appendRejected: Guard = (_context, event) => !(event as AppendEntriesResponse).success;
+
+export const guards = {
+  isHigherTerm,
+  isStaleRequest,
+  isStaleResponse,
+  canGrantVote,
+  votedForAnother,
+  candidateLogUpToDate,
+  candidateLogBehind,
+  canGrantPreVote,
+  preVoteTermNotAhead,
+  hasCurrentLeader,
+  voteGranted,
+  voteDenied,
+  preVoteGranted,
+  preVoteDenied,
+  hasVoteQuorum,
+  preVoteEnabled,
+  prevLogMatches,
+  prevLogBeyondEnd,
+  prevLogTermMismatch,
+  appendSucceeded,
+  appendRejected,
+} satisfies Record<string, Guard>;
+
+export type GuardName = keyof typeof guards;

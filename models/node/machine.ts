@@ -1,0 +1,175 @@
+import { assign, raise, setup } from 'xstate';
+import type { Message } from '../types.ts';
+import { updates as defaultUpdates, REDELIVER, type Update } from './actions.ts';
+import { initialContext, type NodeContext, type NodeSetup } from './context.ts';
+import type { NodeEvent } from './events.ts';
+import { guards as defaultGuards, type Guard } from './guards.ts';
+
+/**
+ * The Raft node statechart: the single source of truth of raftkit.
+ *
+ *   running ── follower ⇄ preCandidate → candidate → leader
+ *   crashed
+ *
+ * Every guard and action is referred to by name; their implementations live in
+ * `guards.ts` and `actions.ts`. The configuration below is plain data, so the compiled
+ * step engine (`compiled.ts`) and the diagram generator read the very same definition.
+ *
+ * Received messages arrive as `Receive`. The `running` state applies the term rule to
+ * them once (Figure 2, Rules for All Servers; etcd's `Step`), then raises the message
+ * under its own type for the role states, as etcd dispatches to `stepFollower` and the
+ * like. Votes are decided the same way in every role, so `running` decides them too.
+ */
+
+/** Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from
+ * current leader or granting vote to candidate: convert to candidate"; Candidates: "If election
+ * timeout elapses: start new election". With PreVote, a pre-vote round comes first. */
+const onElectionTimeout = [
+  { guard: 'preVoteEnabled', target: 'preCandidate', actions: ['startPreVote', 'broadcastPreVote'] },
+  { target: 'candidate', actions: ['startElection', 'broadcastRequestVote'] },
+];
+
+/** Figure 2, Candidates: "If AppendEntries RPC received from new leader: convert to follower". */
+const onAppendEntriesFromLeader = { target: 'follower', actions: ['becomeFollower', REDELIVER] };
+
+export const nodeMachineConfig = {
+  id: 'raftNode',
+  initial: 'running',
+  states: {
+    running: {
+      initial: 'follower',
+      on: {
+        Receive: [
+          { guard: 'isHigherTerm', target: '.follower', actions: ['updateTerm', REDELIVER] },
+          { guard: 'isStaleRequest', actions: 'rejectStaleRequest' },
+          { guard: 'isStaleResponse', actions: 'dropStaleResponse' },
+          { actions: REDELIVER },
+        ],
+        RequestVoteRequest: [
+          { guard: 'canGrantVote', actions: 'grantVote' },
+          { guard: 'votedForAnother', actions: 'rejectVote' },
+          { guard: 'candidateLogBehind', actions: 'rejectVote' },
+        ],
+        PreVoteRequest: [
+          { guard: 'canGrantPreVote', actions: 'grantPreVote' },
+          { guard: 'preVoteTermNotAhead', actions: 'rejectPreVote' },
+          { guard: 'hasCurrentLeader', actions: 'rejectPreVote' },
+          { guard: 'candidateLogBehind', actions: 'rejectPreVote' },
+        ],
+        Crash: { target: 'crashed', actions: 'loseVolatileState' },
+      },
+      states: {
+        follower: {
+          on: {
+            ElectionTimeout: onElectionTimeout,
+            AppendEntriesRequest: [
+              {
+                guard: 'prevLogMatches',
+                actions: ['recognizeLeader', 'appendEntries', 'advanceFollowerCommit', 'replyAppendSuccess'],
+              },
+              { guard: 'prevLogBeyondEnd', actions: ['recognizeLeader', 'replyAppendFailure'] },
+              { guard: 'prevLogTermMismatch', actions: ['recognizeLeader', 'replyAppendFailure'] },
+            ],
+          },
+        },
+        preCandidate: {
+          on: {
+            ElectionTimeout: onElectionTimeout,
+            PreVoteResponse: [
+              { guard: 'preVoteGranted', actions: 'recordGrantedVote' },
+              { guard: 'preVoteDenied', actions: 'recordDeniedVote' },
+            ],
+            AppendEntriesRequest: onAppendEntriesFromLeader,
+          },
+          always: {
+            guard: 'hasVoteQuorum',
+            target: 'candidate',
+            actions: ['startElection', 'broadcastRequestVote'],
+          },
+        },
+        candidate: {
+          on: {
+            ElectionTimeout: onElectionTimeout,
+            RequestVoteResponse: [
+              { guard: 'voteGranted', actions: 'recordGrantedVote' },
+              { guard: 'voteDenied', actions: 'recordDeniedVote' },
+            ],
+            AppendEntriesRequest: onAppendEntriesFromLeader,
+          },
+          always: {
+            guard: 'hasVoteQuorum',
+            target: 'leader',
+            actions: ['becomeLeader', 'sendAppendEntries'],
+          },
+        },
+        leader: {
+          on: {
+            HeartbeatTimeout: { actions: 'sendAppendEntries' },
+            ClientRequest: { actions: ['appendClientEntry', 'advanceCommitIndex'] },
+            AppendEntriesResponse: [
+              { guard: 'appendSucceeded', actions: ['recordReplication', 'advanceCommitIndex'] },
+              { guard: 'appendRejected', actions: 'backOffNextIndex' },
+            ],
+          },
+        },
+      },
+    },
+    crashed: {
+      on: {
+        Restart: { target: 'running' },
+      },
+    },
+  },
+} as const;
+
+/** The rule implementations a machine is built from; model mutations replace some of them. */
+export interface NodeImplementations {
+  readonly guards: Readonly<Record<string, Guard>>;
+  readonly updates: Readonly<Record<string, Update>>;
+}
+
+export const defaultImplementations: NodeImplementations = {
+  guards: defaultGuards,
+  updates: defaultUpdates,
+};
+
+/** The message carried by a `Receive`, or the already-dispatched message itself. */
+export function messageOf(event: NodeEvent): Message {
+  return event.type === 'Receive' ? event.message : (event as Message);
+}
+
+export function createNodeMachine(implementations: NodeImplementations = defaultImplementations) {
+  const guards = Object.fromEntries(
+    Object.entries(implementations.guards).map(([name, guard]) => [
+      name,
+      ({ context, event }: { context: NodeContext; event: NodeEvent }) => guard(context, event),
+    ]),
+  );
+  const actions = Object.fromEntries(
+    Object.entries(implementations.updates).map(([name, update]) => [
+      name,
+      assign(({ context, event }: { context: NodeContext; event: NodeEvent }) => update(context, event)),
+    ]),
+  );
+  return setup({
+    types: {
+      context: {} as NodeContext,
+      events: {} as NodeEvent,
+      input: {} as NodeSetup,
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: names are checked against the config by a test
+    guards: guards as any,
+    actions: {
+      // biome-ignore lint/suspicious/noExplicitAny: names are checked against the config by a test
+      ...(actions as any),
+      [REDELIVER]: raise(({ event }: { event: NodeEvent }) => messageOf(event)),
+    },
+  }).createMachine({
+    ...nodeMachineConfig,
+    context: ({ input }: { input: NodeSetup }) => initialContext(input),
+    // biome-ignore lint/suspicious/noExplicitAny: the config is a readonly literal; XState wants mutable arrays
+  } as any);
+}
+
+export const nodeMachine = createNodeMachine();
+export type NodeMachine = ReturnType<typeof createNodeMachine>;

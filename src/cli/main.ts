@@ -1,0 +1,69 @@
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands/index.ts';
+import { UsageError } from './errors.ts';
+
+/**
+ * `raftkit`: one Raft model, four jobs. Each subcommand lives in its own file under
+ * `commands/` and is registered in `commands/index.ts`.
+ */
+export function buildProgram(): Command {
+  const program = new Command('raftkit')
+    .description(
+      'A Raft formal model and conformance kit. One XState statechart of a Raft node ' +
+        '(Figure 2 of the Raft paper, plus PreVote) is the single source of truth: raftkit ' +
+        'checks it, generates test scenarios from it, drives Raft implementations in any ' +
+        'language through them, and explains their logs.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  registerCommands(program);
+  program.addHelpText(
+    'after',
+    [
+      '',
+      'Start here:',
+      '  raftkit check                 model-check the Raft model (safety properties, 3 nodes)',
+      '  raftkit conform               run the conformance suite against the reference implementation',
+      '  raftkit trace <log>           check an implementation log against the model and explain it',
+      '  raftkit diagram               regenerate docs/statechart.md and docs/statechart.svg',
+      '',
+      'Exit codes: 0 success, 1 a check failed, 2 usage or setup error.',
+    ].join('\n'),
+  );
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`raftkit: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+const isEntryPoint =
+  process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+const viaBin = process.argv[1]?.endsWith('raftkit') || process.argv[1]?.endsWith('raftkit.js');
+if (isEntryPoint || viaBin) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(
+        `raftkit: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(2);
+    },
+  );
+}
