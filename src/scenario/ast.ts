@@ -1,0 +1,289 @@
+import type { LogEntry, Message, MessageType, NodeId, Role } from '../../models/index.ts';
+
+/**
+ * The scenario AST. A scenario file (`conformance/scenarios/**\/*.txt`, grammar in
+ * `docs/scenario-format.md`) parses to a `Scenario`; its JSON form (`docs/scenario.schema.json`)
+ * is this same tree, so tools in other languages read exactly what the runner reads.
+ *
+ * Vocabulary is the model's (Figure 2 of the Raft paper, raft.tla): message types and their
+ * fields, roles, `currentTerm`/`votedFor`/`log`/`commitIndex`. Nothing here is specific to
+ * one implementation.
+ *
+ * Two kinds of scenario share the format:
+ * - **step mode** (`mode: 'step'`): the kit injects every input (timeouts, deliveries,
+ *   crashes) and, after each, compares the implementation with the model's `expect`
+ *   observation (as an acceptor, with named tolerances: see docs/conformance.md);
+ * - **cluster mode** (`mode: 'cluster'`): real nodes with their own timers; steps start,
+ *   kill and partition them, wait, and state properties with deadlines (`expect leader
+ *   within 5s`). These steps have no model-computed `expect` block.
+ */
+
+/** Format version of the JSON form; bumped on an incompatible change. */
+export const SCENARIO_FORMAT_VERSION = 1;
+
+export interface Scenario {
+  /** The file's base name without `.txt`, e.g. `initial-election`. Unique within the suite. */
+  readonly name: string;
+  readonly header: ScenarioHeader;
+  readonly cluster: ClusterSpec;
+  readonly steps: readonly Step[];
+}
+
+// ------------------------------------------------------------------------- header
+
+export interface ScenarioHeader {
+  /** The `#` paragraph: what this scenario tests, one element per line, without the `# `. */
+  readonly summary: readonly string[];
+  /** Paper sections and figures it checks, e.g. `§5.2`, `Figure 8`, `thesis §9.6`. */
+  readonly references: readonly string[];
+  /** Bug classes of BUGS.md (the project's catalogue of real Raft bugs) this scenario exposes. */
+  readonly bugs: readonly number[];
+  readonly source: ScenarioSource;
+  /**
+   * Coverage targets this scenario was written or generated for, e.g.
+   * `transition:follower/AppendEntriesRequest/prevLogMatches`, `payload:term=higher`,
+   * `cluster:figure-8`. `raftkit coverage` recomputes coverage from the run itself; this is
+   * the stated intent, shown in the catalog.
+   */
+  readonly targets: readonly string[];
+}
+
+export type ScenarioSource =
+  /** Written by a person; `citation` says where the situation comes from (paper, test suite, bug). */
+  | { readonly kind: 'curated'; readonly citation: string }
+  /** Written by `raftkit generate`; regenerated, never edited. */
+  | {
+      readonly kind: 'generated';
+      /** Generator name, e.g. `node-paths` (xstate/graph) or `cluster-paths` (explorer). */
+      readonly generator: string;
+      readonly seed: number;
+      /** The coverage target the path was searched for. */
+      readonly target: string;
+    };
+
+// ------------------------------------------------------------------------- cluster
+
+export type ScenarioMode = 'step' | 'cluster';
+
+/** Persistent state a node starts from (Figure 2 "persistent state on all servers"). */
+export interface InitialNodeState {
+  readonly currentTerm: number;
+  readonly votedFor: NodeId | null;
+  readonly log: readonly LogEntry[];
+}
+
+export interface ScenarioFeatures {
+  /** PreVote (thesis §9.6). A scenario that needs it is skipped by an implementation without it. */
+  readonly preVote: boolean;
+  /** CheckQuorum (thesis §6.2); not modelled, so only cluster-mode scenarios may set it. */
+  readonly checkQuorum: boolean;
+}
+
+export interface ClusterSpec {
+  readonly mode: ScenarioMode;
+  /** Server ids, sorted (`n1`, `n2`, …). */
+  readonly nodes: readonly NodeId[];
+  readonly features: ScenarioFeatures;
+  /**
+   * Nodes that do not start empty. A node absent here starts with term 0, no vote and an
+   * empty log. Every node starts as a follower (a restarted server does, Figure 2).
+   */
+  readonly initial: Readonly<Record<NodeId, InitialNodeState>>;
+}
+
+// ------------------------------------------------------------------------- steps
+
+export interface Step {
+  /** 1-based line of the step in its file (0 when built in memory). */
+  readonly line: number;
+  readonly input: ScenarioInput;
+  /**
+   * Step mode only: what the model says is observable after the input, computed by the
+   * model (`raftkit generate --rewrite`), never edited by hand. Absent on cluster steps.
+   */
+  readonly expect?: Observation;
+}
+
+/** Selects in-flight messages: type, sender and receiver, plus optional field equalities. */
+export interface MessagePattern {
+  readonly type: MessageType;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  /** e.g. `{ term: 2 }` or `{ voteGranted: true }`; only scalar fields. */
+  readonly fields: Readonly<Record<string, number | boolean>>;
+}
+
+/**
+ * The inputs of a step-mode scenario. The network is a bag of in-flight messages: every
+ * message a node sends is added to it; `deliver`/`drop`/`duplicate` pick the OLDEST
+ * in-flight message matching the pattern (it is an error if none matches).
+ */
+export type StepInput =
+  /** `timeout n1`: ElectionTimeout fires at n1. */
+  | { readonly kind: 'timeout'; readonly node: NodeId }
+  /** `heartbeat n1`: HeartbeatTimeout fires at n1 (a leader sends AppendEntries). */
+  | { readonly kind: 'heartbeat'; readonly node: NodeId }
+  /** `propose n1 x`: ClientRequest{value: x} at n1. */
+  | { readonly kind: 'propose'; readonly node: NodeId; readonly value: string }
+  /** `crash n1`: n1 stops, keeping only its persistent state. */
+  | { readonly kind: 'crash'; readonly node: NodeId }
+  /** `restart n1`: n1 comes back as a follower from its persistent state. */
+  | { readonly kind: 'restart'; readonly node: NodeId }
+  /** `deliver RequestVoteRequest n1->n2 [term=2]`: the receiver gets the message (removed from the bag). */
+  | { readonly kind: 'deliver'; readonly pattern: MessagePattern }
+  /** `drop …`: the message is lost (removed from the bag, nobody steps). */
+  | { readonly kind: 'drop'; readonly pattern: MessagePattern }
+  /** `duplicate …`: a copy of the message is added to the bag (nobody steps). */
+  | { readonly kind: 'duplicate'; readonly pattern: MessagePattern }
+  /**
+   * `inject AppendEntriesRequest n2->n1 term=3 prevLogIndex=1 …`: the receiver gets a
+   * message written out in full by the scenario (node-level tests: the sender need not have
+   * sent it, as in etcd's `Step(pb.Message{…})`). All fields of the type must be given.
+   */
+  | { readonly kind: 'inject'; readonly message: Message }
+  /**
+   * `tick n1 5`: advance n1's clock by 5 ticks and let its own timers fire. The model has
+   * no clock, so a tick is "no input" for the model, and `timers` names the timeout inputs
+   * the implementation MAY fire during it instead (ElectionTimeout; HeartbeatTimeout for
+   * a leader). The acceptor allows either outcome; the expected block shows the no-timer
+   * one. Only implementations declaring the `ticks` feature run tick steps.
+   */
+  | { readonly kind: 'tick'; readonly node: NodeId; readonly ticks: number };
+
+/** A duration in milliseconds, written `500ms` or `5s`. */
+export type Millis = number;
+
+/** What an `expect` or `capture` in cluster mode looks at. */
+export type ClusterSubject =
+  /** The highest term any live node reports. */
+  | { readonly kind: 'term' }
+  /** The id of the unique leader of the highest term (or none). */
+  | { readonly kind: 'leader' }
+  /** One node's field. */
+  | {
+      readonly kind: 'node';
+      readonly node: NodeId;
+      readonly field: 'term' | 'role' | 'votedFor' | 'commitIndex' | 'lastLogIndex';
+    };
+
+export type ClusterValue =
+  | { readonly kind: 'number'; readonly value: number }
+  | { readonly kind: 'text'; readonly value: string }
+  /** `$t`: a value captured earlier; `$t+1` adds an offset to a captured number. */
+  | { readonly kind: 'var'; readonly name: string; readonly offset: number };
+
+export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+/**
+ * The inputs of a cluster-mode scenario (issue 7): real processes, real timers. A target
+ * may be `leader` (the current leader, resolved when the step runs) instead of a node id.
+ */
+export type ClusterInput =
+  /** `kill n1` / `kill leader`: SIGKILL the node's process (its data dir is kept). */
+  | { readonly kind: 'kill'; readonly node: NodeId | 'leader' }
+  /** `start n1`: (re)start a node from its data dir. */
+  | { readonly kind: 'start'; readonly node: NodeId }
+  /** `partition n1 | n2 n3`: only nodes in the same group can talk. */
+  | { readonly kind: 'partition'; readonly groups: readonly (readonly NodeId[])[] }
+  /** `cut n1 -> n2` (one direction) or `cut n1 <-> n2` (both): block one link. */
+  | { readonly kind: 'cut'; readonly from: NodeId; readonly to: NodeId; readonly bothWays: boolean }
+  /** `heal`: every link flows again. */
+  | { readonly kind: 'heal' }
+  /** `wait 500ms`. */
+  | { readonly kind: 'wait'; readonly ms: Millis }
+  /** `submit n1 x` / `submit leader x`: a client write through the node. */
+  | { readonly kind: 'submit'; readonly node: NodeId | 'leader'; readonly value: string }
+  /** `expect leader within 5s`: some node is the sole leader of the highest term before the deadline. */
+  | { readonly kind: 'expectLeader'; readonly withinMs: Millis }
+  /** `expect no leader for 1s`: no node claims leadership during the whole interval. */
+  | { readonly kind: 'expectNoLeader'; readonly forMs: Millis }
+  /**
+   * `expect term > $t`, `expect n1.votedFor == n2 within 2s`, `expect leader != $l`:
+   * a comparison, checked once, or until it holds (`within`), or all along (`for`).
+   */
+  | {
+      readonly kind: 'expect';
+      readonly subject: ClusterSubject;
+      readonly op: CompareOp;
+      readonly value: ClusterValue;
+      readonly withinMs?: Millis;
+      readonly forMs?: Millis;
+    }
+  /** `expect committed x within 2s` (or `for 1s` with `not`): value x is in every live node's committed prefix. */
+  | {
+      readonly kind: 'expectCommitted';
+      readonly value: string;
+      readonly negated: boolean;
+      readonly withinMs?: Millis;
+      readonly forMs?: Millis;
+    }
+  /** `capture $t = term`: remember a value for later comparisons. */
+  | { readonly kind: 'capture'; readonly name: string; readonly subject: ClusterSubject }
+  /** `repeat 20` … `end`: the nested steps run that many times (e.g. election time over 20 leader kills). */
+  | { readonly kind: 'repeat'; readonly count: number; readonly steps: readonly Step[] };
+
+export type ScenarioInput = StepInput | ClusterInput;
+export type StepInputKind = StepInput['kind'];
+export type ClusterInputKind = ClusterInput['kind'];
+
+export const STEP_INPUT_KINDS: readonly StepInputKind[] = [
+  'timeout',
+  'heartbeat',
+  'propose',
+  'crash',
+  'restart',
+  'deliver',
+  'drop',
+  'duplicate',
+  'inject',
+  'tick',
+];
+
+export const CLUSTER_INPUT_KINDS: readonly ClusterInputKind[] = [
+  'kill',
+  'start',
+  'partition',
+  'cut',
+  'heal',
+  'wait',
+  'submit',
+  'expectLeader',
+  'expectNoLeader',
+  'expect',
+  'expectCommitted',
+  'capture',
+  'repeat',
+];
+
+// ------------------------------------------------------------------------- observations
+
+/** A node's observable state: Figure 2's persistent state, commitIndex, and the role. */
+export interface NodeObservation {
+  readonly node: NodeId;
+  readonly role: Role;
+  readonly currentTerm: number;
+  readonly votedFor: NodeId | null;
+  readonly log: readonly LogEntry[];
+  readonly commitIndex: number;
+}
+
+/**
+ * What the model says is observable after a step-mode input.
+ * - `nodes`: the node the input went to (the receiver of a delivered message, the node
+ *   that timed out, crashed, …), always, then any other node whose observation changed,
+ *   in id order. Empty for `drop` and `duplicate`.
+ * - `sent`: the messages the stepping node sent, in the model's order (the acceptor
+ *   compares them as a multiset, with the tolerances of docs/conformance.md).
+ * - `timers` (tick steps only): timeout inputs the implementation may fire instead of
+ *   doing nothing.
+ */
+export interface Observation {
+  readonly nodes: readonly NodeObservation[];
+  readonly sent: readonly Message[];
+  readonly timers?: readonly ('ElectionTimeout' | 'HeartbeatTimeout')[];
+}
+
+/** Is this input one of step mode's (as opposed to cluster mode's)? */
+export function isStepInput(input: ScenarioInput): input is StepInput {
+  return (STEP_INPUT_KINDS as readonly string[]).includes(input.kind);
+}
