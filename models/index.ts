@@ -1,4 +1,6 @@
 /** raftkit's model: the public surface of `models/`. */
+
+export * from './cluster/index.ts';
 export * from './features.ts';
 export * from './node/actions.ts';
 export * from './node/compiled.ts';

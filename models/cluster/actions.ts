@@ -1,0 +1,277 @@
+import type { NodeState } from '../node/compiled.ts';
+import { step } from '../node/step.ts';
+import type { Message, NodeId, NodeInput } from '../types.ts';
+import type { ClusterConfig } from './config.ts';
+import {
+  addMessages,
+  type ClusterHistory,
+  type ClusterState,
+  type CommittedEntry,
+  duplicateMessage,
+  type Election,
+  messageKey,
+  nodeIndex,
+  removeMessage,
+} from './state.ts';
+
+/**
+ * The environment's actions, as data (stateright's `Deliver | Drop | Duplicate | Timeout |
+ * Crash | Recover`; raft.tla's `Receive`, `DropMessage`, `DuplicateMessage`, `Timeout`,
+ * `ClientRequest`, `Restart`). Each one steps at most one node through the statechart.
+ */
+export type ClusterAction =
+  | { readonly type: 'Deliver'; readonly message: Message }
+  | { readonly type: 'Drop'; readonly message: Message }
+  | { readonly type: 'Duplicate'; readonly message: Message }
+  | { readonly type: 'ElectionTimeout'; readonly node: NodeId }
+  | { readonly type: 'HeartbeatTimeout'; readonly node: NodeId }
+  | { readonly type: 'ClientRequest'; readonly node: NodeId; readonly value: string }
+  | { readonly type: 'Crash'; readonly node: NodeId }
+  | { readonly type: 'Restart'; readonly node: NodeId };
+
+export type ClusterActionType = ClusterAction['type'];
+
+export const CLUSTER_ACTION_TYPES: readonly ClusterActionType[] = [
+  'ElectionTimeout',
+  'HeartbeatTimeout',
+  'ClientRequest',
+  'Crash',
+  'Restart',
+  'Deliver',
+  'Drop',
+  'Duplicate',
+];
+
+/**
+ * Bounds keep an exploration finite. They are not part of the model (as raft.tla's bounds
+ * live in the TLC configuration): a state outside them is simply not explored.
+ */
+export interface ClusterBounds {
+  /** No server's currentTerm exceeds this. */
+  readonly maxTerm: number;
+  /** No server's log is longer than this. */
+  readonly maxLog: number;
+  /** At most this many copies of one message are in flight. */
+  readonly maxCopies: number;
+  /** At most this many `Crash` actions along a path. */
+  readonly maxCrashes: number;
+  /** The action types the environment may take (default: all). */
+  readonly actions?: ReadonlySet<ClusterActionType>;
+}
+
+export function withinBounds(state: ClusterState, bounds: ClusterBounds): boolean {
+  for (const node of state.nodes) {
+    if (node.context.currentTerm > bounds.maxTerm || node.context.log.length > bounds.maxLog) return false;
+  }
+  for (const inFlight of state.network) {
+    if (inFlight.count > bounds.maxCopies) return false;
+  }
+  return state.history.crashes <= bounds.maxCrashes;
+}
+
+/** Whether the node statechart has any transition for this input in this role. */
+function handles(config: ClusterConfig, node: NodeState, input: NodeInput['type']): boolean {
+  return config.machine.transitions.get(node.role)?.has(input) ?? false;
+}
+
+/**
+ * The actions the environment can take in `state`, in a fixed order (a path replays by
+ * index): per server in id order its timeouts, client requests, crash and restart; then
+ * per message in flight, in key order, Deliver, Drop and Duplicate. Inputs the statechart
+ * ignores in a server's role (a follower's HeartbeatTimeout) are left out; so are actions
+ * the bounds or the network semantics forbid.
+ */
+export function enabledActions(
+  config: ClusterConfig,
+  state: ClusterState,
+  bounds: ClusterBounds,
+): ClusterAction[] {
+  const allowed = bounds.actions;
+  const may = (type: ClusterActionType) => allowed === undefined || allowed.has(type);
+  const actions: ClusterAction[] = [];
+  for (let i = 0; i < state.nodes.length; i++) {
+    const node = state.nodes[i];
+    const id = config.nodes[i];
+    if (may('ElectionTimeout') && handles(config, node, 'ElectionTimeout')) {
+      actions.push({ type: 'ElectionTimeout', node: id });
+    }
+    if (may('HeartbeatTimeout') && handles(config, node, 'HeartbeatTimeout')) {
+      actions.push({ type: 'HeartbeatTimeout', node: id });
+    }
+    if (may('ClientRequest') && handles(config, node, 'ClientRequest')) {
+      for (const value of config.values) actions.push({ type: 'ClientRequest', node: id, value });
+    }
+    if (may('Crash') && handles(config, node, 'Crash') && state.history.crashes < bounds.maxCrashes) {
+      actions.push({ type: 'Crash', node: id });
+    }
+    if (may('Restart') && handles(config, node, 'Restart')) actions.push({ type: 'Restart', node: id });
+  }
+  for (const { message, count } of state.network) {
+    if (may('Deliver')) actions.push({ type: 'Deliver', message });
+    if (config.network.lossy && may('Drop')) actions.push({ type: 'Drop', message });
+    if (config.network.duplicating && may('Duplicate') && count < bounds.maxCopies) {
+      actions.push({ type: 'Duplicate', message });
+    }
+  }
+  return actions;
+}
+
+export interface ClusterStepResult {
+  readonly state: ClusterState;
+  /** The messages the stepped server sent (now in flight). */
+  readonly sent: readonly Message[];
+  /** The server stepped, or -1 when only the network changed. */
+  readonly stepped: number;
+}
+
+function inputOf(action: ClusterAction): { node: NodeId; input: NodeInput } | null {
+  switch (action.type) {
+    case 'Deliver':
+      return { node: action.message.to, input: { type: 'Receive', message: action.message } };
+    case 'ClientRequest':
+      return { node: action.node, input: { type: 'ClientRequest', value: action.value } };
+    case 'ElectionTimeout':
+    case 'HeartbeatTimeout':
+    case 'Crash':
+    case 'Restart':
+      return { node: action.node, input: { type: action.type } };
+    case 'Drop':
+    case 'Duplicate':
+      return null;
+  }
+}
+
+/**
+ * Take one action: `(state, action) → state'`. A delivered message leaves the network and
+ * is received by its addressee (a crashed server loses it); what the server sends enters
+ * the network. History variables are updated here, never by the servers.
+ */
+export function applyAction(
+  config: ClusterConfig,
+  state: ClusterState,
+  action: ClusterAction,
+): ClusterStepResult {
+  let network = state.network;
+  if (action.type === 'Deliver' || action.type === 'Drop')
+    network = removeMessage(network, messageKey(action.message));
+  if (action.type === 'Duplicate') network = duplicateMessage(network, messageKey(action.message));
+  const target = inputOf(action);
+  if (target === null) return { state: { ...state, network }, sent: [], stepped: -1 };
+
+  const i = nodeIndex(config, target.node);
+  const before = state.nodes[i];
+  const { state: after, outputs } = step(before, target.input, config.machine);
+  const nodes = [...state.nodes];
+  nodes[i] = after;
+  let history = recordHistory(state.history, config.nodes[i], before, after);
+  if (action.type === 'Crash') history = { ...history, crashes: history.crashes + 1 };
+  return { state: { nodes, network: addMessages(network, outputs), history }, sent: outputs, stepped: i };
+}
+
+/** Replay actions from a state; throws, naming the step, if one is not enabled. */
+export function applyActions(
+  config: ClusterConfig,
+  state: ClusterState,
+  actions: readonly ClusterAction[],
+): ClusterState {
+  actions.forEach((action, k) => {
+    try {
+      state = applyAction(config, state, action).state;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`step ${k + 1} (${describeAction(action)}) cannot be taken: ${reason}`);
+    }
+  });
+  return state;
+}
+
+// ------------------------------------------------------------------ history variables
+
+function recordHistory(
+  history: ClusterHistory,
+  id: NodeId,
+  before: NodeState,
+  after: NodeState,
+): ClusterHistory {
+  if (before === after) return history;
+  let next = history;
+  const term = after.context.currentTerm;
+  if (after.role === 'leader' && (before.role !== 'leader' || before.context.currentTerm !== term)) {
+    next = { ...next, elections: addElection(next.elections, { term, leader: id }) };
+  }
+  const c = after.context;
+  if (c.commitIndex > 0 && (c.commitIndex !== before.context.commitIndex || c.log !== before.context.log)) {
+    const committed = addCommitted(next.committed, c.log, c.commitIndex, term);
+    if (committed !== next.committed) next = { ...next, committed };
+  }
+  return next;
+}
+
+function compareElection(a: Election, b: Election): number {
+  return a.term - b.term || (a.leader < b.leader ? -1 : a.leader > b.leader ? 1 : 0);
+}
+
+function addElection(elections: readonly Election[], election: Election): readonly Election[] {
+  if (elections.some((e) => compareElection(e, election) === 0)) return elections;
+  return [...elections, election].sort(compareElection);
+}
+
+export function compareCommitted(a: CommittedEntry, b: CommittedEntry): number {
+  return a.index - b.index || a.term - b.term || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+}
+
+function addCommitted(
+  committed: readonly CommittedEntry[],
+  log: NodeState['context']['log'],
+  commitIndex: number,
+  knownInTerm: number,
+): readonly CommittedEntry[] {
+  let result: CommittedEntry[] | null = null;
+  for (let index = 1; index <= Math.min(commitIndex, log.length); index++) {
+    const entry = { index, term: log[index - 1].term, value: log[index - 1].value, knownInTerm };
+    const current: readonly CommittedEntry[] = result ?? committed;
+    const at = current.findIndex((e) => compareCommitted(e, entry) === 0);
+    if (at >= 0 && current[at].knownInTerm <= knownInTerm) continue;
+    result ??= [...committed];
+    if (at >= 0) result[at] = entry;
+    else {
+      result.push(entry);
+      result.sort(compareCommitted);
+    }
+  }
+  return result ?? committed;
+}
+
+// ------------------------------------------------------------------ vocabulary
+
+function describeMessage(m: Message): string {
+  const head = `${m.type} ${m.from}→${m.to} term ${m.term}`;
+  switch (m.type) {
+    case 'RequestVoteRequest':
+    case 'PreVoteRequest':
+      return `${head} (lastLogIndex ${m.lastLogIndex}, lastLogTerm ${m.lastLogTerm})`;
+    case 'RequestVoteResponse':
+    case 'PreVoteResponse':
+      return `${head} (voteGranted ${m.voteGranted})`;
+    case 'AppendEntriesRequest': {
+      const entries = m.entries.map((e) => `${e.value}@${e.term}`).join(', ');
+      return `${head} (prevLogIndex ${m.prevLogIndex}, prevLogTerm ${m.prevLogTerm}, entries [${entries}], leaderCommit ${m.leaderCommit})`;
+    }
+    case 'AppendEntriesResponse':
+      return `${head} (success ${m.success}, matchIndex ${m.matchIndex})`;
+  }
+}
+
+/** An action in the model's vocabulary, e.g. `Deliver RequestVoteRequest n1→n2 term 1 (…)`. */
+export function describeAction(action: ClusterAction): string {
+  switch (action.type) {
+    case 'Deliver':
+    case 'Drop':
+    case 'Duplicate':
+      return `${action.type} ${describeMessage(action.message)}`;
+    case 'ClientRequest':
+      return `ClientRequest ${action.node} '${action.value}'`;
+    default:
+      return `${action.type} ${action.node}`;
+  }
+}
