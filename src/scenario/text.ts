@@ -1,0 +1,939 @@
+import type { LogEntry, Message, MessageType, NodeId, Role } from '../../models/index.ts';
+import { MESSAGE_TYPES, ROLES } from '../../models/index.ts';
+import type {
+  ClusterInput,
+  ClusterSpec,
+  ClusterSubject,
+  ClusterValue,
+  CompareOp,
+  InitialNodeState,
+  MessagePattern,
+  NodeObservation,
+  Observation,
+  Scenario,
+  ScenarioHeader,
+  ScenarioInput,
+  ScenarioSource,
+  Step,
+} from './ast.ts';
+import { describeFound, ScenarioSyntaxError } from './errors.ts';
+
+/**
+ * The scenario text format: parser and printer. The grammar, with examples, is in
+ * docs/scenario-format.md. In short:
+ *
+ *   # What the scenario tests (one or more lines).
+ *   #
+ *   # references: §5.2, Figure 2
+ *   # bugs: 2
+ *   # source: curated: Raft paper §5.2
+ *   # targets: cluster:first-leader
+ *
+ *   cluster n1 n2 n3
+ *   features preVote
+ *   node n2 term=2 votedFor=n2 log=[1:a,2:b]
+ *
+ *   timeout n1
+ *   ----
+ *   n1 candidate term=1 votedFor=n1 commitIndex=0 log=[]
+ *   send RequestVoteRequest n1->n2 term=1 lastLogIndex=0 lastLogTerm=0
+ *
+ * `print(parse(text)) === text` for every file the printer wrote. The parser throws only
+ * `ScenarioSyntaxError`, located at file:line:column.
+ */
+
+// ------------------------------------------------------------------ message field layout
+
+type FieldKind = 'nat' | 'bool' | 'log';
+type FieldSpec = readonly [name: string, kind: FieldKind];
+
+const VOTE_REQUEST: readonly FieldSpec[] = [
+  ['term', 'nat'],
+  ['lastLogIndex', 'nat'],
+  ['lastLogTerm', 'nat'],
+];
+const VOTE_RESPONSE: readonly FieldSpec[] = [
+  ['term', 'nat'],
+  ['voteGranted', 'bool'],
+];
+
+/** The fields of each message type, in the order the printer writes them (Figure 2's order). */
+export const MESSAGE_FIELDS: Readonly<Record<MessageType, readonly FieldSpec[]>> = {
+  RequestVoteRequest: VOTE_REQUEST,
+  RequestVoteResponse: VOTE_RESPONSE,
+  PreVoteRequest: VOTE_REQUEST,
+  PreVoteResponse: VOTE_RESPONSE,
+  AppendEntriesRequest: [
+    ['term', 'nat'],
+    ['prevLogIndex', 'nat'],
+    ['prevLogTerm', 'nat'],
+    ['entries', 'log'],
+    ['leaderCommit', 'nat'],
+  ],
+  AppendEntriesResponse: [
+    ['term', 'nat'],
+    ['success', 'bool'],
+    ['matchIndex', 'nat'],
+  ],
+};
+
+const NODE_ID = /^[a-z][a-z0-9_]*$/;
+const VALUE = /^[A-Za-z0-9_.-]+$/;
+const NAT = /^(0|[1-9][0-9]{0,8})$/;
+const VAR = /^\$[a-z][A-Za-z0-9_]*$/;
+const HEADER_FIELDS = ['references', 'bugs', 'source', 'targets'] as const;
+
+// ------------------------------------------------------------------ printing
+
+export function formatLog(log: readonly LogEntry[]): string {
+  return `[${log.map((e) => `${e.term}:${e.value}`).join(',')}]`;
+}
+
+function formatField(value: unknown): string {
+  if (Array.isArray(value)) return formatLog(value as LogEntry[]);
+  return String(value);
+}
+
+/** `RequestVoteRequest n1->n2 term=1 lastLogIndex=0 lastLogTerm=0`. */
+export function formatMessage(message: Message): string {
+  const record = message as unknown as Record<string, unknown>;
+  const fields = MESSAGE_FIELDS[message.type].map(([name]) => `${name}=${formatField(record[name])}`);
+  return [message.type, `${message.from}->${message.to}`, ...fields].join(' ');
+}
+
+export function formatPattern(pattern: MessagePattern): string {
+  const fields = Object.entries(pattern.fields).map(([k, v]) => `${k}=${v}`);
+  return [pattern.type, `${pattern.from}->${pattern.to}`, ...fields].join(' ');
+}
+
+export function formatDuration(ms: number): string {
+  return ms > 0 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function formatSubject(subject: ClusterSubject): string {
+  return subject.kind === 'node' ? `${subject.node}.${subject.field}` : subject.kind;
+}
+
+function formatValue(value: ClusterValue): string {
+  if (value.kind === 'var') {
+    if (value.offset === 0) return value.name;
+    return `${value.name}${value.offset > 0 ? '+' : ''}${value.offset}`;
+  }
+  return String(value.value);
+}
+
+function formatDeadline(input: { readonly withinMs?: number; readonly forMs?: number }): string {
+  if (input.withinMs !== undefined) return ` within ${formatDuration(input.withinMs)}`;
+  if (input.forMs !== undefined) return ` for ${formatDuration(input.forMs)}`;
+  return '';
+}
+
+/** One input line, as written in a file (a `repeat` prints only its first line). */
+export function formatInput(input: ScenarioInput): string {
+  switch (input.kind) {
+    case 'timeout':
+    case 'heartbeat':
+    case 'crash':
+    case 'restart':
+    case 'start':
+    case 'kill':
+      return `${input.kind} ${input.node}`;
+    case 'propose':
+    case 'submit':
+      return `${input.kind} ${input.node} ${input.value}`;
+    case 'tick':
+      return `tick ${input.node} ${input.ticks}`;
+    case 'deliver':
+    case 'drop':
+    case 'duplicate':
+      return `${input.kind} ${formatPattern(input.pattern)}`;
+    case 'inject':
+      return `inject ${formatMessage(input.message)}`;
+    case 'partition':
+      return `partition ${input.groups.map((g) => g.join(' ')).join(' | ')}`;
+    case 'cut':
+      return `cut ${input.from} ${input.bothWays ? '<->' : '->'} ${input.to}`;
+    case 'heal':
+      return 'heal';
+    case 'wait':
+      return `wait ${formatDuration(input.ms)}`;
+    case 'expectLeader':
+      return `expect leader within ${formatDuration(input.withinMs)}`;
+    case 'expectNoLeader':
+      return `expect no leader for ${formatDuration(input.forMs)}`;
+    case 'expect':
+      return `expect ${formatSubject(input.subject)} ${input.op} ${formatValue(input.value)}${formatDeadline(input)}`;
+    case 'expectCommitted':
+      return `expect ${input.negated ? 'not ' : ''}committed ${input.value}${formatDeadline(input)}`;
+    case 'capture':
+      return `capture ${input.name} = ${formatSubject(input.subject)}`;
+    case 'repeat':
+      return `repeat ${input.count}`;
+  }
+}
+
+export function formatNodeObservation(o: NodeObservation): string {
+  return `${o.node} ${o.role} term=${o.currentTerm} votedFor=${o.votedFor ?? 'none'} commitIndex=${o.commitIndex} log=${formatLog(o.log)}`;
+}
+
+export function formatObservation(observation: Observation): string[] {
+  const lines = [
+    ...observation.nodes.map(formatNodeObservation),
+    ...observation.sent.map((m) => `send ${formatMessage(m)}`),
+  ];
+  if (observation.timers && observation.timers.length > 0)
+    lines.push(`timers ${observation.timers.join(' ')}`);
+  return lines.length === 0 ? ['ok'] : lines;
+}
+
+function formatSource(source: ScenarioSource): string {
+  return source.kind === 'curated'
+    ? `curated: ${source.citation}`
+    : `generated by ${source.generator}, seed ${source.seed}, target ${source.target}`;
+}
+
+function printHeader(header: ScenarioHeader): string[] {
+  const lines = header.summary.map((s) => (s === '' ? '#' : `# ${s}`));
+  lines.push('#');
+  if (header.references.length > 0) lines.push(`# references: ${header.references.join(', ')}`);
+  if (header.bugs.length > 0) lines.push(`# bugs: ${header.bugs.join(', ')}`);
+  lines.push(`# source: ${formatSource(header.source)}`);
+  if (header.targets.length > 0) lines.push(`# targets: ${header.targets.join(', ')}`);
+  return lines;
+}
+
+function printCluster(cluster: ClusterSpec): string[] {
+  const lines = [`cluster ${cluster.nodes.join(' ')}`];
+  const features = (['preVote', 'checkQuorum'] as const).filter((f) => cluster.features[f]);
+  if (features.length > 0) lines.push(`features ${features.join(' ')}`);
+  if (cluster.mode === 'cluster') lines.push('mode cluster');
+  for (const node of cluster.nodes) {
+    const init = cluster.initial[node];
+    if (init) {
+      lines.push(
+        `node ${node} term=${init.currentTerm} votedFor=${init.votedFor ?? 'none'} log=${formatLog(init.log)}`,
+      );
+    }
+  }
+  return lines;
+}
+
+function printSteps(steps: readonly Step[], mode: ClusterSpec['mode'], indent: string): string[] {
+  const lines: string[] = [];
+  for (const [i, s] of steps.entries()) {
+    if (mode === 'step' && i > 0) lines.push('');
+    lines.push(indent + formatInput(s.input));
+    if (s.input.kind === 'repeat') {
+      lines.push(...printSteps(s.input.steps, mode, `${indent}  `), `${indent}end`);
+    }
+    if (s.expect) lines.push('----', ...formatObservation(s.expect));
+  }
+  return lines;
+}
+
+/** The canonical text of a scenario. */
+export function printScenario(scenario: Scenario): string {
+  const lines = [
+    ...printHeader(scenario.header),
+    '',
+    ...printCluster(scenario.cluster),
+    '',
+    ...printSteps(scenario.steps, scenario.cluster.mode, ''),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+// ------------------------------------------------------------------ parsing: tokens
+
+interface Token {
+  readonly text: string;
+  /** 1-based column. */
+  readonly column: number;
+}
+
+class LineReader {
+  readonly tokens: Token[] = [];
+  private next = 0;
+
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly raw: string,
+  ) {
+    const re = /[^ ]+/g;
+    for (let m = re.exec(raw); m !== null; m = re.exec(raw))
+      this.tokens.push({ text: m[0], column: m.index + 1 });
+  }
+
+  fail(expected: string, token: Token | undefined = this.tokens[this.next]): never {
+    const column = token ? token.column : this.raw.length + 1;
+    throw new ScenarioSyntaxError(this.file, this.line, column, expected, describeFound(token?.text));
+  }
+
+  peek(): Token | undefined {
+    return this.tokens[this.next];
+  }
+
+  take(expected: string): Token {
+    const token = this.tokens[this.next];
+    if (token === undefined) this.fail(expected);
+    this.next++;
+    return token;
+  }
+
+  /** Take a token that must be exactly `word`. */
+  word(word: string): void {
+    const token = this.take(`'${word}'`);
+    if (token.text !== word) this.fail(`'${word}'`, token);
+  }
+
+  atEnd(): boolean {
+    return this.next >= this.tokens.length;
+  }
+
+  end(): void {
+    if (!this.atEnd()) this.fail('end of line');
+  }
+}
+
+function nat(r: LineReader, token: Token, what: string): number {
+  if (!NAT.test(token.text)) r.fail(`${what} (a whole number)`, token);
+  return Number(token.text);
+}
+
+/** Parse `[1:a,2:b]`. */
+function parseLog(r: LineReader, token: Token, text: string, offset: number): LogEntry[] {
+  const at = (k: number): Token => ({ text: text.slice(k), column: token.column + offset + k });
+  if (!text.startsWith('[')) r.fail("a log such as '[]' or '[1:a,2:b]'", at(0));
+  if (!text.endsWith(']')) r.fail("']' closing the log", at(text.length));
+  const body = text.slice(1, -1);
+  if (body === '') return [];
+  const entries: LogEntry[] = [];
+  let k = 1;
+  for (const part of body.split(',')) {
+    const colon = part.indexOf(':');
+    const term = colon < 0 ? '' : part.slice(0, colon);
+    const value = colon < 0 ? '' : part.slice(colon + 1);
+    if (!NAT.test(term) || term === '0' || !VALUE.test(value)) {
+      r.fail('a log entry term:value (term ≥ 1, value of letters, digits, _ . -)', {
+        text: part,
+        column: token.column + offset + k,
+      });
+    }
+    entries.push({ term: Number(term), value });
+    k += part.length + 1;
+  }
+  return entries;
+}
+
+function keyValue(r: LineReader, token: Token, key: string): string {
+  if (!token.text.startsWith(`${key}=`)) r.fail(`'${key}=…'`, token);
+  return token.text.slice(key.length + 1);
+}
+
+// ------------------------------------------------------------------ parsing: pieces
+
+interface Context {
+  readonly file: string;
+  nodes: readonly NodeId[];
+}
+
+function nodeId(r: LineReader, ctx: Context, token: Token, allowLeader = false): NodeId {
+  if (allowLeader && token.text === 'leader') return 'leader';
+  if (!ctx.nodes.includes(token.text)) {
+    r.fail(`a node of the cluster (${ctx.nodes.join(', ')}${allowLeader ? ', or leader' : ''})`, token);
+  }
+  return token.text;
+}
+
+function messageType(r: LineReader): MessageType {
+  const token = r.take(`a message type (${MESSAGE_TYPES.join(', ')})`);
+  if (!(MESSAGE_TYPES as readonly string[]).includes(token.text)) {
+    r.fail(`a message type (${MESSAGE_TYPES.join(', ')})`, token);
+  }
+  return token.text as MessageType;
+}
+
+function link(r: LineReader, ctx: Context): { from: NodeId; to: NodeId } {
+  const token = r.take('sender->receiver such as n1->n2');
+  const arrow = token.text.indexOf('->');
+  if (arrow < 0) r.fail('sender->receiver such as n1->n2', token);
+  const from = nodeId(r, ctx, { text: token.text.slice(0, arrow), column: token.column });
+  const to = nodeId(r, ctx, { text: token.text.slice(arrow + 2), column: token.column + arrow + 2 });
+  if (from === to) r.fail('a receiver other than the sender', { text: to, column: token.column + arrow + 2 });
+  return { from, to };
+}
+
+function fieldValue(r: LineReader, token: Token, name: string, kind: FieldKind, raw: string): unknown {
+  const valueToken = { text: raw, column: token.column + name.length + 1 };
+  if (kind === 'nat') return nat(r, valueToken, `${name} value`);
+  if (kind === 'bool') {
+    if (raw !== 'true' && raw !== 'false') r.fail(`${name} value true or false`, valueToken);
+    return raw === 'true';
+  }
+  return parseLog(r, token, raw, name.length + 1);
+}
+
+/** A complete message: type, link and every field in order. */
+function message(r: LineReader, ctx: Context): Message {
+  const type = messageType(r);
+  const { from, to } = link(r, ctx);
+  const result: Record<string, unknown> = { type, from, to };
+  for (const [name, kind] of MESSAGE_FIELDS[type]) {
+    const token = r.take(`'${name}=…'`);
+    result[name] = fieldValue(r, token, name, kind, keyValue(r, token, name));
+  }
+  r.end();
+  return result as unknown as Message;
+}
+
+/** A pattern: type, link, then any scalar fields of that type. */
+function pattern(r: LineReader, ctx: Context): MessagePattern {
+  const type = messageType(r);
+  const { from, to } = link(r, ctx);
+  const fields: Record<string, number | boolean> = {};
+  const scalar = MESSAGE_FIELDS[type].filter(([, kind]) => kind !== 'log');
+  const names = scalar.map(([n]) => n).join(', ');
+  while (!r.atEnd()) {
+    const token = r.take('a field');
+    const eq = token.text.indexOf('=');
+    const name = eq < 0 ? token.text : token.text.slice(0, eq);
+    const spec = scalar.find(([n]) => n === name);
+    if (eq < 0 || !spec) r.fail(`a field of ${type} to match (${names})=value`, token);
+    if (name in fields) r.fail(`each field once`, token);
+    fields[name] = fieldValue(r, token, name, spec[1], token.text.slice(eq + 1)) as number | boolean;
+  }
+  return { type, from, to, fields };
+}
+
+function duration(r: LineReader): number {
+  const token = r.take("a duration such as '500ms' or '5s'");
+  const m = /^(0|[1-9][0-9]{0,6})(ms|s)$/.exec(token.text);
+  if (!m) r.fail("a duration such as '500ms' or '5s'", token);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}
+
+/** Optional `within D` or `for D`. */
+function deadline(r: LineReader): { withinMs?: number; forMs?: number } {
+  if (r.atEnd()) return {};
+  const token = r.take("'within' or 'for'");
+  if (token.text === 'within') return { withinMs: duration(r) };
+  if (token.text === 'for') return { forMs: duration(r) };
+  return r.fail("'within', 'for' or end of line", token);
+}
+
+const NODE_FIELDS = ['term', 'role', 'votedFor', 'commitIndex', 'lastLogIndex'] as const;
+
+function subject(r: LineReader, ctx: Context): ClusterSubject {
+  const expected = `a subject (term, leader, or <node>.${NODE_FIELDS.join('|')})`;
+  const token = r.take(expected);
+  if (token.text === 'term' || token.text === 'leader') return { kind: token.text };
+  const dot = token.text.indexOf('.');
+  if (dot < 0) r.fail(expected, token);
+  const node = nodeId(r, ctx, { text: token.text.slice(0, dot), column: token.column });
+  const field = token.text.slice(dot + 1);
+  if (!(NODE_FIELDS as readonly string[]).includes(field)) {
+    r.fail(`a node field (${NODE_FIELDS.join(', ')})`, { text: field, column: token.column + dot + 1 });
+  }
+  return { kind: 'node', node, field: field as (typeof NODE_FIELDS)[number] };
+}
+
+function clusterValue(r: LineReader): ClusterValue {
+  const token = r.take('a value (a number, a name, or $var, $var+1)');
+  const m = /^(\$[a-z][A-Za-z0-9_]*)([+-](?:0|[1-9][0-9]{0,5}))?$/.exec(token.text);
+  if (m) return { kind: 'var', name: m[1], offset: m[2] ? Number(m[2]) : 0 };
+  if (NAT.test(token.text)) return { kind: 'number', value: Number(token.text) };
+  if (/^[A-Za-z][A-Za-z0-9_]*$/.test(token.text)) return { kind: 'text', value: token.text };
+  return r.fail('a value (a number, a name, or $var, $var+1)', token);
+}
+
+const OPS: readonly CompareOp[] = ['==', '!=', '<', '<=', '>', '>='];
+
+function value(r: LineReader): string {
+  const token = r.take('a value (letters, digits, _ . -)');
+  if (!VALUE.test(token.text)) r.fail('a value (letters, digits, _ . -)', token);
+  return token.text;
+}
+
+function expectInput(r: LineReader, ctx: Context): ClusterInput {
+  const first = r.peek();
+  if (first?.text === 'no') {
+    r.word('no');
+    r.word('leader');
+    r.word('for');
+    const forMs = duration(r);
+    r.end();
+    return { kind: 'expectNoLeader', forMs };
+  }
+  if (first?.text === 'committed' || first?.text === 'not') {
+    const negated = first.text === 'not';
+    if (negated) r.take('not');
+    r.word('committed');
+    const v = value(r);
+    const d = deadline(r);
+    r.end();
+    return { kind: 'expectCommitted', value: v, negated, ...d };
+  }
+  if (first?.text === 'leader' && r.tokens[2]?.text === 'within') {
+    r.word('leader');
+    r.word('within');
+    const withinMs = duration(r);
+    r.end();
+    return { kind: 'expectLeader', withinMs };
+  }
+  const s = subject(r, ctx);
+  const opToken = r.take(`a comparison (${OPS.join(' ')})`);
+  if (!(OPS as readonly string[]).includes(opToken.text)) r.fail(`a comparison (${OPS.join(' ')})`, opToken);
+  const v = clusterValue(r);
+  const d = deadline(r);
+  r.end();
+  return { kind: 'expect', subject: s, op: opToken.text as CompareOp, value: v, ...d };
+}
+
+const STEP_KEYWORDS = 'timeout, heartbeat, propose, crash, restart, deliver, drop, duplicate, inject, tick';
+const CLUSTER_KEYWORDS = 'kill, start, partition, cut, heal, wait, submit, expect, capture, repeat';
+
+/** One input line (not `repeat`'s body). */
+function input(r: LineReader, ctx: Context, mode: ClusterSpec['mode']): ScenarioInput {
+  const expected = `a ${mode}-mode step (${mode === 'step' ? STEP_KEYWORDS : CLUSTER_KEYWORDS})`;
+  const keyword = r.take(expected);
+  const one = <T>(make: (node: NodeId) => T, allowLeader = false): T => {
+    const node = nodeId(r, ctx, r.take('a node id'), allowLeader);
+    const result = make(node);
+    return result;
+  };
+  let result: ScenarioInput;
+  if (mode === 'step') {
+    switch (keyword.text) {
+      case 'timeout':
+      case 'heartbeat':
+      case 'crash':
+      case 'restart': {
+        const kind = keyword.text;
+        result = one((node) => ({ kind, node }));
+        break;
+      }
+      case 'propose':
+        result = one((node) => ({ kind: 'propose' as const, node, value: value(r) }));
+        break;
+      case 'tick':
+        result = one((node) => {
+          const token = r.take('a number of ticks');
+          const ticks = nat(r, token, 'a number of ticks');
+          if (ticks === 0) r.fail('a number of ticks ≥ 1', token);
+          return { kind: 'tick' as const, node, ticks };
+        });
+        break;
+      case 'deliver':
+      case 'drop':
+      case 'duplicate':
+        result = { kind: keyword.text, pattern: pattern(r, ctx) };
+        break;
+      case 'inject':
+        result = { kind: 'inject', message: message(r, ctx) };
+        break;
+      default:
+        return r.fail(expected, keyword);
+    }
+    r.end();
+    return result;
+  }
+  switch (keyword.text) {
+    case 'kill':
+      result = one((node) => ({ kind: 'kill' as const, node }), true);
+      break;
+    case 'start':
+      result = one((node) => ({ kind: 'start' as const, node }));
+      break;
+    case 'submit':
+      result = one((node) => ({ kind: 'submit' as const, node, value: value(r) }), true);
+      break;
+    case 'heal':
+      result = { kind: 'heal' };
+      break;
+    case 'wait':
+      result = { kind: 'wait', ms: duration(r) };
+      break;
+    case 'partition':
+      result = partition(r, ctx);
+      break;
+    case 'cut': {
+      const from = nodeId(r, ctx, r.take('a node id'));
+      const arrow = r.take("'->' or '<->'");
+      if (arrow.text !== '->' && arrow.text !== '<->') r.fail("'->' or '<->'", arrow);
+      const toToken = r.take('a node id');
+      const to = nodeId(r, ctx, toToken);
+      if (to === from) r.fail('a node other than the first', toToken);
+      result = { kind: 'cut', from, to, bothWays: arrow.text === '<->' };
+      break;
+    }
+    case 'expect':
+      return expectInput(r, ctx);
+    case 'capture': {
+      const name = r.take('a variable such as $t');
+      if (!VAR.test(name.text)) r.fail('a variable such as $t', name);
+      r.word('=');
+      result = { kind: 'capture', name: name.text, subject: subject(r, ctx) };
+      break;
+    }
+    case 'repeat': {
+      const token = r.take('a repeat count');
+      const count = nat(r, token, 'a repeat count');
+      if (count < 1 || count > 1000) r.fail('a repeat count from 1 to 1000', token);
+      result = { kind: 'repeat', count, steps: [] };
+      break;
+    }
+    default:
+      return r.fail(expected, keyword);
+  }
+  r.end();
+  return result;
+}
+
+function partition(r: LineReader, ctx: Context): ClusterInput {
+  const groups: NodeId[][] = [[]];
+  const seen = new Set<NodeId>();
+  while (!r.atEnd()) {
+    const token = r.take('a node id or |');
+    if (token.text === '|') {
+      if (groups[groups.length - 1].length === 0) r.fail('a node id before |', token);
+      groups.push([]);
+      continue;
+    }
+    const node = nodeId(r, ctx, token);
+    if (seen.has(node)) r.fail('each node in one group only', token);
+    seen.add(node);
+    groups[groups.length - 1].push(node);
+  }
+  if (groups[groups.length - 1].length === 0) r.fail('a node id');
+  if (groups.length < 2) r.fail("at least two groups separated by '|'");
+  return { kind: 'partition', groups };
+}
+
+// ------------------------------------------------------------------ parsing: observation
+
+function role(r: LineReader): Role {
+  const token = r.take(`a role (${ROLES.join(', ')})`);
+  if (!(ROLES as readonly string[]).includes(token.text)) r.fail(`a role (${ROLES.join(', ')})`, token);
+  return token.text as Role;
+}
+
+function votedFor(r: LineReader, ctx: Context, token: Token, raw: string): NodeId | null {
+  if (raw === 'none') return null;
+  return nodeId(r, ctx, { text: raw, column: token.column + 'votedFor='.length });
+}
+
+function nodeObservation(r: LineReader, ctx: Context): NodeObservation {
+  const node = nodeId(r, ctx, r.take('a node id'));
+  const observedRole = role(r);
+  const termToken = r.take("'term=…'");
+  const currentTerm = nat(
+    r,
+    { text: keyValue(r, termToken, 'term'), column: termToken.column + 5 },
+    'a term',
+  );
+  const voteToken = r.take("'votedFor=…'");
+  const vote = votedFor(r, ctx, voteToken, keyValue(r, voteToken, 'votedFor'));
+  const commitToken = r.take("'commitIndex=…'");
+  const commitIndex = nat(
+    r,
+    { text: keyValue(r, commitToken, 'commitIndex'), column: commitToken.column + 12 },
+    'a commit index',
+  );
+  const logToken = r.take("'log=…'");
+  const log = parseLog(r, logToken, keyValue(r, logToken, 'log'), 4);
+  r.end();
+  return { node, role: observedRole, currentTerm, votedFor: vote, log, commitIndex };
+}
+
+function observationLine(
+  r: LineReader,
+  ctx: Context,
+  into: { nodes: NodeObservation[]; sent: Message[]; timers?: ('ElectionTimeout' | 'HeartbeatTimeout')[] },
+): void {
+  const first = r.peek();
+  if (first?.text === 'send') {
+    r.take('send');
+    into.sent.push(message(r, ctx));
+    return;
+  }
+  if (first?.text === 'timers') {
+    r.take('timers');
+    const timers: ('ElectionTimeout' | 'HeartbeatTimeout')[] = [];
+    do {
+      const token = r.take('ElectionTimeout or HeartbeatTimeout');
+      if (token.text !== 'ElectionTimeout' && token.text !== 'HeartbeatTimeout') {
+        r.fail('ElectionTimeout or HeartbeatTimeout', token);
+      }
+      timers.push(token.text);
+    } while (!r.atEnd());
+    into.timers = timers;
+    return;
+  }
+  if (first !== undefined && !ctx.nodes.includes(first.text)) {
+    r.fail(`an observation ('<node> <role> term=…', 'send <message>', 'timers …' or 'ok')`, first);
+  }
+  into.nodes.push(nodeObservation(r, ctx));
+}
+
+// ------------------------------------------------------------------ parsing: file
+
+export interface ParseOptions {
+  /** The file name shown in errors; also gives the scenario name. */
+  readonly file?: string;
+  /** Scenario name; defaults to the file's base name without `.txt`. */
+  readonly name?: string;
+}
+
+export function scenarioNameOf(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return base.endsWith('.txt') ? base.slice(0, -4) : base;
+}
+
+function parseSource(r: LineReader, text: string, column: number): ScenarioSource {
+  const curated = /^curated: (\S.*)$/.exec(text);
+  if (curated) return { kind: 'curated', citation: curated[1] };
+  const generated = /^generated by ([A-Za-z0-9_-]+), seed (0|[1-9][0-9]{0,9}), target (\S+)$/.exec(text);
+  if (generated)
+    return { kind: 'generated', generator: generated[1], seed: Number(generated[2]), target: generated[3] };
+  return r.fail("'curated: <citation>' or 'generated by <generator>, seed <n>, target <target>'", {
+    text,
+    column,
+  });
+}
+
+function splitList(r: LineReader, text: string, column: number, what: string): string[] {
+  const items = text.split(', ');
+  let k = column;
+  for (const item of items) {
+    if (item === '' || item.trim() !== item || item.includes(',')) {
+      r.fail(`${what} separated by ', '`, { text: item, column: k });
+    }
+    k += item.length + 2;
+  }
+  return items;
+}
+
+function parseHeader(file: string, lines: readonly string[]): { header: ScenarioHeader; next: number } {
+  const summary: string[] = [];
+  const fields: Partial<Record<(typeof HEADER_FIELDS)[number], unknown>> = {};
+  let i = 0;
+  let inFields = false;
+  for (; i < lines.length && lines[i].startsWith('#'); i++) {
+    const raw = lines[i];
+    const r = new LineReader(file, i + 1, raw);
+    if (raw !== '#' && !raw.startsWith('# '))
+      r.fail("'# ' followed by text, or '#' alone", { text: raw, column: 1 });
+    const text = raw.slice(2);
+    const m = /^([a-z]+): (.*)$/.exec(text);
+    const key =
+      m && (HEADER_FIELDS as readonly string[]).includes(m[1])
+        ? (m[1] as (typeof HEADER_FIELDS)[number])
+        : null;
+    if (key === null) {
+      if (inFields) r.fail(`a header field (${HEADER_FIELDS.join(':, ')}:)`, { text, column: 3 });
+      summary.push(text);
+      continue;
+    }
+    inFields = true;
+    const valueColumn = 3 + key.length + 2;
+    const valueText = (m as RegExpExecArray)[2];
+    if (key in fields) r.fail(`each header field once`, { text: key, column: 3 });
+    if (key === 'source') fields.source = parseSource(r, valueText, valueColumn);
+    else if (key === 'bugs') {
+      fields.bugs = splitList(r, valueText, valueColumn, 'bug class numbers').map((b, j, all) => {
+        const column = valueColumn + all.slice(0, j).reduce((n, s) => n + s.length + 2, 0);
+        return nat(r, { text: b, column }, 'a BUGS.md class number');
+      });
+    } else fields[key] = splitList(r, valueText, valueColumn, key);
+  }
+  while (summary.length > 0 && summary[summary.length - 1] === '') summary.pop();
+  const at = new LineReader(file, i + 1, lines[i] ?? '');
+  if (summary.length === 0) at.fail("a '# ' paragraph saying what the scenario tests", at.tokens[0]);
+  if (!fields.source) at.fail("a '# source: …' header line", at.tokens[0]);
+  return {
+    header: {
+      summary,
+      references: (fields.references as string[] | undefined) ?? [],
+      bugs: (fields.bugs as number[] | undefined) ?? [],
+      source: fields.source as ScenarioSource,
+      targets: (fields.targets as string[] | undefined) ?? [],
+    },
+    next: i,
+  };
+}
+
+function parseCluster(
+  file: string,
+  lines: readonly string[],
+  start: number,
+): { cluster: ClusterSpec; next: number } {
+  let i = start;
+  while (i < lines.length && lines[i] === '') i++;
+  const first = new LineReader(file, i + 1, lines[i] ?? '');
+  first.word('cluster');
+  const nodes: NodeId[] = [];
+  do {
+    const token = first.take('a node id such as n1');
+    if (!NODE_ID.test(token.text))
+      first.fail('a node id such as n1 (lower-case letter, then letters, digits, _)', token);
+    if (nodes.includes(token.text)) first.fail('distinct node ids', token);
+    nodes.push(token.text);
+  } while (!first.atEnd());
+  if (nodes.length > 9) first.fail('at most 9 nodes', first.tokens[10]);
+  nodes.sort();
+  const ctx: Context = { file, nodes };
+  let mode: ClusterSpec['mode'] = 'step';
+  const features = { preVote: false, checkQuorum: false };
+  const initial: Record<NodeId, InitialNodeState> = {};
+  for (i++; i < lines.length && lines[i] !== ''; i++) {
+    const r = new LineReader(file, i + 1, lines[i]);
+    const keyword = r.take("'features', 'mode' or 'node'");
+    if (keyword.text === 'features') {
+      do {
+        const token = r.take('a feature (preVote, checkQuorum)');
+        if (token.text !== 'preVote' && token.text !== 'checkQuorum')
+          r.fail('a feature (preVote, checkQuorum)', token);
+        features[token.text as 'preVote' | 'checkQuorum'] = true;
+      } while (!r.atEnd());
+    } else if (keyword.text === 'mode') {
+      const token = r.take("'step' or 'cluster'");
+      if (token.text !== 'step' && token.text !== 'cluster') r.fail("'step' or 'cluster'", token);
+      mode = token.text as ClusterSpec['mode'];
+      r.end();
+    } else if (keyword.text === 'node') {
+      const idToken = r.take('a node id');
+      const id = nodeId(r, ctx, idToken);
+      if (initial[id]) r.fail('each node once', idToken);
+      const termToken = r.take("'term=…'");
+      const currentTerm = nat(
+        r,
+        { text: keyValue(r, termToken, 'term'), column: termToken.column + 5 },
+        'a term',
+      );
+      const voteToken = r.take("'votedFor=…'");
+      const vote = votedFor(r, ctx, voteToken, keyValue(r, voteToken, 'votedFor'));
+      const logToken = r.take("'log=…'");
+      const log = parseLog(r, logToken, keyValue(r, logToken, 'log'), 4);
+      r.end();
+      if (log.some((e) => e.term > currentTerm))
+        r.fail(`log entries with terms ≤ term=${currentTerm}`, logToken);
+      initial[id] = { currentTerm, votedFor: vote, log };
+    } else {
+      r.fail("'features', 'mode', 'node' or a blank line", keyword);
+    }
+  }
+  if (features.checkQuorum && mode === 'step') {
+    throw new ScenarioSyntaxError(
+      file,
+      start + 2,
+      1,
+      'checkQuorum only in mode cluster (not modelled)',
+      "'checkQuorum'",
+    );
+  }
+  const sortedInitial: Record<NodeId, InitialNodeState> = {};
+  for (const node of nodes) if (initial[node]) sortedInitial[node] = initial[node];
+  return { cluster: { mode, nodes, features, initial: sortedInitial }, next: i };
+}
+
+function parseSteps(file: string, lines: readonly string[], start: number, cluster: ClusterSpec): Step[] {
+  const ctx: Context = { file, nodes: cluster.nodes };
+  const top: Step[] = [];
+  const stack: { steps: Step[]; line: number }[] = [];
+  let current = top;
+  let i = start;
+  while (i < lines.length) {
+    const raw = lines[i];
+    if (raw === '') {
+      i++;
+      continue;
+    }
+    const r = new LineReader(file, i + 1, raw);
+    const indent = 2 * stack.length;
+    if (raw.slice(0, indent) !== ' '.repeat(indent) || raw[indent] === ' ') {
+      r.fail(`a step indented by ${indent} spaces`, r.tokens[0]);
+    }
+    if (r.tokens[0]?.text === 'end' && stack.length > 0) {
+      r.take('end');
+      r.end();
+      const frame = stack.pop() as { steps: Step[]; line: number };
+      current = frame.steps;
+      i++;
+      continue;
+    }
+    if (r.tokens[0]?.text === '----') r.fail('a step before the ---- block', r.tokens[0]);
+    const parsed = input(r, ctx, cluster.mode);
+    i++;
+    if (parsed.kind === 'repeat') {
+      const body: Step[] = [];
+      current.push({ line: r.line, input: { ...parsed, steps: body } });
+      stack.push({ steps: current, line: r.line });
+      current = body;
+      continue;
+    }
+    let expect: Observation | undefined;
+    if (lines[i] === '----') {
+      if (cluster.mode === 'cluster') {
+        new LineReader(file, i + 1, lines[i]).fail(
+          'no ---- block in mode cluster (cluster steps state expectations with expect)',
+        );
+      }
+      i++;
+      const into: {
+        nodes: NodeObservation[];
+        sent: Message[];
+        timers?: ('ElectionTimeout' | 'HeartbeatTimeout')[];
+      } = {
+        nodes: [],
+        sent: [],
+      };
+      if (lines[i] === 'ok') i++;
+      else {
+        const blockStart = i;
+        for (; i < lines.length && lines[i] !== ''; i++)
+          observationLine(new LineReader(file, i + 1, lines[i]), ctx, into);
+        if (i === blockStart)
+          new LineReader(file, i + 1, lines[i] ?? '').fail(
+            "an observation, or 'ok' when nothing is observed",
+          );
+      }
+      expect = into.timers ? into : { nodes: into.nodes, sent: into.sent };
+    }
+    current.push(expect ? { line: r.line, input: parsed, expect } : { line: r.line, input: parsed });
+  }
+  if (stack.length > 0) {
+    throw new ScenarioSyntaxError(
+      file,
+      lines.length,
+      1,
+      `'end' closing the repeat on line ${stack[stack.length - 1].line}`,
+      'end of file',
+    );
+  }
+  return top;
+}
+
+/** Parse a scenario file. Throws only `ScenarioSyntaxError`. */
+export function parseScenario(text: string, options: ParseOptions = {}): Scenario {
+  const file = options.file ?? '<scenario>';
+  if (text.includes('\r')) {
+    const line = text.slice(0, text.indexOf('\r')).split('\n').length;
+    throw new ScenarioSyntaxError(file, line, 1, 'lines ending in \\n only', "'\\r'");
+  }
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const { header, next } = parseHeader(file, lines);
+  if (lines[next] !== '' && next < lines.length) {
+    new LineReader(file, next + 1, lines[next]).fail('a blank line after the header', {
+      text: lines[next],
+      column: 1,
+    });
+  }
+  const { cluster, next: afterCluster } = parseCluster(file, lines, next);
+  const steps = parseSteps(file, lines, afterCluster, cluster);
+  if (steps.length === 0) {
+    throw new ScenarioSyntaxError(file, lines.length + 1, 1, 'at least one step', 'end of file');
+  }
+  return { name: options.name ?? scenarioNameOf(file), header, cluster, steps };
+}
