@@ -109,14 +109,17 @@ export interface MessagePattern {
   readonly type: MessageType;
   readonly from: NodeId;
   readonly to: NodeId;
-  /** e.g. `{ term: 2 }` or `{ voteGranted: true }`; only scalar fields. */
-  readonly fields: Readonly<Record<string, number | boolean>>;
+  /** e.g. `{ term: 2 }`, `{ voteGranted: true }`, `{ entries: [{term: 1, value: 'x'}] }`. */
+  readonly fields: Readonly<Record<string, number | boolean | readonly LogEntry[]>>;
 }
 
 /**
- * The inputs of a step-mode scenario. The network is a bag of in-flight messages: every
- * message a node sends is added to it; `deliver`/`drop`/`duplicate` pick the OLDEST
- * in-flight message matching the pattern (it is an error if none matches).
+ * The inputs of a step-mode scenario. The network is the cluster model's bag of in-flight
+ * messages (a multiset ordered by the message's canonical key, `messageKey` in models/):
+ * every message a node sends is added to it; `deliver`/`drop`/`duplicate` act on the
+ * FIRST in-flight message, in key order, matching the pattern (an error if none matches).
+ * Key order does not depend on the order messages were sent, so the choice is the same
+ * for an implementation that sends the same messages in another order.
  */
 export type StepInput =
   /** `timeout n1`: ElectionTimeout fires at n1. */

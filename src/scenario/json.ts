@@ -43,7 +43,7 @@ const pattern = z
     type: messageType,
     from: nodeId,
     to: nodeId,
-    fields: z.record(z.string(), z.union([nat, z.boolean()])),
+    fields: z.record(z.string(), z.union([nat, z.boolean(), log])),
   })
   .strict();
 

@@ -1,13 +1,19 @@
 import {
+  addMessages,
+  applyAction,
+  type ClusterConfig,
+  type ClusterState,
   type CompiledMachine,
   compileNodeMachine,
+  EMPTY_HISTORY,
   initialNodeState,
+  LOSSY_DUPLICATING,
   type Message,
   makeFeatures,
   type NodeId,
   type NodeInput,
   type NodeState,
-  stepExplained,
+  runMacrostep,
 } from '../../models/index.ts';
 import type {
   ClusterSpec,
@@ -22,26 +28,26 @@ import { ScenarioRunError } from './errors.ts';
 import { formatMessage, formatObservation, formatPattern } from './text.ts';
 
 /**
- * Runs a step-mode scenario on the model: a cluster of model nodes (each stepped by the
- * node statechart's compiled engine, `models/`'s `step`) and a bag of in-flight messages.
- * There are no Raft rules here, only the scenario's environment: which node an input goes
- * to, and which message in flight a `deliver` picks.
+ * Runs a step-mode scenario on the model: the cluster model of `models/cluster` (servers
+ * stepped through the node statechart, a bag of messages in flight, history variables).
+ * There are no Raft rules here, only the translation from scenario steps to the cluster
+ * model's environment actions (Deliver, Drop, Duplicate, ElectionTimeout, …).
  *
- * The network is an ordered bag: every message a node sends is appended; `deliver`,
- * `drop` and `duplicate` act on the OLDEST in-flight message matching their pattern.
+ * `deliver`, `drop` and `duplicate` act on the first message in flight, in the bag's key
+ * order, that matches their pattern. `inject` puts a message written out by the scenario
+ * in flight and delivers it at once.
  *
- * This is the oracle's side of conformance: `startModelRun` + `stepModelRun` let the
+ * This is the oracle's side of conformance: `startModelRun` and `stepModelRun` let the
  * conformance runner step the model alongside an implementation, one scenario step at a
  * time, and compare observations.
  */
 
 export interface ModelRun {
-  readonly nodes: Readonly<Record<NodeId, NodeState>>;
-  /** Messages in flight, oldest first. */
-  readonly inFlight: readonly Message[];
+  readonly config: ClusterConfig;
+  readonly state: ClusterState;
 }
 
-/** The transitions one node took during a step (guard and action names), for coverage. */
+/** A transition a node took during a step (guard and action names), for coverage. */
 export interface TakenTransition {
   readonly node: NodeId;
   readonly source: string;
@@ -54,21 +60,27 @@ export interface TakenTransition {
 export interface ModelStepResult {
   readonly run: ModelRun;
   readonly observation: Observation;
-  /** The node input given to the model, if any (none for drop, duplicate and tick). */
+  /** The input the model's node got (none for drop, duplicate and tick), and its state before. */
   readonly nodeInput?: { readonly node: NodeId; readonly input: NodeInput; readonly before: NodeState };
   readonly taken: readonly TakenTransition[];
 }
 
 const defaultMachine = compileNodeMachine();
 
-/** The model cluster a scenario starts from: every node a follower, with its initial persistent state. */
-export function startModelRun(cluster: ClusterSpec): ModelRun {
+/** The model cluster a scenario starts from: every node a follower with its initial persistent state. */
+export function startModelRun(cluster: ClusterSpec, machine: CompiledMachine = defaultMachine): ModelRun {
   const features = makeFeatures({ preVote: cluster.features.preVote });
-  const nodes: Record<NodeId, NodeState> = {};
-  for (const id of cluster.nodes) {
-    nodes[id] = initialNodeState({ id, cluster: cluster.nodes, features, persistent: cluster.initial[id] });
-  }
-  return { nodes, inFlight: [] };
+  const config: ClusterConfig = {
+    nodes: cluster.nodes,
+    features,
+    network: LOSSY_DUPLICATING,
+    values: [],
+    machine,
+  };
+  const nodes = cluster.nodes.map((id) =>
+    initialNodeState({ id, cluster: cluster.nodes, features, persistent: cluster.initial[id] }),
+  );
+  return { config, state: { nodes, network: [], history: EMPTY_HISTORY } };
 }
 
 export function observeNode(id: NodeId, state: NodeState): NodeObservation {
@@ -83,34 +95,21 @@ export function observeNode(id: NodeId, state: NodeState): NodeObservation {
   };
 }
 
+/** Every node's observation, in id order. */
+export function observeAll(run: ModelRun): NodeObservation[] {
+  return run.config.nodes.map((id, i) => observeNode(id, run.state.nodes[i]));
+}
+
 export function matchesPattern(message: Message, pattern: MessagePattern): boolean {
   if (message.type !== pattern.type || message.from !== pattern.from || message.to !== pattern.to)
     return false;
   const record = message as unknown as Record<string, unknown>;
-  return Object.entries(pattern.fields).every(([k, v]) => record[k] === v);
+  return Object.entries(pattern.fields).every(([k, v]) => JSON.stringify(record[k]) === JSON.stringify(v));
 }
 
-function sameObservation(a: NodeObservation, b: NodeObservation): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function nodeInputOf(input: StepInput): { node: NodeId; input: NodeInput } | null {
-  switch (input.kind) {
-    case 'timeout':
-      return { node: input.node, input: { type: 'ElectionTimeout' } };
-    case 'heartbeat':
-      return { node: input.node, input: { type: 'HeartbeatTimeout' } };
-    case 'propose':
-      return { node: input.node, input: { type: 'ClientRequest', value: input.value } };
-    case 'crash':
-      return { node: input.node, input: { type: 'Crash' } };
-    case 'restart':
-      return { node: input.node, input: { type: 'Restart' } };
-    case 'inject':
-      return { node: input.message.to, input: { type: 'Receive', message: input.message } };
-    default:
-      return null;
-  }
+/** The first message in flight (bag key order) matching the pattern, or undefined. */
+export function findInFlight(state: ClusterState, pattern: MessagePattern): Message | undefined {
+  return state.network.find((f) => matchesPattern(f.message, pattern))?.message;
 }
 
 /** The node an input is addressed to (the receiver for message steps). */
@@ -127,69 +126,25 @@ export function targetNode(input: StepInput): NodeId {
   }
 }
 
-/**
- * Apply one step-mode input to the model. `where` names the scenario and line for errors
- * (a `deliver` with no matching message in flight is a `ScenarioRunError`).
- */
-export function stepModelRun(
-  run: ModelRun,
-  input: StepInput,
-  machine: CompiledMachine = defaultMachine,
-  where: { scenario: string; line: number } = { scenario: '<scenario>', line: 0 },
-): ModelStepResult {
-  let inFlight = run.inFlight;
-  let nodeStep = nodeInputOf(input);
-  if (input.kind === 'deliver' || input.kind === 'drop' || input.kind === 'duplicate') {
-    const index = inFlight.findIndex((m) => matchesPattern(m, input.pattern));
-    if (index < 0) {
-      const shown = inFlight.length === 0 ? 'nothing' : inFlight.map(formatMessage).join('; ');
-      throw new ScenarioRunError(
-        where.scenario,
-        where.line,
-        `${input.kind} ${formatPattern(input.pattern)}: expected a matching message in flight, found ${shown}`,
-      );
-    }
-    const message = inFlight[index];
-    if (input.kind === 'duplicate') inFlight = [...inFlight, message];
-    else inFlight = [...inFlight.slice(0, index), ...inFlight.slice(index + 1)];
-    if (input.kind === 'deliver') nodeStep = { node: message.to, input: { type: 'Receive', message } };
+function nodeInputOf(input: StepInput, message: Message | undefined): NodeInput | null {
+  switch (input.kind) {
+    case 'timeout':
+      return { type: 'ElectionTimeout' };
+    case 'heartbeat':
+      return { type: 'HeartbeatTimeout' };
+    case 'propose':
+      return { type: 'ClientRequest', value: input.value };
+    case 'crash':
+      return { type: 'Crash' };
+    case 'restart':
+      return { type: 'Restart' };
+    case 'inject':
+      return { type: 'Receive', message: input.message };
+    case 'deliver':
+      return { type: 'Receive', message: message as Message };
+    default:
+      return null;
   }
-  const target = targetNode(input);
-  if (!run.nodes[target]) {
-    throw new ScenarioRunError(where.scenario, where.line, `no node ${target} in the cluster`);
-  }
-  if (nodeStep === null) {
-    // drop, duplicate, tick: no model input. A tick lets the implementation's timers fire.
-    const before = run.nodes[target];
-    const observation: Observation =
-      input.kind === 'tick'
-        ? { nodes: [observeNode(target, before)], sent: [], timers: timersOf(before) }
-        : { nodes: [], sent: [] };
-    return { run: { nodes: run.nodes, inFlight }, observation, taken: [] };
-  }
-  const before = run.nodes[nodeStep.node];
-  const result = stepExplained(before, nodeStep.input, machine);
-  const nodes = { ...run.nodes, [nodeStep.node]: result.state };
-  const observed = [observeNode(nodeStep.node, result.state)];
-  for (const id of Object.keys(nodes).sort()) {
-    if (id === nodeStep.node) continue;
-    const after = observeNode(id, nodes[id]);
-    if (!sameObservation(after, observeNode(id, run.nodes[id]))) observed.push(after);
-  }
-  const taken = result.taken.map((t) => ({
-    node: nodeStep.node,
-    source: t.source,
-    event: t.event,
-    guard: t.guard,
-    actions: t.actions,
-    target: t.target,
-  }));
-  return {
-    run: { nodes, inFlight: [...inFlight, ...result.outputs] },
-    observation: { nodes: observed, sent: result.outputs },
-    nodeInput: { node: nodeStep.node, input: nodeStep.input, before },
-    taken,
-  };
 }
 
 /** The timers a node's own clock may fire: a leader's heartbeat, anyone else's election timeout. */
@@ -198,23 +153,106 @@ function timersOf(state: NodeState): ('ElectionTimeout' | 'HeartbeatTimeout')[] 
   return state.role === 'leader' ? ['HeartbeatTimeout'] : ['ElectionTimeout'];
 }
 
+/**
+ * Apply one step-mode input to the model. `where` names the scenario and line for errors:
+ * a `deliver` that matches nothing in flight, or a node not in the cluster, is a
+ * `ScenarioRunError`.
+ */
+export function stepModelRun(
+  run: ModelRun,
+  input: StepInput,
+  where: { scenario: string; line: number } = { scenario: '<scenario>', line: 0 },
+): ModelStepResult {
+  const { config } = run;
+  const target = targetNode(input);
+  const i = config.nodes.indexOf(target);
+  if (i < 0) {
+    throw new ScenarioRunError(
+      where.scenario,
+      where.line,
+      `expected a node of [${config.nodes.join(', ')}], found ${target}`,
+    );
+  }
+  let state = run.state;
+  let message: Message | undefined;
+  if (input.kind === 'deliver' || input.kind === 'drop' || input.kind === 'duplicate') {
+    message = findInFlight(state, input.pattern);
+    if (message === undefined) {
+      const shown =
+        state.network.length === 0
+          ? 'nothing'
+          : state.network.map((f) => formatMessage(f.message)).join('; ');
+      throw new ScenarioRunError(
+        where.scenario,
+        where.line,
+        `${input.kind} ${formatPattern(input.pattern)}: expected a matching message in flight, found ${shown}`,
+      );
+    }
+  }
+  if (input.kind === 'inject') {
+    message = input.message;
+    state = { ...state, network: addMessages(state.network, [message]) };
+  }
+  const before = state.nodes[i];
+  const nodeInput = nodeInputOf(input, message);
+  if (input.kind === 'tick') {
+    const observation = { nodes: [observeNode(target, before)], sent: [], timers: timersOf(before) };
+    return { run, observation, taken: [] };
+  }
+  const action =
+    input.kind === 'drop'
+      ? { type: 'Drop' as const, message: message as Message }
+      : input.kind === 'duplicate'
+        ? { type: 'Duplicate' as const, message: message as Message }
+        : input.kind === 'deliver' || input.kind === 'inject'
+          ? { type: 'Deliver' as const, message: message as Message }
+          : input.kind === 'propose'
+            ? { type: 'ClientRequest' as const, node: target, value: input.value }
+            : {
+                type: (nodeInput as { type: 'ElectionTimeout' | 'HeartbeatTimeout' | 'Crash' | 'Restart' })
+                  .type,
+                node: target,
+              };
+  const result = applyAction(config, state, action);
+  const next: ModelRun = { config, state: result.state };
+  if (nodeInput === null) return { run: next, observation: { nodes: [], sent: [] }, taken: [] };
+  // The transitions taken, for coverage: the same compiled machine, the same input.
+  const taken = runMacrostep(config.machine, before, nodeInput).taken.map((t) => ({
+    node: target,
+    source: t.source,
+    event: t.event,
+    guard: t.guard,
+    actions: t.actions,
+    target: t.target,
+  }));
+  const observed = [observeNode(target, result.state.nodes[i])];
+  config.nodes.forEach((id, k) => {
+    if (k === i) return;
+    const after = observeNode(id, result.state.nodes[k]);
+    if (JSON.stringify(after) !== JSON.stringify(observeNode(id, state.nodes[k]))) observed.push(after);
+  });
+  return {
+    run: next,
+    observation: { nodes: observed, sent: result.sent },
+    nodeInput: { node: target, input: nodeInput, before },
+    taken,
+  };
+}
+
 export interface StepOutcome {
   readonly step: Step;
   readonly result: ModelStepResult;
 }
 
-/** Run every step of a step-mode scenario on the model (nested `repeat` is cluster mode only). */
+/** Run every step of a step-mode scenario on the model. */
 export function runOnModel(scenario: Scenario, machine: CompiledMachine = defaultMachine): StepOutcome[] {
   if (scenario.cluster.mode !== 'step') {
     throw new ScenarioRunError(scenario.name, 0, 'only step-mode scenarios run on the model');
   }
-  let run = startModelRun(scenario.cluster);
+  let run = startModelRun(scenario.cluster, machine);
   const outcomes: StepOutcome[] = [];
   for (const step of scenario.steps) {
-    const result = stepModelRun(run, step.input as StepInput, machine, {
-      scenario: scenario.name,
-      line: step.line,
-    });
+    const result = stepModelRun(run, step.input as StepInput, { scenario: scenario.name, line: step.line });
     outcomes.push({ step, result });
     run = result.run;
   }
@@ -234,7 +272,7 @@ export function withModelExpectations(
   };
 }
 
-function sameText(a: Observation, b: Observation): boolean {
+export function sameObservation(a: Observation, b: Observation): boolean {
   return formatObservation(a).join('\n') === formatObservation(b).join('\n');
 }
 
@@ -244,9 +282,9 @@ export interface Mismatch {
   readonly actual: Observation;
 }
 
-/** Steps whose written expectation differs from what the model computes (stale or hand-edited). */
+/** Steps whose written expectation is missing or differs from what the model computes. */
 export function modelMismatches(scenario: Scenario, machine: CompiledMachine = defaultMachine): Mismatch[] {
   return runOnModel(scenario, machine)
-    .filter(({ step, result }) => !step.expect || !sameText(step.expect, result.observation))
+    .filter(({ step, result }) => !step.expect || !sameObservation(step.expect, result.observation))
     .map(({ step, result }) => ({ line: step.line, expected: step.expect, actual: result.observation }));
 }

@@ -102,7 +102,7 @@ export function formatMessage(message: Message): string {
 }
 
 export function formatPattern(pattern: MessagePattern): string {
-  const fields = Object.entries(pattern.fields).map(([k, v]) => `${k}=${v}`);
+  const fields = Object.entries(pattern.fields).map(([k, v]) => `${k}=${formatField(v)}`);
   return [pattern.type, `${pattern.from}->${pattern.to}`, ...fields].join(' ');
 }
 
@@ -387,12 +387,12 @@ function message(r: LineReader, ctx: Context): Message {
   return result as unknown as Message;
 }
 
-/** A pattern: type, link, then any scalar fields of that type. */
+/** A pattern: type, link, then any fields of that type, in the message's field order. */
 function pattern(r: LineReader, ctx: Context): MessagePattern {
   const type = messageType(r);
   const { from, to } = link(r, ctx);
-  const fields: Record<string, number | boolean> = {};
-  const scalar = MESSAGE_FIELDS[type].filter(([, kind]) => kind !== 'log');
+  const fields: Record<string, number | boolean | LogEntry[]> = {};
+  const scalar = MESSAGE_FIELDS[type];
   const names = scalar.map(([n]) => n).join(', ');
   while (!r.atEnd()) {
     const token = r.take('a field');
@@ -400,8 +400,14 @@ function pattern(r: LineReader, ctx: Context): MessagePattern {
     const name = eq < 0 ? token.text : token.text.slice(0, eq);
     const spec = scalar.find(([n]) => n === name);
     if (eq < 0 || !spec) r.fail(`a field of ${type} to match (${names})=value`, token);
-    if (name in fields) r.fail(`each field once`, token);
-    fields[name] = fieldValue(r, token, name, spec[1], token.text.slice(eq + 1)) as number | boolean;
+    const order = scalar.indexOf(spec);
+    if (Object.keys(fields).some((k) => scalar.findIndex(([n]) => n === k) >= order)) {
+      r.fail(`each field once, in the order ${names}`, token);
+    }
+    fields[name] = fieldValue(r, token, name, spec[1], token.text.slice(eq + 1)) as
+      | number
+      | boolean
+      | LogEntry[];
   }
   return { type, from, to, fields };
 }
