@@ -85,6 +85,7 @@ export const startElection: Update = (context) => ({
   votesResponded: [context.id],
 });
 
+/** Figure 2, Candidates: "Send RequestVote RPCs to all other servers", with the candidate's last log index and term (§5.4.1). */
 export const broadcastRequestVote: Update = (context) =>
   send(
     context,
@@ -106,6 +107,7 @@ export const startPreVote: Update = (context) => ({
   votesResponded: [context.id],
 });
 
+/** Thesis §9.6: ask every other server for a pre-vote for currentTerm + 1, with the last log index and term. */
 export const broadcastPreVote: Update = (context) =>
   send(
     context,
@@ -133,6 +135,7 @@ export const grantVote: Update = (context, event) => {
   ]);
 };
 
+/** Figure 2, RequestVote RPC: reply voteGranted = false with currentTerm (§5.2, §5.4); votedFor is unchanged. */
 export const rejectVote: Update = (context, event) => {
   const request = event as RequestVoteRequest;
   return send(context, [
@@ -154,6 +157,7 @@ export const grantPreVote: Update = (context, event) => {
   ]);
 };
 
+/** Thesis §9.6: refuse a pre-vote, replying with the voter's currentTerm so that a pre-candidate behind learns the term. */
 export const rejectPreVote: Update = (context, event) => {
   const request = event as PreVoteRequest;
   return send(context, [
@@ -177,6 +181,7 @@ export const recordGrantedVote: Update = (context, event) => {
   };
 };
 
+/** raft.tla HandleRequestVoteResponse: a refusal adds the voter to votesResponded only. */
 export const recordDeniedVote: Update = (context, event) => ({
   ...context,
   votesResponded: addVoter(context.votesResponded, (event as Message).from),
@@ -266,6 +271,7 @@ export const advanceFollowerCommit: Update = (context, event) => {
   return commitIndex === context.commitIndex ? context : { ...context, commitIndex };
 };
 
+/** Figure 2, AppendEntries results: success = true with currentTerm, and (as raft.tla's mmatchIndex) the index of the last entry now known to match. */
 export const replyAppendSuccess: Update = (context, event) => {
   const request = event as AppendEntriesRequest;
   return send(context, [

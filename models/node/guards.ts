@@ -77,6 +77,7 @@ export const votedForAnother: Guard = (context, event) => {
   return context.votedFor !== null && context.votedFor !== request.from;
 };
 
+/** §5.4.1, the negation of `candidateLogUpToDate`: "the voter denies its vote if its own log is more up-to-date than that of the candidate". */
 export const candidateLogBehind: Guard = (context, event) => !candidateLogUpToDate(context, event);
 
 /**
@@ -102,7 +103,9 @@ export const canGrantPreVote: Guard = (context, event) =>
   !hasCurrentLeader(context, event) &&
   candidateLogUpToDate(context, event);
 
+/** raft.tla HandleRequestVoteResponse: the reply grants the vote (Figure 2, RequestVote results: voteGranted). */
 export const voteGranted: Guard = (_context, event) => (event as RequestVoteResponse).voteGranted;
+/** raft.tla HandleRequestVoteResponse: the reply refuses the vote; it is recorded as an answer, not as a vote. */
 export const voteDenied: Guard = (_context, event) => !(event as RequestVoteResponse).voteGranted;
 
 /** A pre-vote grant counts only for the round in progress: it must echo currentTerm + 1. */
@@ -110,11 +113,13 @@ export const preVoteGranted: Guard = (context, event) => {
   const response = event as PreVoteResponse;
   return response.voteGranted && response.term === context.currentTerm + 1;
 };
+/** Thesis §9.6: a refused pre-vote (carrying the voter's currentTerm) counts as an answer, not as a vote. */
 export const preVoteDenied: Guard = (_context, event) => !(event as PreVoteResponse).voteGranted;
 
 /** Figure 2, Candidates: "If votes received from majority of servers: become leader". */
 export const hasVoteQuorum: Guard = (context) => isQuorum(context, context.votesGranted);
 
+/** The PreVote feature switch (thesis §9.6): an election timeout starts a pre-vote round first. */
 export const preVoteEnabled: Guard = (context) => context.features.preVote;
 
 // ---------------------------------------------------------------- replication (§5.3)
@@ -136,7 +141,9 @@ export const prevLogBeyondEnd: Guard = (context, event) =>
 export const prevLogTermMismatch: Guard = (context, event) =>
   !prevLogMatches(context, event) && !prevLogBeyondEnd(context, event);
 
+/** Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)". */
 export const appendSucceeded: Guard = (_context, event) => (event as AppendEntriesResponse).success;
+/** Figure 2, Leaders: "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry (§5.3)". */
 export const appendRejected: Guard = (_context, event) => !(event as AppendEntriesResponse).success;
 
 export const guards = {
