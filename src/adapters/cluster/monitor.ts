@@ -1,0 +1,168 @@
+import type { NodeId } from '../../../models/index.ts';
+import type { ClusterImplementation, NodeStatus } from './types.ts';
+
+/**
+ * The safety monitor of cluster mode: it samples every running node's status continuously
+ * and checks, on every sample, the properties that must hold under any fault:
+ *
+ * - **Election Safety** (Figure 3, §5.2): "at most one leader can be elected in a given
+ *   term" — two nodes seen claiming leadership of the same term is a violation;
+ * - **terms never go backwards** (Figure 2: currentTerm is persistent and only increases) —
+ *   also across a restart, since currentTerm must survive it (BUGS.md #1);
+ * - **commitIndex never decreases** while a node runs (§5.3: a committed entry stays
+ *   committed);
+ *
+ * and "committed entries are never lost" is checked by the runner against the writes the
+ * implementation acknowledged. Violations are kept with the time and the samples that show
+ * them.
+ */
+
+export interface Violation {
+  readonly property:
+    | 'Election Safety'
+    | 'Term Monotonicity'
+    | 'Commit Monotonicity'
+    | 'Committed Entries Kept';
+  readonly atMs: number;
+  readonly text: string;
+}
+
+export interface Sample {
+  readonly atMs: number;
+  readonly status: NodeStatus;
+}
+
+export class SafetyMonitor {
+  readonly violations: Violation[] = [];
+  /** Latest sample per running node (absent while the node is down or does not answer). */
+  readonly latest = new Map<NodeId, Sample>();
+  /** Every leader seen per term. */
+  readonly leadersByTerm = new Map<number, Set<NodeId>>();
+  /** Highest term each node ever reported (kept across restarts). */
+  private readonly highestTerm = new Map<NodeId, number>();
+  private readonly highestCommit = new Map<NodeId, number>();
+  private readonly started = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private controller = new AbortController();
+  samples = 0;
+
+  constructor(
+    private readonly implementation: ClusterImplementation,
+    private readonly running: () => readonly NodeId[],
+    private readonly onViolation: (violation: Violation) => void = () => {},
+  ) {}
+
+  now(): number {
+    return Date.now() - this.started;
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.inFlight === null) this.inFlight = this.sample().finally(() => (this.inFlight = null));
+      this.timer = setTimeout(tick, this.implementation.sampleIntervalMs);
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.controller.abort();
+    await this.inFlight;
+  }
+
+  /** A node was killed: forget its latest sample. */
+  nodeDown(node: NodeId): void {
+    this.latest.delete(node);
+  }
+
+  /** A node restarts: its commitIndex is volatile (Figure 2) and may start low again. */
+  nodeRestarted(node: NodeId): void {
+    this.latest.delete(node);
+    this.highestCommit.delete(node);
+  }
+
+  /** Sample every running node once, now, and check the properties. */
+  async sample(): Promise<void> {
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(1000)]);
+    const nodes = this.running();
+    const results = await Promise.allSettled(nodes.map((n) => this.implementation.status(n, signal)));
+    const atMs = this.now();
+    this.samples++;
+    const stillRunning = new Set(this.running());
+    results.forEach((result, i) => {
+      const node = nodes[i];
+      if (!stillRunning.has(node)) return; // killed while we asked
+      if (result.status === 'rejected') {
+        this.latest.delete(node);
+        return;
+      }
+      this.check(result.value, atMs);
+      this.latest.set(node, { atMs, status: result.value });
+    });
+  }
+
+  record(violation: Violation): void {
+    this.violations.push(violation);
+    this.onViolation(violation);
+  }
+
+  private check(status: NodeStatus, atMs: number): void {
+    const { node, term } = status;
+    if (term !== null) {
+      const before = this.highestTerm.get(node) ?? 0;
+      if (term < before) {
+        this.record({
+          property: 'Term Monotonicity',
+          atMs,
+          text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, BUGS.md #1)`,
+        });
+      } else this.highestTerm.set(node, term);
+      if (status.role === 'leader') {
+        let leaders = this.leadersByTerm.get(term);
+        if (leaders === undefined) {
+          leaders = new Set();
+          this.leadersByTerm.set(term, leaders);
+        }
+        leaders.add(node);
+        if (leaders.size === 2) {
+          this.record({
+            property: 'Election Safety',
+            atMs,
+            text: `two leaders in term ${term}: ${[...leaders].sort().join(' and ')} (§5.2: at most one leader per term)`,
+          });
+        }
+      }
+    }
+    if (status.commitIndex !== null) {
+      const before = this.highestCommit.get(node) ?? 0;
+      if (status.commitIndex < before) {
+        this.record({
+          property: 'Commit Monotonicity',
+          atMs,
+          text: `${node} reported commitIndex ${status.commitIndex} after ${before} without restarting (§5.3)`,
+        });
+      } else this.highestCommit.set(node, status.commitIndex);
+    }
+  }
+
+  /** The unique leader of the highest term among the latest samples, or null. */
+  currentLeader(): NodeId | null {
+    const statuses = [...this.latest.values()].map((s) => s.status);
+    const highest = this.highestTermNow();
+    if (highest === null) return null;
+    const leaders = statuses.filter((s) => s.role === 'leader' && s.term === highest);
+    return leaders.length === 1 ? leaders[0].node : null;
+  }
+
+  /** The highest term any running node reports now. */
+  highestTermNow(): number | null {
+    const terms = [...this.latest.values()].map((s) => s.status.term).filter((t): t is number => t !== null);
+    return terms.length === 0 ? null : Math.max(...terms);
+  }
+
+  anyLeader(): NodeId[] {
+    return [...this.latest.values()].filter((s) => s.status.role === 'leader').map((s) => s.status.node);
+  }
+}

@@ -1,0 +1,79 @@
+import type { Readable, Writable } from 'node:stream';
+import { dispatchStep, errorCodeOf, type StepTarget } from './in-process.ts';
+import { describeIssues, type ProtocolRequest, requestSchema, truncate } from './protocol.ts';
+import { PROTOCOL_VERSION } from './types.ts';
+
+/**
+ * The adapter side of `conformance/PROTOCOL.md`: read NDJSON requests, answer each on one
+ * line. `raftkit serve-reference` serves the reference implementation with it. Malformed
+ * requests get error 12 saying what was expected and what arrived.
+ */
+export async function serveStdio(target: StepTarget, input: Readable, output: Writable): Promise<void> {
+  let buffer = '';
+  const write = (reply: object) => output.write(`${JSON.stringify(reply)}\n`);
+  for await (const chunk of input) {
+    buffer += chunk.toString();
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      newline = buffer.indexOf('\n');
+      if (line === '') continue;
+      const reply = answer(target, line);
+      write(reply);
+      if (reply.type === 'shutdown_ok') return;
+    }
+  }
+}
+
+type Reply = { in_reply_to: number | null; type: string } & Record<string, unknown>;
+
+export function answer(target: StepTarget, line: string): Reply {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return malformed(null, `expected one JSON object per line, found ${truncate(JSON.stringify(line), 80)}`);
+  }
+  const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : null;
+  const parsed = requestSchema.safeParse(raw);
+  if (!parsed.success) {
+    return malformed(id, `${describeIssues(parsed.error, raw)} (see conformance/PROTOCOL.md)`);
+  }
+  const request = parsed.data;
+  try {
+    return { in_reply_to: request.id, type: `${request.type}_ok`, ...run(target, request) };
+  } catch (error) {
+    const { code, text } = errorCodeOf(error);
+    return { in_reply_to: request.id, type: 'error', code, text };
+  }
+}
+
+function malformed(id: number | null, text: string): Reply {
+  return { in_reply_to: id, type: 'error', code: 12, text };
+}
+
+function run(target: StepTarget, request: ProtocolRequest): object {
+  switch (request.type) {
+    case 'init':
+      if (request.protocol !== PROTOCOL_VERSION) {
+        throw Object.assign(
+          new Error(`protocol ${request.protocol} asked, this adapter speaks ${PROTOCOL_VERSION}`),
+          {
+            code: 10,
+          },
+        );
+      }
+      return { protocol: PROTOCOL_VERSION, implementation: target.implementation, features: target.features };
+    case 'create':
+      return target.create(request);
+    case 'state':
+      return { state: target.state(request.node) };
+    case 'drain':
+      return { messages: target.drain(request.node) };
+    case 'shutdown':
+      return {};
+    default:
+      return dispatchStep(target, request);
+  }
+}

@@ -1,0 +1,557 @@
+import type {
+  AppendEntriesRequest,
+  AppendEntriesResponse,
+  LogEntry,
+  Message,
+  NodeId,
+  PreVoteRequest,
+  PreVoteResponse,
+  RequestVoteRequest,
+  RequestVoteResponse,
+  Role,
+} from '../../models/types.ts';
+import { type Clock, ManualClock, Rng } from './clock.ts';
+import type { MutantName } from './mutants.ts';
+import { MemoryStorage, type Storage } from './storage.ts';
+import type { Transport } from './transport.ts';
+
+/**
+ * The reference Raft node: Figure 2 of the Raft paper plus PreVote (Ongaro's thesis §9.6),
+ * written on purpose WITHOUT the model in `models/` (only its message types), in the
+ * ordinary style of a Raft library: a class with mutable fields, a `Storage` it syncs
+ * before answering, a `Transport` it sends through, and a `Clock` its timers read.
+ * It is a system under test, not an oracle; the conformance suite checks it against the
+ * model like any other implementation.
+ */
+
+export interface NodeTiming {
+  /** Election timeout range in clock units, drawn anew at every reset (§5.2: randomized). */
+  readonly electionTimeoutMin: number;
+  readonly electionTimeoutMax: number;
+  /** Heartbeat interval of a leader, in clock units. */
+  readonly heartbeatInterval: number;
+}
+
+export interface NodeOptions {
+  readonly id: NodeId;
+  /** Every server, this one included. */
+  readonly cluster: readonly NodeId[];
+  readonly preVote: boolean;
+  readonly transport: Transport;
+  readonly storage?: Storage;
+  readonly clock?: Clock;
+  readonly timing?: NodeTiming;
+  readonly seed?: number;
+  /** Reproduce a known bug class (see mutants.ts). */
+  readonly mutant?: MutantName;
+}
+
+/** What the harness can read of a node (Figure 2's state, plus the role). */
+export interface NodeStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly currentTerm: number;
+  readonly votedFor: NodeId | null;
+  readonly log: readonly LogEntry[];
+  readonly commitIndex: number;
+}
+
+export const DEFAULT_TIMING: NodeTiming = {
+  electionTimeoutMin: 10,
+  electionTimeoutMax: 20,
+  heartbeatInterval: 1,
+};
+
+export class RaftNode {
+  readonly id: NodeId;
+  private readonly peers: readonly NodeId[];
+  private readonly clusterSize: number;
+  private readonly preVote: boolean;
+  private readonly transport: Transport;
+  readonly storage: Storage;
+  private readonly clock: Clock;
+  private readonly timing: NodeTiming;
+  private readonly rng: Rng;
+  private readonly mutant: MutantName | undefined;
+
+  // persistent (mirrored in storage)
+  private currentTerm = 0;
+  private votedFor: NodeId | null = null;
+  private log: LogEntry[] = [];
+  // volatile
+  private role: Role = 'follower';
+  private commitIndex = 0;
+  private leaderId: NodeId | null = null;
+  // candidate / pre-candidate
+  private granted = new Set<NodeId>();
+  private responded = new Set<NodeId>();
+  // leader
+  private nextIndex = new Map<NodeId, number>();
+  private matchIndex = new Map<NodeId, number>();
+  // timers
+  private electionResetAt = 0;
+  private electionTimeout = 0;
+  private heartbeatResetAt = 0;
+
+  constructor(options: NodeOptions) {
+    this.id = options.id;
+    this.peers = options.cluster.filter((p) => p !== options.id);
+    this.clusterSize = options.cluster.length;
+    this.preVote = options.preVote;
+    this.transport = options.transport;
+    this.storage = options.storage ?? new MemoryStorage();
+    this.clock = options.clock ?? new ManualClock();
+    this.timing = options.timing ?? DEFAULT_TIMING;
+    this.rng = new Rng(options.seed ?? 1);
+    this.mutant = options.mutant;
+    this.loadFromStorage();
+    this.resetElectionTimer();
+  }
+
+  status(): NodeStatus {
+    return {
+      id: this.id,
+      role: this.role,
+      currentTerm: this.currentTerm,
+      votedFor: this.votedFor,
+      log: this.log.slice(),
+      commitIndex: this.commitIndex,
+    };
+  }
+
+  private has(mutant: MutantName): boolean {
+    return this.mutant === mutant;
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  /** Receive a message from the network. */
+  receive(message: Message): void {
+    if (this.role === 'crashed') return;
+    const termBefore = this.currentTerm;
+    // Rules for All Servers: a higher term makes us a follower of that term (§5.1). A
+    // pre-vote request, and a pre-vote grant, only carry a proposed term (thesis §9.6).
+    const proposedOnly =
+      message.type === 'PreVoteRequest' || (message.type === 'PreVoteResponse' && message.voteGranted);
+    if (message.term > this.currentTerm && !proposedOnly) {
+      const isResponse = message.type.endsWith('Response');
+      if (!(isResponse && this.has('higher-term-response-ignored') && this.role !== 'follower')) {
+        this.adoptTerm(message.term);
+      }
+    } else if (message.term < this.currentTerm) {
+      this.rejectStale(message);
+      return;
+    }
+    const replyTerm = this.has('stale-term-in-reply') ? termBefore : this.currentTerm;
+    switch (message.type) {
+      case 'RequestVoteRequest':
+        this.onRequestVote(message, replyTerm);
+        return;
+      case 'PreVoteRequest':
+        this.onPreVote(message);
+        return;
+      case 'RequestVoteResponse':
+        this.onVoteResponse(message);
+        return;
+      case 'PreVoteResponse':
+        this.onPreVoteResponse(message);
+        return;
+      case 'AppendEntriesRequest':
+        this.onAppendEntries(message, replyTerm);
+        return;
+      case 'AppendEntriesResponse':
+        this.onAppendEntriesResponse(message);
+        return;
+    }
+  }
+
+  /** The election timer fired (or the harness says it did). */
+  electionTimeoutFired(): void {
+    if (this.role === 'crashed' || this.role === 'leader') return;
+    if (this.preVote) this.startPreVote();
+    else this.startElection();
+  }
+
+  /** The heartbeat timer fired: a leader sends AppendEntries to every follower. */
+  heartbeatTimeoutFired(): void {
+    if (this.role !== 'leader') return;
+    this.heartbeatResetAt = this.clock.now();
+    this.broadcastAppendEntries();
+  }
+
+  /** Check the timers against the clock; the owner calls this on every tick. */
+  tick(): void {
+    if (this.role === 'crashed') return;
+    const now = this.clock.now();
+    if (this.role === 'leader') {
+      this.electionResetAt = now;
+      if (now - this.heartbeatResetAt >= this.timing.heartbeatInterval) this.heartbeatTimeoutFired();
+      return;
+    }
+    if (now - this.electionResetAt >= this.electionTimeout) this.electionTimeoutFired();
+  }
+
+  /** A client command. Only a leader takes it (Figure 2, Leaders). */
+  propose(value: string): boolean {
+    if (this.role !== 'leader') return false;
+    this.appendToLog(this.log.length + 1, [{ term: this.currentTerm, value }]);
+    this.storage.sync();
+    this.advanceCommitIndex();
+    return true;
+  }
+
+  /** Power loss: unsynced writes and all volatile state are gone. */
+  crash(): void {
+    if (this.role === 'crashed') return;
+    this.storage.loseUnsynced();
+    this.role = 'crashed';
+    this.commitIndex = 0;
+    this.leaderId = null;
+    this.clearCandidacy();
+    this.clearLeadership();
+    this.loadFromStorage();
+  }
+
+  /** Come back as a follower from stable storage. */
+  restart(): void {
+    if (this.role !== 'crashed') return;
+    this.loadFromStorage();
+    this.role = 'follower';
+    this.resetElectionTimer();
+  }
+
+  // ------------------------------------------------------------------ term rule
+
+  private adoptTerm(term: number): void {
+    const wasLeader = this.role === 'leader';
+    this.currentTerm = term;
+    this.votedFor = null;
+    this.storage.setTermAndVote(term, null);
+    if (!this.has('term-not-durable')) this.storage.sync();
+    this.role = 'follower';
+    this.leaderId = null;
+    this.clearCandidacy();
+    this.clearLeadership();
+    if (wasLeader) this.resetElectionTimer();
+  }
+
+  /** RPC receiver rule 1: "Reply false if term < currentTerm". Stale responses are dropped. */
+  private rejectStale(message: Message): void {
+    const base = { from: this.id, to: message.from, term: this.currentTerm };
+    switch (message.type) {
+      case 'RequestVoteRequest':
+        this.send({ type: 'RequestVoteResponse', ...base, voteGranted: false });
+        return;
+      case 'PreVoteRequest':
+        this.send({ type: 'PreVoteResponse', ...base, voteGranted: false });
+        return;
+      case 'AppendEntriesRequest':
+        this.send({ type: 'AppendEntriesResponse', ...base, success: false, matchIndex: 0 });
+        return;
+      case 'AppendEntriesResponse':
+        if (this.has('panic-on-reordered-reply') && this.role === 'leader') {
+          throw new Error(
+            `assertion failed: AppendEntriesResponse from ${message.from} of old term ${message.term}`,
+          );
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------ elections
+
+  private lastIndex(): number {
+    return this.log.length;
+  }
+
+  private termOf(index: number): number | undefined {
+    if (index === 0) return 0;
+    return this.log[index - 1]?.term;
+  }
+
+  private lastTerm(): number {
+    return this.termOf(this.lastIndex()) ?? 0;
+  }
+
+  /** §5.4.1: is the candidate's log at least as up-to-date as ours? */
+  private upToDate(lastLogTerm: number, lastLogIndex: number): boolean {
+    if (this.has('vote-without-log-check')) return true;
+    if (this.has('vote-log-length-only')) return lastLogIndex >= this.lastIndex();
+    if (this.has('vote-index-when-terms-differ')) {
+      return lastLogTerm >= this.lastTerm() && lastLogIndex >= this.lastIndex();
+    }
+    if (lastLogTerm > this.lastTerm()) return true;
+    if (lastLogTerm < this.lastTerm()) return false;
+    return lastLogIndex >= this.lastIndex();
+  }
+
+  private onRequestVote(request: RequestVoteRequest, replyTerm: number): void {
+    if (this.has('timer-reset-on-rejected-vote')) this.resetElectionTimer();
+    const free = this.votedFor === null || this.votedFor === request.from;
+    const grant = free && this.upToDate(request.lastLogTerm, request.lastLogIndex);
+    if (grant) {
+      this.votedFor = request.from;
+      this.storage.setTermAndVote(this.currentTerm, this.votedFor);
+      if (!this.has('vote-not-durable')) this.storage.sync();
+      this.resetElectionTimer();
+    }
+    this.send({
+      type: 'RequestVoteResponse',
+      from: this.id,
+      to: request.from,
+      term: replyTerm,
+      voteGranted: grant,
+    });
+  }
+
+  private onPreVote(request: PreVoteRequest): void {
+    const stickyLeader = this.leaderId !== null && !this.has('pre-vote-ignores-leader');
+    const grant =
+      request.term > this.currentTerm &&
+      !stickyLeader &&
+      this.upToDate(request.lastLogTerm, request.lastLogIndex);
+    const term = grant ? request.term : this.currentTerm;
+    this.send({ type: 'PreVoteResponse', from: this.id, to: request.from, term, voteGranted: grant });
+  }
+
+  private startPreVote(): void {
+    this.role = 'preCandidate';
+    this.leaderId = null;
+    this.clearCandidacy();
+    this.granted.add(this.id);
+    this.responded.add(this.id);
+    if (this.has('pre-vote-bumps-term')) {
+      this.currentTerm += 1;
+      this.votedFor = null;
+      this.storage.setTermAndVote(this.currentTerm, null);
+      this.storage.sync();
+    }
+    this.resetElectionTimer();
+    const proposed = this.has('pre-vote-bumps-term') ? this.currentTerm : this.currentTerm + 1;
+    for (const peer of this.peers) {
+      this.send({
+        type: 'PreVoteRequest',
+        from: this.id,
+        to: peer,
+        term: proposed,
+        lastLogIndex: this.lastIndex(),
+        lastLogTerm: this.lastTerm(),
+      });
+    }
+    this.checkPreVoteQuorum();
+  }
+
+  private onPreVoteResponse(response: PreVoteResponse): void {
+    if (this.role !== 'preCandidate') return;
+    const proposed = this.has('pre-vote-bumps-term') ? this.currentTerm : this.currentTerm + 1;
+    if (response.voteGranted) {
+      if (response.term !== proposed) return;
+      this.granted.add(response.from);
+    }
+    this.responded.add(response.from);
+    this.checkPreVoteQuorum();
+  }
+
+  private checkPreVoteQuorum(): void {
+    if (this.role === 'preCandidate' && this.isMajority(this.granted.size)) this.startElection();
+  }
+
+  /** Figure 2, Candidates: increment currentTerm, vote for self, reset timer, send RequestVote. */
+  private startElection(): void {
+    this.role = 'candidate';
+    this.currentTerm += 1;
+    this.votedFor = this.id;
+    this.storage.setTermAndVote(this.currentTerm, this.id);
+    this.storage.sync();
+    this.leaderId = null;
+    this.clearCandidacy();
+    this.granted.add(this.id);
+    this.responded.add(this.id);
+    this.resetElectionTimer();
+    for (const peer of this.peers) {
+      this.send({
+        type: 'RequestVoteRequest',
+        from: this.id,
+        to: peer,
+        term: this.currentTerm,
+        lastLogIndex: this.lastIndex(),
+        lastLogTerm: this.lastTerm(),
+      });
+    }
+    this.checkVoteQuorum();
+  }
+
+  private onVoteResponse(response: RequestVoteResponse): void {
+    if (this.role !== 'candidate') return;
+    if (response.term > this.currentTerm) return; // higher-term-response-ignored mutant
+    if (response.voteGranted || this.has('denied-vote-counted')) this.granted.add(response.from);
+    this.responded.add(response.from);
+    this.checkVoteQuorum();
+  }
+
+  private checkVoteQuorum(): void {
+    if (this.role === 'candidate' && this.isMajority(this.granted.size)) this.becomeLeader();
+  }
+
+  private isMajority(count: number): boolean {
+    return count * 2 > this.clusterSize;
+  }
+
+  private becomeLeader(): void {
+    this.role = 'leader';
+    this.leaderId = this.id;
+    this.clearCandidacy();
+    for (const peer of this.peers) {
+      this.nextIndex.set(peer, this.lastIndex() + 1);
+      this.matchIndex.set(peer, 0);
+    }
+    this.heartbeatResetAt = this.clock.now();
+    this.broadcastAppendEntries();
+  }
+
+  // ------------------------------------------------------------------ replication
+
+  private broadcastAppendEntries(): void {
+    for (const peer of this.peers) {
+      const next = this.nextIndex.get(peer) ?? this.lastIndex() + 1;
+      const prevLogIndex = next - 1;
+      this.send({
+        type: 'AppendEntriesRequest',
+        from: this.id,
+        to: peer,
+        term: this.currentTerm,
+        prevLogIndex,
+        prevLogTerm: this.termOf(prevLogIndex) ?? 0,
+        entries: this.log.slice(prevLogIndex),
+        leaderCommit: this.commitIndex,
+      });
+    }
+  }
+
+  private onAppendEntries(request: AppendEntriesRequest, replyTerm: number): void {
+    if (this.role === 'leader') return; // two leaders in one term cannot happen; ignore
+    if (this.role === 'candidate' || this.role === 'preCandidate') {
+      // §5.2: a candidate that hears from a leader of its term returns to follower.
+      this.role = 'follower';
+      this.clearCandidacy();
+      if (this.has('vote-cleared-on-step-down')) this.forgetVote();
+    }
+    this.leaderId = request.from;
+    this.resetElectionTimer();
+    if (this.has('vote-cleared-on-append')) this.forgetVote();
+    const reply = {
+      type: 'AppendEntriesResponse' as const,
+      from: this.id,
+      to: request.from,
+      term: replyTerm,
+    };
+    const matches = this.termOf(request.prevLogIndex) === request.prevLogTerm;
+    if (!matches && !this.has('skip-consistency-check')) {
+      this.storage.sync();
+      this.send({ ...reply, success: false, matchIndex: 0 });
+      return;
+    }
+    this.mergeEntries(request.prevLogIndex, request.entries);
+    if (!this.has('ack-before-persist')) this.storage.sync();
+    const lastNew = request.prevLogIndex + request.entries.length;
+    if (this.has('commit-index-regresses')) {
+      this.commitIndex = Math.min(request.leaderCommit, lastNew);
+    } else if (this.has('commit-beyond-last-new-entry')) {
+      if (request.leaderCommit > this.commitIndex) this.commitIndex = request.leaderCommit;
+    } else if (request.leaderCommit > this.commitIndex) {
+      this.commitIndex = Math.max(this.commitIndex, Math.min(request.leaderCommit, lastNew));
+    }
+    this.send({ ...reply, success: true, matchIndex: lastNew });
+  }
+
+  /** AE rules 3 and 4: delete a conflicting suffix, append what is new; keep what matches. */
+  private mergeEntries(prevLogIndex: number, entries: readonly LogEntry[]): void {
+    for (let k = 0; k < entries.length; k++) {
+      const index = prevLogIndex + 1 + k;
+      if (this.termOf(index) === entries[k].term) continue;
+      this.appendToLog(Math.min(index, this.log.length + 1), entries.slice(k));
+      return;
+    }
+  }
+
+  private appendToLog(index: number, entries: readonly LogEntry[]): void {
+    this.log = [...this.log.slice(0, index - 1), ...entries];
+    this.storage.truncateAndAppend(index, entries);
+  }
+
+  private onAppendEntriesResponse(response: AppendEntriesResponse): void {
+    if (this.role !== 'leader') return;
+    if (response.term > this.currentTerm) return; // higher-term-response-ignored mutant
+    const peer = response.from;
+    if (!this.matchIndex.has(peer)) return;
+    const match = this.matchIndex.get(peer)!;
+    if (response.success) {
+      if (this.has('panic-on-reordered-reply') && response.matchIndex < match) {
+        throw new Error(
+          `assertion failed: matchIndex of ${peer} went back from ${match} to ${response.matchIndex}`,
+        );
+      }
+      const newMatch = Math.max(match, response.matchIndex);
+      this.matchIndex.set(peer, newMatch);
+      this.nextIndex.set(peer, newMatch + 1);
+      this.advanceCommitIndex();
+    } else {
+      this.nextIndex.set(peer, Math.max(1, (this.nextIndex.get(peer) ?? 1) - 1));
+    }
+  }
+
+  /**
+   * Figure 2, Leaders: the largest N > commitIndex stored on a majority (the leader counts)
+   * with log[N].term == currentTerm becomes the commitIndex.
+   */
+  private advanceCommitIndex(): void {
+    for (let n = this.lastIndex(); n > this.commitIndex; n--) {
+      let replicas = 1;
+      for (const peer of this.peers) if ((this.matchIndex.get(peer) ?? 0) >= n) replicas++;
+      if (!this.isMajority(replicas)) continue;
+      if (this.termOf(n) === this.currentTerm || this.has('commit-previous-term')) {
+        this.commitIndex = n;
+        return;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private forgetVote(): void {
+    this.votedFor = null;
+    this.storage.setTermAndVote(this.currentTerm, null);
+    this.storage.sync();
+  }
+
+  private clearCandidacy(): void {
+    this.granted = new Set();
+    this.responded = new Set();
+  }
+
+  private clearLeadership(): void {
+    this.nextIndex = new Map();
+    this.matchIndex = new Map();
+  }
+
+  private resetElectionTimer(): void {
+    this.electionResetAt = this.clock.now();
+    this.electionTimeout = this.rng.intBetween(
+      this.timing.electionTimeoutMin,
+      this.timing.electionTimeoutMax,
+    );
+  }
+
+  private loadFromStorage(): void {
+    const saved = this.storage.load();
+    this.currentTerm = saved.currentTerm;
+    this.votedFor = saved.votedFor;
+    this.log = [...saved.log];
+  }
+
+  private send(message: Message): void {
+    this.transport.send(message);
+  }
+}
