@@ -1,0 +1,133 @@
+import type { NodeId } from '../../models/index.ts';
+import { excerpt, TraceError } from './errors.ts';
+import { type CanonicalEvent, canonicalEventSchema, type TraceEvent } from './events.ts';
+import { isFence, type ParsedTrace, type SkippedLine, sortedUnique, splitLines } from './trace.ts';
+
+/**
+ * Parser for the canonical trace format (docs/trace-format.md): one JSON object per
+ * line. Lines that are not JSON objects (blank lines, fences, prose around a pasted
+ * trace) are skipped and reported; a JSON object that breaks the schema is an error
+ * naming the line, what was expected and what was found — the format is written by
+ * programs, so a bad event is a bug to fix, not noise to skip.
+ */
+
+function describeIssue(issue: { path: readonly PropertyKey[]; message: string; code: string }): string {
+  const where = issue.path.length === 0 ? 'the event' : `field "${issue.path.map(String).join('.')}"`;
+  return `${where}: ${issue.message}`;
+}
+
+export function looksLikeCanonical(text: string): boolean {
+  const t = text.trim();
+  return t.startsWith('{') && t.includes('"event"');
+}
+
+export function parseCanonical(text: string, file: string): ParsedTrace {
+  const lines = splitLines(text);
+  const skipped: SkippedLine[] = [];
+  const events: TraceEvent[] = [];
+  const ids = new Set<NodeId>();
+  let clusterNodes: readonly NodeId[] | null = null;
+  let preVote = false;
+  let logLines = 0;
+  let outOfOrder = 0;
+  let maxBackwardsMs = 0;
+  let lastTime: number | null = null;
+  let untimed = 0;
+
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const trimmed = lines[i].trim();
+    if (trimmed === '') {
+      skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
+      continue;
+    }
+    if (isFence(trimmed)) {
+      skipped.push({ line: lineNo, kind: 'fence', text: trimmed, reason: 'markdown fence' });
+      continue;
+    }
+    if (!trimmed.startsWith('{')) {
+      skipped.push({ line: lineNo, kind: 'other', text: trimmed, reason: 'not a JSON object' });
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(trimmed);
+    } catch (error) {
+      throw new TraceError(
+        file,
+        lineNo,
+        'one JSON object per line',
+        `invalid JSON (${error instanceof Error ? error.message : String(error)}): ${excerpt(trimmed)}`,
+      );
+    }
+    const result = canonicalEventSchema.safeParse(json);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new TraceError(
+        file,
+        lineNo,
+        'a trace event as in docs/trace-format.md',
+        `${describeIssue(issue)} in ${excerpt(trimmed)}`,
+      );
+    }
+    logLines++;
+    const e: CanonicalEvent = result.data;
+    if (e.event === 'Cluster') {
+      if (clusterNodes === null) {
+        clusterNodes = e.nodes;
+        preVote = e.preVote ?? false;
+      }
+      continue;
+    }
+    const time = e.time ?? null;
+    if (time === null) untimed++;
+    else {
+      if (lastTime !== null && time < lastTime) {
+        outOfOrder++;
+        maxBackwardsMs = Math.max(maxBackwardsMs, lastTime - time);
+      }
+      lastTime = lastTime === null ? time : Math.max(lastTime, time);
+    }
+    ids.add(e.node);
+    if ('message' in e) {
+      ids.add(e.message.from);
+      ids.add(e.message.to);
+    }
+    events.push({ ...(e as Omit<TraceEvent, 'line' | 'time'>), line: lineNo, time });
+  }
+  // Order by time when every event has one (stable: ties keep file order).
+  if (untimed === 0 && outOfOrder > 0) {
+    events.sort((a, b) => (a.time as number) - (b.time as number) || a.line - b.line);
+  }
+  if (clusterNodes !== null) {
+    const unknown = [...ids].filter((id) => !clusterNodes?.includes(id));
+    if (unknown.length > 0) {
+      const first = events.find((e) => unknown.includes(e.node) || unknown.includes(e.message?.from ?? ''));
+      throw new TraceError(
+        file,
+        first?.line ?? 1,
+        `only the nodes of the Cluster event (${clusterNodes.join(', ')})`,
+        `node ${unknown[0]}`,
+      );
+    }
+  }
+  return {
+    file,
+    format: 'canonical',
+    totalLines: lines.length,
+    logLines,
+    duplicates: 0,
+    firstDuplicateLines: [],
+    informational: 0,
+    skipped,
+    damaged: [],
+    inconsistent: [],
+    outOfOrder: { count: outOfOrder, maxBackwardsMs },
+    events,
+    nodes: clusterNodes ? sortedUnique(clusterNodes) : sortedUnique(ids),
+    preVote,
+    holes: [],
+    idMapping: null,
+    inferences: [],
+  };
+}

@@ -1,0 +1,658 @@
+import {
+  type CompiledMachine,
+  compileNodeMachine,
+  initialNodeState,
+  type Message,
+  makeFeatures,
+  type NodeId,
+  type NodeInput,
+  type NodeState,
+  type Role,
+  stepExplained,
+} from '../../models/index.ts';
+import { ROLE_EVENTS, type RoleEvent, type StateFields, type TraceEvent } from './events.ts';
+import type { Hole, ParsedTrace } from './trace.ts';
+
+/**
+ * The trace checker. Each node's events are replayed against the model: the node's own
+ * statechart (`models/`, compiled) is stepped with the inputs the trace shows or implies,
+ * and every observed role change, message sent and state field must be what the model
+ * does from the state it is in. There is no second copy of Raft's rules here: a vote is
+ * right if the model's `canGrantVote` transition produces the same reply, a candidacy is
+ * right if the model's ElectionTimeout transition produces the same role and term.
+ *
+ * Cross-node properties are checked on the observed events themselves, independently of
+ * the replay: at most one leader per term, and at most one vote per voter per term.
+ *
+ * Partial logs get the weakest sound assumption, and every assumption is reported:
+ * - a timer firing is an input nobody has to log: a leader's AppendEntries the model has
+ *   not produced yet is explained by a HeartbeatTimeout;
+ * - where the log may be missing lines (its start, between pasted chunks, around a
+ *   damaged line), a node whose next event the model cannot explain is brought forward
+ *   by the fewest unlogged inputs (timeouts, receipt of a higher term, a request or a
+ *   vote) that the model accepts and that make the event allowed — a "bridge";
+ * - everywhere else, every receipt and every role change is assumed logged, so an event
+ *   the model does not allow is a divergence.
+ */
+
+export const CHECK_RULES = {
+  'role-transition': 'every role change is a transition the statechart takes from the state the model is in',
+  term: "a node's term is the one the model has (term rule §5.1; +1 on a new election, Figure 2 Candidates)",
+  'vote-decision':
+    'a vote is granted or refused as the model decides (Figure 2 RequestVote receiver rules 1–2, §5.2, §5.4.1)',
+  send: 'every message sent is one the model sends from that state',
+  state: "logged state fields (currentTerm, votedFor, log, commitIndex) equal the model's",
+  'election-safety': 'at most one leader per term (Election Safety, Figure 3, §5.2)',
+  'single-vote': '"each server will vote for at most one candidate in a given term" (§5.2)',
+} as const;
+export type CheckRule = keyof typeof CHECK_RULES;
+
+/** Paper references for the guards the model decides by, for explanations. */
+const GUARD_REFS: Readonly<Record<string, string>> = {
+  isHigherTerm: 'Figure 2, All Servers: higher term → update term, become follower (§5.1)',
+  isStaleRequest: 'Figure 2, receiver rule 1: reply false if term < currentTerm (§5.1)',
+  isStaleResponse: 'raft.tla DropStaleResponse',
+  canGrantVote: 'Figure 2, RequestVote rule 2: votedFor null or candidateId, and log up to date (§5.2, §5.4)',
+  votedForAnother: '§5.2: at most one vote per term, first-come-first-served',
+  candidateLogBehind: '§5.4.1 election restriction: candidate log not up to date',
+  hasVoteQuorum: 'Figure 2, Candidates: votes from a majority → become leader',
+  preVoteEnabled: 'thesis §9.6 PreVote',
+  prevLogMatches: 'Figure 2, AppendEntries rule 2',
+};
+
+export interface Divergence {
+  readonly rule: CheckRule;
+  readonly line: number;
+  readonly node: NodeId;
+  /** What the trace shows. */
+  readonly found: string;
+  /** What the model does from the state it is in. */
+  readonly expected: string;
+  /** The model's state before the event, compact (`serializeNode`-like). */
+  readonly modelState: string;
+}
+
+export interface Violation {
+  readonly rule: 'election-safety' | 'single-vote';
+  readonly term: number;
+  readonly lines: readonly [number, number];
+  readonly description: string;
+}
+
+/** Unlogged inputs assumed before `line` (the first event after a possible gap), found needed at `neededAt`. */
+export interface Bridge {
+  readonly line: number;
+  readonly node: NodeId;
+  readonly inputs: readonly string[];
+  readonly reason: string;
+  readonly neededAt: number;
+}
+
+export interface CheckResult {
+  readonly eventsChecked: number;
+  readonly nodes: readonly NodeId[];
+  /** The first divergence of each node, in line order; replay of that node stops there. */
+  readonly divergences: readonly Divergence[];
+  readonly violations: readonly Violation[];
+  readonly bridges: readonly Bridge[];
+  /** HeartbeatTimeouts assumed to explain a leader's AppendEntries. */
+  readonly heartbeatsAssumed: number;
+  /** Sends equal to a message already sent (retransmissions, a named tolerance). */
+  readonly retransmissions: number;
+  /** Receipts whose sender the log does not name; a peer that had not answered yet was assumed. */
+  readonly sendersAssumed: number;
+}
+
+interface Pending {
+  readonly message: Message;
+  readonly via: string;
+  used: boolean;
+}
+
+/** The replay state where the log may have lost lines, and the events replayed since. */
+interface Snapshot {
+  readonly state: NodeState;
+  readonly pending: Pending[];
+  readonly events: TraceEvent[];
+  readonly line: number;
+  readonly reason: string;
+}
+
+interface NodeReplay {
+  state: NodeState;
+  pending: Pending[];
+  lastTime: number | null;
+  seen: boolean;
+  halted: boolean;
+  snapshot: Snapshot | null;
+}
+
+/** How many events after a hole a bridge may still be inserted at the hole. */
+const SNAPSHOT_WINDOW = 64;
+
+type Attempt =
+  | { ok: true; state: NodeState; pending: Pending[]; heartbeat?: boolean; retransmission?: boolean }
+  | { ok: false; rule: CheckRule; found: string; expected: string };
+
+const PENDING_CAP = 96;
+
+export interface CheckOptions {
+  /** A mutated model, for testing the checker. */
+  readonly machine?: CompiledMachine;
+}
+
+export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): CheckResult {
+  const machine = options.machine ?? compileNodeMachine();
+  const features = makeFeatures({ preVote: trace.preVote });
+  const replays = new Map<NodeId, NodeReplay>();
+  for (const id of trace.nodes) {
+    replays.set(id, {
+      state: initialNodeState({ id, cluster: trace.nodes, features }),
+      pending: [],
+      lastTime: null,
+      seen: false,
+      halted: false,
+      snapshot: null,
+    });
+  }
+  const divergences: Divergence[] = [];
+  const bridges: Bridge[] = [];
+  const cross = new CrossNode();
+  let heartbeatsAssumed = 0;
+  let retransmissions = 0;
+  let sendersAssumed = 0;
+  let checked = 0;
+
+  for (const event of trace.events) {
+    cross.observe(event);
+    const replay = replays.get(event.node);
+    if (!replay || replay.halted || event.event === 'TimerStart' || event.event === 'Cluster') continue;
+    checked++;
+    if (event.message?.from === '?') sendersAssumed++;
+    if (mayBridge(replay, event, trace.holes)) {
+      replay.snapshot = {
+        state: replay.state,
+        pending: replay.pending,
+        events: [],
+        line: event.line,
+        reason: replay.seen ? holeReason(replay, event, trace.holes) : 'the log may start mid-run',
+      };
+    }
+    let attempt = tryEvent(machine, replay.state, replay.pending, event);
+    if (!attempt.ok && replay.snapshot) {
+      const bridged = bridge(machine, replay.snapshot, [...replay.snapshot.events, event]);
+      if (bridged) {
+        bridges.push({
+          line: replay.snapshot.line,
+          node: event.node,
+          inputs: bridged.inputs,
+          reason: replay.snapshot.reason,
+          neededAt: event.line,
+        });
+        replay.snapshot = null;
+        attempt = bridged.attempt;
+      }
+    }
+    if (!attempt.ok) {
+      divergences.push({
+        rule: attempt.rule,
+        line: event.line,
+        node: event.node,
+        found: attempt.found,
+        expected: attempt.expected,
+        modelState: describeState(replay.state),
+      });
+      replay.halted = true;
+      continue;
+    }
+    if (attempt.heartbeat) heartbeatsAssumed++;
+    if (attempt.retransmission) retransmissions++;
+    replay.state = attempt.state;
+    replay.pending =
+      attempt.pending.length > PENDING_CAP ? attempt.pending.slice(-PENDING_CAP) : attempt.pending;
+    replay.seen = true;
+    if (event.time !== null) replay.lastTime = event.time;
+    if (replay.snapshot) {
+      replay.snapshot.events.push(event);
+      if (replay.snapshot.events.length > SNAPSHOT_WINDOW) replay.snapshot = null;
+    }
+  }
+  return {
+    eventsChecked: checked,
+    nodes: trace.nodes,
+    divergences: divergences.sort((a, b) => a.line - b.line),
+    violations: cross.violations,
+    bridges,
+    heartbeatsAssumed,
+    retransmissions,
+    sendersAssumed,
+  };
+}
+
+// ------------------------------------------------------------------ one event
+
+function tryEvent(
+  machine: CompiledMachine,
+  state: NodeState,
+  pending: Pending[],
+  original: TraceEvent,
+): Attempt {
+  const event = resolveSender(original, state);
+  const before = event.before ? compareState(state, event.before, 'before handling it') : null;
+  if (before) return before;
+  let attempt: Attempt;
+  switch (event.event) {
+    case 'ElectionTimeout':
+    case 'HeartbeatTimeout':
+    case 'Crash':
+    case 'Restart':
+      attempt = stepWith(machine, state, pending, { type: event.event });
+      break;
+    case 'ClientRequest':
+      attempt = stepWith(machine, state, pending, { type: 'ClientRequest', value: event.value ?? '' });
+      break;
+    case 'Receive':
+      attempt = stepWith(machine, state, pending, { type: 'Receive', message: event.message as Message });
+      break;
+    case 'Send':
+      attempt = trySend(machine, state, pending, event.message as Message);
+      break;
+    case 'State':
+      attempt = { ok: true, state, pending };
+      break;
+    default:
+      attempt = tryRoleChange(machine, state, pending, event);
+  }
+  if (!attempt.ok || !event.state) return attempt;
+  return compareState(attempt.state, event.state, 'after it') ?? attempt;
+}
+
+function stepWith(machine: CompiledMachine, state: NodeState, pending: Pending[], input: NodeInput): Attempt {
+  const result = stepExplained(state, input, machine);
+  if (result.outputs.length === 0) return { ok: true, state: result.state, pending };
+  const via = describeTaken(result.taken);
+  return {
+    ok: true,
+    state: result.state,
+    pending: [...pending, ...result.outputs.map((message) => ({ message, via, used: false }))],
+  };
+}
+
+/** The environment inputs that can make a node change role by themselves (timers, crash, restart). */
+const SPONTANEOUS: Readonly<Record<Role, readonly NodeInput[]>> = {
+  candidate: [{ type: 'ElectionTimeout' }],
+  preCandidate: [{ type: 'ElectionTimeout' }],
+  follower: [{ type: 'Restart' }],
+  leader: [],
+  crashed: [{ type: 'Crash' }],
+};
+
+function tryRoleChange(
+  machine: CompiledMachine,
+  state: NodeState,
+  pending: Pending[],
+  event: TraceEvent,
+): Attempt {
+  const role = ROLE_EVENTS[event.event as RoleEvent];
+  const term = event.term ?? state.context.currentTerm;
+  if (state.role === role && state.context.currentTerm === term) return { ok: true, state, pending };
+  const tried: string[] = [];
+  for (const input of SPONTANEOUS[role]) {
+    const result = stepExplained(state, input, machine);
+    if (result.state.role === role && result.state.context.currentTerm === term) {
+      return stepWith(machine, state, pending, input);
+    }
+    tried.push(
+      result.taken.length === 0
+        ? `${input.type} has no transition from ${state.role}`
+        : `${input.type} → ${result.state.role} in term ${result.state.context.currentTerm} (${describeTaken(result.taken)})`,
+    );
+  }
+  const sameRole = state.role === role;
+  let expected: string;
+  if (role === 'leader') {
+    const c = state.context;
+    expected =
+      state.role === 'candidate'
+        ? `the model stays candidate: votes granted by [${c.votesGranted.join(', ')}], a majority is ${Math.floor(c.cluster.length / 2) + 1} of ${c.cluster.length} (hasVoteQuorum, Figure 2 Candidates)`
+        : `the model is ${state.role} in term ${c.currentTerm}; only a candidate with votes from a majority becomes leader (hasVoteQuorum, Figure 2 Candidates)`;
+  } else {
+    expected = `the model is ${state.role} in term ${state.context.currentTerm}; ${tried.join('; ') || 'no input it could take leads there'}`;
+  }
+  return {
+    ok: false,
+    rule: sameRole ? 'term' : 'role-transition',
+    found: `${event.event} in term ${term}`,
+    expected,
+  };
+}
+
+function trySend(machine: CompiledMachine, state: NodeState, pending: Pending[], message: Message): Attempt {
+  const index = findPending(pending, message, false);
+  if (index >= 0) {
+    const next = pending.slice();
+    next[index] = { ...pending[index], used: true };
+    return { ok: true, state, pending: compact(next) };
+  }
+  if (findPending(pending, message, true) >= 0) return { ok: true, state, pending, retransmission: true };
+  if (state.role === 'leader' && message.type === 'AppendEntriesRequest') {
+    const beat = stepWith(machine, state, pending, { type: 'HeartbeatTimeout' });
+    if (beat.ok) {
+      const again = trySend(machine, beat.state, beat.pending, message);
+      if (again.ok) return { ...again, heartbeat: true };
+    }
+  }
+  const similar = pending.find(
+    (p) => !p.used && p.message.type === message.type && sameTarget(p.message, message),
+  );
+  if (message.type === 'RequestVoteResponse' && similar) {
+    return {
+      ok: false,
+      rule: 'vote-decision',
+      found: `${describeMessage(message)}`,
+      expected: `${describeMessage(similar.message)}, by the transition ${similar.via}`,
+    };
+  }
+  const open = pending.filter((p) => !p.used).map((p) => describeMessage(p.message));
+  return {
+    ok: false,
+    rule: 'send',
+    found: describeMessage(message),
+    expected:
+      open.length === 0
+        ? `no message: the model has sent nothing that is not already logged, in state ${state.role}`
+        : `one of the messages the model has sent: ${open.slice(0, 4).join('; ')}${open.length > 4 ? '; …' : ''}`,
+  };
+}
+
+function compact(pending: Pending[]): Pending[] {
+  // Keep used messages (for retransmissions) only at the tail end of the window.
+  if (pending.length <= PENDING_CAP) return pending;
+  return pending.filter((p, i) => !p.used || i >= pending.length - 16);
+}
+
+function sameTarget(a: Message, b: Message): boolean {
+  return a.to === b.to || a.to === '?' || b.to === '?';
+}
+
+function findPending(pending: readonly Pending[], message: Message, used: boolean): number {
+  for (let i = 0; i < pending.length; i++) {
+    if (pending[i].used === used && sameMessage(pending[i].message, message)) return i;
+  }
+  return -1;
+}
+
+/** Field-by-field equality; an unknown recipient ('?') matches any. */
+export function sameMessage(a: Message, b: Message): boolean {
+  if (a.type !== b.type || a.from !== b.from || a.term !== b.term || !sameTarget(a, b)) return false;
+  switch (a.type) {
+    case 'RequestVoteRequest':
+    case 'PreVoteRequest': {
+      const o = b as typeof a;
+      return a.lastLogIndex === o.lastLogIndex && a.lastLogTerm === o.lastLogTerm;
+    }
+    case 'RequestVoteResponse':
+    case 'PreVoteResponse':
+      return a.voteGranted === (b as typeof a).voteGranted;
+    case 'AppendEntriesRequest': {
+      const o = b as typeof a;
+      return (
+        a.prevLogIndex === o.prevLogIndex &&
+        a.prevLogTerm === o.prevLogTerm &&
+        a.leaderCommit === o.leaderCommit &&
+        a.entries.length === o.entries.length &&
+        a.entries.every((e, i) => e.term === o.entries[i].term && e.value === o.entries[i].value)
+      );
+    }
+    case 'AppendEntriesResponse': {
+      const o = b as typeof a;
+      return a.success === o.success && a.matchIndex === o.matchIndex;
+    }
+  }
+}
+
+function compareState(state: NodeState, fields: StateFields, when: string): Attempt | null {
+  const c = state.context;
+  const mismatches: string[] = [];
+  const expected: string[] = [];
+  if (fields.currentTerm !== undefined && fields.currentTerm !== c.currentTerm) {
+    mismatches.push(`currentTerm=${fields.currentTerm}`);
+    expected.push(`currentTerm=${c.currentTerm}`);
+  }
+  if (fields.votedFor !== undefined && fields.votedFor !== c.votedFor) {
+    mismatches.push(`votedFor=${fields.votedFor ?? 'null'}`);
+    expected.push(`votedFor=${c.votedFor ?? 'null'}`);
+  }
+  if (fields.log !== undefined) {
+    const same =
+      fields.log.length === c.log.length &&
+      fields.log.every((e, i) => e.term === c.log[i].term && e.value === c.log[i].value);
+    if (!same) {
+      mismatches.push(`log=${formatLog(fields.log)}`);
+      expected.push(`log=${formatLog(c.log)}`);
+    }
+  }
+  if (fields.commitIndex !== undefined && fields.commitIndex !== c.commitIndex) {
+    mismatches.push(`commitIndex=${fields.commitIndex}`);
+    expected.push(`commitIndex=${c.commitIndex}`);
+  }
+  if (mismatches.length === 0) return null;
+  const termOnly =
+    mismatches.length === 1 && fields.currentTerm !== undefined && fields.currentTerm !== c.currentTerm;
+  return {
+    ok: false,
+    rule: termOnly ? 'term' : 'state',
+    found: `${mismatches.join(', ')} ${when}`,
+    expected: `${expected.join(', ')} (model ${state.role})`,
+  };
+}
+
+// ------------------------------------------------------------------ partial logs
+
+function resolveSender(event: TraceEvent, state: NodeState): TraceEvent {
+  const message = event.message;
+  if (event.event !== 'Receive' || !message || message.from !== '?') return event;
+  const c = state.context;
+  const from =
+    c.cluster.find((id) => id !== c.id && !c.votesResponded.includes(id)) ??
+    c.cluster.find((id) => id !== c.id);
+  return { ...event, message: { ...message, from: from ?? '?' } as Message };
+}
+
+function mayBridge(replay: NodeReplay, event: TraceEvent, holes: readonly Hole[]): boolean {
+  if (!replay.seen) return true;
+  return holeBetween(replay.lastTime, event.time, holes) !== undefined;
+}
+
+function holeBetween(from: number | null, to: number | null, holes: readonly Hole[]): Hole | undefined {
+  if (from === null || to === null) return undefined;
+  return holes.find((h) => h.from <= to && h.to >= from);
+}
+
+function holeReason(replay: NodeReplay, event: TraceEvent, holes: readonly Hole[]): string {
+  const hole = holeBetween(replay.lastTime, event.time, holes);
+  return hole ? `lines may be missing ${hole.reason} (near line ${hole.line})` : 'lines may be missing';
+}
+
+/**
+ * Breadth-first over unlogged environment inputs (at most 3) inserted where the log may
+ * have lost lines, stepping the model, for the fewest that make every event replayed
+ * since then allowed.
+ */
+function bridge(
+  machine: CompiledMachine,
+  snapshot: Snapshot,
+  events: readonly TraceEvent[],
+): { inputs: string[]; attempt: Attempt & { ok: true } } | null {
+  interface Node {
+    state: NodeState;
+    pending: Pending[];
+    inputs: string[];
+  }
+  const target = events[events.length - 1];
+  let frontier: Node[] = [{ state: snapshot.state, pending: snapshot.pending, inputs: [] }];
+  for (let depth = 1; depth <= 3; depth++) {
+    const next: Node[] = [];
+    for (const node of frontier) {
+      for (const input of bridgeInputs(node.state, events[0], target)) {
+        const stepped = stepWith(machine, node.state, node.pending, input);
+        if (!stepped.ok) continue;
+        const inputs = [...node.inputs, describeInput(input)];
+        const attempt = replayAll(machine, stepped.state, stepped.pending, events);
+        if (attempt.ok) return { inputs, attempt };
+        next.push({ state: stepped.state, pending: stepped.pending, inputs });
+      }
+    }
+    frontier = next;
+  }
+  return null;
+}
+
+function replayAll(
+  machine: CompiledMachine,
+  state: NodeState,
+  pending: Pending[],
+  events: readonly TraceEvent[],
+): Attempt {
+  let attempt: Attempt = { ok: true, state, pending };
+  for (const event of events) {
+    if (!attempt.ok) return attempt;
+    attempt = tryEvent(machine, attempt.state, attempt.pending, event);
+  }
+  return attempt;
+}
+
+function eventTerm(event: TraceEvent): number | undefined {
+  return event.term ?? event.before?.currentTerm ?? event.message?.term ?? event.state?.currentTerm;
+}
+
+function bridgeInputs(state: NodeState, first: TraceEvent, last: TraceEvent): NodeInput[] {
+  const c = state.context;
+  if (state.role === 'crashed') return [{ type: 'Restart' }];
+  const peers = c.cluster.filter((id) => id !== c.id);
+  const inputs: NodeInput[] = [{ type: 'ElectionTimeout' }];
+  const target = eventTerm(first) ?? eventTerm(last);
+  if (target !== undefined) {
+    for (const term of [target - 1, target]) {
+      if (term > c.currentTerm) {
+        inputs.push({
+          type: 'Receive',
+          message: { type: 'RequestVoteResponse', from: peers[0], to: c.id, term, voteGranted: false },
+        });
+      }
+    }
+  }
+  for (const from of peers) {
+    inputs.push({
+      type: 'Receive',
+      message: {
+        type: 'RequestVoteRequest',
+        from,
+        to: c.id,
+        term: Math.max(c.currentTerm, target ?? 0),
+        lastLogIndex: c.log.length,
+        lastLogTerm: c.log.length === 0 ? 0 : c.log[c.log.length - 1].term,
+      },
+    });
+    if (state.role === 'candidate' && !c.votesResponded.includes(from)) {
+      inputs.push({
+        type: 'Receive',
+        message: { type: 'RequestVoteResponse', from, to: c.id, term: c.currentTerm, voteGranted: true },
+      });
+    }
+  }
+  return inputs;
+}
+
+// ------------------------------------------------------------------ cross-node properties
+
+class CrossNode {
+  readonly violations: Violation[] = [];
+  private readonly leaders = new Map<number, { node: NodeId; line: number }>();
+  private readonly votes = new Map<string, { candidate: NodeId; line: number }>();
+
+  observe(event: TraceEvent): void {
+    if (event.event === 'BecomeLeader' && event.term !== undefined) {
+      const first = this.leaders.get(event.term);
+      if (!first) this.leaders.set(event.term, { node: event.node, line: event.line });
+      else if (first.node !== event.node) {
+        this.violations.push({
+          rule: 'election-safety',
+          term: event.term,
+          lines: [first.line, event.line],
+          description: `two leaders in term ${event.term}: ${first.node} (line ${first.line}) and ${event.node} (line ${event.line})`,
+        });
+      }
+      return;
+    }
+    const m = event.message;
+    if (m?.type !== 'RequestVoteResponse' || !m.voteGranted) return;
+    if (event.event === 'Send') this.vote(m.from, m.to, m.term, event.line);
+    else if (event.event === 'Receive') this.vote(m.from, event.node, m.term, event.line);
+  }
+
+  private vote(voter: NodeId, candidate: NodeId, term: number, line: number): void {
+    if (voter === '?' || candidate === '?') return;
+    const key = `${voter}|${term}`;
+    const first = this.votes.get(key);
+    if (!first) this.votes.set(key, { candidate, line });
+    else if (first.candidate !== candidate) {
+      this.violations.push({
+        rule: 'single-vote',
+        term,
+        lines: [first.line, line],
+        description: `${voter} voted twice in term ${term}: for ${first.candidate} (line ${first.line}) and for ${candidate} (line ${line})`,
+      });
+    }
+  }
+}
+
+// ------------------------------------------------------------------ descriptions
+
+export function describeMessage(m: Message): string {
+  switch (m.type) {
+    case 'RequestVoteRequest':
+    case 'PreVoteRequest':
+      return `${m.type} ${m.from}→${m.to} term ${m.term} last=${m.lastLogIndex}@${m.lastLogTerm}`;
+    case 'RequestVoteResponse':
+    case 'PreVoteResponse':
+      return `${m.type} ${m.from}→${m.to} term ${m.term} voteGranted=${m.voteGranted}`;
+    case 'AppendEntriesRequest':
+      return `${m.type} ${m.from}→${m.to} term ${m.term} prev=${m.prevLogIndex}@${m.prevLogTerm} entries=${m.entries.length} commit=${m.leaderCommit}`;
+    case 'AppendEntriesResponse':
+      return `${m.type} ${m.from}→${m.to} term ${m.term} success=${m.success} match=${m.matchIndex}`;
+  }
+}
+
+function describeInput(input: NodeInput): string {
+  return input.type === 'Receive' ? `Receive ${describeMessage(input.message)}` : input.type;
+}
+
+interface Taken {
+  readonly event: string;
+  readonly guard: string | null;
+  readonly actions: readonly string[];
+  readonly target: Role | null;
+}
+
+export function describeTaken(taken: readonly Taken[]): string {
+  return taken
+    .map((t) => {
+      const guard = t.guard ? ` [${t.guard}${GUARD_REFS[t.guard] ? ` — ${GUARD_REFS[t.guard]}` : ''}]` : '';
+      return `${t.event}${guard} / ${t.actions.join(', ')}${t.target ? ` → ${t.target}` : ''}`;
+    })
+    .join('; ');
+}
+
+function formatLog(log: readonly { term: number; value: string }[]): string {
+  return `[${log.map((e) => `${e.value}@${e.term}`).join(' ')}]`;
+}
+
+export function describeState(state: NodeState): string {
+  const c = state.context;
+  return `${state.role}, term ${c.currentTerm}, votedFor ${c.votedFor ?? 'null'}, log ${formatLog(c.log)}, commitIndex ${c.commitIndex}${
+    state.role === 'candidate' || state.role === 'preCandidate'
+      ? `, votes granted [${c.votesGranted.join(', ')}]`
+      : ''
+  }`;
+}

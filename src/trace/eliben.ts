@@ -1,0 +1,734 @@
+import type { LogEntry, Message, NodeId } from '../../models/index.ts';
+import type { StateFields, TraceEvent } from './events.ts';
+import {
+  type DamagedLine,
+  type Hole,
+  isFence,
+  type ParsedTrace,
+  type SkippedLine,
+  sortedUnique,
+  splitLines,
+} from './trace.ts';
+
+/**
+ * Parser for the log format of eliben/raft (Eli Bendersky's Go Raft, "Implementing Raft"
+ * parts 1–3): `HH:MM:SS.micro [id] message`, as `dlog` prints it with
+ * `log.Lmicroseconds`. Node ids 0, 1, 2 become the model's n0, n1, n2.
+ *
+ * The input may be a pasted document (the seed log is one): markdown fences and prose
+ * between log lines, chunks pasted twice with overlap, two lines run together, slightly
+ * out-of-order timestamps (Go's logger takes the time before it takes its lock). So:
+ * exact repeated lines are dropped as duplicates; events are ordered by timestamp
+ * (stable); every line that yields no event is kept in `skipped` with its reason; a line
+ * understood only in part is kept in `damaged`; and the time ranges where lines may be
+ * missing (between chunks, around damaged lines) are reported as `holes`.
+ */
+
+const LINE = /^(?:\d{4}\/\d{2}\/\d{2} )?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? \[(\d+)\] (.*)$/;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Go's `time.Duration` String(): "5ms", "1.5s", "999.9µs", "1m30s". */
+export function parseGoDuration(text: string): number | null {
+  const units: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    μs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60000,
+    h: 3600000,
+  };
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  if (text === '0s' || text === '0') return 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    total += Number(m[1]) * units[m[2]];
+    matched = re.lastIndex;
+  }
+  return matched === text.length && matched > 0 ? total : null;
+}
+
+/** Go's %v / %+v of eliben's `[]LogEntry`: `[]`, `{}`, `[{x 1} {y 2}]`, `[{Command:x Term:1}]`. */
+export function parseGoLog(text: string): LogEntry[] | null {
+  const t = text.trim();
+  if (t === '[]' || t === '{}' || t === '') return [];
+  if (!t.startsWith('[') || !t.endsWith(']')) return null;
+  const entries: LogEntry[] = [];
+  const re = /\{(?:Command:)?(.*?) (?:Term:)?(\d+)\}/g;
+  let rest = t.slice(1, -1);
+  for (let m = re.exec(rest); m !== null; m = re.exec(rest)) {
+    entries.push({ term: Number(m[2]), value: m[1] });
+  }
+  rest = rest.replace(re, '').trim();
+  return rest === '' ? entries : null;
+}
+
+/** Go's %v of a `map[int]int`: `map[1:3 2:3]`. */
+function parseGoIntMap(text: string): Map<number, number> | null {
+  const m = /^map\[(.*)\]$/.exec(text.trim());
+  if (!m) return null;
+  const result = new Map<number, number>();
+  for (const pair of m[1].split(' ').filter((p) => p !== '')) {
+    const kv = /^(-?\d+):(-?\d+)$/.exec(pair);
+    if (!kv) return null;
+    result.set(Number(kv[1]), Number(kv[2]));
+  }
+  return result;
+}
+
+export function nodeIdOf(elibenId: string | number): NodeId {
+  return `n${Number(elibenId)}`;
+}
+
+/** A recognized log line before inference: what the line says, in the model's terms where possible. */
+type Raw =
+  | { kind: 'info' }
+  | { kind: 'timer'; timeoutMs: number; term: number }
+  | {
+      kind: 'role';
+      event: 'BecomeCandidate' | 'BecomeLeader' | 'BecomeFollower';
+      term: number;
+      log?: LogEntry[];
+    }
+  | { kind: 'dead' }
+  | { kind: 'rvSend'; to: NodeId; term: number; candidate: NodeId; lastLogIndex: number; lastLogTerm: number }
+  | {
+      kind: 'rvRecv';
+      term: number;
+      candidate: NodeId;
+      lastLogIndex: number;
+      lastLogTerm: number;
+      before: StateFields;
+    }
+  | { kind: 'rvReply'; term: number; granted: boolean }
+  | { kind: 'rvReplyRecv'; term: number; granted: boolean }
+  | {
+      kind: 'aeSend';
+      to: NodeId;
+      term: number;
+      leader: NodeId;
+      prevLogIndex: number;
+      prevLogTerm: number;
+      entries: LogEntry[];
+      leaderCommit: number;
+    }
+  | {
+      kind: 'aeRecv';
+      term: number;
+      leader: NodeId;
+      prevLogIndex: number;
+      prevLogTerm: number;
+      entries: LogEntry[];
+      leaderCommit: number;
+    }
+  | { kind: 'aeReply'; term: number; success: boolean }
+  | { kind: 'aeReplyRecv'; from: NodeId; success: boolean; matchIndex: number | null }
+  | { kind: 'submit'; value: string }
+  | { kind: 'commit'; commitIndex: number };
+
+interface Recognized {
+  readonly raw: Raw;
+  /** Text after the recognized part that the parser could not account for. */
+  readonly trailing: string;
+}
+
+type Rule = readonly [RegExp, (m: RegExpExecArray) => Raw | null];
+
+const num = Number;
+const RV_ARGS = String.raw`\{Term:(\d+) CandidateId:(\d+) LastLogIndex:(\d+) LastLogTerm:(\d+)\}`;
+const AE_ARGS = String.raw`\{Term:(\d+) LeaderId:(\d+)(?: PrevLogIndex:(\d+) PrevLogTerm:(\d+) Entries:(\[.*?\]) LeaderCommit:(\d+))?\}`;
+
+function aeFields(m: RegExpExecArray, offset: number) {
+  const entries = m[offset + 4] === undefined ? [] : parseGoLog(m[offset + 4]);
+  if (entries === null) return null;
+  return {
+    term: num(m[offset]),
+    leader: nodeIdOf(m[offset + 1]),
+    prevLogIndex: num(m[offset + 2] ?? 0),
+    prevLogTerm: num(m[offset + 3] ?? 0),
+    entries,
+    leaderCommit: num(m[offset + 5] ?? 0),
+  };
+}
+
+type RoleRaw = Extract<Raw, { kind: 'role' }>;
+
+function withLog(raw: RoleRaw, logText: string | undefined): Raw | null {
+  if (logText === undefined) return raw;
+  const log = parseGoLog(logText);
+  return log === null ? null : { ...raw, log };
+}
+
+/** Each rule matches a message prefix; whatever follows the match is `trailing`. */
+const RULES: readonly Rule[] = [
+  [/^listening at \S+/, () => ({ kind: 'info' })],
+  [
+    /^election timer started \(([^)]+)\), term=(\d+)/,
+    (m) => {
+      const timeoutMs = parseGoDuration(m[1]);
+      return timeoutMs === null ? null : { kind: 'timer', timeoutMs, term: num(m[2]) };
+    },
+  ],
+  [
+    /^becomes Candidate \(currentTerm=(\d+)(?:\)\s*;?\s*|\s*;\s*)(?:log\s*=?\s*(\[[^\]]*\]|\{\}))?\)?/,
+    (m) => withLog({ kind: 'role', event: 'BecomeCandidate', term: num(m[1]) }, m[2]),
+  ],
+  [
+    /^becomes Leader; term=(\d+)(?:, nextIndex=map\[[^\]]*\], matchIndex=map\[[^\]]*\])?(?:;? ?log=(\[.*\]|\{\}))?/,
+    (m) => withLog({ kind: 'role', event: 'BecomeLeader', term: num(m[1]) }, m[2]),
+  ],
+  [
+    /^becomes Follower with term=(\d+)(?:;? ?log=(\[.*\]|\{\}))?/,
+    (m) => withLog({ kind: 'role', event: 'BecomeFollower', term: num(m[1]) }, m[2]),
+  ],
+  [/^becomes Dead/, () => ({ kind: 'dead' })],
+  [
+    new RegExp(`^sending RequestVote to (\\d+): ${RV_ARGS}`),
+    (m) => ({
+      kind: 'rvSend',
+      to: nodeIdOf(m[1]),
+      term: num(m[2]),
+      candidate: nodeIdOf(m[3]),
+      lastLogIndex: num(m[4]),
+      lastLogTerm: num(m[5]),
+    }),
+  ],
+  [
+    new RegExp(
+      `^RequestVote: ${RV_ARGS} \\[currentTerm=(\\d+), votedFor=(-?\\d+)(?:, log index/term=\\((\\d+), (\\d+)\\))?\\]`,
+    ),
+    (m) => ({
+      kind: 'rvRecv',
+      term: num(m[1]),
+      candidate: nodeIdOf(m[2]),
+      lastLogIndex: num(m[3]),
+      lastLogTerm: num(m[4]),
+      before: { currentTerm: num(m[5]), votedFor: num(m[6]) < 0 ? null : nodeIdOf(m[6]) },
+    }),
+  ],
+  [
+    /^\.\.\. RequestVote reply: &?\{Term:(\d+) VoteGranted:(true|false)\}/,
+    (m) => ({ kind: 'rvReply', term: num(m[1]), granted: m[2] === 'true' }),
+  ],
+  [
+    /^received RequestVoteReply &?\{Term:(\d+) VoteGranted:(true|false)\}/,
+    (m) => ({ kind: 'rvReplyRecv', term: num(m[1]), granted: m[2] === 'true' }),
+  ],
+  [
+    new RegExp(`^sending AppendEntries to (\\d+): ni=(\\d+), args=${AE_ARGS}`),
+    (m) => {
+      const fields = aeFields(m, 3);
+      return fields && { kind: 'aeSend', to: nodeIdOf(m[1]), ...fields };
+    },
+  ],
+  [
+    new RegExp(`^AppendEntries: ${AE_ARGS}`),
+    (m) => {
+      const fields = aeFields(m, 1);
+      return fields && { kind: 'aeRecv', ...fields };
+    },
+  ],
+  [
+    /^AppendEntries reply: &?\{Term:(\d+) Success:(true|false)(?: ConflictIndex:-?\d+ ConflictTerm:-?\d+)?\}/,
+    (m) => ({ kind: 'aeReply', term: num(m[1]), success: m[2] === 'true' }),
+  ],
+  [
+    /^AppendEntries reply from (\d+) success: nextIndex := (map\[[^\]]*\]), matchIndex := (map\[[^\]]*\])(?:; commitIndex := \d+)?/,
+    (m) => {
+      const matchIndex = parseGoIntMap(m[3])?.get(num(m[1])) ?? null;
+      return { kind: 'aeReplyRecv', from: nodeIdOf(m[1]), success: true, matchIndex };
+    },
+  ],
+  [
+    /^AppendEntries reply from (\d+) !success: nextIndex := \d+/,
+    (m) => ({ kind: 'aeReplyRecv', from: nodeIdOf(m[1]), success: false, matchIndex: 0 }),
+  ],
+  [/^Submit received by Leader: (.*)$/, (m) => ({ kind: 'submit', value: m[1] })],
+  [/^leader sets commitIndex := (\d+)/, (m) => ({ kind: 'commit', commitIndex: num(m[1]) })],
+  [/^\.\.\. setting commitIndex=(\d+)/, (m) => ({ kind: 'commit', commitIndex: num(m[1]) })],
+  // Lines that say something true but need no checking of their own.
+  [
+    /^(?:\.\.\. )?(?:term out of date in (?:RequestVote|RequestVoteReply|AppendEntries|heartbeat reply)|in election timer state=\w+, bailing out|in election timer term changed from \d+ to \d+, bailing out|while waiting for reply, state = \w+|wins election with \d+ votes|Submit received by \w+: .*|log is now: .*|inserting entries .* from index \d+|becomes Dead|sending commit|commitChanSender .*|.*persist.*)$/,
+    () => ({ kind: 'info' }),
+  ],
+];
+
+export function recognize(message: string): Recognized | null {
+  for (const [re, build] of RULES) {
+    const m = re.exec(message);
+    if (!m) continue;
+    const raw = build(m);
+    if (raw === null) continue;
+    return { raw, trailing: message.slice(m[0].length).trim() };
+  }
+  return null;
+}
+
+interface LogLine {
+  readonly line: number;
+  readonly text: string;
+  readonly time: number;
+  readonly node: NodeId;
+  readonly raw: Raw;
+  readonly segment: number;
+}
+
+/** Does the line look like eliben's format? (For format detection.) */
+export function looksLikeEliben(text: string): boolean {
+  return LINE.test(text.trim());
+}
+
+export function parseEliben(text: string, file: string): ParsedTrace {
+  const lines = splitLines(text);
+  const skipped: SkippedLine[] = [];
+  const damaged: DamagedLine[] = [];
+  const holes: Hole[] = [];
+  const seen = new Set<string>();
+  const firstDuplicateLines: number[] = [];
+  const records: LogLine[] = [];
+  const coverage = new Map<number, Range>();
+  const ids = new Set<NodeId>();
+  let duplicates = 0;
+  let logLines = 0;
+  let informational = 0;
+  let segment = 0;
+  let dayOffset = 0;
+  let lastTime: number | null = null;
+  let outOfOrder = 0;
+  let maxBackwardsMs = 0;
+  let segmentLastTime: number | null = null;
+
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const textLine = lines[i];
+    const trimmed = textLine.trim();
+    if (trimmed === '') {
+      skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
+      continue;
+    }
+    if (isFence(trimmed)) {
+      skipped.push({ line: lineNo, kind: 'fence', text: trimmed, reason: 'markdown fence (chunk boundary)' });
+      segment++;
+      segmentLastTime = null;
+      continue;
+    }
+    const m = LINE.exec(trimmed);
+    if (!m) {
+      skipped.push({
+        line: lineNo,
+        kind: 'other',
+        text: trimmed,
+        reason: 'not a log line (no "HH:MM:SS.micro [id]")',
+      });
+      continue;
+    }
+    logLines++;
+    const frac = m[4] === undefined ? 0 : Number(`0.${m[4]}`) * 1000;
+    let time = ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + frac + dayOffset;
+    if (lastTime !== null && time < lastTime - DAY_MS / 2) {
+      dayOffset += DAY_MS;
+      time += DAY_MS;
+    }
+    lastTime = time;
+    cover(coverage, segment, time, lineNo);
+    if (seen.has(trimmed)) {
+      duplicates++;
+      if (firstDuplicateLines.length < 5) firstDuplicateLines.push(lineNo);
+      continue;
+    }
+    seen.add(trimmed);
+    if (segmentLastTime !== null && time < segmentLastTime) {
+      outOfOrder++;
+      maxBackwardsMs = Math.max(maxBackwardsMs, segmentLastTime - time);
+    }
+    segmentLastTime = segmentLastTime === null ? time : Math.max(segmentLastTime, time);
+    const node = nodeIdOf(m[5]);
+    ids.add(node);
+    const recognized = recognize(m[6]);
+    if (recognized === null) {
+      skipped.push({
+        line: lineNo,
+        kind: 'other',
+        text: trimmed,
+        reason: 'log line with a message the eliben parser does not know',
+      });
+      continue;
+    }
+    if (recognized.trailing !== '') {
+      damaged.push({ line: lineNo, text: trimmed, ignored: recognized.trailing });
+    }
+    if (recognized.raw.kind === 'info') {
+      informational++;
+      continue;
+    }
+    const raw = recognized.raw;
+    if ('to' in raw) ids.add(raw.to);
+    records.push({ line: lineNo, text: trimmed, time, node, raw, segment });
+  }
+
+  // Order by timestamp; the sort is stable, so equal times keep file order.
+  const order = records.map((_r, i) => i);
+  order.sort((a, b) => records[a].time - records[b].time || a - b);
+  const sorted = order.map((i) => records[i]);
+
+  const { events, inferences, inconsistent } = buildEvents(sorted);
+  holes.push(
+    ...chunkHoles(coverage),
+    ...damagedHoles(sorted, damaged, 'a damaged line (two lines run together)'),
+    ...damagedHoles(sorted, inconsistent, 'a line that contradicts itself'),
+  );
+  const nodes = sortedUnique(ids);
+  const elibenIds = nodes.map((n) => n.slice(1));
+  return {
+    file,
+    format: 'eliben',
+    totalLines: lines.length,
+    logLines,
+    duplicates,
+    firstDuplicateLines,
+    informational,
+    skipped,
+    damaged,
+    inconsistent,
+    outOfOrder: { count: outOfOrder, maxBackwardsMs },
+    events,
+    nodes,
+    preVote: false,
+    holes: holes.sort((a, b) => a.from - b.from),
+    idMapping: nodes.length === 0 ? null : `eliben ids ${elibenIds.join(', ')} → ${nodes.join(', ')}`,
+    inferences,
+  };
+}
+
+interface Range {
+  from: number;
+  to: number;
+  line: number;
+}
+
+function cover(coverage: Map<number, Range>, segment: number, time: number, line: number): void {
+  const range = coverage.get(segment);
+  if (!range) coverage.set(segment, { from: time, to: time, line });
+  else {
+    range.from = Math.min(range.from, time);
+    range.to = Math.max(range.to, time);
+  }
+}
+
+/** Time ranges covered by no pasted chunk (duplicated lines count as covered), between the first and last log line. */
+function chunkHoles(coverage: ReadonlyMap<number, Range>): Hole[] {
+  const ranges = [...coverage.values()].sort((a, b) => a.from - b.from);
+  const holes: Hole[] = [];
+  let coveredTo = ranges.length > 0 ? ranges[0].to : 0;
+  for (const range of ranges.slice(1)) {
+    if (range.from > coveredTo) {
+      holes.push({ from: coveredTo, to: range.from, reason: 'between pasted chunks', line: range.line });
+    }
+    coveredTo = Math.max(coveredTo, range.to);
+  }
+  return holes;
+}
+
+/** Around a damaged line (two lines run together), the text of at least one line is lost. */
+function damagedHoles(records: readonly LogLine[], damaged: readonly DamagedLine[], reason: string): Hole[] {
+  const byLine = new Map(records.map((r, i) => [r.line, i]));
+  const holes: Hole[] = [];
+  for (const d of damaged) {
+    const i = byLine.get(d.line);
+    if (i === undefined) continue;
+    const before = records[Math.max(0, i - 1)].time;
+    const after = records[Math.min(records.length - 1, i + 1)].time;
+    holes.push({
+      from: Math.min(before, records[i].time),
+      to: Math.max(after, records[i].time),
+      reason,
+      line: d.line,
+    });
+  }
+  return holes;
+}
+
+interface PendingReply {
+  readonly event: { message: Message; inferred?: string[] };
+  readonly voter: NodeId;
+  readonly term: number;
+  readonly granted: boolean;
+  matched: boolean;
+}
+
+/**
+ * Turn recognized lines into model events. eliben's lines leave some fields implicit;
+ * they are inferred, and each inference is counted:
+ * - a vote reply names neither its candidate nor, on receipt, its voter: the voter's
+ *   reply goes to the candidate of the RequestVote it just logged; a received reply is
+ *   matched to the earliest unmatched logged reply to that candidate with the same term
+ *   and answer;
+ * - an AppendEntries reply goes to the leader of the request just logged, with
+ *   matchIndex = prevLogIndex + len(entries) on success (raft.tla's mmatchIndex).
+ */
+function contradiction(r: LogLine, reason: string): DamagedLine {
+  return { line: r.line, text: r.text, ignored: reason };
+}
+
+function buildEvents(sorted: readonly LogLine[]): {
+  events: TraceEvent[];
+  inferences: string[];
+  inconsistent: DamagedLine[];
+} {
+  const events: TraceEvent[] = [];
+  const lastRvRecv = new Map<NodeId, { candidate: NodeId; term: number; answered: boolean }>();
+  const lastAeRecv = new Map<
+    NodeId,
+    { leader: NodeId; term: number; matchIndex: number; answered: boolean }
+  >();
+  const leaderTerm = new Map<NodeId, number>();
+  const replies: PendingReply[] = [];
+  const inconsistent: DamagedLine[] = [];
+  let sendersMatched = 0;
+  let sendersUnknown = 0;
+  let aeRepliesInferred = 0;
+
+  for (const r of sorted) {
+    const base = { line: r.line, time: r.time, node: r.node };
+    const raw = r.raw;
+    switch (raw.kind) {
+      case 'timer':
+        events.push({ ...base, event: 'TimerStart', timeoutMs: raw.timeoutMs, term: raw.term });
+        break;
+      case 'role':
+        if (raw.event === 'BecomeLeader') leaderTerm.set(r.node, raw.term);
+        events.push({
+          ...base,
+          event: raw.event,
+          term: raw.term,
+          state: raw.log === undefined ? { currentTerm: raw.term } : { currentTerm: raw.term, log: raw.log },
+        });
+        break;
+      case 'dead':
+        events.push({ ...base, event: 'Crash' });
+        break;
+      case 'rvSend':
+        if (raw.candidate !== r.node || raw.to === r.node) {
+          inconsistent.push(
+            contradiction(
+              r,
+              raw.to === r.node
+                ? 'a node sending RequestVote to itself'
+                : `[${r.node.slice(1)}] logs a RequestVote whose CandidateId is ${raw.candidate.slice(1)}`,
+            ),
+          );
+          break;
+        }
+        events.push({
+          ...base,
+          event: 'Send',
+          message: {
+            type: 'RequestVoteRequest',
+            from: raw.candidate,
+            to: raw.to,
+            term: raw.term,
+            lastLogIndex: raw.lastLogIndex,
+            lastLogTerm: raw.lastLogTerm,
+          },
+        });
+        break;
+      case 'rvRecv':
+        if (raw.candidate === r.node) {
+          inconsistent.push(contradiction(r, 'a node receiving its own RequestVote'));
+          break;
+        }
+        lastRvRecv.set(r.node, { candidate: raw.candidate, term: raw.term, answered: false });
+        events.push({
+          ...base,
+          event: 'Receive',
+          before: raw.before,
+          message: {
+            type: 'RequestVoteRequest',
+            from: raw.candidate,
+            to: r.node,
+            term: raw.term,
+            lastLogIndex: raw.lastLogIndex,
+            lastLogTerm: raw.lastLogTerm,
+          },
+        });
+        break;
+      case 'rvReply': {
+        const request = lastRvRecv.get(r.node);
+        const known = request !== undefined && !request.answered && request.term <= raw.term;
+        if (!known) {
+          inconsistent.push(
+            contradiction(
+              r,
+              'a RequestVote reply with no unanswered RequestVote logged by this node before it',
+            ),
+          );
+          break;
+        }
+        request.answered = true;
+        const event = {
+          ...base,
+          event: 'Send' as const,
+          message: {
+            type: 'RequestVoteResponse' as const,
+            from: r.node,
+            to: request.candidate,
+            term: raw.term,
+            voteGranted: raw.granted,
+          } as Message,
+          inferred: ['candidate from the RequestVote logged just before'],
+        };
+        events.push(event);
+        replies.push({ event, voter: r.node, term: raw.term, granted: raw.granted, matched: false });
+        break;
+      }
+      case 'rvReplyRecv': {
+        const reply =
+          replies.find(
+            (p) =>
+              !p.matched && p.event.message.to === r.node && p.term === raw.term && p.granted === raw.granted,
+          ) ??
+          replies.find(
+            (p) =>
+              !p.matched &&
+              p.event.message.to === '?' &&
+              p.term === raw.term &&
+              p.granted === raw.granted &&
+              p.voter !== r.node,
+          );
+        let from = '?';
+        if (reply) {
+          reply.matched = true;
+          from = reply.voter;
+          if (reply.event.message.to === '?') {
+            reply.event.message = { ...reply.event.message, to: r.node };
+            reply.event.inferred = ['candidate from the reply received'];
+          }
+          sendersMatched++;
+        } else sendersUnknown++;
+        events.push({
+          ...base,
+          event: 'Receive',
+          message: {
+            type: 'RequestVoteResponse',
+            from,
+            to: r.node,
+            term: raw.term,
+            voteGranted: raw.granted,
+          },
+          inferred: [reply ? 'voter matched to its logged reply' : 'voter unknown'],
+        });
+        break;
+      }
+      case 'aeSend':
+        events.push({
+          ...base,
+          event: 'Send',
+          message: {
+            type: 'AppendEntriesRequest',
+            from: raw.leader,
+            to: raw.to,
+            term: raw.term,
+            prevLogIndex: raw.prevLogIndex,
+            prevLogTerm: raw.prevLogTerm,
+            entries: raw.entries,
+            leaderCommit: raw.leaderCommit,
+          },
+        });
+        break;
+      case 'aeRecv':
+        lastAeRecv.set(r.node, {
+          leader: raw.leader,
+          term: raw.term,
+          matchIndex: raw.prevLogIndex + raw.entries.length,
+          answered: false,
+        });
+        events.push({
+          ...base,
+          event: 'Receive',
+          message: {
+            type: 'AppendEntriesRequest',
+            from: raw.leader,
+            to: r.node,
+            term: raw.term,
+            prevLogIndex: raw.prevLogIndex,
+            prevLogTerm: raw.prevLogTerm,
+            entries: raw.entries,
+            leaderCommit: raw.leaderCommit,
+          },
+        });
+        break;
+      case 'aeReply': {
+        const request = lastAeRecv.get(r.node);
+        const known = request !== undefined && !request.answered;
+        if (!known) {
+          inconsistent.push(
+            contradiction(
+              r,
+              'an AppendEntries reply with no unanswered AppendEntries logged by this node before it',
+            ),
+          );
+          break;
+        }
+        request.answered = true;
+        aeRepliesInferred++;
+        events.push({
+          ...base,
+          event: 'Send',
+          message: {
+            type: 'AppendEntriesResponse',
+            from: r.node,
+            to: request.leader,
+            term: raw.term,
+            success: raw.success,
+            matchIndex: raw.success ? request.matchIndex : 0,
+          },
+          inferred: ['leader and matchIndex from the AppendEntries logged just before'],
+        });
+        break;
+      }
+      case 'aeReplyRecv':
+        events.push({
+          ...base,
+          event: 'Receive',
+          message: {
+            type: 'AppendEntriesResponse',
+            from: raw.from,
+            to: r.node,
+            term: leaderTerm.get(r.node) ?? 0,
+            success: raw.success,
+            matchIndex: raw.matchIndex ?? 0,
+          },
+          inferred: ['term from the leader\'s "becomes Leader" line'],
+        });
+        break;
+      case 'submit':
+        events.push({ ...base, event: 'ClientRequest', value: raw.value });
+        break;
+      case 'commit':
+        events.push({ ...base, event: 'State', state: { commitIndex: raw.commitIndex } });
+        break;
+      case 'info':
+        break;
+    }
+  }
+  const inferences: string[] = [];
+  if (sendersMatched + sendersUnknown > 0) {
+    inferences.push(
+      `"received RequestVoteReply" names no voter: ${sendersMatched} matched to the voter's logged reply` +
+        (sendersUnknown > 0 ? `, ${sendersUnknown} left unknown (any peer that has not answered yet)` : ''),
+    );
+  }
+  if (replies.length > 0) {
+    inferences.push(
+      `"... RequestVote reply" names no candidate: ${replies.length} taken from the RequestVote the voter logged just before`,
+    );
+  }
+  if (aeRepliesInferred > 0) {
+    inferences.push(
+      `${aeRepliesInferred} AppendEntries replies: leader and matchIndex taken from the request just before`,
+    );
+  }
+  return { events, inferences, inconsistent };
+}

@@ -1,0 +1,75 @@
+import type { NodeId } from '../../models/index.ts';
+import type { TraceEvent } from './events.ts';
+
+/** A parsed trace: the events in checking order, and an account of every line that was not used. */
+
+export const FORMATS = ['canonical', 'eliben'] as const;
+export type TraceFormat = (typeof FORMATS)[number];
+
+export type SkipKind = 'blank' | 'fence' | 'other';
+
+/** A line that produced no event, with the reason. Never dropped silently: reports count and show them. */
+export interface SkippedLine {
+  readonly line: number;
+  readonly kind: SkipKind;
+  readonly text: string;
+  readonly reason: string;
+}
+
+/** A line that was understood, but with text the parser could not account for (e.g. two pasted lines run together). */
+export interface DamagedLine {
+  readonly line: number;
+  readonly text: string;
+  readonly ignored: string;
+}
+
+/** A time interval (ms) in which the log may be missing events: between pasted chunks, or at a damaged line. */
+export interface Hole {
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string;
+  /** The line next to which the hole was found. */
+  readonly line: number;
+}
+
+export interface ParsedTrace {
+  readonly file: string;
+  readonly format: TraceFormat;
+  readonly totalLines: number;
+  /** Lines recognized as log lines of the format (duplicates included). */
+  readonly logLines: number;
+  /** Log lines that repeat an earlier line exactly (overlapping pasted chunks), dropped. */
+  readonly duplicates: number;
+  readonly firstDuplicateLines: readonly number[];
+  /** Log lines that carried information but no checkable event (e.g. "listening at"). */
+  readonly informational: number;
+  readonly skipped: readonly SkippedLine[];
+  readonly damaged: readonly DamagedLine[];
+  /** Lines that contradict themselves or the lines around them (e.g. a reply nobody asked for): not checked, shown. */
+  readonly inconsistent: readonly DamagedLine[];
+  /** Log lines whose timestamp is earlier than the line before them within a chunk. */
+  readonly outOfOrder: { readonly count: number; readonly maxBackwardsMs: number };
+  readonly events: readonly TraceEvent[];
+  readonly nodes: readonly NodeId[];
+  readonly preVote: boolean;
+  readonly holes: readonly Hole[];
+  /** How the format's node ids map onto the model's, e.g. "eliben ids 0, 1, 2 → n0, n1, n2". */
+  readonly idMapping: string | null;
+  /** Notes on fields the parser had to infer, with counts. */
+  readonly inferences: readonly string[];
+}
+
+export function isFence(text: string): boolean {
+  return /^\s*(```|~~~)/.test(text);
+}
+
+/** Split into lines (LF, CRLF or CR). */
+export function splitLines(text: string): string[] {
+  const lines = text.split(/\r\n|\n|\r/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+export function sortedUnique(ids: Iterable<NodeId>): NodeId[] {
+  return [...new Set(ids)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
