@@ -16,7 +16,10 @@ export function buildProgram(): Command {
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Before the subcommands exist, so that they inherit it: a bad flag on a subcommand
+    // must reach main() as a CommanderError (exit 2), not exit the process with 1.
+    .exitOverride();
   registerCommands(program);
   program.addHelpText(
     'after',
@@ -36,7 +39,6 @@ export function buildProgram(): Command {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

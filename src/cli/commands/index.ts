@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { register as registerDiagram } from './diagram.ts';
 
 /**
  * Every subcommand, in the order `raftkit --help` lists them. One file per subcommand;
  * each exports `register(program)`.
  */
-export function registerCommands(_program: Command): void {
+export function registerCommands(program: Command): void {
   // register<Name>(program) lines are added here as subcommands land.
+  registerDiagram(program);
 }

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The documentation of the statechart's guards and actions, read from their doc comments
+ * in `models/node/guards.ts` and `models/node/actions.ts` — the comments are the registry,
+ * so the generated tables cannot drift from the code.
+ */
+
+export interface RuleDoc {
+  readonly name: string;
+  /** The doc comment's first paragraph, on one line. */
+  readonly text: string;
+  /** The references it cites: `§5.4.1`, `Figure 2`, `thesis §9.6`, `raft.tla DropStaleResponse`. */
+  readonly cites: readonly string[];
+}
+
+export const GUARDS_SOURCE = fileURLToPath(new URL('../../models/node/guards.ts', import.meta.url));
+export const ACTIONS_SOURCE = fileURLToPath(new URL('../../models/node/actions.ts', import.meta.url));
+
+const DOC_THEN_EXPORT = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*export const (\w+)/g;
+const CITATION = /(?:[Tt]hesis )?§[\d.]*\d|Figure \d+|raft\.tla \w+/g;
+
+function firstParagraph(comment: string): string {
+  const lines = comment.split('\n').map((line) => line.replace(/^\s*\*\s?/, '').trim());
+  const paragraph: string[] = [];
+  for (const line of lines) {
+    if (line === '' && paragraph.length > 0) break;
+    if (line !== '') paragraph.push(line);
+  }
+  return paragraph.join(' ').replace(/\s+/g, ' ');
+}
+
+/** Parse `/** doc *\/ export const name` pairs out of TypeScript source text. */
+export function parseRuleDocs(source: string): Map<string, RuleDoc> {
+  const docs = new Map<string, RuleDoc>();
+  for (const match of source.matchAll(DOC_THEN_EXPORT)) {
+    const text = firstParagraph(match[1]);
+    const cites = [...new Set((text.match(CITATION) ?? []).map((c) => c.replace(/^Thesis/, 'thesis')))];
+    docs.set(match[2], { name: match[2], text, cites });
+  }
+  return docs;
+}
+
+export function readRuleDocs(file: string): Map<string, RuleDoc> {
+  return parseRuleDocs(readFileSync(file, 'utf8'));
+}
