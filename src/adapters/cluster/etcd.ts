@@ -1,0 +1,159 @@
+import { execFileSync } from 'node:child_process';
+import type { NodeId } from '../../../models/index.ts';
+import { freePorts, LOOPBACK } from './ports.ts';
+import type { ClusterEnv, ClusterImplementation, NodeStatus, ObservedRole } from './types.ts';
+
+/**
+ * The etcd server (Debian `etcd-server`, etcd 3.4) in cluster mode: one member per node on
+ * loopback, each advertising its peer URL through the fault proxy, so all peer traffic
+ * (rafthttp streams and pipelines) crosses the proxy.
+ *
+ * Status comes from the member's `/debug/vars` (`raft.status`: the raft library's own
+ * `Status` — exact term, vote, commit, lead, raftState). We do not use the JSON gateway's
+ * `/v3/maintenance/status` for the term: its `raftTerm` is the term of the last *applied*
+ * entry (etcdserver sets it when applying), which lags behind currentTerm during an election.
+ * Member ids are 64-bit: the gateway prints them as decimal strings that overflow a
+ * JavaScript number, `raft.status` as hex strings; we keep them as strings and map each
+ * member's hex id to its node name from its own status.
+ *
+ * Writes go through the gateway (`/v3/kv/put`, base64 key and value under `raftkit/`),
+ * committed state is read back with a serializable range read from each member.
+ */
+
+export interface EtcdOptions {
+  /** etcd's --heartbeat-interval (ms); etcd's default is 100. */
+  readonly heartbeatMs?: number;
+  /** etcd's --election-timeout (ms); etcd's default is 1000. */
+  readonly electionMs?: number;
+  readonly binary?: string;
+}
+
+interface Ports {
+  readonly client: number;
+  readonly peer: number;
+  proxy: number;
+}
+
+const KEY_PREFIX = 'raftkit/';
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const unb64 = (text: string) => Buffer.from(text, 'base64').toString();
+
+const ROLES: Record<string, ObservedRole> = {
+  StateFollower: 'follower',
+  StatePreCandidate: 'preCandidate',
+  StateCandidate: 'candidate',
+  StateLeader: 'leader',
+};
+
+export function etcdVersion(binary = 'etcd'): string | null {
+  try {
+    const out = execFileSync(binary, ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return /etcd Version: (\S+)/.exec(out)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export class EtcdCluster implements ClusterImplementation {
+  readonly name: string;
+  readonly supports = { preVote: true, checkQuorum: false };
+  readonly observes = ['votedFor'] as const;
+  readonly sampleIntervalMs = 50;
+  private env: ClusterEnv | null = null;
+  private readonly ports = new Map<NodeId, Ports>();
+  private readonly nodeOfId = new Map<string, NodeId>();
+  private token = '';
+
+  constructor(private readonly options: EtcdOptions = {}) {
+    this.name = `etcd ${etcdVersion(options.binary) ?? '?'} (server)`;
+  }
+
+  async prepare(env: ClusterEnv): Promise<void> {
+    this.env = env;
+    const ports = await freePorts(env.nodes.length * 2);
+    env.nodes.forEach((node, i) => {
+      this.ports.set(node, { client: ports[2 * i], peer: ports[2 * i + 1], proxy: 0 });
+    });
+    for (const node of env.nodes) {
+      const p = this.ports.get(node)!;
+      p.proxy = await env.proxy.route(node, p.peer);
+    }
+    this.token = `raftkit-${process.pid}-${Date.now()}`;
+  }
+
+  private url(node: NodeId, path: string): string {
+    return `http://${LOOPBACK}:${this.ports.get(node)!.client}${path}`;
+  }
+
+  async start(node: NodeId): Promise<void> {
+    const env = this.env!;
+    const p = this.ports.get(node)!;
+    const cluster = env.nodes.map((n) => `${n}=http://${LOOPBACK}:${this.ports.get(n)!.proxy}`).join(',');
+    env.processes.start({
+      name: node,
+      command: this.options.binary ?? 'etcd',
+      args: [
+        `--name=${node}`,
+        `--data-dir=${env.processes.dataDir(node)}/etcd`,
+        `--listen-client-urls=http://${LOOPBACK}:${p.client}`,
+        `--advertise-client-urls=http://${LOOPBACK}:${p.client}`,
+        `--listen-peer-urls=http://${LOOPBACK}:${p.peer}`,
+        `--initial-advertise-peer-urls=http://${LOOPBACK}:${p.proxy}`,
+        `--initial-cluster=${cluster}`,
+        '--initial-cluster-state=new',
+        `--initial-cluster-token=${this.token}`,
+        `--heartbeat-interval=${this.options.heartbeatMs ?? 100}`,
+        `--election-timeout=${this.options.electionMs ?? 1000}`,
+        `--pre-vote=${env.features.preVote}`,
+        '--logger=zap',
+        '--log-outputs=stderr',
+      ],
+    });
+  }
+
+  async status(node: NodeId, signal: AbortSignal): Promise<NodeStatus> {
+    const response = await fetch(this.url(node, '/debug/vars'), { signal });
+    const vars = (await response.json()) as { 'raft.status'?: Record<string, unknown> };
+    const raft = vars['raft.status'];
+    if (raft === undefined || typeof raft.term !== 'number') {
+      throw new Error(`${node}: /debug/vars has no raft.status`);
+    }
+    const id = String(raft.id);
+    this.nodeOfId.set(id, node);
+    const name = (hex: unknown) =>
+      hex === '0' || typeof hex !== 'string' ? null : (this.nodeOfId.get(hex) ?? null);
+    return {
+      node,
+      role: ROLES[String(raft.raftState)] ?? 'unknown',
+      term: raft.term,
+      leader: name(raft.lead),
+      votedFor: name(raft.vote),
+      commitIndex: typeof raft.commit === 'number' ? raft.commit : null,
+    };
+  }
+
+  async submit(node: NodeId, value: string, signal: AbortSignal): Promise<void> {
+    const response = await fetch(this.url(node, '/v3/kv/put'), {
+      method: 'POST',
+      body: JSON.stringify({ key: b64(`${KEY_PREFIX}${value}`), value: b64(value) }),
+      signal,
+    });
+    const body = (await response.json()) as { header?: unknown; error?: string };
+    if (!response.ok || body.header === undefined)
+      throw new Error(`put ${value} via ${node}: ${JSON.stringify(body)}`);
+  }
+
+  async committed(node: NodeId, signal: AbortSignal): Promise<readonly string[]> {
+    const response = await fetch(this.url(node, '/v3/kv/range'), {
+      method: 'POST',
+      body: JSON.stringify({ key: b64(KEY_PREFIX), range_end: b64('raftkit0'), serializable: true }),
+      signal,
+    });
+    const body = (await response.json()) as { kvs?: { value: string }[] };
+    if (!response.ok) throw new Error(`range via ${node}: ${JSON.stringify(body)}`);
+    return (body.kvs ?? []).map((kv) => unb64(kv.value));
+  }
+}
