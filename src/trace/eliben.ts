@@ -717,7 +717,9 @@ function buildEvents(sorted: readonly LogLine[]): {
   if (sendersMatched + sendersUnknown > 0) {
     inferences.push(
       `"received RequestVoteReply" names no voter: ${sendersMatched} matched to the voter's logged reply` +
-        (sendersUnknown > 0 ? `, ${sendersUnknown} left unknown (any peer that has not answered yet)` : ''),
+        (sendersUnknown > 0
+          ? `, ${sendersUnknown} unmatched (the checker assumes the first peer that has not answered yet)`
+          : ''),
     );
   }
   if (replies.length > 0) {

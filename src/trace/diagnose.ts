@@ -1,0 +1,390 @@
+import type { NodeId } from '../../models/index.ts';
+import { formatRanges, roundStats, type Stats, stats } from '../timing/stats.ts';
+import type { TraceEvent } from './events.ts';
+import type { Hole, ParsedTrace } from './trace.ts';
+
+/**
+ * Liveness diagnosis of a trace: did the cluster elect leaders, and if not, why.
+ *
+ * Raft §5.2: "Raft uses randomized election timeouts to ensure that split votes are rare
+ * and that they are resolved quickly." §9.3: "broadcastTime ≪ electionTimeout ≪ MTBF".
+ * The diagnosis measures what those sentences are about — candidacies per term, votes,
+ * the spread of candidacies within a term, vote round trips, drawn timeouts against the
+ * actual time from timer start to candidacy — and says in plain words which one failed.
+ */
+
+export interface TermSummary {
+  readonly term: number;
+  /** Nodes that became candidates in the term (from BecomeCandidate, or from their RequestVotes). */
+  readonly candidates: readonly NodeId[];
+  /** Candidates seen only through their RequestVotes (their "becomes Candidate" line is missing). */
+  readonly inferredCandidates: readonly NodeId[];
+  /** "voter→candidate" for every vote granted. */
+  readonly votesGranted: readonly string[];
+  readonly leader: NodeId | null;
+  /** Time between the first and the last candidacy of the term, ms. */
+  readonly spreadMs: number | null;
+  readonly firstLine: number;
+}
+
+export interface TimerSample {
+  readonly node: NodeId;
+  readonly drawnMs: number;
+  readonly actualMs: number;
+  readonly line: number;
+}
+
+export interface Diagnosis {
+  readonly nodes: number;
+  /** The highest term mentioned anywhere in the trace. */
+  readonly maxTerm: number;
+  readonly terms: readonly TermSummary[];
+  /** Terms up to maxTerm with no candidacy in the log (lost lines). */
+  readonly missingTerms: readonly number[];
+  readonly leaders: readonly { term: number; node: NodeId; line: number }[];
+  readonly splitVoteTerms: number;
+  readonly allNodesCandidateTerms: number;
+  /** Longest run of consecutive terms without a leader (missing terms count as leaderless when no leader is known later). */
+  readonly longestLeaderlessRun: {
+    readonly from: number;
+    readonly to: number;
+    readonly length: number;
+  } | null;
+  readonly spreadMs: Stats | null;
+  /** RequestVote sent → its reply received by the candidate. */
+  readonly voteRoundTripMs: Stats | null;
+  readonly drawnTimeoutMs: Stats | null;
+  /** Timer start → candidacy. */
+  readonly actualTimeoutMs: Stats | null;
+  readonly byDrawn: readonly { drawnMs: number; actualMs: Stats }[];
+  /** Estimated timer tick when candidacies do not follow the drawn timeouts, else null. */
+  readonly tickMs: number | null;
+  readonly livenessFailure: boolean;
+  readonly verdict: readonly string[];
+  readonly fix: readonly string[];
+  readonly recommended: {
+    readonly timeoutMinMs: number;
+    readonly timeoutMaxMs: number;
+    readonly tickMs: number;
+  } | null;
+  readonly simulateCommand: string | null;
+}
+
+export interface DiagnoseOptions {
+  /** A run of at least this many consecutive leaderless terms is a liveness failure. */
+  readonly maxLeaderlessTerms?: number;
+}
+
+export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Diagnosis {
+  const threshold = options.maxLeaderlessTerms ?? 3;
+  const events = trace.events;
+  const terms = summarizeTerms(events);
+  const maxTerm = events.reduce((m, e) => Math.max(m, e.term ?? e.message?.term ?? 0), 0);
+  const inLog = new Set(terms.map((t) => t.term));
+  const missingTerms: number[] = [];
+  for (let t = 1; t <= maxTerm; t++) if (!inLog.has(t)) missingTerms.push(t);
+  const leaders = events
+    .filter((e) => e.event === 'BecomeLeader')
+    .map((e) => ({ term: e.term ?? 0, node: e.node, line: e.line }));
+  const leaderTerms = new Set(leaders.map((l) => l.term));
+  const splitVoteTerms = terms.filter((t) => t.candidates.length >= 2 && t.leader === null).length;
+  const allNodesCandidateTerms = terms.filter((t) => t.candidates.length === trace.nodes.length).length;
+  const run = longestRun(maxTerm, leaderTerms);
+  const spreads = terms.flatMap((t) => (t.spreadMs === null ? [] : [t.spreadMs]));
+  const timers = timerSamples(events, trace.holes);
+  const drawn = stats(timers.map((s) => s.drawnMs));
+  const actual = stats(timers.map((s) => s.actualMs));
+  const byDrawn = groupByDrawn(timers);
+  const tickMs = estimateTick(timers, byDrawn);
+  const rtt = stats(voteRoundTrips(events));
+  const spread = stats(spreads);
+  const livenessFailure = run !== null && run.length >= threshold;
+  const explanation = explain({
+    nodes: trace.nodes.length,
+    maxTerm,
+    terms,
+    leaders: leaders.length,
+    splitVoteTerms,
+    allNodesCandidateTerms,
+    run,
+    spread,
+    rtt,
+    drawn,
+    actual,
+    tickMs,
+    livenessFailure,
+  });
+  return {
+    nodes: trace.nodes.length,
+    maxTerm,
+    terms,
+    missingTerms,
+    leaders,
+    splitVoteTerms,
+    allNodesCandidateTerms,
+    longestLeaderlessRun: run,
+    spreadMs: roundStats(spread),
+    voteRoundTripMs: roundStats(rtt),
+    drawnTimeoutMs: roundStats(drawn),
+    actualTimeoutMs: roundStats(actual),
+    byDrawn: byDrawn.map((g) => ({ drawnMs: g.drawnMs, actualMs: roundStats(g.actualMs) as Stats })),
+    tickMs,
+    livenessFailure,
+    ...explanation,
+  };
+}
+
+function summarizeTerms(events: readonly TraceEvent[]): TermSummary[] {
+  interface Acc {
+    candidates: Map<NodeId, number | null>;
+    inferred: Set<NodeId>;
+    votes: Set<string>;
+    leader: NodeId | null;
+    firstLine: number;
+  }
+  const byTerm = new Map<number, Acc>();
+  const acc = (term: number, line: number): Acc => {
+    let a = byTerm.get(term);
+    if (!a) {
+      a = { candidates: new Map(), inferred: new Set(), votes: new Set(), leader: null, firstLine: line };
+      byTerm.set(term, a);
+    }
+    a.firstLine = Math.min(a.firstLine, line);
+    return a;
+  };
+  for (const e of events) {
+    if (e.event === 'BecomeCandidate' && e.term !== undefined) {
+      const a = acc(e.term, e.line);
+      if (!a.candidates.has(e.node) || a.candidates.get(e.node) === null) a.candidates.set(e.node, e.time);
+      a.inferred.delete(e.node);
+    } else if (e.event === 'BecomeLeader' && e.term !== undefined) {
+      acc(e.term, e.line).leader = e.node;
+    } else if (e.message) {
+      const m = e.message;
+      if (m.type === 'RequestVoteRequest') {
+        const a = acc(m.term, e.line);
+        if (!a.candidates.has(m.from)) {
+          a.candidates.set(m.from, null);
+          a.inferred.add(m.from);
+        }
+      } else if (m.type === 'RequestVoteResponse' && m.voteGranted) {
+        const candidate = e.event === 'Receive' ? e.node : m.to;
+        const voter = m.from;
+        if (voter !== '?' && candidate !== '?') acc(m.term, e.line).votes.add(`${voter}→${candidate}`);
+      }
+    }
+  }
+  return [...byTerm.entries()]
+    .filter(([term]) => term > 0)
+    .sort(([a], [b]) => a - b)
+    .map(([term, a]) => {
+      const times = [...a.candidates.values()].filter((t): t is number => t !== null);
+      return {
+        term,
+        candidates: [...a.candidates.keys()].sort(),
+        inferredCandidates: [...a.inferred].sort(),
+        votesGranted: [...a.votes].sort(),
+        leader: a.leader,
+        spreadMs:
+          times.length >= 2 ? Math.round((Math.max(...times) - Math.min(...times)) * 1000) / 1000 : null,
+        firstLine: a.firstLine,
+      };
+    });
+}
+
+function longestRun(maxTerm: number, leaderTerms: ReadonlySet<number>) {
+  let best: { from: number; to: number; length: number } | null = null;
+  let start = 1;
+  for (let t = 1; t <= maxTerm + 1; t++) {
+    if (t === maxTerm + 1 || leaderTerms.has(t)) {
+      const length = t - start;
+      if (length > 0 && (best === null || length > best.length)) best = { from: start, to: t - 1, length };
+      start = t + 1;
+    }
+  }
+  return best;
+}
+
+/** Timer start → the node's next candidacy, when no other timer start and no gap in the log lies between. */
+function timerSamples(events: readonly TraceEvent[], holes: readonly Hole[]): TimerSample[] {
+  const open = new Map<NodeId, TraceEvent>();
+  const samples: TimerSample[] = [];
+  for (const e of events) {
+    if (e.event === 'TimerStart' && e.timeoutMs !== undefined) open.set(e.node, e);
+    else if (e.event === 'BecomeCandidate' || e.event === 'BecomePreCandidate') {
+      const start = open.get(e.node);
+      open.delete(e.node);
+      if (!start || start.time === null || e.time === null) continue;
+      const from = start.time;
+      const to = e.time;
+      if (holes.some((h) => h.from <= to && h.to >= from)) continue;
+      samples.push({ node: e.node, drawnMs: start.timeoutMs as number, actualMs: to - from, line: e.line });
+    } else if (e.event === 'BecomeLeader' || e.event === 'Crash') open.delete(e.node);
+  }
+  return samples;
+}
+
+function groupByDrawn(samples: readonly TimerSample[]) {
+  const groups = new Map<number, number[]>();
+  for (const s of samples) groups.set(s.drawnMs, [...(groups.get(s.drawnMs) ?? []), s.actualMs]);
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([drawnMs, actual]) => ({ drawnMs, actualMs: stats(actual) as Stats }));
+}
+
+/**
+ * A coarse timer tick shows as candidacies that do not follow the draw: every drawn value
+ * gives about the same actual interval, above the largest draw. The tick is then about
+ * that interval.
+ */
+function estimateTick(
+  samples: readonly TimerSample[],
+  byDrawn: ReturnType<typeof groupByDrawn>,
+): number | null {
+  if (samples.length < 5 || byDrawn.length < 2) return null;
+  const drawn = stats(samples.map((s) => s.drawnMs)) as Stats;
+  const actual = stats(samples.map((s) => s.actualMs)) as Stats;
+  const medians = byDrawn.map((g) => g.actualMs.median);
+  const medianSpread = Math.max(...medians) - Math.min(...medians);
+  const drawnSpread = drawn.max - drawn.min;
+  if (drawnSpread <= 0) return null;
+  const flat = medianSpread < drawnSpread / 4 && actual.median > drawn.max;
+  return flat ? Math.round(actual.median) : null;
+}
+
+function voteRoundTrips(events: readonly TraceEvent[]): number[] {
+  const sent = new Map<string, number>();
+  const rtts: number[] = [];
+  for (const e of events) {
+    const m = e.message;
+    if (!m || e.time === null) continue;
+    if (e.event === 'Send' && m.type === 'RequestVoteRequest') {
+      const key = `${m.from}|${m.to}|${m.term}`;
+      if (!sent.has(key)) sent.set(key, e.time);
+    } else if (e.event === 'Receive' && m.type === 'RequestVoteResponse' && m.from !== '?') {
+      const key = `${e.node}|${m.from}|${m.term}`;
+      const t0 = sent.get(key);
+      if (t0 !== undefined) {
+        rtts.push(e.time - t0);
+        sent.delete(key);
+      }
+    }
+  }
+  return rtts;
+}
+
+// ------------------------------------------------------------------ verdict
+
+interface Facts {
+  nodes: number;
+  maxTerm: number;
+  terms: readonly TermSummary[];
+  leaders: number;
+  splitVoteTerms: number;
+  allNodesCandidateTerms: number;
+  run: { from: number; to: number; length: number } | null;
+  spread: Stats | null;
+  rtt: Stats | null;
+  drawn: Stats | null;
+  actual: Stats | null;
+  tickMs: number | null;
+  livenessFailure: boolean;
+}
+
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+function niceCeil(x: number): number {
+  for (const step of [10, 25, 50, 100, 250, 500, 1000]) if (x <= step * 10) return Math.ceil(x / step) * step;
+  return Math.ceil(x / 1000) * 1000;
+}
+
+function explain(f: Facts): Pick<Diagnosis, 'verdict' | 'fix' | 'recommended' | 'simulateCommand'> {
+  const verdict: string[] = [];
+  const fix: string[] = [];
+  if (!f.livenessFailure) {
+    verdict.push(
+      f.leaders > 0
+        ? `Leaders were elected (${f.leaders} in ${f.maxTerm} terms); no run of leaderless terms long enough to call a liveness failure.`
+        : `No leader in the log, but too few terms (${f.maxTerm}) to call it a liveness failure.`,
+    );
+    return { verdict, fix, recommended: null, simulateCommand: null };
+  }
+  const run = f.run as { from: number; to: number; length: number };
+  verdict.push(
+    `No leader was elected in ${run.length} consecutive terms (${run.from}–${run.to})` +
+      (f.leaders === 0 ? ', and none at all in the log.' : '.'),
+  );
+  if (f.splitVoteTerms > 0) {
+    const full = f.terms.filter((t) => t.inferredCandidates.length === 0);
+    const fullAll = full.filter((t) => t.candidates.length === f.nodes && t.leader === null).length;
+    const partial = f.terms.filter((t) => t.inferredCandidates.length > 0);
+    const partialSplit = partial.filter((t) => t.candidates.length >= 2 && t.leader === null);
+    const every =
+      fullAll === full.length
+        ? `every term whose candidacies are in the log (${full.length} of ${full.length})`
+        : `${fullAll} of the ${full.length} terms whose candidacies are in the log`;
+    verdict.push(
+      `Split votes: in ${every} all ${f.nodes} nodes became candidates, each voted for itself and refused the others ` +
+        '(§5.2: "each server will vote for at most one candidate in a given term"), so no one reached a majority' +
+        (partial.length > 0
+          ? `; ${partialSplit.length} of the ${partial.length} terms only partly in the log (${formatRanges(partial.map((t) => t.term))}) show the same.`
+          : '.'),
+    );
+  }
+  if (f.spread && f.rtt) {
+    verdict.push(
+      `The candidacies of a term were at most ${ms(f.spread.max)} apart (median ${ms(f.spread.median)}), while a RequestVote round trip took ` +
+        `${ms(f.rtt.min)}–${ms(f.rtt.max)} (median ${ms(f.rtt.median)}): every node's timer fired before any other node's RequestVote reached it.`,
+    );
+  }
+  if (f.tickMs !== null && f.drawn && f.actual) {
+    verdict.push(
+      `The timeouts drawn were ${ms(f.drawn.min)}–${ms(f.drawn.max)}, but each node became a candidate ` +
+        `${ms(f.actual.min)}–${ms(f.actual.max)} after starting its timer whatever it drew: the election timer is checked on a ` +
+        `≈${f.tickMs} ms tick, coarser than the whole randomization range, so every draw rounds up to the same tick and the nodes ` +
+        'fire together term after term. The randomization of §5.2 is lost.',
+    );
+  } else if (f.drawn && f.rtt && f.drawn.max - f.drawn.min < f.rtt.median) {
+    verdict.push(
+      `The randomization range of the election timeout (${ms(f.drawn.min)}–${ms(f.drawn.max)}) is narrower than a vote round trip ` +
+        `(median ${ms(f.rtt.median)}), so candidacies cannot be spread far enough apart for one candidate to win (§5.2).`,
+    );
+  }
+  if (f.drawn && f.rtt && f.drawn.min < 10 * f.rtt.median) {
+    verdict.push(
+      `§9.3 asks for broadcastTime ≪ electionTimeout ≪ MTBF ("an order of magnitude less"); here the smallest election timeout ` +
+        `(${ms(f.drawn.min)}) is only ${(f.drawn.min / f.rtt.median).toFixed(1)}× the median vote round trip.`,
+    );
+  }
+  const rttHigh = f.rtt ? f.rtt.p99 : 5;
+  const tick = f.tickMs ?? 10;
+  const min = Math.max(150, niceCeil(10 * rttHigh), niceCeil(10 * tick));
+  const recommended = {
+    timeoutMinMs: min,
+    timeoutMaxMs: 2 * min,
+    tickMs: Math.min(tick, Math.max(1, Math.floor(min / 15))),
+  };
+  fix.push(
+    `Draw election timeouts from ${recommended.timeoutMinMs}–${recommended.timeoutMaxMs} ms (the paper uses 150–300 ms, §9.3): ` +
+      'at least ten times the vote round trip (broadcastTime ≪ electionTimeout), with a randomization range ' +
+      `(${recommended.timeoutMaxMs - recommended.timeoutMinMs} ms) well above both the round trip and the timer tick.`,
+  );
+  if (f.tickMs !== null) {
+    fix.push(
+      `Keep the timer tick (≈${f.tickMs} ms) a small fraction of that range — or arm a timer for the drawn deadline instead of ` +
+        'polling on a ticker — so that different draws really fire at different times.',
+    );
+  }
+  fix.push(
+    'Draw a fresh random timeout every time the timer is reset, from a generator seeded differently on each node.',
+  );
+  const rttArg = f.rtt
+    ? `${Math.max(0.1, Math.floor(f.rtt.min * 10) / 10)}-${Math.ceil(f.rtt.max)}ms`
+    : '1-5ms';
+  const simulateCommand = `raftkit simulate --nodes ${f.nodes} --timeout ${recommended.timeoutMinMs}-${recommended.timeoutMaxMs}ms --tick ${f.tickMs ?? recommended.tickMs}ms --rtt ${rttArg}`;
+  return { verdict, fix, recommended, simulateCommand };
+}
+
+export function describeTerms(d: Diagnosis): string {
+  return formatRanges(d.terms.map((t) => t.term));
+}
