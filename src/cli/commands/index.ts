@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { register as registerConform } from './conform.ts';
 import { register as registerDiagram } from './diagram.ts';
+import { register as registerMutants } from './mutants.ts';
+import { register as registerServeReference } from './serve-reference.ts';
 import { register as registerTrace } from './trace.ts';
 
 /**
@@ -9,5 +12,8 @@ import { register as registerTrace } from './trace.ts';
 export function registerCommands(program: Command): void {
   // register<Name>(program) lines are added here as subcommands land.
   registerDiagram(program);
+  registerConform(program);
+  registerServeReference(program);
+  registerMutants(program);
   registerTrace(program);
 }

@@ -1,0 +1,203 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { type AdapterSpec, AdapterSpecError, adapterSpec } from '../../adapters/index.ts';
+import { IMPLEMENTATION_FEATURE_NAMES, type ImplementationFeatureName } from '../../adapters/types.ts';
+import {
+  DEFAULT_SCENARIO_DIRS,
+  loadSuite,
+  mermaidSequence,
+  progressReporter,
+  REPORT_FORMATS,
+  type ReportFormat,
+  renderReport,
+  runSuite,
+  type ScenarioFile,
+  SetupError,
+  type SuiteResult,
+} from '../../conformance/index.ts';
+import { ScenarioSyntaxError } from '../../scenario/index.ts';
+import { intInRange, UsageError } from '../errors.ts';
+
+/**
+ * `raftkit conform`: run the step-mode conformance suite against an implementation — the
+ * built-in reference (default), one of its mutants, or any program speaking
+ * conformance/PROTOCOL.md — with the model as the oracle.
+ */
+
+export interface ConformOptions {
+  readonly adapter?: string;
+  readonly adapterCmd?: string;
+  readonly mutant?: string;
+  readonly scenarios?: readonly string[];
+  readonly filter?: string;
+  readonly features?: string;
+  readonly jobs: string;
+  readonly report: ReportFormat;
+  readonly out?: string;
+  readonly seed: string;
+  readonly stepTimeoutMs: string;
+  readonly progress?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('conform')
+    .summary('run the conformance suite against a Raft implementation (default: the reference)')
+    .description(
+      'Drive a Raft implementation through the step-mode scenarios and check every step against ' +
+        "the model as an acceptor: after each input, is the implementation's state (role, term, " +
+        'votedFor, log, commitIndex) and are its messages what the model allows from its state? ' +
+        "Tolerances (message order, batching, heartbeat content, a leader's first heartbeat) are " +
+        'named in docs/conformance.md. Each scenario passes, fails (step, expected vs actual, the ' +
+        'Figure 2 rule, a reproduce command) or is skipped (a feature the implementation lacks).',
+    )
+    .option('--adapter <name>', 'built-in implementation: builtin:reference (default when no --adapter-cmd)')
+    .option(
+      '--adapter-cmd <command>',
+      'a program speaking conformance/PROTOCOL.md on stdin/stdout (run without a shell)',
+    )
+    .option('--mutant <name>', 'with builtin:reference: run one of its named mutants (see raftkit mutants)')
+    .option(
+      '--scenarios <paths...>',
+      `scenario files or folders (default: ${DEFAULT_SCENARIO_DIRS.join(' ')})`,
+    )
+    .option('--filter <text>', 'only scenarios whose file path contains this text')
+    .option(
+      '--features <list>',
+      `comma-separated features to assume the implementation has, out of what it declares (${IMPLEMENTATION_FEATURE_NAMES.join(', ')})`,
+    )
+    .option('--jobs <n>', 'scenarios run in parallel, each on its own adapter (1–16)', '1')
+    .addOption(
+      new Option('--report <format>', 'report format on stdout').choices(REPORT_FORMATS).default('text'),
+    )
+    .option(
+      '--out <dir>',
+      'also write report.{txt,json,xml} and a Mermaid sequence diagram per failing scenario here',
+    )
+    .option('--seed <n>', 'seed passed to the implementation for its randomness (printed in the report)', '1')
+    .option('--step-timeout-ms <ms>', 'per-step reply deadline for --adapter-cmd (100–600000)', '5000')
+    .option('--no-progress', 'no progress line on stderr')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  npx raftkit conform                                    the whole suite against the reference',
+        '  npx raftkit conform --adapter-cmd "npx raftkit serve-reference"   the same over stdio',
+        '  npx raftkit conform --adapter-cmd "python3 conformance/adapters/python-example/adapter.py"',
+        '  npx raftkit conform --mutant skip-consistency-check --filter curated',
+        '  npx raftkit conform --report junit --out reports/conform   for CI',
+        '',
+        'Exit codes: 0 every scenario passed or was skipped, 1 a scenario failed, 2 usage or setup error',
+        '(adapter does not start or speaks another protocol version, unreadable scenario file).',
+      ].join('\n'),
+    )
+    .action(async (options: ConformOptions) => {
+      process.exitCode = await runConform(options);
+    });
+}
+
+export function parseFeatures(raw: string | undefined): ImplementationFeatureName[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const name of names) {
+    if (!(IMPLEMENTATION_FEATURE_NAMES as readonly string[]).includes(name)) {
+      throw new UsageError(
+        `--features must list names of ${IMPLEMENTATION_FEATURE_NAMES.join(', ')}; got '${name}'`,
+      );
+    }
+  }
+  return names as ImplementationFeatureName[];
+}
+
+export function parseAdapter(options: {
+  adapter?: string;
+  adapterCmd?: string;
+  mutant?: string;
+  stepTimeoutMs: string;
+}): AdapterSpec {
+  const stepTimeoutMs = intInRange('--step-timeout-ms', options.stepTimeoutMs, 100, 600_000);
+  try {
+    return adapterSpec({ ...options, stepTimeoutMs });
+  } catch (error) {
+    if (error instanceof AdapterSpecError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Load the suite or throw a UsageError naming the file and line. */
+export function loadScenarioFiles(paths: readonly string[] | undefined, filter?: string): ScenarioFile[] {
+  try {
+    const files = loadSuite(paths && paths.length > 0 ? paths : DEFAULT_SCENARIO_DIRS, filter);
+    if (files.length === 0) {
+      const where = (paths && paths.length > 0 ? paths : DEFAULT_SCENARIO_DIRS).join(' ');
+      throw new UsageError(
+        `--scenarios: no scenario files (*.txt) found in ${where}${filter ? ` matching --filter '${filter}'` : ''}`,
+      );
+    }
+    return files;
+  } catch (error) {
+    if (error instanceof ScenarioSyntaxError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Write through a temporary file and a rename. */
+export function writeAtomic(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+const EXTENSIONS: Record<ReportFormat, string> = { text: 'txt', json: 'json', junit: 'xml' };
+
+export function writeOutDir(dir: string, suite: SuiteResult, files: readonly ScenarioFile[]): void {
+  for (const format of REPORT_FORMATS)
+    writeAtomic(join(dir, `report.${EXTENSIONS[format]}`), renderReport(suite, format));
+  const byFile = new Map(files.map((f) => [f.file, f.scenario]));
+  for (const result of suite.results) {
+    if (result.status !== 'fail') continue;
+    const nodes = byFile.get(result.file)?.cluster.nodes ?? [];
+    writeAtomic(join(dir, 'diagrams', `${result.name}.mmd`), mermaidSequence(result, nodes));
+  }
+}
+
+export async function runConform(options: ConformOptions): Promise<number> {
+  const spec = parseAdapter(options);
+  const jobs = intInRange('--jobs', options.jobs, 1, 16);
+  const seed = intInRange('--seed', options.seed, 0, 2 ** 31 - 1);
+  const features = parseFeatures(options.features);
+  const files = loadScenarioFiles(options.scenarios, options.filter);
+  const progress = options.progress === false ? null : progressReporter(files.length);
+  process.stderr.write(`raftkit conform: seed ${seed}, ${files.length} scenarios, ${jobs} job(s)\n`);
+  let suite: SuiteResult;
+  try {
+    suite = await runSuite({
+      adapter: spec,
+      scenarios: files,
+      jobs,
+      features,
+      seed,
+      onResult: (result, done) => progress?.update(result, done),
+    });
+  } catch (error) {
+    progress?.finish();
+    if (error instanceof SetupError) {
+      process.stderr.write(`raftkit conform: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  progress?.finish();
+  process.stdout.write(renderReport(suite, options.report));
+  if (options.out) {
+    writeOutDir(options.out, suite, files);
+    process.stderr.write(`raftkit conform: reports and diagrams written to ${options.out}\n`);
+  }
+  return suite.counts.fail > 0 ? 1 : 0;
+}

@@ -1,0 +1,141 @@
+import { type Command, Option } from 'commander';
+import { runSuite, type SuiteResult } from '../../conformance/index.ts';
+import { MUTANTS, type MutantInfo } from '../../reference/index.ts';
+import { intInRange, UsageError } from '../errors.ts';
+import { loadScenarioFiles } from './conform.ts';
+
+/**
+ * `raftkit mutants`: the mutation score of the suite. Runs the conformance suite against
+ * the unmutated reference implementation (which must pass) and against each named mutant,
+ * each reproducing a bug class of BUGS.md, and shows which scenarios kill which mutant.
+ */
+
+interface MutantsOptions {
+  readonly scenarios?: readonly string[];
+  readonly filter?: string;
+  readonly mutant?: readonly string[];
+  readonly report: 'text' | 'json';
+  readonly seed: string;
+}
+
+export interface MutantVerdict {
+  readonly mutant: MutantInfo;
+  readonly killedBy: readonly string[];
+  readonly skipped: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('mutants')
+    .summary('mutation score: run the suite against each named mutant of the reference')
+    .description(
+      'Run the step-mode conformance suite against the reference implementation and against each ' +
+        'of its named mutants (each reproduces a class of real Raft bugs from BUGS.md, named by ' +
+        'number). A mutant is killed when at least one scenario fails against it. Prints a table: ' +
+        'mutant, bug class, killed?, by which scenarios.',
+    )
+    .option('--scenarios <paths...>', 'scenario files or folders (default: the whole step-mode suite)')
+    .option('--filter <text>', 'only scenarios whose file path contains this text')
+    .option('--mutant <names...>', `only these mutants (default: all ${MUTANTS.length})`)
+    .addOption(new Option('--report <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--seed <n>', 'seed passed to the implementation', '1')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  npx raftkit mutants                              every mutant against the whole suite',
+        '  npx raftkit mutants --mutant vote-not-durable ack-before-persist',
+        '  npx raftkit mutants --filter curated              how much the curated scenarios alone kill',
+        '',
+        'Exit codes: 0 the reference passes and every mutant is killed, 1 otherwise, 2 usage error.',
+      ].join('\n'),
+    )
+    .action(async (options: MutantsOptions) => {
+      process.exitCode = await runMutants(options);
+    });
+}
+
+export async function mutationScore(
+  files: ReturnType<typeof loadScenarioFiles>,
+  mutants: readonly MutantInfo[],
+  seed: number,
+): Promise<{ reference: SuiteResult; verdicts: MutantVerdict[] }> {
+  const reference = await runSuite({
+    adapter: { kind: 'builtin', name: 'reference' },
+    scenarios: files,
+    jobs: 1,
+    seed,
+  });
+  const verdicts: MutantVerdict[] = [];
+  for (const mutant of mutants) {
+    const suite = await runSuite({
+      adapter: { kind: 'builtin', name: 'reference', mutant: mutant.name as never },
+      scenarios: files,
+      jobs: 1,
+      seed,
+    });
+    verdicts.push({
+      mutant,
+      killedBy: suite.results.filter((r) => r.status === 'fail').map((r) => r.file),
+      skipped: suite.counts.skip,
+    });
+  }
+  return { reference, verdicts };
+}
+
+function shortName(file: string): string {
+  return file.replace(/^conformance\/scenarios\//, '').replace(/\.txt$/, '');
+}
+
+export function mutantTable(reference: SuiteResult, verdicts: readonly MutantVerdict[]): string {
+  const width = Math.max(6, ...verdicts.map((v) => v.mutant.name.length));
+  const lines = [`${'mutant'.padEnd(width)}  bug  killed  by scenarios`];
+  for (const v of verdicts) {
+    const by = v.killedBy.map(shortName);
+    const shown = by.length > 3 ? `${by.slice(0, 3).join(', ')} … (${by.length} in all)` : by.join(', ');
+    lines.push(
+      `${v.mutant.name.padEnd(width)}  ${`#${v.mutant.bug}`.padEnd(4)} ${(v.killedBy.length > 0 ? 'yes' : 'NO').padEnd(6)}  ${shown || '-'}`,
+    );
+  }
+  const killed = verdicts.filter((v) => v.killedBy.length > 0).length;
+  const { pass, fail, skip } = reference.counts;
+  lines.push(
+    '',
+    `reference (unmutated): ${pass} passed, ${fail} failed, ${skip} skipped of ${reference.results.length} scenarios`,
+    `mutants killed: ${killed}/${verdicts.length}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+async function runMutants(options: MutantsOptions): Promise<number> {
+  const seed = intInRange('--seed', options.seed, 0, 2 ** 31 - 1);
+  const selected = options.mutant ?? MUTANTS.map((m) => m.name);
+  const mutants = selected.map((name) => {
+    const found = MUTANTS.find((m) => m.name === name);
+    if (!found)
+      throw new UsageError(`--mutant must be one of ${MUTANTS.map((m) => m.name).join(', ')}; got '${name}'`);
+    return found as MutantInfo;
+  });
+  const files = loadScenarioFiles(options.scenarios, options.filter);
+  process.stderr.write(
+    `raftkit mutants: seed ${seed}, ${files.length} scenarios, ${mutants.length} mutants\n`,
+  );
+  const { reference, verdicts } = await mutationScore(files, mutants, seed);
+  if (options.report === 'json') {
+    const body = {
+      reference: reference.counts,
+      mutants: verdicts.map((v) => ({
+        name: v.mutant.name,
+        bug: v.mutant.bug,
+        killed: v.killedBy.length > 0,
+        killedBy: v.killedBy,
+      })),
+    };
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  } else {
+    process.stdout.write(mutantTable(reference, verdicts));
+  }
+  const allKilled = verdicts.every((v) => v.killedBy.length > 0);
+  return reference.counts.fail === 0 && allKilled ? 0 : 1;
+}

@@ -1,0 +1,229 @@
+import type { AppendEntriesRequest, LogEntry, Message, NodeState } from '../../models/index.ts';
+import { messageKey, step, termAt } from '../../models/index.ts';
+import type { NodeStatus } from '../adapters/types.ts';
+import type { NodeObservation } from '../scenario/index.ts';
+
+/**
+ * The acceptor's comparisons: is what the implementation did allowed by the model from
+ * the model's state? States must be equal; messages are compared as a multiset with the
+ * named tolerances below, documented in docs/conformance.md. Each tolerance is data, so
+ * a report can say which ones were used.
+ */
+
+export interface Tolerance {
+  readonly name: string;
+  readonly description: string;
+}
+
+export const TOLERANCES = {
+  messageOrder: {
+    name: 'message-order',
+    description: 'the messages of one step may be sent in any order (compared as a multiset)',
+  },
+  failedAppendMatchIndex: {
+    name: 'failed-append-match-index',
+    description:
+      'matchIndex of a failed AppendEntriesResponse is not compared (implementations send a rejection hint there)',
+  },
+  appendBatching: {
+    name: 'append-batching',
+    description: 'an AppendEntriesRequest may carry a non-empty prefix of the entries from nextIndex on',
+  },
+  heartbeatContent: {
+    name: 'heartbeat-content',
+    description:
+      "an AppendEntriesRequest sent on a heartbeat may carry no entries and a lower leaderCommit, as long as prevLogIndex/prevLogTerm name an entry of the leader's log",
+  },
+  firstHeartbeatDeferred: {
+    name: 'first-heartbeat-deferred',
+    description: 'a new leader may send its first AppendEntries later than the step that elected it',
+  },
+  leaderSendsEarly: {
+    name: 'leader-sends-early',
+    description:
+      'a leader may send, in any step, an AppendEntriesRequest it would send on a heartbeat from its state after the step',
+  },
+} as const satisfies Record<string, Tolerance>;
+
+export type ToleranceName = (typeof TOLERANCES)[keyof typeof TOLERANCES]['name'];
+
+// ------------------------------------------------------------------ states
+
+export const STATE_FIELDS = ['role', 'currentTerm', 'votedFor', 'log', 'commitIndex'] as const;
+export type StateField = (typeof STATE_FIELDS)[number];
+
+export interface FieldDifference {
+  readonly field: StateField;
+  readonly expected: string;
+  readonly actual: string;
+}
+
+export function formatEntries(log: readonly LogEntry[]): string {
+  return `[${log.map((e) => `${e.term}:${e.value}`).join(',')}]`;
+}
+
+function fieldText(field: StateField, value: unknown): string {
+  if (field === 'log') return formatEntries(value as LogEntry[]);
+  return value === null ? 'none' : String(value);
+}
+
+export function compareState(expected: NodeObservation, actual: NodeStatus): FieldDifference[] {
+  const out: FieldDifference[] = [];
+  for (const field of STATE_FIELDS) {
+    const e = expected[field];
+    const a = actual[field];
+    const same =
+      field === 'log'
+        ? sameLog(e as readonly LogEntry[], a as readonly LogEntry[])
+        : (e ?? null) === (a ?? null);
+    if (!same) out.push({ field, expected: fieldText(field, e), actual: fieldText(field, a) });
+  }
+  return out;
+}
+
+function sameLog(a: readonly LogEntry[], b: readonly LogEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].term !== b[i].term || a[i].value !== b[i].value) return false;
+  return true;
+}
+
+// ------------------------------------------------------------------ messages
+
+export interface MessageContext {
+  /** The model node before and after the step (for heartbeat-based tolerances). */
+  readonly after: NodeState;
+  /** The step was a heartbeat (HeartbeatTimeout, or a tick that fired one). */
+  readonly heartbeat: boolean;
+  /** The model's node became leader in this step. */
+  readonly electedNow: boolean;
+}
+
+export interface MessageComparison {
+  readonly ok: boolean;
+  /** Model messages the implementation did not send. */
+  readonly missing: readonly Message[];
+  /** Implementation messages the model does not allow. */
+  readonly unexpected: readonly Message[];
+  readonly used: readonly ToleranceName[];
+}
+
+function isAppend(m: Message): m is AppendEntriesRequest {
+  return m.type === 'AppendEntriesRequest';
+}
+
+/** Key of a message under the tolerances that do not need context. */
+function looseKey(m: Message): string {
+  if (m.type === 'AppendEntriesResponse' && !m.success) return `${messageKey({ ...m, matchIndex: 0 })}`;
+  return messageKey(m);
+}
+
+/** `actual` is `expected` with fewer entries (append-batching) or a heartbeat form of it. */
+function appendAllowed(
+  expected: AppendEntriesRequest,
+  actual: AppendEntriesRequest,
+  heartbeat: boolean,
+  leaderLog: readonly LogEntry[],
+): ToleranceName | null {
+  if (expected.from !== actual.from || expected.to !== actual.to || expected.term !== actual.term)
+    return null;
+  if (
+    actual.prevLogIndex === expected.prevLogIndex &&
+    actual.prevLogTerm === expected.prevLogTerm &&
+    actual.leaderCommit === expected.leaderCommit &&
+    actual.entries.length > 0 &&
+    actual.entries.length < expected.entries.length &&
+    sameLog(actual.entries, expected.entries.slice(0, actual.entries.length))
+  ) {
+    return 'append-batching';
+  }
+  if (
+    heartbeat &&
+    actual.entries.length === 0 &&
+    actual.leaderCommit <= expected.leaderCommit &&
+    termAt(leaderLog, actual.prevLogIndex) === actual.prevLogTerm
+  ) {
+    return 'heartbeat-content';
+  }
+  return null;
+}
+
+/**
+ * Compare the implementation's messages with the model's, as a multiset, then try the
+ * tolerances on what is left over on each side.
+ */
+export function compareMessages(
+  expected: readonly Message[],
+  actual: readonly Message[],
+  context: MessageContext,
+): MessageComparison {
+  const used = new Set<ToleranceName>();
+  const pool = new Map<string, Message[]>();
+  for (const m of expected) {
+    const k = looseKey(m);
+    const list = pool.get(k);
+    if (list) list.push(m);
+    else pool.set(k, [m]);
+  }
+  let unexpected: Message[] = [];
+  actual.forEach((m) => {
+    const list = pool.get(looseKey(m));
+    if (list && list.length > 0) {
+      list.pop();
+      if (m.type === 'AppendEntriesResponse' && !m.success && m.matchIndex !== 0)
+        used.add('failed-append-match-index');
+    } else {
+      unexpected.push(m);
+    }
+  });
+  let missing = [...pool.values()].flat();
+  const leaderLog = context.after.context.log;
+
+  // append-batching / heartbeat-content: pair a left-over actual AE with a missing model AE.
+  if (unexpected.some(isAppend) && missing.some(isAppend)) {
+    const stillUnexpected: Message[] = [];
+    for (const m of unexpected) {
+      if (!isAppend(m)) {
+        stillUnexpected.push(m);
+        continue;
+      }
+      const at = missing.findIndex(
+        (e) => isAppend(e) && appendAllowed(e, m, context.heartbeat, leaderLog) !== null,
+      );
+      if (at < 0) {
+        stillUnexpected.push(m);
+        continue;
+      }
+      used.add(appendAllowed(missing[at] as AppendEntriesRequest, m, context.heartbeat, leaderLog)!);
+      missing = [...missing.slice(0, at), ...missing.slice(at + 1)];
+    }
+    unexpected = stillUnexpected;
+  }
+
+  // first-heartbeat-deferred: a new leader's AppendEntries may come later.
+  if (context.electedNow && missing.length > 0 && missing.every(isAppend)) {
+    used.add('first-heartbeat-deferred');
+    missing = [];
+  }
+
+  // leader-sends-early: what it would send on a heartbeat from its state after the step.
+  if (unexpected.length > 0 && context.after.role === 'leader' && unexpected.every(isAppend)) {
+    const wouldSend = step(context.after, { type: 'HeartbeatTimeout' }).outputs;
+    const allowed = unexpected.every((m) =>
+      wouldSend.some(
+        (h) =>
+          isAppend(h) &&
+          (messageKey(h) === messageKey(m) ||
+            appendAllowed(h, m as AppendEntriesRequest, true, leaderLog) !== null),
+      ),
+    );
+    if (allowed) {
+      used.add('leader-sends-early');
+      unexpected = [];
+    }
+  }
+  const ok = missing.length === 0 && unexpected.length === 0;
+  if (ok && actual.length > 1 && actual.map(messageKey).join('|') !== expected.map(messageKey).join('|')) {
+    used.add('message-order');
+  }
+  return { ok, missing, unexpected, used: [...used] };
+}

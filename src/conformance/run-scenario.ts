@@ -1,0 +1,420 @@
+import type { Message, NodeId, NodeState } from '../../models/index.ts';
+import { type CompiledMachine, compileNodeMachine } from '../../models/index.ts';
+import {
+  AdapterError,
+  type ClusterTiming,
+  type ImplementationFeatureName,
+  type ImplementationFeatures,
+  type NodeStatus,
+  type StepAdapter,
+  type StepCommand,
+  type StepReply,
+} from '../adapters/types.ts';
+import {
+  formatInput,
+  type ModelRun,
+  type NodeObservation,
+  observeNode,
+  type Scenario,
+  ScenarioRunError,
+  type StepInput,
+  startModelRun,
+  stepModelRun,
+  type TakenTransition,
+} from '../scenario/index.ts';
+import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
+import { describeTaken, ruleFor } from './rules.ts';
+import { FRESH_TIMERS, resetTimers, type TickTiming, type TimerState, tickBranches } from './timers.ts';
+
+/**
+ * Runs one step-mode scenario against an implementation, with the model as the oracle:
+ * before each input the model's cluster (models/cluster, through `stepModelRun`) is
+ * stepped the same way, and the implementation's state and messages must be what the
+ * model allows from its state (compare.ts). Messages in flight are the model's, so both
+ * sides see the same inputs whatever tolerances the implementation used.
+ */
+
+export type ScenarioStatus = 'pass' | 'fail' | 'skip';
+
+/** One line of the run, for the sequence diagram of a failure. */
+export interface TranscriptEntry {
+  readonly line: number;
+  readonly input: StepInput;
+  /** The stepped node's state as the implementation reported it. */
+  readonly state?: NodeStatus;
+  readonly sent: readonly Message[];
+}
+
+export interface StepFailure {
+  /** 1-based index of the step in the scenario, and its file line. */
+  readonly step: number;
+  readonly line: number;
+  /** The input as written in the scenario, e.g. `deliver RequestVoteRequest n1->n2`. */
+  readonly input: string;
+  readonly node: NodeId | null;
+  /** What went wrong, in one line. */
+  readonly diagnosis: string;
+  readonly differences: readonly FieldDifference[];
+  readonly missing: readonly Message[];
+  readonly unexpected: readonly Message[];
+  readonly expectedState?: NodeObservation;
+  readonly expectedSent?: readonly Message[];
+  readonly actualState?: NodeStatus;
+  readonly actualSent?: readonly Message[];
+  /** The Figure 2 rule concerned. */
+  readonly rule: string;
+  /** The model transitions taken at this step, e.g. `isHigherTerm → updateTerm; canGrantVote → grantVote`. */
+  readonly modelTook: string;
+  /** Last lines of the implementation's stderr. */
+  readonly stderr?: string;
+}
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly file: string;
+  readonly status: ScenarioStatus;
+  /** Why it was skipped. */
+  readonly reason?: string;
+  readonly failure?: StepFailure;
+  /** Steps executed (all of them on a pass). */
+  readonly steps: number;
+  readonly durationMs: number;
+  readonly tolerances: readonly ToleranceName[];
+  readonly transcript: readonly TranscriptEntry[];
+  /** The adapter process must be replaced before the next scenario. */
+  readonly adapterBroken?: boolean;
+}
+
+export interface RunOptions {
+  readonly features: ImplementationFeatures;
+  readonly timing: ClusterTiming;
+  readonly seed: number;
+  /** The model's compiled machine (default: the unmutated model). */
+  readonly machine?: CompiledMachine;
+}
+
+export const DEFAULT_TIMING: ClusterTiming = { electionTicks: 10, heartbeatTicks: 3, randomized: false };
+
+const defaultMachine = compileNodeMachine();
+
+/** The features a scenario needs from an implementation, with the reason for each. */
+export function requiredFeatures(scenario: Scenario): ImplementationFeatureName[] {
+  const needs = new Set<ImplementationFeatureName>();
+  if (scenario.cluster.features.preVote) needs.add('preVote');
+  if (scenario.cluster.features.checkQuorum) needs.add('checkQuorum');
+  for (const step of scenario.steps) {
+    if (step.input.kind === 'tick') needs.add('ticks');
+    if (step.input.kind === 'crash' || step.input.kind === 'restart') needs.add('restartWithPersistence');
+  }
+  return [...needs];
+}
+
+function commandFor(input: StepInput, delivered: Message | undefined): StepCommand | null {
+  switch (input.kind) {
+    case 'timeout':
+      return { type: 'timeout', node: input.node, timer: 'election' };
+    case 'heartbeat':
+      return { type: 'timeout', node: input.node, timer: 'heartbeat' };
+    case 'propose':
+      return { type: 'propose', node: input.node, value: input.value };
+    case 'crash':
+      return { type: 'crash', node: input.node };
+    case 'restart':
+      return { type: 'restart', node: input.node };
+    case 'tick':
+      return { type: 'tick', node: input.node, ticks: input.ticks };
+    case 'deliver':
+    case 'inject':
+      return { type: 'deliver', message: delivered as Message };
+    case 'drop':
+    case 'duplicate':
+      return null;
+  }
+}
+
+class Failed extends Error {
+  constructor(readonly failure: StepFailure) {
+    super(failure.diagnosis);
+  }
+}
+
+class Skipped extends Error {}
+
+export async function runScenario(
+  adapter: StepAdapter,
+  scenario: Scenario,
+  file: string,
+  options: RunOptions,
+): Promise<ScenarioResult> {
+  const started = performance.now();
+  const base = { name: scenario.name, file };
+  const skip = (reason: string): ScenarioResult => ({
+    ...base,
+    status: 'skip',
+    reason,
+    steps: 0,
+    durationMs: performance.now() - started,
+    tolerances: [],
+    transcript: [],
+  });
+  if (scenario.cluster.mode !== 'step')
+    return skip('cluster-mode scenario: the step-mode runner does not run it');
+  const lacking = requiredFeatures(scenario).filter((f) => !options.features[f]);
+  if (lacking.length > 0)
+    return skip(`needs ${lacking.join(', ')}, which the implementation does not declare`);
+
+  const transcript: TranscriptEntry[] = [];
+  const tolerances = new Set<ToleranceName>();
+  let executed = 0;
+  try {
+    executed = await runSteps(adapter, scenario, options, transcript, tolerances);
+    return {
+      ...base,
+      status: 'pass',
+      steps: executed,
+      durationMs: performance.now() - started,
+      tolerances: [...tolerances].sort(),
+      transcript,
+    };
+  } catch (error) {
+    if (error instanceof Skipped) return skip(error.message);
+    const failure =
+      error instanceof Failed ? error.failure : adapterFailure(error, scenario, transcript.length, adapter);
+    return {
+      ...base,
+      status: 'fail',
+      failure,
+      steps: transcript.length,
+      durationMs: performance.now() - started,
+      tolerances: [...tolerances].sort(),
+      transcript,
+      adapterBroken: error instanceof AdapterError && error.processBroken,
+    };
+  }
+}
+
+function adapterFailure(
+  error: unknown,
+  scenario: Scenario,
+  index: number,
+  adapter: StepAdapter,
+): StepFailure {
+  const step = scenario.steps[index];
+  const diagnosis =
+    error instanceof AdapterError
+      ? error.message
+      : error instanceof ScenarioRunError
+        ? `the scenario cannot be applied: ${error.message}`
+        : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+  return {
+    step: index + 1,
+    line: step?.line ?? 0,
+    input: step ? formatInput(step.input) : '(setup)',
+    node: null,
+    diagnosis,
+    differences: [],
+    missing: [],
+    unexpected: [],
+    rule:
+      error instanceof AdapterError && error.kind === 'implementation-error'
+        ? 'BUGS.md #23: a legal input (reordered, duplicated or old-term message) must not crash a node'
+        : 'the step protocol (conformance/PROTOCOL.md)',
+    modelTook: '',
+    stderr: adapter.stderrTail?.() || undefined,
+  };
+}
+
+async function runSteps(
+  adapter: StepAdapter,
+  scenario: Scenario,
+  options: RunOptions,
+  transcript: TranscriptEntry[],
+  tolerances: Set<ToleranceName>,
+): Promise<number> {
+  const machine = options.machine ?? defaultMachine;
+  let created: Awaited<ReturnType<StepAdapter['create']>>;
+  try {
+    created = await adapter.create({
+      nodes: scenario.cluster.nodes,
+      features: scenario.cluster.features,
+      initial: scenario.cluster.initial,
+      timing: options.timing,
+      seed: options.seed,
+    });
+  } catch (error) {
+    if (error instanceof AdapterError && error.kind === 'not-supported') throw new Skipped(error.message);
+    throw error;
+  }
+  const timing: TickTiming = {
+    electionMin: created.electionTimeoutTicks?.min ?? options.timing.electionTicks,
+    electionMax: created.electionTimeoutTicks?.max ?? options.timing.electionTicks,
+    heartbeat: created.heartbeatTicks ?? options.timing.heartbeatTicks,
+  };
+  let run = startModelRun(scenario.cluster, machine);
+  const timers = new Map<NodeId, TimerState>(scenario.cluster.nodes.map((id) => [id, FRESH_TIMERS]));
+
+  for (let k = 0; k < scenario.steps.length; k++) {
+    const step = scenario.steps[k];
+    const input = step.input as StepInput;
+    const where = { scenario: scenario.name, line: step.line };
+    const fail = (f: Omit<StepFailure, 'step' | 'line' | 'input' | 'stderr'>): never => {
+      throw new Failed({ step: k + 1, line: step.line, input: formatInput(input), ...f });
+    };
+
+    if (input.kind === 'tick') {
+      const node = input.node;
+      const i = run.config.nodes.indexOf(node);
+      if (i < 0)
+        throw new ScenarioRunError(scenario.name, step.line, `expected a node of the cluster, found ${node}`);
+      const reply = await stepAdapter(adapter, { type: 'tick', node, ticks: input.ticks });
+      transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
+      const before = run.state.nodes[i];
+      const branches = tickBranches(before, timers.get(node)!, input.ticks, timing);
+      let chosen: (typeof branches)[number] | undefined;
+      for (const b of branches) {
+        const diffs = compareState(observeNode(node, b.state), reply.state);
+        const msgs = compareMessages(b.sent, reply.messages, {
+          after: b.state,
+          heartbeat: b.fired.includes('HeartbeatTimeout'),
+          electedNow: b.state.role === 'leader' && before.role !== 'leader',
+        });
+        if (diffs.length === 0 && msgs.ok) {
+          chosen = b;
+          for (const t of msgs.used) tolerances.add(t);
+          break;
+        }
+      }
+      if (!chosen) {
+        const expected = branches[0];
+        const diffs = compareState(observeNode(node, expected.state), reply.state);
+        const msgs = compareMessages(expected.sent, reply.messages, {
+          after: expected.state,
+          heartbeat: expected.fired.includes('HeartbeatTimeout'),
+          electedNow: false,
+        });
+        const fired = expected.fired.length > 0 ? `fires ${expected.fired.join(', ')}` : 'fires no timer';
+        fail({
+          node,
+          diagnosis: `after ${input.ticks} tick(s) the model ${fired} (election timeout ${timing.electionMin}–${timing.electionMax} ticks, ${timers.get(node)!.election} elapsed before; heartbeat every ${timing.heartbeat}), the implementation did otherwise${branches.length > 1 ? ` (${branches.length} outcomes allowed)` : ''}`,
+          differences: diffs,
+          missing: msgs.missing,
+          unexpected: msgs.unexpected,
+          expectedState: observeNode(node, expected.state),
+          expectedSent: expected.sent,
+          actualState: reply.state,
+          actualSent: reply.messages,
+          rule: ruleFor([], 'tick', []),
+          modelTook: expected.fired.join(', ') || '(no timer)',
+        });
+      }
+      for (const fired of chosen!.fired) {
+        run = stepModelRun(
+          run,
+          { kind: fired === 'ElectionTimeout' ? 'timeout' : 'heartbeat', node },
+          where,
+        ).run;
+      }
+      timers.set(node, chosen!.timers);
+      continue;
+    }
+
+    const result = stepModelRun(run, input, where);
+    const delivered = result.nodeInput?.input.type === 'Receive' ? result.nodeInput.input.message : undefined;
+    const command = commandFor(input, delivered);
+    if (command === null) {
+      transcript.push({ line: step.line, input, sent: [] });
+      run = result.run;
+      continue;
+    }
+    const node = result.nodeInput!.node;
+    const i = run.config.nodes.indexOf(node);
+    const before = run.state.nodes[i];
+    const after = result.run.state.nodes[i];
+    const reply = await stepAdapter(adapter, command);
+    transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
+    const expectedState = observeNode(node, after);
+    const diffs = compareState(expectedState, reply.state);
+    const msgs = compareMessages(result.observation.sent, reply.messages, {
+      after,
+      heartbeat: input.kind === 'heartbeat',
+      electedNow: after.role === 'leader' && before.role !== 'leader',
+    });
+    if (diffs.length > 0 || !msgs.ok) {
+      fail({
+        node,
+        diagnosis: diagnose(node, diffs, msgs.missing.length, msgs.unexpected.length),
+        differences: diffs,
+        missing: msgs.missing,
+        unexpected: msgs.unexpected,
+        expectedState,
+        expectedSent: result.observation.sent,
+        actualState: reply.state,
+        actualSent: reply.messages,
+        rule: ruleFor(
+          result.taken,
+          input.kind,
+          diffs.map((d) => d.field),
+        ),
+        modelTook: describeTaken(result.taken) || '(no transition)',
+      });
+    }
+    for (const t of msgs.used) tolerances.add(t);
+    const actions = result.taken.flatMap((t: TakenTransition) => t.actions);
+    timers.set(node, resetTimers(timers.get(node)!, before, after, actions, result.nodeInput!.input.type));
+    run = result.run;
+  }
+  await checkFinalStates(adapter, scenario, run, transcript.length);
+  return scenario.steps.length;
+}
+
+async function stepAdapter(adapter: StepAdapter, command: StepCommand): Promise<StepReply> {
+  try {
+    return await adapter.step(command);
+  } catch (error) {
+    if (error instanceof AdapterError && error.kind === 'not-supported') throw new Skipped(error.message);
+    throw error;
+  }
+}
+
+function diagnose(
+  node: NodeId,
+  diffs: readonly FieldDifference[],
+  missing: number,
+  unexpected: number,
+): string {
+  const parts = diffs.map((d) => `${d.field} ${d.actual}, expected ${d.expected}`);
+  if (missing > 0) parts.push(`${missing} expected message(s) not sent`);
+  if (unexpected > 0) parts.push(`${unexpected} message(s) the model does not send`);
+  return `${node}: ${parts.join('; ')}`;
+}
+
+/** After the last step every node must be in the model's state and have nothing left to send. */
+async function checkFinalStates(adapter: StepAdapter, scenario: Scenario, run: ModelRun, steps: number) {
+  for (let i = 0; i < run.config.nodes.length; i++) {
+    const node = run.config.nodes[i];
+    const model: NodeState = run.state.nodes[i];
+    const expectedState = observeNode(node, model);
+    const actual = await adapter.state(node);
+    const diffs = compareState(expectedState, actual);
+    const leftover = await adapter.drain(node);
+    if (diffs.length > 0 || leftover.length > 0) {
+      throw new Failed({
+        step: steps,
+        line: scenario.steps[steps - 1]?.line ?? 0,
+        input: '(end of scenario)',
+        node,
+        diagnosis:
+          diffs.length > 0
+            ? `at the end, ${diagnose(node, diffs, 0, 0)} (a node changed without being stepped)`
+            : `leftover messages after the scenario: ${leftover.length} message(s) from ${node} outside any step`,
+        differences: diffs,
+        missing: [],
+        unexpected: leftover,
+        expectedState,
+        actualState: actual,
+        rule: 'a node changes only when it takes a step (timers are inputs)',
+        modelTook: '',
+      });
+    }
+  }
+}

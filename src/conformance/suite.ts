@@ -1,0 +1,166 @@
+import { relative } from 'node:path';
+import { type AdapterSpec, adapterFlags, createAdapter } from '../adapters/index.ts';
+import {
+  AdapterError,
+  type AdapterHello,
+  type ClusterTiming,
+  IMPLEMENTATION_FEATURE_NAMES,
+  type ImplementationFeatureName,
+  type ImplementationFeatures,
+  type StepAdapter,
+} from '../adapters/types.ts';
+import { listScenarioFiles, loadScenarioFile, type Scenario } from '../scenario/index.ts';
+import { DEFAULT_TIMING, runScenario, type ScenarioResult } from './run-scenario.ts';
+
+/**
+ * A conformance run: every selected scenario against one implementation, on `jobs`
+ * adapters in parallel (each its own process for `--adapter-cmd`). A scenario whose
+ * adapter process broke (crash, hang, garbage) fails with that diagnosis; the worker
+ * starts a fresh adapter and goes on.
+ */
+
+export interface ScenarioFile {
+  readonly scenario: Scenario;
+  /** Path as given to the reproduce command (relative to the working directory). */
+  readonly file: string;
+}
+
+export const DEFAULT_SCENARIO_DIRS = ['conformance/scenarios/generated', 'conformance/scenarios/curated'];
+
+/** Load scenario files (sorted, deduplicated); step-mode only unless asked for by file. */
+export function loadSuite(paths: readonly string[], filter?: string): ScenarioFile[] {
+  const seen = new Set<string>();
+  const files: ScenarioFile[] = [];
+  for (const path of paths) {
+    for (const full of listScenarioFiles(path)) {
+      const file = relative(process.cwd(), full) || full;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      if (filter && !file.includes(filter)) continue;
+      files.push({ scenario: loadScenarioFile(full), file });
+    }
+  }
+  return files;
+}
+
+export class SetupError extends Error {}
+
+export interface SuiteOptions {
+  readonly adapter: AdapterSpec;
+  readonly scenarios: readonly ScenarioFile[];
+  readonly jobs: number;
+  /** Restrict the implementation's declared features to these (`--features`). */
+  readonly features?: readonly ImplementationFeatureName[];
+  readonly timing?: ClusterTiming;
+  readonly seed: number;
+  /** Called after each scenario with the number done so far. */
+  readonly onResult?: (result: ScenarioResult, done: number, total: number) => void;
+}
+
+export interface SuiteResult {
+  readonly adapter: string;
+  readonly implementation: string;
+  readonly features: ImplementationFeatures;
+  readonly seed: number;
+  readonly results: readonly ScenarioResult[];
+  readonly durationMs: number;
+  readonly counts: { readonly pass: number; readonly fail: number; readonly skip: number };
+  /** Model-checked steps executed per second over the whole run. */
+  readonly stepsPerSecond: number;
+  /** The flags that select the same implementation, for reproduce commands. */
+  readonly adapterFlags: string;
+}
+
+function effectiveFeatures(
+  declared: ImplementationFeatures,
+  only: readonly ImplementationFeatureName[] | undefined,
+): ImplementationFeatures {
+  if (!only) return declared;
+  return Object.fromEntries(
+    IMPLEMENTATION_FEATURE_NAMES.map((name) => [name, declared[name] && only.includes(name)]),
+  ) as unknown as ImplementationFeatures;
+}
+
+async function startAdapter(spec: AdapterSpec): Promise<{ adapter: StepAdapter; hello: AdapterHello }> {
+  const adapter = createAdapter(spec);
+  try {
+    return { adapter, hello: await adapter.hello() };
+  } catch (error) {
+    await adapter.close();
+    const why = error instanceof Error ? error.message : String(error);
+    const tail = adapter.stderrTail?.().trim();
+    throw new SetupError(
+      `could not start the adapter (${adapter.name}): ${why}${tail && !why.includes('stderr') ? `; stderr: ${tail.split('\n').slice(-3).join(' | ')}` : ''}`,
+    );
+  }
+}
+
+export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
+  const started = performance.now();
+  const total = options.scenarios.length;
+  const results: ScenarioResult[] = new Array(total);
+  const first = await startAdapter(options.adapter);
+  const features = effectiveFeatures(first.hello.features, options.features);
+  let next = 0;
+  let done = 0;
+
+  const worker = async (initial: StepAdapter | null) => {
+    let adapter = initial ?? (await startAdapter(options.adapter)).adapter;
+    try {
+      for (;;) {
+        const index = next++;
+        if (index >= total) return;
+        const { scenario, file } = options.scenarios[index];
+        const result = await runScenario(adapter, scenario, file, {
+          features,
+          timing: options.timing ?? DEFAULT_TIMING,
+          seed: options.seed,
+        });
+        results[index] = result;
+        done++;
+        options.onResult?.(result, done, total);
+        if (result.adapterBroken && next < total) {
+          await adapter.close();
+          adapter = (await startAdapter(options.adapter)).adapter;
+        }
+      }
+    } finally {
+      await adapter.close();
+    }
+  };
+
+  const jobs = Math.max(1, Math.min(options.jobs, total));
+  const workers = [worker(first.adapter)];
+  try {
+    for (let j = 1; j < jobs; j++) workers.push(worker(null));
+  } finally {
+    await Promise.allSettled(workers);
+  }
+  for (const w of workers) await w; // rethrow a setup error of a later worker
+  if (total === 0) await first.adapter.close();
+
+  const counts = { pass: 0, fail: 0, skip: 0 };
+  let steps = 0;
+  for (const r of results) {
+    counts[r.status]++;
+    steps += r.steps;
+  }
+  const durationMs = performance.now() - started;
+  return {
+    adapter: first.adapter.name,
+    implementation: first.hello.implementation,
+    features,
+    seed: options.seed,
+    results,
+    durationMs,
+    counts,
+    stepsPerSecond: durationMs > 0 ? (steps * 1000) / durationMs : 0,
+    adapterFlags: adapterFlags(options.adapter),
+  };
+}
+
+export function reproduceCommand(suite: Pick<SuiteResult, 'adapterFlags'>, file: string): string {
+  return `npx raftkit conform ${suite.adapterFlags} --scenarios ${file}`;
+}
+
+export { AdapterError };
