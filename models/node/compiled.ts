@@ -189,41 +189,47 @@ function firstEnabled(
 /**
  * One macrostep: `(state, input) → state'`. Messages sent are left in `context.outbox`
  * (the caller drains them); `taken` lists the transitions in the order they fired.
+ *
+ * Written as one loop without closures: tsx compiles with esbuild's `keepNames`, which
+ * wraps every closure created per call in a `__name(...)` property definition — about a
+ * quarter of the step's time when `fire` was a closure (measured with `npm run bench`).
  */
 export function runMacrostep(
   machine: CompiledMachine,
   state: NodeState,
   input: NodeEvent,
 ): CompiledStepResult {
+  const { transitions, always } = machine;
+  const updates = machine.implementations.updates;
   let role = state.role;
   let context = state.context;
   let event: NodeEvent = input;
-  const queue: NodeEvent[] = [];
+  let queue: NodeEvent[] | null = null;
   const taken: CompiledTransition[] = [];
 
-  const fire = (t: CompiledTransition) => {
+  let t = firstEnabled(machine, transitions.get(role)?.get(event.type), context, event);
+  if (!t) return { state, taken };
+  for (;;) {
+    // Fire t: its actions in order, then its target.
     taken.push(t);
-    for (const action of t.actions) {
-      if (action === REDELIVER) queue.push(messageOf(event));
-      else context = machine.implementations.updates[action](context, event);
+    const actions = t.actions;
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i];
+      if (action !== REDELIVER) context = updates[action](context, event);
+      else if (queue === null) queue = [messageOf(event)];
+      else queue.push(messageOf(event));
     }
     if (t.target !== null) role = t.target;
-  };
-
-  const first = firstEnabled(machine, machine.transitions.get(role)?.get(event.type), context, event);
-  if (!first) return { state, taken };
-  fire(first);
-  for (;;) {
-    const eventless = firstEnabled(machine, machine.always.get(role), context, event);
-    if (eventless) {
-      fire(eventless);
-      continue;
+    // Then eventless transitions until none is enabled, then raised events, one at a time.
+    let next = firstEnabled(machine, always.get(role), context, event);
+    while (!next && queue !== null && queue.length > 0) {
+      event = queue.shift()!;
+      next =
+        firstEnabled(machine, transitions.get(role)?.get(event.type), context, event) ??
+        firstEnabled(machine, always.get(role), context, event);
     }
-    const next = queue.shift();
-    if (next === undefined) break;
-    event = next;
-    const t = firstEnabled(machine, machine.transitions.get(role)?.get(event.type), context, event);
-    if (t) fire(t);
+    if (!next) break;
+    t = next;
   }
   return { state: { role, context }, taken };
 }
