@@ -45,6 +45,9 @@ export class SafetyMonitor {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private controller = new AbortController();
+  /** Samples overlap (the periodic one and those a step asks for): apply only newer answers. */
+  private sequence = 0;
+  private readonly appliedSequence = new Map<NodeId, number>();
   samples = 0;
 
   constructor(
@@ -87,6 +90,7 @@ export class SafetyMonitor {
   async sample(): Promise<void> {
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(1000)]);
     const nodes = this.running();
+    const sequence = ++this.sequence;
     const results = await Promise.allSettled(nodes.map((n) => this.implementation.status(n, signal)));
     const atMs = this.now();
     this.samples++;
@@ -94,6 +98,8 @@ export class SafetyMonitor {
     results.forEach((result, i) => {
       const node = nodes[i];
       if (!stillRunning.has(node)) return; // killed while we asked
+      if ((this.appliedSequence.get(node) ?? 0) > sequence) return; // a newer answer is in
+      this.appliedSequence.set(node, sequence);
       if (result.status === 'rejected') {
         this.latest.delete(node);
         return;

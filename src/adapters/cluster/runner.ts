@@ -28,8 +28,10 @@ import { type ClusterImplementation, NotObservableError } from './types.ts';
  * - `start n1` on a running node does nothing, so `start n1`, `start n2`, `start n3` brings
  *   back whichever node is down;
  * - `kill leader` waits up to 5 s for a unique leader to kill;
- * - the election time of an `expect leader within` is measured from the last disruption
- *   (cluster start, kill, partition, cut, heal) to the first sample showing the new leader.
+ * - `expect leader within D`: some node is the sole leader of the highest term, first seen
+ *   within D and still the sole leader of that same term `stableMs` (300 ms) later; the
+ *   election time is measured from the last disruption (cluster start, kill, partition,
+ *   cut, heal) to the first sample showing that leader.
  */
 
 export interface ClusterRunOptions {
@@ -39,6 +41,8 @@ export interface ClusterRunOptions {
   readonly startupMs?: number;
   /** How long acknowledged writes get to reach every node after the final heal. */
   readonly settleMs?: number;
+  /** How long a leader must stay the sole leader of its term to count as elected (default 300 ms). */
+  readonly stableMs?: number;
 }
 
 export interface ClusterScenarioResult {
@@ -130,6 +134,7 @@ export async function runClusterScenario(
   const acked = new Set<string>();
   const submits = new AbortController();
   const vars = new Map<string, Value>();
+  const stableMs = options.stableMs ?? 300;
   let lastDisruption = 0;
   let measured = true;
 
@@ -303,23 +308,34 @@ export async function runClusterScenario(
       }
       case 'expectLeader': {
         const deadline = Date.now() + input.withinMs;
+        // A leader counts once it has stayed the sole leader of the same term for
+        // `stableMs` (a leader deposed within a timer tick or two has not ended the election).
+        let candidate: { leader: NodeId; term: number | null; seenAt: number } | null = null;
         for (;;) {
           await monitor.sample();
           const leader = monitor.currentLeader();
-          if (leader !== null) {
-            const took = monitor.now() - lastDisruption;
+          const term = monitor.highestTermNow();
+          if (
+            leader === null ||
+            candidate === null ||
+            candidate.leader !== leader ||
+            candidate.term !== term
+          ) {
+            candidate =
+              leader === null || Date.now() > deadline ? null : { leader, term, seenAt: monitor.now() };
+          }
+          if (candidate !== null && monitor.now() - candidate.seenAt >= stableMs) {
+            const took = candidate.seenAt - lastDisruption;
             if (!measured) {
               electionMs.push(took);
               measured = true;
             }
-            event(
-              `     leader ${leader} (term ${monitor.highestTermNow()}), ${fmtMs(took)} after the last disruption`,
-            );
+            event(`     leader ${leader} (term ${term}), ${fmtMs(took)} after the last disruption`);
             return;
           }
-          if (Date.now() > deadline) {
+          if (Date.now() > deadline && candidate === null) {
             throw new StepFailure(
-              `no leader within ${fmtMs(input.withinMs)} (§5.2 liveness; last statuses: ${statusLine()})`,
+              `no stable leader within ${fmtMs(input.withinMs)} (§5.2 liveness; last statuses: ${statusLine()})`,
               step.line,
             );
           }
