@@ -4,6 +4,7 @@ import { register as registerDiagram } from './diagram.ts';
 import { register as registerMutants } from './mutants.ts';
 import { register as registerServeReference } from './serve-reference.ts';
 import { register as registerTrace } from './trace.ts';
+import { register as registerSimulate } from './simulate.ts';
 
 /**
  * Every subcommand, in the order `raftkit --help` lists them. One file per subcommand;
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerServeReference(program);
   registerMutants(program);
   registerTrace(program);
+  registerSimulate(program);
 }
