@@ -9,7 +9,7 @@ import {
   stepSnapshot,
   toNodeState,
 } from '../../models/index.ts';
-import { CLUSTER, inputFor } from '../support/arbitraries.ts';
+import { anchoredInputFor, anchorInput, CLUSTER, inputFor } from '../support/arbitraries.ts';
 
 /**
  * The compiled engine must be XState's semantics, not a second copy of Raft: on random
@@ -34,6 +34,31 @@ describe('compiled step engine', () => {
         }),
         { numRuns: 400 },
       );
+    });
+  }
+
+  for (const preVote of [false, true]) {
+    it(`agrees with XState transition() on inputs anchored to the state: elections, replication, commits (preVote=${preVote})`, () => {
+      const setup = { id: 'n1', cluster: CLUSTER, features: makeFeatures({ preVote }) };
+      let leaderSteps = 0;
+      fc.assert(
+        fc.property(fc.array(anchoredInputFor('n1'), { minLength: 10, maxLength: 32 }), (plan) => {
+          let snapshot = initialSnapshot(setup);
+          let state = initialNodeState(setup);
+          for (const planned of plan) {
+            const input = anchorInput(state.context, planned);
+            const viaXState = stepSnapshot(snapshot, input);
+            const compiled = step(state, input);
+            expect(compiled.outputs).toEqual(viaXState.outputs);
+            expect(compiled.state).toEqual(toNodeState(viaXState.state));
+            if (compiled.state.role === 'leader') leaderSteps++;
+            snapshot = viaXState.state;
+            state = compiled.state;
+          }
+        }),
+        { numRuns: 300, seed: 2014 },
+      );
+      expect(leaderSteps).toBeGreaterThan(0); // the leader's transitions were compared too
     });
   }
 
