@@ -209,7 +209,7 @@ function adapterFailure(
   return {
     step: index + 1,
     line: step?.line ?? 0,
-    input: step ? formatInput(step.input) : '(setup)',
+    input: step ? formatInput(step.input) : index === 0 ? '(setup)' : '(end of scenario)',
     node: null,
     diagnosis,
     differences: [],

@@ -44,7 +44,11 @@ describe('reference implementation agrees with the model', () => {
             timing: { electionTicks: 10, heartbeatTicks: 1, randomized: false },
             seed: 1,
           });
-          let model: NodeState = initialNodeState({ id: 'n1', cluster: CLUSTER, features: makeFeatures({ preVote }) });
+          let model: NodeState = initialNodeState({
+            id: 'n1',
+            cluster: CLUSTER,
+            features: makeFeatures({ preVote }),
+          });
           for (const p of planned) {
             const input = anchorInput(model.context, p);
             const expected = step(model, input);

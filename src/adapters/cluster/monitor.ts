@@ -53,6 +53,7 @@ export class SafetyMonitor {
   constructor(
     private readonly implementation: ClusterImplementation,
     private readonly running: () => readonly NodeId[],
+    private readonly clusterSize: number,
     private readonly onViolation: (violation: Violation) => void = () => {},
   ) {}
 
@@ -153,13 +154,21 @@ export class SafetyMonitor {
     }
   }
 
-  /** The unique leader of the highest term among the latest samples, or null. */
+  /**
+   * The leader now, or null: a node that claims leadership in term T while a majority of
+   * the cluster (itself included) reports term T, and no other node claims leadership in a
+   * term ≥ T. A deposed leader cut off in a minority, or a candidate whose term ran ahead
+   * in isolation, does not hide the leader of the majority.
+   */
   currentLeader(): NodeId | null {
     const statuses = [...this.latest.values()].map((s) => s.status);
-    const highest = this.highestTermNow();
-    if (highest === null) return null;
-    const leaders = statuses.filter((s) => s.role === 'leader' && s.term === highest);
-    return leaders.length === 1 ? leaders[0].node : null;
+    const claims = statuses.filter((s) => s.role === 'leader' && s.term !== null);
+    for (const claim of claims) {
+      const inTerm = statuses.filter((s) => s.term === claim.term).length;
+      const rivals = claims.filter((c) => c !== claim && (c.term ?? 0) >= (claim.term ?? 0));
+      if (inTerm * 2 > this.clusterSize && rivals.length === 0) return claim.node;
+    }
+    return null;
   }
 
   /** The highest term any running node reports now. */

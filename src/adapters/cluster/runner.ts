@@ -146,6 +146,7 @@ export async function runClusterScenario(
   const monitor = new SafetyMonitor(
     implementation,
     () => nodes.filter((n) => running.has(n)),
+    nodes.length,
     (v) => event(`VIOLATION ${v.property}: ${v.text}`),
   );
   const disrupt = () => {
@@ -243,9 +244,14 @@ export async function runClusterScenario(
     if (!(await holds())) throw new StepFailure(`${text}: false (${describe()})`, step.line);
   }
 
-  async function committedEverywhere(
+  /**
+   * Positive: `value` is in the committed state of a majority of the cluster (what
+   * "committed" means in Raft, §5.3); negated: it is in nobody's.
+   */
+  async function committedCheck(
     value: string,
     negated: boolean,
+    all = false,
   ): Promise<{ ok: boolean; where: string }> {
     const up = nodes.filter((n) => running.has(n));
     const signal = AbortSignal.timeout(2000);
@@ -258,7 +264,9 @@ export async function runClusterScenario(
       ),
     );
     const where = up.map((n, i) => `${n}:${sets[i] === null ? '?' : sets[i] ? 'yes' : 'no'}`).join(' ');
-    return { ok: negated ? sets.every((s) => s !== true) : sets.every((s) => s === true), where };
+    const holding = sets.filter((s) => s === true).length;
+    if (negated) return { ok: holding === 0, where };
+    return { ok: all ? holding === up.length : holding * 2 > nodes.length, where };
   }
 
   async function runStep(step: Step): Promise<void> {
@@ -274,12 +282,21 @@ export async function runClusterScenario(
         disrupt();
         return;
       }
-      case 'start':
+      case 'start': {
         if (running.has(input.node)) return;
         await implementation.start(input.node);
         running.add(input.node);
         monitor.nodeRestarted(input.node);
+        // The step ends when the node answers, so the next step sees its restarted state.
+        const deadline = Date.now() + (options.startupMs ?? 20_000);
+        while (!monitor.latest.has(input.node)) {
+          if (Date.now() > deadline)
+            throw new StepFailure(`${input.node} did not answer after start`, step.line);
+          await monitor.sample();
+          if (!monitor.latest.has(input.node)) await sleep(20);
+        }
         return;
+      }
       case 'partition':
         proxy.partition(input.groups);
         disrupt();
@@ -363,7 +380,7 @@ export async function runClusterScenario(
         return expectOver(
           step,
           async () => {
-            const result = await committedEverywhere(input.value, input.negated);
+            const result = await committedCheck(input.value, input.negated);
             where = result.where;
             return result.ok;
           },
@@ -419,7 +436,7 @@ export async function runClusterScenario(
       const deadline = Date.now() + (options.settleMs ?? 10_000);
       for (const value of acked) {
         for (;;) {
-          const result = await committedEverywhere(value, false);
+          const result = await committedCheck(value, false, true);
           if (result.ok) break;
           if (Date.now() > deadline) {
             monitor.record({

@@ -1,0 +1,206 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { answer, StdioAdapter, serveStdio, splitCommand } from '../../src/adapters/index.ts';
+import { loadSuite, runSuite } from '../../src/conformance/index.ts';
+import { ReferenceHarness } from '../../src/reference/index.ts';
+
+/**
+ * The stdio protocol (conformance/PROTOCOL.md) from both ends: the reference served over
+ * it gives the same verdicts as in-process; malformed requests get error 12 naming the
+ * field; and an adapter that crashes, hangs, prints garbage or replies with the wrong
+ * shape fails its scenario with that diagnosis, the run finishes, and no process of the
+ * adapter's group survives.
+ */
+
+const FIXTURES = loadSuite(['test/conformance/fixtures']);
+const SERVE_REFERENCE = 'node bin/raftkit.js serve-reference';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie still answers kill(0) until reaped; treat it as gone.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pids: readonly number[], ms = 3000): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let left = pids.filter(alive);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = left.filter(alive);
+  }
+  return left;
+}
+
+describe('stdio server (serve-reference)', () => {
+  const harness = new ReferenceHarness();
+
+  it('answers the handshake with its features', () => {
+    expect(answer(harness, '{"id":1,"type":"init","protocol":1}')).toEqual({
+      in_reply_to: 1,
+      type: 'init_ok',
+      protocol: 1,
+      implementation: 'raftkit reference',
+      features: { preVote: true, checkQuorum: false, ticks: true, restartWithPersistence: true },
+    });
+  });
+
+  it('answers a malformed request with error 12 naming the field, expected and found', () => {
+    expect(answer(harness, 'not json')).toMatchObject({ in_reply_to: null, type: 'error', code: 12 });
+    const reply = answer(harness, '{"id":4,"type":"timeout","node":"n1","timer":"lunch"}');
+    expect(reply).toMatchObject({ in_reply_to: 4, type: 'error', code: 12 });
+    expect(reply.text).toMatch(/field timer: .*"election".*"heartbeat".*found "lunch"/);
+    expect(answer(harness, '{"id":5,"type":"state","node":"n1"}')).toMatchObject({ code: 14 });
+  });
+
+  it('serves NDJSON over streams until shutdown', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const served = serveStdio(new ReferenceHarness(), input, output);
+    input.write(
+      '{"id":1,"type":"create","nodes":["n1","n2","n3"],"features":{"preVote":false,"checkQuorum":false}}\n',
+    );
+    input.write('{"id":2,"type":"timeout","node":"n1","timer":"election"}\n{"id":3,"type":"shutdown"}\n');
+    await served;
+    const replies = output
+      .read()
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l));
+    expect(replies.map((r: { type: string }) => r.type)).toEqual(['create_ok', 'timeout_ok', 'shutdown_ok']);
+    expect(replies[1].state).toMatchObject({ role: 'candidate', currentTerm: 1, votedFor: 'n1' });
+    expect(replies[1].messages).toHaveLength(2);
+  });
+});
+
+describe('stdio adapter', () => {
+  it('splits a command line like a shell, without running one', () => {
+    expect(splitCommand(`python3 "my adapter.py" --name 'a b' x\\ y`)).toEqual([
+      'python3',
+      'my adapter.py',
+      '--name',
+      'a b',
+      'x y',
+    ]);
+  });
+
+  it('gives the same verdicts over stdio as in-process', async () => {
+    const inProcess = await runSuite({
+      adapter: { kind: 'builtin', name: 'reference' },
+      scenarios: FIXTURES,
+      jobs: 1,
+      seed: 1,
+    });
+    const overStdio = await runSuite({
+      adapter: { kind: 'command', command: SERVE_REFERENCE, stepTimeoutMs: 10_000 },
+      scenarios: FIXTURES,
+      jobs: 1,
+      seed: 1,
+    });
+    expect(overStdio.results.map((r) => [r.name, r.status])).toEqual(
+      inProcess.results.map((r) => [r.name, r.status]),
+    );
+    expect(overStdio.counts.pass).toBe(FIXTURES.length);
+    const mutant = await runSuite({
+      adapter: {
+        kind: 'command',
+        command: `${SERVE_REFERENCE} --mutant stale-term-in-reply`,
+        stepTimeoutMs: 10_000,
+      },
+      scenarios: FIXTURES,
+      jobs: 1,
+      seed: 1,
+    });
+    expect(mutant.counts.fail).toBeGreaterThan(0);
+  });
+
+  it('runs the Python example adapter (standard library only)', async () => {
+    const suite = await runSuite({
+      adapter: {
+        kind: 'command',
+        command: 'python3 conformance/adapters/python-example/adapter.py',
+        stepTimeoutMs: 10_000,
+      },
+      scenarios: FIXTURES,
+      jobs: 1,
+      seed: 1,
+    });
+    expect(suite.implementation).toBe('toy-raft (python example)');
+    expect(suite.results.map((r) => [r.name, r.status, r.reason ?? ''])).toEqual([
+      ['election-prevote', 'skip', 'needs preVote, which the implementation does not declare'],
+      ['election', 'pass', ''],
+      ['replication', 'pass', ''],
+      ['tick-heartbeat', 'skip', 'needs ticks, which the implementation does not declare'],
+      ['ticks', 'skip', 'needs ticks, which the implementation does not declare'],
+    ]);
+  });
+});
+
+describe('adapter faults', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'raftkit-faults-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const scenarios = FIXTURES.filter(
+    (f) => f.scenario.name === 'election' || f.scenario.name === 'replication',
+  );
+
+  const cases = [
+    [
+      'crash',
+      /adapter exited \(code 3\) while answering .*"type":"timeout".*stderr: panic: index out of range/,
+    ],
+    ['hang', /adapter hung: no reply within 400 ms to .*"type":"timeout"/],
+    ['garbage', /adapter wrote invalid JSON: Raft node n1 stepping\.\.\. done!/],
+    ['shape', /reply has the wrong shape: timeout_ok field state\.role: .*found "boss"/],
+  ] as const;
+
+  for (const [fault, diagnosis] of cases) {
+    it(`an adapter that fails with '${fault}' fails each scenario with that diagnosis; nothing survives`, async () => {
+      const pidDir = mkdtempSync(join(dir, `${fault}-`));
+      const suite = await runSuite({
+        adapter: {
+          kind: 'command',
+          command: `node test/adapters/fixtures/faulty-adapter.mjs ${fault} ${pidDir}`,
+          stepTimeoutMs: 400,
+        },
+        scenarios,
+        jobs: 1,
+        seed: 1,
+      });
+      // The run finished: every scenario has a verdict, each a failure with the diagnosis.
+      expect(suite.results).toHaveLength(2);
+      for (const result of suite.results) {
+        expect(result.status).toBe('fail');
+        expect(result.failure?.step).toBe(1);
+        expect(result.failure?.diagnosis).toMatch(diagnosis);
+      }
+      // Two adapter processes (one per scenario), each with a grandchild: all gone.
+      const pids = readFileSync(join(pidDir, 'pids'), 'utf8').trim().split('\n').map(Number);
+      expect(pids).toHaveLength(4);
+      expect(await waitGone(pids)).toEqual([]);
+    });
+  }
+
+  it('a clean close leaves no process of the adapter group either', async () => {
+    const adapter = new StdioAdapter({ command: SERVE_REFERENCE, stepTimeoutMs: 10_000 });
+    await adapter.hello();
+    const pid = adapter.pid!;
+    await adapter.close();
+    expect(await waitGone([pid])).toEqual([]);
+    const group = execFileSync('ps', ['-e', '-o', 'pgid='], { encoding: 'utf8' })
+      .split('\n')
+      .map((s) => Number(s.trim()));
+    expect(group).not.toContain(pid);
+  });
+});
