@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { register as registerConform } from './conform.ts';
+import { register as registerCoverage } from './coverage.ts';
 import { register as registerDiagram } from './diagram.ts';
+import { register as registerGenerate } from './generate.ts';
 import { register as registerMutants } from './mutants.ts';
 import { register as registerServeReference } from './serve-reference.ts';
-import { register as registerTrace } from './trace.ts';
 import { register as registerSimulate } from './simulate.ts';
+import { register as registerTrace } from './trace.ts';
 
 /**
  * Every subcommand, in the order `raftkit --help` lists them. One file per subcommand;
@@ -17,5 +19,7 @@ export function registerCommands(program: Command): void {
   registerServeReference(program);
   registerMutants(program);
   registerTrace(program);
+  registerGenerate(program);
+  registerCoverage(program);
   registerSimulate(program);
 }

@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import {
+  CATALOG_FILE,
+  checkSuite,
+  computeSuite,
+  NotGeneratedError,
+  rewriteExpectations,
+  SCHEMA_FILE,
+  writeSuite,
+} from '../../generate/suite.ts';
+import { CURATED_DIR, GENERATED_DIR, ScenarioRunError, ScenarioSyntaxError } from '../../scenario/index.ts';
+import { UsageError } from '../errors.ts';
+
+/**
+ * `raftkit generate`: write the model-generated part of the conformance suite
+ * (conformance/scenarios/generated/), the catalog docs/scenarios.md and the JSON Schema
+ * docs/scenario.schema.json; `--check` only compares; `--rewrite` recomputes the expected
+ * blocks of hand-written scenarios with the model.
+ */
+
+interface GenerateOptions {
+  readonly check?: boolean;
+  readonly rewrite?: boolean | string[];
+  readonly force?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('generate')
+    .summary('write the model-generated scenarios, the scenario catalog and the JSON Schema')
+    .description(
+      'Generate conformance scenarios from the model. Node-level scenarios come from the node ' +
+        'statechart with xstate/graph (shortest paths covering every transition, guard outcome, ' +
+        'payload class and Figure 2 rule); cluster-level scenarios come from the model checker ' +
+        '(shortest paths to situations such as a split vote or Figure 8). Output is deterministic: ' +
+        'running it twice gives byte-identical files. Files are written atomically, and a ' +
+        'hand-written file in the generated folder is never overwritten without --force. Also ' +
+        `writes ${CATALOG_FILE} and ${SCHEMA_FILE}.`,
+    )
+    .option(
+      '--check',
+      'write nothing; exit 1 if any generated file, the catalog, or an expected block is stale',
+    )
+    .option(
+      '--rewrite [paths...]',
+      `recompute the expected blocks (----) of hand-written scenarios with the model (default: ${CURATED_DIR})`,
+    )
+    .option('--force', 'overwrite or delete hand-written files found among the generated ones')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        `  raftkit generate                      regenerate ${GENERATED_DIR}/ and the docs`,
+        '  raftkit generate --check              CI: fail when the committed suite is stale against the model',
+        '  raftkit generate --rewrite            refresh the expected blocks of the curated scenarios',
+        '  raftkit generate --rewrite my.txt     refresh one file',
+        '',
+        'Exit codes: 0 done (or up to date), 1 stale (--check), 2 usage error or a bad scenario file.',
+      ].join('\n'),
+    )
+    .action((options: GenerateOptions) => {
+      process.exitCode = runGenerate(options);
+    });
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export function runGenerate(options: GenerateOptions): number {
+  try {
+    if (options.rewrite !== undefined && options.rewrite !== false) {
+      if (options.check) throw new UsageError('--rewrite and --check cannot be combined');
+      const paths = options.rewrite === true ? [CURATED_DIR] : options.rewrite;
+      const changed = rewriteExpectations(paths);
+      say(`rewrote expected blocks: ${changed.length} file(s) changed`);
+      for (const file of changed) say(`  ${file}`);
+      return 0;
+    }
+    const started = performance.now();
+    const suite = computeSuite();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const scenarios = [...suite.files.keys()].filter((f) => f.endsWith('.txt')).length;
+    if (options.check) {
+      const stale = checkSuite(suite);
+      const problems = stale.stale.length + stale.obsolete.length + stale.expectations.length;
+      for (const file of stale.stale) say(`stale: ${file} (run raftkit generate)`);
+      for (const file of stale.obsolete) say(`obsolete: ${file} (no longer generated; run raftkit generate)`);
+      for (const e of stale.expectations) {
+        say(
+          `stale expected blocks: ${e.file} lines ${e.lines.join(', ')} (run raftkit generate --rewrite ${e.file})`,
+        );
+      }
+      say(
+        problems === 0
+          ? `up to date: ${scenarios} generated scenarios, catalog and schema (${seconds}s)`
+          : `${problems} stale file(s)`,
+      );
+      return problems === 0 ? 0 : 1;
+    }
+    const result = writeSuite(suite, { force: options.force });
+    say(`generated ${scenarios} scenarios in ${GENERATED_DIR}/ (${seconds}s, seed 0)`);
+    say(
+      `  written ${result.written.length}, unchanged ${result.unchanged}, deleted ${result.deleted.length}`,
+    );
+    return 0;
+  } catch (error) {
+    if (
+      error instanceof NotGeneratedError ||
+      error instanceof ScenarioSyntaxError ||
+      error instanceof ScenarioRunError
+    ) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,589 @@
+import {
+  type CompiledMachine,
+  compileNodeMachine,
+  defaultImplementations,
+  type Guard,
+  type LogEntry,
+  lastLogIndex,
+  lastLogTerm,
+  type Message,
+  type NodeEvent,
+  type NodeInput,
+  type NodeState,
+  runMacrostep,
+  termAt,
+} from '../../models/index.ts';
+import { runOnModel, type Scenario } from '../scenario/index.ts';
+
+/**
+ * Coverage accounting: which scenario exercises which part of the model.
+ *
+ * Four kinds of item, all derived from the model or from the paper, never from scenarios:
+ * - `transition`: every transition of the node statechart, per role it can fire in
+ *   (`transition:follower:running/Receive[isHigherTerm]`);
+ * - `guard`: every guard's two outcomes, true and false, per event it is tried on
+ *   (`guard:RequestVoteRequest/canGrantVote=false`);
+ * - `payload`: classes of message payloads relative to the receiver's state
+ *   (`payload:AppendEntriesRequest/prevLog=beyond-end`);
+ * - `rule`: the rules of Figure 2 (and PreVote's), each realised by named actions.
+ *
+ * An item is covered by a scenario when some step of it, run on the model, exercises the
+ * item. Items that cannot be exercised carry a reason (`UNREACHABLE`).
+ */
+
+export type ItemKind = 'transition' | 'guard' | 'payload' | 'rule';
+export const ITEM_KINDS: readonly ItemKind[] = ['transition', 'guard', 'payload', 'rule'];
+
+export interface CoverageItem {
+  readonly id: string;
+  readonly kind: ItemKind;
+  readonly description: string;
+  /** Paper reference for rules. */
+  readonly reference?: string;
+}
+
+/** What one model step did: the input, the node before and after, and the transitions taken. */
+export interface StepRecord {
+  readonly before: NodeState;
+  readonly after: NodeState;
+  readonly input: NodeInput;
+  readonly outputs: readonly Message[];
+  readonly taken: readonly {
+    readonly source: string;
+    readonly event: string;
+    readonly guard: string | null;
+    readonly actions: readonly string[];
+    readonly target: string | null;
+  }[];
+  /** Guards evaluated, in order, with their outcome. */
+  readonly guards: readonly { readonly guard: string; readonly event: string; readonly outcome: boolean }[];
+}
+
+// ------------------------------------------------------------------ the statechart's items
+
+interface TransitionInfo {
+  readonly role: string;
+  readonly source: string;
+  readonly event: string;
+  readonly guard: string | null;
+  readonly actions: readonly string[];
+  readonly target: string | null;
+}
+
+function transitionsOf(machine: CompiledMachine): TransitionInfo[] {
+  const all: TransitionInfo[] = [];
+  for (const role of machine.roles) {
+    for (const [, list] of machine.transitions.get(role) ?? new Map()) {
+      for (const t of list) all.push({ role, ...t });
+    }
+    for (const t of machine.always.get(role) ?? []) all.push({ role, ...t });
+  }
+  return all;
+}
+
+export function transitionId(
+  role: string,
+  t: { source: string; event: string; guard: string | null },
+): string {
+  return `transition:${role}:${t.source}/${t.event}[${t.guard ?? 'else'}]`;
+}
+
+/** The event key a guard is tried on: the event type, or `(always)` for eventless transitions. */
+function guardEvents(machine: CompiledMachine): Map<string, string[]> {
+  const byGuard = new Map<string, string[]>();
+  for (const t of transitionsOf(machine)) {
+    if (t.guard === null) continue;
+    const events = byGuard.get(t.guard) ?? [];
+    if (!events.includes(t.event)) events.push(t.event);
+    byGuard.set(t.guard, events);
+  }
+  return byGuard;
+}
+
+// ------------------------------------------------------------------ payload classes
+
+const VOTE_REQUESTS = ['RequestVoteRequest', 'PreVoteRequest'] as const;
+const TERM_CLASSES = ['lower', 'equal', 'higher'] as const;
+const VOTED_FOR_CLASSES = ['none', 'self', 'candidate', 'another'] as const;
+const LOG_CLASSES = [
+  'behind-by-term',
+  'behind-by-length',
+  'equal',
+  'ahead-by-term',
+  'ahead-by-length',
+] as const;
+const PREV_LOG_CLASSES = ['match', 'mismatch', 'beyond-end'] as const;
+const ENTRY_CLASSES = ['none', 'new', 'duplicate', 'conflicting'] as const;
+
+function payloadItems(): CoverageItem[] {
+  const items: CoverageItem[] = [];
+  const add = (type: string, dimension: string, value: string, description: string) =>
+    items.push({ id: `payload:${type}/${dimension}=${value}`, kind: 'payload', description });
+  const types = [
+    'RequestVoteRequest',
+    'RequestVoteResponse',
+    'PreVoteRequest',
+    'PreVoteResponse',
+    'AppendEntriesRequest',
+    'AppendEntriesResponse',
+  ];
+  for (const type of types) {
+    for (const c of TERM_CLASSES)
+      add(
+        type,
+        'term',
+        c,
+        `${type} with a term ${c === 'equal' ? 'equal to' : `${c} than`} the receiver's currentTerm`,
+      );
+  }
+  for (const type of VOTE_REQUESTS) {
+    for (const c of VOTED_FOR_CLASSES)
+      add(
+        type,
+        'votedFor',
+        c,
+        `${type} to a receiver whose votedFor is ${c === 'candidate' ? 'this candidate' : c === 'another' ? 'another server' : c}`,
+      );
+    for (const c of LOG_CLASSES)
+      add(type, 'log', c, `${type} whose candidate log is ${c.replace(/-/g, ' ')} the receiver's (§5.4.1)`);
+  }
+  for (const c of PREV_LOG_CLASSES)
+    add(
+      'AppendEntriesRequest',
+      'prevLog',
+      c,
+      `AppendEntriesRequest whose prevLogIndex/prevLogTerm ${c === 'match' ? 'matches the receiver log' : c === 'mismatch' ? 'names an entry of another term' : 'lies beyond the end of the receiver log'}`,
+    );
+  for (const c of ENTRY_CLASSES)
+    add(
+      'AppendEntriesRequest',
+      'entries',
+      c,
+      `AppendEntriesRequest (prevLog matching) with ${c === 'none' ? 'no entries (heartbeat)' : `${c} entries`}`,
+    );
+  return items;
+}
+
+function termClass(message: Message, currentTerm: number): string {
+  return message.term < currentTerm ? 'lower' : message.term === currentTerm ? 'equal' : 'higher';
+}
+
+/** Log of the candidate (last index and term) compared with the voter's (§5.4.1, refined). */
+export function logClass(lastIndex: number, lastTerm: number, log: readonly LogEntry[]): string {
+  const myTerm = lastLogTerm(log);
+  const myIndex = lastLogIndex(log);
+  if (lastTerm !== myTerm) return lastTerm < myTerm ? 'behind-by-term' : 'ahead-by-term';
+  if (lastIndex === myIndex) return 'equal';
+  return lastIndex < myIndex ? 'behind-by-length' : 'ahead-by-length';
+}
+
+/** The payload classes of a received message, relative to the receiver's state before it. */
+export function payloadClasses(before: NodeState, input: NodeInput): string[] {
+  if (input.type !== 'Receive') return [];
+  const m = input.message;
+  const c = before.context;
+  const ids = [`payload:${m.type}/term=${termClass(m, c.currentTerm)}`];
+  if (m.type === 'RequestVoteRequest' || m.type === 'PreVoteRequest') {
+    // For a higher-term RequestVote the term rule clears votedFor first: the class is "none".
+    const voted = m.type === 'RequestVoteRequest' && m.term > c.currentTerm ? null : c.votedFor;
+    const votedFor =
+      voted === null ? 'none' : voted === c.id ? 'self' : voted === m.from ? 'candidate' : 'another';
+    ids.push(`payload:${m.type}/votedFor=${votedFor}`);
+    ids.push(`payload:${m.type}/log=${logClass(m.lastLogIndex, m.lastLogTerm, c.log)}`);
+  }
+  if (m.type === 'AppendEntriesRequest') {
+    const at = termAt(c.log, m.prevLogIndex);
+    const prevLog = at === undefined ? 'beyond-end' : at === m.prevLogTerm ? 'match' : 'mismatch';
+    ids.push(`payload:AppendEntriesRequest/prevLog=${prevLog}`);
+    if (prevLog === 'match')
+      ids.push(`payload:AppendEntriesRequest/entries=${entriesClass(c.log, m.prevLogIndex, m.entries)}`);
+  }
+  return ids;
+}
+
+function entriesClass(log: readonly LogEntry[], prevLogIndex: number, entries: readonly LogEntry[]): string {
+  if (entries.length === 0) return 'none';
+  let fresh = false;
+  for (let k = 0; k < entries.length; k++) {
+    const existing = termAt(log, prevLogIndex + 1 + k);
+    if (existing === undefined) fresh = true;
+    else if (existing !== entries[k].term) return 'conflicting';
+  }
+  return fresh ? 'new' : 'duplicate';
+}
+
+// ------------------------------------------------------------------ Figure 2 rules
+
+interface Rule extends CoverageItem {
+  readonly covers: (step: StepRecord) => boolean;
+}
+
+const fired = (step: StepRecord, action: string) => step.taken.some((t) => t.actions.includes(action));
+const received = (step: StepRecord, type: string) =>
+  step.input.type === 'Receive' && step.input.message.type === type;
+
+function rule(
+  id: string,
+  reference: string,
+  description: string,
+  covers: (step: StepRecord) => boolean,
+): Rule {
+  return { id: `rule:${id}`, kind: 'rule', reference, description, covers };
+}
+
+/** The rules of Figure 2 (and PreVote's), each with the observable sign that it was applied. */
+export const RULES: readonly Rule[] = [
+  rule(
+    'all-servers/higher-term',
+    '§5.1, Figure 2 Rules for All Servers',
+    'If RPC request or response contains term T > currentTerm: set currentTerm = T, convert to follower',
+    (s) => fired(s, 'updateTerm'),
+  ),
+  rule(
+    'all-servers/apply',
+    '§5.3, Figure 2 Rules for All Servers',
+    'If commitIndex > lastApplied: increment lastApplied, apply log[lastApplied] to state machine',
+    () => false,
+  ),
+  rule(
+    'followers/respond',
+    '§5.2, Figure 2 Rules for Followers',
+    'Respond to RPCs from candidates and leaders',
+    (s) => s.before.role === 'follower' && s.outputs.length > 0 && s.input.type === 'Receive',
+  ),
+  rule(
+    'followers/election-timeout',
+    '§5.2, Figure 2 Rules for Followers',
+    'If election timeout elapses without receiving AppendEntries RPC from current leader or granting vote to candidate: convert to candidate',
+    (s) => s.before.role === 'follower' && s.input.type === 'ElectionTimeout',
+  ),
+  rule(
+    'candidates/start-election',
+    '§5.2, Figure 2 Rules for Candidates',
+    'On conversion to candidate, start election: increment currentTerm, vote for self, reset election timer, send RequestVote RPCs to all other servers',
+    (s) => fired(s, 'startElection') && fired(s, 'broadcastRequestVote'),
+  ),
+  rule(
+    'candidates/majority',
+    '§5.2, Figure 2 Rules for Candidates',
+    'If votes received from majority of servers: become leader',
+    (s) => fired(s, 'becomeLeader'),
+  ),
+  rule(
+    'candidates/append-entries',
+    '§5.2, Figure 2 Rules for Candidates',
+    'If AppendEntries RPC received from new leader: convert to follower',
+    (s) => fired(s, 'becomeFollower'),
+  ),
+  rule(
+    'candidates/election-timeout',
+    '§5.2, Figure 2 Rules for Candidates',
+    'If election timeout elapses: start new election',
+    (s) => s.before.role === 'candidate' && fired(s, 'startElection'),
+  ),
+  rule(
+    'leaders/heartbeat',
+    '§5.2, Figure 2 Rules for Leaders',
+    'Upon election: send initial empty AppendEntries RPCs (heartbeat) to each server; repeat during idle periods',
+    (s) => fired(s, 'sendAppendEntries'),
+  ),
+  rule(
+    'leaders/client-request',
+    '§5.3, Figure 2 Rules for Leaders',
+    'If command received from client: append entry to local log',
+    (s) => fired(s, 'appendClientEntry'),
+  ),
+  rule(
+    'leaders/send-entries',
+    '§5.3, Figure 2 Rules for Leaders',
+    'If last log index ≥ nextIndex for a follower: send AppendEntries RPC with log entries starting at nextIndex',
+    (s) => s.outputs.some((m) => m.type === 'AppendEntriesRequest' && m.entries.length > 0),
+  ),
+  rule(
+    'leaders/success',
+    '§5.3, Figure 2 Rules for Leaders',
+    'If successful: update nextIndex and matchIndex for follower',
+    (s) => fired(s, 'recordReplication'),
+  ),
+  rule(
+    'leaders/failure',
+    '§5.3, Figure 2 Rules for Leaders',
+    'If AppendEntries fails because of log inconsistency: decrement nextIndex and retry',
+    (s) => fired(s, 'backOffNextIndex'),
+  ),
+  rule(
+    'leaders/commit',
+    '§5.3, §5.4, Figure 2 Rules for Leaders',
+    'If there exists an N such that N > commitIndex, a majority of matchIndex[i] ≥ N, and log[N].term == currentTerm: set commitIndex = N',
+    (s) => s.before.role === 'leader' && s.after.context.commitIndex > s.before.context.commitIndex,
+  ),
+  rule(
+    'leaders/no-old-term-commit',
+    '§5.4.2, Figure 8',
+    'A leader does not commit an entry of an earlier term by counting replicas',
+    (s) =>
+      fired(s, 'advanceCommitIndex') &&
+      s.after.context.commitIndex === s.before.context.commitIndex &&
+      s.before.context.log.length > s.before.context.commitIndex &&
+      termAt(s.before.context.log, s.before.context.log.length) !== s.before.context.currentTerm,
+  ),
+  rule(
+    'request-vote/stale-term',
+    '§5.1, Figure 2 RequestVote receiver 1',
+    'Reply false if term < currentTerm',
+    (s) => received(s, 'RequestVoteRequest') && fired(s, 'rejectStaleRequest'),
+  ),
+  rule(
+    'request-vote/grant',
+    '§5.2, §5.4, Figure 2 RequestVote receiver 2',
+    "If votedFor is null or candidateId, and candidate's log is at least as up-to-date as receiver's log, grant vote",
+    (s) => fired(s, 'grantVote'),
+  ),
+  rule(
+    'request-vote/already-voted',
+    '§5.2',
+    'Each server will vote for at most one candidate in a given term',
+    (s) => s.taken.some((t) => t.guard === 'votedForAnother'),
+  ),
+  rule(
+    'request-vote/up-to-date',
+    '§5.4.1',
+    'The voter denies its vote if its own log is more up-to-date than that of the candidate',
+    (s) => received(s, 'RequestVoteRequest') && s.taken.some((t) => t.guard === 'candidateLogBehind'),
+  ),
+  rule(
+    'append-entries/stale-term',
+    '§5.1, Figure 2 AppendEntries receiver 1',
+    'Reply false if term < currentTerm',
+    (s) => received(s, 'AppendEntriesRequest') && fired(s, 'rejectStaleRequest'),
+  ),
+  rule(
+    'append-entries/consistency',
+    '§5.3, Figure 2 AppendEntries receiver 2',
+    "Reply false if log doesn't contain an entry at prevLogIndex whose term matches prevLogTerm",
+    (s) => fired(s, 'replyAppendFailure'),
+  ),
+  rule(
+    'append-entries/truncate',
+    '§5.3, Figure 2 AppendEntries receiver 3',
+    'If an existing entry conflicts with a new one (same index but different terms), delete the existing entry and all that follow it',
+    (s) => fired(s, 'appendEntries') && !isPrefix(s.before.context.log, s.after.context.log),
+  ),
+  rule(
+    'append-entries/append',
+    '§5.3, Figure 2 AppendEntries receiver 4',
+    'Append any new entries not already in the log',
+    (s) => fired(s, 'appendEntries') && s.after.context.log.length > s.before.context.log.length,
+  ),
+  rule(
+    'append-entries/commit',
+    '§5.3, Figure 2 AppendEntries receiver 5',
+    'If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry)',
+    (s) => fired(s, 'advanceFollowerCommit') && s.after.context.commitIndex > s.before.context.commitIndex,
+  ),
+  rule(
+    'persistence/restart',
+    'Figure 2 State',
+    'Persistent state on all servers (currentTerm, votedFor, log) survives a crash; volatile state does not',
+    (s) =>
+      s.input.type === 'Restart' &&
+      s.before.role === 'crashed' &&
+      (s.after.context.currentTerm > 0 || s.after.context.log.length > 0),
+  ),
+  rule(
+    'prevote/grant',
+    'thesis §9.6',
+    'A server grants a pre-vote to an up-to-date log for a higher term, without changing its own term',
+    (s) => fired(s, 'grantPreVote'),
+  ),
+  rule(
+    'prevote/leader-stickiness',
+    'thesis §4.2.3, §9.6',
+    'A server that hears from a current leader does not grant pre-votes',
+    (s) => s.taken.some((t) => t.guard === 'hasCurrentLeader'),
+  ),
+  rule(
+    'prevote/become-candidate',
+    'thesis §9.6',
+    'A pre-candidate granted pre-votes by a majority starts a real election',
+    (s) => s.before.role !== 'candidate' && s.after.role === 'candidate' && s.input.type === 'Receive',
+  ),
+];
+
+function isPrefix(a: readonly LogEntry[], b: readonly LogEntry[]): boolean {
+  return a.length <= b.length && a.every((e, i) => e.term === b[i].term && e.value === b[i].value);
+}
+
+// ------------------------------------------------------------------ the universe
+
+/** Items no scenario can cover, and why. Checked by `raftkit coverage`: a reason must stay true. */
+export const UNREACHABLE: Readonly<Record<string, string>> = {
+  'rule:all-servers/apply':
+    'the model has no state machine: lastApplied and applying entries are outside it (the conformance runner checks commitIndex)',
+  'guard:RequestVoteRequest/candidateLogBehind=false':
+    'tried only after canGrantVote and votedForAnother are false, which means the log is behind',
+  'guard:PreVoteRequest/candidateLogBehind=false':
+    'tried only after canGrantPreVote, preVoteTermNotAhead and hasCurrentLeader are false, which means the log is behind',
+  'guard:AppendEntriesRequest/prevLogTermMismatch=false':
+    'tried only after prevLogMatches and prevLogBeyondEnd are false, which means a mismatch',
+  'guard:RequestVoteResponse/voteDenied=false': 'tried only after voteGranted is false',
+  'guard:AppendEntriesResponse/appendRejected=false': 'tried only after appendSucceeded is false',
+  'transition:leader:running/RequestVoteRequest[canGrantVote]':
+    'a leader has voted for itself in its term, and a RequestVote from itself never arrives; a higher-term request makes it a follower first',
+  'transition:candidate:running/RequestVoteRequest[canGrantVote]':
+    'a candidate has voted for itself in its term; a higher-term request makes it a follower first',
+  'transition:candidate:running/RequestVoteRequest[candidateLogBehind]':
+    'a candidate voted for itself in its term, so votedForAnother decides every same-term RequestVote first',
+  'transition:leader:running/RequestVoteRequest[candidateLogBehind]':
+    'a leader voted for itself in its term, so votedForAnother decides every same-term RequestVote first',
+  'transition:preCandidate:running.preCandidate/ElectionTimeout[else]':
+    'a pre-candidate exists only with PreVote on, where preVoteEnabled always holds',
+  'transition:preCandidate:running/PreVoteRequest[hasCurrentLeader]':
+    'startPreVote clears leaderId, and a pre-candidate that hears AppendEntries becomes a follower before recognising the leader',
+  'transition:candidate:running/PreVoteRequest[hasCurrentLeader]':
+    'startElection clears leaderId, and a candidate that hears AppendEntries becomes a follower before recognising the leader',
+  'transition:leader:running/PreVoteRequest[canGrantPreVote]':
+    'a leader counts itself as the current leader (leader stickiness), so hasCurrentLeader rejects first',
+  'transition:leader:running/PreVoteRequest[candidateLogBehind]':
+    'a leader counts itself as the current leader (leader stickiness), so hasCurrentLeader rejects first',
+};
+
+export function coverageUniverse(machine: CompiledMachine = instrumented.machine): CoverageItem[] {
+  const items: CoverageItem[] = [];
+  const seen = new Set<string>();
+  for (const t of transitionsOf(machine)) {
+    const id = transitionId(t.role, t);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const actions = t.actions.join(', ') || 'nothing';
+    items.push({
+      id,
+      kind: 'transition',
+      description: `in ${t.role}, on ${t.event}${t.guard ? ` if ${t.guard}` : ''}: ${actions}${t.target ? ` → ${t.target}` : ''}`,
+    });
+  }
+  for (const [guard, events] of guardEvents(machine)) {
+    for (const event of events) {
+      for (const outcome of [true, false]) {
+        items.push({
+          id: `guard:${event}/${guard}=${outcome}`,
+          kind: 'guard',
+          description: `guard ${guard} evaluates ${outcome} on ${event}`,
+        });
+      }
+    }
+  }
+  items.push(...payloadItems());
+  for (const r of RULES)
+    items.push({ id: r.id, kind: r.kind, description: r.description, reference: r.reference });
+  return items;
+}
+
+// ------------------------------------------------------------------ recording a step
+
+/**
+ * The model, compiled with every guard wrapped to record its outcome. The guards and
+ * actions are the model's own: only the recording is added.
+ */
+function instrument(): {
+  machine: CompiledMachine;
+  log: { guard: string; event: string; outcome: boolean }[];
+} {
+  const log: { guard: string; event: string; outcome: boolean }[] = [];
+  const plain = compileNodeMachine();
+  const eventsOf = guardEvents(plain);
+  const guards: Record<string, Guard> = {};
+  for (const [name, guard] of Object.entries(defaultImplementations.guards)) {
+    const events = eventsOf.get(name) ?? [];
+    guards[name] = (context, event: NodeEvent) => {
+      const outcome = guard(context, event);
+      const key = events.includes(event.type)
+        ? event.type
+        : events.includes('(always)')
+          ? '(always)'
+          : event.type;
+      log.push({ guard: name, event: key, outcome });
+      return outcome;
+    };
+  }
+  return { machine: compileNodeMachine({ guards, updates: defaultImplementations.updates }), log };
+}
+
+const instrumented = instrument();
+
+/** Step a node on the instrumented model and record what it did. */
+export function recordStep(before: NodeState, input: NodeInput): StepRecord {
+  instrumented.log.length = 0;
+  const result = runMacrostep(instrumented.machine, before, input);
+  const guards = [...instrumented.log];
+  const after = result.state;
+  const outputs = after.context.outbox.slice(before.context.outbox.length);
+  return { before, after, input, outputs, taken: result.taken, guards };
+}
+
+/** The coverage items one step exercises. */
+export function itemsOfStep(step: StepRecord): string[] {
+  const ids = new Set<string>();
+  let role: string = step.before.role;
+  for (const t of step.taken) {
+    ids.add(transitionId(role, t));
+    if (t.target !== null) role = t.target;
+  }
+  for (const g of step.guards) ids.add(`guard:${g.event}/${g.guard}=${g.outcome}`);
+  for (const p of payloadClasses(step.before, step.input)) ids.add(p);
+  for (const r of RULES) if (r.covers(step)) ids.add(r.id);
+  return [...ids];
+}
+
+/** Items exercised by each step of a step-mode scenario. */
+export function itemsOfScenario(scenario: Scenario): string[] {
+  const ids = new Set<string>();
+  for (const { result } of runOnModel(scenario)) {
+    if (!result.nodeInput) continue;
+    const { before, input } = result.nodeInput;
+    for (const id of itemsOfStep(
+      recordStep({ ...before, context: { ...before.context, outbox: [] } }, input),
+    ))
+      ids.add(id);
+  }
+  return [...ids];
+}
+
+export interface CoverageReport {
+  readonly items: readonly (CoverageItem & {
+    readonly coveredBy: readonly string[];
+    readonly unreachable?: string;
+  })[];
+  /** Covered items among those not marked unreachable. */
+  readonly covered: number;
+  readonly reachable: number;
+  /** Unreachable items that a scenario covers after all: the reason is wrong. */
+  readonly contradicted: readonly string[];
+}
+
+export function coverageReport(scenarios: readonly Scenario[]): CoverageReport {
+  const coveredBy = new Map<string, string[]>();
+  for (const scenario of scenarios) {
+    if (scenario.cluster.mode !== 'step') continue;
+    for (const id of itemsOfScenario(scenario)) {
+      const list = coveredBy.get(id) ?? [];
+      list.push(scenario.name);
+      coveredBy.set(id, list);
+    }
+  }
+  type Row = CoverageItem & { coveredBy: string[]; unreachable?: string };
+  const items = coverageUniverse().map((item): Row => {
+    const reason = UNREACHABLE[item.id];
+    const by = coveredBy.get(item.id) ?? [];
+    return reason === undefined
+      ? { ...item, coveredBy: by }
+      : { ...item, coveredBy: by, unreachable: reason };
+  });
+  const reachable = items.filter((i) => i.unreachable === undefined);
+  return {
+    items,
+    reachable: reachable.length,
+    covered: reachable.filter((i) => i.coveredBy.length > 0).length,
+    contradicted: items.filter((i) => i.unreachable !== undefined && i.coveredBy.length > 0).map((i) => i.id),
+  };
+}

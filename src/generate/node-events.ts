@@ -1,0 +1,178 @@
+import {
+  type AppendEntriesRequest,
+  type LogEntry,
+  lastLogIndex,
+  lastLogTerm,
+  type Message,
+  type NodeId,
+  type NodeInput,
+  type NodeState,
+  termAt,
+} from '../../models/index.ts';
+
+/**
+ * The inputs offered to the node under test at each state of the node-level search, with
+ * full payloads (xstate/graph would otherwise invent payload-less events). Payloads are
+ * drawn from classes relative to the node's own state, so that every class is offered in
+ * every state:
+ *
+ * - message term: lower / equal / higher than currentTerm;
+ * - a candidate's log against the voter's: behind or ahead by last term, behind or ahead
+ *   by length, equal (§5.4.1);
+ * - AppendEntries: prevLog match / mismatch / beyond end; entries none / new / duplicate /
+ *   conflicting (Figure 2, AppendEntries receiver rules 2–4);
+ * - votedFor none / self / this candidate / another follows from the sender (`n2` is "this
+ *   candidate" once the node voted for it, `n3` "another").
+ *
+ * The node under test is `n1` of a 3-node cluster; `n2` plays the leader or candidate,
+ * `n3` a second candidate.
+ */
+
+export const NODE: NodeId = 'n1';
+export const CLUSTER: readonly NodeId[] = ['n1', 'n2', 'n3'];
+const PEER: NodeId = 'n2';
+const OTHER: NodeId = 'n3';
+/** The value a client proposes to the node; `y` for entries a leader sends it. */
+export const CLIENT_VALUE = 'x';
+const LEADER_VALUE = 'y';
+
+/** Term classes of an incoming message: lower, equal, higher than currentTerm. */
+function termsAround(term: number): number[] {
+  return term >= 1 ? [term - 1, term, term + 1] : [term, term + 1];
+}
+
+function receive(message: Message): NodeInput {
+  return { type: 'Receive', message };
+}
+
+/** Candidate logs (lastLogIndex, lastLogTerm) relative to the voter's log, for a request of term `term`. */
+export function candidateLogs(
+  log: readonly LogEntry[],
+  term: number,
+): { lastLogIndex: number; lastLogTerm: number }[] {
+  const index = lastLogIndex(log);
+  const last = lastLogTerm(log);
+  const logs = [
+    { lastLogIndex: index, lastLogTerm: last }, // equal
+    { lastLogIndex: index + 1, lastLogTerm: Math.max(last, 1) }, // ahead by length (or by term from empty)
+  ];
+  if (last + 1 <= term) logs.push({ lastLogIndex: index, lastLogTerm: last + 1 }); // ahead by last term
+  if (index >= 2 || (index === 1 && last === 0)) logs.push({ lastLogIndex: index - 1, lastLogTerm: last }); // behind by length
+  if (last >= 1) logs.push({ lastLogIndex: index + 1, lastLogTerm: last - 1 }); // behind by last term, though longer
+  return logs.filter((l) => (l.lastLogIndex === 0) === (l.lastLogTerm === 0));
+}
+
+function appendEntriesRequests(log: readonly LogEntry[], term: number): AppendEntriesRequest[] {
+  const index = lastLogIndex(log);
+  const last = lastLogTerm(log);
+  const base = { type: 'AppendEntriesRequest' as const, from: PEER, to: NODE, term };
+  const requests: AppendEntriesRequest[] = [
+    // prevLog matches, no entries (a heartbeat)
+    { ...base, prevLogIndex: index, prevLogTerm: last, entries: [], leaderCommit: index },
+    // prevLog beyond the end of the log
+    { ...base, prevLogIndex: index + 1, prevLogTerm: Math.max(term, 1), entries: [], leaderCommit: 0 },
+  ];
+  // Entries carry a term ≥ 1 (no leader exists in term 0).
+  if (term === 0) return requests;
+  // prevLog matches, one new entry, committed by the leader
+  requests.push({
+    ...base,
+    prevLogIndex: index,
+    prevLogTerm: last,
+    entries: [{ term, value: LEADER_VALUE }],
+    leaderCommit: index + 1,
+  });
+  if (index >= 1) {
+    const before = termAt(log, index - 1) ?? 0;
+    // prevLog present with another term
+    requests.push({
+      ...base,
+      prevLogIndex: index,
+      prevLogTerm: last > 1 ? last - 1 : last + 1,
+      entries: [],
+      leaderCommit: 0,
+    });
+    // an entry the log already has (a duplicate)
+    requests.push({
+      ...base,
+      prevLogIndex: index - 1,
+      prevLogTerm: before,
+      entries: [log[index - 1]],
+      leaderCommit: index,
+    });
+    // an entry conflicting with the last one (same index, other term)
+    if (term !== last && term >= before) {
+      requests.push({
+        ...base,
+        prevLogIndex: index - 1,
+        prevLogTerm: before,
+        entries: [{ term, value: LEADER_VALUE }],
+        leaderCommit: 0,
+      });
+    }
+  }
+  return requests;
+}
+
+/** Every input offered to the node in this state (deterministic order). */
+export function nodeInputs(state: NodeState): NodeInput[] {
+  const c = state.context;
+  const t = c.currentTerm;
+  const index = lastLogIndex(c.log);
+  const inputs: NodeInput[] = [
+    { type: 'ElectionTimeout' },
+    { type: 'HeartbeatTimeout' },
+    { type: 'ClientRequest', value: CLIENT_VALUE },
+    { type: 'Crash' },
+    { type: 'Restart' },
+  ];
+  for (const term of termsAround(t)) {
+    for (const log of candidateLogs(c.log, term)) {
+      inputs.push(receive({ type: 'RequestVoteRequest', from: PEER, to: NODE, term, ...log }));
+    }
+  }
+  for (const term of [t, t + 1]) {
+    const equal = { lastLogIndex: index, lastLogTerm: lastLogTerm(c.log) };
+    inputs.push(receive({ type: 'RequestVoteRequest', from: OTHER, to: NODE, term, ...equal }));
+  }
+  for (const term of termsAround(t)) {
+    inputs.push(
+      receive({ type: 'RequestVoteResponse', from: PEER, to: NODE, term, voteGranted: term !== t + 1 }),
+    );
+    if (term === t) {
+      inputs.push(receive({ type: 'RequestVoteResponse', from: PEER, to: NODE, term, voteGranted: false }));
+      inputs.push(receive({ type: 'RequestVoteResponse', from: OTHER, to: NODE, term, voteGranted: true }));
+    }
+  }
+  for (const term of termsAround(t)) inputs.push(...appendEntriesRequests(c.log, term).map(receive));
+  for (const term of termsAround(t)) {
+    const response = { type: 'AppendEntriesResponse' as const, from: PEER, to: NODE, term };
+    inputs.push(receive({ ...response, success: term !== t + 1, matchIndex: term !== t + 1 ? index : 0 }));
+    if (term === t) inputs.push(receive({ ...response, success: false, matchIndex: 0 }));
+  }
+  if (c.features.preVote) inputs.push(...preVoteInputs(state));
+  return inputs;
+}
+
+/** Thesis §9.6: pre-vote requests carry the proposed term; grants echo it. */
+function preVoteInputs(state: NodeState): NodeInput[] {
+  const c = state.context;
+  const t = c.currentTerm;
+  const inputs: NodeInput[] = [];
+  const equal = { lastLogIndex: lastLogIndex(c.log), lastLogTerm: lastLogTerm(c.log) };
+  for (const term of termsAround(t)) {
+    const logs = term === t + 1 ? candidateLogs(c.log, term) : [equal];
+    for (const log of logs)
+      inputs.push(receive({ type: 'PreVoteRequest', from: PEER, to: NODE, term, ...log }));
+  }
+  const response = { type: 'PreVoteResponse' as const, to: NODE };
+  inputs.push(
+    receive({ ...response, from: PEER, term: t + 1, voteGranted: true }),
+    receive({ ...response, from: OTHER, term: t + 1, voteGranted: true }),
+    receive({ ...response, from: PEER, term: t, voteGranted: false }),
+    receive({ ...response, from: PEER, term: t, voteGranted: true }),
+    receive({ ...response, from: PEER, term: t + 1, voteGranted: false }),
+  );
+  if (t >= 1) inputs.push(receive({ ...response, from: PEER, term: t - 1, voteGranted: false }));
+  return inputs;
+}
