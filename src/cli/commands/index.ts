@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerCluster } from './cluster.ts';
 import { register as registerConform } from './conform.ts';
 import { register as registerCoverage } from './coverage.ts';
 import { register as registerDiagram } from './diagram.ts';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerGenerate(program);
   registerCoverage(program);
   registerSimulate(program);
+  registerCluster(program);
 }
