@@ -15,25 +15,25 @@ const ROLE_CODE: Record<Role, string> = {
 };
 
 function indexes(ids: readonly string[], record: Readonly<Record<string, number>>): string {
-  return ids
-    .filter((id) => record[id] !== undefined)
-    .map((id) => `${id}:${record[id]}`)
-    .join(',');
+  let out = '';
+  for (let i = 0; i < ids.length; i++) {
+    const value = record[ids[i]];
+    if (value === undefined) continue;
+    out += out === '' ? `${ids[i]}:${value}` : `,${ids[i]}:${value}`;
+  }
+  return out;
 }
 
 export function serializeNode(state: NodeState): string {
+  // Loops and no per-call closures: this is the model checker's hash key (see
+  // `runMacrostep` in compiled.ts on the cost of closures under tsx's keepNames).
   const c = state.context;
-  const parts = [
-    ROLE_CODE[state.role],
-    `t${c.currentTerm}`,
-    `v=${c.votedFor ?? '-'}`,
-    `log=${c.log.map((e) => `${e.term}:${e.value}`).join(',')}`,
-    `c=${c.commitIndex}`,
-    `ld=${c.leaderId ?? '-'}`,
-  ];
-  if (c.votesResponded.length > 0)
-    parts.push(`vg=${c.votesGranted.join(',')}`, `vr=${c.votesResponded.join(',')}`);
+  let log = '';
+  for (let i = 0; i < c.log.length; i++)
+    log += i === 0 ? `${c.log[i].term}:${c.log[i].value}` : `,${c.log[i].term}:${c.log[i].value}`;
+  let out = `${ROLE_CODE[state.role]}|t${c.currentTerm}|v=${c.votedFor ?? '-'}|log=${log}|c=${c.commitIndex}|ld=${c.leaderId ?? '-'}`;
+  if (c.votesResponded.length > 0) out += `|vg=${c.votesGranted.join(',')}|vr=${c.votesResponded.join(',')}`;
   if (state.role === 'leader')
-    parts.push(`ni=${indexes(c.cluster, c.nextIndex)}`, `mi=${indexes(c.cluster, c.matchIndex)}`);
-  return parts.join('|');
+    out += `|ni=${indexes(c.cluster, c.nextIndex)}|mi=${indexes(c.cluster, c.matchIndex)}`;
+  return out;
 }
