@@ -49,7 +49,9 @@ function stateName(path: string | null): string {
 
 function whereUsed(chart: StatechartInfo, uses: (t: TransitionInfo) => boolean): string {
   const places = chart.transitions.filter(uses).map((t) => `${t.source}: ${t.event}`);
-  return places.length === 0 ? 'not named in the machine (a helper of other guards)' : [...new Set(places)].map(cell).join('<br>');
+  return places.length === 0
+    ? 'not named in the machine (a helper of other guards)'
+    : [...new Set(places)].map(cell).join('<br>');
 }
 
 function docRows(
