@@ -135,7 +135,7 @@ export class TimedCluster {
   ) {
     this.machine = machine ?? compileNodeMachine();
     this.ids = Array.from({ length: config.nodes }, (_, i) => `n${i + 1}`);
-    this.ids.forEach((id, i) => this.index.set(id, i));
+    for (const [i, id] of this.ids.entries()) this.index.set(id, i);
     const features = makeFeatures();
     this.states = this.ids.map((id) => initialNodeState({ id, cluster: this.ids, features }));
     this.timers = this.ids.map(() => ({ deadline: 0, phase: 0, generation: 0 }));
@@ -216,7 +216,7 @@ export class TimedCluster {
       }
     }
     if (after.role !== before.role || after.context.currentTerm !== before.context.currentTerm) {
-      if (after.role !== before.role) this.recordRole(id, after);
+      if (after.role !== before.role || after.role === 'candidate') this.recordRole(id, after);
       if (after.role === 'leader' && before.role !== 'leader') {
         this.heartbeatGeneration[node]++;
         this.scheduleHeartbeat(node);

@@ -21,6 +21,61 @@ export function looksLikeCanonical(text: string): boolean {
   return t.startsWith('{') && t.includes('"event"');
 }
 
+const BLOCK = 4096;
+
+/**
+ * JSON.parse every line that starts with '{', a block of lines at a time (one parse of
+ * "[l1,l2,…]" is much faster than one per line); a block that fails is parsed line by line
+ * to name the bad line. Lines that are not JSON objects are left undefined.
+ */
+function parseJsonLines(lines: readonly string[], file: string): unknown[] {
+  const result: unknown[] = new Array(lines.length);
+  let indexes: number[] = [];
+  const flush = () => {
+    if (indexes.length === 0) return;
+    let values: unknown[] | null = null;
+    try {
+      values = JSON.parse(`[${indexes.map((i) => lines[i]).join(',')}]`) as unknown[];
+      if (values.length !== indexes.length) values = null;
+    } catch {
+      values = null;
+    }
+    if (values === null) values = indexes.map((i) => parseLine(lines[i], i + 1, file));
+    for (let k = 0; k < indexes.length; k++) result[indexes[k]] = values[k];
+    indexes = [];
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line.startsWith('{')) continue;
+    if (!line.endsWith('}')) {
+      flush();
+      result[i] = parseLine(line, i + 1, file);
+      continue;
+    }
+    indexes.push(i);
+    if (indexes.length >= BLOCK) flush();
+  }
+  flush();
+  return result;
+}
+
+function parseLine(line: string, lineNo: number, file: string): unknown {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new Error('not an object');
+    }
+    return value;
+  } catch (error) {
+    throw new TraceError(
+      file,
+      lineNo,
+      'one JSON object per line',
+      `invalid JSON (${error instanceof Error ? error.message : String(error)}): ${excerpt(line.trim())}`,
+    );
+  }
+}
+
 export function parseCanonical(text: string, file: string): ParsedTrace {
   const lines = splitLines(text);
   const skipped: SkippedLine[] = [];
@@ -34,32 +89,19 @@ export function parseCanonical(text: string, file: string): ParsedTrace {
   let lastTime: number | null = null;
   let untimed = 0;
 
+  const parsedJson = parseJsonLines(lines, file);
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
-    const trimmed = lines[i].trim();
-    if (trimmed === '') {
-      skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
+    const json = parsedJson[i];
+    if (json === undefined) {
+      const trimmed = lines[i].trim();
+      if (trimmed === '') skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
+      else if (isFence(trimmed))
+        skipped.push({ line: lineNo, kind: 'fence', text: trimmed, reason: 'markdown fence' });
+      else skipped.push({ line: lineNo, kind: 'other', text: trimmed, reason: 'not a JSON object' });
       continue;
     }
-    if (isFence(trimmed)) {
-      skipped.push({ line: lineNo, kind: 'fence', text: trimmed, reason: 'markdown fence' });
-      continue;
-    }
-    if (!trimmed.startsWith('{')) {
-      skipped.push({ line: lineNo, kind: 'other', text: trimmed, reason: 'not a JSON object' });
-      continue;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(trimmed);
-    } catch (error) {
-      throw new TraceError(
-        file,
-        lineNo,
-        'one JSON object per line',
-        `invalid JSON (${error instanceof Error ? error.message : String(error)}): ${excerpt(trimmed)}`,
-      );
-    }
+    const trimmed = lines[i];
     const result = canonicalEventSchema.safeParse(json);
     if (!result.success) {
       const issue = result.error.issues[0];
@@ -88,12 +130,16 @@ export function parseCanonical(text: string, file: string): ParsedTrace {
       }
       lastTime = lastTime === null ? time : Math.max(lastTime, time);
     }
-    ids.add(e.node);
-    if ('message' in e) {
+    if (!ids.has(e.node)) ids.add(e.node);
+    if ('message' in e && !(ids.has(e.message.from) && ids.has(e.message.to))) {
       ids.add(e.message.from);
       ids.add(e.message.to);
     }
-    events.push({ ...(e as Omit<TraceEvent, 'line' | 'time'>), line: lineNo, time });
+    // zod returns a fresh object: give it its line and time rather than copying it.
+    const event = e as unknown as { line: number; time: number | null };
+    event.line = lineNo;
+    event.time = time;
+    events.push(event as unknown as TraceEvent);
   }
   // Order by time when every event has one (stable: ties keep file order).
   if (untimed === 0 && outOfOrder > 0) {

@@ -105,7 +105,8 @@ export interface CheckResult {
 
 interface Pending {
   readonly message: Message;
-  readonly via: string;
+  /** The transitions of the step that sent it. */
+  readonly taken: readonly Taken[];
   used: boolean;
 }
 
@@ -172,7 +173,7 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
     if (mayBridge(replay, event, trace.holes)) {
       replay.snapshot = {
         state: replay.state,
-        pending: replay.pending,
+        pending: clonePending(replay.pending),
         events: [],
         line: event.line,
         reason: replay.seen ? holeReason(replay, event, trace.holes) : 'the log may start mid-run',
@@ -267,15 +268,17 @@ function tryEvent(
   return compareState(attempt.state, event.state, 'after it') ?? attempt;
 }
 
+/**
+ * Step the model. The pending list is appended to in place (the replay owns it; a bridge
+ * search works on copies), and the transition description is built only when needed.
+ */
 function stepWith(machine: CompiledMachine, state: NodeState, pending: Pending[], input: NodeInput): Attempt {
   const result = stepExplained(state, input, machine);
   if (result.outputs.length === 0) return { ok: true, state: result.state, pending };
-  const via = describeTaken(result.taken);
-  return {
-    ok: true,
-    state: result.state,
-    pending: [...pending, ...result.outputs.map((message) => ({ message, via, used: false }))],
-  };
+  const taken = result.taken;
+  for (const message of result.outputs) pending.push({ message, taken, used: false });
+  if (pending.length > PENDING_CAP) compact(pending);
+  return { ok: true, state: result.state, pending };
 }
 
 /** The environment inputs that can make a node change role by themselves (timers, crash, restart). */
@@ -330,16 +333,20 @@ function tryRoleChange(
 function trySend(machine: CompiledMachine, state: NodeState, pending: Pending[], message: Message): Attempt {
   const index = findPending(pending, message, false);
   if (index >= 0) {
-    const next = pending.slice();
-    next[index] = { ...pending[index], used: true };
-    return { ok: true, state, pending: compact(next) };
+    pending[index].used = true;
+    return { ok: true, state, pending };
   }
   if (findPending(pending, message, true) >= 0) return { ok: true, state, pending, retransmission: true };
   if (state.role === 'leader' && message.type === 'AppendEntriesRequest') {
-    const beat = stepWith(machine, state, pending, { type: 'HeartbeatTimeout' });
+    const copy = clonePending(pending);
+    const beat = stepWith(machine, state, copy, { type: 'HeartbeatTimeout' });
     if (beat.ok) {
       const again = trySend(machine, beat.state, beat.pending, message);
-      if (again.ok) return { ...again, heartbeat: true };
+      if (again.ok) {
+        pending.length = 0;
+        pending.push(...again.pending);
+        return { ...again, pending, heartbeat: true };
+      }
     }
   }
   const similar = pending.find(
@@ -350,7 +357,7 @@ function trySend(machine: CompiledMachine, state: NodeState, pending: Pending[],
       ok: false,
       rule: 'vote-decision',
       found: `${describeMessage(message)}`,
-      expected: `${describeMessage(similar.message)}, by the transition ${similar.via}`,
+      expected: `${describeMessage(similar.message)}, by the transition ${describeTaken(similar.taken)}`,
     };
   }
   const open = pending.filter((p) => !p.used).map((p) => describeMessage(p.message));
@@ -365,10 +372,16 @@ function trySend(machine: CompiledMachine, state: NodeState, pending: Pending[],
   };
 }
 
-function compact(pending: Pending[]): Pending[] {
-  // Keep used messages (for retransmissions) only at the tail end of the window.
-  if (pending.length <= PENDING_CAP) return pending;
-  return pending.filter((p, i) => !p.used || i >= pending.length - 16);
+function clonePending(pending: readonly Pending[]): Pending[] {
+  return pending.map((p) => ({ ...p }));
+}
+
+/** Drop used messages beyond the last 16 (kept to recognise retransmissions), then the oldest. */
+function compact(pending: Pending[]): void {
+  const kept = pending.filter((p, i) => !p.used || i >= pending.length - 16);
+  const trimmed = kept.length > PENDING_CAP ? kept.slice(kept.length - PENDING_CAP) : kept;
+  pending.length = 0;
+  pending.push(...trimmed);
 }
 
 function sameTarget(a: Message, b: Message): boolean {
@@ -495,10 +508,10 @@ function bridge(
     const next: Node[] = [];
     for (const node of frontier) {
       for (const input of bridgeInputs(node.state, events[0], target)) {
-        const stepped = stepWith(machine, node.state, node.pending, input);
+        const stepped = stepWith(machine, node.state, clonePending(node.pending), input);
         if (!stepped.ok) continue;
         const inputs = [...node.inputs, describeInput(input)];
-        const attempt = replayAll(machine, stepped.state, stepped.pending, events);
+        const attempt = replayAll(machine, stepped.state, clonePending(stepped.pending), events);
         if (attempt.ok) return { inputs, attempt };
         next.push({ state: stepped.state, pending: stepped.pending, inputs });
       }
@@ -645,7 +658,9 @@ export function describeTaken(taken: readonly Taken[]): string {
 }
 
 function formatLog(log: readonly { term: number; value: string }[]): string {
-  return `[${log.map((e) => `${e.value}@${e.term}`).join(' ')}]`;
+  if (log.length <= 6) return `[${log.map((e) => `${e.value}@${e.term}`).join(' ')}]`;
+  const tail = log.slice(-3).map((e) => `${e.value}@${e.term}`);
+  return `[${log.length} entries: … ${tail.join(' ')}]`;
 }
 
 export function describeState(state: NodeState): string {

@@ -65,7 +65,7 @@ export function isFence(text: string): boolean {
 
 /** Split into lines (LF, CRLF or CR). */
 export function splitLines(text: string): string[] {
-  const lines = text.split(/\r\n|\n|\r/);
+  const lines = text.includes('\r') ? text.split(/\r\n|\n|\r/) : text.split('\n');
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }

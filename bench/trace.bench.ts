@@ -1,0 +1,69 @@
+/**
+ * `npm run bench:trace`: how fast `raftkit trace` checks a trace.
+ *
+ * - a synthetic canonical trace from the timed cluster (elections, client requests,
+ *   leader crashes and restarts), 100,000 and 1,000,000 events: events checked per
+ *   second, parsing (JSON + zod schema) and replay against the model (checkTrace) timed
+ *   apart and together, and the 1M/100k time ratio (≈ 10 when linear);
+ * - the seed log end to end (read, parse, check, diagnose, render), target < 0.5 s.
+ *
+ * Usage: npm run bench:trace [-- --quick]   (--quick: 10k and 100k events)
+ */
+import { readFileSync } from 'node:fs';
+import { syntheticTrace } from '../src/timing/synthetic.ts';
+import { toCanonicalLine } from '../src/trace/events.ts';
+import { analyzeTrace, checkTrace, diagnose, parseTrace, renderText } from '../src/trace/index.ts';
+
+const quick = process.argv.includes('--quick');
+const sizes = quick ? [10_000, 100_000] : [100_000, 1_000_000];
+const SEED = 20260601;
+const TARGET = 200_000;
+
+function time<T>(fn: () => T): [T, number] {
+  const start = performance.now();
+  const result = fn();
+  return [result, (performance.now() - start) / 1000];
+}
+
+const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')} events/s`;
+
+console.log(`seed ${SEED}; node ${process.version}; sizes ${sizes.join(', ')}`);
+const totals: number[] = [];
+for (const size of sizes) {
+  const [text, genSeconds] = time(
+    () => `${syntheticTrace({ events: size, seed: SEED }).map(toCanonicalLine).join('\n')}\n`,
+  );
+  const [parsed, parseSeconds] = time(() => parseTrace(text, `synthetic-${size}.ndjson`, 'canonical'));
+  const [check, checkSeconds] = time(() => checkTrace(parsed.trace));
+  const [, diagnoseSeconds] = time(() => diagnose(parsed.trace));
+  if (check.divergences.length > 0 || check.violations.length > 0) {
+    console.error('the synthetic trace does not check clean:', check.divergences[0] ?? check.violations[0]);
+    process.exit(1);
+  }
+  const events = parsed.trace.events.length;
+  const total = parseSeconds + checkSeconds;
+  totals.push(total);
+  console.log(
+    `${size.toLocaleString('en-US')} events (generated in ${genSeconds.toFixed(2)} s, ${(text.length / 1e6).toFixed(1)} MB): ` +
+      `parse ${parseSeconds.toFixed(2)} s (${rate(events, parseSeconds)}), ` +
+      `check ${checkSeconds.toFixed(2)} s (${rate(check.eventsChecked, checkSeconds)} replayed), ` +
+      `parse+check ${rate(events, total)}${events / total >= TARGET ? '' : ` — BELOW the ${TARGET.toLocaleString('en-US')}/s target`}; ` +
+      `diagnose ${diagnoseSeconds.toFixed(2)} s`,
+  );
+}
+console.log(
+  `linearity: ${sizes[1]} / ${sizes[0]} events took ${(totals[1] / totals[0]).toFixed(1)}× as long (10× is linear)`,
+);
+
+const seedFile = 'test/fixtures/000_c99288ffe9c5615b.txt';
+const runs: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const [, seconds] = time(() => renderText(analyzeTrace(readFileSync(seedFile, 'utf8'), seedFile)));
+  runs.push(seconds);
+}
+runs.sort((a, b) => a - b);
+console.log(
+  `seed log end to end (read, parse, check, diagnose, render): best ${(runs[0] * 1000).toFixed(0)} ms, ` +
+    `median ${(runs[2] * 1000).toFixed(0)} ms, first (cold) run included: ${runs.map((r) => (r * 1000).toFixed(0)).join(', ')} ms ` +
+    `(target < 500 ms)`,
+);
