@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { guards, nodeMachineConfig, REDELIVER, ROLES, updates } from '../../models/index.ts';
 import { main } from '../../src/cli/main.ts';
@@ -252,6 +253,6 @@ describe('raftkit diagram', () => {
   });
 
   it('the committed docs/statechart.md and docs/statechart.svg are current', () => {
-    expect(staleFiles(join(import.meta.dirname, '../../docs'), files)).toEqual([]);
+    expect(staleFiles(fileURLToPath(new URL('../../docs', import.meta.url)), files)).toEqual([]);
   });
 });
