@@ -336,7 +336,6 @@ function trySend(machine: CompiledMachine, state: NodeState, pending: Pending[],
     pending[index].used = true;
     return { ok: true, state, pending };
   }
-  if (findPending(pending, message, true) >= 0) return { ok: true, state, pending, retransmission: true };
   if (state.role === 'leader' && message.type === 'AppendEntriesRequest') {
     const copy = clonePending(pending);
     const beat = stepWith(machine, state, copy, { type: 'HeartbeatTimeout' });
