@@ -121,6 +121,17 @@ export function parseCanonical(text: string, file: string): ParsedTrace {
       }
       continue;
     }
+    if ('message' in e) {
+      const own = e.event === 'Send' ? e.message.from : e.message.to;
+      if (own !== e.node) {
+        throw new TraceError(
+          file,
+          lineNo,
+          `message.${e.event === 'Send' ? 'from' : 'to'} to be the node that logs the ${e.event} (${e.node})`,
+          `${own} in ${excerpt(trimmed)}`,
+        );
+      }
+    }
     const time = e.time ?? null;
     if (time === null) untimed++;
     else {

@@ -330,17 +330,23 @@ function tryRoleChange(
   };
 }
 
-function trySend(machine: CompiledMachine, state: NodeState, pending: Pending[], message: Message): Attempt {
+function trySend(
+  machine: CompiledMachine,
+  state: NodeState,
+  pending: Pending[],
+  message: Message,
+  heartbeatAllowed = true,
+): Attempt {
   const index = findPending(pending, message, false);
   if (index >= 0) {
     pending[index].used = true;
     return { ok: true, state, pending };
   }
-  if (state.role === 'leader' && message.type === 'AppendEntriesRequest') {
+  if (heartbeatAllowed && state.role === 'leader' && message.type === 'AppendEntriesRequest') {
     const copy = clonePending(pending);
     const beat = stepWith(machine, state, copy, { type: 'HeartbeatTimeout' });
     if (beat.ok) {
-      const again = trySend(machine, beat.state, beat.pending, message);
+      const again = trySend(machine, beat.state, beat.pending, message, false);
       if (again.ok) {
         pending.length = 0;
         pending.push(...again.pending);

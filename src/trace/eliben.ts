@@ -622,6 +622,17 @@ function buildEvents(sorted: readonly LogLine[]): {
         break;
       }
       case 'aeSend':
+        if (raw.leader !== r.node || raw.to === r.node) {
+          inconsistent.push(
+            contradiction(
+              r,
+              raw.to === r.node
+                ? 'a node sending AppendEntries to itself'
+                : `[${r.node.slice(1)}] logs an AppendEntries whose LeaderId is ${raw.leader.slice(1)}`,
+            ),
+          );
+          break;
+        }
         events.push({
           ...base,
           event: 'Send',
