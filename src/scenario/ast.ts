@@ -114,12 +114,13 @@ export interface MessagePattern {
 }
 
 /**
- * The inputs of a step-mode scenario. The network is the cluster model's bag of in-flight
- * messages (a multiset ordered by the message's canonical key, `messageKey` in models/):
- * every message a node sends is added to it; `deliver`/`drop`/`duplicate` act on the
- * FIRST in-flight message, in key order, matching the pattern (an error if none matches).
- * Key order does not depend on the order messages were sent, so the choice is the same
- * for an implementation that sends the same messages in another order.
+ * The inputs of a step-mode scenario. The network is a bag of in-flight messages (the
+ * cluster model's): every message a node sends is added to it; `deliver`/`drop`/`duplicate`
+ * act on the FIRST in-flight message matching the pattern in the format's message order
+ * (`compareMessages` in text.ts: type, sender, receiver, then the fields in printed order)
+ * — an error if none matches. The order does not depend on the order messages were sent
+ * or stored, so the choice is the same for an implementation that sends the same
+ * messages in another order.
  */
 export type StepInput =
   /** `timeout n1`: ElectionTimeout fires at n1. */

@@ -25,7 +25,7 @@ import type {
   StepInput,
 } from './ast.ts';
 import { ScenarioRunError } from './errors.ts';
-import { formatMessage, formatObservation, formatPattern } from './text.ts';
+import { compareMessages, formatMessage, formatObservation, formatPattern } from './text.ts';
 
 /**
  * Runs a step-mode scenario on the model: the cluster model of `models/cluster` (servers
@@ -33,8 +33,8 @@ import { formatMessage, formatObservation, formatPattern } from './text.ts';
  * There are no Raft rules here, only the translation from scenario steps to the cluster
  * model's environment actions (Deliver, Drop, Duplicate, ElectionTimeout, …).
  *
- * `deliver`, `drop` and `duplicate` act on the first message in flight, in the bag's key
- * order, that matches their pattern. `inject` puts a message written out by the scenario
+ * `deliver`, `drop` and `duplicate` act on the first message in flight matching their
+ * pattern, in the format's own message order (`compareMessages`). `inject` puts a message written out by the scenario
  * in flight and delivers it at once.
  *
  * This is the oracle's side of conformance: `startModelRun` and `stepModelRun` let the
@@ -107,9 +107,17 @@ export function matchesPattern(message: Message, pattern: MessagePattern): boole
   return Object.entries(pattern.fields).every(([k, v]) => JSON.stringify(record[k]) === JSON.stringify(v));
 }
 
-/** The first message in flight (bag key order) matching the pattern, or undefined. */
+/**
+ * The message in flight a pattern picks: among those matching it, the first in the
+ * format's message order (`compareMessages`), or undefined if none matches.
+ */
 export function findInFlight(state: ClusterState, pattern: MessagePattern): Message | undefined {
-  return state.network.find((f) => matchesPattern(f.message, pattern))?.message;
+  let best: Message | undefined;
+  for (const { message } of state.network) {
+    if (matchesPattern(message, pattern) && (best === undefined || compareMessages(message, best) < 0))
+      best = message;
+  }
+  return best;
 }
 
 /** The node an input is addressed to (the receiver for message steps). */

@@ -101,6 +101,33 @@ export function formatMessage(message: Message): string {
   return [message.type, `${message.from}->${message.to}`, ...fields].join(' ');
 }
 
+function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  const x = formatField(a);
+  const y = formatField(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * The order in which `deliver`, `drop` and `duplicate` consider messages in flight, defined
+ * by the format itself (not by any implementation's or the model's send order or storage):
+ * by type in `MESSAGE_TYPES` order, sender, receiver, then each field in the order the
+ * printer writes them (numbers numerically, false before true, logs by their text).
+ */
+export function compareMessages(a: Message, b: Message): number {
+  if (a.type !== b.type) return MESSAGE_TYPES.indexOf(a.type) - MESSAGE_TYPES.indexOf(b.type);
+  if (a.from !== b.from) return a.from < b.from ? -1 : 1;
+  if (a.to !== b.to) return a.to < b.to ? -1 : 1;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const [name] of MESSAGE_FIELDS[a.type]) {
+    const c = compareValues(x[name], y[name]);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
 export function formatPattern(pattern: MessagePattern): string {
   const fields = Object.entries(pattern.fields).map(([k, v]) => `${k}=${formatField(v)}`);
   return [pattern.type, `${pattern.from}->${pattern.to}`, ...fields].join(' ');
@@ -224,7 +251,7 @@ function printSteps(steps: readonly Step[], mode: ClusterSpec['mode'], indent: s
     if (mode === 'step' && i > 0) lines.push('');
     lines.push(indent + formatInput(s.input));
     if (s.input.kind === 'repeat') {
-      lines.push(...printSteps(s.input.steps, mode, `${indent}  `), `${indent}end`);
+      lines.push(...printSteps(s.input.steps, mode, `${indent}  `), `${indent}  end`);
     }
     if (s.expect) lines.push('----', ...formatObservation(s.expect));
   }
@@ -856,11 +883,17 @@ function parseSteps(file: string, lines: readonly string[], start: number, clust
       continue;
     }
     const r = new LineReader(file, i + 1, raw);
+    // `end` closes a repeat; it is written at the body's indentation (or the repeat's).
+    const closing =
+      r.tokens[0]?.text === 'end' &&
+      r.tokens.length === 1 &&
+      stack.length > 0 &&
+      [2 * stack.length, 2 * stack.length - 2].includes(r.tokens[0].column - 1);
     const indent = 2 * stack.length;
-    if (raw.slice(0, indent) !== ' '.repeat(indent) || raw[indent] === ' ') {
+    if (!closing && (raw.slice(0, indent) !== ' '.repeat(indent) || raw[indent] === ' ')) {
       r.fail(`a step indented by ${indent} spaces`, r.tokens[0]);
     }
-    if (r.tokens[0]?.text === 'end' && stack.length > 0) {
+    if (closing) {
       r.take('end');
       r.end();
       const frame = stack.pop() as { steps: Step[]; line: number };
