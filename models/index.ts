@@ -2,6 +2,7 @@
 
 export * from './cluster/index.ts';
 export * from './features.ts';
+export * from './mutations.ts';
 export * from './node/actions.ts';
 export * from './node/compiled.ts';
 export * from './node/context.ts';
@@ -11,4 +12,5 @@ export * from './node/log.ts';
 export * from './node/machine.ts';
 export * from './node/serialize.ts';
 export * from './node/step.ts';
+export * from './properties/index.ts';
 export * from './types.ts';

@@ -244,7 +244,8 @@ function addCommitted(
 
 // ------------------------------------------------------------------ vocabulary
 
-function describeMessage(m: Message): string {
+/** A message in the model's vocabulary, e.g. `RequestVoteRequest n1→n2 term 1 (lastLogIndex 0, lastLogTerm 0)`. */
+export function describeMessage(m: Message): string {
   const head = `${m.type} ${m.from}→${m.to} term ${m.term}`;
   switch (m.type) {
     case 'RequestVoteRequest':

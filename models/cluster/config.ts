@@ -43,6 +43,8 @@ export interface ClusterOptions {
   readonly values?: readonly string[];
   /** Guard and update implementations (default: the unmutated model). */
   readonly implementations?: NodeImplementations;
+  /** An already compiled statechart (a mutation's); wins over `implementations`. */
+  readonly machine?: CompiledMachine;
 }
 
 export function nodeIds(count: number): NodeId[] {
@@ -62,6 +64,6 @@ export function makeClusterConfig(options: ClusterOptions = {}): ClusterConfig {
     features: makeFeatures(options.features),
     network: { ...LOSSY_DUPLICATING, ...options.network },
     values,
-    machine: compileNodeMachine(options.implementations ?? defaultImplementations),
+    machine: options.machine ?? compileNodeMachine(options.implementations ?? defaultImplementations),
   };
 }

@@ -1,4 +1,5 @@
 import { serializeNode } from '../node/serialize.ts';
+import { describeMessage } from './actions.ts';
 import type { ClusterConfig } from './config.ts';
 import type { ClusterState } from './state.ts';
 
@@ -8,8 +9,10 @@ import type { ClusterState } from './state.ts';
  */
 export function describeClusterState(config: ClusterConfig, state: ClusterState): string[] {
   const lines = state.nodes.map((node, i) => `${config.nodes[i]}: ${serializeNode(node)}`);
-  const inFlight = state.network.map((f) => (f.count > 1 ? `${f.key} ×${f.count}` : f.key));
-  lines.push(`network: ${inFlight.length === 0 ? '(empty)' : inFlight.join('; ')}`);
+  if (state.network.length === 0) lines.push('network: (empty)');
+  else lines.push('network:');
+  for (const f of state.network)
+    lines.push(`  ${describeMessage(f.message)}${f.count > 1 ? ` ×${f.count}` : ''}`);
   const h = state.history;
   const elections = h.elections.map((e) => `${e.leader}@t${e.term}`).join(', ') || 'none';
   const committed = h.committed.map((e) => `${e.index}:${e.value}@${e.term}`).join(', ') || 'none';

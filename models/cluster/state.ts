@@ -65,31 +65,54 @@ export function initialClusterState(config: ClusterConfig): ClusterState {
 }
 
 const TYPE_CODE: Record<Message['type'], string> = {
-  RequestVoteRequest: 'RVq',
-  RequestVoteResponse: 'RVp',
-  PreVoteRequest: 'PVq',
-  PreVoteResponse: 'PVp',
-  AppendEntriesRequest: 'AEq',
-  AppendEntriesResponse: 'AEp',
+  RequestVoteRequest: 'a',
+  RequestVoteResponse: 'b',
+  PreVoteRequest: 'c',
+  PreVoteResponse: 'd',
+  AppendEntriesRequest: 'e',
+  AppendEntriesResponse: 'f',
 };
 
+/** One character for a small non-negative integer (code 48 + n); a bracketed decimal otherwise. */
+export function smallNumberCode(n: number): string {
+  return n >= 0 && n < 200 && Number.isInteger(n) ? String.fromCharCode(48 + n) : `{${n}}`;
+}
+
+/** One character for a server id `nK` (code 47 + K, so `n1` is `0`); the braced id otherwise. */
+export function nodeIdCode(id: NodeId): string {
+  const k = id.length > 1 && id[0] === 'n' ? Number(id.slice(1)) : Number.NaN;
+  return Number.isInteger(k) && k >= 1 && k <= 99 ? String.fromCharCode(47 + k) : `{${id}}`;
+}
+
+/** Value text inside a key: values are short client strings; `'` and `,` are escaped. */
+function valueCode(value: string): string {
+  return /^[A-Za-z0-9_.-]*$/.test(value) ? value : JSON.stringify(value).replace(/'/g, '\\u0027');
+}
+
+const n = smallNumberCode;
+
 /**
- * A message's canonical text: equal messages give equal keys, and the keys order the
- * network bag. Example: `RVq n1>n2 t1 li0 lt0`.
+ * A message's canonical key: compact (one character per id and small number) and
+ * stable. Equal messages give equal keys, and the keys order the network bag. The first
+ * two characters are the sender and the addressee (`nodeIdCode`), so a renaming of the
+ * servers only rewrites those. Not for display: see `describeAction`.
  */
 export function messageKey(m: Message): string {
-  const head = `${TYPE_CODE[m.type]} ${m.from}>${m.to} t${m.term}`;
+  const head = nodeIdCode(m.from) + nodeIdCode(m.to) + TYPE_CODE[m.type] + n(m.term);
   switch (m.type) {
     case 'RequestVoteRequest':
     case 'PreVoteRequest':
-      return `${head} li${m.lastLogIndex} lt${m.lastLogTerm}`;
+      return head + n(m.lastLogIndex) + n(m.lastLogTerm);
     case 'RequestVoteResponse':
     case 'PreVoteResponse':
-      return `${head} ${m.voteGranted ? 'granted' : 'denied'}`;
-    case 'AppendEntriesRequest':
-      return `${head} pi${m.prevLogIndex} pt${m.prevLogTerm} [${m.entries.map((e) => `${e.term}:${e.value}`).join(',')}] c${m.leaderCommit}`;
+      return head + (m.voteGranted ? '1' : '0');
+    case 'AppendEntriesRequest': {
+      let key = head + n(m.prevLogIndex) + n(m.prevLogTerm) + n(m.leaderCommit);
+      for (const e of m.entries) key += `${n(e.term)}${valueCode(e.value)}'`;
+      return key;
+    }
     case 'AppendEntriesResponse':
-      return `${head} ${m.success ? 'ok' : 'fail'} mi${m.matchIndex}`;
+      return head + (m.success ? '1' : '0') + n(m.matchIndex);
   }
 }
 

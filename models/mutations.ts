@@ -1,0 +1,106 @@
+import { type Update, updates, updateTerm } from './node/actions.ts';
+import { type CompiledMachine, compileNodeMachine } from './node/compiled.ts';
+import { peersOf } from './node/context.ts';
+import { candidateLogUpToDate, type Guard, guards, votedForAnother } from './node/guards.ts';
+import { type NodeImplementations, nodeMachineConfig } from './node/machine.ts';
+
+/**
+ * Model mutations: deliberately broken variants of the node statechart, for testing the
+ * model checker itself (a checker that cannot catch a planted bug proves nothing). Each
+ * replaces named guards or updates (and, for one, adds a transition to the statechart);
+ * each reproduces a bug class of BUGS.md and must be caught with a counterexample.
+ */
+export interface Mutation {
+  readonly name: string;
+  /** What the broken rule does, in the model's vocabulary. */
+  readonly description: string;
+  /** The bug class in BUGS.md it reproduces. */
+  readonly bugClass: string;
+  /** The rule it breaks. */
+  readonly breaks: string;
+  readonly implementations: NodeImplementations;
+  /** A changed statechart definition, when the bug is in a transition rather than a rule. */
+  readonly config?: Parameters<typeof compileNodeMachine>[1];
+}
+
+/** double-vote: the vote is granted without asking whether this term's vote is already cast. */
+const grantVoteTwice: Guard = (context, event) => candidateLogUpToDate(context, event);
+
+/** no-log-check: the vote is granted without the election restriction. */
+const grantVoteWithoutLogCheck: Guard = (context, event) => !votedForAnother(context, event);
+
+/** commit-previous-term: commit the highest index on a majority, whatever its term (Figure 8). */
+const commitAnyMajorityIndex: Update = (context) => {
+  const matched = [context.log.length, ...peersOf(context).map((p) => context.matchIndex[p] ?? 0)];
+  matched.sort((a, b) => b - a);
+  const majorityIndex = matched[Math.floor(context.cluster.length / 2)];
+  return majorityIndex > context.commitIndex ? { ...context, commitIndex: majorityIndex } : context;
+};
+
+/** no-step-down: a leader adopts a higher term but keeps leading (its leader state survives). */
+const updateTermKeepLeading: Update = (context, event) => ({
+  ...updateTerm(context, event),
+  leaderId: context.leaderId,
+  nextIndex: context.nextIndex,
+  matchIndex: context.matchIndex,
+});
+
+function noStepDownConfig(): Parameters<typeof compileNodeMachine>[1] {
+  const config = structuredClone(nodeMachineConfig) as unknown as {
+    states: { running: { states: { leader: { on: Record<string, unknown> } } } };
+  };
+  // The leader's own Receive handler is tried before `running`'s term rule.
+  config.states.running.states.leader.on.Receive = [
+    { guard: 'isHigherTerm', actions: ['updateTermKeepLeading', 'deliverToRole'] },
+  ];
+  return config as unknown as Parameters<typeof compileNodeMachine>[1];
+}
+
+export const MUTATIONS: readonly Mutation[] = [
+  {
+    name: 'double-vote',
+    description: 'canGrantVote ignores votedFor: a server grants a second vote in the same term',
+    bugClass: 'BUGS.md #1, #2 (vote not durable / vote cleared in the same term)',
+    breaks: 'Figure 2, RequestVote receiver rule 2: "If votedFor is null or candidateId…"',
+    implementations: { guards: { ...guards, canGrantVote: grantVoteTwice }, updates },
+  },
+  {
+    name: 'commit-previous-term',
+    description:
+      'advanceCommitIndex commits the highest index stored on a majority even when its entry is from an earlier term',
+    bugClass: 'BUGS.md #15 (Figure-8 commit)',
+    breaks: 'Figure 2, Leaders: "…and log[N].term == currentTerm: set commitIndex = N (§5.3, §5.4)"',
+    implementations: { guards, updates: { ...updates, advanceCommitIndex: commitAnyMajorityIndex } },
+  },
+  {
+    name: 'no-step-down',
+    description: 'a leader that sees a higher term adopts it but stays leader (and then grants votes in it)',
+    bugClass: 'BUGS.md #5 (higher term ignored; willemt/raft#10)',
+    breaks:
+      'Figure 2, Rules for All Servers: "If … term T > currentTerm: set currentTerm = T, convert to follower"',
+    implementations: { guards, updates: { ...updates, updateTermKeepLeading } },
+    config: noStepDownConfig(),
+  },
+  {
+    name: 'no-log-check',
+    description:
+      "canGrantVote skips the election restriction: votes go to candidates whose log is behind the voter's",
+    bugClass: 'BUGS.md #4 (election restriction wrong)',
+    breaks:
+      '§5.4.1: "the voter denies its vote if its own log is more up-to-date than that of the candidate"',
+    implementations: { guards: { ...guards, canGrantVote: grantVoteWithoutLogCheck }, updates },
+  },
+];
+
+export const MUTATION_NAMES: readonly string[] = MUTATIONS.map((m) => m.name);
+
+export function mutationNamed(name: string): Mutation {
+  const mutation = MUTATIONS.find((m) => m.name === name);
+  if (!mutation) throw new Error(`unknown mutation '${name}' (known: ${MUTATION_NAMES.join(', ')})`);
+  return mutation;
+}
+
+/** The node statechart with the mutation applied, ready for the cluster model. */
+export function compileMutation(mutation: Mutation): CompiledMachine {
+  return compileNodeMachine(mutation.implementations, mutation.config);
+}

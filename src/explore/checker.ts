@@ -1,0 +1,381 @@
+import {
+  applyAction,
+  type ClusterAction,
+  type ClusterBounds,
+  enabledActions,
+  withinBounds,
+} from '../../models/cluster/actions.ts';
+import type { ClusterConfig } from '../../models/cluster/config.ts';
+import { type ClusterState, initialClusterState } from '../../models/cluster/state.ts';
+import {
+  PROPERTIES,
+  type Property,
+  type StateProperty,
+  type StepProperty,
+} from '../../models/properties/index.ts';
+import { StateEncoder } from './encode.ts';
+import { type Path, pathFromIndexes } from './path.ts';
+import { Random } from './random.ts';
+
+/**
+ * The model checker: explores the cluster model's reachable states within bounds and
+ * checks every property on each (TLC for raft.tla, stateright for Rust models).
+ *
+ * - `bfs` (default) visits states in order of depth, so the first violation found has a
+ *   shortest counterexample (recovered from parent pointers);
+ * - `dfs` goes deep first (less memory for the frontier, no shortest guarantee);
+ * - `random` takes seeded random walks from the initial state.
+ *
+ * The visited set holds canonical encodings (`encode.ts`), with symmetry reduction over
+ * server ids when asked. Each visited state keeps its parent and the index of the action
+ * that reached it, so a path is replayed by index from the initial state.
+ */
+export type Strategy = 'bfs' | 'dfs' | 'random';
+export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random'];
+
+export interface CheckOptions {
+  readonly config: ClusterConfig;
+  readonly bounds: ClusterBounds;
+  readonly strategy?: Strategy;
+  /** Seed of the random walk (the other strategies make no random choice). */
+  readonly seed?: number;
+  /** Stop after this many distinct states. */
+  readonly maxStates?: number;
+  /** Identify states that differ only by a renaming of the servers. */
+  readonly symmetry?: boolean;
+  readonly properties?: readonly Property[];
+  /** Stop at the first violated `always` property (default), or go on to find one per property. */
+  readonly stopOnViolation?: boolean;
+  /** Random walk: the longest walk before starting again from the initial state. */
+  readonly walkDepth?: number;
+  /** Called every `progressEveryMs` milliseconds during long runs. */
+  readonly onProgress?: (progress: Progress) => void;
+  readonly progressEveryMs?: number;
+}
+
+export interface Progress {
+  readonly distinct: number;
+  readonly generated: number;
+  readonly depth: number;
+  readonly queued: number;
+  readonly seconds: number;
+}
+
+export type PropertyStatus = 'pass' | 'fail' | 'witnessed' | 'unwitnessed';
+
+export interface PropertyResult {
+  readonly property: Property;
+  readonly status: PropertyStatus;
+  /** For `fail`: a counterexample; for `witnessed`: a witness. */
+  readonly path?: Path;
+}
+
+export type StopReason = 'exhausted' | 'max-states' | 'violation';
+
+export interface CheckResult {
+  readonly strategy: Strategy;
+  readonly seed: number;
+  readonly symmetry: boolean;
+  /** Distinct states (after symmetry reduction, if on). */
+  readonly distinct: number;
+  /** Successor states computed within bounds (transitions), revisits included. */
+  readonly generated: number;
+  /** Greatest depth (path length from the initial state) of a visited state. */
+  readonly depth: number;
+  readonly seconds: number;
+  readonly stoppedBy: StopReason;
+  readonly properties: readonly PropertyResult[];
+}
+
+/** The `ok` verdict: no `always` property failed and every `sometimes` was witnessed. */
+export function verdictOk(result: CheckResult): boolean {
+  return result.properties.every((p) => p.status === 'pass' || p.status === 'witnessed');
+}
+
+interface Found {
+  id: number;
+  /** For step properties: the action index taken from state `id`. */
+  via?: number;
+}
+
+export function check(options: CheckOptions): CheckResult {
+  const { config, bounds } = options;
+  const strategy = options.strategy ?? 'bfs';
+  const seed = options.seed ?? 1;
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const symmetry = options.symmetry ?? false;
+  const stopOnViolation = options.stopOnViolation ?? true;
+  const properties = options.properties ?? PROPERTIES;
+  const stateProps = properties.filter((p): p is StateProperty => p.scope === 'state' && p.kind === 'always');
+  const stepProps = properties.filter((p): p is StepProperty => p.scope === 'step');
+  const witnesses = properties.filter(
+    (p): p is StateProperty => p.scope === 'state' && p.kind === 'sometimes',
+  );
+  const found = new Map<Property, Found>();
+
+  const encoder = new StateEncoder(config);
+  const key = symmetry
+    ? (s: ClusterState, sigs: readonly string[]) => encoder.canonical(s, sigs)
+    : (s: ClusterState, sigs: readonly string[]) => encoder.encode(s, sigs);
+  // Visited encodings. BFS and DFS need no id per encoding (the frontier carries ids), so a
+  // Set is enough and one insertion answers "was it new?"; a random walk that revisits a
+  // state continues from its recorded id, so it needs the Map.
+  const seen = new Set<string>();
+  const ids = new Map<string, number>();
+  const needIds = strategy === 'random';
+  const parent: number[] = [];
+  const actionIndex: number[] = [];
+  const depthOf: number[] = [];
+  let generated = 0;
+  let maxDepth = 0;
+  let violated = false;
+  const start = performance.now();
+  const progressEvery = options.progressEveryMs ?? 2000;
+  let nextProgress = start + progressEvery;
+
+  /** Check a new state's properties; returns false when the run must stop. */
+  const checkState = (state: ClusterState, id: number) => {
+    for (const p of stateProps) {
+      if (!found.has(p) && !p.holds(config, state)) {
+        found.set(p, { id });
+        violated = true;
+      }
+    }
+    for (const p of witnesses) {
+      if (!found.has(p) && p.holds(config, state)) found.set(p, { id });
+    }
+  };
+
+  /** Record a state if new; returns its id, or -1 when it was seen before. */
+  const visit = (state: ClusterState, sigs: readonly string[], from: number, index: number): number => {
+    const k = key(state, sigs);
+    const id = parent.length;
+    if (needIds) {
+      if (ids.has(k)) return -1;
+      ids.set(k, id);
+    } else {
+      const size = seen.size;
+      seen.add(k);
+      if (seen.size === size) return -1;
+    }
+    parent.push(from);
+    actionIndex.push(index);
+    const depth = from < 0 ? 0 : depthOf[from] + 1;
+    depthOf.push(depth);
+    if (depth > maxDepth) maxDepth = depth;
+    checkState(state, id);
+    return id;
+  };
+
+  /** The successors of a state within bounds, with their action indexes; checks step properties. */
+  const successors = (
+    state: ClusterState,
+    sigs: readonly string[],
+    id: number,
+    each: (next: ClusterState, nextSigs: readonly string[], index: number) => void,
+  ) => {
+    const actions = enabledActions(config, state, bounds);
+    for (let index = 0; index < actions.length; index++) {
+      const result = applyAction(config, state, actions[index]);
+      if (!withinBounds(result.state, bounds)) continue;
+      generated++;
+      let nextSigs = sigs;
+      if (result.stepped >= 0 && state.nodes[result.stepped] !== result.state.nodes[result.stepped]) {
+        const before = state.nodes[result.stepped];
+        const after = result.state.nodes[result.stepped];
+        const sig = encoder.signature(after);
+        if (sig !== sigs[result.stepped]) {
+          const changed = sigs.slice();
+          changed[result.stepped] = sig;
+          nextSigs = changed;
+        }
+        for (const p of stepProps) {
+          if (!found.has(p) && !p.holds(before, after)) {
+            found.set(p, { id, via: index });
+            violated = true;
+          }
+        }
+      }
+      each(result.state, nextSigs, index);
+    }
+  };
+
+  const shouldStop = () => (violated && stopOnViolation) || parent.length >= maxStates;
+
+  const report = (queued: number) => {
+    if (!options.onProgress) return;
+    const now = performance.now();
+    if (now < nextProgress) return;
+    nextProgress = now + progressEvery;
+    options.onProgress({
+      distinct: parent.length,
+      generated,
+      depth: maxDepth,
+      queued,
+      seconds: (now - start) / 1000,
+    });
+  };
+
+  const initial = initialClusterState(config);
+  const initialSigs = encoder.signatures(initial);
+  visit(initial, initialSigs, -1, -1);
+  let exhausted = false;
+
+  if (strategy === 'bfs' || strategy === 'dfs') {
+    const frontier: ClusterState[] = [initial];
+    const frontierSigs: (readonly string[])[] = [initialSigs];
+    const frontierIds: number[] = [0];
+    let head = 0;
+    while (!shouldStop()) {
+      let state: ClusterState;
+      let sigs: readonly string[];
+      let id: number;
+      if (strategy === 'bfs') {
+        if (head >= frontier.length) {
+          exhausted = true;
+          break;
+        }
+        state = frontier[head];
+        sigs = frontierSigs[head];
+        id = frontierIds[head];
+        head++;
+        if (head > 65536 && head * 2 > frontier.length) {
+          frontier.splice(0, head);
+          frontierSigs.splice(0, head);
+          frontierIds.splice(0, head);
+          head = 0;
+        }
+      } else {
+        const popped = frontier.pop();
+        if (popped === undefined) {
+          exhausted = true;
+          break;
+        }
+        state = popped;
+        sigs = frontierSigs.pop() as readonly string[];
+        id = frontierIds.pop() as number;
+      }
+      const fresh: ClusterState[] = [];
+      const freshSigs: (readonly string[])[] = [];
+      const freshIds: number[] = [];
+      successors(state, sigs, id, (next, nextSigs, index) => {
+        if (shouldStop()) return;
+        const nextId = visit(next, nextSigs, id, index);
+        if (nextId >= 0) {
+          fresh.push(next);
+          freshSigs.push(nextSigs);
+          freshIds.push(nextId);
+        }
+      });
+      if (strategy === 'dfs') {
+        // Push in reverse so the first enabled action is explored first.
+        for (let k = fresh.length - 1; k >= 0; k--) {
+          frontier.push(fresh[k]);
+          frontierSigs.push(freshSigs[k]);
+          frontierIds.push(freshIds[k]);
+        }
+      } else {
+        for (let k = 0; k < fresh.length; k++) {
+          frontier.push(fresh[k]);
+          frontierSigs.push(freshSigs[k]);
+          frontierIds.push(freshIds[k]);
+        }
+      }
+      if ((parent.length & 1023) === 0 || fresh.length === 0) report(frontier.length - head);
+    }
+  } else {
+    const random = new Random(seed);
+    const walkDepth = options.walkDepth ?? 64;
+    const maxSteps = Number.isFinite(maxStates) ? maxStates * 20 : 2_000_000;
+    let steps = 0;
+    while (!shouldStop() && steps < maxSteps) {
+      let state = initial;
+      let sigs: readonly string[] = initialSigs;
+      let id = 0;
+      for (let d = 0; d < walkDepth && !shouldStop(); d++) {
+        const options: { next: ClusterState; sigs: readonly string[]; index: number }[] = [];
+        successors(state, sigs, id, (next, nextSigs, index) => options.push({ next, sigs: nextSigs, index }));
+        if (options.length === 0) break;
+        const choice = options[random.below(options.length)];
+        steps++;
+        const nextId = visit(choice.next, choice.sigs, id, choice.index);
+        // A revisited state continues the walk from its first-recorded path.
+        id = nextId >= 0 ? nextId : (ids.get(key(choice.next, choice.sigs)) as number);
+        state = choice.next;
+        sigs = choice.sigs;
+        if ((steps & 1023) === 0) report(0);
+      }
+    }
+  }
+
+  const pathTo = (f: Found): Path => {
+    const indexes: number[] = [];
+    if (f.via !== undefined) indexes.push(f.via);
+    for (let id = f.id; parent[id] >= 0; id = parent[id]) indexes.push(actionIndex[id]);
+    indexes.reverse();
+    return pathFromIndexes(config, bounds, indexes);
+  };
+
+  const results: PropertyResult[] = properties.map((property) => {
+    const f = found.get(property);
+    if (property.kind === 'always') {
+      return f ? { property, status: 'fail', path: pathTo(f) } : { property, status: 'pass' };
+    }
+    return f ? { property, status: 'witnessed', path: pathTo(f) } : { property, status: 'unwitnessed' };
+  });
+
+  const stoppedBy: StopReason =
+    violated && stopOnViolation ? 'violation' : exhausted ? 'exhausted' : 'max-states';
+  return {
+    strategy,
+    seed,
+    symmetry,
+    distinct: parent.length,
+    generated,
+    depth: maxDepth,
+    seconds: (performance.now() - start) / 1000,
+    stoppedBy,
+    properties: results,
+  };
+}
+
+/**
+ * For the scenario generator: the shortest path (by BFS) from the initial state to a state
+ * satisfying `goal`, within bounds; null when no such state is reachable within them.
+ * `goal` also sees the step that reached the state (null for the initial state).
+ */
+export function findShortestPath(
+  config: ClusterConfig,
+  bounds: ClusterBounds,
+  goal: (state: ClusterState, step: { from: ClusterState; action: ClusterAction } | null) => boolean,
+  options: { symmetry?: boolean; maxStates?: number } = {},
+): Path | null {
+  const encoder = new StateEncoder(config);
+  const key = options.symmetry
+    ? (s: ClusterState) => encoder.canonical(s)
+    : (s: ClusterState) => encoder.encode(s);
+  const maxStates = options.maxStates ?? 1_000_000;
+  const initial = initialClusterState(config);
+  if (goal(initial, null)) return { actions: [], indexes: [] };
+  const seen = new Set<string>([key(initial)]);
+  let level: { state: ClusterState; indexes: number[] }[] = [{ state: initial, indexes: [] }];
+  while (level.length > 0 && seen.size < maxStates) {
+    const next: typeof level = [];
+    for (const { state, indexes } of level) {
+      const actions = enabledActions(config, state, bounds);
+      for (let index = 0; index < actions.length; index++) {
+        const reached = applyAction(config, state, actions[index]).state;
+        if (!withinBounds(reached, bounds)) continue;
+        if (goal(reached, { from: state, action: actions[index] })) {
+          return pathFromIndexes(config, bounds, [...indexes, index]);
+        }
+        const k = key(reached);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        next.push({ state: reached, indexes: [...indexes, index] });
+      }
+    }
+    level = next;
+  }
+  return null;
+}

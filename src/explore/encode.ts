@@ -1,0 +1,178 @@
+import type { ClusterConfig } from '../../models/cluster/config.ts';
+import { type ClusterState, smallNumberCode as num } from '../../models/cluster/state.ts';
+import type { NodeState } from '../../models/node/compiled.ts';
+import type { Role } from '../../models/types.ts';
+
+/**
+ * A compact canonical encoding of cluster states, for the visited set.
+ *
+ * Every id and small number is one character (code 48 + n), so an encoding is a short
+ * one-byte string: a 3-server state with a few messages in flight takes 30–80
+ * characters. Servers are written as positions 0…N−1 under a renaming, which is what
+ * symmetry reduction needs: servers are interchangeable in Raft, so states that differ
+ * only by a renaming of the servers are one state. The canonical form of a state is the
+ * least encoding over the renamings that sort the servers by their *signature* (the
+ * id-free part of their state: role, term, commitIndex, log); only servers that tie there
+ * are tried in every order. Any two renamings of one state get the same canonical form.
+ *
+ * Separators are characters below '0', so they never read as numbers.
+ *
+ * Signatures are passed in by the caller: a successor shares all servers but one with its
+ * parent, so the explorer recomputes one signature per step. Messages are encoded by
+ * their `messageKey` (whose first two characters are the sender and the addressee).
+ */
+
+const ROLE: Record<Role, string> = {
+  follower: 'F',
+  preCandidate: 'P',
+  candidate: 'C',
+  leader: 'L',
+  crashed: 'X',
+};
+
+export class StateEncoder {
+  private readonly n: number;
+  private readonly identity: readonly number[];
+  private readonly values = new Map<string, number>();
+  /** Server id → position in `config.nodes`. */
+  private readonly index = new Map<string, number>();
+
+  constructor(config: ClusterConfig) {
+    this.n = config.nodes.length;
+    this.identity = config.nodes.map((_, i) => i);
+    config.nodes.forEach((id, i) => this.index.set(id, i));
+    config.values.forEach((v, i) => this.values.set(v, i));
+  }
+
+  /** The part of a server's state that names no server: role, term, commitIndex, log. */
+  signature(node: NodeState): string {
+    const c = node.context;
+    let s = ROLE[node.role] + num(c.currentTerm) + num(c.commitIndex);
+    const log = c.log;
+    for (let i = 0; i < log.length; i++) {
+      const v = this.values.get(log[i].value);
+      s += num(log[i].term) + (v === undefined ? `"${log[i].value}"` : num(v));
+    }
+    return s;
+  }
+
+  signatures(state: ClusterState): string[] {
+    return state.nodes.map((node) => this.signature(node));
+  }
+
+  private id(id: string | null, perm: readonly number[]): string {
+    if (id === null) return '-';
+    const i = this.index.get(id);
+    return i === undefined ? `{${id}}` : num(perm[i]);
+  }
+
+  /** The part of a server's state that names servers, under a renaming. */
+  private nodeIds(node: NodeState, perm: readonly number[]): string {
+    const c = node.context;
+    let s = this.id(c.votedFor, perm) + this.id(c.leaderId, perm);
+    if (c.votesResponded.length > 0) {
+      s += `(${this.idSet(c.votesGranted, perm)}${this.idSet(c.votesResponded, perm)}`;
+    }
+    if (node.role === 'leader') {
+      const slots = new Array<string>(this.n);
+      for (let i = 0; i < this.n; i++) {
+        const id = c.cluster[i];
+        const next = c.nextIndex[id];
+        slots[perm[this.index.get(id) ?? i]] =
+          next === undefined ? '..' : num(next) + num(c.matchIndex[id] ?? 0);
+      }
+      s += `)${slots.join('')}`;
+    }
+    return s;
+  }
+
+  private idSet(ids: readonly string[], perm: readonly number[]): string {
+    let mask = 0;
+    for (const id of ids) mask |= 1 << perm[this.index.get(id) ?? 0];
+    return num(mask);
+  }
+
+  /** The whole state under one renaming (perm[i] = new position of server i). */
+  encodeWith(state: ClusterState, sigs: readonly string[], perm: readonly number[]): string {
+    const n = this.n;
+    const identity = perm === this.identity;
+    const nodes = new Array<string>(n);
+    for (let i = 0; i < n; i++) nodes[perm[i]] = `${sigs[i]}&${this.nodeIds(state.nodes[i], perm)}`;
+    let s = nodes.join('/');
+    const network = state.network;
+    if (network.length > 0) {
+      s += '#';
+      if (identity) {
+        // Already sorted by key.
+        for (let k = 0; k < network.length; k++) s += `${network[k].key}*${num(network[k].count)}`;
+      } else {
+        const messages = new Array<string>(network.length);
+        for (let k = 0; k < network.length; k++) {
+          const key = network[k].key;
+          messages[k] =
+            num(perm[key.charCodeAt(0) - 48]) +
+            num(perm[key.charCodeAt(1) - 48]) +
+            key.slice(2) +
+            '*' +
+            num(network[k].count);
+        }
+        messages.sort();
+        s += messages.join('');
+      }
+    }
+    const h = state.history;
+    if (h.elections.length > 0 || h.committed.length > 0 || h.crashes > 0) {
+      s += `!${num(h.crashes)}`;
+      if (identity) for (const e of h.elections) s += num(e.term) + this.id(e.leader, perm);
+      else
+        s += h.elections
+          .map((e) => num(e.term) + this.id(e.leader, perm))
+          .sort()
+          .join('');
+      s += '!';
+      for (const e of h.committed) {
+        const v = this.values.get(e.value);
+        s += num(e.index) + num(e.term) + (v === undefined ? `"${e.value}"` : num(v)) + num(e.knownInTerm);
+      }
+    }
+    return s;
+  }
+
+  /** Encoding without symmetry reduction: servers keep their ids. */
+  encode(state: ClusterState, sigs: readonly string[] = this.signatures(state)): string {
+    return this.encodeWith(state, sigs, this.identity);
+  }
+
+  /** The canonical encoding of the state's symmetry class (all renamings of the servers). */
+  canonical(state: ClusterState, sigs: readonly string[] = this.signatures(state)): string {
+    const n = this.n;
+    // order[p] = the server placed at position p, sorted by signature.
+    const order = this.identity.slice().sort((a, b) => (sigs[a] < sigs[b] ? -1 : sigs[a] > sigs[b] ? 1 : 0));
+    const perm = new Array<number>(n);
+    let ties = false;
+    for (let p = 0; p < n; p++) {
+      perm[order[p]] = p;
+      if (p > 0 && sigs[order[p]] === sigs[order[p - 1]]) ties = true;
+    }
+    if (!ties) return this.encodeWith(state, sigs, perm);
+    let best: string | null = null;
+    // Enumerate the orders that permute servers only within runs of equal signatures.
+    const visit = (p: number, used: number) => {
+      if (p === n) {
+        const s = this.encodeWith(state, sigs, perm);
+        if (best === null || s < best) best = s;
+        return;
+      }
+      let start = p;
+      while (start > 0 && sigs[order[start - 1]] === sigs[order[p]]) start--;
+      for (let k = start; k < n && sigs[order[k]] === sigs[order[p]]; k++) {
+        const server = order[k];
+        if (used & (1 << server)) continue;
+        perm[server] = p;
+        visit(p + 1, used | (1 << server));
+      }
+    };
+    visit(0, 0);
+    return best as unknown as string;
+  }
+}

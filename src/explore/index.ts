@@ -1,0 +1,5 @@
+/** The model checker's public surface. */
+export * from './checker.ts';
+export * from './encode.ts';
+export * from './path.ts';
+export * from './random.ts';
