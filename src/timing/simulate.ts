@@ -1,3 +1,4 @@
+import type { CompiledMachine } from '../../models/index.ts';
 import { type RoleChange, TimedCluster, type TimingConfig } from './cluster.ts';
 import { Random } from './random.ts';
 import { round3, roundStats, type Stats, stats } from './stats.ts';
@@ -46,6 +47,7 @@ interface TermTally {
 export function simulate(
   options: SimulationOptions,
   onProgress?: (trialsDone: number) => void,
+  machine?: CompiledMachine,
 ): SimulationResult {
   const random = new Random(options.seed);
   const times: number[] = [];
@@ -55,7 +57,7 @@ export function simulate(
   let splitVoteTerms = 0;
   for (let trial = 0; trial < options.trials; trial++) {
     if (onProgress && trial % 250 === 0) onProgress(trial);
-    const outcome = runTrial(options, random);
+    const outcome = runTrial(options, random, machine);
     terms += outcome.terms;
     termsWithLeader += outcome.termsWithLeader;
     splitVoteTerms += outcome.splitVoteTerms;
@@ -86,8 +88,8 @@ interface TrialOutcome {
   timeToLeaderMs: number | null;
 }
 
-function runTrial(options: SimulationOptions, random: Random): TrialOutcome {
-  const cluster = new TimedCluster(options, random);
+function runTrial(options: SimulationOptions, random: Random, machine?: CompiledMachine): TrialOutcome {
+  const cluster = new TimedCluster(options, random, null, machine);
   const tallies = new Map<number, TermTally>();
   let countFromTerm = 1;
   let leader: { node: string; term: number; time: number } | null = null;
