@@ -226,6 +226,7 @@ export function check(options: CheckOptions): CheckResult {
     const frontierSigs: (readonly string[])[] = [initialSigs];
     const frontierIds: number[] = [0];
     let head = 0;
+    let expansions = 0;
     while (!shouldStop()) {
       let state: ClusterState;
       let sigs: readonly string[];
@@ -281,7 +282,7 @@ export function check(options: CheckOptions): CheckResult {
           frontierIds.push(freshIds[k]);
         }
       }
-      if ((parent.length & 1023) === 0 || fresh.length === 0) report(frontier.length - head);
+      if ((++expansions & 255) === 0) report(frontier.length - head);
     }
   } else {
     const random = new Random(seed);

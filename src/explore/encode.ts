@@ -40,8 +40,12 @@ export class StateEncoder {
   constructor(config: ClusterConfig) {
     this.n = config.nodes.length;
     this.identity = config.nodes.map((_, i) => i);
-    config.nodes.forEach((id, i) => this.index.set(id, i));
-    config.values.forEach((v, i) => this.values.set(v, i));
+    config.nodes.forEach((id, i) => {
+      this.index.set(id, i);
+    });
+    config.values.forEach((v, i) => {
+      this.values.set(v, i);
+    });
   }
 
   /** The part of a server's state that names no server: role, term, commitIndex, log. */
