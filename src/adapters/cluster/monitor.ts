@@ -125,7 +125,9 @@ export class SafetyMonitor {
           atMs,
           text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, BUGS.md #1)`,
         });
-      } else this.highestTerm.set(node, term);
+      }
+      // After a reported regression the new value is the baseline: one violation per drop.
+      this.highestTerm.set(node, term);
       if (status.role === 'leader') {
         let leaders = this.leadersByTerm.get(term);
         if (leaders === undefined) {
@@ -150,7 +152,8 @@ export class SafetyMonitor {
           atMs,
           text: `${node} reported commitIndex ${status.commitIndex} after ${before} without restarting (§5.3)`,
         });
-      } else this.highestCommit.set(node, status.commitIndex);
+      }
+      this.highestCommit.set(node, status.commitIndex);
     }
   }
 
@@ -161,12 +164,18 @@ export class SafetyMonitor {
    * in isolation, does not hide the leader of the majority.
    */
   currentLeader(): NodeId | null {
+    return this.currentLeadership()?.leader ?? null;
+  }
+
+  /** The current leader (see `currentLeader`) with its term. */
+  currentLeadership(): { leader: NodeId; term: number } | null {
     const statuses = [...this.latest.values()].map((s) => s.status);
     const claims = statuses.filter((s) => s.role === 'leader' && s.term !== null);
     for (const claim of claims) {
       const inTerm = statuses.filter((s) => s.term === claim.term).length;
       const rivals = claims.filter((c) => c !== claim && (c.term ?? 0) >= (claim.term ?? 0));
-      if (inTerm * 2 > this.clusterSize && rivals.length === 0) return claim.node;
+      if (inTerm * 2 > this.clusterSize && rivals.length === 0)
+        return { leader: claim.node, term: claim.term! };
     }
     return null;
   }

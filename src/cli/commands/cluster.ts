@@ -108,7 +108,7 @@ export function register(program: Command): void {
         '  raftkit cluster --impl reference-timing-mutant --filter initial-election --out reports/mutant',
         '  raftkit trace reports/mutant/reference-timing-mutant/initial-election.log   diagnose that run',
         '',
-        'Implementations: reference (src/reference as processes: 150-300 ms timeouts, 5 ms tick);',
+        'Implementations: reference (src/reference as processes: 300-600 ms timeouts, 5 ms tick);',
         'reference-timing-mutant (5-9 ms timeouts on a 10 ms tick, 1-5 ms RPC delay: the seed log, BUGS.md #8);',
         'etcd (etcd-server, 3 members, peer URLs through the proxy); pysyncobj (/usr/bin/python3 + python3-pysyncobj).',
         'An implementation whose binaries are missing is reported as unavailable, not failed.',

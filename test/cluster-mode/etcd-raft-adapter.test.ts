@@ -1,0 +1,151 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The step-mode adapter for etcd's raft library (conformance/adapters/etcd-raft, Go,
+ * built in GOPATH mode against Debian's golang-etcd-server-dev) speaks
+ * conformance/PROTOCOL.md. Driven here by hand over stdio through an election, a
+ * proposal, a heartbeat and a crash/restart, checking the message mapping
+ * (MsgVote → RequestVoteRequest, MsgApp → AppendEntriesRequest, …) and that a restart
+ * keeps the HardState (term, vote) and the log from MemoryStorage.
+ */
+
+const ROOT = join(import.meta.dirname, '../..');
+const BUILD = join(ROOT, 'conformance/adapters/etcd-raft/build.sh');
+const BINARY = join(ROOT, '.raftkit-tmp/etcd-raft/etcd-raft-adapter');
+const haveGo = (() => {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' });
+    return existsSync('/usr/share/gocode/src/go.etcd.io/etcd/raft');
+  } catch {
+    return false;
+  }
+})();
+
+type Reply = Record<string, unknown> & {
+  state?: Record<string, unknown>;
+  messages?: Record<string, unknown>[];
+};
+
+let send: (request: Record<string, unknown>) => Promise<Reply>;
+let stop: () => void = () => {};
+
+describe.skipIf(!haveGo)(
+  'etcd raft step adapter (needs Debian golang-go + golang-etcd-server-dev: skipped without them)',
+  () => {
+    beforeAll(() => {
+      execFileSync('sh', [BUILD], { stdio: 'ignore' });
+      const child = spawn(BINARY, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const lines = createInterface({ input: child.stdout });
+      const waiting: ((reply: Reply) => void)[] = [];
+      lines.on('line', (line) => waiting.shift()?.(JSON.parse(line) as Reply));
+      let id = 0;
+      send = (request) =>
+        new Promise((resolve) => {
+          waiting.push(resolve);
+          child.stdin.write(`${JSON.stringify({ id: ++id, ...request })}\n`);
+        });
+      stop = () => child.kill('SIGKILL');
+    }, 120_000);
+    afterAll(() => stop());
+
+    it('handshake: protocol 1; PreVote, CheckQuorum, ticks, restart; ticks not reproducible (time-seeded)', async () => {
+      const reply = await send({ type: 'init', protocol: 1, kit: 'test' });
+      expect(reply.type).toBe('init_ok');
+      expect(reply.features).toEqual({
+        preVote: true,
+        checkQuorum: true,
+        ticks: true,
+        restartWithPersistence: true,
+        deterministicTicks: false,
+      });
+      const created = await send({ type: 'create', nodes: ['n1', 'n2', 'n3'], features: { preVote: false } });
+      expect(created.electionTimeoutTicks).toEqual({ min: 10, max: 19 });
+    });
+
+    it('§5.2: MsgHup starts an election: term 1, vote for self, MsgVote → RequestVoteRequest to each peer', async () => {
+      const reply = await send({ type: 'timeout', node: 'n1', timer: 'election' });
+      expect(reply.state).toMatchObject({ role: 'candidate', currentTerm: 1, votedFor: 'n1' });
+      expect(reply.messages).toEqual([
+        { type: 'RequestVoteRequest', from: 'n1', to: 'n2', term: 1, lastLogIndex: 0, lastLogTerm: 0 },
+        { type: 'RequestVoteRequest', from: 'n1', to: 'n3', term: 1, lastLogIndex: 0, lastLogTerm: 0 },
+      ]);
+    });
+
+    it('Figure 2: a vote is granted and recorded; with a majority the candidate leads and sends MsgApp', async () => {
+      const vote = await send({
+        type: 'deliver',
+        message: {
+          type: 'RequestVoteRequest',
+          from: 'n1',
+          to: 'n2',
+          term: 1,
+          lastLogIndex: 0,
+          lastLogTerm: 0,
+        },
+      });
+      expect(vote.state).toMatchObject({ role: 'follower', currentTerm: 1, votedFor: 'n1' });
+      expect(vote.messages).toEqual([
+        { type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true },
+      ]);
+      const won = await send({ type: 'deliver', message: vote.messages![0] });
+      expect(won.state).toMatchObject({ role: 'leader', currentTerm: 1 });
+      // etcd appends an empty entry on election (thesis §6.4 no-op): docs/implementations.md.
+      expect(won.state!.log).toEqual([{ term: 1, value: '' }]);
+      expect(won.messages!.map((m) => [m.type, m.to, (m.entries as unknown[]).length])).toEqual([
+        ['AppendEntriesRequest', 'n2', 1],
+        ['AppendEntriesRequest', 'n3', 1],
+      ]);
+    });
+
+    it('crash + restart keep currentTerm, votedFor and the log (HardState + MemoryStorage), not the role', async () => {
+      await send({
+        type: 'deliver',
+        message: {
+          type: 'AppendEntriesRequest',
+          from: 'n1',
+          to: 'n2',
+          term: 1,
+          prevLogIndex: 0,
+          prevLogTerm: 0,
+          entries: [{ term: 1, value: '' }],
+          leaderCommit: 0,
+        },
+      });
+      const crashed = await send({ type: 'crash', node: 'n2' });
+      expect(crashed.state).toMatchObject({ role: 'crashed', currentTerm: 1, votedFor: 'n1' });
+      const lost = await send({
+        type: 'deliver',
+        message: {
+          type: 'RequestVoteRequest',
+          from: 'n3',
+          to: 'n2',
+          term: 2,
+          lastLogIndex: 5,
+          lastLogTerm: 2,
+        },
+      });
+      expect(lost.messages).toEqual([]);
+      const restarted = await send({ type: 'restart', node: 'n2' });
+      expect(restarted.state).toEqual({
+        id: 'n2',
+        role: 'follower',
+        currentTerm: 1,
+        votedFor: 'n1',
+        log: [{ term: 1, value: '' }],
+        commitIndex: 0,
+      });
+    });
+
+    it('errors: unknown node → 13, garbage → 12 naming what arrived', async () => {
+      const unknown = await send({ type: 'state', node: 'n9' });
+      expect(unknown).toMatchObject({ type: 'error', code: 13 });
+      const bad = await send({ type: 'deliver', message: { type: 'Bogus', from: 'n1', to: 'n2', term: 1 } });
+      expect(bad).toMatchObject({ type: 'error', code: 12 });
+      expect(String(bad.text)).toContain('Bogus');
+    });
+  },
+);
