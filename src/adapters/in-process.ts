@@ -3,6 +3,7 @@ import {
   AdapterError,
   type AdapterHello,
   type ClusterCreated,
+  type ClusterInspection,
   type CreateCluster,
   ERROR_CODES,
   type ImplementationFeatures,
@@ -31,6 +32,7 @@ export interface StepTarget {
   restart(node: NodeId): StepReply;
   state(node: NodeId): NodeStatus;
   drain(node: NodeId): Message[];
+  inspect?(): ClusterInspection;
 }
 
 /** Run one target command; the error it throws, as a protocol error code and text. */
@@ -92,6 +94,12 @@ export class InProcessAdapter implements StepAdapter {
 
   async drain(node: NodeId): Promise<readonly Message[]> {
     return this.guard(() => this.target.drain(node));
+  }
+
+  async inspect(): Promise<ClusterInspection> {
+    const target = this.target;
+    if (!target.inspect) throw new AdapterError('not-supported', 'inspect is not supported', true);
+    return this.guard(() => target.inspect!());
   }
 
   async close(): Promise<void> {}

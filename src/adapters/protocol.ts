@@ -66,6 +66,7 @@ export const replySchemas = {
   step: z.object({ state: nodeStatusSchema, messages: z.array(messageSchema) }),
   state: z.object({ state: nodeStatusSchema }),
   drain: z.object({ messages: z.array(messageSchema) }),
+  inspect: z.object({ states: z.array(nodeStatusSchema), messages: z.array(messageSchema) }),
   shutdown: z.object({}),
 } as const;
 
@@ -110,6 +111,7 @@ export const requestSchema = z.discriminatedUnion('type', [
   z.object({ id: z.number(), type: z.literal('restart'), node: nodeId }),
   z.object({ id: z.number(), type: z.literal('state'), node: nodeId }),
   z.object({ id: z.number(), type: z.literal('drain'), node: nodeId }),
+  z.object({ id: z.number(), type: z.literal('inspect') }),
   z.object({ id: z.number(), type: z.literal('shutdown') }),
 ]);
 

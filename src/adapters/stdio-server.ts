@@ -71,6 +71,9 @@ function run(target: StepTarget, request: ProtocolRequest): object {
       return { state: target.state(request.node) };
     case 'drain':
       return { messages: target.drain(request.node) };
+    case 'inspect':
+      if (!target.inspect) throw Object.assign(new Error('inspect is not supported'), { code: 10 });
+      return target.inspect();
     case 'shutdown':
       return {};
     default:

@@ -5,6 +5,7 @@ import {
   AdapterError,
   type AdapterHello,
   type ClusterCreated,
+  type ClusterInspection,
   type CreateCluster,
   ERROR_CODES,
   IMPLEMENTATION_FEATURE_NAMES,
@@ -162,6 +163,14 @@ export class StdioAdapter implements StepAdapter {
   async drain(node: NodeId): Promise<readonly Message[]> {
     return this.check('drain', replySchemas.drain, await this.request('drain', { node }))
       .messages as Message[];
+  }
+
+  async inspect(): Promise<ClusterInspection> {
+    return this.check(
+      'inspect',
+      replySchemas.inspect,
+      await this.request('inspect', {}),
+    ) as ClusterInspection;
   }
 
   async close(): Promise<void> {

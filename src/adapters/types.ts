@@ -64,6 +64,11 @@ export interface ClusterCreated {
   readonly states: readonly NodeStatus[];
 }
 
+export interface ClusterInspection {
+  readonly states: readonly NodeStatus[];
+  readonly messages: readonly Message[];
+}
+
 /** The commands that make one node take one step (PROTOCOL.md §5). */
 export type StepCommand =
   | { readonly type: 'deliver'; readonly message: Message }
@@ -95,6 +100,11 @@ export interface StepAdapter {
   step(command: StepCommand): Promise<StepReply>;
   state(node: NodeId): Promise<NodeStatus>;
   drain(node: NodeId): Promise<readonly Message[]>;
+  /**
+   * Every node's state and every message produced outside a step, in one call (optional in
+   * the protocol: an adapter without it answers error 10 and the runner reads node by node).
+   */
+  inspect(): Promise<ClusterInspection>;
   /** Stop the implementation; never leaves a process behind. Safe to call twice. */
   close(): Promise<void>;
   /** Last lines the implementation wrote to stderr (for failure reports), if any. */

@@ -1,4 +1,4 @@
-import type { Message, NodeId, NodeState } from '../../models/index.ts';
+import type { Message, NodeId } from '../../models/index.ts';
 import { type CompiledMachine, compileNodeMachine } from '../../models/index.ts';
 import {
   AdapterError,
@@ -19,10 +19,9 @@ import {
   ScenarioRunError,
   type StepInput,
   startModelRun,
-  stepModelRun,
-  type TakenTransition,
 } from '../scenario/index.ts';
 import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
+import { oracleStep } from './oracle.ts';
 import { describeTaken, ruleFor } from './rules.ts';
 import { FRESH_TIMERS, resetTimers, type TickTiming, type TimerState, tickBranches } from './timers.ts';
 
@@ -308,7 +307,7 @@ async function runSteps(
         });
       }
       for (const fired of chosen!.fired) {
-        run = stepModelRun(
+        run = oracleStep(
           run,
           { kind: fired === 'ElectionTimeout' ? 'timeout' : 'heartbeat', node },
           where,
@@ -318,23 +317,22 @@ async function runSteps(
       continue;
     }
 
-    const result = stepModelRun(run, input, where);
-    const delivered = result.nodeInput?.input.type === 'Receive' ? result.nodeInput.input.message : undefined;
+    const result = oracleStep(run, input, where);
+    const delivered = result.input?.type === 'Receive' ? result.input.message : undefined;
     const command = commandFor(input, delivered);
-    if (command === null) {
+    if (command === null || result.node === null) {
       transcript.push({ line: step.line, input, sent: [] });
       run = result.run;
       continue;
     }
-    const node = result.nodeInput!.node;
-    const i = run.config.nodes.indexOf(node);
-    const before = run.state.nodes[i];
-    const after = result.run.state.nodes[i];
+    const node = result.node;
+    const before = result.before!;
+    const after = result.after!;
     const reply = await stepAdapter(adapter, command);
     transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
     const expectedState = observeNode(node, after);
     const diffs = compareState(expectedState, reply.state);
-    const msgs = compareMessages(result.observation.sent, reply.messages, {
+    const msgs = compareMessages(result.sent, reply.messages, {
       after,
       heartbeat: input.kind === 'heartbeat',
       electedNow: after.role === 'leader' && before.role !== 'leader',
@@ -347,7 +345,7 @@ async function runSteps(
         missing: msgs.missing,
         unexpected: msgs.unexpected,
         expectedState,
-        expectedSent: result.observation.sent,
+        expectedSent: result.sent,
         actualState: reply.state,
         actualSent: reply.messages,
         rule: ruleFor(
@@ -359,8 +357,8 @@ async function runSteps(
       });
     }
     for (const t of msgs.used) tolerances.add(t);
-    const actions = result.taken.flatMap((t: TakenTransition) => t.actions);
-    timers.set(node, resetTimers(timers.get(node)!, before, after, actions, result.nodeInput!.input.type));
+    const actions = result.taken.flatMap((t) => t.actions);
+    timers.set(node, resetTimers(timers.get(node)!, before, after, actions, result.input!.type));
     run = result.run;
   }
   await checkFinalStates(adapter, scenario, run, transcript.length);
@@ -388,33 +386,72 @@ function diagnose(
   return `${node}: ${parts.join('; ')}`;
 }
 
+/** Adapters that answered `inspect` with error 10: read them node by node. */
+const noInspect = new WeakSet<StepAdapter>();
+
+async function readCluster(adapter: StepAdapter, nodes: readonly NodeId[]) {
+  if (!noInspect.has(adapter)) {
+    try {
+      const { states, messages } = await adapter.inspect();
+      return { states: new Map(states.map((s) => [s.id, s])), messages };
+    } catch (error) {
+      if (!(error instanceof AdapterError && error.kind === 'not-supported')) throw error;
+      noInspect.add(adapter);
+    }
+  }
+  const states = new Map<NodeId, NodeStatus>();
+  const messages: Message[] = [];
+  for (const node of nodes) {
+    states.set(node, await adapter.state(node));
+    messages.push(...(await adapter.drain(node)));
+  }
+  return { states, messages };
+}
+
 /** After the last step every node must be in the model's state and have nothing left to send. */
 async function checkFinalStates(adapter: StepAdapter, scenario: Scenario, run: ModelRun, steps: number) {
+  const { states, messages } = await readCluster(adapter, run.config.nodes);
+  const end = {
+    step: steps,
+    line: scenario.steps[steps - 1]?.line ?? 0,
+    input: '(end of scenario)',
+    modelTook: '',
+  };
   for (let i = 0; i < run.config.nodes.length; i++) {
     const node = run.config.nodes[i];
-    const model: NodeState = run.state.nodes[i];
-    const expectedState = observeNode(node, model);
-    const actual = await adapter.state(node);
+    const expectedState = observeNode(node, run.state.nodes[i]);
+    const actual = states.get(node);
+    if (!actual) {
+      throw new AdapterError(
+        'wrong-shape',
+        `reply has the wrong shape: inspect_ok has no state of ${node}`,
+        false,
+      );
+    }
     const diffs = compareState(expectedState, actual);
-    const leftover = await adapter.drain(node);
-    if (diffs.length > 0 || leftover.length > 0) {
+    if (diffs.length > 0) {
       throw new Failed({
-        step: steps,
-        line: scenario.steps[steps - 1]?.line ?? 0,
-        input: '(end of scenario)',
+        ...end,
         node,
-        diagnosis:
-          diffs.length > 0
-            ? `at the end, ${diagnose(node, diffs, 0, 0)} (a node changed without being stepped)`
-            : `leftover messages after the scenario: ${leftover.length} message(s) from ${node} outside any step`,
+        diagnosis: `at the end, ${diagnose(node, diffs, 0, 0)} (a node changed without being stepped)`,
         differences: diffs,
         missing: [],
-        unexpected: leftover,
+        unexpected: [],
         expectedState,
         actualState: actual,
         rule: 'a node changes only when it takes a step (timers are inputs)',
-        modelTook: '',
       });
     }
+  }
+  if (messages.length > 0) {
+    throw new Failed({
+      ...end,
+      node: messages[0].from,
+      diagnosis: `leftover messages after the scenario: ${messages.length} message(s) sent outside any step`,
+      differences: [],
+      missing: [],
+      unexpected: messages,
+      rule: 'a node sends only when it takes a step (messages are outputs of a step)',
+    });
   }
 }

@@ -134,6 +134,16 @@ export class ReferenceHarness {
     return this.member(id).outbox.drain();
   }
 
+  /** Every node's state and whatever they sent outside a step (nothing, in lockstep). */
+  inspect(): { states: NodeStatus[]; messages: Message[] } {
+    if (this.members.size === 0) throw new HarnessError(14, 'no cluster: send create first');
+    const members = [...this.members.values()];
+    return {
+      states: members.map((m) => m.node.status()),
+      messages: members.flatMap((m) => m.outbox.drain()),
+    };
+  }
+
   private member(id: NodeId): Member {
     if (this.members.size === 0) throw new HarnessError(14, 'no cluster: send create first');
     const member = this.members.get(id);

@@ -146,6 +146,8 @@ def handle(req):
         return {"states": [node.state() for node in nodes.values()]}
     if kind == "shutdown":
         return {}
+    if kind not in ("deliver", "timeout", "propose", "crash", "restart", "state", "drain"):
+        raise LookupError(10, "%s is not supported" % kind)  # e.g. tick, inspect
     target = req["message"]["to"] if kind == "deliver" else req["node"]
     if target not in nodes:
         raise LookupError(13, "unknown node %r" % target)
@@ -158,8 +160,6 @@ def handle(req):
         node.election_timeout() if req["timer"] == "election" else node.heartbeat()
     elif kind in ("propose", "crash", "restart"):
         getattr(node, kind)(*([req["value"]] if kind == "propose" else []))
-    elif kind != "drain":
-        raise LookupError(10, "%s is not supported" % kind)
     out, node.out = node.out, []
     if kind == "drain":
         return {"messages": out}
