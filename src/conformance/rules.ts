@@ -83,6 +83,7 @@ const TIMER_RULE =
 /** The names of the transitions taken, e.g. `isHigherTerm → updateTerm; canGrantVote → grantVote`. */
 export function describeTaken(taken: readonly TakenTransition[]): string {
   return taken
+    .filter((t) => t.guard !== null || t.actions.some((a) => a !== 'deliverToRole'))
     .map((t) => {
       const actions = t.actions.filter((a) => a !== 'deliverToRole');
       const head = t.guard ?? `${t.event}`;
