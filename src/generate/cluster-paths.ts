@@ -394,12 +394,13 @@ function scenarioOf(
 }
 
 /** One scenario per cluster-level target (and its PreVote variant where asked). */
-export function clusterLevelScenarios(): Scenario[] {
+export function clusterLevelScenarios(onProgress: (message: string) => void = () => {}): Scenario[] {
   const make = (preVote: boolean, values: readonly string[] = []) =>
     makeClusterConfig({ nodes: 3, features: { preVote }, values });
   const scenarios: Scenario[] = [];
   for (const target of clusterTargets((preVote) => make(preVote))) {
     for (const preVote of target.variants.map((v) => v === 'preVote')) {
+      onProgress(`cluster-level: searching for ${target.id}${preVote ? ' (PreVote)' : ''}`);
       const config = make(preVote, target.values);
       const path = findShortestPath(config, target.bounds, target.goal, {
         maxStates: 400_000,

@@ -32,7 +32,10 @@ export const SCHEMA_FILE = 'docs/scenario.schema.json';
 export const GENERATED_FOLDERS = { node: 'node', cluster: 'cluster-level' } as const;
 
 /** Relative path → content of every generated scenario file. */
-export function generatedScenarioFiles(root = '.'): Map<string, string> {
+export function generatedScenarioFiles(
+  root = '.',
+  onProgress: (message: string) => void = () => {},
+): Map<string, string> {
   const files = new Map<string, string>();
   const add = (folder: string, scenarios: readonly Scenario[]) => {
     for (const s of scenarios) {
@@ -41,8 +44,9 @@ export function generatedScenarioFiles(root = '.'): Map<string, string> {
       files.set(path, printScenario(s));
     }
   };
+  onProgress('node-level: shortest paths in the node statechart (xstate/graph)');
   add(GENERATED_FOLDERS.node, nodeLevelScenarios());
-  add(GENERATED_FOLDERS.cluster, clusterLevelScenarios());
+  add(GENERATED_FOLDERS.cluster, clusterLevelScenarios(onProgress));
   return files;
 }
 
@@ -60,9 +64,9 @@ export interface SuiteFiles {
   readonly obsolete: readonly string[];
 }
 
-export function computeSuite(root = '.'): SuiteFiles {
+export function computeSuite(root = '.', onProgress: (message: string) => void = () => {}): SuiteFiles {
   const generatedDir = join(root, GENERATED_DIR);
-  const files = generatedScenarioFiles(root);
+  const files = generatedScenarioFiles(root, onProgress);
   const obsolete = listScenarioFiles(generatedDir).filter((f) => !files.has(f));
   const generated = [...files.entries()].map(([file, text]) => ({
     file: relative(root, file),

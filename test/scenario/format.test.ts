@@ -138,3 +138,14 @@ repeat 20
     expect(printScenario(parseScenario(text))).toBe(text);
   });
 });
+
+describe('docs/scenario-format.md', () => {
+  it('its first example is a valid scenario whose expected blocks the model meets', async () => {
+    const { modelMismatches } = await import('../../src/scenario/index.ts');
+    const doc = readFileSync('docs/scenario-format.md', 'utf8');
+    const example = /```text\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const scenario = parseScenario(example, { file: 'docs/scenario-format.md' });
+    expect(printScenario(scenario)).toBe(example);
+    expect(modelMismatches(scenario)).toEqual([]);
+  });
+});

@@ -64,6 +64,20 @@ export function register(program: Command): void {
     });
 }
 
+/**
+ * Progress on stderr: every phase when stderr is a terminal, otherwise at most one line
+ * every 5 seconds (CI logs stay short).
+ */
+function progress(started: number): (message: string) => void {
+  let last = started;
+  return (message) => {
+    const now = performance.now();
+    if (!process.stderr.isTTY && now - last < 5000) return;
+    last = now;
+    process.stderr.write(`raftkit generate: ${((now - started) / 1000).toFixed(1)}s ${message}\n`);
+  };
+}
+
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -79,7 +93,7 @@ export function runGenerate(options: GenerateOptions): number {
       return 0;
     }
     const started = performance.now();
-    const suite = computeSuite();
+    const suite = computeSuite('.', progress(started));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const scenarios = [...suite.files.keys()].filter((f) => f.endsWith('.txt')).length;
     if (options.check) {
