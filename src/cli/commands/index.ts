@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerCheck } from './check.ts';
 import { register as registerCluster } from './cluster.ts';
 import { register as registerConform } from './conform.ts';
 import { register as registerCoverage } from './coverage.ts';
@@ -15,6 +16,7 @@ import { register as registerTrace } from './trace.ts';
  */
 export function registerCommands(program: Command): void {
   // register<Name>(program) lines are added here as subcommands land.
+  registerCheck(program);
   registerDiagram(program);
   registerConform(program);
   registerServeReference(program);

@@ -1,0 +1,155 @@
+import type { ClusterBounds } from '../../models/cluster/actions.ts';
+import type { ClusterConfig } from '../../models/cluster/config.ts';
+import type { CheckResult, PropertyResult } from './checker.ts';
+import { describePath } from './path.ts';
+
+/**
+ * How a check run is shown: the header (seed, model, bounds) printed before the run, the
+ * summary and the property table after it, counterexamples in the model's vocabulary, and
+ * the JSON form of all of it.
+ */
+
+export interface RunDescription {
+  readonly config: ClusterConfig;
+  readonly bounds: ClusterBounds;
+  readonly strategy: string;
+  readonly seed: number;
+  readonly symmetry: boolean;
+  readonly maxStates: number;
+  readonly mutation: string | null;
+  /** The command that reproduces this run. */
+  readonly command: string;
+}
+
+export function headerLines(run: RunDescription): string[] {
+  const { config, bounds } = run;
+  const network = [
+    config.network.lossy ? 'lossy' : 'no drop',
+    config.network.duplicating ? 'duplicating' : 'no duplicate',
+  ];
+  return [
+    `raftkit check: seed ${run.seed}, strategy ${run.strategy}, symmetry ${run.symmetry ? 'on' : 'off'}`,
+    `model: ${config.nodes.length} servers (${config.nodes.join(', ')}), PreVote ${config.features.preVote ? 'on' : 'off'}, ` +
+      `network ${network.join(', ')}, client values [${config.values.join(', ')}]` +
+      (run.mutation ? `, MUTATION ${run.mutation}` : ''),
+    `bounds: max term ${bounds.maxTerm}, max log ${bounds.maxLog}, max copies ${bounds.maxCopies}, ` +
+      `crashes ${bounds.maxCrashes}, max states ${Number.isFinite(run.maxStates) ? run.maxStates : 'unlimited'}`,
+  ];
+}
+
+const STATUS_WORD: Record<PropertyResult['status'], string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  witnessed: 'witness-found',
+  unwitnessed: 'NO WITNESS',
+};
+
+function thousands(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function summaryLines(result: CheckResult): string[] {
+  const rate = result.seconds > 0 ? result.distinct / result.seconds : 0;
+  const lines = [
+    `distinct states ${thousands(result.distinct)}, transitions ${thousands(result.generated)}, depth ${result.depth}, ` +
+      `${result.seconds.toFixed(2)} s, ${thousands(rate)} states/s`,
+  ];
+  if (result.stoppedBy === 'max-states') {
+    lines.push(
+      'stopped at --max-states: the state space was NOT exhausted; PASS means no violation among the states explored',
+    );
+  } else if (result.stoppedBy === 'violation') {
+    lines.push('stopped at the first violation (other properties were not checked to the end)');
+  } else {
+    lines.push('state space exhausted within the bounds');
+  }
+  const width = Math.max(...result.properties.map((p) => p.property.name.length));
+  for (const p of result.properties) {
+    const steps = p.path ? ` (${p.path.actions.length} steps)` : '';
+    lines.push(
+      `  ${STATUS_WORD[p.status].padEnd(13)} ${p.property.kind.padEnd(9)} ${p.property.name.padEnd(width)}  ${p.property.reference}${steps}`,
+    );
+  }
+  return lines;
+}
+
+export function counterexampleLines(config: ClusterConfig, result: CheckResult): string[] {
+  const lines: string[] = [];
+  for (const p of result.properties) {
+    if (p.status !== 'fail' || !p.path) continue;
+    lines.push('');
+    lines.push(
+      `Counterexample to ${p.property.name} (${p.property.reference}), ${p.path.actions.length} steps:`,
+    );
+    lines.push(`  "${p.property.sentence}"`);
+    lines.push(...describePath(config, p.path));
+  }
+  return lines;
+}
+
+/** The JSON form of a run: settings, counts, verdicts, and each path as actions. */
+export function resultJson(run: RunDescription, result: CheckResult): unknown {
+  return {
+    command: run.command,
+    seed: run.seed,
+    strategy: result.strategy,
+    symmetry: result.symmetry,
+    mutation: run.mutation,
+    model: {
+      nodes: run.config.nodes,
+      features: run.config.features,
+      network: run.config.network,
+      values: run.config.values,
+    },
+    bounds: {
+      maxTerm: run.bounds.maxTerm,
+      maxLog: run.bounds.maxLog,
+      maxCopies: run.bounds.maxCopies,
+      maxCrashes: run.bounds.maxCrashes,
+      maxStates: Number.isFinite(run.maxStates) ? run.maxStates : null,
+    },
+    distinct: result.distinct,
+    generated: result.generated,
+    depth: result.depth,
+    seconds: Number(result.seconds.toFixed(3)),
+    stoppedBy: result.stoppedBy,
+    properties: result.properties.map((p) => ({
+      name: p.property.name,
+      kind: p.property.kind,
+      status: p.status,
+      sentence: p.property.sentence,
+      reference: p.property.reference,
+      ...(p.path ? { length: p.path.actions.length, indexes: p.path.indexes, actions: p.path.actions } : {}),
+    })),
+  };
+}
+
+/** The counterexample file (`--out`): every violated property with its path, step by step. */
+export function counterexampleJson(run: RunDescription, result: CheckResult): unknown {
+  const failures = result.properties.filter((p) => p.status === 'fail' && p.path);
+  return {
+    command: run.command,
+    mutation: run.mutation,
+    model: {
+      nodes: run.config.nodes,
+      features: run.config.features,
+      network: run.config.network,
+      values: run.config.values,
+    },
+    bounds: {
+      maxTerm: run.bounds.maxTerm,
+      maxLog: run.bounds.maxLog,
+      maxCopies: run.bounds.maxCopies,
+      maxCrashes: run.bounds.maxCrashes,
+    },
+    counterexamples: failures.map((p) => ({
+      property: p.property.name,
+      sentence: p.property.sentence,
+      reference: p.property.reference,
+      length: p.path?.actions.length,
+      indexes: p.path?.indexes,
+      actions: p.path?.actions,
+      described: p.path ? describePath(run.config, p.path) : [],
+    })),
+  };
+}
