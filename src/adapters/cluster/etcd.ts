@@ -65,6 +65,7 @@ export class EtcdCluster implements ClusterImplementation {
   private env: ClusterEnv | null = null;
   private readonly ports = new Map<NodeId, Ports>();
   private readonly nodeOfId = new Map<string, NodeId>();
+  private readonly idOfNode = new Map<NodeId, string>();
   private token = '';
 
   constructor(private readonly options: EtcdOptions = {}) {
@@ -122,6 +123,11 @@ export class EtcdCluster implements ClusterImplementation {
       throw new Error(`${node}: /debug/vars has no raft.status`);
     }
     const id = String(raft.id);
+    // Another run may have taken the port after ours was released: trust only our member.
+    const known = this.idOfNode.get(node);
+    if (known !== undefined && known !== id)
+      throw new Error(`port of ${node} answered as member ${id}, not ${known}`);
+    this.idOfNode.set(node, id);
     this.nodeOfId.set(id, node);
     const name = (hex: unknown) =>
       hex === '0' || typeof hex !== 'string' ? null : (this.nodeOfId.get(hex) ?? null);

@@ -54,6 +54,8 @@ export class SafetyMonitor {
     private readonly implementation: ClusterImplementation,
     private readonly running: () => readonly NodeId[],
     private readonly clusterSize: number,
+    /** Whether a and b can talk both ways now (the fault proxy's view). */
+    private readonly connected: (a: NodeId, b: NodeId) => boolean = () => true,
     private readonly onViolation: (violation: Violation) => void = () => {},
   ) {}
 
@@ -159,8 +161,8 @@ export class SafetyMonitor {
 
   /**
    * The leader now, or null: a node that claims leadership in term T while a majority of
-   * the cluster (itself included) reports term T, and no other node claims leadership in a
-   * term ≥ T. A deposed leader cut off in a minority, or a candidate whose term ran ahead
+   * the cluster (itself included) that it can talk to reports term T, and no other node
+   * claims leadership in a term ≥ T. A deposed leader cut off in a minority, or a candidate whose term ran ahead
    * in isolation, does not hide the leader of the majority.
    */
   currentLeader(): NodeId | null {
@@ -172,7 +174,9 @@ export class SafetyMonitor {
     const statuses = [...this.latest.values()].map((s) => s.status);
     const claims = statuses.filter((s) => s.role === 'leader' && s.term !== null);
     for (const claim of claims) {
-      const inTerm = statuses.filter((s) => s.term === claim.term).length;
+      const inTerm = statuses.filter(
+        (s) => s.term === claim.term && (s.node === claim.node || this.connected(s.node, claim.node)),
+      ).length;
       const rivals = claims.filter((c) => c !== claim && (c.term ?? 0) >= (claim.term ?? 0));
       if (inTerm * 2 > this.clusterSize && rivals.length === 0)
         return { leader: claim.node, term: claim.term! };

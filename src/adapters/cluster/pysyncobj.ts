@@ -91,6 +91,7 @@ export class PySyncObjCluster implements ClusterImplementation {
   private async read(node: NodeId, signal: AbortSignal) {
     const response = await fetch(this.url(node, '/status'), { signal });
     return (await response.json()) as {
+      node: NodeId;
       role: ObservedRole;
       term: number;
       leader: NodeId | null;
@@ -102,6 +103,8 @@ export class PySyncObjCluster implements ClusterImplementation {
 
   async status(node: NodeId, signal: AbortSignal): Promise<NodeStatus> {
     const s = await this.read(node, signal);
+    // Another run may have taken the port after ours was released: trust only our node.
+    if (s.node !== node) throw new Error(`port of ${node} answered as ${s.node}`);
     return {
       node,
       role: s.role,
@@ -121,6 +124,8 @@ export class PySyncObjCluster implements ClusterImplementation {
   }
 
   async committed(node: NodeId, signal: AbortSignal): Promise<readonly string[]> {
-    return (await this.read(node, signal)).values;
+    const s = await this.read(node, signal);
+    if (s.node !== node) throw new Error(`port of ${node} answered as ${s.node}`);
+    return s.values;
   }
 }

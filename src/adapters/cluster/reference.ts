@@ -138,6 +138,7 @@ export class ReferenceCluster implements ClusterImplementation {
   private async read(node: NodeId, signal: AbortSignal) {
     const response = await fetch(this.url(node, '/status'), { signal });
     return (await response.json()) as {
+      id: NodeId;
       role: NodeStatus['role'] | 'crashed';
       currentTerm: number;
       votedFor: NodeId | null;
@@ -149,6 +150,8 @@ export class ReferenceCluster implements ClusterImplementation {
 
   async status(node: NodeId, signal: AbortSignal): Promise<NodeStatus> {
     const s = await this.read(node, signal);
+    // Another run may have taken the port after ours was released: trust only our node.
+    if (s.id !== node) throw new Error(`port of ${node} answered as ${s.id}`);
     return {
       node,
       role: s.role === 'crashed' ? 'unknown' : s.role,
@@ -169,6 +172,8 @@ export class ReferenceCluster implements ClusterImplementation {
   }
 
   async committed(node: NodeId, signal: AbortSignal): Promise<readonly string[]> {
-    return (await this.read(node, signal)).values;
+    const s = await this.read(node, signal);
+    if (s.id !== node) throw new Error(`port of ${node} answered as ${s.id}`);
+    return s.values;
   }
 }

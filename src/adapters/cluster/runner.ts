@@ -150,6 +150,7 @@ export async function runClusterScenario(
     implementation,
     () => nodes.filter((n) => running.has(n)),
     nodes.length,
+    (a, b) => !proxy.isBlocked(a, b) && !proxy.isBlocked(b, a),
     (v) => event(`VIOLATION ${v.property}: ${v.text}`),
   );
   /** Who led when the last disruption happened: re-finding the same leader in the same term is no election. */
@@ -159,6 +160,19 @@ export async function runClusterScenario(
     leadershipBefore = monitor.currentLeadership();
     measured = false;
   };
+
+  /** A node process that ends without a `kill` step is reported and counted as down. */
+  const watchExit = (node: NodeId) => {
+    const managed = processes.get(node);
+    managed?.exited.then((how) => {
+      if (killing.has(node) || !running.has(node) || stopping || processes.get(node) !== managed) return;
+      running.delete(node);
+      monitor.nodeDown(node);
+      event(`     ${node} exited on its own (${how}); its log: ${processes.logFile(node)}`);
+    });
+  };
+  let stopping = false;
+  const killing = new Set<NodeId>();
 
   const statusLine = () =>
     nodes
@@ -287,7 +301,9 @@ export async function runClusterScenario(
       case 'kill': {
         const node = input.node === 'leader' ? await leaderNow(step.line) : input.node;
         if (input.node === 'leader') event(`     leader is ${node}`);
+        killing.add(node);
         await processes.kill(node);
+        killing.delete(node);
         running.delete(node);
         monitor.nodeDown(node);
         disrupt();
@@ -297,6 +313,7 @@ export async function runClusterScenario(
         if (running.has(input.node)) return;
         await implementation.start(input.node);
         running.add(input.node);
+        watchExit(input.node);
         monitor.nodeRestarted(input.node);
         // The step ends when the node answers, so the next step sees its restarted state. An
         // implementation may not answer while it cannot reach a majority (etcd serves its
@@ -435,6 +452,7 @@ export async function runClusterScenario(
     for (const node of nodes) {
       await implementation.start(node);
       running.add(node);
+      watchExit(node);
     }
     event(`started ${nodes.join(' ')} (${implementation.name}); run dir ${processes.root}`);
     disrupt();
@@ -487,6 +505,7 @@ export async function runClusterScenario(
     }
     event(`${verdict.toUpperCase()}: ${reason}`);
   } finally {
+    stopping = true;
     submits.abort();
     await monitor.stop();
     await proxy.close();
