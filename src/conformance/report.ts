@@ -174,14 +174,15 @@ export function mermaidSequence(result: ScenarioResult, nodes: readonly string[]
   for (const id of nodes) out.push(`  participant ${id}`);
   for (const entry of result.transcript) {
     const input = entry.input;
-    if (input.kind === 'deliver' || input.kind === 'inject') {
-      const p = input.kind === 'deliver' ? input.pattern : input.message;
-      out.push(
-        `  ${p.from}->>${p.to}: ${mermaidText(`${formatInput(input)}`.replace(/^(deliver|inject) /, ''))}`,
-      );
+    if (entry.delivered) {
+      const m = entry.delivered;
+      out.push(`  ${m.from}->>${m.to}: ${mermaidText(`${input.kind} ${brief(m)}`)}`);
     } else if (input.kind === 'drop' || input.kind === 'duplicate') {
       const p = input.pattern;
       out.push(`  ${p.from}--x${p.to}: ${mermaidText(`${input.kind} ${p.type}`)}`);
+    } else if (input.kind === 'deliver' || input.kind === 'inject') {
+      const p = input.kind === 'deliver' ? input.pattern : input.message;
+      out.push(`  ${p.from}->>${p.to}: ${mermaidText(formatInput(input))}`);
     } else {
       out.push(`  Note over ${input.node}: ${mermaidText(formatInput(input))}`);
     }

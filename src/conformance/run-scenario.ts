@@ -42,6 +42,8 @@ export interface TranscriptEntry {
   /** The stepped node's state as the implementation reported it. */
   readonly state?: NodeStatus;
   readonly sent: readonly Message[];
+  /** The message a deliver or inject step handed over. */
+  readonly delivered?: Message;
 }
 
 export interface StepFailure {
@@ -329,7 +331,7 @@ async function runSteps(
     const before = result.before!;
     const after = result.after!;
     const reply = await stepAdapter(adapter, command);
-    transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
+    transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages, delivered });
     const expectedState = observeNode(node, after);
     const diffs = compareState(expectedState, reply.state);
     const msgs = compareMessages(result.sent, reply.messages, {
