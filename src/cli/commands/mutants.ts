@@ -68,7 +68,9 @@ export async function mutationScore(
     seed,
   });
   const verdicts: MutantVerdict[] = [];
-  for (const mutant of mutants) {
+  const tty = process.stderr.isTTY === true;
+  for (const [k, mutant] of mutants.entries()) {
+    if (tty) process.stderr.write(`\r[${k + 1}/${mutants.length}] ${mutant.name}`.padEnd(60));
     const suite = await runSuite({
       adapter: { kind: 'builtin', name: 'reference', mutant: mutant.name as never },
       scenarios: files,
@@ -81,6 +83,7 @@ export async function mutationScore(
       skipped: suite.counts.skip,
     });
   }
+  if (tty) process.stderr.write(`\r${' '.repeat(60)}\r`);
   return { reference, verdicts };
 }
 
