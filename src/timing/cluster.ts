@@ -209,19 +209,20 @@ export class TimedCluster {
     this.states[node] = after;
     const id = this.ids[node];
     if (this.record) this.recordInput(id, input);
-    for (const t of result.taken) {
-      for (const action of t.actions) {
-        if (action === 'startElection') this.restartTimer(node);
-        else if (action === 'grantVote' || action === 'recognizeLeader') this.resetTimer(node);
-      }
-    }
     if (after.role !== before.role || after.context.currentTerm !== before.context.currentTerm) {
+      // Logged before the timer it restarts, as implementations log "becomes Candidate" first.
       if (after.role !== before.role || after.role === 'candidate') this.recordRole(id, after);
       if (after.role === 'leader' && before.role !== 'leader') {
         this.heartbeatGeneration[node]++;
         this.scheduleHeartbeat(node);
       }
       this.onRoleChange?.({ time: this.now, node: id, role: after.role, term: after.context.currentTerm });
+    }
+    for (const t of result.taken) {
+      for (const action of t.actions) {
+        if (action === 'startElection') this.restartTimer(node);
+        else if (action === 'grantVote' || action === 'recognizeLeader') this.resetTimer(node);
+      }
     }
     for (const message of result.outputs) {
       this.record?.({ line: ++this.line, time: this.now, node: id, event: 'Send', message });
