@@ -38,6 +38,11 @@ export const TOLERANCES = {
     name: 'first-heartbeat-deferred',
     description: 'a new leader may send its first AppendEntries later than the step that elected it',
   },
+  staleRequestDropped: {
+    name: 'stale-request-dropped',
+    description:
+      'a request from an older term may be dropped instead of answered with a rejection (the rejection only helps the stale sender catch up)',
+  },
   leaderSendsEarly: {
     name: 'leader-sends-early',
     description:
@@ -96,6 +101,8 @@ export interface MessageContext {
   readonly heartbeat: boolean;
   /** The model's node became leader in this step. */
   readonly electedNow: boolean;
+  /** The model rejected a request from an older term (Figure 2 receiver rule 1). */
+  readonly staleRequest?: boolean;
 }
 
 export interface MessageComparison {
@@ -197,6 +204,12 @@ export function compareMessages(
       missing = [...missing.slice(0, at), ...missing.slice(at + 1)];
     }
     unexpected = stillUnexpected;
+  }
+
+  // stale-request-dropped: no answer at all to a request from an older term.
+  if (context.staleRequest && actual.length === 0 && missing.length === 1 && expected.length === 1) {
+    used.add('stale-request-dropped');
+    missing = [];
   }
 
   // first-heartbeat-deferred: a new leader's AppendEntries may come later.

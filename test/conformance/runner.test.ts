@@ -166,6 +166,17 @@ describe('tolerances (docs/conformance.md)', () => {
     expect(compareMessages(expected, wrongTerm, context).ok).toBe(false);
   });
 
+  it('stale-request-dropped: no answer to an older-term request, only when the model rejects one', () => {
+    const rejection: Message[] = [
+      { type: 'RequestVoteResponse', from: 'n1', to: 'n3', term: 1, voteGranted: false },
+    ];
+    expect(compareMessages(rejection, [], { ...context, staleRequest: true })).toMatchObject({
+      ok: true,
+      used: ['stale-request-dropped'],
+    });
+    expect(compareMessages(rejection, [], context).ok).toBe(false);
+  });
+
   it('first-heartbeat-deferred and leader-sends-early', () => {
     expect(compareMessages(heartbeat, [], { ...context, electedNow: true })).toMatchObject({
       ok: true,
