@@ -1,0 +1,135 @@
+/**
+ * Classify every failure of a `raftkit conform --report json` run against etcd's raft
+ * library into the discrepancy classes of docs/implementations.md, and list any failure no
+ * class explains (a new discrepancy: read it, then classify it in the doc and here).
+ *
+ *   npx raftkit conform --adapter-cmd .raftkit-tmp/etcd-raft/etcd-raft-adapter --report json > etcd.json
+ *   npx tsx conformance/adapters/etcd-raft/classify.ts etcd.json
+ *
+ * Each class is one predicate on the first failing step (the runner stops a scenario at its
+ * first discrepancy, so later ones stay hidden: the doc says so).
+ */
+import { readFileSync } from 'node:fs';
+
+interface Failure {
+  readonly input: string;
+  readonly diagnosis: string;
+  readonly differences: readonly { field: string; expected: string; actual: string }[];
+  readonly missing: readonly Record<string, unknown>[];
+  readonly unexpected: readonly Record<string, unknown>[];
+  readonly expectedState?: { role: string };
+  readonly actualState?: { role: string; log: { value: string }[] };
+}
+
+interface Result {
+  readonly name: string;
+  readonly status: 'pass' | 'fail' | 'skip';
+  readonly failure?: Failure;
+}
+
+interface DiscrepancyClass {
+  readonly id: string;
+  readonly verdict: 'allowed variation' | 'limit of the kit' | 'real bug';
+  readonly matches: (f: Failure) => boolean;
+}
+
+const hasEmptyEntry = (f: Failure) =>
+  (f.actualState?.log ?? []).some((e) => e.value === '') ||
+  f.unexpected.some(
+    (m) => Array.isArray(m.entries) && (m.entries as { value: string }[]).some((e) => e.value === ''),
+  );
+
+export const CLASSES: readonly DiscrepancyClass[] = [
+  {
+    id: 'E1 term-0 message (unreachable input; etcd reads Term 0 as a local message)',
+    verdict: 'limit of the kit',
+    matches: (f) => / term=0 /.test(` ${f.input} `) && f.input.startsWith('inject'),
+  },
+  {
+    id: 'E2 leader appends an empty entry on election (thesis §6.4 no-op)',
+    verdict: 'allowed variation',
+    matches: (f) => hasEmptyEntry(f),
+  },
+  {
+    id: 'E3 a candidate or pre-candidate that lost its election becomes a follower at once',
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.differences.length === 1 &&
+      f.differences[0].field === 'role' &&
+      f.actualState?.role === 'follower' &&
+      (f.expectedState?.role === 'candidate' || f.expectedState?.role === 'preCandidate'),
+  },
+  {
+    id: 'E4 a request with a stale term is dropped without a reply',
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.differences.length === 0 &&
+      f.unexpected.length === 0 &&
+      f.missing.length === 1 &&
+      f.missing[0].type === 'RequestVoteResponse' &&
+      f.missing[0].voteGranted === false,
+  },
+  {
+    id: 'E5 PreVote granted although a leader is known (etcd ties leader stickiness to CheckQuorum)',
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.differences.length === 0 &&
+      f.unexpected.length === 1 &&
+      f.unexpected[0].type === 'PreVoteResponse' &&
+      f.unexpected[0].voteGranted === true,
+  },
+  {
+    id: 'E6 commitIndex survives a restart (HardState.Commit)',
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.input.startsWith('restart') && f.differences.length === 1 && f.differences[0].field === 'commitIndex',
+  },
+  {
+    id: 'E7 an append below the commit index is answered with matchIndex = commitIndex',
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.differences.length === 0 &&
+      f.unexpected.length === 1 &&
+      f.missing.length === 1 &&
+      f.unexpected[0].type === 'AppendEntriesResponse' &&
+      f.missing[0].type === 'AppendEntriesResponse' &&
+      f.unexpected[0].success === true &&
+      f.missing[0].success === true &&
+      Number(f.unexpected[0].matchIndex) > Number(f.missing[0].matchIndex),
+  },
+];
+
+export function classify(failure: Failure): DiscrepancyClass | null {
+  return CLASSES.find((c) => c.matches(failure)) ?? null;
+}
+
+if (process.argv[1]?.endsWith('classify.ts')) {
+  const file = process.argv[2];
+  if (file === undefined) {
+    process.stderr.write(
+      'usage: tsx conformance/adapters/etcd-raft/classify.ts <conform --report json output>\n',
+    );
+    process.exit(2);
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: Result[] };
+  const byClass = new Map<string, string[]>();
+  const unexplained: Result[] = [];
+  for (const result of report.scenarios) {
+    if (result.status !== 'fail' || result.failure === undefined) continue;
+    const found = classify(result.failure);
+    if (found === null) unexplained.push(result);
+    else byClass.set(found.id, [...(byClass.get(found.id) ?? []), result.name]);
+  }
+  const count = (s: string) => report.scenarios.filter((r) => r.status === s).length;
+  process.stdout.write(
+    `${report.scenarios.length} scenarios: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped\n`,
+  );
+  for (const c of CLASSES) {
+    const names = byClass.get(c.id) ?? [];
+    process.stdout.write(`${String(names.length).padStart(4)}  ${c.verdict.padEnd(17)}  ${c.id}\n`);
+  }
+  process.stdout.write(`${String(unexplained.length).padStart(4)}  UNCLASSIFIED\n`);
+  for (const r of unexplained)
+    process.stdout.write(`      ${r.name}: ${r.failure?.input} — ${r.failure?.diagnosis}\n`);
+  process.exitCode = unexplained.length > 0 ? 1 : 0;
+}
