@@ -24,6 +24,8 @@ export interface TermSummary {
   readonly leader: NodeId | null;
   /** Time between the first and the last candidacy of the term, ms. */
   readonly spreadMs: number | null;
+  /** Time of the first candidacy of the term, ms. */
+  readonly startMs: number | null;
   readonly firstLine: number;
 }
 
@@ -51,6 +53,8 @@ export interface Diagnosis {
     readonly length: number;
   } | null;
   readonly spreadMs: Stats | null;
+  /** First candidacy of a term → first candidacy of the next term (consecutive terms, no gap between). */
+  readonly termPeriodMs: Stats | null;
   /** RequestVote sent → its reply received by the candidate. */
   readonly voteRoundTripMs: Stats | null;
   readonly drawnTimeoutMs: Stats | null;
@@ -98,6 +102,7 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   const tickMs = estimateTick(timers, byDrawn);
   const rtt = stats(voteRoundTrips(events));
   const spread = stats(spreads);
+  const period = stats(termPeriods(terms, trace.holes));
   const livenessFailure = run !== null && run.length >= threshold;
   const explanation = explain({
     nodes: trace.nodes.length,
@@ -124,6 +129,7 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
     allNodesCandidateTerms,
     longestLeaderlessRun: run,
     spreadMs: roundStats(spread),
+    termPeriodMs: roundStats(period),
     voteRoundTripMs: roundStats(rtt),
     drawnTimeoutMs: roundStats(drawn),
     actualTimeoutMs: roundStats(actual),
@@ -187,9 +193,24 @@ function summarizeTerms(events: readonly TraceEvent[]): TermSummary[] {
         leader: a.leader,
         spreadMs:
           times.length >= 2 ? Math.round((Math.max(...times) - Math.min(...times)) * 1000) / 1000 : null,
+        startMs: times.length > 0 ? Math.min(...times) : null,
         firstLine: a.firstLine,
       };
     });
+}
+
+function termPeriods(terms: readonly TermSummary[], holes: readonly Hole[]): number[] {
+  const periods: number[] = [];
+  for (let i = 1; i < terms.length; i++) {
+    const a = terms[i - 1];
+    const b = terms[i];
+    if (b.term !== a.term + 1 || a.startMs === null || b.startMs === null) continue;
+    const from = a.startMs;
+    const to = b.startMs;
+    if (holes.some((h) => h.from <= to && h.to >= from)) continue;
+    periods.push(to - from);
+  }
+  return periods;
 }
 
 function longestRun(maxTerm: number, leaderTerms: ReadonlySet<number>) {

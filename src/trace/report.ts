@@ -161,6 +161,7 @@ export function renderText(report: TraceReport): string {
     );
   }
   out.push(`  spread of candidacies within a term: ${formatRange(d.spreadMs, 'ms', 3)}`);
+  out.push(`  a new term every (first candidacy to first candidacy): ${formatRange(d.termPeriodMs)}`);
   out.push(`  vote round trip (RequestVote sent → reply received): ${formatRange(d.voteRoundTripMs)}`);
   out.push(`  election timeouts drawn: ${formatRange(d.drawnTimeoutMs)}`);
   out.push(`  timer start → candidacy:  ${formatRange(d.actualTimeoutMs)}`);

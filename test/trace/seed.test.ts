@@ -92,6 +92,9 @@ describe('the seed log', () => {
       expect(group.actualMs.max).toBeLessThan(11.5);
     }
     expect(diagnosis.tickMs).toBe(10);
+    // So a new term starts every ≈10 ms.
+    expect(diagnosis.termPeriodMs?.min).toBeGreaterThanOrEqual(10);
+    expect(diagnosis.termPeriodMs?.max).toBeLessThan(11.5);
   });
 
   it('says what went wrong and how to fix it, citing §5.2 and §9.3', () => {
