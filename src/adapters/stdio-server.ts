@@ -10,7 +10,13 @@ import { PROTOCOL_VERSION } from './types.ts';
  */
 export async function serveStdio(target: StepTarget, input: Readable, output: Writable): Promise<void> {
   let buffer = '';
-  const write = (reply: object) => output.write(`${JSON.stringify(reply)}\n`);
+  // Respect back-pressure, and flush before returning: the caller may exit the process
+  // right after, and a pipe write still queued would be lost.
+  const write = async (reply: object) => {
+    if (!output.write(`${JSON.stringify(reply)}\n`))
+      await new Promise((resolve) => output.once('drain', resolve));
+  };
+  const flush = () => new Promise<void>((resolve) => output.write('', () => resolve()));
   for await (const chunk of input) {
     buffer += chunk.toString();
     let newline = buffer.indexOf('\n');
@@ -20,10 +26,11 @@ export async function serveStdio(target: StepTarget, input: Readable, output: Wr
       newline = buffer.indexOf('\n');
       if (line === '') continue;
       const reply = answer(target, line);
-      write(reply);
-      if (reply.type === 'shutdown_ok') return;
+      await write(reply);
+      if (reply.type === 'shutdown_ok') return flush();
     }
   }
+  return flush();
 }
 
 type Reply = { in_reply_to: number | null; type: string } & Record<string, unknown>;

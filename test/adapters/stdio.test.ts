@@ -85,6 +85,25 @@ describe('stdio server (serve-reference)', () => {
   });
 });
 
+describe('raftkit serve-reference', () => {
+  it('answers every request of a long input before it exits, even into a slow pipe', () => {
+    const lines = [
+      '{"id":1,"type":"create","nodes":["n1","n2","n3"],"features":{"preVote":false,"checkQuorum":false}}',
+    ];
+    for (let id = 2; id <= 20_000; id++) {
+      lines.push(JSON.stringify({ id, type: 'timeout', node: 'n1', timer: 'election' }));
+    }
+    const out = execFileSync('sh', ['-c', 'node bin/raftkit.js serve-reference | cat'], {
+      input: `${lines.join('\n')}\n`,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    const replies = out.trim().split('\n');
+    expect(replies).toHaveLength(20_000);
+    expect(JSON.parse(replies[19_999])).toMatchObject({ in_reply_to: 20_000, type: 'timeout_ok' });
+  });
+});
+
 describe('stdio adapter', () => {
   it('splits a command line like a shell, without running one', () => {
     expect(splitCommand(`python3 "my adapter.py" --name 'a b' x\\ y`)).toEqual([
