@@ -225,6 +225,14 @@ function adapterFailure(
   };
 }
 
+function failAt(
+  k: number,
+  step: Scenario['steps'][number],
+  f: Omit<StepFailure, 'step' | 'line' | 'input' | 'stderr'>,
+): never {
+  throw new Failed({ step: k + 1, line: step.line, input: formatInput(step.input), ...f });
+}
+
 async function runSteps(
   adapter: StepAdapter,
   scenario: Scenario,
@@ -258,10 +266,6 @@ async function runSteps(
     const step = scenario.steps[k];
     const input = step.input as StepInput;
     const where = { scenario: scenario.name, line: step.line };
-    const fail = (f: Omit<StepFailure, 'step' | 'line' | 'input' | 'stderr'>): never => {
-      throw new Failed({ step: k + 1, line: step.line, input: formatInput(input), ...f });
-    };
-
     if (input.kind === 'tick') {
       const node = input.node;
       const i = run.config.nodes.indexOf(node);
@@ -294,7 +298,7 @@ async function runSteps(
           electedNow: false,
         });
         const fired = expected.fired.length > 0 ? `fires ${expected.fired.join(', ')}` : 'fires no timer';
-        fail({
+        failAt(k, step, {
           node,
           diagnosis: `after ${input.ticks} tick(s) the model ${fired} (election timeout ${timing.electionMin}–${timing.electionMax} ticks, ${timers.get(node)!.election} elapsed before; heartbeat every ${timing.heartbeat}), the implementation did otherwise${branches.length > 1 ? ` (${branches.length} outcomes allowed)` : ''}`,
           differences: diffs,
@@ -341,7 +345,7 @@ async function runSteps(
       staleRequest: result.taken.some((t) => t.guard === 'isStaleRequest'),
     });
     if (diffs.length > 0 || !msgs.ok) {
-      fail({
+      failAt(k, step, {
         node,
         diagnosis: diagnose(node, diffs, msgs.missing.length, msgs.unexpected.length),
         differences: diffs,
