@@ -44,6 +44,7 @@ checkTrace(
   ).trace,
 );
 const totals: number[] = [];
+const cpuTotals: number[] = [];
 for (const size of sizes) {
   const [text, genSeconds] = time(
     () => `${syntheticTrace({ events: size, seed: SEED }).map(toCanonicalLine).join('\n')}\n`,
@@ -60,6 +61,7 @@ for (const size of sizes) {
   const events = parsed.trace.events.length;
   const total = parseSeconds + checkSeconds;
   totals.push(total);
+  cpuTotals.push(parseCpu + checkCpu);
   console.log(
     `${size.toLocaleString('en-US')} events (generated in ${genSeconds.toFixed(2)} s, ${(text.length / 1e6).toFixed(1)} MB): ` +
       `parse ${parseSeconds.toFixed(2)} s (${rate(events, parseSeconds)}), ` +
