@@ -179,10 +179,12 @@ export function logClass(lastIndex: number, lastTerm: number, log: readonly LogE
 
 /** The payload classes of a received message, relative to the receiver's state before it. */
 export function payloadClasses(before: NodeState, input: NodeInput): string[] {
-  if (input.type !== 'Receive') return [];
+  // A crashed server ignores messages; a stale one is decided by its term alone.
+  if (input.type !== 'Receive' || before.role === 'crashed') return [];
   const m = input.message;
   const c = before.context;
   const ids = [`payload:${m.type}/term=${termClass(m, c.currentTerm)}`];
+  if (m.term < c.currentTerm) return ids;
   if (m.type === 'RequestVoteRequest' || m.type === 'PreVoteRequest') {
     // For a higher-term RequestVote the term rule clears votedFor first: the class is "none".
     const voted = m.type === 'RequestVoteRequest' && m.term > c.currentTerm ? null : c.votedFor;

@@ -62,7 +62,17 @@ export function candidateLogs(
   return logs.filter((l) => (l.lastLogIndex === 0) === (l.lastLogTerm === 0));
 }
 
-function appendEntriesRequests(log: readonly LogEntry[], term: number): AppendEntriesRequest[] {
+/**
+ * AppendEntries a leader of `term` could send. A real leader holds every committed entry
+ * (Leader Completeness, §5.4), so no request contradicts the receiver's committed prefix:
+ * mismatches and conflicts are offered only above `commitIndex` (an implementation may
+ * rightly refuse to truncate a committed entry, as etcd's raftLog panics).
+ */
+function appendEntriesRequests(
+  log: readonly LogEntry[],
+  term: number,
+  commitIndex: number,
+): AppendEntriesRequest[] {
   const index = lastLogIndex(log);
   const last = lastLogTerm(log);
   const base = { type: 'AppendEntriesRequest' as const, from: PEER, to: NODE, term };
@@ -84,14 +94,6 @@ function appendEntriesRequests(log: readonly LogEntry[], term: number): AppendEn
   });
   if (index >= 1) {
     const before = termAt(log, index - 1) ?? 0;
-    // prevLog present with another term
-    requests.push({
-      ...base,
-      prevLogIndex: index,
-      prevLogTerm: last > 1 ? last - 1 : last + 1,
-      entries: [],
-      leaderCommit: 0,
-    });
     // an entry the log already has (a duplicate)
     requests.push({
       ...base,
@@ -99,6 +101,17 @@ function appendEntriesRequests(log: readonly LogEntry[], term: number): AppendEn
       prevLogTerm: before,
       entries: [log[index - 1]],
       leaderCommit: index,
+    });
+  }
+  if (index >= 1 && index > commitIndex) {
+    const before = termAt(log, index - 1) ?? 0;
+    // prevLog present with another term
+    requests.push({
+      ...base,
+      prevLogIndex: index,
+      prevLogTerm: last > 1 ? last - 1 : last + 1,
+      entries: [],
+      leaderCommit: 0,
     });
     // an entry conflicting with the last one (same index, other term)
     if (term !== last && term >= before) {
@@ -144,7 +157,11 @@ export function nodeInputs(state: NodeState): NodeInput[] {
       inputs.push(receive({ type: 'RequestVoteResponse', from: OTHER, to: NODE, term, voteGranted: true }));
     }
   }
-  for (const term of termsAround(t)) inputs.push(...appendEntriesRequests(c.log, term).map(receive));
+  for (const term of termsAround(t)) {
+    // Election Safety: no other leader of the leader's own term exists to send it AppendEntries.
+    if (state.role === 'leader' && term === t) continue;
+    inputs.push(...appendEntriesRequests(c.log, term, c.commitIndex).map(receive));
+  }
   for (const term of termsAround(t)) {
     const response = { type: 'AppendEntriesResponse' as const, from: PEER, to: NODE, term };
     inputs.push(receive({ ...response, success: term !== t + 1, matchIndex: term !== t + 1 ? index : 0 }));
