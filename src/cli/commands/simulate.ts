@@ -51,6 +51,7 @@ function options(flags: SimulateFlags): SimulationOptions {
 export function register(program: Command): void {
   program
     .command('simulate')
+    .summary('Monte Carlo of elections under a timing configuration; P(leader per term), time to elect, advice')
     .description(
       'Monte Carlo of Raft elections under a timing configuration: election timeouts, timer tick, RPC round trip. ' +
         'Votes and role changes come from stepping the model. Prints P(leader per term), the split-vote rate, time to ' +

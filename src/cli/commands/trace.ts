@@ -14,6 +14,7 @@ interface TraceFlags {
 export function register(program: Command): void {
   program
     .command('trace')
+    .summary('check an implementation log against the model and explain it (safety, split votes, timer tick)')
     .description(
       "Check an implementation's log against the model: replay each node's events through the statechart, " +
         'check at most one leader and one vote per term, and diagnose liveness (split votes, timer tick, round trips).',
