@@ -1,3 +1,4 @@
+import { cpus, loadavg } from 'node:os';
 import { createAdapter, StdioAdapter, type StepAdapter } from '../src/adapters/index.ts';
 import {
   DEFAULT_TIMING,
@@ -31,7 +32,7 @@ const SERVE = 'node bin/raftkit.js serve-reference';
 async function stepsPerSecond(
   adapters: readonly StepAdapter[],
   files: readonly ScenarioFile[],
-): Promise<{ rate: number; steps: number; passes: number }> {
+): Promise<{ rate: number; cpuRate: number; steps: number; passes: number }> {
   const pass = async (adapter: StepAdapter, options: Parameters<typeof runScenario>[3]) => {
     let steps = 0;
     for (const { scenario, file } of files) {
@@ -58,11 +59,21 @@ async function stepsPerSecond(
     return { steps, passes, elapsed: performance.now() - started };
   };
   const barrier = makeBarrier(adapters.length);
+  let cpu = process.cpuUsage();
+  barrier.reached.then(() => {
+    cpu = process.cpuUsage();
+  });
   const runs = await Promise.all(adapters.map((a) => loop(a, MEASURE_MS)));
+  const used = process.cpuUsage(cpu);
   await Promise.all(adapters.map((a) => a.close()));
   const steps = runs.reduce((n, r) => n + r.steps, 0);
   const elapsed = Math.max(...runs.map((r) => r.elapsed));
-  return { rate: (steps * 1000) / elapsed, steps, passes: runs.reduce((n, r) => n + r.passes, 0) };
+  return {
+    rate: (steps * 1000) / elapsed,
+    cpuRate: (steps * 1e6) / (used.user + used.system),
+    steps,
+    passes: runs.reduce((n, r) => n + r.passes, 0),
+  };
 }
 
 function makeBarrier(parties: number) {
@@ -72,6 +83,7 @@ function makeBarrier(parties: number) {
     release = resolve;
   });
   return {
+    reached: all,
     wait(): Promise<void> {
       waiting++;
       if (waiting === parties) release();
@@ -90,15 +102,21 @@ async function wallTime(files: readonly ScenarioFile[], jobs: number, stdio: boo
   return performance.now() - started;
 }
 
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const files = loadSuite(['conformance/scenarios/generated', 'conformance/scenarios/curated']);
 const totalSteps = files.reduce((n, f) => n + f.scenario.steps.length, 0);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${cpus().length} CPUs (shared machines make wall-clock rates noisy)`,
+);
 console.log(
   `suite: ${files.length} step-mode scenarios, ${totalSteps} steps; measuring ~${MEASURE_MS} ms each`,
 );
 
 const inProcess = await stepsPerSecond([createAdapter({ kind: 'builtin', name: 'reference' })], files);
 console.log(
-  `in-process  ${Math.round(inProcess.rate).toLocaleString('en')} steps/s  (${inProcess.steps} steps, ${inProcess.passes} suite passes; target ≥ 50,000)`,
+  `in-process  ${fmt(inProcess.rate)} steps/s  (${fmt(inProcess.cpuRate)} per CPU-second; ${inProcess.steps} steps, ${inProcess.passes} suite passes; target ≥ 50,000)`,
 );
 for (const parallel of [1, 2]) {
   const adapters = Array.from(
@@ -107,7 +125,7 @@ for (const parallel of [1, 2]) {
   );
   const overStdio = await stepsPerSecond(adapters, files);
   console.log(
-    `over stdio  ${Math.round(overStdio.rate).toLocaleString('en')} steps/s  with ${parallel} adapter process(es) in parallel (${overStdio.steps} steps; target ≥ 10,000)`,
+    `over stdio  ${fmt(overStdio.rate)} steps/s  with ${parallel} adapter process(es) in parallel (kit side ${fmt(overStdio.cpuRate)} per CPU-second; ${overStdio.steps} steps; target ≥ 10,000)`,
   );
 }
 for (const stdio of [false, true]) {
