@@ -18,25 +18,32 @@ const envelope = { from: nodeId, to: nodeId, term: nat };
 
 const voteRequest = { ...envelope, lastLogIndex: nat, lastLogTerm: nat };
 const voteResponse = { ...envelope, voteGranted: z.boolean() };
-export const messageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('RequestVoteRequest'), ...voteRequest }).strict(),
-  z.object({ type: z.literal('RequestVoteResponse'), ...voteResponse }).strict(),
-  z.object({ type: z.literal('PreVoteRequest'), ...voteRequest }).strict(),
-  z.object({ type: z.literal('PreVoteResponse'), ...voteResponse }).strict(),
-  z
-    .object({
-      type: z.literal('AppendEntriesRequest'),
-      ...envelope,
-      prevLogIndex: nat,
-      prevLogTerm: nat,
-      entries: log,
-      leaderCommit: nat,
-    })
-    .strict(),
-  z
-    .object({ type: z.literal('AppendEntriesResponse'), ...envelope, success: z.boolean(), matchIndex: nat })
-    .strict(),
-]);
+export const messageSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('RequestVoteRequest'), ...voteRequest }).strict(),
+    z.object({ type: z.literal('RequestVoteResponse'), ...voteResponse }).strict(),
+    z.object({ type: z.literal('PreVoteRequest'), ...voteRequest }).strict(),
+    z.object({ type: z.literal('PreVoteResponse'), ...voteResponse }).strict(),
+    z
+      .object({
+        type: z.literal('AppendEntriesRequest'),
+        ...envelope,
+        prevLogIndex: nat,
+        prevLogTerm: nat,
+        entries: log,
+        leaderCommit: nat,
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('AppendEntriesResponse'),
+        ...envelope,
+        success: z.boolean(),
+        matchIndex: nat,
+      })
+      .strict(),
+  ])
+  .meta({ id: 'Message', description: 'A Raft message in the model vocabulary (Figure 2 field names).' });
 
 const pattern = z
   .object({
@@ -89,7 +96,8 @@ const observation = z
     sent: z.array(messageSchema),
     timers: z.array(z.enum(['ElectionTimeout', 'HeartbeatTimeout'])).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'Observation', description: 'What the model says is observable after a step-mode input.' });
 
 const simple = (kind: string) => node.extend({ kind: z.literal(kind) }).strict();
 
@@ -150,7 +158,11 @@ const step: z.ZodType<any> = z.lazy(() =>
       ]),
       expect: observation.optional(),
     })
-    .strict(),
+    .strict()
+    .meta({
+      id: 'Step',
+      description: 'One step: an input line and, in step mode, its expected observation.',
+    }),
 );
 
 const source = z.discriminatedUnion('kind', [
