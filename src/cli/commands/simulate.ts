@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { DurationError, parseDuration, parseRange } from '../../timing/options.ts';
 import { freshSeed } from '../../timing/random.ts';
-import { renderSimulationJson, renderSimulationText } from '../../timing/report.ts';
-import { recommend, type SimulationOptions, simulate } from '../../timing/simulate.ts';
+import type { SimulationOptions } from '../../timing/simulate.ts';
 import { intInRange, UsageError } from '../errors.ts';
 
 interface SimulateFlags {
@@ -51,7 +50,9 @@ function options(flags: SimulateFlags): SimulationOptions {
 export function register(program: Command): void {
   program
     .command('simulate')
-    .summary('Monte Carlo of elections under a timing configuration; P(leader per term), time to elect, advice')
+    .summary(
+      'Monte Carlo of elections under a timing configuration; P(leader per term), time to elect, advice',
+    )
     .description(
       'Monte Carlo of Raft elections under a timing configuration: election timeouts, timer tick, RPC round trip. ' +
         'Votes and role changes come from stepping the model. Prints P(leader per term), the split-vote rate, time to ' +
@@ -88,8 +89,11 @@ export function register(program: Command): void {
         'The seed is printed first (stderr with --json); the last line is the command that repeats the run.',
       ].join('\n'),
     )
-    .action((flags: SimulateFlags) => {
+    .action(async (flags: SimulateFlags) => {
       const config = options(flags);
+      // Loaded on use, so that other subcommands (and --help) do not pay for the simulator.
+      const { recommend, simulate } = await import('../../timing/simulate.ts');
+      const { renderSimulationJson, renderSimulationText } = await import('../../timing/report.ts');
       const seedLine = `seed: ${config.seed}\n`;
       if (flags.json) process.stderr.write(seedLine);
       else process.stdout.write(seedLine);

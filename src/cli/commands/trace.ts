@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { analyzeTrace, exitCodeOf, FORMATS, renderJson, renderText, TraceError } from '../../trace/index.ts';
+import { FORMATS } from '../../trace/trace.ts';
 import { intInRange, UsageError } from '../errors.ts';
 
 interface TraceFlags {
@@ -44,7 +44,11 @@ export function register(program: Command): void {
         '(unless --no-liveness); 2 unreadable input or bad flags (the message names file, line, expected and found).',
       ].join('\n'),
     )
-    .action((file: string, flags: TraceFlags) => {
+    .action(async (file: string, flags: TraceFlags) => {
+      // Loaded on use, so that other subcommands (and --help) do not pay for the checker.
+      const { analyzeTrace, exitCodeOf, renderJson, renderText, TraceError } = await import(
+        '../../trace/index.ts'
+      );
       const maxLeaderlessTerms = intInRange('--max-leaderless-terms', flags.maxLeaderlessTerms, 1, 1_000_000);
       let text: string;
       try {
