@@ -4,11 +4,13 @@ import { initialNodeState, makeFeatures, step } from '../../models/index.ts';
 import { InProcessAdapter } from '../../src/adapters/index.ts';
 import {
   compareMessages,
+  FRESH_TIMERS,
   loadSuite,
   mermaidSequence,
   reproduceCommand,
   runScenario,
   runSuite,
+  tickBranches,
 } from '../../src/conformance/index.ts';
 import { MUTANTS, type MutantName, ReferenceHarness } from '../../src/reference/index.ts';
 
@@ -111,6 +113,43 @@ describe('conformance runner', () => {
       /the model fires ElectionTimeout \(election timeout 10–10 ticks, 9 elapsed before/,
     );
     expect(result.failure?.rule).toMatch(/Figure 2, Followers/);
+  });
+});
+
+describe('timers during tick steps', () => {
+  const cluster = ['n1', 'n2', 'n3'];
+  const follower = initialNodeState({ id: 'n1', cluster, features: makeFeatures() });
+
+  it('a fixed timeout allows exactly one outcome; a range allows firing anywhere inside it', () => {
+    const fixed = tickBranches(follower, FRESH_TIMERS, 12, {
+      electionMin: 10,
+      electionMax: 10,
+      heartbeat: 3,
+    });
+    expect(fixed.map((b) => b.fired)).toEqual([['ElectionTimeout']]);
+    const early = tickBranches(follower, FRESH_TIMERS, 9, { electionMin: 10, electionMax: 19, heartbeat: 3 });
+    expect(early.map((b) => b.fired)).toEqual([[]]);
+    const ranged = tickBranches(follower, FRESH_TIMERS, 12, {
+      electionMin: 10,
+      electionMax: 19,
+      heartbeat: 3,
+    });
+    expect(new Set(ranged.map((b) => b.fired.length))).toEqual(new Set([0, 1]));
+    const late = tickBranches(follower, FRESH_TIMERS, 19, { electionMin: 10, electionMax: 19, heartbeat: 3 });
+    expect(late.every((b) => b.fired.length >= 1)).toBe(true);
+  });
+
+  it('the reference with randomized timeouts passes the tick fixtures', async () => {
+    for (const { scenario, file } of loadSuite([FIXTURES], 'tick')) {
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const result = await runScenario(new InProcessAdapter('r', new ReferenceHarness()), scenario, file, {
+          features: { preVote: true, checkQuorum: false, ticks: true, restartWithPersistence: true },
+          timing: { electionTicks: 10, heartbeatTicks: 3, randomized: true },
+          seed,
+        });
+        expect(result.status, `${file} seed ${seed}: ${result.failure?.diagnosis}`).toBe('pass');
+      }
+    }
   });
 });
 
