@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { NodeId } from '../../../models/index.ts';
 import { freePorts, LOOPBACK } from './ports.ts';
 import type { ClusterEnv, ClusterImplementation, NodeStatus } from './types.ts';
@@ -45,7 +46,8 @@ export const TIMING_MUTANT: ReferenceTiming = {
 };
 
 const NODE_SCRIPT = join(import.meta.dirname, 'reference-node.ts');
-const TSX_CLI = join(import.meta.dirname, '../../../node_modules/tsx/dist/cli.mjs');
+/** tsx's loader, by absolute URL: a node's working directory is its data dir in /tmp. */
+const TSX_LOADER = pathToFileURL(join(import.meta.dirname, '../../../node_modules/tsx/dist/loader.mjs')).href;
 
 export interface ReferenceClusterOptions {
   readonly timing?: ReferenceTiming;
@@ -109,7 +111,8 @@ export class ReferenceCluster implements ClusterImplementation {
       name: node,
       command: process.execPath,
       args: [
-        TSX_CLI,
+        '--import',
+        TSX_LOADER,
         NODE_SCRIPT,
         `--id=${node}`,
         `--cluster=${env.nodes.join(',')}`,
