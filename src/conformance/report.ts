@@ -49,7 +49,17 @@ export function describeFailure(suite: SuiteResult, result: ScenarioResult): str
   return lines;
 }
 
-export function textReport(suite: SuiteResult): string {
+/**
+ * `timings: false` leaves out durations and rates, so that the files written to `--out` are
+ * byte-identical for the same inputs (DESIGN.md: reproducible); stdout keeps them.
+ */
+export interface ReportOptions {
+  readonly timings: boolean;
+}
+
+const WITH_TIMINGS: ReportOptions = { timings: true };
+
+export function textReport(suite: SuiteResult, options: ReportOptions = WITH_TIMINGS): string {
   const lines: string[] = [
     `raftkit conform: ${suite.implementation} (${suite.adapter}), seed ${suite.seed}`,
     `features: ${Object.entries(suite.features)
@@ -72,19 +82,19 @@ export function textReport(suite: SuiteResult): string {
   if (used.size > 0) lines.push(`tolerances used: ${[...used].sort().join(', ')} (docs/conformance.md)`);
   const { pass, fail, skip } = suite.counts;
   lines.push(
-    `${suite.results.length} scenarios: ${pass} passed, ${fail} failed, ${skip} skipped in ${(suite.durationMs / 1000).toFixed(2)} s (${Math.round(suite.stepsPerSecond)} steps/s)`,
+    `${suite.results.length} scenarios: ${pass} passed, ${fail} failed, ${skip} skipped${options.timings ? ` in ${(suite.durationMs / 1000).toFixed(2)} s (${Math.round(suite.stepsPerSecond)} steps/s)` : ''}`,
   );
   return `${lines.join('\n')}\n`;
 }
 
-export function jsonReport(suite: SuiteResult): string {
+export function jsonReport(suite: SuiteResult, options: ReportOptions = WITH_TIMINGS): string {
   const body = {
     implementation: suite.implementation,
     adapter: suite.adapter,
     seed: suite.seed,
     features: suite.features,
     counts: suite.counts,
-    durationMs: Math.round(suite.durationMs),
+    durationMs: options.timings ? Math.round(suite.durationMs) : undefined,
     scenarios: suite.results.map((r) => ({
       name: r.name,
       file: r.file,
@@ -108,16 +118,16 @@ export function xmlEscape(text: string): string {
     .replace(/"/g, '&quot;');
 }
 
-export function junitReport(suite: SuiteResult): string {
+export function junitReport(suite: SuiteResult, options: ReportOptions = WITH_TIMINGS): string {
   const { pass, fail, skip } = suite.counts;
-  const seconds = (ms: number) => (ms / 1000).toFixed(3);
+  const time = (ms: number) => (options.timings ? ` time="${(ms / 1000).toFixed(3)}"` : '');
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="raftkit conform" tests="${pass + fail + skip}" failures="${fail}" errors="0" skipped="${skip}" time="${seconds(suite.durationMs)}">`,
-    `  <testsuite name="${xmlEscape(suite.implementation)}" tests="${pass + fail + skip}" failures="${fail}" errors="0" skipped="${skip}" time="${seconds(suite.durationMs)}">`,
+    `<testsuites name="raftkit conform" tests="${pass + fail + skip}" failures="${fail}" errors="0" skipped="${skip}"${time(suite.durationMs)}>`,
+    `  <testsuite name="${xmlEscape(suite.implementation)}" tests="${pass + fail + skip}" failures="${fail}" errors="0" skipped="${skip}"${time(suite.durationMs)}>`,
   ];
   for (const r of suite.results) {
-    const open = `    <testcase classname="${xmlEscape(r.file.replace(/\.txt$/, '').replace(/\//g, '.'))}" name="${xmlEscape(r.name)}" time="${seconds(r.durationMs)}"`;
+    const open = `    <testcase classname="${xmlEscape(r.file.replace(/\.txt$/, '').replace(/\//g, '.'))}" name="${xmlEscape(r.name)}"${time(r.durationMs)}`;
     if (r.status === 'pass') out.push(`${open}/>`);
     else if (r.status === 'skip')
       out.push(`${open}>`, `      <skipped message="${xmlEscape(r.reason ?? '')}"/>`, '    </testcase>');
@@ -134,10 +144,14 @@ export function junitReport(suite: SuiteResult): string {
   return `${out.join('\n')}\n`;
 }
 
-export function renderReport(suite: SuiteResult, format: ReportFormat): string {
-  if (format === 'json') return jsonReport(suite);
-  if (format === 'junit') return junitReport(suite);
-  return textReport(suite);
+export function renderReport(
+  suite: SuiteResult,
+  format: ReportFormat,
+  options: ReportOptions = WITH_TIMINGS,
+): string {
+  if (format === 'json') return jsonReport(suite, options);
+  if (format === 'junit') return junitReport(suite, options);
+  return textReport(suite, options);
 }
 
 // ------------------------------------------------------------------ Mermaid

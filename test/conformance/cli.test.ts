@@ -55,6 +55,17 @@ describe('raftkit conform', () => {
     );
   });
 
+  it('writes byte-identical --out files for the same inputs', async () => {
+    const first = join(dir, 'first');
+    const second = join(dir, 'second');
+    for (const out of [first, second]) {
+      await runConform({ ...base, scenarios: [FIXTURES], mutant: 'stale-term-in-reply', out, jobs: '2' });
+    }
+    for (const file of ['report.txt', 'report.json', 'report.xml']) {
+      expect(readFileSync(join(second, file), 'utf8'), file).toBe(readFileSync(join(first, file), 'utf8'));
+    }
+  });
+
   it('rejects bad flags with a message naming the flag', async () => {
     await expect(runConform({ ...base, jobs: '0' })).rejects.toThrow(
       new UsageError("--jobs must be an integer from 1 to 16, got '0'"),

@@ -157,8 +157,10 @@ export function writeAtomic(file: string, text: string): void {
 const EXTENSIONS: Record<ReportFormat, string> = { text: 'txt', json: 'json', junit: 'xml' };
 
 export function writeOutDir(dir: string, suite: SuiteResult, files: readonly ScenarioFile[]): void {
-  for (const format of REPORT_FORMATS)
-    writeAtomic(join(dir, `report.${EXTENSIONS[format]}`), renderReport(suite, format));
+  // Without durations: the same run writes byte-identical files.
+  for (const format of REPORT_FORMATS) {
+    writeAtomic(join(dir, `report.${EXTENSIONS[format]}`), renderReport(suite, format, { timings: false }));
+  }
   const byFile = new Map(files.map((f) => [f.file, f.scenario]));
   for (const result of suite.results) {
     if (result.status !== 'fail') continue;
