@@ -341,7 +341,8 @@ export function patternFor(state: ClusterState, message: Message): MessagePatter
   return pattern;
 }
 
-function stepInputOf(state: ClusterState, action: ClusterAction): StepInput {
+/** A cluster model action as a scenario step, its message picked out of `state`'s bag by the shortest pattern. */
+export function clusterActionToStep(state: ClusterState, action: ClusterAction): StepInput {
   switch (action.type) {
     case 'Deliver':
       return { kind: 'deliver', pattern: patternFor(state, action.message) };
@@ -371,7 +372,7 @@ function scenarioOf(
   let state = initialClusterState(config);
   const steps: Step[] = [];
   for (const action of actions) {
-    steps.push({ line: 0, input: stepInputOf(state, action) });
+    steps.push({ line: 0, input: clusterActionToStep(state, action) });
     state = applyAction(config, state, action).state;
   }
   const scenario: Scenario = {

@@ -6,6 +6,7 @@ import {
   type LogEntry,
   lastLogIndex,
   lastLogTerm,
+  MESSAGE_TYPES,
   type Message,
   type NodeEvent,
   type NodeInput,
@@ -119,14 +120,7 @@ function payloadItems(): CoverageItem[] {
   const items: CoverageItem[] = [];
   const add = (type: string, dimension: string, value: string, description: string) =>
     items.push({ id: `payload:${type}/${dimension}=${value}`, kind: 'payload', description });
-  const types = [
-    'RequestVoteRequest',
-    'RequestVoteResponse',
-    'PreVoteRequest',
-    'PreVoteResponse',
-    'AppendEntriesRequest',
-    'AppendEntriesResponse',
-  ];
+  const types = MESSAGE_TYPES;
   for (const type of types) {
     for (const c of TERM_CLASSES)
       add(

@@ -656,25 +656,29 @@ function votedFor(r: LineReader, ctx: Context, token: Token, raw: string): NodeI
   return nodeId(r, ctx, { text: raw, column: token.column + 'votedFor='.length });
 }
 
+/** `key=<whole number>`. */
+function natField(r: LineReader, key: string, what: string): number {
+  const token = r.take(`'${key}=…'`);
+  return nat(r, { text: keyValue(r, token, key), column: token.column + key.length + 1 }, what);
+}
+
+function votedForField(r: LineReader, ctx: Context): NodeId | null {
+  const token = r.take("'votedFor=…'");
+  return votedFor(r, ctx, token, keyValue(r, token, 'votedFor'));
+}
+
+function logField(r: LineReader): { log: LogEntry[]; token: Token } {
+  const token = r.take("'log=…'");
+  return { log: parseLog(r, token, keyValue(r, token, 'log'), 4), token };
+}
+
 function nodeObservation(r: LineReader, ctx: Context): NodeObservation {
   const node = nodeId(r, ctx, r.take('a node id'));
   const observedRole = role(r);
-  const termToken = r.take("'term=…'");
-  const currentTerm = nat(
-    r,
-    { text: keyValue(r, termToken, 'term'), column: termToken.column + 5 },
-    'a term',
-  );
-  const voteToken = r.take("'votedFor=…'");
-  const vote = votedFor(r, ctx, voteToken, keyValue(r, voteToken, 'votedFor'));
-  const commitToken = r.take("'commitIndex=…'");
-  const commitIndex = nat(
-    r,
-    { text: keyValue(r, commitToken, 'commitIndex'), column: commitToken.column + 12 },
-    'a commit index',
-  );
-  const logToken = r.take("'log=…'");
-  const log = parseLog(r, logToken, keyValue(r, logToken, 'log'), 4);
+  const currentTerm = natField(r, 'term', 'a term');
+  const vote = votedForField(r, ctx);
+  const commitIndex = natField(r, 'commitIndex', 'a commit index');
+  const { log } = logField(r);
   r.end();
   return { node, role: observedRole, currentTerm, votedFor: vote, log, commitIndex };
 }
@@ -838,16 +842,9 @@ function parseCluster(
       const idToken = r.take('a node id');
       const id = nodeId(r, ctx, idToken);
       if (initial[id]) r.fail('each node once', idToken);
-      const termToken = r.take("'term=…'");
-      const currentTerm = nat(
-        r,
-        { text: keyValue(r, termToken, 'term'), column: termToken.column + 5 },
-        'a term',
-      );
-      const voteToken = r.take("'votedFor=…'");
-      const vote = votedFor(r, ctx, voteToken, keyValue(r, voteToken, 'votedFor'));
-      const logToken = r.take("'log=…'");
-      const log = parseLog(r, logToken, keyValue(r, logToken, 'log'), 4);
+      const currentTerm = natField(r, 'term', 'a term');
+      const vote = votedForField(r, ctx);
+      const { log, token: logToken } = logField(r);
       r.end();
       if (log.some((e) => e.term > currentTerm))
         r.fail(`log entries with terms ≤ term=${currentTerm}`, logToken);
