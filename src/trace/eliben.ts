@@ -137,8 +137,8 @@ interface Recognized {
 type Rule = readonly [RegExp, (m: RegExpExecArray) => Raw | null];
 
 const num = Number;
-const RV_ARGS = String.raw`\{Term:(\d+) CandidateId:(\d+) LastLogIndex:(\d+) LastLogTerm:(\d+)\}`;
-const AE_ARGS = String.raw`\{Term:(\d+) LeaderId:(\d+)(?: PrevLogIndex:(\d+) PrevLogTerm:(\d+) Entries:(\[.*?\]) LeaderCommit:(\d+))?\}`;
+const RV_ARGS = String.raw`\{Term:(\d+) CandidateId:(\d+) LastLogIndex:(-?\d+) LastLogTerm:(-?\d+)\}`;
+const AE_ARGS = String.raw`\{Term:(\d+) LeaderId:(\d+)(?: PrevLogIndex:(-?\d+) PrevLogTerm:(-?\d+) Entries:(\[.*?\]) LeaderCommit:(-?\d+))?\}`;
 
 function aeFields(m: RegExpExecArray, offset: number) {
   const entries = m[offset + 4] === undefined ? [] : parseGoLog(m[offset + 4]);
@@ -197,7 +197,7 @@ const RULES: readonly Rule[] = [
   ],
   [
     new RegExp(
-      `^RequestVote: ${RV_ARGS} \\[currentTerm=(\\d+), votedFor=(-?\\d+)(?:, log index/term=\\((\\d+), (\\d+)\\))?\\]`,
+      `^RequestVote: ${RV_ARGS} \\[currentTerm=(\\d+), votedFor=(-?\\d+)(?:, log index/term=\\((-?\\d+), (-?\\d+)\\))?\\]`,
     ),
     (m) => ({
       kind: 'rvRecv',
@@ -235,7 +235,7 @@ const RULES: readonly Rule[] = [
     (m) => ({ kind: 'aeReply', term: num(m[1]), success: m[2] === 'true' }),
   ],
   [
-    /^AppendEntries reply from (\d+) success: nextIndex := (map\[[^\]]*\]), matchIndex := (map\[[^\]]*\])(?:; commitIndex := \d+)?/,
+    /^AppendEntries reply from (\d+) success: nextIndex := (map\[[^\]]*\]), matchIndex := (map\[[^\]]*\])(?:; commitIndex := -?\d+)?/,
     (m) => {
       const matchIndex = parseGoIntMap(m[3])?.get(num(m[1])) ?? null;
       return { kind: 'aeReplyRecv', from: nodeIdOf(m[1]), success: true, matchIndex };
@@ -246,8 +246,8 @@ const RULES: readonly Rule[] = [
     (m) => ({ kind: 'aeReplyRecv', from: nodeIdOf(m[1]), success: false, matchIndex: 0 }),
   ],
   [/^Submit received by Leader: (.*)$/, (m) => ({ kind: 'submit', value: m[1] })],
-  [/^leader sets commitIndex := (\d+)/, (m) => ({ kind: 'commit', commitIndex: num(m[1]) })],
-  [/^\.\.\. setting commitIndex=(\d+)/, (m) => ({ kind: 'commit', commitIndex: num(m[1]) })],
+  [/^leader sets commitIndex := (-?\d+)/, (m) => ({ kind: 'commit', commitIndex: num(m[1]) })],
+  [/^\.\.\. setting commitIndex=(-?\d+)/, (m) => ({ kind: 'commit', commitIndex: num(m[1]) })],
   // Lines that say something true but need no checking of their own.
   [
     /^(?:\.\.\. )?(?:term out of date in (?:RequestVote|RequestVoteReply|AppendEntries|heartbeat reply)|in election timer state=\w+, bailing out|in election timer term changed from \d+ to \d+, bailing out|while waiting for reply, state = \w+|wins election with \d+ votes|Submit received by \w+: .*|log is now: .*|inserting entries .* from index \d+|becomes Dead|sending commit|commitChanSender .*|.*persist.*)$/,
@@ -373,7 +373,8 @@ export function parseEliben(text: string, file: string): ParsedTrace {
   order.sort((a, b) => records[a].time - records[b].time || a - b);
   const sorted = order.map((i) => records[i]);
 
-  const { events, inferences, inconsistent } = buildEvents(sorted);
+  const zeroBased = detectZeroBased(sorted);
+  const { events, inferences, inconsistent } = buildEvents(sorted, zeroBased);
   holes.push(
     ...chunkHoles(coverage),
     ...damagedHoles(sorted, damaged, 'a damaged line (two lines run together)'),
@@ -397,7 +398,13 @@ export function parseEliben(text: string, file: string): ParsedTrace {
     nodes,
     preVote: false,
     holes: holes.sort((a, b) => a.from - b.from),
-    idMapping: nodes.length === 0 ? null : `eliben ids ${elibenIds.join(', ')} → ${nodes.join(', ')}`,
+    idMapping:
+      nodes.length === 0
+        ? null
+        : `eliben ids ${elibenIds.join(', ')} → ${nodes.join(', ')}` +
+          (zeroBased
+            ? "; log indexes 0-based (eliben parts 2–3: -1 = none), shifted to the model's 1-based"
+            : ''),
     inferences,
   };
 }
@@ -468,15 +475,55 @@ interface PendingReply {
  * - an AppendEntries reply goes to the leader of the request just logged, with
  *   matchIndex = prevLogIndex + len(entries) on success (raft.tla's mmatchIndex).
  */
+/**
+ * eliben/raft parts 2–3 count log indexes from 0 (-1 = no entry, term -1 = none); part 1
+ * and the seed log send zeros. The log is 0-based if any index or term field is
+ * negative, or if a candidate's LastLogIndex is the length of its logged log minus one.
+ */
+function detectZeroBased(records: readonly LogLine[]): boolean {
+  const logLength = new Map<NodeId, number>();
+  for (const { raw, node } of records) {
+    switch (raw.kind) {
+      case 'rvSend':
+        if (raw.lastLogIndex < 0 || raw.lastLogTerm < 0) return true;
+        if ((logLength.get(node) ?? 0) > 0 && raw.lastLogIndex === (logLength.get(node) as number) - 1)
+          return true;
+        break;
+      case 'rvRecv':
+        if (raw.lastLogIndex < 0 || raw.lastLogTerm < 0) return true;
+        break;
+      case 'aeSend':
+      case 'aeRecv':
+        if (raw.prevLogIndex < 0 || raw.prevLogTerm < 0 || raw.leaderCommit < 0) return true;
+        break;
+      case 'aeReplyRecv':
+        if (raw.matchIndex !== null && raw.matchIndex < 0) return true;
+        break;
+      case 'commit':
+        if (raw.commitIndex < 0) return true;
+        break;
+      case 'role':
+        if (raw.log !== undefined) logLength.set(node, raw.log.length);
+        break;
+    }
+  }
+  return false;
+}
+
 function contradiction(r: LogLine, reason: string): DamagedLine {
   return { line: r.line, text: r.text, ignored: reason };
 }
 
-function buildEvents(sorted: readonly LogLine[]): {
+function buildEvents(
+  sorted: readonly LogLine[],
+  zeroBased: boolean,
+): {
   events: TraceEvent[];
   inferences: string[];
   inconsistent: DamagedLine[];
 } {
+  const ix = (index: number) => (zeroBased ? index + 1 : index);
+  const tm = (term: number) => Math.max(0, term);
   const events: TraceEvent[] = [];
   const lastRvRecv = new Map<NodeId, { candidate: NodeId; term: number; answered: boolean }>();
   const lastAeRecv = new Map<
@@ -529,8 +576,8 @@ function buildEvents(sorted: readonly LogLine[]): {
             from: raw.candidate,
             to: raw.to,
             term: raw.term,
-            lastLogIndex: raw.lastLogIndex,
-            lastLogTerm: raw.lastLogTerm,
+            lastLogIndex: ix(raw.lastLogIndex),
+            lastLogTerm: tm(raw.lastLogTerm),
           },
         });
         break;
@@ -549,8 +596,8 @@ function buildEvents(sorted: readonly LogLine[]): {
             from: raw.candidate,
             to: r.node,
             term: raw.term,
-            lastLogIndex: raw.lastLogIndex,
-            lastLogTerm: raw.lastLogTerm,
+            lastLogIndex: ix(raw.lastLogIndex),
+            lastLogTerm: tm(raw.lastLogTerm),
           },
         });
         break;
@@ -641,10 +688,10 @@ function buildEvents(sorted: readonly LogLine[]): {
             from: raw.leader,
             to: raw.to,
             term: raw.term,
-            prevLogIndex: raw.prevLogIndex,
-            prevLogTerm: raw.prevLogTerm,
+            prevLogIndex: ix(raw.prevLogIndex),
+            prevLogTerm: tm(raw.prevLogTerm),
             entries: raw.entries,
-            leaderCommit: raw.leaderCommit,
+            leaderCommit: ix(raw.leaderCommit),
           },
         });
         break;
@@ -652,7 +699,7 @@ function buildEvents(sorted: readonly LogLine[]): {
         lastAeRecv.set(r.node, {
           leader: raw.leader,
           term: raw.term,
-          matchIndex: raw.prevLogIndex + raw.entries.length,
+          matchIndex: ix(raw.prevLogIndex) + raw.entries.length,
           answered: false,
         });
         events.push({
@@ -663,10 +710,10 @@ function buildEvents(sorted: readonly LogLine[]): {
             from: raw.leader,
             to: r.node,
             term: raw.term,
-            prevLogIndex: raw.prevLogIndex,
-            prevLogTerm: raw.prevLogTerm,
+            prevLogIndex: ix(raw.prevLogIndex),
+            prevLogTerm: tm(raw.prevLogTerm),
             entries: raw.entries,
-            leaderCommit: raw.leaderCommit,
+            leaderCommit: ix(raw.leaderCommit),
           },
         });
         break;
@@ -709,7 +756,7 @@ function buildEvents(sorted: readonly LogLine[]): {
             to: r.node,
             term: leaderTerm.get(r.node) ?? 0,
             success: raw.success,
-            matchIndex: raw.matchIndex ?? 0,
+            matchIndex: raw.success && raw.matchIndex !== null ? ix(raw.matchIndex) : 0,
           },
           inferred: ['term from the leader\'s "becomes Leader" line'],
         });
@@ -718,7 +765,7 @@ function buildEvents(sorted: readonly LogLine[]): {
         events.push({ ...base, event: 'ClientRequest', value: raw.value });
         break;
       case 'commit':
-        events.push({ ...base, event: 'State', state: { commitIndex: raw.commitIndex } });
+        events.push({ ...base, event: 'State', state: { commitIndex: ix(raw.commitIndex) } });
         break;
       case 'info':
         break;

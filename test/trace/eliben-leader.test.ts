@@ -81,3 +81,48 @@ describe('a healthy eliben/raft run', () => {
     expect(divergence.expected).toMatch(/commitIndex=1/);
   });
 });
+
+/**
+ * eliben/raft parts 2–3 count log indexes from 0, with -1 for "none" (an empty log sends
+ * LastLogIndex:-1 LastLogTerm:-1, a fresh leader PrevLogIndex:-1 and LeaderCommit:-1).
+ * The parser detects it and shifts indexes to the model's 1-based positions.
+ */
+const ZERO_BASED = `
+10:00:00.000000 [0] listening at [::]:4000
+10:00:00.000010 [1] listening at [::]:4001
+10:00:00.000020 [2] listening at [::]:4002
+10:00:00.190000 [0] becomes Candidate (currentTerm=1); log=[]
+10:00:00.190100 [0] sending RequestVote to 1: {Term:1 CandidateId:0 LastLogIndex:-1 LastLogTerm:-1}
+10:00:00.190110 [0] sending RequestVote to 2: {Term:1 CandidateId:0 LastLogIndex:-1 LastLogTerm:-1}
+10:00:00.192000 [1] RequestVote: {Term:1 CandidateId:0 LastLogIndex:-1 LastLogTerm:-1} [currentTerm=0, votedFor=-1, log index/term=(-1, -1)]
+10:00:00.192020 [1] becomes Follower with term=1; log=[]
+10:00:00.192030 [1] ... RequestVote reply: &{Term:1 VoteGranted:true}
+10:00:00.193000 [0] received RequestVoteReply {Term:1 VoteGranted:true}
+10:00:00.193020 [0] becomes Leader; term=1, nextIndex=map[1:0 2:0], matchIndex=map[1:-1 2:-1]; log=[]
+10:00:00.193100 [0] sending AppendEntries to 1: ni=0, args={Term:1 LeaderId:0 PrevLogIndex:-1 PrevLogTerm:-1 Entries:[] LeaderCommit:-1}
+10:00:00.194500 [1] AppendEntries: {Term:1 LeaderId:0 PrevLogIndex:-1 PrevLogTerm:-1 Entries:[] LeaderCommit:-1}
+10:00:00.194510 [1] AppendEntries reply: {Term:1 Success:true ConflictIndex:0 ConflictTerm:0}
+10:00:00.196000 [0] AppendEntries reply from 1 success: nextIndex := map[1:0 2:0], matchIndex := map[1:-1 2:-1]; commitIndex := -1
+10:00:00.200000 [0] Submit received by Leader: 42
+10:00:00.243000 [0] sending AppendEntries to 1: ni=0, args={Term:1 LeaderId:0 PrevLogIndex:-1 PrevLogTerm:-1 Entries:[{Command:42 Term:1}] LeaderCommit:-1}
+10:00:00.245000 [1] AppendEntries: {Term:1 LeaderId:0 PrevLogIndex:-1 PrevLogTerm:-1 Entries:[{Command:42 Term:1}] LeaderCommit:-1}
+10:00:00.245030 [1] AppendEntries reply: {Term:1 Success:true ConflictIndex:0 ConflictTerm:0}
+10:00:00.247000 [0] AppendEntries reply from 1 success: nextIndex := map[1:1 2:0], matchIndex := map[1:0 2:-1]; commitIndex := -1
+10:00:00.247010 [0] leader sets commitIndex := 0
+10:00:00.293000 [0] sending AppendEntries to 1: ni=1, args={Term:1 LeaderId:0 PrevLogIndex:0 PrevLogTerm:1 Entries:[] LeaderCommit:0}
+10:00:00.294000 [1] AppendEntries: {Term:1 LeaderId:0 PrevLogIndex:0 PrevLogTerm:1 Entries:[] LeaderCommit:0}
+10:00:00.294010 [1] ... setting commitIndex=0
+10:00:00.300000 [1] becomes Candidate (currentTerm=2); log=[{42 1}]
+10:00:00.300100 [1] sending RequestVote to 2: {Term:2 CandidateId:1 LastLogIndex:0 LastLogTerm:1}
+`;
+
+describe('eliben/raft parts 2–3: 0-based log indexes', () => {
+  it('are detected, shifted to 1-based, and the run checks clean', () => {
+    const report = analyzeTrace(ZERO_BASED, 'zero-based.log');
+    expect(report.trace.idMapping).toMatch(/0-based/);
+    expect(report.trace.skipped.filter((s) => s.kind === 'other')).toEqual([]);
+    expect(report.check.divergences).toEqual([]);
+    const lastVote = report.trace.events.at(-1)?.message;
+    expect(lastVote).toMatchObject({ type: 'RequestVoteRequest', lastLogIndex: 1, lastLogTerm: 1 });
+  });
+});
