@@ -145,7 +145,9 @@ export class ProcessManager {
     const managed = this.running.get(name);
     if (managed === undefined) return;
     killGroup(managed.pgid, 'SIGKILL');
-    await managed.exited;
+    // SIGKILL cannot be caught; a process stuck in the kernel (disk I/O) may still take a
+    // moment. Do not hang a run on it: leftovers() reports anything that survived.
+    await Promise.race([managed.exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     this.running.delete(name);
   }
 

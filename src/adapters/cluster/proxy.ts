@@ -133,12 +133,13 @@ export class FaultProxy {
 
   async close(): Promise<void> {
     for (const connection of this.connections) this.reset(connection);
-    await Promise.all(
-      [...this.routes.values()].map(
-        (route) => new Promise<void>((resolve) => route.server.close(() => resolve())),
-      ),
-    );
+    const routes = [...this.routes.values()];
     this.routes.clear();
+    // A listener closes once its last connection is gone; never wait more than 2 s for that.
+    await Promise.race([
+      Promise.all(routes.map((route) => new Promise<void>((resolve) => route.server.close(() => resolve())))),
+      new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
   }
 
   // ---------------------------------------------------------------- internals
@@ -154,7 +155,11 @@ export class FaultProxy {
   }
 
   private accept(dest: NodeId, client: Socket): void {
-    const route = this.routes.get(dest)!;
+    const route = this.routes.get(dest);
+    if (route === undefined) {
+      client.destroy(); // closing
+      return;
+    }
     client.on('error', () => this.resetAll(client));
     const source =
       client.remotePort === undefined ? null : this.resolveSource(client.remotePort, route.listenPort);
