@@ -84,9 +84,12 @@ export function renderText(report: TraceReport): string {
         ? ` (detected: ${detection.votes[trace.format]} of ${detection.sampled} non-blank lines have its shape)`
         : ' (as requested)'),
   );
+  const unique = trace.logLines - trace.duplicates;
+  const unknownLogLines = unique - trace.events.length - trace.informational - trace.inconsistent.length;
   out.push(
-    `lines: ${trace.totalLines} read; ${trace.logLines} log lines, of which ${trace.duplicates} exact duplicates dropped ` +
-      `(overlapping pasted chunks), ${trace.informational} informational; ${trace.events.length} events parsed`,
+    `lines: ${trace.totalLines} read; ${trace.logLines} in the ${trace.format} shape, ${trace.duplicates} of them exact ` +
+      `duplicates (overlapping pasted chunks, dropped); ${unique - Math.max(0, unknownLogLines)} parsed: ` +
+      `${trace.events.length} events, ${trace.informational} informational, ${trace.inconsistent.length} inconsistent`,
   );
   out.push(
     `not understood: ${trace.skipped.length} lines (${skippedBy('fence')} markdown fences, ${skippedBy('blank')} blank, ${other.length} other)` +

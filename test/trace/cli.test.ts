@@ -31,7 +31,9 @@ describe('raftkit trace', () => {
     const { stdout, exitCode } = await run([SEED]);
     expect(exitCode).toBe(1);
     expect(stdout).toMatch(/^format: eliben \(detected: \d+ of \d+ non-blank lines have its shape\)$/m);
-    expect(stdout).toMatch(/^lines: \d+ read; \d+ log lines, of which 10 exact duplicates dropped/m);
+    expect(stdout).toMatch(
+      /^lines: 1276 read; 1189 in the eliben shape, 10 of them exact duplicates \(overlapping pasted chunks, dropped\); 1179 parsed: 1167 events, 6 informational, 6 inconsistent$/m,
+    );
     expect(stdout).toMatch(/^ {2}no safety violation$/m);
     expect(stdout).toMatch(/terms: 71 \(highest term in the log\); leaders: 0/);
     expect(stdout).toMatch(/timer tick: ≈10 ms/);
