@@ -48,6 +48,7 @@ export class SafetyMonitor {
   /** Samples overlap (the periodic one and those a step asks for): apply only newer answers. */
   private sequence = 0;
   private readonly appliedSequence = new Map<NodeId, number>();
+  private chain: Promise<void> = Promise.resolve();
   samples = 0;
 
   constructor(
@@ -90,7 +91,18 @@ export class SafetyMonitor {
   }
 
   /** Sample every running node once, now, and check the properties. */
-  async sample(): Promise<void> {
+  /**
+   * Samples run one at a time: two status requests in flight to the same node could be
+   * served in the other order, and an older answer arriving last would look like a term
+   * going backwards.
+   */
+  sample(): Promise<void> {
+    const next = this.chain.then(() => this.sampleOnce());
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async sampleOnce(): Promise<void> {
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(1000)]);
     const nodes = this.running();
     const sequence = ++this.sequence;

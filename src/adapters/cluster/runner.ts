@@ -510,6 +510,8 @@ export async function runClusterScenario(
     await monitor.stop();
     await proxy.close();
     await processes.shutdown();
+    // SIGKILL is delivered asynchronously: give the kernel a moment before the leak check.
+    for (let i = 0; i < 40 && processes.leftovers().length > 0; i++) await sleep(50);
   }
   return {
     ...base,
