@@ -55,8 +55,8 @@ export function assumptions(report: TraceReport): string[] {
       (check.retransmissions > 0 ? ` (${check.retransmissions} times)` : '') +
       '.',
   );
-  for (const note of trace.inferences) lines.push(note + '.');
-  if (check.sendersAssumed > 0) {
+  for (const note of trace.inferences) lines.push(`${note}.`);
+  if (check.sendersAssumed > 0 && trace.inferences.length === 0) {
     lines.push(
       `${check.sendersAssumed} receipts name no sender: the first peer that had not answered yet was assumed.`,
     );
