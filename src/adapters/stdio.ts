@@ -80,12 +80,24 @@ function killGroup(pid: number): void {
   liveGroups.delete(pid);
 }
 
+/**
+ * Adapters run in their own process group, so a Ctrl-C at the terminal does not reach
+ * them: on exit, and on SIGINT/SIGTERM/SIGHUP (then re-raised, so the kit still dies of
+ * it), kill every group still alive.
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const killAll = () => {
     for (const pid of liveGroups) killGroup(pid);
-  });
+  };
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 interface Pending {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -210,6 +210,28 @@ describe('adapter faults', () => {
       expect(await waitGone(pids)).toEqual([]);
     });
   }
+
+  it('an interrupted kit (SIGINT) takes its adapters and their children with it', async () => {
+    const pidDir = mkdtempSync(join(dir, 'sigint-'));
+    const kit = spawn(
+      'node',
+      ['--import', 'tsx', 'test/adapters/fixtures/kit-with-hanging-adapter.ts', pidDir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await new Promise<void>((resolve) =>
+      kit.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()),
+    );
+    const pids = readFileSync(join(pidDir, 'pids'), 'utf8').trim().split('\n').map(Number);
+    expect(pids.every(alive)).toBe(true);
+    kit.kill('SIGINT');
+    const [, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      kit.on('exit', (code, sig) => resolve([code, sig])),
+    );
+    expect(signal).toBe('SIGINT');
+    expect(await waitGone(pids)).toEqual([]);
+  });
 
   it('a clean close leaves no process of the adapter group either', async () => {
     const adapter = new StdioAdapter({ command: SERVE_REFERENCE, stepTimeoutMs: 10_000 });
