@@ -85,6 +85,7 @@ export function nodeIdOf(elibenId: string | number): NodeId {
 /** A recognized log line before inference: what the line says, in the model's terms where possible. */
 type Raw =
   | { kind: 'info' }
+  | { kind: 'listen' }
   | { kind: 'timer'; timeoutMs: number; term: number }
   | {
       kind: 'role';
@@ -163,7 +164,7 @@ function withLog(raw: RoleRaw, logText: string | undefined): Raw | null {
 
 /** Each rule matches a message prefix; whatever follows the match is `trailing`. */
 const RULES: readonly Rule[] = [
-  [/^listening at \S+/, () => ({ kind: 'info' })],
+  [/^listening at \S+/, () => ({ kind: 'listen' })],
   [
     /^election timer started \(([^)]+)\), term=(\d+)/,
     (m) => {
@@ -374,7 +375,9 @@ export function parseEliben(text: string, file: string): ParsedTrace {
   const sorted = order.map((i) => records[i]);
 
   const zeroBased = detectZeroBased(sorted);
-  const { events, inferences, inconsistent } = buildEvents(sorted, zeroBased);
+  const built = buildEvents(sorted, zeroBased);
+  const { events, inferences, inconsistent } = built;
+  informational += built.informational;
   holes.push(
     ...chunkHoles(coverage),
     ...damagedHoles(sorted, damaged, 'a damaged line (two lines run together)'),
@@ -521,6 +524,8 @@ function buildEvents(
   events: TraceEvent[];
   inferences: string[];
   inconsistent: DamagedLine[];
+  /** "listening at" lines that are not a restart. */
+  informational: number;
 } {
   const ix = (index: number) => (zeroBased ? index + 1 : index);
   const tm = (term: number) => Math.max(0, term);
@@ -533,6 +538,8 @@ function buildEvents(
   const leaderTerm = new Map<NodeId, number>();
   const replies: PendingReply[] = [];
   const inconsistent: DamagedLine[] = [];
+  const dead = new Set<NodeId>();
+  let listens = 0;
   let sendersMatched = 0;
   let sendersUnknown = 0;
   let aeRepliesInferred = 0;
@@ -554,7 +561,13 @@ function buildEvents(
         });
         break;
       case 'dead':
+        dead.add(r.node);
         events.push({ ...base, event: 'Crash' });
+        break;
+      case 'listen':
+        // A server that starts listening after "becomes Dead" was restarted (eliben's RestartPeer).
+        if (dead.delete(r.node)) events.push({ ...base, event: 'Restart' });
+        else listens++;
         break;
       case 'rvSend':
         if (raw.candidate !== r.node || raw.to === r.node) {
@@ -790,5 +803,5 @@ function buildEvents(
       `${aeRepliesInferred} AppendEntries replies: leader and matchIndex taken from the request just before`,
     );
   }
-  return { events, inferences, inconsistent };
+  return { events, inferences, inconsistent, informational: listens };
 }

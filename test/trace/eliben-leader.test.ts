@@ -73,6 +73,18 @@ describe('a healthy eliben/raft run', () => {
     expect(report.diagnosis.livenessFailure).toBe(false);
   });
 
+  it('reads a crash ("becomes Dead") and a restart ("listening at" again): persistent state survives (Figure 2)', () => {
+    const restart = [
+      '10:00:00.300000 [2] becomes Dead',
+      '10:00:00.400000 [2] listening at [::]:4002',
+      '10:00:00.400100 [2] election timer started (200ms), term=1',
+      '10:00:00.600000 [2] becomes Candidate (currentTerm=2); log=[]',
+    ].join('\n');
+    const withRestart = analyzeTrace(`${LOG}${restart}\n`, 'restart.log');
+    expect(withRestart.trace.events.filter((e) => e.node === 'n2').map((e) => e.event)).toContain('Restart');
+    expect(withRestart.check.divergences).toEqual([]);
+  });
+
   it('catches a follower that commits what its leader did not (Figure 2, AppendEntries rule 5)', () => {
     const wrong = LOG.replace('[1] ... setting commitIndex=1', '[1] ... setting commitIndex=2');
     const divergence = analyzeTrace(wrong, 'bad.log').check.divergences[0];
