@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answer, StdioAdapter, serveStdio, splitCommand } from '../../src/adapters/index.ts';
 import { loadSuite, runSuite } from '../../src/conformance/index.ts';
 import { ReferenceHarness } from '../../src/reference/index.ts';
@@ -168,7 +168,10 @@ describe('stdio adapter', () => {
 });
 
 describe('adapter faults', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'raftkit-faults-'));
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'raftkit-faults-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const scenarios = FIXTURES.filter(
     (f) => f.scenario.name === 'election' || f.scenario.name === 'replication',

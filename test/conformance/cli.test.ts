@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runConform } from '../../src/cli/commands/conform.ts';
 import { UsageError } from '../../src/cli/errors.ts';
 
@@ -14,7 +14,10 @@ const FIXTURES = 'test/conformance/fixtures';
 const base = { jobs: '1', report: 'text' as const, seed: '1', stepTimeoutMs: '5000', progress: false };
 
 describe('raftkit conform', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'raftkit-conform-'));
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'raftkit-conform-'));
+  });
   let stdout = '';
   beforeEach(() => {
     stdout = '';
