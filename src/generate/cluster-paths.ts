@@ -116,7 +116,14 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
           (n) =>
             n.role === 'candidate' &&
             n.context.votesResponded.length === cfg.nodes.length &&
-            !isQuorum(n.context, n.context.votesGranted),
+            !isQuorum(n.context, n.context.votesGranted) &&
+            // another server campaigned in the same term: it voted for itself
+            s.nodes.some(
+              (o) =>
+                o !== n &&
+                o.context.currentTerm === n.context.currentTerm &&
+                o.context.votedFor === o.context.id,
+            ),
         ),
       bounds: { ...elections, maxTerm: 1 },
       values: [],

@@ -26,14 +26,16 @@ import { runOnModel, type Scenario } from '../scenario/index.ts';
  *   (`guard:RequestVoteRequest/canGrantVote=false`);
  * - `payload`: classes of message payloads relative to the receiver's state
  *   (`payload:AppendEntriesRequest/prevLog=beyond-end`);
- * - `rule`: the rules of Figure 2 (and PreVote's), each realised by named actions.
+ * - `rule`: the rules of Figure 2 (and PreVote's), each realised by named actions;
+ * - `situation`: cluster-level situations (first leader, split vote, Figure 8, …),
+ *   recognised on the cluster model's states (`report.ts`, targets of `cluster-paths.ts`).
  *
  * An item is covered by a scenario when some step of it, run on the model, exercises the
  * item. Items that cannot be exercised carry a reason (`UNREACHABLE`).
  */
 
-export type ItemKind = 'transition' | 'guard' | 'payload' | 'rule';
-export const ITEM_KINDS: readonly ItemKind[] = ['transition', 'guard', 'payload', 'rule'];
+export type ItemKind = 'transition' | 'guard' | 'payload' | 'rule' | 'situation';
+export const ITEM_KINDS: readonly ItemKind[] = ['transition', 'guard', 'payload', 'rule', 'situation'];
 
 export interface CoverageItem {
   readonly id: string;
@@ -543,43 +545,4 @@ export function itemsOfScenario(scenario: Scenario): string[] {
       ids.add(id);
   }
   return [...ids];
-}
-
-export interface CoverageReport {
-  readonly items: readonly (CoverageItem & {
-    readonly coveredBy: readonly string[];
-    readonly unreachable?: string;
-  })[];
-  /** Covered items among those not marked unreachable. */
-  readonly covered: number;
-  readonly reachable: number;
-  /** Unreachable items that a scenario covers after all: the reason is wrong. */
-  readonly contradicted: readonly string[];
-}
-
-export function coverageReport(scenarios: readonly Scenario[]): CoverageReport {
-  const coveredBy = new Map<string, string[]>();
-  for (const scenario of scenarios) {
-    if (scenario.cluster.mode !== 'step') continue;
-    for (const id of itemsOfScenario(scenario)) {
-      const list = coveredBy.get(id) ?? [];
-      list.push(scenario.name);
-      coveredBy.set(id, list);
-    }
-  }
-  type Row = CoverageItem & { coveredBy: string[]; unreachable?: string };
-  const items = coverageUniverse().map((item): Row => {
-    const reason = UNREACHABLE[item.id];
-    const by = coveredBy.get(item.id) ?? [];
-    return reason === undefined
-      ? { ...item, coveredBy: by }
-      : { ...item, coveredBy: by, unreachable: reason };
-  });
-  const reachable = items.filter((i) => i.unreachable === undefined);
-  return {
-    items,
-    reachable: reachable.length,
-    covered: reachable.filter((i) => i.coveredBy.length > 0).length,
-    contradicted: items.filter((i) => i.unreachable !== undefined && i.coveredBy.length > 0).map((i) => i.id),
-  };
 }

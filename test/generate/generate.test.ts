@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { guards, updates } from '../../models/index.ts';
-import { coverageReport, coverageUniverse, UNREACHABLE } from '../../src/generate/coverage.ts';
+import { coverageUniverse, UNREACHABLE } from '../../src/generate/coverage.ts';
 import { nodeLevelScenarios } from '../../src/generate/node-paths.ts';
+import { coverageReport } from '../../src/generate/report.ts';
 import { checkSuite, computeSuite, NotGeneratedError, writeSuite } from '../../src/generate/suite.ts';
 import { loadScenarios, printScenario, SCENARIO_ROOT } from '../../src/scenario/index.ts';
 
@@ -80,5 +81,19 @@ describe('raftkit coverage', () => {
   it('is not vacuous: the curated scenarios alone leave reachable items uncovered', () => {
     const curated = coverageReport(loadScenarios([`${SCENARIO_ROOT}/curated`]));
     expect(curated.covered).toBeLessThan(curated.reachable);
+  });
+});
+
+describe('stated targets', () => {
+  it('every cluster-level target a step-mode scenario names in its header is reached when it runs on the model', async () => {
+    const { situationsOfScenario } = await import('../../src/generate/report.ts');
+    const unmet: string[] = [];
+    for (const scenario of loadScenarios([SCENARIO_ROOT]).filter((s) => s.cluster.mode === 'step')) {
+      const stated = scenario.header.targets.filter((t) => t.startsWith('cluster:'));
+      if (stated.length === 0) continue;
+      const reached = situationsOfScenario(scenario);
+      for (const t of stated) if (!reached.includes(t)) unmet.push(`${scenario.name}: ${t}`);
+    }
+    expect(unmet).toEqual([]);
   });
 });

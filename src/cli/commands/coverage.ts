@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
-import { type CoverageReport, coverageReport, ITEM_KINDS } from '../../generate/coverage.ts';
+import { ITEM_KINDS } from '../../generate/coverage.ts';
+import { type CoverageReport, coverageReport } from '../../generate/report.ts';
 import { loadScenarios, SCENARIO_ROOT, ScenarioRunError, ScenarioSyntaxError } from '../../scenario/index.ts';
 import { UsageError } from '../errors.ts';
 

@@ -1,0 +1,123 @@
+import type { ClusterAction, ClusterState } from '../../models/index.ts';
+import {
+  findInFlight,
+  type Scenario,
+  type StepInput,
+  startModelRun,
+  stepModelRun,
+} from '../scenario/index.ts';
+import { clusterTargets } from './cluster-paths.ts';
+import { type CoverageItem, coverageUniverse, itemsOfScenario, UNREACHABLE } from './coverage.ts';
+
+/**
+ * The coverage report of a suite: node-level items (`coverage.ts`) and cluster-level
+ * situations (the targets of `cluster-paths.ts`, recognised on the cluster model's states
+ * as each scenario runs), each with the scenarios that cover it.
+ */
+
+export interface CoverageRow extends CoverageItem {
+  readonly coveredBy: readonly string[];
+  /** Why no scenario can cover it (then it is not counted as reachable). */
+  readonly unreachable?: string;
+}
+
+export interface CoverageReport {
+  readonly items: readonly CoverageRow[];
+  /** Covered items among those not marked unreachable. */
+  readonly covered: number;
+  readonly reachable: number;
+  /** Unreachable items that a scenario covers after all: the reason is wrong. */
+  readonly contradicted: readonly string[];
+}
+
+/** The situation items: one per cluster-level target. */
+export function situationItems(): CoverageItem[] {
+  const targets = clusterTargets(
+    () =>
+      startModelRun({
+        mode: 'step',
+        nodes: ['n1', 'n2', 'n3'],
+        features: { preVote: false, checkQuorum: false },
+        initial: {},
+      }).config,
+  );
+  return targets.map((t) => ({
+    id: t.id,
+    kind: 'situation',
+    description: t.summary,
+    reference: t.references.join(', '),
+  }));
+}
+
+/** The cluster action a step-mode input amounts to, in the state before it (none for a tick). */
+function actionOf(state: ClusterState, input: StepInput): ClusterAction | null {
+  switch (input.kind) {
+    case 'deliver':
+    case 'drop':
+    case 'duplicate': {
+      const message = findInFlight(state, input.pattern);
+      if (message === undefined) return null;
+      const type = input.kind === 'deliver' ? 'Deliver' : input.kind === 'drop' ? 'Drop' : 'Duplicate';
+      return { type, message };
+    }
+    case 'inject':
+      return { type: 'Deliver', message: input.message };
+    case 'timeout':
+      return { type: 'ElectionTimeout', node: input.node };
+    case 'heartbeat':
+      return { type: 'HeartbeatTimeout', node: input.node };
+    case 'propose':
+      return { type: 'ClientRequest', node: input.node, value: input.value };
+    case 'crash':
+      return { type: 'Crash', node: input.node };
+    case 'restart':
+      return { type: 'Restart', node: input.node };
+    case 'tick':
+      return null;
+  }
+}
+
+/** The cluster-level situations a step-mode scenario reaches on the model. */
+export function situationsOfScenario(scenario: Scenario): string[] {
+  let run = startModelRun(scenario.cluster);
+  const targets = clusterTargets(() => run.config);
+  const reached = new Set<string>();
+  for (const t of targets) if (t.goal(run.state, null)) reached.add(t.id);
+  for (const step of scenario.steps) {
+    const input = step.input as StepInput;
+    const action = actionOf(run.state, input);
+    const next = stepModelRun(run, input, { scenario: scenario.name, line: step.line }).run;
+    if (action !== null) {
+      for (const t of targets)
+        if (!reached.has(t.id) && t.goal(next.state, { from: run.state, action })) reached.add(t.id);
+    }
+    run = next;
+  }
+  return [...reached];
+}
+
+export function coverageReport(scenarios: readonly Scenario[]): CoverageReport {
+  const coveredBy = new Map<string, string[]>();
+  for (const scenario of scenarios) {
+    if (scenario.cluster.mode !== 'step') continue;
+    for (const id of [...itemsOfScenario(scenario), ...situationsOfScenario(scenario)]) {
+      const list = coveredBy.get(id) ?? [];
+      list.push(scenario.name);
+      coveredBy.set(id, list);
+    }
+  }
+  const items = [...coverageUniverse(), ...situationItems()].map((item): CoverageRow => {
+    const reason = UNREACHABLE[item.id];
+    const by = coveredBy.get(item.id) ?? [];
+    return reason === undefined
+      ? { ...item, coveredBy: by }
+      : { ...item, coveredBy: by, unreachable: reason };
+  });
+  const reachable = items.filter((i) => i.unreachable === undefined);
+  return {
+    items,
+    reachable: reachable.length,
+    covered: reachable.filter((i) => i.coveredBy.length > 0).length,
+    contradicted: items.filter((i) => i.unreachable !== undefined && i.coveredBy.length > 0).map((i) => i.id),
+  };
+}
