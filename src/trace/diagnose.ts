@@ -396,9 +396,14 @@ function explain(f: Facts): Pick<Diagnosis, 'verdict' | 'fix' | 'recommended' | 
         'polling on a ticker — so that different draws really fire at different times.',
     );
   }
-  fix.push(
-    'Draw a fresh random timeout every time the timer is reset, from a generator seeded differently on each node.',
-  );
+  if (f.drawn && f.drawn.count >= 3 && f.drawn.max === f.drawn.min) {
+    verdict.push(
+      `Every election timer drew the same timeout (${ms(f.drawn.min)}): the timeouts are not randomized at all.`,
+    );
+    fix.push(
+      'Draw a fresh random timeout every time the timer is reset, from a generator seeded differently on each node.',
+    );
+  }
   const rttArg = f.rtt
     ? `${Math.max(0.1, Math.floor(f.rtt.min * 10) / 10)}-${Math.ceil(f.rtt.max)}ms`
     : '1-5ms';
