@@ -141,6 +141,16 @@ class Failed extends Error {
 
 class Skipped extends Error {}
 
+/** An adapter error outside the steps: while creating the cluster, or in the final check. */
+class OutsideSteps extends Error {
+  constructor(
+    readonly phase: '(create)' | '(end of scenario)',
+    readonly error: unknown,
+  ) {
+    super(phase);
+  }
+}
+
 export async function runScenario(
   adapter: StepAdapter,
   scenario: Scenario,
@@ -180,7 +190,12 @@ export async function runScenario(
   } catch (error) {
     if (error instanceof Skipped) return skip(error.message);
     const failure =
-      error instanceof Failed ? error.failure : adapterFailure(error, scenario, transcript.length, adapter);
+      error instanceof Failed
+        ? error.failure
+        : error instanceof OutsideSteps
+          ? adapterFailure(error.error, scenario, transcript.length, adapter, error.phase)
+          : adapterFailure(error, scenario, transcript.length, adapter);
+    const cause = error instanceof OutsideSteps ? error.error : error;
     return {
       ...base,
       status: 'fail',
@@ -189,7 +204,7 @@ export async function runScenario(
       durationMs: performance.now() - started,
       tolerances: [...tolerances].sort(),
       transcript,
-      adapterBroken: error instanceof AdapterError && error.processBroken,
+      adapterBroken: cause instanceof AdapterError && cause.processBroken,
     };
   }
 }
@@ -199,8 +214,9 @@ function adapterFailure(
   scenario: Scenario,
   index: number,
   adapter: StepAdapter,
+  phase?: '(create)' | '(end of scenario)',
 ): StepFailure {
-  const step = scenario.steps[index];
+  const step = phase ? undefined : scenario.steps[index];
   const diagnosis =
     error instanceof AdapterError
       ? error.message
@@ -208,9 +224,9 @@ function adapterFailure(
         ? `the scenario cannot be applied: ${error.message}`
         : `internal error: ${error instanceof Error ? error.message : String(error)}`;
   return {
-    step: index + 1,
-    line: step?.line ?? 0,
-    input: step ? formatInput(step.input) : index === 0 ? '(setup)' : '(end of scenario)',
+    step: phase === '(create)' ? 0 : index + (phase ? 0 : 1),
+    line: step?.line ?? (phase === '(create)' ? 0 : (scenario.steps[index - 1]?.line ?? 0)),
+    input: step ? formatInput(step.input) : (phase ?? '(end of scenario)'),
     node: null,
     diagnosis,
     differences: [],
@@ -252,7 +268,7 @@ async function runSteps(
     });
   } catch (error) {
     if (error instanceof AdapterError && error.kind === 'not-supported') throw new Skipped(error.message);
-    throw error;
+    throw new OutsideSteps('(create)', error);
   }
   const timing: TickTiming = {
     electionMin: created.electionTimeoutTicks?.min ?? options.timing.electionTicks,
@@ -417,7 +433,13 @@ async function readCluster(adapter: StepAdapter, nodes: readonly NodeId[]) {
 
 /** After the last step every node must be in the model's state and have nothing left to send. */
 async function checkFinalStates(adapter: StepAdapter, scenario: Scenario, run: ModelRun, steps: number) {
-  const { states, messages } = await readCluster(adapter, run.config.nodes);
+  let read: Awaited<ReturnType<typeof readCluster>>;
+  try {
+    read = await readCluster(adapter, run.config.nodes);
+  } catch (error) {
+    throw new OutsideSteps('(end of scenario)', error);
+  }
+  const { states, messages } = read;
   const end = {
     step: steps,
     line: scenario.steps[steps - 1]?.line ?? 0,
@@ -429,10 +451,13 @@ async function checkFinalStates(adapter: StepAdapter, scenario: Scenario, run: M
     const expectedState = observeNode(node, run.state.nodes[i]);
     const actual = states.get(node);
     if (!actual) {
-      throw new AdapterError(
-        'wrong-shape',
-        `reply has the wrong shape: inspect_ok has no state of ${node}`,
-        false,
+      throw new OutsideSteps(
+        '(end of scenario)',
+        new AdapterError(
+          'wrong-shape',
+          `reply has the wrong shape: inspect_ok has no state of ${node}`,
+          false,
+        ),
       );
     }
     const diffs = compareState(expectedState, actual);

@@ -214,6 +214,24 @@ describe('adapter faults', () => {
     });
   }
 
+  it('an adapter that dies while creating the cluster fails the scenario at (create)', async () => {
+    const pidDir = mkdtempSync(join(dir, 'create-'));
+    const suite = await runSuite({
+      adapter: {
+        kind: 'command',
+        command: `node test/adapters/fixtures/faulty-adapter.mjs create ${pidDir}`,
+        stepTimeoutMs: 2000,
+      },
+      scenarios: scenarios.slice(0, 1),
+      jobs: 1,
+      seed: 1,
+    });
+    expect(suite.results[0].failure).toMatchObject({ step: 0, input: '(create)' });
+    expect(suite.results[0].failure?.diagnosis).toMatch(
+      /adapter exited \(code 4\) while answering .*"type":"create"/,
+    );
+  });
+
   it('an interrupted kit (SIGINT) takes its adapters and their children with it', async () => {
     const pidDir = mkdtempSync(join(dir, 'sigint-'));
     const kit = spawn(
