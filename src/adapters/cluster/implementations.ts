@@ -13,6 +13,7 @@ export interface ImplementationOptions {
   readonly seed: number;
   /** For the reference: where each node appends its seed-format trace log. */
   readonly traceFile?: (node: NodeId) => string;
+  readonly traceFormat?: 'canonical' | 'eliben';
 }
 
 /** Null when the implementation can run here, else the reason (with the install line). */
@@ -41,12 +42,17 @@ export function makeImplementation(
     case 'pysyncobj':
       return new PySyncObjCluster();
     case 'reference':
-      return new ReferenceCluster({ seed: options.seed, traceFile: options.traceFile });
+      return new ReferenceCluster({
+        seed: options.seed,
+        traceFile: options.traceFile,
+        traceFormat: options.traceFormat,
+      });
     case 'reference-timing-mutant':
       return new ReferenceCluster({
         seed: options.seed,
         timing: TIMING_MUTANT,
         traceFile: options.traceFile,
+        traceFormat: options.traceFormat,
         label: `reference timing mutant (BUGS.md #8: election 5-9 ms on a 10 ms tick, RPC delay 1-5 ms), seed ${options.seed}`,
       });
   }

@@ -32,9 +32,11 @@ import { LOOPBACK } from './ports.ts';
  * node times out in the same tick every term: the endless split vote of the seed log
  * (BUGS.md #8).
  *
- * The node writes its log (`--trace FILE`) in the format of the seed log
- * (`13:43:33.422806 [2] becomes Candidate (currentTerm=1); log={}`), servers numbered from 0
- * in id order, so `raftkit trace` can diagnose its runs.
+ * The node appends its trace to `--trace FILE`, all nodes of a run to the same file, for
+ * `raftkit trace`: by default in the canonical format (docs/trace-format.md: every timer,
+ * role change, message sent and received, with the state after each role change), or with
+ * `--trace-format eliben` in the seed log's format (`13:43:33.422806 [2] becomes Candidate
+ * (currentTerm=1); log=[]`, servers numbered from 0 in id order).
  *
  * Loopback HTTP on `--http`: `GET /status` (Figure 2 state + committed values) and
  * `POST /submit?value=x` (200 once committed, 503 if not leader or not committed in 5 s).
@@ -58,6 +60,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     mutant: { type: 'string' },
     trace: { type: 'string' },
+    'trace-format': { type: 'string', default: 'canonical' },
   },
 });
 
@@ -91,13 +94,26 @@ if (mutant !== undefined && findMutant(mutant) === undefined) {
 
 const traceFd = typeof args.trace === 'string' ? openSync(args.trace, 'a') : null;
 const index = (node: NodeId) => cluster.indexOf(node);
+/** Wall-clock microseconds, monotonic within this process (Date's epoch, performance's ticks). */
+const clockBaseMicros = Date.now() * 1000 - Math.round(performance.now() * 1000);
 function trace(text: string): void {
   if (traceFd === null) return;
-  const now = new Date();
+  const micros = clockBaseMicros + Math.round(performance.now() * 1000);
+  const now = new Date(Math.floor(micros / 1000));
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const micros = pad(now.getUTCMilliseconds() * 1000 + Math.floor((performance.now() % 1) * 1000), 6);
-  const stamp = `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}.${micros}`;
+  const stamp = `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}.${pad(micros % 1_000_000, 6)}`;
   writeSync(traceFd, `${stamp} [${index(id)}] ${text}\n`);
+}
+const canonical = args['trace-format'] !== 'eliben';
+/** One canonical trace event (docs/trace-format.md), time in ms since the epoch. */
+function event(fields: Record<string, unknown>): void {
+  if (traceFd === null || !canonical) return;
+  const time = (clockBaseMicros + Math.round(performance.now() * 1000)) / 1000;
+  writeSync(traceFd, `${JSON.stringify({ ...fields, node: id, time })}\n`);
+}
+/** A line of the seed log's format (eliben/raft's dlog), when --trace-format eliben. */
+function seedLine(text: string): void {
+  if (!canonical) trace(text);
 }
 const logText = (log: readonly LogEntry[]) => `[${log.map((e) => `{${e.value} ${e.term}}`).join(' ')}]`;
 const ROLE_NAMES = {
@@ -193,12 +209,27 @@ class TcpTransport implements Transport {
   send(message: Message): void {
     const line = `${JSON.stringify(message)}\n`;
     const write = () => connection(message.to)?.write(line);
-    if (message.type.endsWith('Request')) {
-      trace(`sending ${RPC_NAME[message.type]} to ${index(message.to)}: ${describe(message)}`);
-    } else {
-      trace(
-        `... ${RPC_NAME[message.type.replace('Response', 'Request') as Message['type']]} reply: &${describe(message)}`,
-      );
+    observe(); // a role change is logged before the messages it sends, as in the seed log
+    if (inTick && !timerLogged && message.type === 'AppendEntriesRequest') {
+      event({ event: 'HeartbeatTimeout' });
+      timerLogged = true;
+    }
+    event({ event: 'Send', message });
+    switch (message.type) {
+      case 'AppendEntriesRequest':
+        seedLine(
+          `sending AppendEntries to ${index(message.to)}: ni=${message.prevLogIndex + 1}, args=${describe(message)}`,
+        );
+        break;
+      case 'AppendEntriesResponse':
+        seedLine(`AppendEntries reply: &${describe(message)}`);
+        break;
+      case 'RequestVoteRequest':
+      case 'PreVoteRequest':
+        seedLine(`sending ${RPC_NAME[message.type]} to ${index(message.to)}: ${describe(message)}`);
+        break;
+      default:
+        seedLine(`... ${RPC_NAME[message.type].replace('Reply', '')} reply: &${describe(message)}`);
     }
     if (delayMax <= 0) write();
     else setTimeout(write, delayRng.intBetween(delayMin, delayMax));
@@ -224,29 +255,73 @@ const node = new RaftNode({
 });
 
 let last = node.status();
-trace(`listening at [::]:${required('listen')}`);
-trace(`election timer started, term=${last.currentTerm}`);
+/** The election timeout the node drew last (a private field of RaftNode, read for the log only). */
+const drawnTimeout = () => (node as unknown as { electionTimeout: number }).electionTimeout;
+if (last.currentTerm === 0 && last.log.length === 0)
+  event({ event: 'Cluster', nodes: cluster, preVote: args['pre-vote'] === true });
+else
+  event({
+    event: 'Restart',
+    state: { currentTerm: last.currentTerm, votedFor: last.votedFor, log: last.log },
+  });
+event({ event: 'TimerStart', timeoutMs: drawnTimeout(), term: last.currentTerm });
+seedLine(`listening at [::]:${required('listen')}`);
+seedLine(`election timer started (${drawnTimeout()}ms), term=${last.currentTerm}`);
+/** Inside a timer tick, the first role change or AppendEntries is the timer firing. */
+let inTick = false;
+let timerLogged = false;
 
-/** Log role and term changes after every input, as the seed's implementation does. */
+/** Log role and term changes in the seed log's words (eliben/raft's dlog lines). */
 function observe(): void {
   const now = node.status();
   if (now.role !== last.role || now.currentTerm !== last.currentTerm) {
-    if (now.role !== 'crashed') {
-      trace(`becomes ${ROLE_NAMES[now.role]} (currentTerm=${now.currentTerm}); log=${logText(now.log)}`);
+    if (inTick && !timerLogged && (now.role === 'candidate' || now.role === 'preCandidate')) {
+      event({ event: 'ElectionTimeout' });
+      timerLogged = true;
     }
-    if (now.role !== 'leader') trace(`election timer started, term=${now.currentTerm}`);
+    if (now.role !== 'crashed') {
+      const kind = `Become${now.role[0].toUpperCase()}${now.role.slice(1)}`;
+      const { currentTerm, votedFor, log: entries, commitIndex } = now;
+      event({ event: kind, term: currentTerm, state: { currentTerm, votedFor, log: entries, commitIndex } });
+    }
+    if (now.role !== 'leader' && now.role !== 'crashed') {
+      event({ event: 'TimerStart', timeoutMs: drawnTimeout(), term: now.currentTerm });
+    }
+    const log = logText(now.log);
+    if (now.role === 'candidate' || now.role === 'preCandidate') {
+      seedLine(`becomes ${ROLE_NAMES[now.role]} (currentTerm=${now.currentTerm}); log=${log}`);
+    } else if (now.role === 'leader') {
+      seedLine(`becomes Leader; term=${now.currentTerm}; log=${log}`);
+    } else if (now.role === 'follower') {
+      seedLine(`becomes Follower with term=${now.currentTerm}; log=${log}`);
+    }
+    if (now.role !== 'leader' && now.role !== 'crashed') {
+      seedLine(`election timer started (${drawnTimeout()}ms), term=${now.currentTerm}`);
+    }
   }
   last = now;
 }
 
 function receive(message: Message): void {
   if (message.to !== id || !cluster.includes(message.from)) return;
-  if (message.type.endsWith('Request')) {
-    trace(
-      `${RPC_NAME[message.type]}: ${describe(message)} [currentTerm=${last.currentTerm}, votedFor=${last.votedFor === null ? -1 : index(last.votedFor)}]`,
-    );
-  } else {
-    trace(`received ${RPC_NAME[message.type]} ${describe(message)}`);
+  event({ event: 'Receive', message });
+  switch (message.type) {
+    case 'RequestVoteRequest':
+    case 'PreVoteRequest':
+      seedLine(
+        `${RPC_NAME[message.type]}: ${describe(message)} [currentTerm=${last.currentTerm}, votedFor=${last.votedFor === null ? -1 : index(last.votedFor)}]`,
+      );
+      break;
+    case 'AppendEntriesRequest':
+      seedLine(`AppendEntries: ${describe(message)}`);
+      break;
+    case 'AppendEntriesResponse':
+      // eliben/raft logs the leader's nextIndex/matchIndex maps for a current reply (we have
+      // no such line), and this for a reply from a higher term, before stepping down:
+      if (message.term > last.currentTerm) seedLine('term out of date in heartbeat reply');
+      break;
+    default:
+      seedLine(`received ${RPC_NAME[message.type]} ${describe(message)}`);
   }
   node.receive(message);
   observe();
@@ -277,8 +352,11 @@ const tickMs = number('tick-ms');
 function scheduleTick(): void {
   setTimeout(
     () => {
+      inTick = true;
+      timerLogged = false;
       node.tick();
       observe();
+      inTick = false;
       settleWaiters();
       scheduleTick();
     },
@@ -322,6 +400,7 @@ createHttpServer((request, response) => {
   }
   const value = url.searchParams.get('value');
   if (request.method === 'POST' && url.pathname === '/submit' && value !== null) {
+    if (node.status().role === 'leader') event({ event: 'ClientRequest', value });
     if (!node.propose(value)) return reply(503, { error: `${id} is not the leader` });
     observe();
     const s = node.status();

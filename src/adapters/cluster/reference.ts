@@ -56,6 +56,8 @@ export interface ReferenceClusterOptions {
   readonly mutant?: string;
   /** Where each node appends its trace log (seed-log format); default: in its data dir. */
   readonly traceFile?: (node: NodeId) => string;
+  /** `canonical` (docs/trace-format.md, default) or `eliben` (the seed log's format). */
+  readonly traceFormat?: 'canonical' | 'eliben';
   readonly label?: string;
 }
 
@@ -127,6 +129,7 @@ export class ReferenceCluster implements ClusterImplementation {
         `--rpc-delay-max-ms=${t.rpcDelayMaxMs}`,
         `--seed=${this.seed}`,
         `--trace=${this.traceFileOf(node)}`,
+        `--trace-format=${this.options.traceFormat ?? 'canonical'}`,
         ...(env.features.preVote ? ['--pre-vote'] : []),
         ...(this.options.mutant ? [`--mutant=${this.options.mutant}`] : []),
         ...peers,

@@ -30,6 +30,7 @@ interface ClusterFlags {
   out?: string;
   json?: boolean;
   verbose?: boolean;
+  traceFormat: string;
 }
 
 interface ImplementationReport {
@@ -96,6 +97,11 @@ export function register(program: Command): void {
       '--out <dir>',
       "write report.json and, for the reference, each run's trace log (seed-log format) here",
     )
+    .option(
+      '--trace-format <format>',
+      "format of the reference's trace logs under --out: canonical (docs/trace-format.md) or eliben (the seed log's)",
+      'canonical',
+    )
     .option('--json', 'print the report as JSON instead of text')
     .option('--verbose', 'print every step of every run as it happens (timeline)')
     .addHelpText(
@@ -120,6 +126,9 @@ export function register(program: Command): void {
     )
     .action(async (flags: ClusterFlags) => {
       const impls = parseImpls(flags.impl);
+      if (flags.traceFormat !== 'canonical' && flags.traceFormat !== 'eliben') {
+        throw new UsageError(`--trace-format must be canonical or eliben, got '${flags.traceFormat}'`);
+      }
       const seed = intInRange('--seed', flags.seed, 0, 2 ** 31 - 1);
       let scenarios: Scenario[];
       try {
@@ -163,6 +172,7 @@ export function register(program: Command): void {
           const implementation = makeImplementation(impl, {
             seed,
             traceFile: traceDir === undefined ? undefined : () => join(traceDir, `${scenario.name}.log`),
+            traceFormat: flags.traceFormat as 'canonical' | 'eliben',
           });
           if (results.length === 0) say(`\n== ${implementation.name}`);
           name = implementation.name;
