@@ -42,6 +42,8 @@ export interface TimingConfig {
   readonly rttMaxMs: number;
   readonly heartbeatMs: number;
   readonly jitterMs: number;
+  /** PreVote (thesis §9.6): a timed-out node first asks for pre-votes. */
+  readonly preVote?: boolean;
 }
 
 type Pending =
@@ -136,12 +138,19 @@ export class TimedCluster {
     this.machine = machine ?? compileNodeMachine();
     this.ids = Array.from({ length: config.nodes }, (_, i) => `n${i + 1}`);
     for (const [i, id] of this.ids.entries()) this.index.set(id, i);
-    const features = makeFeatures();
+    const features = makeFeatures({ preVote: config.preVote ?? false });
     this.states = this.ids.map((id) => initialNodeState({ id, cluster: this.ids, features }));
     this.timers = this.ids.map(() => ({ deadline: 0, phase: 0, generation: 0 }));
     this.heartbeatGeneration = this.ids.map(() => 0);
     if (record)
-      record({ line: 0, time: 0, node: this.ids[0], event: 'Cluster', nodes: this.ids, preVote: false });
+      record({
+        line: 0,
+        time: 0,
+        node: this.ids[0],
+        event: 'Cluster',
+        nodes: this.ids,
+        preVote: config.preVote ?? false,
+      });
   }
 
   /** Simultaneous start: every node arms its election timer at time 0. */
@@ -220,7 +229,7 @@ export class TimedCluster {
     }
     for (const t of result.taken) {
       for (const action of t.actions) {
-        if (action === 'startElection') this.restartTimer(node);
+        if (action === 'startElection' || action === 'startPreVote') this.restartTimer(node);
         else if (action === 'grantVote' || action === 'recognizeLeader') this.resetTimer(node);
       }
     }

@@ -17,7 +17,7 @@ export function renderSimulationText(result: SimulationResult, recommendation: R
   out.push(
     `raftkit simulate: ${c.nodes} nodes, election timeout ${formatMs(c.timeoutMinMs, c.timeoutMaxMs)}, timer tick ` +
       `${c.tickMs > 0 ? formatMs(c.tickMs) : 'none (exact timers)'}, round trip ${formatMs(c.rttMinMs, c.rttMaxMs)}, ` +
-      `heartbeat ${formatMs(c.heartbeatMs)}, jitter ${formatMs(c.jitterMs)}`,
+      `heartbeat ${formatMs(c.heartbeatMs)}, jitter ${formatMs(c.jitterMs)}${c.preVote ? ', PreVote on' : ''}`,
   );
   out.push(
     `${result.trials} trials, simultaneous start, up to ${c.maxTerms} terms each` +
@@ -66,7 +66,7 @@ export function commandOf(result: SimulationResult): string {
   return (
     `raftkit simulate --nodes ${c.nodes} --timeout ${c.timeoutMinMs}-${c.timeoutMaxMs}ms --tick ${c.tickMs}ms ` +
     `--rtt ${c.rttMinMs}-${c.rttMaxMs}ms --heartbeat ${c.heartbeatMs}ms --jitter ${c.jitterMs}ms --trials ${result.trials} ` +
-    `--max-terms ${c.maxTerms}${c.crashLeader ? ' --crash-leader' : ''} --seed ${result.seed}`
+    `--max-terms ${c.maxTerms}${c.crashLeader ? ' --crash-leader' : ''}${c.preVote ? ' --pre-vote' : ''} --seed ${result.seed}`
   );
 }
 

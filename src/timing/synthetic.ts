@@ -15,6 +15,7 @@ export interface SyntheticOptions {
   readonly requestEveryMs?: number;
   /** The leader is crashed this often, ms (and restarted half of it later). */
   readonly crashEveryMs?: number;
+  readonly preVote?: boolean;
 }
 
 export function syntheticTrace(options: SyntheticOptions): TraceEvent[] {
@@ -30,6 +31,7 @@ export function syntheticTrace(options: SyntheticOptions): TraceEvent[] {
       rttMaxMs: 5,
       heartbeatMs: 50,
       jitterMs: 0.05,
+      preVote: options.preVote ?? false,
     },
     random,
     (e) => events.push(e),

@@ -65,6 +65,12 @@ describe('raftkit simulate', () => {
     expect(mutated.pLeaderPerTerm).toBeGreaterThan(0.5);
   });
 
+  it('PreVote (thesis §9.6) runs through the model too: it keeps the paper range above 99%', () => {
+    const result = simulate({ ...PAPER_CONFIG, trials: 1000, preVote: true });
+    expect(result.pLeaderPerTerm).toBeGreaterThan(0.99);
+    expect(result.config.preVote).toBe(true);
+  });
+
   it('--crash-leader measures the time to replace a crashed leader', () => {
     const result = simulate({ ...PAPER_CONFIG, trials: 500, crashLeader: true });
     expect(result.elected).toBeGreaterThan(495);

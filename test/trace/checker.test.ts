@@ -230,6 +230,16 @@ describe('partial logs: the weakest sound assumption, stated', () => {
     expect(noGap.check.divergences[0]).toMatchObject({ rule: 'term', line: 4 });
   });
 
+  it('a trace recorded from the timed cluster with PreVote on checks clean (BecomePreCandidate, PreVote messages)', () => {
+    const events = syntheticTrace({ events: 3000, seed: 12, crashEveryMs: 1000, preVote: true });
+    const report = analyzeTrace(`${events.map(toCanonicalLine).join('\n')}\n`, 'prevote.ndjson');
+    expect(report.trace.preVote).toBe(true);
+    expect(events.some((e) => e.event === 'BecomePreCandidate')).toBe(true);
+    expect(events.some((e) => e.message?.type === 'PreVoteRequest')).toBe(true);
+    expect(report.check.divergences).toEqual([]);
+    expect(report.check.violations).toEqual([]);
+  });
+
   it('a trace recorded from the timed cluster (which steps the same model) checks clean', () => {
     const events = syntheticTrace({ events: 5000, seed: 11, requestEveryMs: 50, crashEveryMs: 1500 });
     const text = `${events.map(toCanonicalLine).join('\n')}\n`;

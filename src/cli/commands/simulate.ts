@@ -16,6 +16,7 @@ interface SimulateFlags {
   seed?: string;
   json?: boolean;
   crashLeader?: boolean;
+  preVote?: boolean;
 }
 
 function options(flags: SimulateFlags): SimulationOptions {
@@ -39,6 +40,7 @@ function options(flags: SimulateFlags): SimulationOptions {
       maxTerms: intInRange('--max-terms', flags.maxTerms, 1, 10_000),
       seed: flags.seed === undefined ? freshSeed() : intInRange('--seed', flags.seed, 0, 4294967295),
       crashLeader: flags.crashLeader ?? false,
+      preVote: flags.preVote ?? false,
     };
   } catch (error) {
     if (error instanceof DurationError) throw new UsageError(error.message);
@@ -71,6 +73,7 @@ export function register(program: Command): void {
     .option('--trials <n>', 'number of trials', '10000')
     .option('--max-terms <n>', 'give up a trial after this many terms without a leader', '10')
     .option('--seed <n>', 'seed of every random choice (default: fresh, printed first)')
+    .option('--pre-vote', 'nodes run PreVote (thesis §9.6) before each election')
     .option(
       '--crash-leader',
       'crash the first leader once its heartbeats arrive; measure the time to replace it',
