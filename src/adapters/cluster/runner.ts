@@ -54,8 +54,13 @@ export interface ClusterScenarioResult {
   readonly reason?: string;
   /** The line of the failing step. */
   readonly line?: number;
-  /** One per successful `expect leader within`, measured from the last disruption (ms). */
+  /**
+   * One per successful `expect leader within` after a kill, partition, cut or heal,
+   * measured from that disruption (ms): the election-time distribution.
+   */
   readonly electionMs: readonly number[];
+  /** The first election, measured from process start (includes the nodes' boot time). */
+  readonly initialElectionMs: number | null;
   readonly violations: readonly Violation[];
   readonly timeline: readonly string[];
   readonly durationMs: number;
@@ -114,6 +119,7 @@ export async function runClusterScenario(
     verdict: 'skip',
     reason,
     electionMs,
+    initialElectionMs: null,
     violations: [],
     timeline,
     durationMs: 0,
@@ -140,6 +146,9 @@ export async function runClusterScenario(
   const stableMs = options.stableMs ?? 300;
   let lastDisruption = 0;
   let measured = true;
+  /** The pending measurement is the first election, from process start. */
+  let initial = false;
+  let initialElectionMs: number | null = null;
 
   const event = (line: string) => {
     const stamped = `+${fmtMs(monitor.now()).padStart(7)} ${line}`;
@@ -156,6 +165,7 @@ export async function runClusterScenario(
   /** Who led when the last disruption happened: re-finding the same leader in the same term is no election. */
   let leadershipBefore: { leader: NodeId; term: number } | null = null;
   const disrupt = () => {
+    initial = false;
     lastDisruption = monitor.now();
     leadershipBefore = monitor.currentLeadership();
     measured = false;
@@ -378,8 +388,12 @@ export async function runClusterScenario(
           if (candidate !== null && monitor.now() - candidate.seenAt >= stableMs) {
             const took = candidate.seenAt - lastDisruption;
             const sameAsBefore = leadershipBefore?.leader === leader && leadershipBefore?.term === term;
-            if (!measured && !sameAsBefore) electionMs.push(took);
+            if (!measured && !sameAsBefore) {
+              if (initial) initialElectionMs = took;
+              else electionMs.push(took);
+            }
             measured = true;
+            initial = false;
             event(`     leader ${leader} (term ${term}), ${fmtMs(took)} after the last disruption`);
             return;
           }
@@ -456,6 +470,7 @@ export async function runClusterScenario(
     }
     event(`started ${nodes.join(' ')} (${implementation.name}); run dir ${processes.root}`);
     disrupt();
+    initial = true; // the first election is measured from process start
     monitor.start();
     const startupDeadline = Date.now() + (options.startupMs ?? 20_000);
     while (monitor.latest.size < nodes.length) {
@@ -519,6 +534,7 @@ export async function runClusterScenario(
     reason,
     line,
     electionMs,
+    initialElectionMs,
     violations: monitor.violations,
     timeline,
     durationMs: Date.now() - began,

@@ -61,10 +61,13 @@ function parseImpls(raw: string): ClusterImplementationName[] {
 function line(result: ClusterScenarioResult): string {
   const verdict = result.verdict.toUpperCase().padEnd(4);
   const secs = `${(result.durationMs / 1000).toFixed(1)}s`;
+  const first =
+    result.initialElectionMs === null ? '' : `, first leader after ${Math.round(result.initialElectionMs)}ms`;
   const elections =
-    result.electionMs.length > 0
-      ? `, elections ${result.electionMs.map((ms) => `${Math.round(ms)}ms`).join(' ')}`
-      : '';
+    first +
+    (result.electionMs.length > 0
+      ? `, re-elections ${result.electionMs.map((ms) => `${Math.round(ms)}ms`).join(' ')}`
+      : '');
   const where = result.line !== undefined && result.line > 0 ? ` (line ${result.line})` : '';
   const why = result.reason ? `\n       ${result.reason}` : '';
   const leaked =
@@ -195,7 +198,7 @@ export function register(program: Command): void {
           `${impl}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped` +
             (election === null
               ? ''
-              : `; election time over ${election.n} elections: median ${Math.round(election.median)} ms, p99 ${Math.round(election.p99)} ms`),
+              : `; election time (after a kill, partition or heal) over ${election.n} elections: median ${Math.round(election.median)} ms, p99 ${Math.round(election.p99)} ms`),
         );
         reports.push({ implementation: impl, name, unavailable: null, results, election });
       }
