@@ -141,7 +141,12 @@ function payloadItems(): CoverageItem[] {
         `${type} to a receiver whose votedFor is ${c === 'candidate' ? 'this candidate' : c === 'another' ? 'another server' : c}`,
       );
     for (const c of LOG_CLASSES)
-      add(type, 'log', c, `${type} whose candidate log is ${c.replace(/-/g, ' ')} the receiver's (§5.4.1)`);
+      add(
+        type,
+        'log',
+        c,
+        `${type} whose candidate log, compared with the receiver's, is ${c.replace(/-/g, ' ')} (§5.4.1)`,
+      );
   }
   for (const c of PREV_LOG_CLASSES)
     add(

@@ -7,6 +7,7 @@ import {
   type NodeId,
   type NodeInput,
   type NodeState,
+  type PreVoteResponse,
   termAt,
 } from '../../models/index.ts';
 
@@ -36,9 +37,13 @@ const OTHER: NodeId = 'n3';
 export const CLIENT_VALUE = 'x';
 const LEADER_VALUE = 'y';
 
-/** Term classes of an incoming message: lower, equal, higher than currentTerm. */
+/**
+ * Term classes of an incoming message: lower, equal, higher than currentTerm. Every
+ * message carries a term ≥ 1: nobody campaigns or leads in term 0, and a reply carries
+ * a term at least that of the request it answers.
+ */
 function termsAround(term: number): number[] {
-  return term >= 1 ? [term - 1, term, term + 1] : [term, term + 1];
+  return [term - 1, term, term + 1].filter((t) => t >= 1);
 }
 
 function receive(message: Message): NodeInput {
@@ -59,7 +64,8 @@ export function candidateLogs(
   if (last + 1 <= term) logs.push({ lastLogIndex: index, lastLogTerm: last + 1 }); // ahead by last term
   if (index >= 2 || (index === 1 && last === 0)) logs.push({ lastLogIndex: index - 1, lastLogTerm: last }); // behind by length
   if (last >= 1) logs.push({ lastLogIndex: index + 1, lastLogTerm: last - 1 }); // behind by last term, though longer
-  return logs.filter((l) => (l.lastLogIndex === 0) === (l.lastLogTerm === 0));
+  // A candidate's last entry is from a term no later than the term it campaigns in.
+  return logs.filter((l) => (l.lastLogIndex === 0) === (l.lastLogTerm === 0) && l.lastLogTerm <= term);
 }
 
 /**
@@ -144,7 +150,7 @@ export function nodeInputs(state: NodeState): NodeInput[] {
       inputs.push(receive({ type: 'RequestVoteRequest', from: PEER, to: NODE, term, ...log }));
     }
   }
-  for (const term of [t, t + 1]) {
+  for (const term of [t, t + 1].filter((x) => x >= 1)) {
     const equal = { lastLogIndex: index, lastLogTerm: lastLogTerm(c.log) };
     inputs.push(receive({ type: 'RequestVoteRequest', from: OTHER, to: NODE, term, ...equal }));
   }
@@ -183,13 +189,14 @@ function preVoteInputs(state: NodeState): NodeInput[] {
       inputs.push(receive({ type: 'PreVoteRequest', from: PEER, to: NODE, term, ...log }));
   }
   const response = { type: 'PreVoteResponse' as const, to: NODE };
-  inputs.push(
-    receive({ ...response, from: PEER, term: t + 1, voteGranted: true }),
-    receive({ ...response, from: OTHER, term: t + 1, voteGranted: true }),
-    receive({ ...response, from: PEER, term: t, voteGranted: false }),
-    receive({ ...response, from: PEER, term: t, voteGranted: true }),
-    receive({ ...response, from: PEER, term: t + 1, voteGranted: false }),
-  );
-  if (t >= 1) inputs.push(receive({ ...response, from: PEER, term: t - 1, voteGranted: false }));
+  const responses: PreVoteResponse[] = [
+    { ...response, from: PEER, term: t + 1, voteGranted: true },
+    { ...response, from: OTHER, term: t + 1, voteGranted: true },
+    { ...response, from: PEER, term: t, voteGranted: false },
+    { ...response, from: PEER, term: t, voteGranted: true },
+    { ...response, from: PEER, term: t + 1, voteGranted: false },
+    { ...response, from: PEER, term: t - 1, voteGranted: false },
+  ];
+  inputs.push(...responses.filter((m) => m.term >= 1).map(receive));
   return inputs;
 }

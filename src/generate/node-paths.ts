@@ -142,6 +142,12 @@ function describeTaken(before: NodeState, input: NodeInput): string {
     .join('; ');
 }
 
+const DESCRIPTIONS = new Map(coverageUniverse().map((item) => [item.id, item.description]));
+
+function describe(id: string): string {
+  return DESCRIPTIONS.get(id) ?? id;
+}
+
 function scenarioOf(chosen: Chosen, preVote: boolean): Scenario {
   const steps: Step[] = chosen.inputs.map((input) => ({ line: 0, input: stepInputOf(input) }));
   const last = chosen.inputs[chosen.inputs.length - 1];
@@ -156,6 +162,7 @@ function scenarioOf(chosen: Chosen, preVote: boolean): Scenario {
     name: `node-${slug(primary)}${preVote ? '-prevote' : ''}`,
     header: {
       summary: [
+        `Target: ${describe(primary)}${chosen.items.length > 1 ? ` (and ${chosen.items.length - 1} more, below)` : ''}.`,
         `Node level${preVote ? ' with PreVote' : ''}: n1 (${describeState(chosen.before)})`,
         `gets: ${formatInput(stepInputOf(last))}`,
         `The model takes: ${describeTaken(chosen.before, last)}.`,
