@@ -72,7 +72,8 @@ for (const size of sizes) {
   );
 }
 console.log(
-  `linearity: ${sizes[1]} / ${sizes[0]} events took ${(totals[1] / totals[0]).toFixed(1)}× as long (10× is linear)`,
+  `linearity: ${sizes[1]} / ${sizes[0]} events took ${(totals[1] / totals[0]).toFixed(1)}× the wall-clock time and ` +
+    `${(cpuTotals[1] / cpuTotals[0]).toFixed(1)}× the CPU time (10× is linear)`,
 );
 
 const seedFile = 'test/fixtures/000_c99288ffe9c5615b.txt';
