@@ -1,3 +1,4 @@
+import type { Message } from '../../models/index.ts';
 import type { TakenTransition } from '../scenario/index.ts';
 
 /**
@@ -92,43 +93,89 @@ export function describeTaken(taken: readonly TakenTransition[]): string {
     .join('; ');
 }
 
-/**
- * The rule most specific to what went wrong: the last transition whose guard or action
- * has a rule text, preferring actions that touch the differing fields.
- */
-export function ruleFor(
-  taken: readonly TakenTransition[],
-  input: string,
-  differing: readonly string[],
-): string {
-  if (input === 'restart' || input === 'crash') return CRASH_RULE;
-  if (input === 'tick') return TIMER_RULE;
-  const names: string[] = [];
-  for (const t of taken) {
-    if (t.guard) names.push(t.guard);
-    names.push(...t.actions);
-  }
-  const preferred = preferredNames(differing);
-  for (const name of [...names].reverse()) if (preferred.includes(name) && RULES[name]) return RULES[name];
-  for (const name of [...names].reverse()) if (RULES[name]) return RULES[name];
-  if (taken.length === 0)
-    return 'the model takes no transition here: the input must change nothing and send nothing';
-  return 'Figure 2';
+/** What differs between the implementation and the model at a failing step. */
+export interface Discrepancy {
+  /** State fields that differ, and whether the model changed each in this step. */
+  readonly fields: readonly { readonly field: string; readonly changedByModel: boolean }[];
+  /** Fields that differ between a message the model sends and the one sent instead. */
+  readonly messageFields: readonly string[];
+  /** Some message is missing or not allowed. */
+  readonly messagesDiffer: boolean;
 }
 
-function preferredNames(differing: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const field of differing) {
-    if (field === 'commitIndex') out.push('advanceFollowerCommit', 'advanceCommitIndex');
-    if (field === 'votedFor')
-      out.push('grantVote', 'canGrantVote', 'votedForAnother', 'updateTerm', 'startElection');
-    if (field === 'currentTerm') out.push('updateTerm', 'isHigherTerm', 'startElection', 'startPreVote');
-    if (field === 'log')
-      out.push('appendEntries', 'prevLogMatches', 'prevLogBeyondEnd', 'prevLogTermMismatch');
-    if (field === 'role')
-      out.push('hasVoteQuorum', 'becomeLeader', 'isHigherTerm', 'becomeFollower', 'voteGranted');
+/** Fields that differ between messages the model sends and ones of the same type, sender and receiver sent instead. */
+export function differingMessageFields(
+  missing: readonly Message[],
+  unexpected: readonly Message[],
+): string[] {
+  const fields = new Set<string>();
+  for (const m of missing) {
+    const other = unexpected.find((u) => u.type === m.type && u.from === m.from && u.to === m.to);
+    if (!other) continue;
+    const a = m as unknown as Record<string, unknown>;
+    const b = other as unknown as Record<string, unknown>;
+    for (const key of Object.keys(a)) if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) fields.add(key);
   }
-  return out;
+  return [...fields];
+}
+
+/** A field the model kept but the implementation changed: the rule that keeps it. */
+const KEPT: Readonly<Record<string, string>> = {
+  votedFor:
+    '§5.2: "each server will vote for at most one candidate in a given term": votedFor changes only with currentTerm',
+  currentTerm:
+    'Figure 2, Rules for All Servers: currentTerm changes only on a higher term (§5.1) or when starting an election',
+  commitIndex:
+    "Figure 2: commitIndex only grows, by AppendEntries receiver rule 5 or the Leaders' commit rule",
+  log: 'Figure 2, AppendEntries receiver rules 3–4: only a conflicting suffix is deleted, only the leader appends',
+};
+
+/** The rules to prefer when this field differs. */
+const BY_FIELD: Readonly<Record<string, readonly string[]>> = {
+  commitIndex: ['advanceFollowerCommit', 'advanceCommitIndex'],
+  votedFor: ['grantVote', 'startElection'],
+  currentTerm: ['updateTerm', 'isHigherTerm', 'startElection'],
+  log: ['appendEntries', 'appendClientEntry'],
+  role: ['hasVoteQuorum', 'becomeFollower', 'isHigherTerm', 'preVoteEnabled'],
+  term: ['updateTerm', 'isHigherTerm'],
+};
+
+function namesOf(t: TakenTransition): string[] {
+  const names = t.actions.filter((a) => a !== 'deliverToRole');
+  return t.guard ? [...names, t.guard] : names;
+}
+
+/**
+ * The Figure 2 rule concerned by a failing step, from the names of the guards and actions
+ * the model's transitions took: a field the model kept but the implementation changed
+ * points at the rule that keeps it; otherwise an action touching a differing field; the
+ * term of a reply points at the term rule; otherwise the guard of the last (most
+ * specific) transition — the decision the implementation made differently.
+ */
+export function ruleFor(taken: readonly TakenTransition[], input: string, discrepancy: Discrepancy): string {
+  if (input === 'restart' || input === 'crash') return CRASH_RULE;
+  if (input === 'tick') return TIMER_RULE;
+  const kept = discrepancy.messagesDiffer
+    ? undefined
+    : discrepancy.fields.find((f) => !f.changedByModel && KEPT[f.field]);
+  const meaningful = taken.filter((t) => namesOf(t).length > 0);
+  const last = meaningful[meaningful.length - 1];
+  if (kept && !(last && namesOf(last).some((n) => (BY_FIELD[kept.field] ?? []).includes(n)))) {
+    return KEPT[kept.field];
+  }
+  const wanted = [...discrepancy.fields.map((f) => f.field), ...discrepancy.messageFields].flatMap(
+    (f) => BY_FIELD[f] ?? [],
+  );
+  for (const t of [...meaningful].reverse()) {
+    for (const name of namesOf(t)) if (wanted.includes(name) && RULES[name]) return RULES[name];
+  }
+  if (last) {
+    for (const name of [last.guard, ...last.actions]) if (name && RULES[name]) return RULES[name];
+  }
+  if (taken.length === 0) {
+    return 'the model takes no transition here: the input must change nothing and send nothing';
+  }
+  return 'Figure 2';
 }
 
 export { CRASH_RULE, TIMER_RULE };

@@ -22,7 +22,7 @@ import {
 } from '../scenario/index.ts';
 import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
 import { oracleStep } from './oracle.ts';
-import { describeTaken, ruleFor } from './rules.ts';
+import { describeTaken, differingMessageFields, ruleFor } from './rules.ts';
 import { FRESH_TIMERS, resetTimers, type TickTiming, type TimerState, tickBranches } from './timers.ts';
 
 /**
@@ -324,7 +324,7 @@ async function runSteps(
           expectedSent: expected.sent,
           actualState: reply.state,
           actualSent: reply.messages,
-          rule: ruleFor([], 'tick', []),
+          rule: ruleFor([], 'tick', { fields: [], messageFields: [], messagesDiffer: !msgs.ok }),
           modelTook: expected.fired.join(', ') || '(no timer)',
         });
       }
@@ -371,11 +371,15 @@ async function runSteps(
         expectedSent: result.sent,
         actualState: reply.state,
         actualSent: reply.messages,
-        rule: ruleFor(
-          result.taken,
-          input.kind,
-          diffs.map((d) => d.field),
-        ),
+        rule: ruleFor(result.taken, input.kind, {
+          fields: diffs.map((d) => ({
+            field: d.field,
+            changedByModel:
+              JSON.stringify(observeNode(node, before)[d.field]) !== JSON.stringify(expectedState[d.field]),
+          })),
+          messageFields: differingMessageFields(msgs.missing, msgs.unexpected),
+          messagesDiffer: !msgs.ok,
+        }),
         modelTook: describeTaken(result.taken) || '(no transition)',
       });
     }
