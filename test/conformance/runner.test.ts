@@ -74,6 +74,24 @@ describe('conformance runner', () => {
     expect(diagram).toMatch(/Note over n2: FAIL at step 1/);
   });
 
+  it('names the rule each mutant breaks', async () => {
+    const expected: [MutantName, RegExp][] = [
+      ['vote-without-log-check', /^§5\.4\.1 election restriction/],
+      ['vote-cleared-on-append', /votedFor changes only with currentTerm/],
+      ['stale-term-in-reply', /Rules for All Servers: "set currentTerm = T/],
+      ['commit-previous-term', /log\[N\]\.term == currentTerm/],
+      ['commit-beyond-last-new-entry', /AppendEntries receiver rule 5/],
+      ['denied-vote-counted', /a denied vote is not counted/],
+      ['pre-vote-ignores-leader', /leader stickiness/],
+      ['ack-before-persist', /Persistent state on all servers/],
+    ];
+    for (const [mutant, rule] of expected) {
+      const own = CURATED_MUTANTS.filter((f) => f.file.endsWith(`mutant-${mutant}.txt`));
+      const suite = await runSuite({ adapter: { ...reference, mutant }, scenarios: own, jobs: 1, seed: 1 });
+      expect(suite.results[0].failure?.rule, mutant).toMatch(rule);
+    }
+  });
+
   it('skips, with the reason, a scenario that needs a feature the implementation lacks', async () => {
     const [prevote] = loadSuite([`${FIXTURES}/election-prevote.txt`]);
     const result = await runScenario(
