@@ -8,7 +8,14 @@ import {
   SCHEMA_FILE,
   writeSuite,
 } from '../../generate/suite.ts';
-import { CURATED_DIR, GENERATED_DIR, ScenarioRunError, ScenarioSyntaxError } from '../../scenario/index.ts';
+import {
+  CURATED_DIR,
+  GENERATED_DIR,
+  loadScenarios,
+  ScenarioRunError,
+  ScenarioSyntaxError,
+  scenarioToJSON,
+} from '../../scenario/index.ts';
 import { UsageError } from '../errors.ts';
 
 /**
@@ -19,6 +26,7 @@ import { UsageError } from '../errors.ts';
  */
 
 interface GenerateOptions {
+  readonly json?: string[];
   readonly check?: boolean;
   readonly rewrite?: boolean | string[];
   readonly force?: boolean;
@@ -46,6 +54,10 @@ export function register(program: Command): void {
       `recompute the expected blocks (----) of hand-written scenarios with the model (default: ${CURATED_DIR})`,
     )
     .option('--force', 'overwrite or delete hand-written files found among the generated ones')
+    .option(
+      '--json <paths...>',
+      `write nothing; print the JSON form of these scenario files or folders (one JSON array; schema ${SCHEMA_FILE})`,
+    )
     .addHelpText(
       'after',
       [
@@ -55,6 +67,7 @@ export function register(program: Command): void {
         '  raftkit generate --check              CI: fail when the committed suite is stale against the model',
         '  raftkit generate --rewrite            refresh the expected blocks of the curated scenarios',
         '  raftkit generate --rewrite my.txt     refresh one file',
+        '  raftkit generate --json conformance/scenarios/curated > curated.json   the AST as JSON, for other languages',
         '',
         'Exit codes: 0 done (or up to date), 1 stale (--check), 2 usage error or a bad scenario file.',
       ].join('\n'),
@@ -84,6 +97,15 @@ function say(line: string): void {
 
 export function runGenerate(options: GenerateOptions): number {
   try {
+    if (options.json) {
+      if (options.check || options.rewrite)
+        throw new UsageError('--json cannot be combined with --check or --rewrite');
+      const scenarios = loadScenarios(options.json);
+      if (scenarios.length === 0)
+        throw new UsageError(`--json: expected scenario files, found none in ${options.json.join(' ')}`);
+      process.stdout.write(`${JSON.stringify(scenarios.map(scenarioToJSON), null, 2)}\n`);
+      return 0;
+    }
     if (options.rewrite !== undefined && options.rewrite !== false) {
       if (options.check) throw new UsageError('--rewrite and --check cannot be combined');
       const paths = options.rewrite === true ? [CURATED_DIR] : options.rewrite;
