@@ -38,10 +38,10 @@ export const TOLERANCES = {
     name: 'first-heartbeat-deferred',
     description: 'a new leader may send its first AppendEntries later than the step that elected it',
   },
-  staleRequestDropped: {
-    name: 'stale-request-dropped',
+  staleVoteRequestDropped: {
+    name: 'stale-vote-request-dropped',
     description:
-      'a request from an older term may be dropped instead of answered with a rejection (the rejection only helps the stale sender catch up)',
+      'a RequestVote from an older term may be dropped instead of rejected: the stale candidate times out again and catches up (not a PreVote: BUGS.md #10; not an AppendEntries: the stale leader must learn it is deposed, BUGS.md #5)',
   },
   leaderSendsEarly: {
     name: 'leader-sends-early',
@@ -101,8 +101,8 @@ export interface MessageContext {
   readonly heartbeat: boolean;
   /** The model's node became leader in this step. */
   readonly electedNow: boolean;
-  /** The model rejected a request from an older term (Figure 2 receiver rule 1). */
-  readonly staleRequest?: boolean;
+  /** The model rejected a RequestVote from an older term (Figure 2 receiver rule 1). */
+  readonly staleVoteRequest?: boolean;
 }
 
 export interface MessageComparison {
@@ -206,9 +206,9 @@ export function compareMessages(
     unexpected = stillUnexpected;
   }
 
-  // stale-request-dropped: no answer at all to a request from an older term.
-  if (context.staleRequest && actual.length === 0 && missing.length === 1 && expected.length === 1) {
-    used.add('stale-request-dropped');
+  // stale-vote-request-dropped: no answer at all to a RequestVote from an older term.
+  if (context.staleVoteRequest && actual.length === 0 && missing.length === 1 && expected.length === 1) {
+    used.add('stale-vote-request-dropped');
     missing = [];
   }
 

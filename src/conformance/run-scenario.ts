@@ -358,7 +358,8 @@ async function runSteps(
       after,
       heartbeat: input.kind === 'heartbeat',
       electedNow: after.role === 'leader' && before.role !== 'leader',
-      staleRequest: result.taken.some((t) => t.guard === 'isStaleRequest'),
+      staleVoteRequest:
+        delivered?.type === 'RequestVoteRequest' && result.taken.some((t) => t.guard === 'isStaleRequest'),
     });
     if (diffs.length > 0 || !msgs.ok) {
       failAt(k, step, {

@@ -116,6 +116,18 @@ export const MUTANTS = [
       'a pre-candidate increments its currentTerm when it starts a pre-vote, so a rejoining node still disrupts',
   },
   {
+    name: 'pre-vote-rejection-term-ignored',
+    bug: 10,
+    description:
+      'a pre-candidate ignores the higher term carried by a pre-vote rejection, so a node that was isolated never catches up (etcd-io/etcd#8243)',
+  },
+  {
+    name: 'stale-pre-vote-dropped',
+    bug: 10,
+    description:
+      'drops a pre-vote request from an older term without answering, so its sender never learns the newer term (etcd-io/etcd#8243)',
+  },
+  {
     name: 'pre-vote-ignores-leader',
     bug: 9,
     description:

@@ -132,7 +132,9 @@ export class RaftNode {
     // Rules for All Servers: a higher term makes us a follower of that term (§5.1). A
     // pre-vote request, and a pre-vote grant, only carry a proposed term (thesis §9.6).
     const proposedOnly =
-      message.type === 'PreVoteRequest' || (message.type === 'PreVoteResponse' && message.voteGranted);
+      message.type === 'PreVoteRequest' ||
+      (message.type === 'PreVoteResponse' &&
+        (message.voteGranted || this.has('pre-vote-rejection-term-ignored')));
     if (message.term > this.currentTerm && !proposedOnly) {
       const isResponse = message.type.endsWith('Response');
       if (!(isResponse && this.has('higher-term-response-ignored') && this.role !== 'follower')) {
@@ -243,6 +245,7 @@ export class RaftNode {
         this.send({ type: 'RequestVoteResponse', ...base, voteGranted: false });
         return;
       case 'PreVoteRequest':
+        if (this.has('stale-pre-vote-dropped')) return;
         this.send({ type: 'PreVoteResponse', ...base, voteGranted: false });
         return;
       case 'AppendEntriesRequest':

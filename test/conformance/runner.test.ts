@@ -223,13 +223,13 @@ describe('tolerances (docs/conformance.md)', () => {
     expect(compareMessages(expected, wrongTerm, context).ok).toBe(false);
   });
 
-  it('stale-request-dropped: no answer to an older-term request, only when the model rejects one', () => {
+  it('stale-vote-request-dropped: no answer to an older-term RequestVote, only when the model rejects one', () => {
     const rejection: Message[] = [
       { type: 'RequestVoteResponse', from: 'n1', to: 'n3', term: 1, voteGranted: false },
     ];
-    expect(compareMessages(rejection, [], { ...context, staleRequest: true })).toMatchObject({
+    expect(compareMessages(rejection, [], { ...context, staleVoteRequest: true })).toMatchObject({
       ok: true,
-      used: ['stale-request-dropped'],
+      used: ['stale-vote-request-dropped'],
     });
     expect(compareMessages(rejection, [], context).ok).toBe(false);
   });
