@@ -70,6 +70,12 @@ export const MUTANTS = [
     description: 'replies to a higher-term request carry the old term (reply built before the term update)',
   },
   {
+    name: 'stale-append-dropped',
+    bug: 5,
+    description:
+      'drops an AppendEntries from an older term without answering, so a deposed leader never learns it and heartbeats on',
+  },
+  {
     name: 'timer-reset-on-rejected-vote',
     bug: 6,
     description:

@@ -249,6 +249,7 @@ export class RaftNode {
         this.send({ type: 'PreVoteResponse', ...base, voteGranted: false });
         return;
       case 'AppendEntriesRequest':
+        if (this.has('stale-append-dropped')) return;
         this.send({ type: 'AppendEntriesResponse', ...base, success: false, matchIndex: 0 });
         return;
       case 'AppendEntriesResponse':
