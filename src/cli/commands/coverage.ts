@@ -24,8 +24,9 @@ export function register(program: Command): void {
       'Run every step-mode scenario on the model and account what each step exercises: the ' +
         'node statechart’s transitions (per role), each guard’s true and false outcomes, payload ' +
         'classes of messages (term lower/equal/higher, votedFor, candidate log behind/equal/ahead, ' +
-        'prevLog match/mismatch/beyond end, entries new/duplicate/conflicting) and the rules of ' +
-        'Figure 2. Items no scenario can reach are listed with the reason.',
+        'prevLog match/mismatch/beyond end, entries new/duplicate/conflicting), the rules of ' +
+        'Figure 2, and cluster situations (first leader, split vote, Figure 8, …) recognised on ' +
+        'the cluster model. Items no scenario can reach are listed with the reason.',
     )
     .option('--scenarios <paths...>', `scenario files or folders (default: ${SCENARIO_ROOT})`, [
       SCENARIO_ROOT,
