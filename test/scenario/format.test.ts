@@ -149,3 +149,22 @@ describe('docs/scenario-format.md', () => {
     expect(modelMismatches(scenario)).toEqual([]);
   });
 });
+
+describe('docs/scenario.schema.json', () => {
+  it('validates the JSON form of every committed file with an independent validator (Ajv, draft 2020-12)', async () => {
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
+    const schema = JSON.parse(readFileSync('docs/scenario.schema.json', 'utf8'));
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    const invalid = files.filter((file) => {
+      const json = JSON.parse(
+        JSON.stringify(scenarioToJSON(parseScenario(readFileSync(file, 'utf8'), { file }))),
+      );
+      return !validate(json);
+    });
+    expect(invalid).toEqual([]);
+    // and it is not vacuous: a scenario with a misspelt message type is rejected
+    const sample = JSON.parse(JSON.stringify(scenarioToJSON(parseScenario(VALID))));
+    sample.steps[0].input.message.type = 'RequestVote';
+    expect(validate(sample)).toBe(false);
+  });
+});
