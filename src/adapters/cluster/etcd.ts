@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { NodeId } from '../../../models/index.ts';
+import { httpJson } from './http.ts';
 import { freePorts, LOOPBACK } from './ports.ts';
 import type { ClusterEnv, ClusterImplementation, NodeStatus, ObservedRole } from './types.ts';
 
@@ -116,8 +117,8 @@ export class EtcdCluster implements ClusterImplementation {
   }
 
   async status(node: NodeId, signal: AbortSignal): Promise<NodeStatus> {
-    const response = await fetch(this.url(node, '/debug/vars'), { signal });
-    const vars = (await response.json()) as { 'raft.status'?: Record<string, unknown> };
+    const { body } = await httpJson(this.url(node, '/debug/vars'), signal);
+    const vars = body as { 'raft.status'?: Record<string, unknown> };
     const raft = vars['raft.status'];
     if (raft === undefined || typeof raft.term !== 'number') {
       throw new Error(`${node}: /debug/vars has no raft.status`);
@@ -142,24 +143,22 @@ export class EtcdCluster implements ClusterImplementation {
   }
 
   async submit(node: NodeId, value: string, signal: AbortSignal): Promise<void> {
-    const response = await fetch(this.url(node, '/v3/kv/put'), {
+    const { ok, body } = await httpJson(this.url(node, '/v3/kv/put'), signal, {
       method: 'POST',
       body: JSON.stringify({ key: b64(`${KEY_PREFIX}${value}`), value: b64(value) }),
-      signal,
+      timeoutMs: 10_000,
     });
-    const body = (await response.json()) as { header?: unknown; error?: string };
-    if (!response.ok || body.header === undefined)
+    if (!ok || (body as { header?: unknown }).header === undefined) {
       throw new Error(`put ${value} via ${node}: ${JSON.stringify(body)}`);
+    }
   }
 
   async committed(node: NodeId, signal: AbortSignal): Promise<readonly string[]> {
-    const response = await fetch(this.url(node, '/v3/kv/range'), {
+    const { ok, body } = await httpJson(this.url(node, '/v3/kv/range'), signal, {
       method: 'POST',
       body: JSON.stringify({ key: b64(KEY_PREFIX), range_end: b64('raftkit0'), serializable: true }),
-      signal,
     });
-    const body = (await response.json()) as { kvs?: { value: string }[] };
-    if (!response.ok) throw new Error(`range via ${node}: ${JSON.stringify(body)}`);
-    return (body.kvs ?? []).map((kv) => unb64(kv.value));
+    if (!ok) throw new Error(`range via ${node}: ${JSON.stringify(body)}`);
+    return ((body as { kvs?: { value: string }[] }).kvs ?? []).map((kv) => unb64(kv.value));
   }
 }

@@ -103,7 +103,7 @@ export class SafetyMonitor {
   }
 
   private async sampleOnce(): Promise<void> {
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(1000)]);
+    const signal = this.controller.signal; // each request also has its own 1 s deadline (http.ts)
     const nodes = this.running();
     const sequence = ++this.sequence;
     const results = await Promise.allSettled(nodes.map((n) => this.implementation.status(n, signal)));

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeId } from '../../../models/index.ts';
+import { httpJson } from './http.ts';
 import { freePorts, LOOPBACK } from './ports.ts';
 import type { ClusterEnv, ClusterImplementation, NodeStatus, ObservedRole } from './types.ts';
 
@@ -89,8 +90,9 @@ export class PySyncObjCluster implements ClusterImplementation {
   }
 
   private async read(node: NodeId, signal: AbortSignal) {
-    const response = await fetch(this.url(node, '/status'), { signal });
-    return (await response.json()) as {
+    const { ok, body } = await httpJson(this.url(node, '/status'), signal);
+    if (!ok) throw new Error(`status of ${node}: ${JSON.stringify(body)}`);
+    return body as {
       node: NodeId;
       role: ObservedRole;
       term: number;
@@ -116,11 +118,15 @@ export class PySyncObjCluster implements ClusterImplementation {
   }
 
   async submit(node: NodeId, value: string, signal: AbortSignal): Promise<void> {
-    const response = await fetch(this.url(node, `/submit?value=${encodeURIComponent(value)}`), {
-      method: 'POST',
+    const { ok, body } = await httpJson(
+      this.url(node, `/submit?value=${encodeURIComponent(value)}`),
       signal,
-    });
-    if (!response.ok) throw new Error(`submit ${value} via ${node}: ${await response.text()}`);
+      {
+        method: 'POST',
+        timeoutMs: 10_000,
+      },
+    );
+    if (!ok) throw new Error(`submit ${value} via ${node}: ${JSON.stringify(body)}`);
   }
 
   async committed(node: NodeId, signal: AbortSignal): Promise<readonly string[]> {

@@ -289,7 +289,7 @@ export async function runClusterScenario(
     all = false,
   ): Promise<{ ok: boolean; where: string }> {
     const up = nodes.filter((n) => running.has(n));
-    const signal = AbortSignal.timeout(2000);
+    const signal = submits.signal; // each read has its own deadline (http.ts)
     const sets = await Promise.all(
       up.map((n) =>
         implementation.committed(n, signal).then(
