@@ -60,14 +60,14 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       (f.expectedState?.role === 'candidate' || f.expectedState?.role === 'preCandidate'),
   },
   {
-    id: 'E4 a request with a stale term is dropped without a reply',
+    id: 'E4 a request with a stale term is dropped without a reply (PreVote and CheckQuorum off)',
     verdict: 'allowed variation',
     matches: (f) =>
       f.differences.length === 0 &&
       f.unexpected.length === 0 &&
       f.missing.length === 1 &&
-      f.missing[0].type === 'RequestVoteResponse' &&
-      f.missing[0].voteGranted === false,
+      ((f.missing[0].type === 'RequestVoteResponse' && f.missing[0].voteGranted === false) ||
+        (f.missing[0].type === 'AppendEntriesResponse' && f.missing[0].success === false)),
   },
   {
     id: 'E5 PreVote granted although a leader is known (etcd ties leader stickiness to CheckQuorum)',
@@ -96,6 +96,41 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       f.unexpected[0].success === true &&
       f.missing[0].success === true &&
       Number(f.unexpected[0].matchIndex) > Number(f.missing[0].matchIndex),
+  },
+  {
+    id: 'E8 a stale AppendEntries is answered with an unrejected MsgAppResp carrying the newer term (PreVote or CheckQuorum on)',
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.differences.length === 0 &&
+      f.unexpected.length === 1 &&
+      f.missing.length === 1 &&
+      f.unexpected[0].type === 'AppendEntriesResponse' &&
+      f.missing[0].type === 'AppendEntriesResponse' &&
+      f.unexpected[0].success === true &&
+      f.missing[0].success === false &&
+      f.unexpected[0].term === f.missing[0].term &&
+      Number(f.unexpected[0].matchIndex) === 0,
+  },
+  {
+    id: 'E9 no vote in a term whose leader is already known (etcd: canVote needs lead == None)',
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.differences.length === 1 &&
+      f.differences[0].field === 'votedFor' &&
+      f.missing.length === 1 &&
+      f.unexpected.length === 1 &&
+      f.missing[0].type === 'RequestVoteResponse' &&
+      f.missing[0].voteGranted === true &&
+      f.unexpected[0].voteGranted === false,
+  },
+  {
+    id: 'E10 a granted pre-vote from an earlier round (term = currentTerm, not currentTerm + 1) is counted',
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.input.startsWith('inject PreVoteResponse') &&
+      f.input.includes('voteGranted=true') &&
+      f.expectedState?.role === 'preCandidate' &&
+      f.actualState?.role === 'candidate',
   },
 ];
 
