@@ -17,7 +17,7 @@ interface Failure {
   readonly differences: readonly { field: string; expected: string; actual: string }[];
   readonly missing: readonly Record<string, unknown>[];
   readonly unexpected: readonly Record<string, unknown>[];
-  readonly expectedState?: { role: string };
+  readonly expectedState?: { role: string; currentTerm: number };
   readonly actualState?: { role: string; log: { value: string }[] };
 }
 
@@ -68,6 +68,21 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       f.missing.length === 1 &&
       ((f.missing[0].type === 'RequestVoteResponse' && f.missing[0].voteGranted === false) ||
         (f.missing[0].type === 'AppendEntriesResponse' && f.missing[0].success === false)),
+  },
+  {
+    id: "E11 a pre-vote granted for a term not ahead of the voter's (etcd: canVote when no vote and no leader)",
+    verdict: 'allowed variation',
+    matches: (f) => {
+      const proposed = /PreVoteRequest \S+ term=(\d+)/.exec(f.input);
+      return (
+        proposed !== null &&
+        f.expectedState !== undefined &&
+        Number(proposed[1]) <= f.expectedState.currentTerm &&
+        f.unexpected.length === 1 &&
+        f.unexpected[0].type === 'PreVoteResponse' &&
+        f.unexpected[0].voteGranted === true
+      );
+    },
   },
   {
     id: 'E5 PreVote granted although a leader is known (etcd ties leader stickiness to CheckQuorum)',
