@@ -77,6 +77,20 @@ function line(result: ClusterScenarioResult): string {
   return `${verdict} ${result.scenario} ${secs}${elections}${where}${why}${leaked}`;
 }
 
+/** On a terminal, the step in progress on one self-overwriting stderr line; nothing in CI logs. */
+function progress(scenario: string): ((text: string) => void) | undefined {
+  if (process.stderr.isTTY !== true) return undefined;
+  return (text) => {
+    const columns = process.stderr.columns ?? 100;
+    process.stderr.write(`\r${`${scenario} ${text.trim()}`.slice(0, columns - 1).padEnd(columns - 1)}`);
+  };
+}
+
+function clearProgress(): void {
+  if (process.stderr.isTTY === true)
+    process.stderr.write(`\r${' '.repeat((process.stderr.columns ?? 100) - 1)}\r`);
+}
+
 export function register(program: Command): void {
   program
     .command('cluster')
@@ -182,8 +196,9 @@ export function register(program: Command): void {
           const result = await runClusterScenario(scenario, implementation, {
             onEvent: flags.verbose
               ? (text) => process.stderr.write(`  ${scenario.name} ${text}\n`)
-              : undefined,
+              : progress(scenario.name),
           });
+          clearProgress();
           results.push(result);
           say(line(result));
           if (result.verdict === 'fail') {
