@@ -126,6 +126,7 @@ type Raw =
     }
   | { kind: 'aeReply'; term: number; success: boolean }
   | { kind: 'aeReplyRecv'; from: NodeId; success: boolean; matchIndex: number | null }
+  | { kind: 'aeStaleReply' }
   | { kind: 'submit'; value: string }
   | { kind: 'commit'; commitIndex: number };
 
@@ -246,12 +247,15 @@ const RULES: readonly Rule[] = [
     /^AppendEntries reply from (\d+) !success: nextIndex := \d+/,
     (m) => ({ kind: 'aeReplyRecv', from: nodeIdOf(m[1]), success: false, matchIndex: 0 }),
   ],
+  // eliben's leader, on an AppendEntries reply with `reply.Term > savedCurrentTerm`, logs
+  // this and calls becomeFollower(reply.Term) — the reply's only trace in the log.
+  [/^(?:\.\.\. )?term out of date in heartbeat reply$/, () => ({ kind: 'aeStaleReply' })],
   [/^Submit received by Leader: (.*)$/, (m) => ({ kind: 'submit', value: m[1] })],
   [/^leader sets commitIndex := (-?\d+)/, (m) => ({ kind: 'commit', commitIndex: num(m[1]) })],
   [/^\.\.\. setting commitIndex=(-?\d+)/, (m) => ({ kind: 'commit', commitIndex: num(m[1]) })],
   // Lines that say something true but need no checking of their own.
   [
-    /^(?:\.\.\. )?(?:term out of date in (?:RequestVote|RequestVoteReply|AppendEntries|heartbeat reply)|in election timer state=\w+, bailing out|in election timer term changed from \d+ to \d+, bailing out|while waiting for reply, state = \w+|wins election with \d+ votes|Submit received by \w+: .*|log is now: .*|inserting entries .* from index \d+|becomes Dead|sending commit|commitChanSender .*|.*persist.*)$/,
+    /^(?:\.\.\. )?(?:term out of date in (?:RequestVote|RequestVoteReply|AppendEntries)|in election timer state=\w+, bailing out|in election timer term changed from \d+ to \d+, bailing out|while waiting for reply, state = \w+|wins election with \d+ votes|Submit received by \w+: .*|log is now: .*|inserting entries .* from index \d+|becomes Dead|sending commit|commitChanSender .*|.*persist.*)$/,
     () => ({ kind: 'info' }),
   ],
 ];
@@ -543,10 +547,22 @@ function buildEvents(
   let sendersMatched = 0;
   let sendersUnknown = 0;
   let aeRepliesInferred = 0;
+  // "term out of date in heartbeat reply" events waiting for their term from the node's next line.
+  const staleAwaitingTerm = new Map<NodeId, TraceEvent & { message: Message }>();
+  const staleUnread = new Set<TraceEvent>();
+  let staleRead = 0;
 
   for (const r of sorted) {
     const base = { line: r.line, time: r.time, node: r.node };
     const raw = r.raw;
+    const stale = staleAwaitingTerm.get(r.node);
+    if (stale) {
+      staleAwaitingTerm.delete(r.node);
+      if (raw.kind === 'role' && raw.event === 'BecomeFollower') {
+        stale.message = { ...stale.message, term: raw.term };
+        staleRead++;
+      } else staleUnread.add(stale);
+    }
     switch (raw.kind) {
       case 'timer':
         events.push({ ...base, event: 'TimerStart', timeoutMs: raw.timeoutMs, term: raw.term });
@@ -774,6 +790,31 @@ function buildEvents(
           inferred: ['term from the leader\'s "becomes Leader" line'],
         });
         break;
+      case 'aeStaleReply': {
+        // eliben: `if reply.Term > savedCurrentTerm { dlog("term out of date in heartbeat
+        // reply"); becomeFollower(reply.Term) }`. The line is the receipt of an AppendEntries
+        // reply; its term is the one the "becomes Follower with term=T" line right after
+        // it shows. Neither the replying peer nor `Success` is logged: the sender is left
+        // unknown and the reply read as a rejection (a follower in a higher term rejects,
+        // Figure 2 AppendEntries rule 1). Only the term matters to the model: the term rule
+        // (§5.1) turns the leader into a follower, which ignores the reply itself.
+        const event = {
+          ...base,
+          event: 'Receive' as const,
+          message: {
+            type: 'AppendEntriesResponse' as const,
+            from: '?',
+            to: r.node,
+            term: Number.NaN,
+            success: false,
+            matchIndex: 0,
+          } as Message,
+          inferred: ['sender unknown; term from the "becomes Follower" line after it; success false'],
+        };
+        events.push(event);
+        staleAwaitingTerm.set(r.node, event);
+        break;
+      }
       case 'submit':
         events.push({ ...base, event: 'ClientRequest', value: raw.value });
         break;
@@ -784,7 +825,19 @@ function buildEvents(
         break;
     }
   }
+  for (const stale of staleAwaitingTerm.values()) staleUnread.add(stale);
+  const kept = staleUnread.size === 0 ? events : events.filter((e) => !staleUnread.has(e));
   const inferences: string[] = [];
+  if (staleRead + staleUnread.size > 0) {
+    inferences.push(
+      `"term out of date in heartbeat reply" names neither the replying peer nor its term: ${staleRead} read as the ` +
+        'receipt of an AppendEntries reply with the term of the "becomes Follower with term=T" line that follows it ' +
+        '(sender not logged: the checker names a peer, which the model does not use once the term rule has made the node a follower)' +
+        (staleUnread.size > 0
+          ? `; ${staleUnread.size} not followed by that line, kept as information only (the term is unknown)`
+          : ''),
+    );
+  }
   if (sendersMatched + sendersUnknown > 0) {
     inferences.push(
       `"received RequestVoteReply" names no voter: ${sendersMatched} matched to the voter's logged reply` +
@@ -803,5 +856,5 @@ function buildEvents(
       `${aeRepliesInferred} AppendEntries replies: leader and matchIndex taken from the request just before`,
     );
   }
-  return { events, inferences, inconsistent, informational: listens };
+  return { events: kept, inferences, inconsistent, informational: listens + staleUnread.size };
 }
