@@ -1,5 +1,5 @@
 import type { NodeId } from '../../models/index.ts';
-import { formatRanges, roundStats, type Stats, stats } from '../timing/stats.ts';
+import { formatRanges, percentile, round3, roundStats, type Stats, stats } from '../timing/stats.ts';
 import type { TraceEvent } from './events.ts';
 import type { Hole, ParsedTrace } from './trace.ts';
 
@@ -70,6 +70,10 @@ export interface Diagnosis {
     readonly timeoutMinMs: number;
     readonly timeoutMaxMs: number;
     readonly tickMs: number;
+    /** The vote round trip the timeouts are sized from (see `broadcastEstimate`), ms; null if none was logged. */
+    readonly rttBasisMs: number | null;
+    /** Vote round trips left out as outliers. */
+    readonly rttOutliers: number;
   } | null;
   readonly simulateCommand: string | null;
 }
@@ -100,7 +104,9 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   const actual = stats(timers.map((s) => s.actualMs));
   const byDrawn = groupByDrawn(timers);
   const tickMs = estimateTick(timers, byDrawn);
-  const rtt = stats(voteRoundTrips(events));
+  const rttSamples = voteRoundTrips(events);
+  const rtt = stats(rttSamples);
+  const broadcast = broadcastEstimate(rttSamples);
   const spread = stats(spreads);
   const period = stats(termPeriods(terms, trace.holes));
   const livenessFailure = run !== null && run.length >= threshold;
@@ -114,6 +120,7 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
     run,
     spread,
     rtt,
+    broadcast,
     drawn,
     actual,
     tickMs,
@@ -306,6 +313,7 @@ interface Facts {
   run: { from: number; to: number; length: number } | null;
   spread: Stats | null;
   rtt: Stats | null;
+  broadcast: BroadcastEstimate | null;
   drawn: Stats | null;
   actual: Stats | null;
   tickMs: number | null;
@@ -314,9 +322,54 @@ interface Facts {
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-function niceCeil(x: number): number {
-  for (const step of [10, 25, 50, 100, 250, 500, 1000]) if (x <= step * 10) return Math.ceil(x / step) * step;
-  return Math.ceil(x / 1000) * 1000;
+/**
+ * The round trip a recommendation is sized from. §9.3 sizes the election timeout from the
+ * broadcast time, "the average time it takes a server to send RPCs in parallel to every
+ * server in the cluster and receive their responses", an order of magnitude below it. The
+ * worst round trip of a log is no estimate of that: one stall of a loaded machine (a
+ * paused process, a swapped-out page) would set the timeout for every election. So round
+ * trips far above the rest — beyond the median plus ten median absolute deviations, and
+ * at least twice the median — are set aside as outliers (reported, with their count),
+ * and the p99 of the others is used: a high percentile of the normal round trips.
+ */
+export interface BroadcastEstimate {
+  /** p99 (nearest rank) of the round trips that are not outliers, ms. */
+  readonly basisMs: number;
+  /** Round trips above this are outliers: median + max(10 × MAD, median), ms. */
+  readonly fenceMs: number;
+  readonly samples: number;
+  readonly outliers: number;
+  /** The largest outlier, ms (null when there is none). */
+  readonly outlierMaxMs: number | null;
+}
+
+export function broadcastEstimate(samples: readonly number[]): BroadcastEstimate | null {
+  if (samples.length === 0) return null;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = percentile(sorted, 50);
+  const deviations = sorted.map((x) => Math.abs(x - median)).sort((a, b) => a - b);
+  const mad = percentile(deviations, 50);
+  const fenceMs = median + Math.max(10 * mad, median);
+  const kept = sorted.filter((x) => x <= fenceMs);
+  const outliers = sorted.length - kept.length;
+  return {
+    basisMs: round3(percentile(kept, 99)),
+    fenceMs: round3(fenceMs),
+    samples: sorted.length,
+    outliers,
+    outlierMaxMs: outliers > 0 ? round3(sorted[sorted.length - 1]) : null,
+  };
+}
+
+/** Round up to a value an operator would write: 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k ms. */
+export function niceCeil(x: number): number {
+  if (!(x > 0)) return 0;
+  const decade = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+    const v = Math.round(m * decade * 1000) / 1000;
+    if (v >= x - 1e-9) return v;
+  }
+  return 10 * decade;
 }
 
 function explain(f: Facts): Pick<Diagnosis, 'verdict' | 'fix' | 'recommended' | 'simulateCommand'> {
@@ -377,19 +430,32 @@ function explain(f: Facts): Pick<Diagnosis, 'verdict' | 'fix' | 'recommended' | 
         `(${ms(f.drawn.min)}) is only ${(f.drawn.min / f.rtt.median).toFixed(1)}× the median vote round trip.`,
     );
   }
-  const rttHigh = f.rtt ? f.rtt.p99 : 5;
+  const b = f.broadcast;
+  const rttHigh = b ? b.basisMs : 5;
   const tick = f.tickMs ?? 10;
   const min = Math.max(150, niceCeil(10 * rttHigh), niceCeil(10 * tick));
   const recommended = {
     timeoutMinMs: min,
     timeoutMaxMs: 2 * min,
     tickMs: Math.min(tick, Math.max(1, Math.floor(min / 15))),
+    rttBasisMs: b ? b.basisMs : null,
+    rttOutliers: b ? b.outliers : 0,
   };
+  const basis = b
+    ? ` (p99 of ${b.samples - b.outliers} vote round trips: ${ms(b.basisMs)})`
+    : ' (no vote round trip in the log; 5 ms assumed)';
   fix.push(
     `Draw election timeouts from ${recommended.timeoutMinMs}–${recommended.timeoutMaxMs} ms (the paper uses 150–300 ms, §9.3): ` +
-      'at least ten times the vote round trip (broadcastTime ≪ electionTimeout), with a randomization range ' +
+      `at least ten times the vote round trip${basis} — broadcastTime ≪ electionTimeout, "an order of magnitude" — with a randomization range ` +
       `(${recommended.timeoutMaxMs - recommended.timeoutMinMs} ms) well above both the round trip and the timer tick.`,
   );
+  if (b && b.outliers > 0) {
+    fix.push(
+      `${b.outliers} of ${b.samples} vote round trips (up to ${ms(b.outlierMaxMs as number)}) ${b.outliers === 1 ? 'is' : 'are'} far above the others ` +
+        `(beyond ${ms(b.fenceMs)}: the median plus ten median absolute deviations, at least twice the median) and were left out: a stall of a loaded ` +
+        'machine should not size every election. If round trips that long are normal on this network, size the timeout from them.',
+    );
+  }
   if (f.tickMs !== null) {
     fix.push(
       `Keep the timer tick (≈${f.tickMs} ms) a small fraction of that range — or arm a timer for the drawn deadline instead of ` +
@@ -404,9 +470,10 @@ function explain(f: Facts): Pick<Diagnosis, 'verdict' | 'fix' | 'recommended' | 
       'Draw a fresh random timeout every time the timer is reset, from a generator seeded differently on each node.',
     );
   }
-  const rttArg = f.rtt
-    ? `${Math.max(0.1, Math.floor(f.rtt.min * 10) / 10)}-${Math.ceil(f.rtt.max)}ms`
-    : '1-5ms';
+  const rttArg =
+    f.rtt && b
+      ? `${Math.max(0.1, Math.floor(f.rtt.min * 10) / 10)}-${Math.max(1, Math.ceil(b.basisMs))}ms`
+      : '1-5ms';
   const simulateCommand = `raftkit simulate --nodes ${f.nodes} --timeout ${recommended.timeoutMinMs}-${recommended.timeoutMaxMs}ms --tick ${f.tickMs ?? recommended.tickMs}ms --rtt ${rttArg}`;
   return { verdict, fix, recommended, simulateCommand };
 }

@@ -104,7 +104,18 @@ describe('the seed log', () => {
     expect(verdict).toMatch(/§5\.2/);
     expect(verdict).toMatch(/§9\.3/);
     expect(diagnosis.fix.join('\n')).toMatch(/150–300 ms/);
-    expect(diagnosis.recommended).toEqual({ timeoutMinMs: 150, timeoutMaxMs: 300, tickMs: 10 });
+    expect(diagnosis.recommended).toMatchObject({
+      timeoutMinMs: 150,
+      timeoutMaxMs: 300,
+      tickMs: 10,
+      rttOutliers: 0,
+    });
+    // Sized from a high percentile of the round trips (§9.3: "an order of magnitude"),
+    // which in the seed is no more than the largest one.
+    expect(diagnosis.recommended?.rttBasisMs).toBeLessThanOrEqual(diagnosis.voteRoundTripMs?.max as number);
+    expect(diagnosis.recommended?.rttBasisMs).toBeGreaterThanOrEqual(
+      diagnosis.voteRoundTripMs?.median as number,
+    );
     expect(diagnosis.simulateCommand).toMatch(/^raftkit simulate --nodes 3 --timeout 150-300ms --tick 10ms/);
   });
 
