@@ -1,4 +1,5 @@
 import type { NodeState } from '../node/compiled.ts';
+import { isRequest } from '../node/guards.ts';
 import { step } from '../node/step.ts';
 import type { Message, NodeId, NodeInput } from '../types.ts';
 import type { ClusterConfig } from './config.ts';
@@ -9,6 +10,7 @@ import {
   type CommittedEntry,
   duplicateMessage,
   type Election,
+  type InFlight,
   messageKey,
   nodeIndex,
   removeMessage,
@@ -55,6 +57,8 @@ export interface ClusterBounds {
   readonly maxCopies: number;
   /** At most this many `Crash` actions along a path. */
   readonly maxCrashes: number;
+  /** At most this many messages in flight in all (copies counted; default: no limit). */
+  readonly maxInFlight?: number;
   /** The action types the environment may take (default: all). */
   readonly actions?: ReadonlySet<ClusterActionType>;
 }
@@ -63,9 +67,12 @@ export function withinBounds(state: ClusterState, bounds: ClusterBounds): boolea
   for (const node of state.nodes) {
     if (node.context.currentTerm > bounds.maxTerm || node.context.log.length > bounds.maxLog) return false;
   }
+  let total = 0;
   for (const inFlight of state.network) {
     if (inFlight.count > bounds.maxCopies) return false;
+    total += inFlight.count;
   }
+  if (bounds.maxInFlight !== undefined && total > bounds.maxInFlight) return false;
   return state.history.crashes <= bounds.maxCrashes;
 }
 
@@ -163,9 +170,36 @@ export function applyAction(
   const { state: after, outputs } = step(before, target.input, config.machine);
   const nodes = [...state.nodes];
   nodes[i] = after;
+  if (config.dropDeadResponses && after.context.currentTerm > before.context.currentTerm) {
+    network = dropDeadResponses(config, network, after);
+  }
   let history = recordHistory(state.history, config.nodes[i], before, after);
   if (action.type === 'Crash') history = { ...history, crashes: history.crashes + 1 };
   return { state: { nodes, network: addMessages(network, outputs), history }, sent: outputs, stepped: i };
+}
+
+/**
+ * Responses to a server from a term below its currentTerm are dead: the statechart drops
+ * them on receipt (raft.tla DropStaleResponse), and terms only grow, so delivering one
+ * changes nothing but the network. Removing them as soon as they die merges states that
+ * differ only by dead messages in flight. The statechart's own `isStaleResponse` guard
+ * decides.
+ */
+function dropDeadResponses(
+  config: ClusterConfig,
+  network: readonly InFlight[],
+  node: NodeState,
+): readonly InFlight[] {
+  const isStale = config.machine.implementations.guards.isStaleResponse;
+  const id = node.context.id;
+  let kept: InFlight[] | null = null;
+  for (let k = 0; k < network.length; k++) {
+    const m = network[k].message;
+    const dead = m.to === id && !isRequest(m) && isStale(node.context, { type: 'Receive', message: m });
+    if (dead && kept === null) kept = network.slice(0, k);
+    else if (!dead && kept !== null) kept.push(network[k]);
+  }
+  return kept ?? network;
 }
 
 /** Replay actions from a state; throws, naming the step, if one is not enabled. */

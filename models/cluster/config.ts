@@ -30,6 +30,11 @@ export interface ClusterConfig {
   readonly values: readonly string[];
   /** The compiled node statechart every node is stepped through (a mutation replaces rules). */
   readonly machine: CompiledMachine;
+  /**
+   * A reduction, not a change of behaviour: responses that can never again have an
+   * effect (from a term below their addressee's currentTerm) leave the network at once.
+   */
+  readonly dropDeadResponses?: boolean;
 }
 
 export const MAX_NODES = 7;
@@ -45,6 +50,8 @@ export interface ClusterOptions {
   readonly implementations?: NodeImplementations;
   /** An already compiled statechart (a mutation's); wins over `implementations`. */
   readonly machine?: CompiledMachine;
+  /** Remove dead responses from the network at once (default false). */
+  readonly dropDeadResponses?: boolean;
 }
 
 export function nodeIds(count: number): NodeId[] {
@@ -64,6 +71,7 @@ export function makeClusterConfig(options: ClusterOptions = {}): ClusterConfig {
     features: makeFeatures(options.features),
     network: { ...LOSSY_DUPLICATING, ...options.network },
     values,
+    dropDeadResponses: options.dropDeadResponses ?? false,
     machine: options.machine ?? compileNodeMachine(options.implementations ?? defaultImplementations),
   };
 }

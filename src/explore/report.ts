@@ -33,7 +33,7 @@ export function headerLines(run: RunDescription): string[] {
       `network ${network.join(', ')}, client values [${config.values.join(', ')}]` +
       (run.mutation ? `, MUTATION ${run.mutation}` : ''),
     `bounds: max term ${bounds.maxTerm}, max log ${bounds.maxLog}, max copies ${bounds.maxCopies}, ` +
-      `crashes ${bounds.maxCrashes}, max states ${Number.isFinite(run.maxStates) ? run.maxStates : 'unlimited'}`,
+      `max in flight ${bounds.maxInFlight ?? 'unlimited'}, crashes ${bounds.maxCrashes}, max states ${Number.isFinite(run.maxStates) ? run.maxStates : 'unlimited'}`,
   ];
 }
 
@@ -106,6 +106,7 @@ export function resultJson(run: RunDescription, result: CheckResult): unknown {
       maxLog: run.bounds.maxLog,
       maxCopies: run.bounds.maxCopies,
       maxCrashes: run.bounds.maxCrashes,
+      maxInFlight: run.bounds.maxInFlight ?? null,
       maxStates: Number.isFinite(run.maxStates) ? run.maxStates : null,
     },
     distinct: result.distinct,
@@ -141,6 +142,7 @@ export function counterexampleJson(run: RunDescription, result: CheckResult): un
       maxLog: run.bounds.maxLog,
       maxCopies: run.bounds.maxCopies,
       maxCrashes: run.bounds.maxCrashes,
+      maxInFlight: run.bounds.maxInFlight ?? null,
     },
     counterexamples: failures.map((p) => ({
       property: p.property.name,

@@ -52,6 +52,7 @@ export const CHECK_DEFAULTS = {
   maxTerm: 2,
   maxLog: 1,
   maxCopies: 1,
+  maxInFlight: 3,
   crashes: 0,
   values: 1,
   seed: 1,
@@ -62,6 +63,7 @@ interface CheckFlags {
   readonly maxTerm: string;
   readonly maxLog: string;
   readonly maxCopies: string;
+  readonly maxInFlight: string;
   readonly crashes: string;
   readonly values: string;
   readonly drop: boolean;
@@ -83,6 +85,8 @@ export interface CheckSettings {
   readonly maxTerm: number;
   readonly maxLog: number;
   readonly maxCopies: number;
+  /** 0: no limit. */
+  readonly maxInFlight: number;
   readonly crashes: number;
   readonly values: number;
   readonly drop: boolean;
@@ -110,6 +114,7 @@ export function parseCheckFlags(flags: CheckFlags): CheckSettings {
     maxTerm: intInRange('--max-term', flags.maxTerm, 0, 20),
     maxLog: intInRange('--max-log', flags.maxLog, 0, 20),
     maxCopies: intInRange('--max-copies', flags.maxCopies, 1, 9),
+    maxInFlight: intInRange('--max-in-flight', flags.maxInFlight, 0, 100),
     crashes: intInRange('--crashes', flags.crashes, 0, 20),
     values: intInRange('--values', flags.values, 0, 9),
     drop: flags.drop,
@@ -135,6 +140,7 @@ export function reproduceCommand(s: CheckSettings): string {
     `--max-term ${s.maxTerm}`,
     `--max-log ${s.maxLog}`,
     `--max-copies ${s.maxCopies}`,
+    `--max-in-flight ${s.maxInFlight}`,
     `--crashes ${s.crashes}`,
     `--values ${s.values}`,
   ];
@@ -156,6 +162,7 @@ export function clusterConfigOf(s: CheckSettings): ClusterConfig {
     network: { lossy: s.drop, duplicating: s.duplicate },
     values: Array.from({ length: s.values }, (_, i) => `v${i + 1}`),
     machine: s.mutation ? compileMutation(mutationNamed(s.mutation)) : undefined,
+    dropDeadResponses: true,
   });
 }
 
@@ -170,7 +177,14 @@ export function boundsOf(s: CheckSettings): ClusterBounds {
     'Crash',
     'Restart',
   ]);
-  return { maxTerm: s.maxTerm, maxLog: s.maxLog, maxCopies: s.maxCopies, maxCrashes: s.crashes, actions };
+  return {
+    maxTerm: s.maxTerm,
+    maxLog: s.maxLog,
+    maxCopies: s.maxCopies,
+    maxCrashes: s.crashes,
+    maxInFlight: s.maxInFlight === 0 ? undefined : s.maxInFlight,
+    actions,
+  };
 }
 
 export function runCheck(
@@ -321,6 +335,11 @@ export function register(program: Command): void {
       String(d.maxCopies),
     )
     .option(
+      '--max-in-flight <n>',
+      'bound: messages in flight in all, copies counted (0 = no limit, up to 100)',
+      String(d.maxInFlight),
+    )
+    .option(
       '--crashes <n>',
       'bound: Crash actions along a path (0 to 20; each crashed server may Restart)',
       String(d.crashes),
@@ -348,8 +367,12 @@ export function register(program: Command): void {
       [
         '',
         `Defaults: ${d.nodes} servers, max term ${d.maxTerm}, max log ${d.maxLog}, max copies ${d.maxCopies}, ` +
-          `${d.crashes} crashes, ${d.values} client value, lossy network, symmetry on, bfs, seed ${d.seed}.`,
-        'With these the whole space is explored in well under a minute and every property passes.',
+          `max in flight ${d.maxInFlight},`,
+        `  ${d.crashes} crashes, ${d.values} client value (v1), lossy network, symmetry on, bfs, seed ${d.seed}.`,
+        'With these the whole space (about 270,000 states) is explored in seconds and every property',
+        'passes with every witness found. The state space grows fast: each bound raised multiplies it.',
+        'Responses that can no longer have any effect (from a term below their addressee’s) leave the',
+        'network at once: a reduction that changes no server’s behaviour.',
         '',
         'Examples:',
         '  npx raftkit check                                   the defaults',
