@@ -289,6 +289,9 @@ export function check(options: CheckOptions): CheckResult {
     const walkDepth = options.walkDepth ?? 64;
     const maxSteps = Number.isFinite(maxStates) ? maxStates * 20 : 2_000_000;
     let steps = 0;
+    // The state first recorded under each id, in id order.
+    const recorded: ClusterState[] = [initial];
+    const recordedSigs: (readonly string[])[] = [initialSigs];
     while (!shouldStop() && steps < maxSteps) {
       let state = initial;
       let sigs: readonly string[] = initialSigs;
@@ -300,10 +303,17 @@ export function check(options: CheckOptions): CheckResult {
         const choice = options[random.below(options.length)];
         steps++;
         const nextId = visit(choice.next, choice.sigs, id, choice.index);
-        // A revisited state continues the walk from its first-recorded path.
-        id = nextId >= 0 ? nextId : (ids.get(key(choice.next, choice.sigs)) as number);
-        state = choice.next;
-        sigs = choice.sigs;
+        if (nextId >= 0) {
+          recorded.push(choice.next);
+          recordedSigs.push(choice.sigs);
+          id = nextId;
+        } else {
+          // A revisited state: continue from the state as first recorded (with symmetry it
+          // may be another renaming of this one), so that paths replay by index.
+          id = ids.get(key(choice.next, choice.sigs)) as number;
+        }
+        state = recorded[id];
+        sigs = recordedSigs[id];
         if ((steps & 1023) === 0) report(0);
       }
     }
