@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+
+/** `raftkit check` as a user calls it: output, exit codes, errors. */
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    const code = await main(['check', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  }
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('raftkit check', () => {
+  it('prints seed and bounds first, then counts and a verdict per property; exit 0 when all pass', async () => {
+    const { code, stdout } = await run(['--no-drop', '--no-progress']);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^raftkit check: seed 1, strategy bfs, symmetry on/);
+    expect(lines[2]).toMatch(/^bounds: max term 2, max log 1, max copies 1, max in flight 3, crashes 0/);
+    expect(stdout).toMatch(/distinct states 3,093, transitions 7,493, depth 46, [\d.]+ s, [\d,]+ states\/s/);
+    expect(stdout).toMatch(/PASS +always +Election Safety/);
+    expect(stdout).toMatch(/witness-found sometimes Entry committed/);
+    expect(stdout).toMatch(/reproduce: npx raftkit check --nodes 3 .* --no-drop/);
+  });
+
+  it('exit 1 on a violation, with the counterexample in the model’s vocabulary, saved as JSON and as a scenario', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raftkit-check-'));
+    const out = join(dir, 'cex.json');
+    const { code, stdout } = await run(['--mutate', 'double-vote', '--out', out, '--no-progress']);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/FAIL +always +One vote per term/);
+    expect(stdout).toMatch(/Counterexample to One vote per term .*, 4 steps:/);
+    expect(stdout).toMatch(/ {2}1\. ElectionTimeout n\d/);
+    const saved = JSON.parse(readFileSync(out, 'utf8'));
+    expect(saved.counterexamples[0].property).toBe('One vote per term');
+    expect(saved.counterexamples[0].actions).toHaveLength(4);
+    const scenario = readFileSync(join(dir, 'cex.txt'), 'utf8');
+    expect(scenario).toMatch(/^# Counterexample to One vote per term/);
+    expect(scenario).toMatch(/\ntimeout n\d\n----\n/);
+  });
+
+  it('--json prints the result as JSON', async () => {
+    const { code, stdout } = await run(['--json', '--values', '0', '--max-log', '0', '--max-term', '1']);
+    expect(code).toBe(1); // one term: no leadership change, no committed entry
+    const result = JSON.parse(stdout);
+    expect(result.bounds).toMatchObject({ maxTerm: 1, maxLog: 0 });
+    expect(result.properties.find((p: { name: string }) => p.name === 'Leadership changes').status).toBe(
+      'unwitnessed',
+    );
+  });
+
+  for (const [args, message] of [
+    [['--nodes', '8'], "--nodes must be an integer from 1 to 7, got '8'"],
+    [['--max-term', '-1'], "--max-term must be an integer from 0 to 20, got '-1'"],
+    [['--crashes', 'x'], "--crashes must be an integer from 0 to 20, got 'x'"],
+    [['--max-copies', '0'], "--max-copies must be an integer from 1 to 9, got '0'"],
+    [
+      ['--mutate', 'nope'],
+      '--mutate must be one of double-vote, commit-previous-term, no-step-down, no-log-check',
+    ],
+    [['--strategy', 'astar'], '--strategy must be one of bfs, dfs, random'],
+  ] as const) {
+    it(`bad input ${args.join(' ')}: a one-line error naming the flag and its range, exit 2`, async () => {
+      const { code, stderr, stdout } = await run([...args]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toContain(message);
+    });
+  }
+});
