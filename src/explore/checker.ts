@@ -41,6 +41,8 @@ export interface CheckOptions {
   readonly seed?: number;
   /** Stop after this many distinct states. */
   readonly maxStates?: number;
+  /** Stop after this many seconds (checked every few hundred states). */
+  readonly maxSeconds?: number;
   /** Identify states that differ only by a renaming of the servers. */
   readonly symmetry?: boolean;
   readonly properties?: readonly Property[];
@@ -70,7 +72,7 @@ export interface PropertyResult {
   readonly path?: Path;
 }
 
-export type StopReason = 'exhausted' | 'max-states' | 'violation';
+export type StopReason = 'exhausted' | 'max-states' | 'time' | 'violation';
 
 export interface CheckResult {
   readonly strategy: Strategy;
@@ -200,7 +202,18 @@ export function check(options: CheckOptions): CheckResult {
     }
   };
 
-  const shouldStop = () => (violated && stopOnViolation) || parent.length >= maxStates;
+  const deadline =
+    options.maxSeconds === undefined ? Number.POSITIVE_INFINITY : start + options.maxSeconds * 1000;
+  let outOfTime = false;
+  let sinceClock = 0;
+  const shouldStop = () => {
+    if ((violated && stopOnViolation) || parent.length >= maxStates || outOfTime) return true;
+    if (++sinceClock >= 256) {
+      sinceClock = 0;
+      outOfTime = performance.now() > deadline;
+    }
+    return outOfTime;
+  };
 
   const report = (queued: number) => {
     if (!options.onProgress) return;
@@ -336,7 +349,7 @@ export function check(options: CheckOptions): CheckResult {
   });
 
   const stoppedBy: StopReason =
-    violated && stopOnViolation ? 'violation' : exhausted ? 'exhausted' : 'max-states';
+    violated && stopOnViolation ? 'violation' : exhausted ? 'exhausted' : outOfTime ? 'time' : 'max-states';
   return {
     strategy,
     seed,

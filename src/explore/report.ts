@@ -58,6 +58,8 @@ export function summaryLines(result: CheckResult): string[] {
     lines.push(
       'stopped at --max-states: the state space was NOT exhausted; PASS means no violation among the states explored',
     );
+  } else if (result.stoppedBy === 'time') {
+    lines.push('stopped at the time limit: the state space was NOT exhausted');
   } else if (result.stoppedBy === 'violation') {
     lines.push('stopped at the first violation (other properties were not checked to the end)');
   } else {
