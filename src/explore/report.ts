@@ -157,3 +157,14 @@ export function counterexampleJson(run: RunDescription, result: CheckResult): un
     })),
   };
 }
+
+/** The property registry as a Markdown table (docs/checking.md embeds it; a test keeps them equal). */
+export function propertiesTableMarkdown(properties: readonly PropertyResult['property'][]): string {
+  const rows = properties.map(
+    (p) =>
+      `| ${p.name} | ${p.kind} | ${p.scope === 'step' ? 'each step' : 'each state'} | ${p.sentence} | ${p.reference} |`,
+  );
+  return ['| property | kind | checked on | sentence | reference |', '|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
+}
