@@ -100,15 +100,22 @@ export class StateEncoder {
   encodeWith(state: ClusterState, sigs: readonly string[], perm: readonly number[]): string {
     const n = this.n;
     const identity = perm === this.identity;
-    const nodes = new Array<string>(n);
-    for (let i = 0; i < n; i++) nodes[perm[i]] = `${sigs[i]}&${this.nodeIds(state.nodes[i], perm)}`;
-    let s = nodes.join('/');
+    // One array of parts joined once: the key comes out as one flat string (cheaper to
+    // hash and to keep than a tree of concatenations).
+    const parts: string[] = [];
+    if (identity) {
+      for (let i = 0; i < n; i++) parts.push(sigs[i], '&', this.nodeIds(state.nodes[i], perm), '/');
+    } else {
+      const nodes = new Array<string>(n);
+      for (let i = 0; i < n; i++) nodes[perm[i]] = `${sigs[i]}&${this.nodeIds(state.nodes[i], perm)}/`;
+      for (let p = 0; p < n; p++) parts.push(nodes[p]);
+    }
     const network = state.network;
     if (network.length > 0) {
-      s += '#';
+      parts.push('#');
       if (identity) {
         // Already sorted by key.
-        for (let k = 0; k < network.length; k++) s += `${network[k].key}*${num(network[k].count)}`;
+        for (let k = 0; k < network.length; k++) parts.push(network[k].key, '*', num(network[k].count));
       } else {
         const messages = new Array<string>(network.length);
         for (let k = 0; k < network.length; k++) {
@@ -121,25 +128,27 @@ export class StateEncoder {
             num(network[k].count);
         }
         messages.sort();
-        s += messages.join('');
+        for (let k = 0; k < messages.length; k++) parts.push(messages[k]);
       }
     }
     const h = state.history;
     if (h.elections.length > 0 || h.committed.length > 0 || h.crashes > 0) {
-      s += `!${num(h.crashes)}`;
-      if (identity) for (const e of h.elections) s += num(e.term) + this.id(e.leader, perm);
+      parts.push('!', num(h.crashes));
+      if (identity) for (const e of h.elections) parts.push(num(e.term), this.id(e.leader, perm));
       else
-        s += h.elections
-          .map((e) => num(e.term) + this.id(e.leader, perm))
-          .sort()
-          .join('');
-      s += '!';
+        parts.push(
+          h.elections
+            .map((e) => num(e.term) + this.id(e.leader, perm))
+            .sort()
+            .join(''),
+        );
+      parts.push('!');
       for (const e of h.committed) {
         const v = this.values.get(e.value);
-        s += num(e.index) + num(e.term) + (v === undefined ? `"${e.value}"` : num(v)) + num(e.knownInTerm);
+        parts.push(num(e.index), num(e.term), v === undefined ? `"${e.value}"` : num(v), num(e.knownInTerm));
       }
     }
-    return s;
+    return parts.join('');
   }
 
   /** Encoding without symmetry reduction: servers keep their ids. */
