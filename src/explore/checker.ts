@@ -149,8 +149,11 @@ export function check(options: CheckOptions): CheckResult {
   };
 
   /** Record a state if new; returns its id, or -1 when it was seen before. */
+  /** The key of the state last recorded by `visit`. */
+  let lastKey = '';
   const visit = (state: ClusterState, sigs: readonly string[], from: number, index: number): number => {
     const k = key(state, sigs);
+    lastKey = k;
     const id = parent.length;
     if (needIds) {
       if (ids.has(k)) return -1;
@@ -235,22 +238,27 @@ export function check(options: CheckOptions): CheckResult {
   let exhausted = false;
 
   if (strategy === 'bfs' || strategy === 'dfs') {
-    const frontier: ClusterState[] = [initial];
-    const frontierSigs: (readonly string[])[] = [initialSigs];
+    // Without symmetry a key is the exact state, so the frontier keeps keys (already held by
+    // the visited set) and decodes each when it is expanded: far less memory and garbage
+    // collection than keeping state objects. With symmetry a key is a renaming of the state
+    // reached, and paths replay by index only from the state reached, so states are kept.
+    const compact = !symmetry;
+    const frontier: (ClusterState | string)[] = [compact ? lastKey : initial];
+    const frontierSigs: (readonly string[] | null)[] = [compact ? null : initialSigs];
     const frontierIds: number[] = [0];
     let head = 0;
     let expansions = 0;
     while (!shouldStop()) {
-      let state: ClusterState;
-      let sigs: readonly string[];
+      let item: ClusterState | string;
+      let itemSigs: readonly string[] | null;
       let id: number;
       if (strategy === 'bfs') {
         if (head >= frontier.length) {
           exhausted = true;
           break;
         }
-        state = frontier[head];
-        sigs = frontierSigs[head];
+        item = frontier[head];
+        itemSigs = frontierSigs[head];
         id = frontierIds[head];
         head++;
         if (head > 65536 && head * 2 > frontier.length) {
@@ -265,19 +273,21 @@ export function check(options: CheckOptions): CheckResult {
           exhausted = true;
           break;
         }
-        state = popped;
-        sigs = frontierSigs.pop() as readonly string[];
+        item = popped;
+        itemSigs = frontierSigs.pop() as readonly string[] | null;
         id = frontierIds.pop() as number;
       }
-      const fresh: ClusterState[] = [];
-      const freshSigs: (readonly string[])[] = [];
+      const state = typeof item === 'string' ? encoder.decode(item, initial) : item;
+      const sigs = itemSigs ?? encoder.signatures(state);
+      const fresh: (ClusterState | string)[] = [];
+      const freshSigs: (readonly string[] | null)[] = [];
       const freshIds: number[] = [];
       successors(state, sigs, id, (next, nextSigs, index) => {
         if (shouldStop()) return;
         const nextId = visit(next, nextSigs, id, index);
         if (nextId >= 0) {
-          fresh.push(next);
-          freshSigs.push(nextSigs);
+          fresh.push(compact ? lastKey : next);
+          freshSigs.push(compact ? null : nextSigs);
           freshIds.push(nextId);
         }
       });

@@ -134,6 +134,30 @@ describe('symmetry reduction', () => {
   });
 });
 
+describe('state encoding', () => {
+  it('decode is the inverse of encode on reachable states (the frontier is kept as keys)', () => {
+    for (const preVote of [false, true]) {
+      const config = makeClusterConfig({ values: ['v1', 'v2'], features: { preVote } });
+      const bounds: ClusterBounds = { maxTerm: 4, maxLog: 3, maxCopies: 2, maxCrashes: 2 };
+      const encoder = new StateEncoder(config);
+      const initial = initialClusterState(config);
+      const random = new Random(preVote ? 5 : 6);
+      for (let walk = 0; walk < 60; walk++) {
+        let state = initial;
+        for (let k = 0; k < 40; k++) {
+          const actions = enabledActions(config, state, bounds);
+          if (actions.length === 0) break;
+          state = applyAction(config, state, actions[random.below(actions.length)]).state;
+          const key = encoder.encode(state);
+          const decoded = encoder.decode(key, initial);
+          expect(decoded).toEqual(state);
+          expect(encoder.encode(decoded)).toBe(key);
+        }
+      }
+    }
+  });
+});
+
 describe('determinism', () => {
   it('two runs with the same bounds and seed give identical counts and counterexamples', () => {
     for (const s of [
