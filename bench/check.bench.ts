@@ -13,6 +13,7 @@
  *
  *   npm run bench:check                      all cases, 10 minutes each at most
  *   BENCH_SECONDS=60 npm run bench:check     a quicker look
+ *   BENCH_CASES=a,b npm run bench:check      only some cases
  *   npx tsx bench/check.bench.ts --case a-sym   one case, JSON on stdout
  */
 import { spawnSync } from 'node:child_process';
@@ -127,8 +128,11 @@ if (caseFlag >= 0) {
   console.log(
     `raftkit check benchmark: BFS, one core, ${seconds} s at most per case; node ${process.version}`,
   );
-  console.log('case   distinct    generated   depth  seconds  distinct/s  generated/s  peak RSS  finished?');
-  for (const c of CASES) {
+  console.log(
+    'case   distinct    generated   depth  seconds  distinct/s  generated/s  peak RSS  bytes/state  finished?',
+  );
+  const only = process.env.BENCH_CASES?.split(',');
+  for (const c of CASES.filter((k) => only === undefined || only.includes(k.id))) {
     const child = spawnSync('npx', ['tsx', self, '--case', c.id], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -148,6 +152,7 @@ if (caseFlag >= 0) {
         fmt(r.distinct / r.seconds).padStart(11),
         fmt(r.generated / r.seconds).padStart(12),
         `${fmt(r.maxRssMb)} MB`.padStart(9),
+        fmt((r.maxRssMb * 1024 * 1024) / r.distinct).padStart(12),
         r.stoppedBy === 'exhausted' ? ' yes' : ` no (${r.stoppedBy})`,
       ].join(' '),
     );
