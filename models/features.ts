@@ -17,15 +17,24 @@ export interface Features {
    * `validateFeatures` with that reason, so no scenario silently runs without it.
    */
   readonly checkQuorum: boolean;
+  /**
+   * Leader no-op (Ongaro's thesis §6.4 and §8): "each leader commit[s] a blank no-op entry
+   * into the log at the start of its term". On becoming leader the node appends
+   * `{ term: currentTerm, value: '' }` before its first AppendEntries, so that entry goes
+   * out with them and an entry of the new term can commit without a client request (etcd
+   * `becomeLeader` → `appendEntry(pb.Entry{Data: nil})`). Off by default: Figure 2 has no
+   * such step.
+   */
+  readonly leaderNoOp: boolean;
 }
 
-export const NO_FEATURES: Features = { preVote: false, checkQuorum: false };
+export const NO_FEATURES: Features = { preVote: false, checkQuorum: false, leaderNoOp: false };
 
-export const FEATURE_NAMES = ['preVote', 'checkQuorum'] as const;
+export const FEATURE_NAMES = ['preVote', 'checkQuorum', 'leaderNoOp'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** Features the model implements today. */
-export const MODELLED_FEATURES: readonly FeatureName[] = ['preVote'];
+export const MODELLED_FEATURES: readonly FeatureName[] = ['preVote', 'leaderNoOp'];
 
 export class UnsupportedFeatureError extends Error {}
 

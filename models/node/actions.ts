@@ -201,6 +201,18 @@ export const becomeLeader: Update = (context) => {
   return { ...context, nextIndex, matchIndex, leaderId: context.id, votesGranted: [], votesResponded: [] };
 };
 
+/**
+ * Thesis §6.4 (and §8): "a leader must have the latest information on which entries are
+ * committed … Raft handles this by having each leader commit a blank no-op entry into the
+ * log at the start of its term". Appended after `becomeLeader` (whose nextIndex stays at the
+ * old last index + 1), so the first AppendEntries carry it, as etcd's `becomeLeader` →
+ * `appendEntry(pb.Entry{Data: nil})` does. Only with the leaderNoOp feature.
+ */
+export const appendLeaderNoOp: Update = (context) => ({
+  ...context,
+  log: [...context.log, { term: context.currentTerm, value: '' }],
+});
+
 // ---------------------------------------------------------------- replication (§5.3, §5.4)
 
 /**
@@ -374,6 +386,7 @@ export const updates = {
   recordGrantedVote,
   recordDeniedVote,
   becomeLeader,
+  appendLeaderNoOp,
   sendAppendEntries,
   appendClientEntry,
   becomeFollower,

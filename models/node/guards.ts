@@ -122,6 +122,14 @@ export const hasVoteQuorum: Guard = (context) => isQuorum(context, context.votes
 /** The PreVote feature switch (thesis §9.6): an election timeout starts a pre-vote round first. */
 export const preVoteEnabled: Guard = (context) => context.features.preVote;
 
+/**
+ * `hasVoteQuorum` with the leaderNoOp feature switch on (thesis §8: "each leader commit[s] a
+ * blank no-op entry into the log at the start of its term"): the new leader appends the no-op
+ * before its first AppendEntries.
+ */
+export const hasVoteQuorumWithLeaderNoOp: Guard = (context, event) =>
+  context.features.leaderNoOp && hasVoteQuorum(context, event);
+
 // ---------------------------------------------------------------- replication (§5.3)
 
 /**
@@ -163,6 +171,7 @@ export const guards = {
   preVoteDenied,
   hasVoteQuorum,
   preVoteEnabled,
+  hasVoteQuorumWithLeaderNoOp,
   prevLogMatches,
   prevLogBeyondEnd,
   prevLogTermMismatch,

@@ -96,11 +96,14 @@ export const nodeMachineConfig = {
             ],
             AppendEntriesRequest: onAppendEntriesFromLeader,
           },
-          always: {
-            guard: 'hasVoteQuorum',
-            target: 'leader',
-            actions: ['becomeLeader', 'sendAppendEntries'],
-          },
+          always: [
+            {
+              guard: 'hasVoteQuorumWithLeaderNoOp',
+              target: 'leader',
+              actions: ['becomeLeader', 'appendLeaderNoOp', 'advanceCommitIndex', 'sendAppendEntries'],
+            },
+            { guard: 'hasVoteQuorum', target: 'leader', actions: ['becomeLeader', 'sendAppendEntries'] },
+          ],
         },
         leader: {
           on: {

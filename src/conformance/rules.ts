@@ -38,6 +38,10 @@ const RULES: Readonly<Record<string, string>> = {
   preVoteDenied: 'thesis §9.6: a denied pre-vote is not counted',
   hasVoteQuorum: 'Figure 2, Candidates: "If votes received from majority of servers: become leader"',
   becomeLeader: 'Figure 2, Leaders: nextIndex and matchIndex "reinitialized after election"',
+  hasVoteQuorumWithLeaderNoOp:
+    'Figure 2, Candidates: "If votes received from majority of servers: become leader", with thesis §8\'s leader no-op',
+  appendLeaderNoOp:
+    'thesis §6.4/§8: "each leader commit[s] a blank no-op entry into the log at the start of its term" (feature leaderNoOp)',
   startElection:
     'Figure 2, Candidates: "On conversion to candidate, start election: increment currentTerm, vote for self, reset election timer, send RequestVote RPCs to all other servers"',
   broadcastRequestVote: 'Figure 2, Candidates: "send RequestVote RPCs to all other servers"',
@@ -135,8 +139,8 @@ const BY_FIELD: Readonly<Record<string, readonly string[]>> = {
   commitIndex: ['advanceFollowerCommit', 'advanceCommitIndex'],
   votedFor: ['grantVote', 'startElection'],
   currentTerm: ['updateTerm', 'isHigherTerm', 'startElection'],
-  log: ['appendEntries', 'appendClientEntry'],
-  role: ['hasVoteQuorum', 'becomeFollower', 'isHigherTerm', 'preVoteEnabled'],
+  log: ['appendEntries', 'appendClientEntry', 'appendLeaderNoOp'],
+  role: ['hasVoteQuorumWithLeaderNoOp', 'hasVoteQuorum', 'becomeFollower', 'isHigherTerm', 'preVoteEnabled'],
   term: ['updateTerm', 'isHigherTerm'],
 };
 

@@ -56,6 +56,8 @@ const GUARD_REFS: Readonly<Record<string, string>> = {
   votedForAnother: '§5.2: at most one vote per term, first-come-first-served',
   candidateLogBehind: '§5.4.1 election restriction: candidate log not up to date',
   hasVoteQuorum: 'Figure 2, Candidates: votes from a majority → become leader',
+  hasVoteQuorumWithLeaderNoOp:
+    'Figure 2, Candidates: votes from a majority → become leader (thesis §8 leader no-op)',
   preVoteEnabled: 'thesis §9.6 PreVote',
   prevLogMatches: 'Figure 2, AppendEntries rule 2',
 };

@@ -30,6 +30,7 @@ export interface NodeOptions {
   readonly id?: NodeId;
   readonly cluster?: readonly NodeId[];
   readonly preVote?: boolean;
+  readonly leaderNoOp?: boolean;
 }
 
 /** Node `n1` (by default) of a 3-node cluster, in `role`, with `fields` set on its context. */
@@ -37,7 +38,7 @@ export function node(role: Role, fields: Partial<NodeContext> = {}, options: Nod
   const base = initialNodeState({
     id: options.id ?? 'n1',
     cluster: options.cluster ?? CLUSTER3,
-    features: makeFeatures({ preVote: options.preVote ?? false }),
+    features: makeFeatures({ preVote: options.preVote ?? false, leaderNoOp: options.leaderNoOp ?? false }),
   });
   return { role, context: { ...base.context, ...fields } };
 }
