@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import {
   applyAction,
   type ClusterAction,
@@ -14,6 +15,7 @@ import {
   type StepProperty,
 } from '../../models/properties/index.ts';
 import { StateEncoder } from './encode.ts';
+import { collisionBound, Fingerprint, FingerprintSet, IntColumn } from './fingerprints.ts';
 import { type Path, pathFromIndexes } from './path.ts';
 import { Random } from './random.ts';
 
@@ -45,6 +47,17 @@ export interface CheckOptions {
   readonly maxSeconds?: number;
   /** Identify states that differ only by a renaming of the servers. */
   readonly symmetry?: boolean;
+  /**
+   * Keep the visited states' keys themselves instead of 64-bit fingerprints (no chance of
+   * a fingerprint collision; ~10× the memory, and at most 2^24 states). Random walks
+   * always keep keys.
+   */
+  readonly exact?: boolean;
+  /**
+   * Stop (reason `memory`) when the JavaScript heap passes this fraction of its limit,
+   * instead of dying of an out-of-memory crash (default 0.85).
+   */
+  readonly maxHeapFraction?: number;
   readonly properties?: readonly Property[];
   /** Stop at the first violated `always` property (default), or go on to find one per property. */
   readonly stopOnViolation?: boolean;
@@ -72,12 +85,19 @@ export interface PropertyResult {
   readonly path?: Path;
 }
 
-export type StopReason = 'exhausted' | 'max-states' | 'time' | 'violation';
+export type StopReason = 'exhausted' | 'max-states' | 'time' | 'memory' | 'violation';
 
 export interface CheckResult {
   readonly strategy: Strategy;
   readonly seed: number;
   readonly symmetry: boolean;
+  /** Whether the visited set kept keys (`true`) or 64-bit fingerprints. */
+  readonly exact: boolean;
+  /**
+   * With fingerprints: an upper bound of the probability that two distinct states shared a
+   * fingerprint, so that one of them went unexplored (0 when exact).
+   */
+  readonly collisionBound: number;
   /** Distinct states (after symmetry reduction, if on). */
   readonly distinct: number;
   /** Successor states computed within bounds (transitions), revisits included. */
@@ -120,14 +140,21 @@ export function check(options: CheckOptions): CheckResult {
     ? (s: ClusterState, sigs: readonly string[]) => encoder.canonical(s, sigs)
     : (s: ClusterState, sigs: readonly string[]) => encoder.encode(s, sigs);
   // Visited encodings. BFS and DFS need no id per encoding (the frontier carries ids), so a
-  // Set is enough and one insertion answers "was it new?"; a random walk that revisits a
-  // state continues from its recorded id, so it needs the Map.
-  const seen = new Set<string>();
-  const ids = new Map<string, number>();
+  // set is enough and one insertion answers "was it new?": 64-bit fingerprints by default,
+  // the keys themselves with `exact`. A random walk that revisits a state continues from
+  // its recorded id, so it needs the Map.
   const needIds = strategy === 'random';
-  const parent: number[] = [];
-  const actionIndex: number[] = [];
-  const depthOf: number[] = [];
+  const exact = needIds || (options.exact ?? false);
+  const seen = new Set<string>();
+  const fingerprints = new FingerprintSet();
+  const fingerprint = new Fingerprint();
+  const ids = new Map<string, number>();
+  // Per state id, in typed arrays outside the JavaScript heap.
+  const parent = new IntColumn();
+  const actionIndex = new IntColumn();
+  const depthOf = new IntColumn();
+  const heapLimit = getHeapStatistics().heap_size_limit * (options.maxHeapFraction ?? 0.85);
+  let outOfMemory = false;
   let generated = 0;
   let maxDepth = 0;
   let violated = false;
@@ -148,24 +175,27 @@ export function check(options: CheckOptions): CheckResult {
     }
   };
 
-  /** Record a state if new; returns its id, or -1 when it was seen before. */
-  /** The key of the state last recorded by `visit`. */
-  let lastKey = '';
+  /**
+   * Record a state if new; returns its id, or -1 when it was seen before. With
+   * fingerprints the key string is not built: the encoder hashes the state as it writes it.
+   */
   const visit = (state: ClusterState, sigs: readonly string[], from: number, index: number): number => {
-    const k = key(state, sigs);
-    lastKey = k;
     const id = parent.length;
-    if (needIds) {
+    if (!exact) {
+      encoder.fingerprint(state, sigs, symmetry, fingerprint);
+      if (!fingerprints.addFingerprint(fingerprint.high, fingerprint.low)) return -1;
+    } else if (needIds) {
+      const k = key(state, sigs);
       if (ids.has(k)) return -1;
       ids.set(k, id);
     } else {
       const size = seen.size;
-      seen.add(k);
+      seen.add(key(state, sigs));
       if (seen.size === size) return -1;
     }
     parent.push(from);
     actionIndex.push(index);
-    const depth = from < 0 ? 0 : depthOf[from] + 1;
+    const depth = from < 0 ? 0 : depthOf.get(from) + 1;
     depthOf.push(depth);
     if (depth > maxDepth) maxDepth = depth;
     checkState(state, id);
@@ -209,13 +239,18 @@ export function check(options: CheckOptions): CheckResult {
     options.maxSeconds === undefined ? Number.POSITIVE_INFINITY : start + options.maxSeconds * 1000;
   let outOfTime = false;
   let sinceClock = 0;
+  let sinceHeap = 0;
   const shouldStop = () => {
-    if ((violated && stopOnViolation) || parent.length >= maxStates || outOfTime) return true;
+    if ((violated && stopOnViolation) || parent.length >= maxStates || outOfTime || outOfMemory) return true;
     if (++sinceClock >= 256) {
       sinceClock = 0;
       outOfTime = performance.now() > deadline;
+      if (++sinceHeap >= 64) {
+        sinceHeap = 0;
+        outOfMemory = getHeapStatistics().used_heap_size > heapLimit;
+      }
     }
-    return outOfTime;
+    return outOfTime || outOfMemory;
   };
 
   const report = (queued: number) => {
@@ -238,19 +273,17 @@ export function check(options: CheckOptions): CheckResult {
   let exhausted = false;
 
   if (strategy === 'bfs' || strategy === 'dfs') {
-    // Without symmetry a key is the exact state, so the frontier keeps keys (already held by
-    // the visited set) and decodes each when it is expanded: far less memory and garbage
-    // collection than keeping state objects. With symmetry a key is a renaming of the state
-    // reached, and paths replay by index only from the state reached, so states are kept.
-    const compact = !symmetry;
-    const frontier: (ClusterState | string)[] = [compact ? lastKey : initial];
-    const frontierSigs: (readonly string[] | null)[] = [compact ? null : initialSigs];
+    // The frontier keeps each state's exact key (its encoding without renaming) and decodes
+    // it when the state is expanded: far less memory and garbage collection than keeping
+    // state objects. With symmetry the visited set holds a canonical renaming, but paths
+    // replay by index only from the state actually reached, so the frontier encodes that.
+    const frontierKey = (state: ClusterState, sigs: readonly string[]) => encoder.encode(state, sigs);
+    const frontier: string[] = [frontierKey(initial, initialSigs)];
     const frontierIds: number[] = [0];
     let head = 0;
     let expansions = 0;
     while (!shouldStop()) {
-      let item: ClusterState | string;
-      let itemSigs: readonly string[] | null;
+      let item: string;
       let id: number;
       if (strategy === 'bfs') {
         if (head >= frontier.length) {
@@ -258,12 +291,10 @@ export function check(options: CheckOptions): CheckResult {
           break;
         }
         item = frontier[head];
-        itemSigs = frontierSigs[head];
         id = frontierIds[head];
         head++;
         if (head > 65536 && head * 2 > frontier.length) {
           frontier.splice(0, head);
-          frontierSigs.splice(0, head);
           frontierIds.splice(0, head);
           head = 0;
         }
@@ -274,20 +305,17 @@ export function check(options: CheckOptions): CheckResult {
           break;
         }
         item = popped;
-        itemSigs = frontierSigs.pop() as readonly string[] | null;
         id = frontierIds.pop() as number;
       }
-      const state = typeof item === 'string' ? encoder.decode(item, initial) : item;
-      const sigs = itemSigs ?? encoder.signatures(state);
-      const fresh: (ClusterState | string)[] = [];
-      const freshSigs: (readonly string[] | null)[] = [];
+      const state = encoder.decode(item, initial);
+      const sigs = encoder.signatures(state);
+      const fresh: string[] = [];
       const freshIds: number[] = [];
       successors(state, sigs, id, (next, nextSigs, index) => {
         if (shouldStop()) return;
         const nextId = visit(next, nextSigs, id, index);
         if (nextId >= 0) {
-          fresh.push(compact ? lastKey : next);
-          freshSigs.push(compact ? null : nextSigs);
+          fresh.push(frontierKey(next, nextSigs));
           freshIds.push(nextId);
         }
       });
@@ -295,13 +323,11 @@ export function check(options: CheckOptions): CheckResult {
         // Push in reverse so the first enabled action is explored first.
         for (let k = fresh.length - 1; k >= 0; k--) {
           frontier.push(fresh[k]);
-          frontierSigs.push(freshSigs[k]);
           frontierIds.push(freshIds[k]);
         }
       } else {
         for (let k = 0; k < fresh.length; k++) {
           frontier.push(fresh[k]);
-          frontierSigs.push(freshSigs[k]);
           frontierIds.push(freshIds[k]);
         }
       }
@@ -345,7 +371,7 @@ export function check(options: CheckOptions): CheckResult {
   const pathTo = (f: Found): Path => {
     const indexes: number[] = [];
     if (f.via !== undefined) indexes.push(f.via);
-    for (let id = f.id; parent[id] >= 0; id = parent[id]) indexes.push(actionIndex[id]);
+    for (let id = f.id; parent.get(id) >= 0; id = parent.get(id)) indexes.push(actionIndex.get(id));
     indexes.reverse();
     return pathFromIndexes(config, bounds, indexes);
   };
@@ -359,11 +385,21 @@ export function check(options: CheckOptions): CheckResult {
   });
 
   const stoppedBy: StopReason =
-    violated && stopOnViolation ? 'violation' : exhausted ? 'exhausted' : outOfTime ? 'time' : 'max-states';
+    violated && stopOnViolation
+      ? 'violation'
+      : exhausted
+        ? 'exhausted'
+        : outOfTime
+          ? 'time'
+          : outOfMemory
+            ? 'memory'
+            : 'max-states';
   return {
     strategy,
     seed,
     symmetry,
+    exact,
+    collisionBound: exact ? 0 : collisionBound(parent.length),
     distinct: parent.length,
     generated,
     depth: maxDepth,

@@ -9,6 +9,12 @@ import {
 } from '../../models/cluster/state.ts';
 import type { NodeState } from '../../models/node/compiled.ts';
 import type { LogEntry, Message, NodeId, Role } from '../../models/types.ts';
+import type { Fingerprint } from './fingerprints.ts';
+
+/** Where an encoding is written: an array of parts (joined into the key) or a fingerprint. */
+export interface KeySink {
+  push(part: string): unknown;
+}
 
 /**
  * A compact canonical encoding of cluster states, for the visited set.
@@ -116,13 +122,24 @@ export class StateEncoder {
 
   /** The whole state under one renaming (perm[i] = new position of server i). */
   encodeWith(state: ClusterState, sigs: readonly string[], perm: readonly number[]): string {
-    const n = this.n;
-    const identity = perm === this.identity;
     // One array of parts joined once: the key comes out as one flat string (cheaper to
     // hash and to keep than a tree of concatenations).
     const parts: string[] = [];
+    this.writeKey(state, sigs, perm, parts);
+    return parts.join('');
+  }
+
+  /** Writes the encoding under one renaming, part by part, to `parts`. */
+  writeKey(state: ClusterState, sigs: readonly string[], perm: readonly number[], parts: KeySink): void {
+    const n = this.n;
+    const identity = perm === this.identity;
     if (identity) {
-      for (let i = 0; i < n; i++) parts.push(sigs[i], '&', this.nodeIds(state.nodes[i], perm), '/');
+      for (let i = 0; i < n; i++) {
+        parts.push(sigs[i]);
+        parts.push('&');
+        parts.push(this.nodeIds(state.nodes[i], perm));
+        parts.push('/');
+      }
     } else {
       const nodes = new Array<string>(n);
       for (let i = 0; i < n; i++) nodes[perm[i]] = `${sigs[i]}&${this.nodeIds(state.nodes[i], perm)}/`;
@@ -133,7 +150,11 @@ export class StateEncoder {
       parts.push('#');
       if (identity) {
         // Already sorted by key.
-        for (let k = 0; k < network.length; k++) parts.push(network[k].key, '*', num(network[k].count));
+        for (let k = 0; k < network.length; k++) {
+          parts.push(network[k].key);
+          parts.push('*');
+          parts.push(num(network[k].count));
+        }
       } else {
         const messages = new Array<string>(network.length);
         for (let k = 0; k < network.length; k++) {
@@ -151,9 +172,14 @@ export class StateEncoder {
     }
     const h = state.history;
     if (h.elections.length > 0 || h.committed.length > 0 || h.crashes > 0) {
-      parts.push('!', num(h.crashes));
-      if (identity) for (const e of h.elections) parts.push(num(e.term), this.id(e.leader, perm));
-      else
+      parts.push('!');
+      parts.push(num(h.crashes));
+      if (identity) {
+        for (const e of h.elections) {
+          parts.push(num(e.term));
+          parts.push(this.id(e.leader, perm));
+        }
+      } else
         parts.push(
           h.elections
             .map((e) => num(e.term) + this.id(e.leader, perm))
@@ -163,10 +189,45 @@ export class StateEncoder {
       parts.push('!');
       for (const e of h.committed) {
         const v = this.values.get(e.value);
-        parts.push(num(e.index), num(e.term), v === undefined ? `"${e.value}"` : num(v), num(e.knownInTerm));
+        parts.push(num(e.index));
+        parts.push(num(e.term));
+        parts.push(v === undefined ? `"${e.value}"` : num(v));
+        parts.push(num(e.knownInTerm));
       }
     }
-    return parts.join('');
+  }
+
+  /**
+   * The fingerprint of the state's key (`encode`, or `canonical` with symmetry), written
+   * straight into `fingerprint` without building the key string when it can be.
+   */
+  fingerprint(
+    state: ClusterState,
+    sigs: readonly string[],
+    symmetry: boolean,
+    fingerprint: Fingerprint,
+  ): void {
+    fingerprint.reset();
+    if (!symmetry) {
+      this.writeKey(state, sigs, this.identity, fingerprint);
+    } else {
+      const perm = this.sortingPerm(sigs);
+      if (perm !== null) this.writeKey(state, sigs, perm, fingerprint);
+      else fingerprint.push(this.canonical(state, sigs));
+    }
+    fingerprint.finish();
+  }
+
+  /** The renaming that sorts the servers by signature, or null when signatures tie. */
+  private sortingPerm(sigs: readonly string[]): number[] | null {
+    const n = this.n;
+    const order = this.identity.slice().sort((a, b) => (sigs[a] < sigs[b] ? -1 : sigs[a] > sigs[b] ? 1 : 0));
+    const perm = new Array<number>(n);
+    for (let p = 0; p < n; p++) {
+      perm[order[p]] = p;
+      if (p > 0 && sigs[order[p]] === sigs[order[p - 1]]) return null;
+    }
+    return perm;
   }
 
   /** Encoding without symmetry reduction: servers keep their ids. */

@@ -60,10 +60,20 @@ export function summaryLines(result: CheckResult): string[] {
     );
   } else if (result.stoppedBy === 'time') {
     lines.push('stopped at the time limit: the state space was NOT exhausted');
+  } else if (result.stoppedBy === 'memory') {
+    lines.push(
+      'stopped near the JavaScript heap limit: the state space was NOT exhausted ' +
+        '(give it more: NODE_OPTIONS=--max-old-space-size=<MB> npx raftkit check …)',
+    );
   } else if (result.stoppedBy === 'violation') {
     lines.push('stopped at the first violation (other properties were not checked to the end)');
   } else {
     lines.push('state space exhausted within the bounds');
+  }
+  if (!result.exact) {
+    lines.push(
+      `visited set: 64-bit fingerprints; chance that a collision hid a state ≤ ${result.collisionBound.toExponential(1)} (--exact to rule it out)`,
+    );
   }
   const width = Math.max(...result.properties.map((p) => p.property.name.length));
   for (const p of result.properties) {
@@ -116,6 +126,8 @@ export function resultJson(run: RunDescription, result: CheckResult): unknown {
     depth: result.depth,
     seconds: Number(result.seconds.toFixed(3)),
     stoppedBy: result.stoppedBy,
+    exact: result.exact,
+    collisionBound: result.collisionBound,
     properties: result.properties.map((p) => ({
       name: p.property.name,
       kind: p.property.kind,

@@ -1,0 +1,206 @@
+/**
+ * The visited set as 64-bit fingerprints of state keys, as TLC and stateright keep it.
+ *
+ * A JavaScript `Set<string>` of state keys costs ~150 bytes a state, keeps every key alive
+ * for the garbage collector to trace, and cannot hold more than 2^24 entries. This table
+ * keeps 8 bytes a slot in two `Uint32Array`s (outside the JavaScript heap, invisible to the
+ * collector), open addressing with linear probing, doubled at 70% load — about 16 bytes a
+ * state on average, with no entry limit but memory.
+ *
+ * The price is the one TLC states on every run: two different states with the same
+ * fingerprint are taken for one, and the second one is not explored. With n states the
+ * chance of any such collision is at most n²/2^65 (the birthday bound): 3·10^-8 for a
+ * million states, 7·10^-5 for 50 million. `collisionBound` reports it; `raftkit check
+ * --exact` keeps the keys themselves instead.
+ */
+
+/**
+ * A 64-bit hash of a string, computed as the string is written: two independent 32-bit
+ * lanes (multiply-rotate per character, with different constants), each finished with
+ * MurmurHash3's fmix32 and mixed with the other, so every input bit reaches every output
+ * bit of both halves. Writing a key in parts gives the fingerprint of the whole key, so an
+ * encoder can hash a state without building its key string.
+ */
+export class Fingerprint {
+  private h1 = 0;
+  private h2 = 0;
+  private length = 0;
+  /** The halves of the last `finish()`. */
+  high = 0;
+  low = 0;
+
+  reset(): this {
+    this.h1 = 0x9747b28c;
+    this.h2 = 0x2d358dcc;
+    this.length = 0;
+    return this;
+  }
+
+  push(part: string): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    const length = part.length;
+    for (let i = 0; i < length; i++) {
+      const c = part.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0xcc9e2d51);
+      h1 = (h1 << 15) | (h1 >>> 17);
+      h2 = Math.imul(h2 ^ c, 0x1b873593);
+      h2 = (h2 << 13) | (h2 >>> 19);
+      h2 = Math.imul(h2, 5) + 0xe6546b64;
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+    this.length += length;
+  }
+
+  finish(): this {
+    let h1 = this.h1 ^ this.length;
+    let h2 = this.h2 ^ this.length;
+    h1 = fmix32(h1);
+    h2 = fmix32(h2 ^ h1);
+    h1 = fmix32(h1 ^ Math.imul(h2, 0x85ebca6b));
+    // (0, 0) marks an empty slot of the set; the one fingerprint equal to it moves aside.
+    this.high = h1 >>> 0;
+    this.low = h2 >>> 0 || (this.high === 0 ? 1 : 0);
+    return this;
+  }
+
+  /** The fingerprint of a whole key. */
+  of(key: string): this {
+    this.reset();
+    this.push(key);
+    return this.finish();
+  }
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+const scratch = new Fingerprint();
+
+/** The fingerprint of `key` as a 16-digit hex string (for tests and debugging). */
+export function fingerprintHex(key: string): string {
+  const f = scratch.of(key);
+  return f.high.toString(16).padStart(8, '0') + f.low.toString(16).padStart(8, '0');
+}
+
+/** Upper bound of the probability that some two of `n` distinct states share a fingerprint. */
+export function collisionBound(n: number): number {
+  return (n * n) / 2 ** 65;
+}
+
+export class FingerprintSet {
+  private high: Uint32Array;
+  private low: Uint32Array;
+  private mask: number;
+  private count = 0;
+  private growAt: number;
+
+  constructor(initialSlotsLog2 = 16) {
+    const slots = 2 ** initialSlotsLog2;
+    this.high = new Uint32Array(slots);
+    this.low = new Uint32Array(slots);
+    this.mask = slots - 1;
+    this.growAt = Math.floor(slots * 0.7);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.high.byteLength + this.low.byteLength;
+  }
+
+  /** Adds the key's fingerprint; true when it was not in the set before. */
+  add(key: string): boolean {
+    const f = scratch.of(key);
+    return this.addFingerprint(f.high, f.low);
+  }
+
+  /** Adds a fingerprint computed by the caller (`Fingerprint.finish`); true when new. */
+  addFingerprint(high: number, low: number): boolean {
+    if (this.count >= this.growAt) this.grow();
+    return this.insert(high, low);
+  }
+
+  /** Whether the key's fingerprint is in the set. */
+  has(key: string): boolean {
+    const { high, low } = scratch.of(key);
+    const mask = this.mask;
+    for (let slot = (low ^ Math.imul(high, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
+      const h = this.high[slot];
+      const l = this.low[slot];
+      if (h === high && l === low) return true;
+      if (h === 0 && l === 0) return false;
+    }
+  }
+
+  private insert(high: number, low: number): boolean {
+    const mask = this.mask;
+    const highs = this.high;
+    const lows = this.low;
+    for (let slot = (low ^ Math.imul(high, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
+      const h = highs[slot];
+      const l = lows[slot];
+      if (h === 0 && l === 0) {
+        highs[slot] = high;
+        lows[slot] = low;
+        this.count++;
+        return true;
+      }
+      if (h === high && l === low) return false;
+    }
+  }
+
+  private grow(): void {
+    const oldHigh = this.high;
+    const oldLow = this.low;
+    const slots = oldHigh.length * 2;
+    this.high = new Uint32Array(slots);
+    this.low = new Uint32Array(slots);
+    this.mask = slots - 1;
+    this.growAt = Math.floor(slots * 0.7);
+    this.count = 0;
+    for (let i = 0; i < oldHigh.length; i++) {
+      if (oldHigh[i] !== 0 || oldLow[i] !== 0) this.insert(oldHigh[i], oldLow[i]);
+    }
+  }
+}
+
+/**
+ * A growable column of integers in a typed array (parent ids, action indexes, depths):
+ * 4 bytes an entry outside the JavaScript heap instead of a boxed array slot.
+ */
+export class IntColumn {
+  private data: Int32Array;
+  length = 0;
+
+  constructor(initialCapacity = 1 << 16) {
+    this.data = new Int32Array(initialCapacity);
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+
+  get(index: number): number {
+    return this.data[index];
+  }
+
+  get bytes(): number {
+    return this.data.byteLength;
+  }
+}

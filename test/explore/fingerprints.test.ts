@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { boundsOf, clusterConfigOf, runCheck } from '../../src/cli/commands/check.ts';
+import { check } from '../../src/explore/checker.ts';
+import {
+  collisionBound,
+  Fingerprint,
+  FingerprintSet,
+  fingerprintHex,
+  IntColumn,
+} from '../../src/explore/fingerprints.ts';
+import { settings } from './support.ts';
+
+/**
+ * The visited set keeps 64-bit fingerprints of state keys (as TLC does). These tests show
+ * that a fingerprint written in parts is the fingerprint of the whole key (the encoder
+ * hashes states without building their keys), that the set behaves as a set, and that the
+ * checker finds exactly the states it finds with the keys themselves.
+ */
+
+describe('Fingerprint', () => {
+  it('a key written in parts has the fingerprint of the whole key', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { maxLength: 8 }), (parts) => {
+        const streamed = new Fingerprint().reset();
+        for (const part of parts) streamed.push(part);
+        streamed.finish();
+        const whole = new Fingerprint().of(parts.join(''));
+        expect([streamed.high, streamed.low]).toEqual([whole.high, whole.low]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('tells apart keys that differ in one character, in order, or in length', () => {
+    const keys = ['F00&--/', 'F01&--/', 'F00&--', 'F00&--//', '0F0&--/', '', '\u0000', '\u0000\u0000'];
+    const hexes = keys.map(fingerprintHex);
+    expect(new Set(hexes).size).toBe(keys.length);
+  });
+
+  it('never yields the empty-slot marker (0, 0)', () => {
+    fc.assert(
+      fc.property(fc.string(), (key) => {
+        const f = new Fingerprint().of(key);
+        expect(f.high !== 0 || f.low !== 0).toBe(true);
+      }),
+    );
+  });
+
+  it('collisionBound is the birthday bound n²/2^65', () => {
+    expect(collisionBound(1_000_000)).toBeCloseTo(1e12 / 2 ** 65, 20);
+    expect(collisionBound(50_000_000)).toBeLessThan(1e-4);
+  });
+});
+
+describe('FingerprintSet', () => {
+  it('answers like a Set<string> on random keys, across several doublings', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 6 }), { maxLength: 400 }), (keys) => {
+        const set = new FingerprintSet(2); // 4 slots: grows many times
+        const reference = new Set<string>();
+        for (const key of keys) {
+          const wasNew = !reference.has(key);
+          reference.add(key);
+          expect(set.add(key)).toBe(wasNew);
+        }
+        expect(set.size).toBe(reference.size);
+        for (const key of keys) expect(set.has(key)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds a million distinct keys with no collision, in about 16 bytes each', () => {
+    const set = new FingerprintSet();
+    let added = 0;
+    for (let i = 0; i < 1_000_000; i++) if (set.add(`F${i}&-/`)) added++;
+    expect(added).toBe(1_000_000);
+    expect(set.size).toBe(1_000_000);
+    expect(set.bytes / set.size).toBeLessThan(24);
+    expect(set.add('F999999&-/')).toBe(false);
+  });
+});
+
+describe('IntColumn', () => {
+  it('grows and keeps what was pushed', () => {
+    const column = new IntColumn(2);
+    for (let i = 0; i < 1000; i++) column.push(i * 7 - 3);
+    expect(column.length).toBe(1000);
+    expect(column.get(0)).toBe(-3);
+    expect(column.get(999)).toBe(999 * 7 - 3);
+  });
+});
+
+describe('the checker with fingerprints or exact keys', () => {
+  it('finds the same states, transitions, depth and verdicts either way (no collision in these spaces)', () => {
+    for (const s of [
+      settings({ values: 0, maxLog: 0, symmetry: false }),
+      settings({ drop: false }),
+      settings({ drop: false, preVote: true }),
+    ]) {
+      const fingerprinted = runCheck(s).result;
+      const exact = runCheck({ ...s, exact: true }).result;
+      expect(fingerprinted.exact).toBe(false);
+      expect(exact.exact).toBe(true);
+      expect(exact.collisionBound).toBe(0);
+      expect({
+        distinct: fingerprinted.distinct,
+        generated: fingerprinted.generated,
+        depth: fingerprinted.depth,
+      }).toEqual({ distinct: exact.distinct, generated: exact.generated, depth: exact.depth });
+      expect(fingerprinted.properties.map((p) => [p.property.name, p.status, p.path?.indexes])).toEqual(
+        exact.properties.map((p) => [p.property.name, p.status, p.path?.indexes]),
+      );
+      expect(fingerprinted.collisionBound).toBeGreaterThan(0);
+      expect(fingerprinted.collisionBound).toBeLessThan(1e-8);
+    }
+  });
+
+  it('stops cleanly, reason memory, near the heap limit instead of crashing', () => {
+    const s = settings({ values: 0, maxLog: 0, symmetry: false });
+    const result = check({
+      config: clusterConfigOf(s),
+      bounds: boundsOf(s),
+      maxHeapFraction: 1e-6, // any heap is "too much": stops at the first heap check
+    });
+    expect(result.stoppedBy).toBe('memory');
+    expect(result.distinct).toBeGreaterThan(0);
+    expect(result.distinct).toBeLessThan(114_916);
+  });
+});
