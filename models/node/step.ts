@@ -36,9 +36,19 @@ export function initialNodeState(setup: NodeSetup): NodeState {
   return { role: 'follower', context: initialContext(setup) };
 }
 
-function drain(state: NodeState): StepResult<NodeState> {
+/**
+ * Take the messages sent out of the stepped state. A context the macrostep created (not
+ * the input's) is seen by nobody yet, so its outbox is emptied in place rather than by
+ * copying the whole context once more (a sixth of the model checker's time); the input
+ * state is never touched.
+ */
+function drain(before: NodeState, state: NodeState): StepResult<NodeState> {
   const outputs = state.context.outbox;
   if (outputs.length === 0) return { state, outputs: NO_MESSAGES };
+  if (state.context !== before.context) {
+    (state.context as { outbox: readonly Message[] }).outbox = NO_MESSAGES;
+    return { state, outputs };
+  }
   return { state: { role: state.role, context: { ...state.context, outbox: NO_MESSAGES } }, outputs };
 }
 
@@ -48,7 +58,7 @@ export function step(
   input: NodeInput,
   machine: CompiledMachine = defaultCompiled,
 ): StepResult<NodeState> {
-  return drain(runMacrostep(machine, state, input).state);
+  return drain(state, runMacrostep(machine, state, input).state);
 }
 
 /** Like `step`, and also names the transitions taken (for coverage and explanations). */
@@ -58,7 +68,7 @@ export function stepExplained(
   machine: CompiledMachine = defaultCompiled,
 ) {
   const result = runMacrostep(machine, state, input);
-  return { ...drain(result.state), taken: result.taken };
+  return { ...drain(state, result.state), taken: result.taken };
 }
 
 // ------------------------------------------------------------------ XState engine

@@ -8,6 +8,7 @@ import {
 } from '../../models/cluster/actions.ts';
 import type { ClusterConfig } from '../../models/cluster/config.ts';
 import { type ClusterState, initialClusterState } from '../../models/cluster/state.ts';
+import type { NodeState } from '../../models/node/compiled.ts';
 import {
   PROPERTIES,
   type Property,
@@ -136,9 +137,16 @@ export function check(options: CheckOptions): CheckResult {
   const found = new Map<Property, Found>();
 
   const encoder = new StateEncoder(config);
+  // Per server, a string the explorer recomputes only for the server a step changed: with
+  // symmetry its signature (the id-free part, which orders the servers), without it its
+  // whole part of the key.
+  const perNode = symmetry
+    ? (node: NodeState) => encoder.signature(node)
+    : (node: NodeState) => encoder.nodePart(node);
+  const perNodeAll = (state: ClusterState) => state.nodes.map(perNode);
   const key = symmetry
     ? (s: ClusterState, sigs: readonly string[]) => encoder.canonical(s, sigs)
-    : (s: ClusterState, sigs: readonly string[]) => encoder.encode(s, sigs);
+    : (s: ClusterState, sigs: readonly string[]) => encoder.encodeFromParts(s, sigs);
   // Visited encodings. BFS and DFS need no id per encoding (the frontier carries ids), so a
   // set is enough and one insertion answers "was it new?": 64-bit fingerprints by default,
   // the keys themselves with `exact`. A random walk that revisits a state continues from
@@ -182,7 +190,8 @@ export function check(options: CheckOptions): CheckResult {
   const visit = (state: ClusterState, sigs: readonly string[], from: number, index: number): number => {
     const id = parent.length;
     if (!exact) {
-      encoder.fingerprint(state, sigs, symmetry, fingerprint);
+      if (symmetry) encoder.fingerprint(state, sigs, true, fingerprint);
+      else encoder.fingerprintFromParts(state, sigs, fingerprint);
       if (!fingerprints.addFingerprint(fingerprint.high, fingerprint.low)) return -1;
     } else if (needIds) {
       const k = key(state, sigs);
@@ -218,7 +227,7 @@ export function check(options: CheckOptions): CheckResult {
       if (result.stepped >= 0 && state.nodes[result.stepped] !== result.state.nodes[result.stepped]) {
         const before = state.nodes[result.stepped];
         const after = result.state.nodes[result.stepped];
-        const sig = encoder.signature(after);
+        const sig = perNode(after);
         if (sig !== sigs[result.stepped]) {
           const changed = sigs.slice();
           changed[result.stepped] = sig;
@@ -268,7 +277,7 @@ export function check(options: CheckOptions): CheckResult {
   };
 
   const initial = initialClusterState(config);
-  const initialSigs = encoder.signatures(initial);
+  const initialSigs = perNodeAll(initial);
   visit(initial, initialSigs, -1, -1);
   let exhausted = false;
 
@@ -277,7 +286,8 @@ export function check(options: CheckOptions): CheckResult {
     // it when the state is expanded: far less memory and garbage collection than keeping
     // state objects. With symmetry the visited set holds a canonical renaming, but paths
     // replay by index only from the state actually reached, so the frontier encodes that.
-    const frontierKey = (state: ClusterState, sigs: readonly string[]) => encoder.encode(state, sigs);
+    const frontierKey = (state: ClusterState, sigs: readonly string[]) =>
+      symmetry ? encoder.encode(state, sigs) : encoder.encodeFromParts(state, sigs);
     const frontier: string[] = [frontierKey(initial, initialSigs)];
     const frontierIds: number[] = [0];
     let head = 0;
@@ -308,7 +318,7 @@ export function check(options: CheckOptions): CheckResult {
         id = frontierIds.pop() as number;
       }
       const state = encoder.decode(item, initial);
-      const sigs = encoder.signatures(state);
+      const sigs = perNodeAll(state);
       const fresh: string[] = [];
       const freshIds: number[] = [];
       successors(state, sigs, id, (next, nextSigs, index) => {

@@ -129,11 +129,49 @@ export class StateEncoder {
     return parts.join('');
   }
 
-  /** Writes the encoding under one renaming, part by part, to `parts`. */
-  writeKey(state: ClusterState, sigs: readonly string[], perm: readonly number[], parts: KeySink): void {
+  /**
+   * A server's whole part of the encoding without renaming (signature, ids, separators).
+   * Without symmetry the explorer keeps these per server, like signatures, and recomputes
+   * only the stepped server's.
+   */
+  nodePart(node: NodeState): string {
+    return `${this.signature(node)}&${this.nodeIds(node, this.identity)}/`;
+  }
+
+  nodeParts(state: ClusterState): string[] {
+    return state.nodes.map((node) => this.nodePart(node));
+  }
+
+  /** The encoding without renaming (`encode`) from the servers' parts (`nodeParts`). */
+  encodeFromParts(state: ClusterState, nodeParts: readonly string[]): string {
+    const parts: string[] = [];
+    this.writeKey(state, nodeParts, this.identity, parts, true);
+    return parts.join('');
+  }
+
+  /** The fingerprint of `encode(state)`, from the servers' parts (`nodeParts`). */
+  fingerprintFromParts(state: ClusterState, nodeParts: readonly string[], fingerprint: Fingerprint): void {
+    fingerprint.reset();
+    this.writeKey(state, nodeParts, this.identity, fingerprint, true);
+    fingerprint.finish();
+  }
+
+  /**
+   * Writes the encoding under one renaming, part by part, to `parts`. `sigs` are the
+   * servers' signatures, or with `whole` (identity only) their whole parts (`nodePart`).
+   */
+  writeKey(
+    state: ClusterState,
+    sigs: readonly string[],
+    perm: readonly number[],
+    parts: KeySink,
+    whole = false,
+  ): void {
     const n = this.n;
     const identity = perm === this.identity;
-    if (identity) {
+    if (whole) {
+      for (let i = 0; i < n; i++) parts.push(sigs[i]);
+    } else if (identity) {
       for (let i = 0; i < n; i++) {
         parts.push(sigs[i]);
         parts.push('&');
