@@ -14,7 +14,11 @@ import { Outbox } from './transport.ts';
 
 export interface HarnessCreate {
   readonly nodes: readonly NodeId[];
-  readonly features: { readonly preVote: boolean; readonly checkQuorum: boolean };
+  readonly features: {
+    readonly preVote: boolean;
+    readonly checkQuorum: boolean;
+    readonly leaderNoOp?: boolean;
+  };
   readonly initial: Readonly<Record<NodeId, PersistentState>>;
   readonly timing: {
     readonly electionTicks: number;
@@ -53,11 +57,32 @@ interface Member {
 
 export class ReferenceHarness {
   readonly implementation: string;
-  readonly features = { preVote: true, checkQuorum: false, ticks: true, restartWithPersistence: true };
+  /**
+   * The reference can run with or without the leader no-op (thesis §8); it declares
+   * `leaderNoOp` only when built with it, so the kit's oracle models the no-op exactly then.
+   */
+  readonly features: {
+    readonly preVote: boolean;
+    readonly checkQuorum: boolean;
+    readonly ticks: boolean;
+    readonly restartWithPersistence: boolean;
+    readonly leaderNoOp: boolean;
+  };
   private members = new Map<NodeId, Member>();
 
-  constructor(readonly mutant?: MutantName) {
-    this.implementation = mutant ? `raftkit reference (mutant ${mutant})` : 'raftkit reference';
+  constructor(
+    readonly mutant?: MutantName,
+    options: { readonly leaderNoOp?: boolean } = {},
+  ) {
+    const name = mutant ? `raftkit reference (mutant ${mutant})` : 'raftkit reference';
+    this.implementation = options.leaderNoOp ? `${name} with leader no-op` : name;
+    this.features = {
+      preVote: true,
+      checkQuorum: false,
+      ticks: true,
+      restartWithPersistence: true,
+      leaderNoOp: options.leaderNoOp ?? false,
+    };
   }
 
   create(spec: HarnessCreate): HarnessCreated {
@@ -74,6 +99,7 @@ export class ReferenceHarness {
         id,
         cluster: spec.nodes,
         preVote: spec.features.preVote,
+        leaderNoOp: spec.features.leaderNoOp ?? false,
         transport: outbox,
         storage: new MemoryStorage(initial),
         clock,

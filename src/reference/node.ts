@@ -37,6 +37,8 @@ export interface NodeOptions {
   /** Every server, this one included. */
   readonly cluster: readonly NodeId[];
   readonly preVote: boolean;
+  /** Thesis §8: a new leader appends a blank no-op entry of its term (off by default). */
+  readonly leaderNoOp?: boolean;
   readonly transport: Transport;
   readonly storage?: Storage;
   readonly clock?: Clock;
@@ -67,6 +69,7 @@ export class RaftNode {
   private readonly peers: readonly NodeId[];
   private readonly clusterSize: number;
   private readonly preVote: boolean;
+  private readonly leaderNoOp: boolean;
   private readonly transport: Transport;
   readonly storage: Storage;
   private readonly clock: Clock;
@@ -98,6 +101,7 @@ export class RaftNode {
     this.peers = options.cluster.filter((p) => p !== options.id);
     this.clusterSize = options.cluster.length;
     this.preVote = options.preVote;
+    this.leaderNoOp = options.leaderNoOp ?? false;
     this.transport = options.transport;
     this.storage = options.storage ?? new MemoryStorage();
     this.clock = options.clock ?? new ManualClock();
@@ -412,6 +416,12 @@ export class RaftNode {
       this.matchIndex.set(peer, 0);
     }
     this.heartbeatResetAt = this.clock.now();
+    if (this.leaderNoOp) {
+      // Thesis §8: "each leader commit[s] a blank no-op entry into the log at the start of its term".
+      this.appendToLog(this.log.length + 1, [{ term: this.currentTerm, value: '' }]);
+      this.storage.sync();
+      this.advanceCommitIndex();
+    }
     this.broadcastAppendEntries();
   }
 

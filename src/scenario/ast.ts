@@ -77,6 +77,12 @@ export interface ScenarioFeatures {
   readonly preVote: boolean;
   /** CheckQuorum (thesis §6.2); not modelled, so only cluster-mode scenarios may set it. */
   readonly checkQuorum: boolean;
+  /**
+   * The leader no-op (thesis §6.4, §8): the model's leaders append a blank entry of their term
+   * on election. Absent means off. A scenario that needs it is skipped by an implementation
+   * that does not declare it.
+   */
+  readonly leaderNoOp?: boolean;
 }
 
 export interface ClusterSpec {

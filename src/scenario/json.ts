@@ -11,7 +11,10 @@ import { SCENARIO_FORMAT_VERSION, type Scenario } from './ast.ts';
 const nat = z.number().int().min(0);
 const nodeId = z.string().regex(/^[a-z][a-z0-9_]*$/);
 const value = z.string().regex(/^[A-Za-z0-9_.-]+$/);
-const entry = z.object({ term: z.number().int().min(1), value }).strict();
+/** A log entry's value may be empty: a leader's blank no-op entry (feature leaderNoOp). */
+const entry = z
+  .object({ term: z.number().int().min(1), value: z.string().regex(/^[A-Za-z0-9_.-]*$/) })
+  .strict();
 const log = z.array(entry);
 const messageType = z.enum(MESSAGE_TYPES as unknown as [string, ...string[]]);
 const envelope = { from: nodeId, to: nodeId, term: nat };
@@ -194,7 +197,9 @@ export const scenarioSchema = z
       .object({
         mode: z.enum(['step', 'cluster']),
         nodes: z.array(nodeId).min(1).max(9),
-        features: z.object({ preVote: z.boolean(), checkQuorum: z.boolean() }).strict(),
+        features: z
+          .object({ preVote: z.boolean(), checkQuorum: z.boolean(), leaderNoOp: z.boolean().optional() })
+          .strict(),
         initial: z.record(nodeId, z.object({ currentTerm: nat, votedFor: nodeId.nullable(), log }).strict()),
       })
       .strict(),

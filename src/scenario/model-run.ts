@@ -69,7 +69,10 @@ const defaultMachine = compileNodeMachine();
 
 /** The model cluster a scenario starts from: every node a follower with its initial persistent state. */
 export function startModelRun(cluster: ClusterSpec, machine: CompiledMachine = defaultMachine): ModelRun {
-  const features = makeFeatures({ preVote: cluster.features.preVote });
+  const features = makeFeatures({
+    preVote: cluster.features.preVote,
+    leaderNoOp: cluster.features.leaderNoOp ?? false,
+  });
   const config: ClusterConfig = {
     nodes: cluster.nodes,
     features,

@@ -231,7 +231,7 @@ function printHeader(header: ScenarioHeader): string[] {
 
 function printCluster(cluster: ClusterSpec): string[] {
   const lines = [`cluster ${cluster.nodes.join(' ')}`];
-  const features = (['preVote', 'checkQuorum'] as const).filter((f) => cluster.features[f]);
+  const features = (['preVote', 'checkQuorum', 'leaderNoOp'] as const).filter((f) => cluster.features[f]);
   if (features.length > 0) lines.push(`features ${features.join(' ')}`);
   if (cluster.mode === 'cluster') lines.push('mode cluster');
   for (const node of cluster.nodes) {
@@ -341,8 +341,9 @@ function parseLog(r: LineReader, token: Token, text: string, offset: number): Lo
     const colon = part.indexOf(':');
     const term = colon < 0 ? '' : part.slice(0, colon);
     const value = colon < 0 ? '' : part.slice(colon + 1);
-    if (!NAT.test(term) || term === '0' || !VALUE.test(value)) {
-      r.fail('a log entry term:value (term ≥ 1, value of letters, digits, _ . -)', {
+    // An empty value is a leader's blank no-op entry (`1:`, feature leaderNoOp).
+    if (!NAT.test(term) || term === '0' || (value !== '' && !VALUE.test(value)) || colon < 0) {
+      r.fail('a log entry term:value (term ≥ 1, value of letters, digits, _ . -, or empty for a no-op)', {
         text: part,
         column: token.column + offset + k,
       });
@@ -821,17 +822,20 @@ function parseCluster(
   nodes.sort();
   const ctx: Context = { file, nodes };
   let mode: ClusterSpec['mode'] = 'step';
-  const features = { preVote: false, checkQuorum: false };
+  const features: { preVote: boolean; checkQuorum: boolean; leaderNoOp?: boolean } = {
+    preVote: false,
+    checkQuorum: false,
+  };
   const initial: Record<NodeId, InitialNodeState> = {};
   for (i++; i < lines.length && lines[i] !== ''; i++) {
     const r = new LineReader(file, i + 1, lines[i]);
     const keyword = r.take("'features', 'mode' or 'node'");
     if (keyword.text === 'features') {
       do {
-        const token = r.take('a feature (preVote, checkQuorum)');
-        if (token.text !== 'preVote' && token.text !== 'checkQuorum')
-          r.fail('a feature (preVote, checkQuorum)', token);
-        features[token.text as 'preVote' | 'checkQuorum'] = true;
+        const token = r.take('a feature (preVote, checkQuorum, leaderNoOp)');
+        if (token.text !== 'preVote' && token.text !== 'checkQuorum' && token.text !== 'leaderNoOp')
+          r.fail('a feature (preVote, checkQuorum, leaderNoOp)', token);
+        features[token.text as 'preVote' | 'checkQuorum' | 'leaderNoOp'] = true;
       } while (!r.atEnd());
     } else if (keyword.text === 'mode') {
       const token = r.take("'step' or 'cluster'");

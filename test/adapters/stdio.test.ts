@@ -52,7 +52,21 @@ describe('stdio server (serve-reference)', () => {
       type: 'init_ok',
       protocol: 1,
       implementation: 'raftkit reference',
-      features: { preVote: true, checkQuorum: false, ticks: true, restartWithPersistence: true },
+      features: {
+        preVote: true,
+        checkQuorum: false,
+        ticks: true,
+        restartWithPersistence: true,
+        leaderNoOp: false,
+      },
+    });
+  });
+
+  it('declares leaderNoOp when built with the leader no-op (serve-reference --leader-no-op)', () => {
+    const withNoOp = new ReferenceHarness(undefined, { leaderNoOp: true });
+    expect(answer(withNoOp, '{"id":1,"type":"init","protocol":1}')).toMatchObject({
+      implementation: 'raftkit reference with leader no-op',
+      features: { leaderNoOp: true },
     });
   });
 

@@ -18,6 +18,10 @@ export function register(program: Command): void {
         'Exits 0 at end of input or after a shutdown request.',
     )
     .option('--mutant <name>', 'serve one of the named mutants instead (see raftkit mutants)')
+    .option(
+      '--leader-no-op',
+      'leaders append a blank no-op entry on election (thesis §8); declared as leaderNoOp',
+    )
     .addHelpText(
       'after',
       [
@@ -28,7 +32,7 @@ export function register(program: Command): void {
         `  echo '{"id":1,"type":"init","protocol":1}' | npx raftkit serve-reference`,
       ].join('\n'),
     )
-    .action(async (options: { mutant?: string }) => {
+    .action(async (options: { mutant?: string; leaderNoOp?: boolean }) => {
       let mutant: ReturnType<typeof adapterSpec>;
       try {
         mutant = adapterSpec({ adapter: 'builtin:reference', mutant: options.mutant, stepTimeoutMs: 1000 });
@@ -36,7 +40,9 @@ export function register(program: Command): void {
         if (error instanceof AdapterSpecError) throw new UsageError(error.message);
         throw error;
       }
-      const harness = new ReferenceHarness(mutant.kind === 'builtin' ? mutant.mutant : undefined);
+      const harness = new ReferenceHarness(mutant.kind === 'builtin' ? mutant.mutant : undefined, {
+        leaderNoOp: options.leaderNoOp === true,
+      });
       await serveStdio(harness, process.stdin, process.stdout);
       process.exitCode = 0;
     });
