@@ -23,6 +23,8 @@ import {
 export interface StepTarget {
   readonly implementation: string;
   readonly features: ImplementationFeatures;
+  /** Opt-in tolerances (PROTOCOL.md §3); none for the reference. */
+  readonly tolerances?: readonly string[];
   create(spec: CreateCluster): ClusterCreated;
   deliver(message: Message): StepReply;
   timeout(node: NodeId, timer: 'election' | 'heartbeat'): StepReply;
@@ -77,6 +79,7 @@ export class InProcessAdapter implements StepAdapter {
       protocol: PROTOCOL_VERSION,
       implementation: this.target.implementation,
       features: this.target.features,
+      tolerances: this.target.tolerances ?? [],
     };
   }
 

@@ -13,7 +13,13 @@ export * from './types.ts';
 export const BUILTIN_ADAPTERS = ['builtin:reference'] as const;
 
 export type AdapterSpec =
-  | { readonly kind: 'builtin'; readonly name: 'reference'; readonly mutant?: MutantName }
+  | {
+      readonly kind: 'builtin';
+      readonly name: 'reference';
+      readonly mutant?: MutantName;
+      /** Build the reference with the leader no-op (thesis §8); it then declares `leaderNoOp`. */
+      readonly leaderNoOp?: boolean;
+    }
   | { readonly kind: 'command'; readonly command: string; readonly stepTimeoutMs: number };
 
 export class AdapterSpecError extends Error {}
@@ -24,6 +30,7 @@ export function adapterSpec(options: {
   adapterCmd?: string;
   mutant?: string;
   stepTimeoutMs: number;
+  leaderNoOp?: boolean;
 }): AdapterSpec {
   if (options.adapter !== undefined && options.adapterCmd !== undefined) {
     throw new AdapterSpecError('--adapter and --adapter-cmd exclude each other: give one');
@@ -46,18 +53,26 @@ export function adapterSpec(options: {
       `--mutant must be one of ${MUTANTS.map((m) => m.name).join(', ')}; got '${options.mutant}'`,
     );
   }
-  return { kind: 'builtin', name: 'reference', mutant: options.mutant as MutantName | undefined };
+  return {
+    kind: 'builtin',
+    name: 'reference',
+    mutant: options.mutant as MutantName | undefined,
+    ...(options.leaderNoOp ? { leaderNoOp: true } : {}),
+  };
 }
 
 /** The flags that select this adapter again, for reproduce commands. */
 export function adapterFlags(spec: AdapterSpec): string {
   if (spec.kind === 'command') return `--adapter-cmd ${JSON.stringify(spec.command)}`;
-  return spec.mutant ? `--adapter builtin:reference --mutant ${spec.mutant}` : '--adapter builtin:reference';
+  const noOp = spec.leaderNoOp ? ' --features preVote,ticks,restartWithPersistence,leaderNoOp' : '';
+  return spec.mutant
+    ? `--adapter builtin:reference --mutant ${spec.mutant}${noOp}`
+    : `--adapter builtin:reference${noOp}`;
 }
 
 export function createAdapter(spec: AdapterSpec): StepAdapter {
   if (spec.kind === 'command')
     return new StdioAdapter({ command: spec.command, stepTimeoutMs: spec.stepTimeoutMs });
   const name = spec.mutant ? `builtin:reference --mutant ${spec.mutant}` : 'builtin:reference';
-  return new InProcessAdapter(name, new ReferenceHarness(spec.mutant));
+  return new InProcessAdapter(name, new ReferenceHarness(spec.mutant, { leaderNoOp: spec.leaderNoOp }));
 }

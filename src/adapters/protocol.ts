@@ -50,6 +50,7 @@ const features = z.object({
   checkQuorum: z.boolean().optional(),
   ticks: z.boolean().optional(),
   restartWithPersistence: z.boolean().optional(),
+  leaderNoOp: z.boolean().optional(),
 });
 
 export const replySchemas = {
@@ -57,6 +58,7 @@ export const replySchemas = {
     protocol: z.number().int(),
     implementation: z.string().optional(),
     features: features.optional(),
+    tolerances: z.array(z.string()).optional(),
   }),
   create: z.object({
     electionTimeoutTicks: z.object({ min: count, max: count }).optional(),
@@ -87,7 +89,11 @@ export const requestSchema = z.discriminatedUnion('type', [
     id: z.number(),
     type: z.literal('create'),
     nodes: z.array(nodeId).min(1),
-    features: z.object({ preVote: z.boolean(), checkQuorum: z.boolean() }),
+    features: z.object({
+      preVote: z.boolean(),
+      checkQuorum: z.boolean(),
+      leaderNoOp: z.boolean().optional(),
+    }),
     initial: z.record(z.string(), persistent).default({}),
     timing: z
       .object({

@@ -156,7 +156,12 @@ export class StdioAdapter implements StepAdapter {
     const features = Object.fromEntries(
       IMPLEMENTATION_FEATURE_NAMES.map((name) => [name, body.features?.[name] === true]),
     ) as unknown as ImplementationFeatures;
-    return { protocol: body.protocol, implementation: body.implementation ?? this.name, features };
+    return {
+      protocol: body.protocol,
+      implementation: body.implementation ?? this.name,
+      features,
+      tolerances: body.tolerances ?? [],
+    };
   }
 
   async create(spec: CreateCluster): Promise<ClusterCreated> {

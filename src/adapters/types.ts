@@ -17,6 +17,12 @@ export interface ImplementationFeatures {
   readonly ticks: boolean;
   /** `crash` + `restart` keep exactly the persistent state. */
   readonly restartWithPersistence: boolean;
+  /**
+   * Its leaders append a blank no-op entry of their term on election (thesis §8): the kit's
+   * oracle then runs the model with the `leaderNoOp` feature in every scenario, and says so
+   * in `create.features.leaderNoOp`. Absent means false.
+   */
+  readonly leaderNoOp?: boolean;
 }
 
 export const IMPLEMENTATION_FEATURE_NAMES = [
@@ -24,6 +30,7 @@ export const IMPLEMENTATION_FEATURE_NAMES = [
   'checkQuorum',
   'ticks',
   'restartWithPersistence',
+  'leaderNoOp',
 ] as const;
 export type ImplementationFeatureName = (typeof IMPLEMENTATION_FEATURE_NAMES)[number];
 
@@ -31,6 +38,11 @@ export interface AdapterHello {
   readonly protocol: number;
   readonly implementation: string;
   readonly features: ImplementationFeatures;
+  /**
+   * Opt-in tolerances the implementation asks for (`init_ok.tolerances`, names from the
+   * Tolerances table of docs/conformance.md): allowed variations of its own, never on by default.
+   */
+  readonly tolerances: readonly string[];
 }
 
 /** A node's observable state (PROTOCOL.md §7). */
@@ -51,7 +63,12 @@ export interface ClusterTiming {
 
 export interface CreateCluster {
   readonly nodes: readonly NodeId[];
-  readonly features: { readonly preVote: boolean; readonly checkQuorum: boolean };
+  readonly features: {
+    readonly preVote: boolean;
+    readonly checkQuorum: boolean;
+    /** The cluster runs with the leader no-op (sent only when true). */
+    readonly leaderNoOp?: boolean;
+  };
   readonly initial: Readonly<Record<NodeId, PersistentState>>;
   readonly timing: ClusterTiming;
   readonly seed: number;

@@ -13,6 +13,14 @@ import type { NodeObservation } from '../scenario/index.ts';
 export interface Tolerance {
   readonly name: string;
   readonly description: string;
+  /**
+   * Declared by the adapter (`init_ok.tolerances`), never on by default: an allowed variation
+   * of one implementation that a conforming Figure 2 implementation must not show (the
+   * reference's mutants stay killed). Its acceptance lives in `variations.ts`.
+   */
+  readonly optIn?: true;
+  /** The discrepancy class of docs/implementations.md it was made for. */
+  readonly madeFor?: string;
 }
 
 export const TOLERANCES = {
@@ -48,7 +56,83 @@ export const TOLERANCES = {
     description:
       'a leader may send, in any step, an AppendEntriesRequest it would send on a heartbeat from its state after the step',
   },
+  // ---------------------------------------------------------------- opt-in (declared by the adapter)
+  candidateYieldsOnLostElection: {
+    name: 'candidate-yields-on-lost-election',
+    description:
+      'a candidate or pre-candidate whose refusals already make a majority impossible may become a follower in the same term at once (the model follows)',
+    optIn: true,
+    madeFor: 'E3',
+  },
+  staleAppendDroppedWithoutPreVote: {
+    name: 'stale-append-dropped-without-prevote',
+    description:
+      'with neither PreVote nor CheckQuorum, an AppendEntries from an older term may be dropped instead of rejected: the deposed leader learns the new term from the new leader (its AppendEntries and, in elections, RequestVotes)',
+    optIn: true,
+    madeFor: 'E4',
+  },
+  preVoteWithoutLeaderStickiness: {
+    name: 'pre-vote-without-leader-stickiness',
+    description:
+      'without CheckQuorum, a pre-vote for a higher term and an up-to-date log may be granted although the voter hears from a leader (PreVote without thesis §4.2.3 leader stickiness)',
+    optIn: true,
+    madeFor: 'E5',
+  },
+  commitIndexPersisted: {
+    name: 'commit-index-persisted',
+    description:
+      'a restarted node may report any commitIndex up to the one it had before the crash (a persisted commit index); the model follows',
+    optIn: true,
+    madeFor: 'E6',
+  },
+  appendMatchAtCommit: {
+    name: 'append-match-at-commit',
+    description:
+      "an AppendEntries whose prevLogIndex is below the receiver's commitIndex may be answered with success and matchIndex = commitIndex",
+    optIn: true,
+    madeFor: 'E7',
+  },
+  staleAppendReplyUnrejected: {
+    name: 'stale-append-reply-unrejected',
+    description:
+      'with PreVote or CheckQuorum, the reply to an AppendEntries from an older term may say success=true with matchIndex 0: it carries the newer term, on which the receiver steps down before reading success',
+    optIn: true,
+    madeFor: 'E8',
+  },
+  noVoteUnderKnownLeader: {
+    name: 'no-vote-under-known-leader',
+    description:
+      'a server that knows the leader of its current term and has not voted may refuse a RequestVote of that term (stricter than Figure 2); the model follows',
+    optIn: true,
+    madeFor: 'E9',
+  },
+  stalePreVoteGrantCounted: {
+    name: 'stale-pre-vote-grant-counted',
+    description:
+      'a pre-candidate may count a granted PreVoteResponse of an earlier round (term = its currentTerm) as a grant of this round; the model follows',
+    optIn: true,
+    madeFor: 'E10',
+  },
+  preVoteInCurrentTerm: {
+    name: 'pre-vote-in-current-term',
+    description:
+      "a pre-vote for the voter's own current term may be granted to an up-to-date log when the voter could still grant that term's real vote (not voted for another, no leader known)",
+    optIn: true,
+    madeFor: 'E11',
+  },
+  rejectHintBackoff: {
+    name: 'reject-hint-backoff',
+    description:
+      'on a rejected AppendEntries, a leader may move nextIndex for that follower back by more than one and send it the AppendEntries from there at once (Raft §5.3 optimization; etcd RejectHint); the model follows',
+    optIn: true,
+    madeFor: 'E12',
+  },
 } as const satisfies Record<string, Tolerance>;
+
+/** Tolerances an adapter may declare in `init_ok.tolerances` (PROTOCOL.md §3). */
+export const OPT_IN_TOLERANCES: readonly ToleranceName[] = Object.values(TOLERANCES)
+  .filter((t: Tolerance) => t.optIn === true)
+  .map((t) => t.name);
 
 export type ToleranceName = (typeof TOLERANCES)[keyof typeof TOLERANCES]['name'];
 

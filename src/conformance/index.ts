@@ -7,3 +7,4 @@ export * from './rules.ts';
 export * from './run-scenario.ts';
 export * from './suite.ts';
 export * from './timers.ts';
+export * from './variations.ts';

@@ -59,12 +59,25 @@ export interface ReportOptions {
 
 const WITH_TIMINGS: ReportOptions = { timings: true };
 
+/** What the oracle is when the implementation changes it: declared behaviours and tolerances. */
+function oracleLines(suite: SuiteResult): string[] {
+  const lines: string[] = [];
+  if (suite.features.leaderNoOp) lines.push(ORACLE_NOTE);
+  if (suite.declaredTolerances.length > 0)
+    lines.push(`opt-in tolerances declared: ${suite.declaredTolerances.join(', ')} (docs/conformance.md)`);
+  return lines;
+}
+
+export const ORACLE_NOTE =
+  "oracle: the model with leaderNoOp (declared by the implementation); the expected blocks of the scenario files are the default model's and are not what this run compared against";
+
 export function textReport(suite: SuiteResult, options: ReportOptions = WITH_TIMINGS): string {
   const lines: string[] = [
     `raftkit conform: ${suite.implementation} (${suite.adapter}), seed ${suite.seed}`,
     `features: ${Object.entries(suite.features)
       .map(([k, v]) => `${k}=${v ? 'yes' : 'no'}`)
       .join(' ')}`,
+    ...oracleLines(suite),
     '',
   ];
   for (const r of suite.results) {
@@ -93,6 +106,8 @@ export function jsonReport(suite: SuiteResult, options: ReportOptions = WITH_TIM
     adapter: suite.adapter,
     seed: suite.seed,
     features: suite.features,
+    oracle: suite.features.leaderNoOp ? ORACLE_NOTE : undefined,
+    declaredTolerances: suite.declaredTolerances,
     counts: suite.counts,
     durationMs: options.timings ? Math.round(suite.durationMs) : undefined,
     scenarios: suite.results.map((r) => ({

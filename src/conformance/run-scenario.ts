@@ -1,5 +1,11 @@
-import type { Message, NodeId } from '../../models/index.ts';
-import { type CompiledMachine, compileNodeMachine } from '../../models/index.ts';
+import type { Message, NodeId, NodeState } from '../../models/index.ts';
+import {
+  addMessages,
+  type CompiledMachine,
+  compileNodeMachine,
+  messageKey,
+  removeMessage,
+} from '../../models/index.ts';
 import {
   AdapterError,
   type ClusterTiming,
@@ -11,6 +17,7 @@ import {
   type StepReply,
 } from '../adapters/types.ts';
 import {
+  type ClusterSpec,
   formatInput,
   type ModelRun,
   type NodeObservation,
@@ -24,6 +31,7 @@ import { compareMessages, compareState, type FieldDifference, type ToleranceName
 import { oracleStep } from './oracle.ts';
 import { describeTaken, differingMessageFields, ruleFor } from './rules.ts';
 import { FRESH_TIMERS, resetTimers, type TickTiming, type TimerState, tickBranches } from './timers.ts';
+import { judgeStep, type Variation } from './variations.ts';
 
 /**
  * Runs one step-mode scenario against an implementation, with the model as the oracle:
@@ -92,6 +100,8 @@ export interface RunOptions {
   readonly seed: number;
   /** The model's compiled machine (default: the unmutated model). */
   readonly machine?: CompiledMachine;
+  /** Opt-in tolerances the implementation declared (`init_ok.tolerances`); none by default. */
+  readonly tolerances?: readonly ToleranceName[];
 }
 
 export const DEFAULT_TIMING: ClusterTiming = { electionTicks: 10, heartbeatTicks: 3, randomized: false };
@@ -103,12 +113,27 @@ export function requiredFeatures(scenario: Scenario): ImplementationFeatureName[
   const needs = new Set<ImplementationFeatureName>();
   if (scenario.cluster.features.preVote) needs.add('preVote');
   if (scenario.cluster.features.checkQuorum) needs.add('checkQuorum');
+  if (scenario.cluster.features.leaderNoOp) needs.add('leaderNoOp');
   for (const step of scenario.steps) {
     if (step.input.kind === 'tick') needs.add('ticks');
     if (step.input.kind === 'crash' || step.input.kind === 'restart') needs.add('restartWithPersistence');
   }
   return [...needs];
 }
+
+/**
+ * The cluster the oracle models: the scenario's, plus the behaviour features the
+ * implementation declares it always has (`leaderNoOp`). The expected blocks of the scenario
+ * file are the default model's; with an added feature the runner still judges every step by
+ * the model, from the model's state, so they are not what the run compares against.
+ */
+export function oracleCluster(scenario: Scenario, features: ImplementationFeatures): ClusterSpec {
+  if (!features.leaderNoOp || scenario.cluster.features.leaderNoOp) return scenario.cluster;
+  return { ...scenario.cluster, features: { ...scenario.cluster.features, leaderNoOp: true } };
+}
+
+/** A skip reason for a scenario written for the model without the leader no-op. */
+export const NEEDS_NO_LEADER_NO_OP = 'needs: no leader no-op';
 
 function commandFor(input: StepInput, delivered: Message | undefined): StepCommand | null {
   switch (input.kind) {
@@ -257,11 +282,17 @@ async function runSteps(
   tolerances: Set<ToleranceName>,
 ): Promise<number> {
   const machine = options.machine ?? defaultMachine;
+  const cluster = oracleCluster(scenario, options.features);
+  const noOpAdded = cluster !== scenario.cluster;
+  const declared = new Set(options.tolerances ?? []);
+  const runFeatures = { preVote: cluster.features.preVote, checkQuorum: cluster.features.checkQuorum };
+  /** commitIndex of each node just before its last crash (commit-index-persisted). */
+  const commitBeforeCrash = new Map<NodeId, number>();
   let created: Awaited<ReturnType<StepAdapter['create']>>;
   try {
     created = await adapter.create({
       nodes: scenario.cluster.nodes,
-      features: scenario.cluster.features,
+      features: cluster.features.leaderNoOp ? { ...runFeatures, leaderNoOp: true } : runFeatures,
       initial: scenario.cluster.initial,
       timing: options.timing,
       seed: options.seed,
@@ -275,7 +306,7 @@ async function runSteps(
     electionMax: created.electionTimeoutTicks?.max ?? options.timing.electionTicks,
     heartbeat: created.heartbeatTicks ?? options.timing.heartbeatTicks,
   };
-  let run = startModelRun(scenario.cluster, machine);
+  let run = startModelRun(cluster, machine);
   const timers = new Map<NodeId, TimerState>(scenario.cluster.nodes.map((id) => [id, FRESH_TIMERS]));
 
   for (let k = 0; k < scenario.steps.length; k++) {
@@ -339,7 +370,18 @@ async function runSteps(
       continue;
     }
 
-    const result = oracleStep(run, input, where);
+    let result: ReturnType<typeof oracleStep>;
+    try {
+      result = oracleStep(run, input, where);
+    } catch (error) {
+      // A deliver/drop/duplicate that names a message the model without the no-op sends:
+      // the scenario's steps were written for exact indexes it no longer has.
+      if (noOpAdded && error instanceof ScenarioRunError)
+        throw new Skipped(
+          `${NEEDS_NO_LEADER_NO_OP} (line ${step.line}: ${formatInput(input)} matches no message in flight with the no-op)`,
+        );
+      throw error;
+    }
     const delivered = result.input?.type === 'Receive' ? result.input.message : undefined;
     const command = commandFor(input, delivered);
     if (command === null || result.node === null) {
@@ -353,15 +395,24 @@ async function runSteps(
     const reply = await stepAdapter(adapter, command);
     transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages, delivered });
     const expectedState = observeNode(node, after);
-    const diffs = compareState(expectedState, reply.state);
-    const msgs = compareMessages(result.sent, reply.messages, {
-      after,
-      heartbeat: input.kind === 'heartbeat',
-      electedNow: after.role === 'leader' && before.role !== 'leader',
-      staleVoteRequest:
-        delivered?.type === 'RequestVoteRequest' && result.taken.some((t) => t.guard === 'isStaleRequest'),
-    });
-    if (diffs.length > 0 || !msgs.ok) {
+    const judged = judgeStep(
+      node,
+      {
+        input: result.input!,
+        before,
+        after,
+        sent: result.sent,
+        taken: result.taken,
+        features: runFeatures,
+        commitBeforeCrash: commitBeforeCrash.get(node),
+        machine,
+      },
+      reply,
+      declared,
+      input.kind === 'heartbeat',
+    );
+    const { diffs, msgs, variation } = judged;
+    if (!judged.ok) {
       failAt(k, step, {
         node,
         diagnosis: diagnose(node, diffs, msgs.missing.length, msgs.unexpected.length),
@@ -384,13 +435,41 @@ async function runSteps(
         modelTook: describeTaken(result.taken) || '(no transition)',
       });
     }
-    for (const t of msgs.used) tolerances.add(t);
-    const actions = result.taken.flatMap((t) => t.actions);
-    timers.set(node, resetTimers(timers.get(node)!, before, after, actions, result.input!.type));
-    run = result.run;
+    if (input.kind === 'crash') commitBeforeCrash.set(node, before.context.commitIndex);
+    for (const t of judged.used) tolerances.add(t);
+    if (variation === undefined) {
+      const actions = result.taken.flatMap((t) => t.actions);
+      timers.set(node, resetTimers(timers.get(node)!, before, after, actions, result.input!.type));
+      run = result.run;
+    } else {
+      timers.set(
+        node,
+        resetTimers(timers.get(node)!, before, variation.after, variation.actions, result.input!.type),
+      );
+      run = followVariation(result.run, node, result.sent, variation);
+    }
   }
   await checkFinalStates(adapter, scenario, run, transcript.length);
   return scenario.steps.length;
+}
+
+/** The model follows the variation the implementation took: the node's state, and (unless
+ * the variation keeps the model's messages in flight) what it sent. */
+function followVariation(
+  run: ModelRun,
+  node: NodeId,
+  modelSent: readonly Message[],
+  variation: Variation,
+): ModelRun {
+  const i = run.config.nodes.indexOf(node);
+  const nodes: NodeState[] = run.state.nodes.slice();
+  nodes[i] = variation.after;
+  let network = run.state.network;
+  if (!variation.keepsModelMessages) {
+    for (const m of modelSent) network = removeMessage(network, messageKey(m));
+    network = addMessages(network, variation.sent);
+  }
+  return { config: run.config, state: { ...run.state, nodes, network } };
 }
 
 async function stepAdapter(adapter: StepAdapter, command: StepCommand): Promise<StepReply> {

@@ -10,6 +10,7 @@ import {
   type StepAdapter,
 } from '../adapters/types.ts';
 import { listScenarioFiles, loadScenarioFile, type Scenario } from '../scenario/index.ts';
+import { OPT_IN_TOLERANCES, type ToleranceName } from './compare.ts';
 import { DEFAULT_TIMING, runScenario, type ScenarioResult } from './run-scenario.ts';
 
 /**
@@ -61,6 +62,8 @@ export interface SuiteResult {
   readonly adapter: string;
   readonly implementation: string;
   readonly features: ImplementationFeatures;
+  /** Opt-in tolerances the implementation declared (docs/conformance.md, Tolerances). */
+  readonly declaredTolerances: readonly ToleranceName[];
   readonly seed: number;
   readonly results: readonly ScenarioResult[];
   readonly durationMs: number;
@@ -95,12 +98,31 @@ async function startAdapter(spec: AdapterSpec): Promise<{ adapter: StepAdapter; 
   }
 }
 
+/** The opt-in tolerances of `init_ok.tolerances`; an unknown name is a setup error. */
+export function declaredTolerances(hello: AdapterHello): ToleranceName[] {
+  for (const name of hello.tolerances) {
+    if (!(OPT_IN_TOLERANCES as readonly string[]).includes(name)) {
+      throw new SetupError(
+        `the adapter declares tolerance '${name}', which is not an opt-in tolerance of the kit (${OPT_IN_TOLERANCES.join(', ')}; docs/conformance.md)`,
+      );
+    }
+  }
+  return [...new Set(hello.tolerances as ToleranceName[])].sort();
+}
+
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const started = performance.now();
   const total = options.scenarios.length;
   const results: ScenarioResult[] = new Array(total);
   const first = await startAdapter(options.adapter);
   const features = effectiveFeatures(first.hello.features, options.features);
+  let tolerances: ToleranceName[];
+  try {
+    tolerances = declaredTolerances(first.hello);
+  } catch (error) {
+    await first.adapter.close();
+    throw error;
+  }
   let next = 0;
   let done = 0;
 
@@ -115,6 +137,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
           features,
           timing: options.timing ?? DEFAULT_TIMING,
           seed: options.seed,
+          tolerances,
         });
         results[index] = result;
         done++;
@@ -150,6 +173,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     adapter: first.adapter.name,
     implementation: first.hello.implementation,
     features,
+    declaredTolerances: tolerances,
     seed: options.seed,
     results,
     durationMs,

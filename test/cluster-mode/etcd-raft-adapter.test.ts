@@ -52,7 +52,7 @@ describe.skipIf(!haveGo)(
     }, 120_000);
     afterAll(() => stop());
 
-    it('handshake: protocol 1; PreVote, CheckQuorum, ticks, restart; ticks not reproducible (time-seeded)', async () => {
+    it('handshake: protocol 1; PreVote, CheckQuorum, ticks, restart, leader no-op; ticks not reproducible (time-seeded); its tolerances', async () => {
       const reply = await send({ type: 'init', protocol: 1, kit: 'test' });
       expect(reply.type).toBe('init_ok');
       expect(reply.features).toEqual({
@@ -60,8 +60,22 @@ describe.skipIf(!haveGo)(
         checkQuorum: true,
         ticks: true,
         restartWithPersistence: true,
+        leaderNoOp: true,
         deterministicTicks: false,
       });
+      // etcd's allowed variations (docs/implementations.md E3–E12), each an opt-in tolerance of the kit.
+      expect(reply.tolerances).toEqual([
+        'candidate-yields-on-lost-election',
+        'stale-append-dropped-without-prevote',
+        'pre-vote-without-leader-stickiness',
+        'commit-index-persisted',
+        'append-match-at-commit',
+        'stale-append-reply-unrejected',
+        'no-vote-under-known-leader',
+        'stale-pre-vote-grant-counted',
+        'pre-vote-in-current-term',
+        'reject-hint-backoff',
+      ]);
       const created = await send({ type: 'create', nodes: ['n1', 'n2', 'n3'], features: { preVote: false } });
       expect(created.electionTimeoutTicks).toEqual({ min: 10, max: 19 });
     });

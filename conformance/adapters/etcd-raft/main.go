@@ -524,9 +524,25 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 				"checkQuorum":            true,
 				"ticks":                  true,
 				"restartWithPersistence": true,
+				// becomeLeader appends pb.Entry{Data: nil} (thesis §8 no-op), always.
+				"leaderNoOp": true,
 				// etcd seeds its election-timeout randomness from the clock (raft.go
 				// globalRand); the kit's seed cannot reach it.
 				"deterministicTicks": false,
+			},
+			// Allowed variations of etcd's raft, each classified in docs/implementations.md
+			// (E3–E11) and defined in the Tolerances table of docs/conformance.md.
+			"tolerances": []string{
+				"candidate-yields-on-lost-election",    // E3: stepCandidate, quorum.VoteLost → becomeFollower
+				"stale-append-dropped-without-prevote", // E4: Step, m.Term < r.Term, neither PreVote nor CheckQuorum
+				"pre-vote-without-leader-stickiness",   // E5: inLease only with CheckQuorum
+				"commit-index-persisted",               // E6: HardState.Commit restored
+				"append-match-at-commit",               // E7: handleAppendEntries, m.Index < committed
+				"stale-append-reply-unrejected",        // E8: Step, m.Term < r.Term, PreVote or CheckQuorum
+				"no-vote-under-known-leader",           // E9: canVote needs r.lead == None
+				"stale-pre-vote-grant-counted",         // E10: poll counts a MsgPreVoteResp of r.Term
+				"pre-vote-in-current-term",             // E11: canVote for a MsgPreVote of r.Term
+				"reject-hint-backoff",                  // E12: maybeDecrTo(rejected, RejectHint), probe at once
 			},
 		}, nil
 	case "shutdown":

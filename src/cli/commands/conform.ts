@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option('--filter <text>', 'only scenarios whose file path contains this text')
     .option(
       '--features <list>',
-      `comma-separated features to assume the implementation has, out of what it declares (${IMPLEMENTATION_FEATURE_NAMES.join(', ')})`,
+      `comma-separated features to assume the implementation has, out of what it declares (${IMPLEMENTATION_FEATURE_NAMES.join(', ')}); with the built-in reference, listing leaderNoOp builds it with the leader no-op (thesis §8)`,
     )
     .option('--jobs <n>', 'scenarios run in parallel, each on its own adapter (1–16)', '1')
     .addOption(
@@ -87,6 +87,7 @@ export function register(program: Command): void {
         '  npx raftkit conform --adapter-cmd "npx raftkit serve-reference"   the same over stdio',
         '  npx raftkit conform --adapter-cmd "python3 conformance/adapters/python-example/adapter.py"',
         '  npx raftkit conform --mutant skip-consistency-check --filter curated',
+        '  npx raftkit conform --features preVote,ticks,restartWithPersistence,leaderNoOp   the reference with the leader no-op',
         '  npx raftkit conform --report junit --out reports/conform   for CI',
         '',
         'Exit codes: 0 every scenario passed or was skipped, 1 a scenario failed, 2 usage or setup error',
@@ -119,10 +120,14 @@ export function parseAdapter(options: {
   adapterCmd?: string;
   mutant?: string;
   stepTimeoutMs: string;
+  features?: string;
 }): AdapterSpec {
   const stepTimeoutMs = intInRange('--step-timeout-ms', options.stepTimeoutMs, 100, 600_000);
+  // The reference can run with or without the leader no-op; --features leaderNoOp asks for it.
+  const leaderNoOp =
+    options.adapterCmd === undefined && parseFeatures(options.features)?.includes('leaderNoOp');
   try {
-    return adapterSpec({ ...options, stepTimeoutMs });
+    return adapterSpec({ ...options, stepTimeoutMs, leaderNoOp });
   } catch (error) {
     if (error instanceof AdapterSpecError) throw new UsageError(error.message);
     throw error;

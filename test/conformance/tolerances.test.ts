@@ -1,0 +1,286 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compileNodeMachine,
+  type Message,
+  type NodeInput,
+  type NodeState,
+  stepExplained,
+} from '../../models/index.ts';
+import type { NodeStatus } from '../../src/adapters/types.ts';
+import { OPT_IN_TOLERANCES, TOLERANCES, type ToleranceName } from '../../src/conformance/compare.ts';
+import { judgeStep, type StepSituation } from '../../src/conformance/variations.ts';
+import {
+  appendEntries,
+  appendResponse,
+  logOf,
+  node,
+  preVote,
+  receive,
+  requestVote,
+  voteResponse,
+} from '../model/nodes.ts';
+
+/**
+ * Each opt-in tolerance (docs/conformance.md, Tolerances; declared by an adapter in
+ * `init_ok.tolerances`): the implementation's step, written as etcd's raft library takes it,
+ * is NOT allowed without the tolerance (so the reference's mutants stay killed), IS allowed
+ * with it, and a neighbouring wrong step stays refused even with it declared.
+ */
+
+const machine = compileNodeMachine();
+const PLAIN = { preVote: false, checkQuorum: false };
+const PREVOTE = { preVote: true, checkQuorum: false };
+
+function situate(
+  before: NodeState,
+  input: NodeInput,
+  features = PLAIN,
+  commitBeforeCrash?: number,
+): StepSituation {
+  const result = stepExplained(before, input, machine);
+  return {
+    input,
+    before,
+    after: result.state,
+    sent: result.outputs,
+    taken: result.taken.map((t) => ({ node: 'n1', ...t })),
+    features,
+    commitBeforeCrash,
+    machine,
+  };
+}
+
+/** The implementation's reported state: the given node state with some fields changed. */
+function status(state: NodeState, fields: Partial<NodeStatus> = {}): NodeStatus {
+  const c = state.context;
+  return {
+    id: c.id,
+    role: state.role,
+    currentTerm: c.currentTerm,
+    votedFor: c.votedFor,
+    log: c.log,
+    commitIndex: c.commitIndex,
+    ...fields,
+  };
+}
+
+function judge(
+  s: StepSituation,
+  state: NodeStatus,
+  messages: readonly Message[],
+  declared: readonly ToleranceName[],
+) {
+  return judgeStep('n1', s, { state, messages }, new Set(declared), false);
+}
+
+/** Not allowed with no tolerance, nor with every OTHER opt-in tolerance; allowed with `name`. */
+function expectOnlyWith(
+  name: ToleranceName,
+  s: StepSituation,
+  state: NodeStatus,
+  messages: readonly Message[],
+) {
+  expect(judge(s, state, messages, []).ok).toBe(false);
+  expect(
+    judge(
+      s,
+      state,
+      messages,
+      OPT_IN_TOLERANCES.filter((t) => t !== name),
+    ).ok,
+  ).toBe(false);
+  const withIt = judge(s, state, messages, [name]);
+  expect(withIt.ok).toBe(true);
+  expect(withIt.used).toContain(name);
+  expect(withIt.variation?.tolerance).toBe(name);
+  return withIt;
+}
+
+describe('opt-in tolerances', () => {
+  it('are the TOLERANCES entries marked optIn, each documented with the class it was made for', () => {
+    const optIn = Object.values(TOLERANCES).filter((t) => 'optIn' in t);
+    expect(OPT_IN_TOLERANCES).toEqual(optIn.map((t) => t.name));
+    expect(OPT_IN_TOLERANCES).toHaveLength(10);
+    for (const t of optIn) expect(t.madeFor).toMatch(/^E\d+$/);
+  });
+
+  it('candidate-yields-on-lost-election (E3): a candidate refused by a majority may become a follower at once', () => {
+    const candidate = node('candidate', {
+      currentTerm: 2,
+      votedFor: 'n1',
+      votesGranted: ['n1'],
+      votesResponded: ['n1', 'n2'],
+    });
+    const s = situate(candidate, voteResponse('n3', 2, false));
+    expect(s.after.role).toBe('candidate');
+    const accepted = expectOnlyWith(
+      'candidate-yields-on-lost-election',
+      s,
+      status(s.after, { role: 'follower' }),
+      [],
+    );
+    expect(accepted.variation?.after.role).toBe('follower'); // the model follows
+    expect(accepted.variation?.after.context.votedFor).toBe('n1'); // its vote of the term stays
+    // One refusal of two: a majority is still possible, so the candidate must stay.
+    const early = situate(
+      node('candidate', { currentTerm: 2, votedFor: 'n1', votesGranted: ['n1'], votesResponded: ['n1'] }),
+      voteResponse('n2', 2, false),
+    );
+    const follower = status(early.after, { role: 'follower' });
+    expect(judge(early, follower, [], ['candidate-yields-on-lost-election']).ok).toBe(false);
+  });
+
+  it('stale-append-dropped-without-prevote (E4): no reply to an older-term AppendEntries, without PreVote only', () => {
+    const follower = node('follower', { currentTerm: 3 });
+    const stale = appendEntries('n2', { term: 2 });
+    const s = situate(follower, stale);
+    expect(s.sent).toHaveLength(1); // the model rejects it (receiver rule 1)
+    expectOnlyWith('stale-append-dropped-without-prevote', s, status(s.after), []);
+    // With PreVote the deposed leader may never hear a higher-term RequestVote: it must get the reply.
+    const withPreVote = situate(node('follower', { currentTerm: 3 }, { preVote: true }), stale, PREVOTE);
+    expect(
+      judge(withPreVote, status(withPreVote.after), [], ['stale-append-dropped-without-prevote']).ok,
+    ).toBe(false);
+  });
+
+  it('pre-vote-without-leader-stickiness (E5): a pre-vote granted under a known leader, to an up-to-date log only', () => {
+    const follower = node('follower', { currentTerm: 2, leaderId: 'n3', log: logOf(1) }, { preVote: true });
+    const s = situate(follower, preVote('n2', 3, 1, 1), PREVOTE);
+    const grant = { type: 'PreVoteResponse', from: 'n1', to: 'n2', term: 3, voteGranted: true } as const;
+    expectOnlyWith('pre-vote-without-leader-stickiness', s, status(s.after), [grant]);
+    const behind = situate(follower, preVote('n2', 3, 0, 0), PREVOTE);
+    expect(judge(behind, status(behind.after), [grant], ['pre-vote-without-leader-stickiness']).ok).toBe(
+      false,
+    );
+  });
+
+  it('commit-index-persisted (E6): a restarted node may know a commitIndex up to the one before the crash', () => {
+    const crashed = node('crashed', { currentTerm: 1, log: logOf(1, 1) });
+    const s = situate(crashed, { type: 'Restart' }, PLAIN, 1);
+    expect(s.after.context.commitIndex).toBe(0);
+    const accepted = expectOnlyWith('commit-index-persisted', s, status(s.after, { commitIndex: 1 }), []);
+    expect(accepted.variation?.after.context.commitIndex).toBe(1); // the model follows
+    // Above what it had committed before the crash: not allowed.
+    expect(judge(s, status(s.after, { commitIndex: 2 }), [], ['commit-index-persisted']).ok).toBe(false);
+  });
+
+  it('append-match-at-commit (E7): an AppendEntries below commitIndex answered with matchIndex = commitIndex', () => {
+    const follower = node('follower', { currentTerm: 1, leaderId: 'n2', log: logOf(1, 1), commitIndex: 2 });
+    const s = situate(
+      follower,
+      appendEntries('n2', { term: 1, prevLogIndex: 0, entries: logOf(1), leaderCommit: 2 }),
+    );
+    const reply = (matchIndex: number) =>
+      [{ type: 'AppendEntriesResponse', from: 'n1', to: 'n2', term: 1, success: true, matchIndex }] as const;
+    expect(s.sent).toEqual(reply(1));
+    expectOnlyWith('append-match-at-commit', s, status(s.after), reply(2));
+    expect(judge(s, status(s.after), reply(3), ['append-match-at-commit']).ok).toBe(false);
+  });
+
+  it('stale-append-reply-unrejected (E8): with PreVote, the reply to an older-term AppendEntries may say success', () => {
+    const follower = node('follower', { currentTerm: 3 }, { preVote: true });
+    const s = situate(follower, appendEntries('n2', { term: 2 }), PREVOTE);
+    const unrejected = [
+      { type: 'AppendEntriesResponse', from: 'n1', to: 'n2', term: 3, success: true, matchIndex: 0 },
+    ] as const;
+    expectOnlyWith('stale-append-reply-unrejected', s, status(s.after), unrejected);
+    // It must carry the newer term: that is what deposes the stale leader.
+    const oldTerm = [{ ...unrejected[0], term: 2 }];
+    expect(judge(s, status(s.after), oldTerm, ['stale-append-reply-unrejected']).ok).toBe(false);
+  });
+
+  it('no-vote-under-known-leader (E9): a server that knows its leader may refuse a vote of that term', () => {
+    const follower = node('follower', { currentTerm: 2, leaderId: 'n3' });
+    const s = situate(follower, requestVote('n2', 2, 0, 0));
+    expect(s.after.context.votedFor).toBe('n2'); // Figure 2 grants it
+    const refusal = [
+      { type: 'RequestVoteResponse', from: 'n1', to: 'n2', term: 2, voteGranted: false },
+    ] as const;
+    const accepted = expectOnlyWith(
+      'no-vote-under-known-leader',
+      s,
+      status(s.after, { votedFor: null }),
+      refusal,
+    );
+    expect(accepted.variation?.after.context.votedFor).toBeNull(); // the model follows
+    // Without a known leader the refusal is not allowed.
+    const noLeader = situate(node('follower', { currentTerm: 2 }), requestVote('n2', 2, 0, 0));
+    expect(
+      judge(noLeader, status(noLeader.after, { votedFor: null }), refusal, ['no-vote-under-known-leader']).ok,
+    ).toBe(false);
+  });
+
+  it("stale-pre-vote-grant-counted (E10): an earlier round's pre-vote grant may count", () => {
+    const preCandidate = node(
+      'preCandidate',
+      { currentTerm: 2, votesGranted: ['n1'], votesResponded: ['n1'] },
+      { preVote: true },
+    );
+    const stale = receive({ type: 'PreVoteResponse', from: 'n2', to: 'n1', term: 2, voteGranted: true });
+    const s = situate(preCandidate, stale, PREVOTE);
+    expect(s.after.role).toBe('preCandidate'); // the model ignores it
+    const counted = stepExplained(
+      preCandidate,
+      receive({ type: 'PreVoteResponse', from: 'n2', to: 'n1', term: 3, voteGranted: true }),
+      machine,
+    );
+    expect(counted.state.role).toBe('candidate');
+    const accepted = expectOnlyWith(
+      'stale-pre-vote-grant-counted',
+      s,
+      status(counted.state),
+      counted.outputs,
+    );
+    expect(accepted.variation?.after.context.currentTerm).toBe(3);
+    // A grant of an even older round (term 1) is stale for etcd too.
+    const older = situate(
+      preCandidate,
+      receive({ type: 'PreVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true }),
+      PREVOTE,
+    );
+    expect(judge(older, status(counted.state), counted.outputs, ['stale-pre-vote-grant-counted']).ok).toBe(
+      false,
+    );
+  });
+
+  it('pre-vote-in-current-term (E11): a pre-vote for the current term, when the real vote could still be granted', () => {
+    const follower = node('follower', { currentTerm: 2, log: logOf(1) }, { preVote: true });
+    const s = situate(follower, preVote('n2', 2, 1, 1), PREVOTE);
+    const grant = [{ type: 'PreVoteResponse', from: 'n1', to: 'n2', term: 2, voteGranted: true }] as const;
+    expectOnlyWith('pre-vote-in-current-term', s, status(s.after), grant);
+    const votedForAnother = node(
+      'follower',
+      { currentTerm: 2, votedFor: 'n3', log: logOf(1) },
+      { preVote: true },
+    );
+    const refused = situate(votedForAnother, preVote('n2', 2, 1, 1), PREVOTE);
+    expect(judge(refused, status(refused.after), grant, ['pre-vote-in-current-term']).ok).toBe(false);
+  });
+
+  it('reject-hint-backoff (E12): on a rejection the leader may back off further and probe at once', () => {
+    const leader = node('leader', {
+      currentTerm: 2,
+      votedFor: 'n1',
+      leaderId: 'n1',
+      log: logOf(1, 1, 2),
+      nextIndex: { n2: 4, n3: 4 },
+      matchIndex: { n2: 0, n3: 0 },
+    });
+    const s = situate(leader, appendResponse('n2', 2, false, 0));
+    expect(s.sent).toEqual([]); // the model decrements nextIndex to 3 and waits
+    const probe = (prevLogIndex: number, to = 'n2') => ({
+      type: 'AppendEntriesRequest' as const,
+      from: 'n1',
+      to,
+      term: 2,
+      prevLogIndex,
+      prevLogTerm: prevLogIndex === 0 ? 0 : 1,
+      entries: logOf(1, 1, 2).slice(prevLogIndex),
+      leaderCommit: 0,
+    });
+    const accepted = expectOnlyWith('reject-hint-backoff', s, status(s.after), [probe(0)]);
+    expect(accepted.variation?.after.context.nextIndex.n2).toBe(1); // the model follows
+    // Only towards the follower that rejected.
+    expect(judge(s, status(s.after), [probe(0, 'n3')], ['reject-hint-backoff']).ok).toBe(false);
+  });
+});
