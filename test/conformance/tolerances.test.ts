@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   compileNodeMachine,
@@ -102,6 +103,9 @@ describe('opt-in tolerances', () => {
     expect(OPT_IN_TOLERANCES).toEqual(optIn.map((t) => t.name));
     expect(OPT_IN_TOLERANCES).toHaveLength(10);
     for (const t of optIn) expect(t.madeFor).toMatch(/^E\d+$/);
+    // Each has its row in the opt-in table of docs/conformance.md, with its class.
+    const doc = readFileSync('docs/conformance.md', 'utf8');
+    for (const t of optIn) expect(doc).toContain(`| \`${t.name}\` | ${t.madeFor} |`);
   });
 
   it('candidate-yields-on-lost-election (E3): a candidate refused by a majority may become a follower at once', () => {
