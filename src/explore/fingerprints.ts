@@ -16,7 +16,7 @@
 
 /**
  * A 64-bit hash of a string, computed as the string is written: two independent 32-bit
- * lanes (multiply-rotate per character, with different constants), each finished with
+ * lanes (multiply-rotate per pair of characters, with different constants), each finished with
  * MurmurHash3's fmix32 and mixed with the other, so every input bit reaches every output
  * bit of both halves. Writing a key in parts gives the fingerprint of the whole key, so an
  * encoder can hash a state without building its key string.
@@ -25,6 +25,8 @@ export class Fingerprint {
   private h1 = 0;
   private h2 = 0;
   private length = 0;
+  /** A character written but not yet hashed (characters are hashed in pairs), or -1. */
+  private pending = -1;
   /** The halves of the last `finish()`. */
   high = 0;
   low = 0;
@@ -33,29 +35,54 @@ export class Fingerprint {
     this.h1 = 0x9747b28c;
     this.h2 = 0x2d358dcc;
     this.length = 0;
+    this.pending = -1;
     return this;
   }
 
   push(part: string): void {
+    const length = part.length;
+    if (length === 0) return;
     let h1 = this.h1;
     let h2 = this.h2;
-    const length = part.length;
-    for (let i = 0; i < length; i++) {
-      const c = part.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0xcc9e2d51);
+    let i = 0;
+    // Two UTF-16 units make one 32-bit word: half the mixing rounds of one per character.
+    // A character left over from the previous part pairs with this part's first, so a key
+    // written in parts hashes exactly as the whole key.
+    if (this.pending >= 0) {
+      const w = this.pending | (part.charCodeAt(0) << 16);
+      h1 = Math.imul(h1 ^ w, 0xcc9e2d51);
       h1 = (h1 << 15) | (h1 >>> 17);
-      h2 = Math.imul(h2 ^ c, 0x1b873593);
+      h2 = Math.imul(h2 ^ w, 0x1b873593);
+      h2 = (h2 << 13) | (h2 >>> 19);
+      h2 = Math.imul(h2, 5) + 0xe6546b64;
+      i = 1;
+    }
+    for (; i + 1 < length; i += 2) {
+      const w = part.charCodeAt(i) | (part.charCodeAt(i + 1) << 16);
+      h1 = Math.imul(h1 ^ w, 0xcc9e2d51);
+      h1 = (h1 << 15) | (h1 >>> 17);
+      h2 = Math.imul(h2 ^ w, 0x1b873593);
       h2 = (h2 << 13) | (h2 >>> 19);
       h2 = Math.imul(h2, 5) + 0xe6546b64;
     }
+    this.pending = i < length ? part.charCodeAt(i) : -1;
     this.h1 = h1;
     this.h2 = h2;
     this.length += length;
   }
 
   finish(): this {
-    let h1 = this.h1 ^ this.length;
-    let h2 = this.h2 ^ this.length;
+    let h1 = this.h1;
+    let h2 = this.h2;
+    if (this.pending >= 0) {
+      // The odd last character, in a word of its own (the length tells it from a pair).
+      h1 = Math.imul(h1 ^ this.pending, 0xcc9e2d51);
+      h1 = (h1 << 15) | (h1 >>> 17);
+      h2 = Math.imul(h2 ^ this.pending, 0x1b873593);
+      h2 = (h2 << 13) | (h2 >>> 19);
+    }
+    h1 ^= this.length;
+    h2 ^= this.length;
     h1 = fmix32(h1);
     h2 = fmix32(h2 ^ h1);
     h1 = fmix32(h1 ^ Math.imul(h2, 0x85ebca6b));
