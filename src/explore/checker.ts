@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import {
   applyAction,
@@ -17,6 +18,7 @@ import {
 } from '../../models/properties/index.ts';
 import { StateEncoder } from './encode.ts';
 import { collisionBound, Fingerprint, FingerprintSet, IntColumn } from './fingerprints.ts';
+import { KeyQueue } from './key-queue.ts';
 import { type Path, pathFromIndexes } from './path.ts';
 import { Random } from './random.ts';
 
@@ -59,6 +61,11 @@ export interface CheckOptions {
    * instead of dying of an out-of-memory crash (default 0.85).
    */
   readonly maxHeapFraction?: number;
+  /**
+   * Stop (reason `memory`) when the process's resident memory (the visited set and the
+   * frontier live outside the heap) passes this fraction of the machine's (default 0.8).
+   */
+  readonly maxMemoryFraction?: number;
   readonly properties?: readonly Property[];
   /** Stop at the first violated `always` property (default), or go on to find one per property. */
   readonly stopOnViolation?: boolean;
@@ -162,6 +169,7 @@ export function check(options: CheckOptions): CheckResult {
   const actionIndex = new IntColumn();
   const depthOf = new IntColumn();
   const heapLimit = getHeapStatistics().heap_size_limit * (options.maxHeapFraction ?? 0.85);
+  const memoryLimit = totalmem() * (options.maxMemoryFraction ?? 0.8);
   let outOfMemory = false;
   let generated = 0;
   let maxDepth = 0;
@@ -256,7 +264,8 @@ export function check(options: CheckOptions): CheckResult {
       outOfTime = performance.now() > deadline;
       if (++sinceHeap >= 64) {
         sinceHeap = 0;
-        outOfMemory = getHeapStatistics().used_heap_size > heapLimit;
+        outOfMemory =
+          getHeapStatistics().used_heap_size > heapLimit || process.memoryUsage.rss() > memoryLimit;
       }
     }
     return outOfTime || outOfMemory;
@@ -288,60 +297,52 @@ export function check(options: CheckOptions): CheckResult {
     // replay by index only from the state actually reached, so the frontier encodes that.
     const frontierKey = (state: ClusterState, sigs: readonly string[]) =>
       symmetry ? encoder.encode(state, sigs) : encoder.encodeFromParts(state, sigs);
-    const frontier: string[] = [frontierKey(initial, initialSigs)];
-    const frontierIds: number[] = [0];
-    let head = 0;
+    // BFS: a FIFO queue of keys in byte chunks outside the heap (key-queue.ts). DFS: a
+    // stack, which stays small (one path's worth of siblings), as plain arrays.
+    const queue = strategy === 'bfs' ? new KeyQueue() : null;
+    const stack: string[] = [];
+    const stackIds: number[] = [];
+    if (queue) queue.push(frontierKey(initial, initialSigs), 0);
+    else {
+      stack.push(frontierKey(initial, initialSigs));
+      stackIds.push(0);
+    }
     let expansions = 0;
     while (!shouldStop()) {
-      let item: string;
+      let item: string | undefined;
       let id: number;
-      if (strategy === 'bfs') {
-        if (head >= frontier.length) {
-          exhausted = true;
-          break;
-        }
-        item = frontier[head];
-        id = frontierIds[head];
-        head++;
-        if (head > 65536 && head * 2 > frontier.length) {
-          frontier.splice(0, head);
-          frontierIds.splice(0, head);
-          head = 0;
-        }
+      if (queue) {
+        item = queue.shift();
+        id = queue.shiftedId;
       } else {
-        const popped = frontier.pop();
-        if (popped === undefined) {
-          exhausted = true;
-          break;
-        }
-        item = popped;
-        id = frontierIds.pop() as number;
+        item = stack.pop();
+        id = stackIds.pop() as number;
+      }
+      if (item === undefined) {
+        exhausted = true;
+        break;
       }
       const state = encoder.decode(item, initial);
       const sigs = perNodeAll(state);
-      const fresh: string[] = [];
-      const freshIds: number[] = [];
+      const freshStart = stack.length;
       successors(state, sigs, id, (next, nextSigs, index) => {
         if (shouldStop()) return;
         const nextId = visit(next, nextSigs, id, index);
-        if (nextId >= 0) {
-          fresh.push(frontierKey(next, nextSigs));
-          freshIds.push(nextId);
+        if (nextId < 0) return;
+        if (queue) queue.push(frontierKey(next, nextSigs), nextId);
+        else {
+          stack.push(frontierKey(next, nextSigs));
+          stackIds.push(nextId);
         }
       });
-      if (strategy === 'dfs') {
-        // Push in reverse so the first enabled action is explored first.
-        for (let k = fresh.length - 1; k >= 0; k--) {
-          frontier.push(fresh[k]);
-          frontierIds.push(freshIds[k]);
-        }
-      } else {
-        for (let k = 0; k < fresh.length; k++) {
-          frontier.push(fresh[k]);
-          frontierIds.push(freshIds[k]);
+      if (!queue) {
+        // Reverse the states just pushed, so the first enabled action is explored first.
+        for (let i = freshStart, j = stack.length - 1; i < j; i++, j--) {
+          [stack[i], stack[j]] = [stack[j], stack[i]];
+          [stackIds[i], stackIds[j]] = [stackIds[j], stackIds[i]];
         }
       }
-      if ((++expansions & 255) === 0) report(frontier.length - head);
+      if ((++expansions & 255) === 0) report(queue ? queue.length : stack.length);
     }
   } else {
     const random = new Random(seed);

@@ -62,8 +62,8 @@ export function summaryLines(result: CheckResult): string[] {
     lines.push('stopped at the time limit: the state space was NOT exhausted');
   } else if (result.stoppedBy === 'memory') {
     lines.push(
-      'stopped near the JavaScript heap limit: the state space was NOT exhausted ' +
-        '(give it more: NODE_OPTIONS=--max-old-space-size=<MB> npx raftkit check …)',
+      'stopped near the memory limit (80% of the machine, or 85% of the JavaScript heap): the state ' +
+        'space was NOT exhausted (tighter bounds or symmetry help; a bigger heap: NODE_OPTIONS=--max-old-space-size=<MB>)',
     );
   } else if (result.stoppedBy === 'violation') {
     lines.push('stopped at the first violation (other properties were not checked to the end)');
