@@ -70,11 +70,44 @@ describe('raftkit check', () => {
     );
   });
 
+  it('--max-seconds stops a run that cannot finish and says the space was not exhausted; --exact keeps keys', async () => {
+    const long = await run([
+      '--values',
+      '0',
+      '--max-log',
+      '0',
+      '--max-term',
+      '6',
+      '--max-in-flight',
+      '0',
+      '--no-symmetry',
+      '--max-seconds',
+      '1',
+      '--no-progress',
+      '--json',
+    ]);
+    const result = JSON.parse(long.stdout);
+    expect(result.stoppedBy).toBe('time');
+    expect(result.seconds).toBeGreaterThanOrEqual(1);
+    expect(result.seconds).toBeLessThan(5);
+    expect(result.exact).toBe(false);
+    expect(result.collisionBound).toBeGreaterThan(0);
+    const exact = await run(['--no-drop', '--exact', '--no-progress']);
+    expect(exact.code).toBe(0);
+    expect(exact.stdout).toMatch(/distinct states 3,093, transitions 7,493, depth 46/);
+    expect(exact.stdout).not.toMatch(/fingerprints/);
+    const fingerprinted = await run(['--no-drop', '--no-progress']);
+    expect(fingerprinted.stdout).toMatch(
+      /visited set: 64-bit fingerprints; chance that a collision hid a state ≤ \d/,
+    );
+  });
+
   for (const [args, message] of [
     [['--nodes', '8'], "--nodes must be an integer from 1 to 7, got '8'"],
     [['--max-term', '-1'], "--max-term must be an integer from 0 to 20, got '-1'"],
     [['--crashes', 'x'], "--crashes must be an integer from 0 to 20, got 'x'"],
     [['--max-copies', '0'], "--max-copies must be an integer from 1 to 9, got '0'"],
+    [['--max-seconds', '0'], "--max-seconds must be an integer from 1 to 604800, got '0'"],
     [
       ['--mutate', 'nope'],
       '--mutate must be one of double-vote, commit-previous-term, no-step-down, no-log-check',
