@@ -103,4 +103,27 @@ expect leader within 5s
     expect(report.check.divergences).toEqual([]);
     expect(report.diagnosis.livenessFailure).toBe(true);
   });
+
+  it("raftkit cluster --out with a relative directory writes each run's trace there (nodes run in their own data directories)", async () => {
+    const { main } = await import('../../src/cli/main.ts');
+    const previous = process.cwd();
+    process.chdir(traces);
+    try {
+      const code = await main([
+        'cluster',
+        '--impl',
+        'reference',
+        '--scenarios',
+        join(previous, 'conformance/scenarios/cluster/initial-election.txt'),
+        '--out',
+        'relative-out',
+        '--json',
+      ]);
+      expect(code).toBe(0);
+      const log = readFileSync(join(traces, 'relative-out/reference/initial-election.log'), 'utf8');
+      expect(log).toMatch(/"event":"BecomeLeader"/);
+    } finally {
+      process.chdir(previous);
+    }
+  }, 30_000);
 });

@@ -1,5 +1,5 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   CLUSTER_IMPLEMENTATIONS,
@@ -184,7 +184,8 @@ export function register(program: Command): void {
         const results: ClusterScenarioResult[] = [];
         let name: string = impl;
         for (const scenario of scenarios) {
-          const traceDir = flags.out === undefined ? undefined : join(flags.out, impl);
+          // Absolute: each node runs in its own data directory.
+          const traceDir = flags.out === undefined ? undefined : resolve(flags.out, impl);
           if (traceDir !== undefined) mkdirSync(traceDir, { recursive: true });
           const implementation = makeImplementation(impl, {
             seed,
