@@ -9,7 +9,7 @@ import {
 } from '../../models/cluster/state.ts';
 import type { NodeState } from '../../models/node/compiled.ts';
 import type { LogEntry, Message, NodeId, Role } from '../../models/types.ts';
-import type { Fingerprint } from './fingerprints.ts';
+import { Fingerprint } from './fingerprints.ts';
 
 /** Where an encoding is written: an array of parts (joined into the key) or a fingerprint. */
 export interface KeySink {
@@ -149,10 +149,42 @@ export class StateEncoder {
     return parts.join('');
   }
 
-  /** The fingerprint of `encode(state)`, from the servers' parts (`nodeParts`). */
+  /** Each distinct server part's own fingerprint (few distinct servers recur in many states). */
+  private readonly partIndex = new Map<string, number>();
+  private partHigh: number[] = [];
+  private partLow: number[] = [];
+  private readonly partFingerprint = new Fingerprint();
+
+  /**
+   * A fingerprint of the state without renaming, from the servers' parts (`nodeParts`):
+   * each part enters as its own 64-bit fingerprint, computed once per distinct part and
+   * remembered (a lookup by a string the engine has already hashed, instead of hashing
+   * its characters again in every state it occurs in); the network and history enter
+   * character by character. Distinct states get distinct inputs, so it is as good a
+   * fingerprint as the whole key's (not equal to it).
+   */
   fingerprintFromParts(state: ClusterState, nodeParts: readonly string[], fingerprint: Fingerprint): void {
     fingerprint.reset();
-    this.writeKey(state, nodeParts, this.identity, fingerprint, true);
+    const known = this.partIndex;
+    for (let i = 0; i < nodeParts.length; i++) {
+      const part = nodeParts[i];
+      let at = known.get(part);
+      if (at === undefined) {
+        if (known.size >= 1 << 20) {
+          known.clear();
+          this.partHigh = [];
+          this.partLow = [];
+        }
+        const f = this.partFingerprint.of(part);
+        at = this.partHigh.length;
+        this.partHigh.push(f.high);
+        this.partLow.push(f.low);
+        known.set(part, at);
+      }
+      fingerprint.pushWord(this.partHigh[at]);
+      fingerprint.pushWord(this.partLow[at]);
+    }
+    this.writeKey(state, nodeParts, this.identity, fingerprint, true, false);
     fingerprint.finish();
   }
 
@@ -166,10 +198,13 @@ export class StateEncoder {
     perm: readonly number[],
     parts: KeySink,
     whole = false,
+    servers = true,
   ): void {
     const n = this.n;
     const identity = perm === this.identity;
-    if (whole) {
+    if (!servers) {
+      // The caller wrote the servers itself.
+    } else if (whole) {
       for (let i = 0; i < n; i++) parts.push(sigs[i]);
     } else if (identity) {
       for (let i = 0; i < n; i++) {

@@ -71,6 +71,30 @@ export class Fingerprint {
     this.length += length;
   }
 
+  /**
+   * Writes one 32-bit word (e.g. half of a part's own fingerprint) as one mixing round. A
+   * pending character is flushed first, so words and characters never share a round.
+   */
+  pushWord(word: number): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    if (this.pending >= 0) {
+      h1 = Math.imul(h1 ^ this.pending, 0xcc9e2d51);
+      h1 = (h1 << 15) | (h1 >>> 17);
+      h2 = Math.imul(h2 ^ this.pending, 0x1b873593);
+      h2 = (h2 << 13) | (h2 >>> 19);
+      this.pending = -1;
+    }
+    h1 = Math.imul(h1 ^ word, 0xcc9e2d51);
+    h1 = (h1 << 15) | (h1 >>> 17);
+    h2 = Math.imul(h2 ^ word, 0x1b873593);
+    h2 = (h2 << 13) | (h2 >>> 19);
+    h2 = Math.imul(h2, 5) + 0xe6546b64;
+    this.h1 = h1;
+    this.h2 = h2;
+    this.length += 2;
+  }
+
   finish(): this {
     let h1 = this.h1;
     let h2 = this.h2;
