@@ -150,7 +150,9 @@ export function check(options: CheckOptions): CheckResult {
   const perNode = symmetry
     ? (node: NodeState) => encoder.signature(node)
     : (node: NodeState) => encoder.nodePart(node);
-  const perNodeAll = (state: ClusterState) => state.nodes.map(perNode);
+  const perNodeAll = symmetry
+    ? (state: ClusterState) => encoder.signatures(state)
+    : (state: ClusterState) => encoder.nodeParts(state);
   const key = symmetry
     ? (s: ClusterState, sigs: readonly string[]) => encoder.canonical(s, sigs)
     : (s: ClusterState, sigs: readonly string[]) => encoder.encodeFromParts(s, sigs);
@@ -198,7 +200,7 @@ export function check(options: CheckOptions): CheckResult {
   const visit = (state: ClusterState, sigs: readonly string[], from: number, index: number): number => {
     const id = parent.length;
     if (!exact) {
-      if (symmetry) encoder.fingerprint(state, sigs, true, fingerprint);
+      if (symmetry) encoder.canonicalFingerprint(state, sigs, fingerprint);
       else encoder.fingerprintFromParts(state, sigs, fingerprint);
       if (!fingerprints.addFingerprint(fingerprint.high, fingerprint.low)) return -1;
     } else if (needIds) {

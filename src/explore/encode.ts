@@ -144,8 +144,8 @@ export class StateEncoder {
 
   /** The encoding without renaming (`encode`) from the servers' parts (`nodeParts`). */
   encodeFromParts(state: ClusterState, nodeParts: readonly string[]): string {
-    const parts: string[] = [];
-    this.writeKey(state, nodeParts, this.identity, parts, true);
+    const parts: string[] = nodeParts.slice();
+    this.writeRest(state, this.identity, parts);
     return parts.join('');
   }
 
@@ -184,29 +184,14 @@ export class StateEncoder {
       fingerprint.pushWord(this.partHigh[at]);
       fingerprint.pushWord(this.partLow[at]);
     }
-    this.writeKey(state, nodeParts, this.identity, fingerprint, true, false);
+    this.writeRest(state, this.identity, fingerprint);
     fingerprint.finish();
   }
 
-  /**
-   * Writes the encoding under one renaming, part by part, to `parts`. `sigs` are the
-   * servers' signatures, or with `whole` (identity only) their whole parts (`nodePart`).
-   */
-  writeKey(
-    state: ClusterState,
-    sigs: readonly string[],
-    perm: readonly number[],
-    parts: KeySink,
-    whole = false,
-    servers = true,
-  ): void {
+  /** Writes the encoding under one renaming (servers by their signatures `sigs`), part by part. */
+  writeKey(state: ClusterState, sigs: readonly string[], perm: readonly number[], parts: KeySink): void {
     const n = this.n;
-    const identity = perm === this.identity;
-    if (!servers) {
-      // The caller wrote the servers itself.
-    } else if (whole) {
-      for (let i = 0; i < n; i++) parts.push(sigs[i]);
-    } else if (identity) {
+    if (perm === this.identity) {
       for (let i = 0; i < n; i++) {
         parts.push(sigs[i]);
         parts.push('&');
@@ -218,6 +203,12 @@ export class StateEncoder {
       for (let i = 0; i < n; i++) nodes[perm[i]] = `${sigs[i]}&${this.nodeIds(state.nodes[i], perm)}/`;
       for (let p = 0; p < n; p++) parts.push(nodes[p]);
     }
+    this.writeRest(state, perm, parts);
+  }
+
+  /** Writes what follows the servers in the encoding: the network and the history. */
+  private writeRest(state: ClusterState, perm: readonly number[], parts: KeySink): void {
+    const identity = perm === this.identity;
     const network = state.network;
     if (network.length > 0) {
       parts.push('#');
@@ -271,36 +262,32 @@ export class StateEncoder {
   }
 
   /**
-   * The fingerprint of the state's key (`encode`, or `canonical` with symmetry), written
-   * straight into `fingerprint` without building the key string when it can be.
+   * The fingerprint of `canonical(state)`, written straight into `fingerprint` without
+   * building the key string unless servers tie (then the least renaming must be found).
    */
-  fingerprint(
-    state: ClusterState,
-    sigs: readonly string[],
-    symmetry: boolean,
-    fingerprint: Fingerprint,
-  ): void {
+  canonicalFingerprint(state: ClusterState, sigs: readonly string[], fingerprint: Fingerprint): void {
     fingerprint.reset();
-    if (!symmetry) {
-      this.writeKey(state, sigs, this.identity, fingerprint);
-    } else {
-      const perm = this.sortingPerm(sigs);
-      if (perm !== null) this.writeKey(state, sigs, perm, fingerprint);
-      else fingerprint.push(this.canonical(state, sigs));
-    }
+    const perm = this.sortingPerm(sigs);
+    if (perm !== null) this.writeKey(state, sigs, perm, fingerprint);
+    else fingerprint.push(this.canonical(state, sigs));
     fingerprint.finish();
   }
 
   /** The renaming that sorts the servers by signature, or null when signatures tie. */
   private sortingPerm(sigs: readonly string[]): number[] | null {
     const n = this.n;
-    const order = this.identity.slice().sort((a, b) => (sigs[a] < sigs[b] ? -1 : sigs[a] > sigs[b] ? 1 : 0));
+    const order = this.sortedOrder(sigs);
     const perm = new Array<number>(n);
     for (let p = 0; p < n; p++) {
       perm[order[p]] = p;
       if (p > 0 && sigs[order[p]] === sigs[order[p - 1]]) return null;
     }
     return perm;
+  }
+
+  /** The servers' positions sorted by signature. */
+  private sortedOrder(sigs: readonly string[]): number[] {
+    return this.identity.slice().sort((a, b) => (sigs[a] < sigs[b] ? -1 : sigs[a] > sigs[b] ? 1 : 0));
   }
 
   /** Encoding without symmetry reduction: servers keep their ids. */
@@ -310,16 +297,12 @@ export class StateEncoder {
 
   /** The canonical encoding of the state's symmetry class (all renamings of the servers). */
   canonical(state: ClusterState, sigs: readonly string[] = this.signatures(state)): string {
+    const sorting = this.sortingPerm(sigs);
+    if (sorting !== null) return this.encodeWith(state, sigs, sorting);
     const n = this.n;
     // order[p] = the server placed at position p, sorted by signature.
-    const order = this.identity.slice().sort((a, b) => (sigs[a] < sigs[b] ? -1 : sigs[a] > sigs[b] ? 1 : 0));
+    const order = this.sortedOrder(sigs);
     const perm = new Array<number>(n);
-    let ties = false;
-    for (let p = 0; p < n; p++) {
-      perm[order[p]] = p;
-      if (p > 0 && sigs[order[p]] === sigs[order[p - 1]]) ties = true;
-    }
-    if (!ties) return this.encodeWith(state, sigs, perm);
     let best: string | null = null;
     // Enumerate the orders that permute servers only within runs of equal signatures.
     const visit = (p: number, used: number) => {

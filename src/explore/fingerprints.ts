@@ -76,15 +76,9 @@ export class Fingerprint {
    * pending character is flushed first, so words and characters never share a round.
    */
   pushWord(word: number): void {
+    this.flushPending();
     let h1 = this.h1;
     let h2 = this.h2;
-    if (this.pending >= 0) {
-      h1 = Math.imul(h1 ^ this.pending, 0xcc9e2d51);
-      h1 = (h1 << 15) | (h1 >>> 17);
-      h2 = Math.imul(h2 ^ this.pending, 0x1b873593);
-      h2 = (h2 << 13) | (h2 >>> 19);
-      this.pending = -1;
-    }
     h1 = Math.imul(h1 ^ word, 0xcc9e2d51);
     h1 = (h1 << 15) | (h1 >>> 17);
     h2 = Math.imul(h2 ^ word, 0x1b873593);
@@ -95,16 +89,20 @@ export class Fingerprint {
     this.length += 2;
   }
 
+  /** An odd character left over, mixed in a word of its own (the length tells it from a pair). */
+  private flushPending(): void {
+    if (this.pending < 0) return;
+    const h1 = Math.imul(this.h1 ^ this.pending, 0xcc9e2d51);
+    const h2 = Math.imul(this.h2 ^ this.pending, 0x1b873593);
+    this.h1 = (h1 << 15) | (h1 >>> 17);
+    this.h2 = (h2 << 13) | (h2 >>> 19);
+    this.pending = -1;
+  }
+
   finish(): this {
+    this.flushPending();
     let h1 = this.h1;
     let h2 = this.h2;
-    if (this.pending >= 0) {
-      // The odd last character, in a word of its own (the length tells it from a pair).
-      h1 = Math.imul(h1 ^ this.pending, 0xcc9e2d51);
-      h1 = (h1 << 15) | (h1 >>> 17);
-      h2 = Math.imul(h2 ^ this.pending, 0x1b873593);
-      h2 = (h2 << 13) | (h2 >>> 19);
-    }
     h1 ^= this.length;
     h2 ^= this.length;
     h1 = fmix32(h1);
