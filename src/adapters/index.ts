@@ -20,7 +20,13 @@ export type AdapterSpec =
       /** Build the reference with the leader no-op (thesis §8); it then declares `leaderNoOp`. */
       readonly leaderNoOp?: boolean;
     }
-  | { readonly kind: 'command'; readonly command: string; readonly stepTimeoutMs: number };
+  | {
+      readonly kind: 'command';
+      readonly command: string;
+      readonly stepTimeoutMs: number;
+      /** false: one request at a time even if the adapter accepts pipelining (`--no-pipelining`). */
+      readonly pipelining?: boolean;
+    };
 
 export class AdapterSpecError extends Error {}
 
@@ -31,6 +37,7 @@ export function adapterSpec(options: {
   mutant?: string;
   stepTimeoutMs: number;
   leaderNoOp?: boolean;
+  pipelining?: boolean;
 }): AdapterSpec {
   if (options.adapter !== undefined && options.adapterCmd !== undefined) {
     throw new AdapterSpecError('--adapter and --adapter-cmd exclude each other: give one');
@@ -40,7 +47,12 @@ export function adapterSpec(options: {
       throw new AdapterSpecError('--mutant applies to --adapter builtin:reference only');
     if (options.adapterCmd.trim() === '')
       throw new AdapterSpecError('--adapter-cmd must be a command line, got an empty string');
-    return { kind: 'command', command: options.adapterCmd, stepTimeoutMs: options.stepTimeoutMs };
+    return {
+      kind: 'command',
+      command: options.adapterCmd,
+      stepTimeoutMs: options.stepTimeoutMs,
+      ...(options.pipelining === false ? { pipelining: false } : {}),
+    };
   }
   const adapter = options.adapter ?? 'builtin:reference';
   if (adapter !== 'builtin:reference') {
@@ -63,7 +75,8 @@ export function adapterSpec(options: {
 
 /** The flags that select this adapter again, for reproduce commands. */
 export function adapterFlags(spec: AdapterSpec): string {
-  if (spec.kind === 'command') return `--adapter-cmd ${JSON.stringify(spec.command)}`;
+  if (spec.kind === 'command')
+    return `--adapter-cmd ${JSON.stringify(spec.command)}${spec.pipelining === false ? ' --no-pipelining' : ''}`;
   const noOp = spec.leaderNoOp ? ' --features preVote,ticks,restartWithPersistence,leaderNoOp' : '';
   return spec.mutant
     ? `--adapter builtin:reference --mutant ${spec.mutant}${noOp}`
@@ -72,7 +85,11 @@ export function adapterFlags(spec: AdapterSpec): string {
 
 export function createAdapter(spec: AdapterSpec): StepAdapter {
   if (spec.kind === 'command')
-    return new StdioAdapter({ command: spec.command, stepTimeoutMs: spec.stepTimeoutMs });
+    return new StdioAdapter({
+      command: spec.command,
+      stepTimeoutMs: spec.stepTimeoutMs,
+      pipelining: spec.pipelining,
+    });
   const name = spec.mutant ? `builtin:reference --mutant ${spec.mutant}` : 'builtin:reference';
   return new InProcessAdapter(name, new ReferenceHarness(spec.mutant, { leaderNoOp: spec.leaderNoOp }));
 }

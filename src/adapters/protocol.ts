@@ -59,6 +59,8 @@ export const replySchemas = {
     implementation: z.string().optional(),
     features: features.optional(),
     tolerances: z.array(z.string()).optional(),
+    /** false: send one request at a time (PROTOCOL.md §1); absent or true: pipelining is fine. */
+    pipelining: z.boolean().optional(),
   }),
   create: z.object({
     electionTimeoutTicks: z.object({ min: count, max: count }).optional(),

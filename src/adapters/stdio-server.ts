@@ -5,20 +5,22 @@ import { PROTOCOL_VERSION } from './types.ts';
 
 /**
  * The adapter side of `conformance/PROTOCOL.md`: read NDJSON requests, answer each on one
- * line. `raftkit serve-reference` serves the reference implementation with it. Malformed
+ * line, in order. `raftkit serve-reference` serves the reference implementation with it. Malformed
  * requests get error 12 saying what was expected and what arrived.
  */
 export async function serveStdio(target: StepTarget, input: Readable, output: Writable): Promise<void> {
   let buffer = '';
   // Respect back-pressure, and flush before returning: the caller may exit the process
   // right after, and a pipe write still queued would be lost.
-  const write = async (reply: object) => {
-    if (!output.write(`${JSON.stringify(reply)}\n`))
-      await new Promise((resolve) => output.once('drain', resolve));
+  const write = async (lines: string) => {
+    if (!output.write(lines)) await new Promise((resolve) => output.once('drain', resolve));
   };
   const flush = () => new Promise<void>((resolve) => output.write('', () => resolve()));
   for await (const chunk of input) {
     buffer += chunk.toString();
+    // The kit may pipeline requests (PROTOCOL.md §1): answer every whole line of the chunk,
+    // then write the replies in one go (one pipe write, one wake-up of the kit).
+    let replies = '';
     let newline = buffer.indexOf('\n');
     while (newline >= 0) {
       const line = buffer.slice(0, newline).trim();
@@ -26,9 +28,13 @@ export async function serveStdio(target: StepTarget, input: Readable, output: Wr
       newline = buffer.indexOf('\n');
       if (line === '') continue;
       const reply = answer(target, line);
-      await write(reply);
-      if (reply.type === 'shutdown_ok') return flush();
+      replies += `${JSON.stringify(reply)}\n`;
+      if (reply.type === 'shutdown_ok') {
+        await write(replies);
+        return flush();
+      }
     }
+    if (replies !== '') await write(replies);
   }
   return flush();
 }

@@ -19,7 +19,11 @@ import {
 
 /**
  * The kit side of `conformance/PROTOCOL.md`: spawn the adapter command in its own process
- * group (no shell), send one NDJSON request at a time, and check every reply. Whatever goes
+ * group (no shell), send NDJSON requests, and check every reply. Requests may be pipelined
+ * (PROTOCOL.md §1): they queue in order, the replies must come back in that order, and the
+ * per-step timeout runs for the oldest unanswered one. Requests made in the same turn of the
+ * event loop go out in one pipe write: a pipe write that wakes the other process costs tens
+ * of microseconds on a VM, more than checking a step against the model. Whatever goes
  * wrong — the process dies, hangs past the per-step timeout, writes something that is not
  * JSON or a reply of the wrong shape — becomes an `AdapterError` naming the cause, and the
  * whole process group is killed, so no child of the adapter survives it.
@@ -33,6 +37,8 @@ export interface StdioAdapterOptions {
   /** Reply deadline of the handshake (covers process start-up, e.g. `npx`). */
   readonly startTimeoutMs?: number;
   readonly cwd?: string;
+  /** false: never pipeline, whatever the adapter declares (`--no-pipelining`). */
+  readonly pipelining?: boolean;
 }
 
 /** Split a command line into words: spaces separate, '…' and "…" group, \ escapes. */
@@ -104,9 +110,9 @@ interface Pending {
   readonly id: number;
   readonly type: string;
   readonly line: string;
+  readonly timeoutMs: number;
   readonly resolve: (value: Record<string, unknown>) => void;
   readonly reject: (error: AdapterError) => void;
-  readonly timer: NodeJS.Timeout;
 }
 
 const STDERR_LINES = 20;
@@ -114,7 +120,13 @@ const STDERR_LINES = 20;
 export class StdioAdapter implements StepAdapter {
   readonly name: string;
   private child: ChildProcessWithoutNullStreams | null = null;
-  private pending: Pending | null = null;
+  /** Requests sent and not yet answered, oldest first (more than one when pipelined). */
+  private queue: Pending[] = [];
+  /** The per-step timeout of the oldest request in `queue`. */
+  private watchdog: NodeJS.Timeout | null = null;
+  private watchdogMs = 0;
+  /** Request lines made in this turn of the event loop, written together at its end. */
+  private outgoing = '';
   private buffer = '';
   private stderrLines: string[] = [];
   private stderrPartial = '';
@@ -125,6 +137,15 @@ export class StdioAdapter implements StepAdapter {
   constructor(private readonly options: StdioAdapterOptions) {
     this.name = options.command;
   }
+
+  /** Whether the adapter process failed (exited, hung, wrote garbage); it is then killed. */
+  get broken(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Whether requests are pipelined: the adapter did not refuse it (`init_ok.pipelining`)
+   * and the kit was not told not to (`--no-pipelining`). */
+  pipelining = false;
 
   /** Process id (= process group id) of the running adapter, for tests. */
   get pid(): number | undefined {
@@ -153,6 +174,7 @@ export class StdioAdapter implements StepAdapter {
         ),
       );
     }
+    this.pipelining = body.pipelining !== false && this.options.pipelining !== false;
     const features = Object.fromEntries(
       IMPLEMENTATION_FEATURE_NAMES.map((name) => [name, body.features?.[name] === true]),
     ) as unknown as ImplementationFeatures;
@@ -234,7 +256,8 @@ export class StdioAdapter implements StepAdapter {
     });
     child.on('exit', (code, signal) => {
       const how = signal ? `signal ${signal}` : `code ${code}`;
-      const during = this.pending ? ` while answering ${truncate(this.pending.line, 120)}` : '';
+      const head = this.queue[0];
+      const during = head ? ` while answering ${truncate(head.line, 120)}` : '';
       this.fail(new AdapterError('exited', `adapter exited (${how})${during}${this.stderrHint()}`, false));
     });
   }
@@ -257,18 +280,44 @@ export class StdioAdapter implements StepAdapter {
     const id = this.nextId++;
     const line = JSON.stringify({ id, type, ...fields });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(
-          new AdapterError(
-            'hung',
-            `adapter hung: no reply within ${timeoutMs} ms to ${truncate(line, 120)}`,
-            false,
-          ),
-        );
-      }, timeoutMs);
-      this.pending = { id, type, line, resolve, reject, timer };
-      child.stdin.write(`${line}\n`);
+      this.queue.push({ id, type, line, timeoutMs, resolve, reject });
+      if (this.queue.length === 1) this.armWatchdog();
+      if (this.outgoing === '') queueMicrotask(() => this.flushOutgoing());
+      this.outgoing += `${line}\n`;
     });
+  }
+
+  private flushOutgoing(): void {
+    const lines = this.outgoing;
+    this.outgoing = '';
+    if (lines !== '' && this.child && !this.failure) this.child.stdin.write(lines);
+  }
+
+  /** (Re)start the per-step timeout for the oldest unanswered request, or stop it. */
+  private armWatchdog(): void {
+    const head = this.queue[0];
+    if (!head) {
+      if (this.watchdog) clearTimeout(this.watchdog);
+      this.watchdog = null;
+      return;
+    }
+    if (this.watchdog && this.watchdogMs === head.timeoutMs) {
+      this.watchdog.refresh();
+      return;
+    }
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdogMs = head.timeoutMs;
+    this.watchdog = setTimeout(() => {
+      const oldest = this.queue[0];
+      if (!oldest) return;
+      this.fail(
+        new AdapterError(
+          'hung',
+          `adapter hung: no reply within ${oldest.timeoutMs} ms to ${truncate(oldest.line, 120)}`,
+          false,
+        ),
+      );
+    }, head.timeoutMs);
   }
 
   private onStdout(chunk: string): void {
@@ -283,7 +332,7 @@ export class StdioAdapter implements StepAdapter {
   }
 
   private onLine(line: string): void {
-    const pending = this.pending;
+    const pending = this.queue[0];
     if (!pending) {
       this.fail(
         new AdapterError('wrong-shape', `adapter wrote without being asked: ${truncate(line, 120)}`, false),
@@ -320,8 +369,8 @@ export class StdioAdapter implements StepAdapter {
       );
       return;
     }
-    this.pending = null;
-    clearTimeout(pending.timer);
+    this.queue.shift();
+    this.armWatchdog();
     if (body.type === 'error') {
       const parsed = errorReplySchema.safeParse(body);
       const code = parsed.success ? parsed.data.code : 20;
@@ -375,15 +424,13 @@ export class StdioAdapter implements StepAdapter {
     );
   }
 
-  /** Record the first fatal failure, reject the request in flight, kill the process group. */
+  /** Record the first fatal failure, reject every request in flight, kill the process group. */
   private fail(error: AdapterError): AdapterError {
     if (!this.failure) this.failure = error;
-    const pending = this.pending;
-    this.pending = null;
-    if (pending) {
-      clearTimeout(pending.timer);
-      pending.reject(this.failure);
-    }
+    const queued = this.queue;
+    this.queue = [];
+    this.armWatchdog();
+    for (const pending of queued) pending.reject(this.failure);
     const pid = this.child?.pid;
     if (pid !== undefined) killGroup(pid);
     return this.failure;

@@ -126,6 +126,14 @@ export interface StepAdapter {
   close(): Promise<void>;
   /** Last lines the implementation wrote to stderr (for failure reports), if any. */
   stderrTail?(): string;
+  /**
+   * True for a process adapter that accepts pipelined requests: the runner then sends a
+   * scenario's steps before their replies arrive (PROTOCOL.md §1). In-process adapters
+   * leave it unset; a call costs them nothing to wait for.
+   */
+  readonly pipelining?: boolean;
+  /** True once a process adapter failed and was killed (the runner then starts a fresh one). */
+  readonly broken?: boolean;
 }
 
 /**

@@ -93,6 +93,11 @@ export function textReport(suite: SuiteResult, options: ReportOptions = WITH_TIM
   }
   const used = new Set(suite.results.flatMap((r) => r.tolerances));
   if (used.size > 0) lines.push(`tolerances used: ${[...used].sort().join(', ')} (docs/conformance.md)`);
+  const replayed = suite.results.filter((r) => r.replayedInLockstep).length;
+  if (replayed > 0)
+    lines.push(
+      `${replayed} scenario(s) run again one request at a time: an allowed variation changed the commands sent ahead (PROTOCOL.md §1)`,
+    );
   const { pass, fail, skip } = suite.counts;
   lines.push(
     `${suite.results.length} scenarios: ${pass} passed, ${fail} failed, ${skip} skipped${options.timings ? ` in ${(suite.durationMs / 1000).toFixed(2)} s (${Math.round(suite.stepsPerSecond)} steps/s)` : ''}`,
@@ -117,6 +122,7 @@ export function jsonReport(suite: SuiteResult, options: ReportOptions = WITH_TIM
       reason: r.reason,
       steps: r.steps,
       tolerances: r.tolerances,
+      replayedInLockstep: r.replayedInLockstep,
       failure: r.failure ? { ...r.failure, reproduce: reproduceCommand(suite, r.file) } : undefined,
     })),
   };

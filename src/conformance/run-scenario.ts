@@ -8,6 +8,7 @@ import {
 } from '../../models/index.ts';
 import {
   AdapterError,
+  type ClusterInspection,
   type ClusterTiming,
   type ImplementationFeatureName,
   type ImplementationFeatures,
@@ -29,6 +30,7 @@ import {
 } from '../scenario/index.ts';
 import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
 import { oracleStep } from './oracle.ts';
+import { Pipeline, SpeculationMissed } from './pipeline.ts';
 import { describeTaken, differingMessageFields, ruleFor } from './rules.ts';
 import { FRESH_TIMERS, resetTimers, type TickTiming, type TimerState, tickBranches } from './timers.ts';
 import { judgeStep, type Variation } from './variations.ts';
@@ -92,6 +94,10 @@ export interface ScenarioResult {
   readonly transcript: readonly TranscriptEntry[];
   /** The adapter process must be replaced before the next scenario. */
   readonly adapterBroken?: boolean;
+  /** The commands sent ahead (pipelining) were not the ones needed, because the
+   * implementation took an allowed variation: the scenario was run again one request at a
+   * time, and this is that run's verdict. */
+  readonly replayedInLockstep?: boolean;
 }
 
 export interface RunOptions {
@@ -183,7 +189,7 @@ export async function runScenario(
   options: RunOptions,
 ): Promise<ScenarioResult> {
   const started = performance.now();
-  const base = { name: scenario.name, file };
+  const base: { name: string; file: string; replayedInLockstep?: boolean } = { name: scenario.name, file };
   const skip = (reason: string): ScenarioResult => ({
     ...base,
     status: 'skip',
@@ -202,8 +208,32 @@ export async function runScenario(
   const transcript: TranscriptEntry[] = [];
   const tolerances = new Set<ToleranceName>();
   let executed = 0;
+  let pipeline = adapter.pipelining ? new Pipeline(adapter) : null;
+  let replayedInLockstep = false;
+  let caught: { error: unknown } | null = null;
   try {
-    executed = await runSteps(adapter, scenario, options, transcript, tolerances);
+    try {
+      executed = await runSteps(adapter, scenario, options, transcript, tolerances, pipeline);
+    } catch (error) {
+      if (!(error instanceof SpeculationMissed) || !pipeline) throw error;
+      // The implementation departed from the model's first choice in a way that changes
+      // later commands: replay the scenario from `create`, one request at a time.
+      await pipeline.settle();
+      pipeline = null;
+      replayedInLockstep = true;
+      transcript.length = 0;
+      tolerances.clear();
+      executed = await runSteps(adapter, scenario, options, transcript, tolerances, null);
+    }
+  } catch (error) {
+    caught = { error };
+  }
+  // Replies to requests sent ahead of a failure still arrive: read them all, so the next
+  // scenario starts on a quiet conversation (or on a fresh process, if one broke it).
+  await pipeline?.settle();
+  const adapterBroken = adapter.broken === true;
+  if (replayedInLockstep) base.replayedInLockstep = true;
+  if (caught === null) {
     return {
       ...base,
       status: 'pass',
@@ -212,26 +242,27 @@ export async function runScenario(
       tolerances: [...tolerances].sort(),
       transcript,
     };
-  } catch (error) {
-    if (error instanceof Skipped) return skip(error.message);
-    const failure =
-      error instanceof Failed
-        ? error.failure
-        : error instanceof OutsideSteps
-          ? adapterFailure(error.error, scenario, transcript.length, adapter, error.phase)
-          : adapterFailure(error, scenario, transcript.length, adapter);
-    const cause = error instanceof OutsideSteps ? error.error : error;
-    return {
-      ...base,
-      status: 'fail',
-      failure,
-      steps: transcript.length,
-      durationMs: performance.now() - started,
-      tolerances: [...tolerances].sort(),
-      transcript,
-      adapterBroken: cause instanceof AdapterError && cause.processBroken,
-    };
   }
+  const { error } = caught;
+  if (error instanceof Skipped)
+    return { ...skip(error.message), ...(adapterBroken ? { adapterBroken } : {}) };
+  const failure =
+    error instanceof Failed
+      ? error.failure
+      : error instanceof OutsideSteps
+        ? adapterFailure(error.error, scenario, transcript.length, adapter, error.phase)
+        : adapterFailure(error, scenario, transcript.length, adapter);
+  const cause = error instanceof OutsideSteps ? error.error : error;
+  return {
+    ...base,
+    status: 'fail',
+    failure,
+    steps: transcript.length,
+    durationMs: performance.now() - started,
+    tolerances: [...tolerances].sort(),
+    transcript,
+    adapterBroken: (cause instanceof AdapterError && cause.processBroken) || adapterBroken,
+  };
 }
 
 function adapterFailure(
@@ -280,6 +311,7 @@ async function runSteps(
   options: RunOptions,
   transcript: TranscriptEntry[],
   tolerances: Set<ToleranceName>,
+  pipeline: Pipeline | null,
 ): Promise<number> {
   const machine = options.machine ?? defaultMachine;
   const cluster = oracleCluster(scenario, options.features);
@@ -289,14 +321,17 @@ async function runSteps(
   /** commitIndex of each node just before its last crash (commit-index-persisted). */
   const commitBeforeCrash = new Map<NodeId, number>();
   let created: Awaited<ReturnType<StepAdapter['create']>>;
+  const creating = adapter.create({
+    nodes: scenario.cluster.nodes,
+    features: cluster.features.leaderNoOp ? { ...runFeatures, leaderNoOp: true } : runFeatures,
+    initial: scenario.cluster.initial,
+    timing: options.timing,
+    seed: options.seed,
+  });
+  let run = startModelRun(cluster, machine);
+  if (pipeline) planAhead(pipeline, scenario, run, 0);
   try {
-    created = await adapter.create({
-      nodes: scenario.cluster.nodes,
-      features: cluster.features.leaderNoOp ? { ...runFeatures, leaderNoOp: true } : runFeatures,
-      initial: scenario.cluster.initial,
-      timing: options.timing,
-      seed: options.seed,
-    });
+    created = await creating;
   } catch (error) {
     if (error instanceof AdapterError && error.kind === 'not-supported') throw new Skipped(error.message);
     throw new OutsideSteps('(create)', error);
@@ -306,19 +341,19 @@ async function runSteps(
     electionMax: created.electionTimeoutTicks?.max ?? options.timing.electionTicks,
     heartbeat: created.heartbeatTicks ?? options.timing.heartbeatTicks,
   };
-  let run = startModelRun(cluster, machine);
   const timers = new Map<NodeId, TimerState>(scenario.cluster.nodes.map((id) => [id, FRESH_TIMERS]));
 
   for (let k = 0; k < scenario.steps.length; k++) {
     const step = scenario.steps[k];
     const input = step.input as StepInput;
     const where = { scenario: scenario.name, line: step.line };
+    if (pipeline?.needsPlan(k)) planAhead(pipeline, scenario, run, k);
     if (input.kind === 'tick') {
       const node = input.node;
       const i = run.config.nodes.indexOf(node);
       if (i < 0)
         throw new ScenarioRunError(scenario.name, step.line, `expected a node of the cluster, found ${node}`);
-      const reply = await stepAdapter(adapter, { type: 'tick', node, ticks: input.ticks });
+      const reply = await stepAdapter(adapter, { type: 'tick', node, ticks: input.ticks }, pipeline, k);
       transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
       const before = run.state.nodes[i];
       const branches = tickBranches(before, timers.get(node)!, input.ticks, timing);
@@ -385,6 +420,7 @@ async function runSteps(
     const delivered = result.input?.type === 'Receive' ? result.input.message : undefined;
     const command = commandFor(input, delivered);
     if (command === null || result.node === null) {
+      pipeline?.take(k, null);
       transcript.push({ line: step.line, input, sent: [] });
       run = result.run;
       continue;
@@ -392,7 +428,7 @@ async function runSteps(
     const node = result.node;
     const before = result.before!;
     const after = result.after!;
-    const reply = await stepAdapter(adapter, command);
+    const reply = await stepAdapter(adapter, command, pipeline, k);
     transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages, delivered });
     const expectedState = observeNode(node, after);
     const judged = judgeStep(
@@ -449,8 +485,37 @@ async function runSteps(
       run = followVariation(result.run, node, result.sent, variation);
     }
   }
-  await checkFinalStates(adapter, scenario, run, transcript.length);
+  await checkFinalStates(adapter, scenario, run, transcript.length, pipeline);
   return scenario.steps.length;
+}
+
+/**
+ * Send ahead the commands of steps `from`… as the model would have them if the
+ * implementation does what the model does, up to and including the next `tick` (its outcome
+ * decides the model's next state) or to the end, then the final `inspect`. A step the model
+ * cannot take (the runner reports it when it gets there) ends the plan before it.
+ */
+function planAhead(pipeline: Pipeline, scenario: Scenario, start: ModelRun, from: number): void {
+  let run = start;
+  for (let j = from; j < scenario.steps.length; j++) {
+    const step = scenario.steps[j];
+    const input = step.input as StepInput;
+    if (input.kind === 'tick') {
+      if (run.config.nodes.includes(input.node)) pipeline.send(j, commandFor(input, undefined));
+      return;
+    }
+    let result: ReturnType<typeof oracleStep>;
+    try {
+      result = oracleStep(run, input, { scenario: scenario.name, line: step.line });
+    } catch {
+      return;
+    }
+    const delivered = result.input?.type === 'Receive' ? result.input.message : undefined;
+    const command = commandFor(input, delivered);
+    pipeline.send(j, result.node === null ? null : command);
+    run = result.run;
+  }
+  pipeline.sendFinalRead();
 }
 
 /** The model follows the variation the implementation took: the node's state, and (unless
@@ -472,9 +537,15 @@ function followVariation(
   return { config: run.config, state: { ...run.state, nodes, network } };
 }
 
-async function stepAdapter(adapter: StepAdapter, command: StepCommand): Promise<StepReply> {
+async function stepAdapter(
+  adapter: StepAdapter,
+  command: StepCommand,
+  pipeline: Pipeline | null,
+  k: number,
+): Promise<StepReply> {
+  const ahead = pipeline?.take(k, command);
   try {
-    return await adapter.step(command);
+    return await (ahead ?? adapter.step(command));
   } catch (error) {
     if (error instanceof AdapterError && error.kind === 'not-supported') throw new Skipped(error.message);
     throw error;
@@ -496,10 +567,14 @@ function diagnose(
 /** Adapters that answered `inspect` with error 10: read them node by node. */
 const noInspect = new WeakSet<StepAdapter>();
 
-async function readCluster(adapter: StepAdapter, nodes: readonly NodeId[]) {
+async function readCluster(
+  adapter: StepAdapter,
+  nodes: readonly NodeId[],
+  sentAhead: Promise<ClusterInspection> | undefined,
+) {
   if (!noInspect.has(adapter)) {
     try {
-      const { states, messages } = await adapter.inspect();
+      const { states, messages } = await (sentAhead ?? adapter.inspect());
       return { states: new Map(states.map((s) => [s.id, s])), messages };
     } catch (error) {
       if (!(error instanceof AdapterError && error.kind === 'not-supported')) throw error;
@@ -516,10 +591,16 @@ async function readCluster(adapter: StepAdapter, nodes: readonly NodeId[]) {
 }
 
 /** After the last step every node must be in the model's state and have nothing left to send. */
-async function checkFinalStates(adapter: StepAdapter, scenario: Scenario, run: ModelRun, steps: number) {
+async function checkFinalStates(
+  adapter: StepAdapter,
+  scenario: Scenario,
+  run: ModelRun,
+  steps: number,
+  pipeline: Pipeline | null,
+) {
   let read: Awaited<ReturnType<typeof readCluster>>;
   try {
-    read = await readCluster(adapter, run.config.nodes);
+    read = await readCluster(adapter, run.config.nodes, pipeline?.takeFinalRead());
   } catch (error) {
     throw new OutsideSteps('(end of scenario)', error);
   }

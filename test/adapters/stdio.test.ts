@@ -159,6 +159,39 @@ describe('stdio adapter', () => {
     expect(mutant.counts.fail).toBeGreaterThan(0);
   });
 
+  describe('pipelining (PROTOCOL.md §1)', () => {
+    const LOCKSTEP_ONLY = 'node_modules/.bin/tsx test/adapters/fixtures/lockstep-reference.ts';
+    const run = (command: string, pipelining?: false, scenarios = FIXTURES) =>
+      runSuite({
+        adapter: { kind: 'command', command, stepTimeoutMs: 10_000, pipelining },
+        scenarios,
+        jobs: 1,
+        seed: 1,
+      });
+
+    it('the kit sends requests ahead of their replies: an adapter that cannot take that breaks', async () => {
+      const suite = await run(LOCKSTEP_ONLY, undefined, FIXTURES.slice(0, 1));
+      expect(suite.counts.fail).toBe(1);
+      const failed = suite.results.find((r) => r.status === 'fail');
+      expect(failed?.failure?.diagnosis).toMatch(
+        /adapter exited \(code 5\).*pipelined: \d+ requests arrived/,
+      );
+    });
+
+    it('an adapter that says "pipelining": false gets one request at a time, and passes', async () => {
+      const suite = await run(`${LOCKSTEP_ONLY} declare`);
+      expect(suite.results.map((r) => [r.name, r.status])).toEqual(
+        FIXTURES.map((f) => [f.scenario.name, 'pass']),
+      );
+    });
+
+    it('--no-pipelining does the same for an adapter that does not say so', async () => {
+      const suite = await run(LOCKSTEP_ONLY, false);
+      expect(suite.counts.pass).toBe(FIXTURES.length);
+      expect(suite.adapterFlags).toContain('--no-pipelining');
+    });
+  });
+
   it('runs the Python example adapter (standard library only)', async () => {
     const suite = await runSuite({
       adapter: {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSuite, runSuite } from '../../src/conformance/index.ts';
 
 /**
  * The step-mode adapter for etcd's raft library (conformance/adapters/etcd-raft, Go,
@@ -161,5 +162,37 @@ describe.skipIf(!haveGo)(
       expect(bad).toMatchObject({ type: 'error', code: 12 });
       expect(String(bad.text)).toContain('Bogus');
     });
+
+    it('pipelined or one request at a time, the same verdicts; a variation that changes later commands is replayed (PROTOCOL.md §1)', async () => {
+      // Figure 7's repaired followers: etcd backs nextIndex off to the follower's hint
+      // (reject-hint-backoff), so the AppendEntries the scenario delivers next are not the
+      // ones the model would send, and the commands the kit sent ahead were wrong.
+      const scenarios = loadSuite(['conformance/scenarios']).filter((f) =>
+        f.scenario.name.startsWith('figure-7-follower-'),
+      );
+      expect(scenarios.length).toBeGreaterThanOrEqual(6);
+      const run = (pipelining?: false) =>
+        runSuite({
+          adapter: { kind: 'command', command: BINARY, stepTimeoutMs: 10_000, pipelining },
+          scenarios,
+          jobs: 1,
+          seed: 1,
+        });
+      const pipelined = await run();
+      const lockstep = await run(false);
+      const verdicts = (suite: typeof pipelined) =>
+        suite.results.map((r) => ({
+          name: r.name,
+          status: r.status,
+          failure: r.failure,
+          steps: r.steps,
+          tolerances: r.tolerances,
+        }));
+      expect(verdicts(pipelined)).toEqual(verdicts(lockstep));
+      expect(pipelined.results.filter((r) => r.replayedInLockstep).map((r) => r.name)).toContain(
+        'figure-7-follower-b-repaired',
+      );
+      expect(lockstep.results.some((r) => r.replayedInLockstep)).toBe(false);
+    }, 60_000);
   },
 );

@@ -38,6 +38,7 @@ export interface ConformOptions {
   readonly seed: string;
   readonly stepTimeoutMs: string;
   readonly progress?: boolean;
+  readonly pipelining?: boolean;
 }
 
 export function register(program: Command): void {
@@ -77,6 +78,10 @@ export function register(program: Command): void {
     )
     .option('--seed <n>', 'seed passed to the implementation for its randomness (printed in the report)', '1')
     .option('--step-timeout-ms <ms>', 'per-step reply deadline for --adapter-cmd (100–600000)', '5000')
+    .option(
+      '--no-pipelining',
+      'with --adapter-cmd: send one request at a time, waiting for each reply (slower; to rule out an adapter that mishandles pipelined requests, PROTOCOL.md §1)',
+    )
     .option('--no-progress', 'no progress line on stderr')
     .addHelpText(
       'after',
@@ -121,6 +126,7 @@ export function parseAdapter(options: {
   mutant?: string;
   stepTimeoutMs: string;
   features?: string;
+  pipelining?: boolean;
 }): AdapterSpec {
   const stepTimeoutMs = intInRange('--step-timeout-ms', options.stepTimeoutMs, 100, 600_000);
   // The reference can run with or without the leader no-op; --features leaderNoOp asks for it.
