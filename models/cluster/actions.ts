@@ -13,7 +13,8 @@ import {
   type InFlight,
   messageKey,
   nodeIndex,
-  removeMessage,
+  positionOf,
+  removeAt,
 } from './state.ts';
 
 /**
@@ -160,7 +161,7 @@ export function applyAction(
 ): ClusterStepResult {
   let network = state.network;
   if (action.type === 'Deliver' || action.type === 'Drop')
-    network = removeMessage(network, messageKey(action.message));
+    network = removeAt(network, positionOf(network, action.message));
   if (action.type === 'Duplicate') network = duplicateMessage(network, messageKey(action.message));
   const target = inputOf(action);
   if (target === null) return { state: { ...state, network }, sent: [], stepped: -1 };

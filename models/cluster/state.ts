@@ -80,9 +80,17 @@ export function smallNumberCode(n: number): string {
 
 /** One character for a server id `nK` (code 47 + K, so `n1` is `0`); the braced id otherwise. */
 export function nodeIdCode(id: NodeId): string {
-  const k = id.length > 1 && id[0] === 'n' ? Number(id.slice(1)) : Number.NaN;
-  return Number.isInteger(k) && k >= 1 && k <= 99 ? String.fromCharCode(47 + k) : `{${id}}`;
+  let code = idCodes.get(id);
+  if (code === undefined) {
+    const k = id.length > 1 && id[0] === 'n' ? Number(id.slice(1)) : Number.NaN;
+    code = Number.isInteger(k) && k >= 1 && k <= 99 ? String.fromCharCode(47 + k) : `{${id}}`;
+    if (idCodes.size < 1024) idCodes.set(id, code);
+  }
+  return code;
 }
+
+/** nodeIdCode's answers: every message key asks twice, and a cluster has a handful of ids. */
+const idCodes = new Map<NodeId, string>();
 
 /** Value text inside a key: values are short client strings; `'` and `,` are escaped. */
 function valueCode(value: string): string {
@@ -119,7 +127,8 @@ export function messageKey(m: Message): string {
 /** Add copies of messages to the bag, keeping it sorted by key. */
 export function addMessages(network: readonly InFlight[], messages: readonly Message[]): readonly InFlight[] {
   if (messages.length === 0) return network;
-  const bag = [...network];
+  if (messages.length === 1) return addMessage(network, messages[0]);
+  const bag = network.slice();
   for (const message of messages) {
     const key = messageKey(message);
     const at = lowerBound(bag, key);
@@ -129,13 +138,48 @@ export function addMessages(network: readonly InFlight[], messages: readonly Mes
   return bag;
 }
 
+/** addMessages for one message: one copy of the bag with the message in place (no splice). */
+function addMessage(network: readonly InFlight[], message: Message): readonly InFlight[] {
+  const key = messageKey(message);
+  const at = lowerBound(network, key);
+  if (at < network.length && network[at].key === key) {
+    const bag = network.slice();
+    bag[at] = { key, message: bag[at].message, count: bag[at].count + 1 };
+    return bag;
+  }
+  const bag = new Array<InFlight>(network.length + 1);
+  for (let k = 0; k < at; k++) bag[k] = network[k];
+  bag[at] = { key, message, count: 1 };
+  for (let k = at; k < network.length; k++) bag[k + 1] = network[k];
+  return bag;
+}
+
 /** Remove one copy of the message with this key. */
 export function removeMessage(network: readonly InFlight[], key: string): readonly InFlight[] {
-  const at = indexOfKey(network, key);
-  const bag = [...network];
-  if (bag[at].count === 1) bag.splice(at, 1);
-  else bag[at] = { ...bag[at], count: bag[at].count - 1 };
+  return removeAt(network, indexOfKey(network, key));
+}
+
+/** Remove one copy of the message at position `at` of the bag. */
+export function removeAt(network: readonly InFlight[], at: number): readonly InFlight[] {
+  const inFlight = network[at];
+  if (inFlight.count > 1) {
+    const bag = network.slice();
+    bag[at] = { key: inFlight.key, message: inFlight.message, count: inFlight.count - 1 };
+    return bag;
+  }
+  const bag = new Array<InFlight>(network.length - 1);
+  for (let k = 0; k < at; k++) bag[k] = network[k];
+  for (let k = at + 1; k < network.length; k++) bag[k - 1] = network[k];
   return bag;
+}
+
+/**
+ * Where `message` is in the bag: by identity first (the explorer's actions carry the very
+ * message objects of the bag, and this spares building its key), by key otherwise.
+ */
+export function positionOf(network: readonly InFlight[], message: Message): number {
+  for (let k = 0; k < network.length; k++) if (network[k].message === message) return k;
+  return indexOfKey(network, messageKey(message));
 }
 
 /** Add one copy of a message already in flight. */

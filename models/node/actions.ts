@@ -7,7 +7,7 @@ import type {
   PreVoteRequest,
   RequestVoteRequest,
 } from '../types.ts';
-import { type NodeContext, peersOf } from './context.ts';
+import { type NodeContext, peersOf, withOutbox } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import { lastLogIndex, lastLogTerm, mergeEntries, termAt } from './log.ts';
 
@@ -25,7 +25,9 @@ function received(event: NodeEvent): Message {
 }
 
 function send(context: NodeContext, messages: readonly Message[]): NodeContext {
-  return messages.length === 0 ? context : { ...context, outbox: [...context.outbox, ...messages] };
+  if (messages.length === 0) return context;
+  // Outboxes are never mutated, so a fresh `messages` array can become the outbox itself.
+  return withOutbox(context, context.outbox.length === 0 ? messages : context.outbox.concat(messages));
 }
 
 function addVoter(voters: readonly NodeId[], id: NodeId): readonly NodeId[] {

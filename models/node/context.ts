@@ -77,6 +77,31 @@ export function initialContext(setup: NodeSetup): NodeContext {
   };
 }
 
+/**
+ * The context with another outbox. Written out field by field, in `initialContext`'s order,
+ * rather than as `{ ...context, outbox }`: every send goes through here, and a literal of
+ * one fixed shape is several times cheaper for the engine than an object spread (measured
+ * with `npm run bench:check`). Every field of NodeContext is required, so the compiler
+ * names any field a change forgets here.
+ */
+export function withOutbox(context: NodeContext, outbox: readonly Message[]): NodeContext {
+  return {
+    id: context.id,
+    cluster: context.cluster,
+    features: context.features,
+    currentTerm: context.currentTerm,
+    votedFor: context.votedFor,
+    log: context.log,
+    commitIndex: context.commitIndex,
+    votesGranted: context.votesGranted,
+    votesResponded: context.votesResponded,
+    nextIndex: context.nextIndex,
+    matchIndex: context.matchIndex,
+    leaderId: context.leaderId,
+    outbox,
+  };
+}
+
 export function persistentState(context: NodeContext): PersistentState {
   return { currentTerm: context.currentTerm, votedFor: context.votedFor, log: context.log };
 }

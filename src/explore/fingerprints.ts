@@ -145,16 +145,18 @@ export function collisionBound(n: number): number {
 }
 
 export class FingerprintSet {
-  private high: Uint32Array;
-  private low: Uint32Array;
+  /**
+   * Slot i is words 2i (high) and 2i + 1 (low): both halves of a fingerprint share a cache
+   * line, so a probe into a table far larger than the caches costs one miss, not two.
+   */
+  private words: Uint32Array;
   private mask: number;
   private count = 0;
   private growAt: number;
 
   constructor(initialSlotsLog2 = 16) {
     const slots = 2 ** initialSlotsLog2;
-    this.high = new Uint32Array(slots);
-    this.low = new Uint32Array(slots);
+    this.words = new Uint32Array(slots * 2);
     this.mask = slots - 1;
     this.growAt = Math.floor(slots * 0.7);
   }
@@ -165,7 +167,7 @@ export class FingerprintSet {
 
   /** Bytes held by the table. */
   get bytes(): number {
-    return this.high.byteLength + this.low.byteLength;
+    return this.words.byteLength;
   }
 
   /** Adds the key's fingerprint; true when it was not in the set before. */
@@ -184,9 +186,10 @@ export class FingerprintSet {
   has(key: string): boolean {
     const { high, low } = scratch.of(key);
     const mask = this.mask;
+    const words = this.words;
     for (let slot = (low ^ Math.imul(high, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
-      const h = this.high[slot];
-      const l = this.low[slot];
+      const h = words[2 * slot];
+      const l = words[2 * slot + 1];
       if (h === high && l === low) return true;
       if (h === 0 && l === 0) return false;
     }
@@ -194,14 +197,14 @@ export class FingerprintSet {
 
   private insert(high: number, low: number): boolean {
     const mask = this.mask;
-    const highs = this.high;
-    const lows = this.low;
+    const words = this.words;
     for (let slot = (low ^ Math.imul(high, 0x9e3779b1)) & mask; ; slot = (slot + 1) & mask) {
-      const h = highs[slot];
-      const l = lows[slot];
+      const at = 2 * slot;
+      const h = words[at];
+      const l = words[at + 1];
       if (h === 0 && l === 0) {
-        highs[slot] = high;
-        lows[slot] = low;
+        words[at] = high;
+        words[at + 1] = low;
         this.count++;
         return true;
       }
@@ -210,16 +213,14 @@ export class FingerprintSet {
   }
 
   private grow(): void {
-    const oldHigh = this.high;
-    const oldLow = this.low;
-    const slots = oldHigh.length * 2;
-    this.high = new Uint32Array(slots);
-    this.low = new Uint32Array(slots);
+    const old = this.words;
+    const slots = old.length; // twice the old slot count
+    this.words = new Uint32Array(slots * 2);
     this.mask = slots - 1;
     this.growAt = Math.floor(slots * 0.7);
     this.count = 0;
-    for (let i = 0; i < oldHigh.length; i++) {
-      if (oldHigh[i] !== 0 || oldLow[i] !== 0) this.insert(oldHigh[i], oldLow[i]);
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i], old[i + 1]);
     }
   }
 }

@@ -7,9 +7,12 @@
  * every garbage collection traces them; as bytes in chunks they cost their length plus 6
  * bytes, the collector never looks at them, and a chunk is freed once it has been read.
  *
- * Record: int32 id, uint16 byte length, the key in UTF-8 (state keys are ASCII but for
- * client values outside the configured ones).
+ * Record: int32 id, uint16 header, the key in UTF-8. State keys are ASCII but for client
+ * values outside the configured ones; an ASCII key is read back as Latin-1, a plain copy
+ * and faster than UTF-8 decoding. The header is the byte length, its top bit set when the
+ * key is not ASCII.
  */
+const UTF8 = 0x8000;
 export class KeyQueue {
   private readonly chunks: (Buffer | null)[] = [];
   /** Bytes used in each chunk that is no longer written to. */
@@ -46,11 +49,14 @@ export class KeyQueue {
       this.writeChunk = this.chunks.length - 1;
       this.writeAt = 0;
     }
-    const written = buffer.write(key, this.writeAt + 6, 'utf8');
-    if (written > 0xffff) throw new Error(`state key too long for the frontier (${written} bytes)`);
+    const start = this.writeAt + 6;
+    const written = buffer.write(key, start, 'utf8');
+    // As many bytes as characters: all ASCII, and read back as Latin-1 (a plain copy).
+    const header = written === key.length ? written : written | UTF8;
+    if (written >= UTF8) throw new Error(`state key too long for the frontier (${written} bytes)`);
     buffer.writeInt32LE(id, this.writeAt);
-    buffer.writeUInt16LE(written, this.writeAt + 4);
-    this.writeAt += 6 + written;
+    buffer.writeUInt16LE(header, this.writeAt + 4);
+    this.writeAt = start + written;
     this.count++;
   }
 
@@ -68,10 +74,11 @@ export class KeyQueue {
     }
     const buffer = this.chunks[this.readChunk] as Buffer;
     this.shiftedId = buffer.readInt32LE(this.readAt);
-    const length = buffer.readUInt16LE(this.readAt + 4);
+    const header = buffer.readUInt16LE(this.readAt + 4);
+    const length = header & ~UTF8;
     const start = this.readAt + 6;
     this.readAt = start + length;
     this.count--;
-    return buffer.toString('utf8', start, start + length);
+    return buffer.toString(header & UTF8 ? 'utf8' : 'latin1', start, start + length);
   }
 }

@@ -7,9 +7,19 @@ describe('KeyQueue', () => {
   it('gives back every key with its id, first in first out, across chunk boundaries', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.constant('shift'), fc.tuple(fc.string({ maxLength: 40 }), fc.integer())), {
-          maxLength: 300,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.constant('shift'),
+            fc.tuple(
+              // ASCII keys (read back as Latin-1) and any others (UTF-8): é, ü, 値, …
+              fc.oneof(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40, unit: 'binary' })),
+              fc.integer(),
+            ),
+          ),
+          {
+            maxLength: 300,
+          },
+        ),
         (operations) => {
           const queue = new KeyQueue(64); // tiny chunks: most keys start a new one
           const reference: [string, number][] = [];
@@ -44,5 +54,13 @@ describe('KeyQueue', () => {
     expect(queue.bytes).toBeLessThan(full / 4);
     expect(queue.shift()).toBe('F900&--/#01a1*1');
     expect(queue.shiftedId).toBe(900);
+  });
+
+  it('keeps a key with characters beyond ASCII intact (a client value outside the configured ones)', () => {
+    const queue = new KeyQueue();
+    queue.push('F1&--/#01e100"café"\'', 7);
+    queue.push('F1&--/', 8);
+    expect(queue.shift()).toBe('F1&--/#01e100"café"\'');
+    expect(queue.shift()).toBe('F1&--/');
   });
 });
