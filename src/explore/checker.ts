@@ -18,9 +18,9 @@ import {
 } from '../../models/properties/index.ts';
 import { StateEncoder } from './encode.ts';
 import { collisionBound, Fingerprint, FingerprintSet, IntColumn } from './fingerprints.ts';
-import { KeyQueue } from './key-queue.ts';
 import { type Path, pathFromIndexes } from './path.ts';
 import { Random } from './random.ts';
+import { StateParts, StateQueue } from './state-queue.ts';
 
 /**
  * The model checker: explores the cluster model's reachable states within bounds and
@@ -226,7 +226,7 @@ export function check(options: CheckOptions): CheckResult {
     state: ClusterState,
     sigs: readonly string[],
     id: number,
-    each: (next: ClusterState, nextSigs: readonly string[], index: number) => void,
+    each: (next: ClusterState, nextSigs: readonly string[], index: number, stepped: number) => void,
   ) => {
     const actions = enabledActions(config, state, bounds);
     for (let index = 0; index < actions.length; index++) {
@@ -234,7 +234,9 @@ export function check(options: CheckOptions): CheckResult {
       if (!withinBounds(result.state, bounds)) continue;
       generated++;
       let nextSigs = sigs;
+      let stepped = -1;
       if (result.stepped >= 0 && state.nodes[result.stepped] !== result.state.nodes[result.stepped]) {
+        stepped = result.stepped;
         const before = state.nodes[result.stepped];
         const after = result.state.nodes[result.stepped];
         const sig = perNode(after);
@@ -250,7 +252,7 @@ export function check(options: CheckOptions): CheckResult {
           }
         }
       }
-      each(result.state, nextSigs, index);
+      each(result.state, nextSigs, index, stepped);
     }
   };
 
@@ -292,59 +294,67 @@ export function check(options: CheckOptions): CheckResult {
   visit(initial, initialSigs, -1, -1);
   let exhausted = false;
 
-  if (strategy === 'bfs' || strategy === 'dfs') {
-    // The frontier keeps each state's exact key (its encoding without renaming) and decodes
-    // it when the state is expanded: far less memory and garbage collection than keeping
-    // state objects. With symmetry the visited set holds a canonical renaming, but paths
-    // replay by index only from the state actually reached, so the frontier encodes that.
-    const frontierKey = (state: ClusterState, sigs: readonly string[]) =>
-      symmetry ? encoder.encode(state, sigs) : encoder.encodeFromParts(state, sigs);
-    // BFS: a FIFO queue of keys in byte chunks outside the heap (key-queue.ts). DFS: a
-    // stack, which stays small (one path's worth of siblings), as plain arrays.
-    const queue = strategy === 'bfs' ? new KeyQueue() : null;
-    const stack: string[] = [];
-    const stackIds: number[] = [];
-    if (queue) queue.push(frontierKey(initial, initialSigs), 0);
-    else {
-      stack.push(frontierKey(initial, initialSigs));
-      stackIds.push(0);
-    }
+  if (strategy === 'bfs') {
+    // The frontier keeps states as numbers of their distinct parts (state-queue.ts): far
+    // less memory and garbage collection than state objects, and no key to build or parse.
+    // Paths replay by index only from the state actually reached, so with symmetry the
+    // frontier keeps that state, not its canonical renaming.
+    const parts = new StateParts();
+    const queue = new StateQueue(parts, config.nodes.length);
+    const numberNode = (position: number, node: NodeState, sig: string) =>
+      parts.node(position, symmetry ? encoder.nodePart(node) : sig, node);
+    queue.push(
+      initial,
+      initial.nodes.map((node, i) => numberNode(i, node, initialSigs[i])),
+      0,
+    );
+    const signatureOf = (at: number) => parts.signatureOf(at, (node) => encoder.signature(node));
     let expansions = 0;
     while (!shouldStop()) {
-      let item: string | undefined;
-      let id: number;
-      if (queue) {
-        item = queue.shift();
-        id = queue.shiftedId;
-      } else {
-        item = stack.pop();
-        id = stackIds.pop() as number;
-      }
+      const item = queue.shift();
       if (item === undefined) {
         exhausted = true;
         break;
       }
-      const state = encoder.decode(item, initial);
-      const sigs = perNodeAll(state);
+      const { state, id, nodes: numbers } = item;
+      const sigs = symmetry ? numbers.map(signatureOf) : numbers.map((at) => parts.nodeKeyOf(at));
+      successors(state, sigs, id, (next, nextSigs, index, stepped) => {
+        if (shouldStop()) return;
+        const nextId = visit(next, nextSigs, id, index);
+        if (nextId < 0) return;
+        let nextNumbers = numbers;
+        if (stepped >= 0) {
+          const changed = numbers.slice();
+          changed[stepped] = numberNode(stepped, next.nodes[stepped], nextSigs[stepped]);
+          nextNumbers = changed;
+        }
+        queue.push(next, nextNumbers, nextId, item);
+      });
+      if ((++expansions & 255) === 0) report(queue.length);
+    }
+  } else if (strategy === 'dfs') {
+    // A stack of states, which stays small (one path's worth of siblings).
+    const stack: { state: ClusterState; sigs: readonly string[]; id: number }[] = [
+      { state: initial, sigs: initialSigs, id: 0 },
+    ];
+    let expansions = 0;
+    while (!shouldStop()) {
+      const item = stack.pop();
+      if (item === undefined) {
+        exhausted = true;
+        break;
+      }
+      const { state, sigs, id } = item;
       const freshStart = stack.length;
       successors(state, sigs, id, (next, nextSigs, index) => {
         if (shouldStop()) return;
         const nextId = visit(next, nextSigs, id, index);
-        if (nextId < 0) return;
-        if (queue) queue.push(frontierKey(next, nextSigs), nextId);
-        else {
-          stack.push(frontierKey(next, nextSigs));
-          stackIds.push(nextId);
-        }
+        if (nextId >= 0) stack.push({ state: next, sigs: nextSigs, id: nextId });
       });
-      if (!queue) {
-        // Reverse the states just pushed, so the first enabled action is explored first.
-        for (let i = freshStart, j = stack.length - 1; i < j; i++, j--) {
-          [stack[i], stack[j]] = [stack[j], stack[i]];
-          [stackIds[i], stackIds[j]] = [stackIds[j], stackIds[i]];
-        }
-      }
-      if ((++expansions & 255) === 0) report(queue ? queue.length : stack.length);
+      // Reverse the states just pushed, so the first enabled action is explored first.
+      for (let i = freshStart, j = stack.length - 1; i < j; i++, j--)
+        [stack[i], stack[j]] = [stack[j], stack[i]];
+      if ((++expansions & 255) === 0) report(stack.length);
     }
   } else {
     const random = new Random(seed);
