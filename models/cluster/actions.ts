@@ -1,6 +1,6 @@
 import type { NodeState } from '../node/compiled.ts';
 import { isRequest } from '../node/guards.ts';
-import { step } from '../node/step.ts';
+import { type StepResult, step } from '../node/step.ts';
 import type { Message, NodeId, NodeInput } from '../types.ts';
 import type { ClusterConfig } from './config.ts';
 import {
@@ -150,6 +150,14 @@ function inputOf(action: ClusterAction): { node: NodeId; input: NodeInput } | nu
 }
 
 /**
+ * How a server takes one input: the statechart (`step`) by default. The model checker
+ * passes one that remembers the answers (a server's step depends on nothing but its state
+ * and the input, and the same few thousand server states meet the same inputs millions of
+ * times); it must answer exactly as `step` would.
+ */
+export type NodeStepper = (node: NodeState, input: NodeInput) => StepResult<NodeState>;
+
+/**
  * Take one action: `(state, action) → state'`. A delivered message leaves the network and
  * is received by its addressee (a crashed server loses it); what the server sends enters
  * the network. History variables are updated here, never by the servers.
@@ -158,6 +166,7 @@ export function applyAction(
   config: ClusterConfig,
   state: ClusterState,
   action: ClusterAction,
+  stepNode?: NodeStepper,
 ): ClusterStepResult {
   let network = state.network;
   if (action.type === 'Deliver' || action.type === 'Drop')
@@ -168,7 +177,9 @@ export function applyAction(
 
   const i = nodeIndex(config, target.node);
   const before = state.nodes[i];
-  const { state: after, outputs } = step(before, target.input, config.machine);
+  const { state: after, outputs } = stepNode
+    ? stepNode(before, target.input)
+    : step(before, target.input, config.machine);
   const nodes = [...state.nodes];
   nodes[i] = after;
   if (config.dropDeadResponses && after.context.currentTerm > before.context.currentTerm) {

@@ -5,6 +5,7 @@ import {
   type ClusterAction,
   type ClusterBounds,
   enabledActions,
+  type NodeStepper,
   withinBounds,
 } from '../../models/cluster/actions.ts';
 import type { ClusterConfig } from '../../models/cluster/config.ts';
@@ -18,6 +19,7 @@ import {
 } from '../../models/properties/index.ts';
 import { StateEncoder } from './encode.ts';
 import { collisionBound, Fingerprint, FingerprintSet, IntColumn } from './fingerprints.ts';
+import { NodeStepMemo } from './node-steps.ts';
 import { type Path, pathFromIndexes } from './path.ts';
 import { Random } from './random.ts';
 import { StateParts, StateQueue } from './state-queue.ts';
@@ -212,6 +214,12 @@ export function check(options: CheckOptions): CheckResult {
       seen.add(key(state, sigs));
       if (seen.size === size) return -1;
     }
+    return admit(state, from, index);
+  };
+
+  /** Give a state found new its id: parent, action index, depth; check its properties. */
+  const admit = (state: ClusterState, from: number, index: number): number => {
+    const id = parent.length;
     parent.push(from);
     actionIndex.push(index);
     const depth = from < 0 ? 0 : depthOf.get(from) + 1;
@@ -220,6 +228,11 @@ export function check(options: CheckOptions): CheckResult {
     checkState(state, id);
     return id;
   };
+
+  // How a server steps, and the key part (or signature) of a stepped server: BFS sets
+  // remembering versions (node-steps.ts).
+  let stepNode: NodeStepper | undefined;
+  let steppedSig = perNode;
 
   /** The successors of a state within bounds, with their action indexes; checks step properties. */
   const successors = (
@@ -230,7 +243,7 @@ export function check(options: CheckOptions): CheckResult {
   ) => {
     const actions = enabledActions(config, state, bounds);
     for (let index = 0; index < actions.length; index++) {
-      const result = applyAction(config, state, actions[index]);
+      const result = applyAction(config, state, actions[index], stepNode);
       if (!withinBounds(result.state, bounds)) continue;
       generated++;
       let nextSigs = sigs;
@@ -239,7 +252,7 @@ export function check(options: CheckOptions): CheckResult {
         stepped = result.stepped;
         const before = state.nodes[result.stepped];
         const after = result.state.nodes[result.stepped];
-        const sig = perNode(after);
+        const sig = steppedSig(after);
         if (sig !== sigs[result.stepped]) {
           const changed = sigs.slice();
           changed[result.stepped] = sig;
@@ -291,7 +304,10 @@ export function check(options: CheckOptions): CheckResult {
 
   const initial = initialClusterState(config);
   const initialSigs = perNodeAll(initial);
-  visit(initial, initialSigs, -1, -1);
+  // Without symmetry, and with fingerprints, BFS fingerprints a state by its record in the
+  // queue (below), the initial state too.
+  const byRecord = strategy === 'bfs' && !symmetry && !exact;
+  if (!byRecord) visit(initial, initialSigs, -1, -1);
   let exhausted = false;
 
   if (strategy === 'bfs') {
@@ -301,14 +317,47 @@ export function check(options: CheckOptions): CheckResult {
     // frontier keeps that state, not its canonical renaming.
     const parts = new StateParts();
     const queue = new StateQueue(parts, config.nodes.length);
+    const memo = new NodeStepMemo(config.machine);
+    stepNode = memo.step;
+    steppedSig = (node) => memo.keyOf(node, perNode);
     const numberNode = (position: number, node: NodeState, sig: string) =>
       parts.node(position, symmetry ? encoder.nodePart(node) : sig, node);
-    queue.push(
-      initial,
-      initial.nodes.map((node, i) => numberNode(i, node, initialSigs[i])),
-      0,
-    );
+    /** A stepped server's number: it is a state the memo returned, so remembered per object. */
+    const numberStepped = (position: number, node: NodeState, sig: string) =>
+      memo.numberOf(node, () => numberNode(position, node, sig));
+    /** The fingerprint of a state's record, into `fingerprint`. */
+    const recordFingerprint = (nodes: readonly number[], history: number, messages: readonly number[]) => {
+      fingerprint.reset();
+      for (let i = 0; i < nodes.length; i++) fingerprint.pushWord(nodes[i]);
+      fingerprint.pushWord(history);
+      fingerprint.pushWord(messages.length);
+      for (let k = 0; k < messages.length; k++) fingerprint.pushWord(messages[k]);
+      fingerprint.finish();
+    };
+    /** byRecord: one expanded state's successors within bounds, in action order, with fingerprints. */
+    const batch: {
+      state: ClusterState;
+      index: number;
+      nodes: readonly number[];
+      history: number;
+      messages: readonly number[];
+    }[] = [];
+    let batchHighs = new Uint32Array(64);
+    let batchLows = new Uint32Array(64);
+    const initialNumbers = initial.nodes.map((node, i) => numberNode(i, node, initialSigs[i]));
+    if (byRecord) {
+      const history = parts.history(initial.history);
+      const messages = queue.messageNumbers(initial.network);
+      recordFingerprint(initialNumbers, history, messages);
+      fingerprints.addFingerprint(fingerprint.high, fingerprint.low);
+      queue.pushNumbers(admit(initial, -1, -1), initialNumbers, history, messages);
+    } else queue.push(initial, initialNumbers, 0);
     const signatureOf = (at: number) => parts.signatureOf(at, (node) => encoder.signature(node));
+    // byRecord: a state's fingerprint is that of its record in the queue (its parts'
+    // numbers: servers, history, messages). Numbering is by content, so equal states have
+    // equal records and distinct ones distinct records, and most numbers are the parent's.
+    // With symmetry or `--exact` the visited set needs the (canonical) encoding, and the
+    // record is made only for a new state.
     let expansions = 0;
     while (!shouldStop()) {
       const item = queue.shift();
@@ -318,18 +367,47 @@ export function check(options: CheckOptions): CheckResult {
       }
       const { state, id, nodes: numbers } = item;
       const sigs = symmetry ? numbers.map(signatureOf) : numbers.map((at) => parts.nodeKeyOf(at));
+      batch.length = 0;
       successors(state, sigs, id, (next, nextSigs, index, stepped) => {
+        let nextNumbers = numbers;
+        if (byRecord) {
+          // Fingerprint now, look up after the whole batch (FingerprintSet.touch).
+          if (stepped >= 0) {
+            const changed = numbers.slice();
+            changed[stepped] = numberStepped(stepped, next.nodes[stepped], nextSigs[stepped]);
+            nextNumbers = changed;
+          }
+          const history = parts.history(next.history);
+          const messages = queue.messageNumbers(next.network, item);
+          recordFingerprint(nextNumbers, history, messages);
+          const at = batch.length;
+          if (at === batchHighs.length) {
+            batchHighs = growInts(batchHighs);
+            batchLows = growInts(batchLows);
+          }
+          batchHighs[at] = fingerprint.high;
+          batchLows[at] = fingerprint.low;
+          batch.push({ state: next, index, nodes: nextNumbers, history, messages });
+          return;
+        }
         if (shouldStop()) return;
         const nextId = visit(next, nextSigs, id, index);
         if (nextId < 0) return;
-        let nextNumbers = numbers;
         if (stepped >= 0) {
           const changed = numbers.slice();
-          changed[stepped] = numberNode(stepped, next.nodes[stepped], nextSigs[stepped]);
+          changed[stepped] = numberStepped(stepped, next.nodes[stepped], nextSigs[stepped]);
           nextNumbers = changed;
         }
         queue.push(next, nextNumbers, nextId, item);
       });
+      if (batch.length > 0) {
+        fingerprints.touch(batchHighs, batchLows, batch.length);
+        for (let b = 0; b < batch.length && !shouldStop(); b++) {
+          if (!fingerprints.addFingerprint(batchHighs[b], batchLows[b])) continue;
+          const found = batch[b];
+          queue.pushNumbers(admit(found.state, id, found.index), found.nodes, found.history, found.messages);
+        }
+      }
       if ((++expansions & 255) === 0) report(queue.length);
     }
   } else if (strategy === 'dfs') {
@@ -430,6 +508,12 @@ export function check(options: CheckOptions): CheckResult {
     stoppedBy,
     properties: results,
   };
+}
+
+function growInts(ints: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const bigger = new Uint32Array(ints.length * 2);
+  bigger.set(ints);
+  return bigger;
 }
 
 /**

@@ -168,13 +168,47 @@ export class StateQueue {
   }
 
   /**
-   * Queue a state whose servers were numbered already (`nodeNumbers[i]` for server i).
-   * `parent`: the state it was reached from, as read from this queue; a successor keeps
-   * most of its parent's messages (the very objects), whose numbers are then known.
+   * The numbers of a state's messages, in bag order. `parent`: the state it was reached
+   * from, as read from this queue; a successor keeps most of its parent's messages (the
+   * very objects), whose numbers are known without a lookup.
    */
+  messageNumbers(network: readonly InFlight[], parent?: QueuedState): number[] {
+    const numbers = new Array<number>(network.length);
+    const known = parent?.state.network;
+    for (let k = 0; k < network.length; k++) {
+      const inFlight = network[k];
+      let number = -1;
+      if (known !== undefined) {
+        for (let j = 0; j < known.length; j++) {
+          if (known[j] === inFlight) {
+            number = (parent as QueuedState).messages[j];
+            break;
+          }
+        }
+      }
+      numbers[k] = number >= 0 ? number : this.parts.message(inFlight);
+    }
+    return numbers;
+  }
+
+  /** Queue a state whose servers were numbered already (`nodeNumbers[i]` for server i). */
   push(state: ClusterState, nodeNumbers: readonly number[], id: number, parent?: QueuedState): void {
-    const network = state.network;
-    const need = 3 + this.servers + network.length;
+    this.pushNumbers(
+      id,
+      nodeNumbers,
+      this.parts.history(state.history),
+      this.messageNumbers(state.network, parent),
+    );
+  }
+
+  /** Queue a state given as its parts' numbers. */
+  pushNumbers(
+    id: number,
+    nodeNumbers: readonly number[],
+    historyNumber: number,
+    messageNumbers: readonly number[],
+  ): void {
+    const need = 3 + this.servers + messageNumbers.length;
     let chunk = this.writeChunk >= 0 ? this.chunks[this.writeChunk] : null;
     if (chunk === null || this.writeAt + need > chunk.length) {
       if (this.writeChunk >= 0) this.used[this.writeChunk] = this.writeAt;
@@ -188,22 +222,9 @@ export class StateQueue {
     let at = this.writeAt;
     chunk[at++] = id;
     for (let i = 0; i < this.servers; i++) chunk[at++] = nodeNumbers[i];
-    chunk[at++] = this.parts.history(state.history);
-    chunk[at++] = network.length;
-    const known = parent?.state.network;
-    for (let k = 0; k < network.length; k++) {
-      const inFlight = network[k];
-      let number = -1;
-      if (known !== undefined) {
-        for (let j = 0; j < known.length; j++) {
-          if (known[j] === inFlight) {
-            number = (parent as QueuedState).messages[j];
-            break;
-          }
-        }
-      }
-      chunk[at++] = number >= 0 ? number : this.parts.message(inFlight);
-    }
+    chunk[at++] = historyNumber;
+    chunk[at++] = messageNumbers.length;
+    for (let k = 0; k < messageNumbers.length; k++) chunk[at++] = messageNumbers[k];
     this.writeAt = at;
     this.count++;
   }
