@@ -53,24 +53,25 @@ export class NodeStepMemo {
 
   /** `compute(node)` for a server state this memo returned, computed once per object. */
   keyOf(node: NodeState, compute: (node: NodeState) => string): string {
-    let extra = this.extras.get(node);
-    if (extra === undefined) {
-      extra = {};
-      this.extras.set(node, extra);
-    }
+    const extra = this.extraOf(node);
     extra.key ??= compute(node);
     return extra.key;
   }
 
   /** Like `keyOf`, for the server's number in the frontier. */
   numberOf(node: NodeState, compute: (node: NodeState) => number): number {
+    const extra = this.extraOf(node);
+    extra.number ??= compute(node);
+    return extra.number;
+  }
+
+  private extraOf(node: NodeState): { key?: string; number?: number } {
     let extra = this.extras.get(node);
     if (extra === undefined) {
       extra = {};
       this.extras.set(node, extra);
     }
-    extra.number ??= compute(node);
-    return extra.number;
+    return extra;
   }
 }
 
