@@ -305,7 +305,10 @@ export function check(options: CheckOptions): CheckResult {
   const initial = initialClusterState(config);
   const initialSigs = perNodeAll(initial);
   // Without symmetry, and with fingerprints, BFS fingerprints a state by its record in the
-  // queue (below), the initial state too.
+  // queue (its parts' numbers: servers, history, messages), the initial state too.
+  // Numbering is by content, so equal states have equal records and distinct ones distinct
+  // records, and most numbers are the parent's. With symmetry or `--exact` the visited set
+  // needs the (canonical) encoding, and the record is made only for a new state.
   const byRecord = strategy === 'bfs' && !symmetry && !exact;
   if (!byRecord) visit(initial, initialSigs, -1, -1);
   let exhausted = false;
@@ -322,9 +325,20 @@ export function check(options: CheckOptions): CheckResult {
     steppedSig = (node) => memo.keyOf(node, perNode);
     const numberNode = (position: number, node: NodeState, sig: string) =>
       parts.node(position, symmetry ? encoder.nodePart(node) : sig, node);
-    /** A stepped server's number: it is a state the memo returned, so remembered per object. */
-    const numberStepped = (position: number, node: NodeState, sig: string) =>
-      memo.numberOf(node, () => numberNode(position, node, sig));
+    /** A successor's server numbers: its parent's, but for the server that stepped (a state
+     * the memo returned, so its number is remembered per object). */
+    const successorNumbers = (
+      numbers: readonly number[],
+      stepped: number,
+      next: ClusterState,
+      nextSigs: readonly string[],
+    ): readonly number[] => {
+      if (stepped < 0) return numbers;
+      const node = next.nodes[stepped];
+      const changed = numbers.slice();
+      changed[stepped] = memo.numberOf(node, () => numberNode(stepped, node, nextSigs[stepped]));
+      return changed;
+    };
     /** The fingerprint of a state's record, into `fingerprint`. */
     const recordFingerprint = (nodes: readonly number[], history: number, messages: readonly number[]) => {
       fingerprint.reset();
@@ -353,11 +367,6 @@ export function check(options: CheckOptions): CheckResult {
       queue.pushNumbers(admit(initial, -1, -1), initialNumbers, history, messages);
     } else queue.push(initial, initialNumbers, 0);
     const signatureOf = (at: number) => parts.signatureOf(at, (node) => encoder.signature(node));
-    // byRecord: a state's fingerprint is that of its record in the queue (its parts'
-    // numbers: servers, history, messages). Numbering is by content, so equal states have
-    // equal records and distinct ones distinct records, and most numbers are the parent's.
-    // With symmetry or `--exact` the visited set needs the (canonical) encoding, and the
-    // record is made only for a new state.
     let expansions = 0;
     while (!shouldStop()) {
       const item = queue.shift();
@@ -369,14 +378,9 @@ export function check(options: CheckOptions): CheckResult {
       const sigs = symmetry ? numbers.map(signatureOf) : numbers.map((at) => parts.nodeKeyOf(at));
       batch.length = 0;
       successors(state, sigs, id, (next, nextSigs, index, stepped) => {
-        let nextNumbers = numbers;
         if (byRecord) {
           // Fingerprint now, look up after the whole batch (FingerprintSet.touch).
-          if (stepped >= 0) {
-            const changed = numbers.slice();
-            changed[stepped] = numberStepped(stepped, next.nodes[stepped], nextSigs[stepped]);
-            nextNumbers = changed;
-          }
+          const nextNumbers = successorNumbers(numbers, stepped, next, nextSigs);
           const history = parts.history(next.history);
           const messages = queue.messageNumbers(next.network, item);
           recordFingerprint(nextNumbers, history, messages);
@@ -392,13 +396,7 @@ export function check(options: CheckOptions): CheckResult {
         }
         if (shouldStop()) return;
         const nextId = visit(next, nextSigs, id, index);
-        if (nextId < 0) return;
-        if (stepped >= 0) {
-          const changed = numbers.slice();
-          changed[stepped] = numberStepped(stepped, next.nodes[stepped], nextSigs[stepped]);
-          nextNumbers = changed;
-        }
-        queue.push(next, nextNumbers, nextId, item);
+        if (nextId >= 0) queue.push(next, successorNumbers(numbers, stepped, next, nextSigs), nextId, item);
       });
       if (batch.length > 0) {
         fingerprints.touch(batchHighs, batchLows, batch.length);

@@ -1,14 +1,7 @@
 import type { ClusterConfig } from '../../models/cluster/config.ts';
-import {
-  type ClusterState,
-  type CommittedEntry,
-  type Election,
-  EMPTY_HISTORY,
-  type InFlight,
-  smallNumberCode as num,
-} from '../../models/cluster/state.ts';
+import { type ClusterState, smallNumberCode as num } from '../../models/cluster/state.ts';
 import type { NodeState } from '../../models/node/compiled.ts';
-import type { LogEntry, Message, NodeId, Role } from '../../models/types.ts';
+import type { Role } from '../../models/types.ts';
 import { Fingerprint } from './fingerprints.ts';
 
 /** Where an encoding is written: an array of parts (joined into the key) or a fingerprint. */
@@ -42,17 +35,6 @@ const ROLE: Record<Role, string> = {
   leader: 'L',
   crashed: 'X',
 };
-const ROLE_OF: Record<string, Role> = Object.fromEntries(
-  Object.entries(ROLE).map(([role, code]) => [code, role as Role]),
-);
-const MESSAGE_OF: Record<string, Message['type']> = {
-  a: 'RequestVoteRequest',
-  b: 'RequestVoteResponse',
-  c: 'PreVoteRequest',
-  d: 'PreVoteResponse',
-  e: 'AppendEntriesRequest',
-  f: 'AppendEntriesResponse',
-};
 
 export class StateEncoder {
   private readonly n: number;
@@ -61,7 +43,7 @@ export class StateEncoder {
   /** Server id → position in `config.nodes`. */
   private readonly index = new Map<string, number>();
 
-  constructor(private readonly config: ClusterConfig) {
+  constructor(readonly config: ClusterConfig) {
     this.n = config.nodes.length;
     this.identity = config.nodes.map((_, i) => i);
     config.nodes.forEach((id, i) => {
@@ -322,152 +304,5 @@ export class StateEncoder {
     };
     visit(0, 0);
     return best as unknown as string;
-  }
-
-  /**
-   * The state an encoding without renaming (`encode`) stands for: the inverse of
-   * `encode`, so the explorer can keep its frontier as keys instead of state objects.
-   * `template` supplies what the key leaves out (each server's id, cluster and features).
-   */
-  decode(key: string, template: ClusterState): ClusterState {
-    let at = 0;
-    const next = () => key.charCodeAt(at++) - 48;
-    const ids = this.config.nodes;
-    const value = (): string => {
-      if (key[at] === '"') {
-        const end = key.indexOf('"', at + 1);
-        const v = key.slice(at + 1, end);
-        at = end + 1;
-        return v;
-      }
-      return this.config.values[next()];
-    };
-    const id = (): NodeId | null => {
-      if (key[at] === '-') {
-        at++;
-        return null;
-      }
-      return ids[next()];
-    };
-    const idSet = (mask: number): NodeId[] => ids.filter((_, i) => mask & (1 << i));
-    const nodes: NodeState[] = [];
-    for (let i = 0; i < this.n; i++) {
-      const role = ROLE_OF[key[at++]];
-      const currentTerm = next();
-      const commitIndex = next();
-      const log: LogEntry[] = [];
-      while (key[at] !== '&') {
-        const term = next();
-        log.push({ term, value: value() });
-      }
-      at++; // '&'
-      const votedFor = id();
-      const leaderId = id();
-      let votesGranted: NodeId[] = [];
-      let votesResponded: NodeId[] = [];
-      if (key[at] === '(') {
-        at++;
-        votesGranted = idSet(next());
-        votesResponded = idSet(next());
-      }
-      const nextIndex: Record<NodeId, number> = {};
-      const matchIndex: Record<NodeId, number> = {};
-      if (key[at] === ')') {
-        at++;
-        for (let j = 0; j < this.n; j++) {
-          if (key[at] === '.') {
-            at += 2;
-            continue;
-          }
-          nextIndex[ids[j]] = next();
-          matchIndex[ids[j]] = next();
-        }
-      }
-      at++; // '/'
-      const t = template.nodes[i].context;
-      nodes.push({
-        role,
-        context: {
-          id: t.id,
-          cluster: t.cluster,
-          features: t.features,
-          currentTerm,
-          votedFor,
-          log,
-          commitIndex,
-          votesGranted,
-          votesResponded,
-          nextIndex,
-          matchIndex,
-          leaderId,
-          outbox: t.outbox,
-        },
-      });
-    }
-    const network: InFlight[] = [];
-    if (key[at] === '#') {
-      at++;
-      while (at < key.length && key[at] !== '!') {
-        const start = at;
-        const from = ids[next()];
-        const to = ids[next()];
-        const type = MESSAGE_OF[key[at++]];
-        const term = next();
-        let message: Message;
-        switch (type) {
-          case 'RequestVoteRequest':
-          case 'PreVoteRequest':
-            message = { type, from, to, term, lastLogIndex: next(), lastLogTerm: next() };
-            break;
-          case 'RequestVoteResponse':
-          case 'PreVoteResponse':
-            message = { type, from, to, term, voteGranted: key[at++] === '1' };
-            break;
-          case 'AppendEntriesRequest': {
-            const prevLogIndex = next();
-            const prevLogTerm = next();
-            const leaderCommit = next();
-            const entries: LogEntry[] = [];
-            while (key[at] !== '*') {
-              const entryTerm = next();
-              const end = key.indexOf("'", at);
-              const raw = key.slice(at, end);
-              entries.push({ term: entryTerm, value: raw.startsWith('"') ? JSON.parse(raw) : raw });
-              at = end + 1;
-            }
-            message = { type, from, to, term, prevLogIndex, prevLogTerm, entries, leaderCommit };
-            break;
-          }
-          case 'AppendEntriesResponse':
-            message = { type, from, to, term, success: key[at++] === '1', matchIndex: next() };
-            break;
-          default:
-            throw new Error(`not a state key: no message type '${key[at - 2]}' at ${at - 2} in ${key}`);
-        }
-        const messageKey = key.slice(start, at);
-        at++; // '*'
-        network.push({ key: messageKey, message, count: next() });
-      }
-    }
-    let history = EMPTY_HISTORY;
-    if (key[at] === '!') {
-      at++;
-      const crashes = next();
-      const elections: Election[] = [];
-      while (key[at] !== '!') {
-        const term = next();
-        elections.push({ term, leader: ids[next()] });
-      }
-      at++;
-      const committed: CommittedEntry[] = [];
-      while (at < key.length) {
-        const index = next();
-        const term = next();
-        const v = value();
-        committed.push({ index, term, value: v, knownInTerm: next() });
-      }
-      history = { elections, committed, crashes };
-    }
-    return { nodes, network, history };
   }
 }
