@@ -863,6 +863,26 @@ static void put_init(rk_buf *out)
     rk_puts(out, "},\"tolerances\":[]");
 }
 
+/* Every node's state, and the messages sent outside any step (none: I/O completes in it). */
+static outcome inspect(rk_buf *out)
+{
+    rk_puts(out, "\"states\":[");
+    for (unsigned i = 0; i < cluster.n; i++) {
+        if (i) rk_puts(out, ",");
+        put_state(out, &cluster.nodes[i]);
+    }
+    rk_puts(out, "],\"messages\":[]");
+    return ok();
+}
+
+static bool is_step(const char *type)
+{
+    static const char *const steps[] = {"deliver", "timeout", "tick", "propose", "crash", "restart"};
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+        if (strcmp(type, steps[i]) == 0) return true;
+    return false;
+}
+
 static outcome handle(const char *type, const rk_json *req, rk_buf *out)
 {
     if (strcmp(type, "init") == 0) {
@@ -875,6 +895,7 @@ static outcome handle(const char *type, const rk_json *req, rk_buf *out)
     if (strcmp(type, "shutdown") == 0) return ok();
     if (strcmp(type, "create") == 0) return create(req, out);
     if (!cluster.created) return failed(14, "%s before create", type);
+    if (strcmp(type, "inspect") == 0) return inspect(out);
     node *n = NULL;
     if (strcmp(type, "state") == 0 || strcmp(type, "drain") == 0) {
         outcome o = one_node(req, &n);
@@ -889,6 +910,7 @@ static outcome handle(const char *type, const rk_json *req, rk_buf *out)
         }
         return ok();
     }
+    if (!is_step(type)) return failed(10, "unknown request type \"%s\"", type);
     outcome o = step(type, req, &n);
     return o.code != 0 ? o : finish_step(n, out);
 }
@@ -903,7 +925,11 @@ static void reply(const rk_json *req, const char *line, const char *parse_error)
         rk_printf(&out, "\"error\",\"code\":%d,\"text\":", o.code);
         rk_put_str(&out, o.text);
     } else {
-        rk_printf(&out, "\"%s_ok\"%s%s", type, body.len ? "," : "", body.len ? body.data : "");
+        rk_printf(&out, "\"%s_ok\"", type);
+        if (body.len > 0) {
+            rk_puts(&out, ",");
+            rk_puts(&out, body.data);
+        }
     }
     rk_puts(&out, "}\n");
     fwrite(out.data, 1, out.len, stdout);
