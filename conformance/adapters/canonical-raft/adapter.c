@@ -199,8 +199,11 @@ static bool put_message(rk_buf *b, node *n, const struct raft_message *m)
             char key[200];
             result_key(key, sizeof key, n->name, name_of(m->server_id), a->term, success, match);
             remember_result(key, a);
-            rk_printf(b, ",\"type\":\"AppendEntriesResponse\",\"term\":%llu,\"success\":%s,\"matchIndex\":%llu}",
+            rk_printf(b, ",\"type\":\"AppendEntriesResponse\",\"term\":%llu,\"success\":%s,\"matchIndex\":%llu",
                       a->term, success ? "true" : "false", match);
+            /* the follower's last index: where the leader moves nextIndex on a rejection */
+            if (!success) rk_printf(b, ",\"rejectHint\":%llu", a->last_log_index);
+            rk_puts(b, "}");
             return true;
         }
     }
@@ -860,7 +863,11 @@ static void put_init(rk_buf *out)
     rk_put_str(out, "canonical raft 0.15 (libraft, Debian libraft-dev), in-memory raft_io");
     rk_puts(out, ",\"features\":{\"preVote\":true,\"ticks\":true,\"restartWithPersistence\":true");
     if (RAFTKIT_DECLARE_PENDING_SWITCHES) rk_puts(out, PENDING_SWITCHES);
-    rk_puts(out, "},\"tolerances\":[]");
+    /* Opt-in tolerances of docs/conformance.md that canonical raft needs, each classified in
+     * docs/implementations.md (canonical raft section). */
+    rk_puts(out, "},\"tolerances\":["
+                 "\"stale-pre-vote-grant-counted\"" /* C11: recv_request_vote_result.c counts match == 0 */
+                 "]");
 }
 
 /* Every node's state, and the messages sent outside any step (none: I/O completes in it). */

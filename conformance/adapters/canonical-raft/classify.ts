@@ -1,0 +1,203 @@
+/**
+ * Classify every failure of a `raftkit conform --report json` run against canonical raft
+ * (libraft 0.15) into the discrepancy classes of docs/implementations.md (section
+ * "canonical raft"), and list any failure no class explains. Exit code 1 if one is left.
+ *
+ *   npm run conform:canonical-raft
+ *   npx tsx conformance/adapters/canonical-raft/classify.ts .raftkit-tmp/canonical-raft/conform.json
+ *
+ * Each class is one predicate on the first failing step (the runner stops a scenario at its
+ * first discrepancy). Verdicts: (a) a departure from Raft, (b) a switch of the model
+ * (SWITCHES.md names), (c) a limit of the kit. The source lines are canonical/raft v0.15.0.
+ */
+import { readFileSync } from 'node:fs';
+
+type Message = Readonly<Record<string, unknown>>;
+
+export interface Failure {
+  readonly input: string;
+  readonly diagnosis: string;
+  readonly differences: readonly { field: string; expected: string; actual: string }[];
+  readonly missing: readonly Message[];
+  readonly unexpected: readonly Message[];
+  readonly expectedState?: { role: string; currentTerm: number };
+  readonly actualState?: { role: string; currentTerm: number };
+}
+
+interface Result {
+  readonly name: string;
+  readonly status: 'pass' | 'fail' | 'skip';
+  readonly reason?: string;
+  readonly tolerances?: readonly string[];
+  readonly failure?: Failure;
+}
+
+export interface DiscrepancyClass {
+  readonly id: string;
+  readonly verdict: '(a) departure from Raft' | '(b) switch of the model' | '(c) limit of the kit';
+  readonly matches: (f: Failure) => boolean;
+}
+
+const only = (list: readonly Message[], type: string) => list.length === 1 && list[0].type === type;
+const received = (f: Failure, type: string) => new RegExp(`^(deliver|inject) ${type}\\b`).test(f.input);
+const fieldsDiffer = (f: Failure, ...fields: string[]) =>
+  f.differences.length > 0 && f.differences.every((d) => fields.includes(d.field));
+
+export const CLASSES: readonly DiscrepancyClass[] = [
+  {
+    id: 'C1 a server that has a leader refuses RequestVote without adopting its term (leaderStickiness "any-term")',
+    verdict: '(b) switch of the model',
+    matches: (f) =>
+      received(f, 'RequestVoteRequest') &&
+      only(f.unexpected, 'RequestVoteResponse') &&
+      f.unexpected[0].voteGranted === false &&
+      f.differences.some((d) => d.field === 'currentTerm' || d.field === 'votedFor'),
+  },
+  {
+    id: 'C2 a pre-vote refusal carries the request\'s term (preVoteRefusalTerm "echo")',
+    verdict: '(b) switch of the model',
+    matches: (f) => {
+      const term = /PreVoteRequest \S+ term=(\d+)/.exec(f.input)?.[1];
+      return (
+        received(f, 'PreVoteRequest') &&
+        only(f.unexpected, 'PreVoteResponse') &&
+        only(f.missing, 'PreVoteResponse') &&
+        f.unexpected[0].voteGranted === false &&
+        f.missing[0].voteGranted === false &&
+        (term === undefined || f.unexpected[0].term === Number(term))
+      );
+    },
+  },
+  {
+    id: "C3 a pre-vote for the voter's own current term is granted, whatever its vote (preVoteOwnTerm)",
+    verdict: '(b) switch of the model',
+    matches: (f) => {
+      const term = /PreVoteRequest \S+ term=(\d+)/.exec(f.input)?.[1];
+      return (
+        received(f, 'PreVoteRequest') &&
+        only(f.unexpected, 'PreVoteResponse') &&
+        f.unexpected[0].voteGranted === true &&
+        (term === undefined || Number(term) <= (f.expectedState?.currentTerm ?? 0))
+      );
+    },
+  },
+  {
+    id: 'C4 a candidate whose election times out starts a real election, not a pre-vote (candidateRetry "election")',
+    verdict: '(b) switch of the model',
+    matches: (f) =>
+      f.input.startsWith('timeout') &&
+      f.expectedState?.role === 'preCandidate' &&
+      f.actualState?.role === 'candidate',
+  },
+  {
+    id: 'C5 a stale AppendEntries with prevLogIndex 0 is answered "rejected 0", which reads as success (checkQuorum + stale-append-reply-unrejected)',
+    verdict: '(b) switch of the model',
+    matches: (f) =>
+      received(f, 'AppendEntriesRequest') &&
+      f.differences.length === 0 &&
+      only(f.unexpected, 'AppendEntriesResponse') &&
+      only(f.missing, 'AppendEntriesResponse') &&
+      f.unexpected[0].success === true &&
+      f.missing[0].success === false &&
+      f.unexpected[0].term === f.missing[0].term,
+  },
+  {
+    id: 'C6 a response with a higher term is ignored by a server that is not waiting for it (Figure 2, All Servers)',
+    verdict: '(a) departure from Raft',
+    matches: (f) =>
+      (received(f, 'AppendEntriesResponse') || received(f, 'RequestVoteResponse')) &&
+      fieldsDiffer(f, 'currentTerm') &&
+      (f.actualState?.currentTerm ?? 0) < (f.expectedState?.currentTerm ?? 0),
+  },
+  {
+    id: 'C7 a leader commits an entry of an earlier term by counting replicas (Figure 8, §5.4.2)',
+    verdict: '(a) departure from Raft',
+    matches: (f) =>
+      received(f, 'AppendEntriesResponse') &&
+      fieldsDiffer(f, 'commitIndex') &&
+      f.actualState?.role === 'leader' &&
+      f.unexpected.length === 0,
+  },
+  {
+    id: 'C8 a follower commits up to its last stored entry, not the last new entry (Figure 2, AppendEntries rule 5)',
+    verdict: '(a) departure from Raft',
+    matches: (f) =>
+      received(f, 'AppendEntriesRequest') &&
+      fieldsDiffer(f, 'commitIndex') &&
+      f.differences.some((d) => Number(d.actual) > Number(d.expected)),
+  },
+  {
+    id: "C9 a successful AppendEntries reply reports the follower's last stored index, not prevLogIndex + len(entries) (raft.tla mmatchIndex)",
+    verdict: '(a) departure from Raft',
+    matches: (f) =>
+      received(f, 'AppendEntriesRequest') &&
+      f.differences.length === 0 &&
+      only(f.unexpected, 'AppendEntriesResponse') &&
+      only(f.missing, 'AppendEntriesResponse') &&
+      f.unexpected[0].success === true &&
+      f.missing[0].success === true &&
+      Number(f.unexpected[0].matchIndex) > Number(f.missing[0].matchIndex),
+  },
+  {
+    id: 'C10 on a rejection the leader moves nextIndex to the follower\'s hint (its last index + 1) and resends on the next heartbeat (backoff "hint")',
+    verdict: '(b) switch of the model',
+    matches: (f) =>
+      /^(heartbeat|timeout)/.test(f.input) &&
+      f.differences.length === 0 &&
+      only(f.unexpected, 'AppendEntriesRequest') &&
+      only(f.missing, 'AppendEntriesRequest') &&
+      Number(f.unexpected[0].prevLogIndex) < Number(f.missing[0].prevLogIndex),
+  },
+];
+
+export function classify(failure: Failure, classes = CLASSES): DiscrepancyClass | null {
+  return classes.find((c) => c.matches(failure)) ?? null;
+}
+
+const pad = (n: number) => String(n).padStart(4);
+
+function countBy<T>(items: readonly T[], key: (t: T) => string | undefined): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const k = key(item);
+    if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Prints the classified summary of a report; returns the failures no class explains. */
+export function printClassified(results: readonly Result[], classes = CLASSES): Result[] {
+  const failed = results.filter((r) => r.status === 'fail' && r.failure !== undefined);
+  const byClass = countBy(failed, (r) => classify(r.failure as Failure, classes)?.id);
+  const status = countBy(results, (r) => r.status);
+  const out: string[] = [
+    `${results.length} scenarios: ${status.get('pass') ?? 0} passed, ${status.get('fail') ?? 0} failed, ${status.get('skip') ?? 0} skipped`,
+  ];
+  for (const c of classes) out.push(`${pad(byClass.get(c.id) ?? 0)}  ${c.verdict.padEnd(24)}  ${c.id}`);
+  const skips = countBy(results, (r) =>
+    r.status === 'skip' ? (r.reason ?? '').replace(/ \(line .*$/, '') : undefined,
+  );
+  for (const [why, n] of skips) out.push(`${pad(n)}  skipped                   ${why}`);
+  const used = countBy(
+    results.flatMap((r) => r.tolerances ?? []),
+    (t) => t,
+  );
+  out.push(`tolerances used (scenarios): ${[...used].map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}`);
+  const unexplained = failed.filter((r) => classify(r.failure as Failure, classes) === null);
+  out.push(`${pad(unexplained.length)}  UNCLASSIFIED`);
+  for (const r of unexplained) out.push(`      ${r.name}: ${r.failure?.input} — ${r.failure?.diagnosis}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return unexplained;
+}
+
+if (process.argv[1]?.endsWith('canonical-raft/classify.ts')) {
+  const file = process.argv[2];
+  if (file === undefined) {
+    process.stderr.write(
+      'raftkit: usage: tsx conformance/adapters/canonical-raft/classify.ts <conform --report json output>\n',
+    );
+    process.exit(2);
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: Result[] };
+  process.exitCode = printClassified(report.scenarios).length > 0 ? 1 : 0;
+}
