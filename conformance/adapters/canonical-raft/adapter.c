@@ -35,9 +35,16 @@
 #ifndef RAFTKIT_DECLARE_PENDING_SWITCHES
 #define RAFTKIT_DECLARE_PENDING_SWITCHES 0
 #endif
-#define PENDING_SWITCHES                                                      \
-    ",\"checkQuorum\":true"               /* tick.c tickLeader: always on */ \
-    ",\"appendResponseMatchIndex\":\"sent\"" /* last_log_index in the result */
+#define PENDING_SWITCHES                                                                  \
+    ",\"checkQuorum\":true"                 /* C5: tick.c:118-123, always on */            \
+    ",\"leaderStickiness\":\"any-term\""    /* C1: recv_request_vote.c:58-64 */            \
+    ",\"preVoteRefusalTerm\":\"echo\""      /* C2: recv_request_vote.c:111-113 */          \
+    ",\"preVoteOwnTerm\":true"              /* C3: recv.c:147-154, election.c:205 */       \
+    ",\"candidateRetry\":\"election\""      /* C4: tick.c:71-73 */                         \
+    ",\"backoff\":\"hint\""                 /* C10: progress.c:243 */                      \
+    ",\"appendResponseMatchIndex\":\"sent\"" /* sent, but see C9: the follower's last index */
+/* With the switches, C5 is the kit's existing tolerance (granted with CheckQuorum on). */
+#define PENDING_TOLERANCES ",\"stale-append-reply-unrejected\""
 
 typedef struct {
     raft_term term;
@@ -866,8 +873,9 @@ static void put_init(rk_buf *out)
     /* Opt-in tolerances of docs/conformance.md that canonical raft needs, each classified in
      * docs/implementations.md (canonical raft section). */
     rk_puts(out, "},\"tolerances\":["
-                 "\"stale-pre-vote-grant-counted\"" /* C11: recv_request_vote_result.c counts match == 0 */
-                 "]");
+                 "\"stale-pre-vote-grant-counted\""); /* recv_request_vote_result.c:87-95 counts match == 0 */
+    if (RAFTKIT_DECLARE_PENDING_SWITCHES) rk_puts(out, PENDING_TOLERANCES);
+    rk_puts(out, "]");
 }
 
 /* Every node's state, and the messages sent outside any step (none: I/O completes in it). */

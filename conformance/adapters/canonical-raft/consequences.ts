@@ -164,7 +164,8 @@ function requestOf(step: string, pool: Message[]): Record<string, unknown> {
   if (verb === 'propose') return { type: 'propose', node: a, value: b };
   if (verb === 'crash' || verb === 'restart') return { type: verb, node: a };
   const [from, to] = b.split('->');
-  const at = pool.findLastIndex((m) => m.type === a && m.from === from && m.to === to);
+  let at = pool.length - 1;
+  while (at >= 0 && !(pool[at].type === a && pool[at].from === from && pool[at].to === to)) at--;
   if (at < 0) throw new Error(`step "${step}": ${from} has sent no such message to ${to} yet`);
   const [message] = pool.splice(at, 1);
   return { type: 'deliver', message };
