@@ -13,6 +13,12 @@
 #ifndef RK_JSON_H
 #define RK_JSON_H
 
+#if defined(__GNUC__)
+#define RK_UNUSED __attribute__((unused))
+#else
+#define RK_UNUSED
+#endif
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,7 +45,7 @@ typedef struct {
 
 static rk_json *rk_value(rk_parser *ps);
 
-static void rk_free(rk_json *j)
+static RK_UNUSED void rk_free(rk_json *j)
 {
     while (j != NULL) {
         rk_json *next = j->next;
@@ -174,7 +180,7 @@ static rk_json *rk_value(rk_parser *ps)
 }
 
 /* Parses one JSON text; on error returns NULL and writes what was expected into err. */
-static rk_json *rk_parse(const char *text, char *err, size_t errlen)
+static RK_UNUSED rk_json *rk_parse(const char *text, char *err, size_t errlen)
 {
     rk_parser ps = {text, err, errlen};
     err[0] = '\0';
@@ -184,7 +190,7 @@ static rk_json *rk_parse(const char *text, char *err, size_t errlen)
     return j;
 }
 
-static rk_json *rk_get(const rk_json *obj, const char *key)
+static RK_UNUSED rk_json *rk_get(const rk_json *obj, const char *key)
 {
     if (obj == NULL || obj->kind != RK_OBJ) return NULL;
     for (rk_json *m = obj->child; m != NULL; m = m->next)
@@ -192,10 +198,10 @@ static rk_json *rk_get(const rk_json *obj, const char *key)
     return NULL;
 }
 
-static const char *rk_str(const rk_json *j, const char *fallback) { return j && j->kind == RK_STR ? j->str : fallback; }
-static double rk_num(const rk_json *j, double fallback) { return j && j->kind == RK_NUM ? j->num : fallback; }
-static bool rk_bool(const rk_json *j, bool fallback) { return j && j->kind == RK_BOOL ? j->boolean : fallback; }
-static bool rk_has(const rk_json *j, rk_kind kind) { return j != NULL && j->kind == kind; }
+static RK_UNUSED const char *rk_str(const rk_json *j, const char *fallback) { return j && j->kind == RK_STR ? j->str : fallback; }
+static RK_UNUSED double rk_num(const rk_json *j, double fallback) { return j && j->kind == RK_NUM ? j->num : fallback; }
+static RK_UNUSED bool rk_bool(const rk_json *j, bool fallback) { return j && j->kind == RK_BOOL ? j->boolean : fallback; }
+static RK_UNUSED bool rk_has(const rk_json *j, rk_kind kind) { return j != NULL && j->kind == kind; }
 
 /* ------------------------------------------------------------------ writing */
 
@@ -216,9 +222,9 @@ static void rk_putn(rk_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-static void rk_puts(rk_buf *b, const char *s) { rk_putn(b, s, strlen(s)); }
+static RK_UNUSED void rk_puts(rk_buf *b, const char *s) { rk_putn(b, s, strlen(s)); }
 
-static void rk_printf(rk_buf *b, const char *fmt, ...)
+static RK_UNUSED void rk_printf(rk_buf *b, const char *fmt, ...)
 {
     char tmp[512];
     va_list ap;
@@ -229,7 +235,7 @@ static void rk_printf(rk_buf *b, const char *fmt, ...)
 }
 
 /* Writes s as a JSON string literal, escaping quotes, backslashes and control characters. */
-static void rk_put_str(rk_buf *b, const char *s)
+static RK_UNUSED void rk_put_str(rk_buf *b, const char *s)
 {
     rk_putn(b, "\"", 1);
     for (; *s != '\0'; s++) {
