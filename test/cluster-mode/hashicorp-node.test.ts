@@ -1,0 +1,117 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../src/adapters/cluster/ports.ts';
+
+/**
+ * The hashicorp/raft node program (conformance/adapters/hashicorp-raft) on the external
+ * cluster contract (CLUSTER-PROTOCOL.md): three processes on loopback elect one leader,
+ * acknowledge a write only once committed, and elect a new leader in a later term when the
+ * leader is killed; the write survives. Needs Go and Debian's hashicorp raft packages.
+ */
+
+const GOCODE = '/usr/share/gocode/src/github.com/hashicorp';
+const available =
+  existsSync(join(GOCODE, 'raft')) &&
+  existsSync(join(GOCODE, 'raft-boltdb')) &&
+  (() => {
+    try {
+      execFileSync('go', ['version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+interface Status {
+  id: string;
+  role: string;
+  term: number;
+  leader: string | null;
+  commitIndex: number;
+  applied: string[];
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'raftkit-hashicorp-'));
+const children = new Map<string, ChildProcess>();
+afterAll(() => {
+  for (const child of children.values()) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL'); // the node's whole process group
+    } catch {
+      // already gone (the killed leader)
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function status(port: number): Promise<Status | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(1000) });
+    return (await res.json()) as Status;
+  } catch {
+    return null;
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null>, ms = 15_000): Promise<T> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    const found = await probe();
+    if (found !== null) return found;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe.skipIf(!available)('hashicorp/raft node program (cluster contract)', () => {
+  const binary = join(dir, 'node');
+  execFileSync('sh', ['conformance/adapters/hashicorp-raft/build.sh', binary], { stdio: 'ignore' });
+  const ids = ['n1', 'n2', 'n3'];
+
+  it('elects one leader, acks a committed write, and survives the leader being killed (§5.2, §5.4)', async () => {
+    const ports = await freePorts(6);
+    const raftPort = (i: number) => ports[i];
+    const httpPort = (i: number) => ports[3 + i];
+    ids.forEach((id, i) => {
+      const peers = ids
+        .flatMap((other, j) => (j === i ? [] : [`${other}=127.0.0.1:${raftPort(j)}`]))
+        .join(',');
+      const args = [
+        '--id',
+        id,
+        '--bind',
+        `127.0.0.1:${raftPort(i)}`,
+        '--advertise',
+        `127.0.0.1:${raftPort(i)}`,
+      ];
+      args.push('--peers', peers, '--http', String(httpPort(i)), '--data', join(dir, id));
+      args.push('--election-timeout-ms', '300');
+      execFileSync('mkdir', ['-p', join(dir, id)]);
+      children.set(id, spawn(binary, args, { detached: true, stdio: 'ignore' }));
+    });
+    const all = async () => Promise.all(ids.map((_, i) => status(httpPort(i))));
+    const leaderOf = (statuses: (Status | null)[]) => {
+      const leaders = statuses.filter((s) => s?.role === 'leader');
+      return leaders.length === 1 ? (leaders[0] as Status) : null;
+    };
+    const first = await waitFor('a leader', async () => leaderOf(await all()));
+    expect((await all()).map((s) => s?.id)).toEqual(ids); // each answers as itself
+    const at = ids.indexOf(first.id);
+
+    const ack = await fetch(`http://127.0.0.1:${httpPort(at)}/submit?value=x`, { method: 'POST' });
+    expect(ack.status).toBe(200);
+    const follower = (at + 1) % 3;
+    const refused = await fetch(`http://127.0.0.1:${httpPort(follower)}/submit?value=y`, { method: 'POST' });
+    expect(refused.status).toBe(503);
+
+    process.kill(-(children.get(first.id)?.pid as number), 'SIGKILL');
+    const second = await waitFor('a new leader', async () => {
+      const s = leaderOf(await all());
+      return s !== null && s.id !== first.id ? s : null;
+    });
+    expect(second.term).toBeGreaterThan(first.term);
+    expect(second.applied).toContain('x');
+    expect(second.applied).not.toContain('y');
+  }, 60_000);
+});
