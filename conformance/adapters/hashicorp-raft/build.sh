@@ -1,9 +1,11 @@
 #!/bin/sh
-# Build the hashicorp/raft cluster-mode node (node/main.go) in GOPATH mode against Debian's
+# Build the hashicorp/raft programs in GOPATH mode against Debian's
 # copies of hashicorp/raft 1.1.2 and raft-boltdb (packages golang-go,
 # golang-github-hashicorp-raft-dev, golang-github-hashicorp-raft-boltdb-dev; no network).
-# Output: .raftkit-tmp/hashicorp-raft/node (git-ignored), or the path given as $1.
-# Usage: sh conformance/adapters/hashicorp-raft/build.sh [output-binary]
+# Output (git-ignored): .raftkit-tmp/hashicorp-raft/node, the cluster-mode node (node/main.go),
+# and .raftkit-tmp/hashicorp-raft/step, the step-mode adapter (step/main.go); or, with $1,
+# only the node program at that path.
+# Usage: sh conformance/adapters/hashicorp-raft/build.sh [node-binary]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -19,12 +21,15 @@ for pkg in github.com/hashicorp/raft github.com/hashicorp/raft-boltdb; do
     exit 2
   fi
 done
+build() { # build <source dir> <output>
+  mkdir -p "$work/src/raftkit-hashicorp-$1" "$(dirname "$2")"
+  cp "$here/$1/main.go" "$work/src/raftkit-hashicorp-$1/"
+  (cd "$work/src/raftkit-hashicorp-$1" &&
+    GO111MODULE=off GOPATH="$work:$gocode" GOCACHE="${GOCACHE:-$repo/.raftkit-tmp/go-cache}" GOFLAGS= \
+      go build -o "$2.tmp" . && mv "$2.tmp" "$2")
+  echo "$2"
+}
 work=$(mktemp -d "${TMPDIR:-/tmp}/raftkit-hashicorp-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
-mkdir -p "$work/src/raftkit-hashicorp-raft-node" "$(dirname "$out")"
-cp "$here/node/main.go" "$work/src/raftkit-hashicorp-raft-node/"
-cd "$work/src/raftkit-hashicorp-raft-node"
-GO111MODULE=off GOPATH="$work:$gocode" GOCACHE="${GOCACHE:-$repo/.raftkit-tmp/go-cache}" GOFLAGS= \
-  go build -o "$out.tmp" .
-mv "$out.tmp" "$out"
-echo "$out"
+build node "$out"
+[ $# -gt 0 ] || build step "$repo/.raftkit-tmp/hashicorp-raft/step"
