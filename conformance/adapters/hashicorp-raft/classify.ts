@@ -1,0 +1,59 @@
+/**
+ * Classify every failure of a `raftkit conform --report json` run against hashicorp/raft
+ * 1.1.2 in step mode (conformance/adapters/hashicorp-raft/step) into the classes of
+ * docs/implementations.md (section "hashicorp/raft"); exit code 1 if one is left over.
+ *
+ *   npm run conform:hashicorp-raft
+ *   npx tsx conformance/adapters/hashicorp-raft/classify.ts .raftkit-tmp/hashicorp-raft/conform.json
+ *
+ * Source lines are Debian's copy of v1.1.2 (/usr/share/gocode/src/github.com/hashicorp/raft).
+ */
+import { readFileSync } from 'node:fs';
+import { CLASSES as CANONICAL, type DiscrepancyClass, printClassified } from '../canonical-raft/classify.ts';
+
+const same = (id: string) => CANONICAL.find((c) => c.id.startsWith(`${id} `)) as DiscrepancyClass;
+
+export const CLASSES: readonly DiscrepancyClass[] = [
+  {
+    id: 'H1 a server that has a leader refuses RequestVote without adopting its term (leaderStickiness "any-term"; canonical C1)',
+    verdict: '(b) switch of the model',
+    matches: same('C1').matches,
+  },
+  {
+    id: 'H2 a leader takes the match index from the request it sent, not from the response (appendResponseMatchIndex "derived")',
+    verdict: '(b) switch of the model',
+    matches: (f) =>
+      f.input.startsWith('inject AppendEntriesResponse') &&
+      f.input.includes('success=true') &&
+      f.differences.length === 1 &&
+      f.differences[0].field === 'commitIndex' &&
+      f.actualState?.role === 'leader',
+  },
+  {
+    id: 'H3 a follower commits up to its last log index, not the last new entry (Figure 2, AppendEntries rule 5; canonical C8)',
+    verdict: '(a) departure from Raft',
+    matches: same('C8').matches,
+  },
+  {
+    id: 'H4 a leader deposed by a higher-term response steps down without adopting that term (Figure 2, All Servers)',
+    verdict: '(a) departure from Raft',
+    matches: (f) =>
+      f.input.startsWith('deliver AppendEntriesResponse') &&
+      f.differences.some((d) => d.field === 'currentTerm' && Number(d.actual) < Number(d.expected)) &&
+      f.unexpected.length === 0,
+  },
+];
+
+if (process.argv[1]?.endsWith('hashicorp-raft/classify.ts')) {
+  const file = process.argv[2];
+  if (file === undefined) {
+    process.stderr.write(
+      'raftkit: usage: tsx conformance/adapters/hashicorp-raft/classify.ts <conform --report json output>\n',
+    );
+    process.exit(2);
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8')) as {
+    scenarios: Parameters<typeof printClassified>[0];
+  };
+  process.exitCode = printClassified(report.scenarios, CLASSES).length > 0 ? 1 : 0;
+}
