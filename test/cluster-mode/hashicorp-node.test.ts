@@ -66,7 +66,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>, ms = 15_
 
 describe.skipIf(!available)('hashicorp/raft node program (cluster contract)', () => {
   const binary = join(dir, 'node');
-  execFileSync('sh', ['conformance/adapters/hashicorp-raft/build.sh', binary], { stdio: 'ignore' });
+  const stepAdapter = join(dir, 'step');
+  execFileSync('sh', ['conformance/adapters/hashicorp-raft/build.sh', binary, stepAdapter], {
+    stdio: 'ignore',
+  });
   const ids = ['n1', 'n2', 'n3'];
 
   it('elects one leader, acks a committed write, and survives the leader being killed (§5.2, §5.4)', async () => {
@@ -114,4 +117,44 @@ describe.skipIf(!available)('hashicorp/raft node program (cluster contract)', ()
     expect(second.applied).toContain('x');
     expect(second.applied).not.toContain('y');
   }, 60_000);
+
+  it('step mode: TimeoutNow starts an election (Figure 2: a candidate votes for itself and asks the others, §5.2); what the RPC-style design cannot do is error 10', () => {
+    const requests = [
+      { id: 1, type: 'init', protocol: 1 },
+      { id: 2, type: 'create', nodes: ids, features: {} },
+      { id: 3, type: 'timeout', node: 'n1', timer: 'election' },
+      // n1 waits on no AppendEntries call to n2: this response cannot be given to hashicorp
+      {
+        id: 4,
+        type: 'deliver',
+        message: {
+          type: 'AppendEntriesResponse',
+          from: 'n2',
+          to: 'n1',
+          term: 1,
+          success: true,
+          matchIndex: 0,
+        },
+      },
+      { id: 5, type: 'timeout', node: 'n1', timer: 'election' },
+    ];
+    const out = execFileSync(stepAdapter, {
+      input: requests.map((r) => JSON.stringify(r)).join('\n'),
+      encoding: 'utf8',
+    });
+    const replies = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(replies[0].features).toMatchObject({ rpcStyle: true, leaderNoOp: true });
+    expect(replies[2].state).toMatchObject({ role: 'candidate', currentTerm: 1, votedFor: 'n1' });
+    expect(replies[2].messages.map((m: { type: string; to: string }) => `${m.type}>${m.to}`).sort()).toEqual([
+      'RequestVoteRequest>n2',
+      'RequestVoteRequest>n3',
+    ]);
+    expect(replies[3]).toMatchObject({ type: 'error', code: 10 });
+    expect(replies[3].text).toMatch(/^rpc-style: /);
+    expect(replies[4]).toMatchObject({ type: 'error', code: 10 }); // a candidate's retry: a real-time timer
+    expect(replies[4].text).toMatch(/^timers cannot be fired/);
+  });
 });

@@ -3,9 +3,9 @@
 # copies of hashicorp/raft 1.1.2 and raft-boltdb (packages golang-go,
 # golang-github-hashicorp-raft-dev, golang-github-hashicorp-raft-boltdb-dev; no network).
 # Output (git-ignored): .raftkit-tmp/hashicorp-raft/node, the cluster-mode node (node/main.go),
-# and .raftkit-tmp/hashicorp-raft/step, the step-mode adapter (step/main.go); or, with $1,
-# only the node program at that path.
-# Usage: sh conformance/adapters/hashicorp-raft/build.sh [node-binary]
+# and .raftkit-tmp/hashicorp-raft/step, the step-mode adapter (step/main.go); or at the
+# paths given.
+# Usage: sh conformance/adapters/hashicorp-raft/build.sh [node-binary [step-binary]]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -32,4 +32,4 @@ build() { # build <source dir> <output>
 work=$(mktemp -d "${TMPDIR:-/tmp}/raftkit-hashicorp-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 build node "$out"
-[ $# -gt 0 ] || build step "$repo/.raftkit-tmp/hashicorp-raft/step"
+build step "${2:-$repo/.raftkit-tmp/hashicorp-raft/step}"
