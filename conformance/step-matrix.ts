@@ -67,6 +67,14 @@ function havePython(): boolean {
   }
 }
 
+/** "class: verdict" of a failure under an adapter's classifier (docs/implementations.md). */
+const classOfWith =
+  (classifier: (f: never) => { id: string; verdict: string } | null) =>
+  (r: ScenarioResult): string => {
+    const c = r.failure ? classifier(r.failure as never) : null;
+    return c ? `${c.id.split(' ')[0]}: ${c.verdict}` : 'UNCLASSIFIED';
+  };
+
 const columns: Column[] = [
   { title: 'reference', spec: { kind: 'builtin', name: 'reference' } },
   { title: 'reference + leader no-op', spec: { kind: 'builtin', name: 'reference', leaderNoOp: true } },
@@ -76,10 +84,7 @@ if (tryBuild('etcd-raft')) {
   columns.push({
     title: 'etcd raft 3.4 (library)',
     spec: { kind: 'command', command: ETCD, stepTimeoutMs: 5000 },
-    classOf: (r) => {
-      const c = r.failure ? classify(r.failure as never) : null;
-      return c ? `${c.id.split(' ')[0]}: ${c.verdict}` : 'UNCLASSIFIED';
-    },
+    classOf: classOfWith(classify),
   });
 } else {
   missing.push('etcd raft (Go or golang-etcd-server-dev missing: build.sh failed)');
@@ -88,10 +93,7 @@ if (tryBuild('canonical-raft')) {
   columns.push({
     title: 'canonical raft 0.15 (C)',
     spec: { kind: 'command', command: CANONICAL, stepTimeoutMs: 5000 },
-    classOf: (r) => {
-      const c = r.failure ? classifyCanonical(r.failure as never) : null;
-      return c ? `${c.id.split(' ')[0]}: ${c.verdict}` : 'UNCLASSIFIED';
-    },
+    classOf: classOfWith(classifyCanonical),
   });
 } else {
   missing.push('canonical raft (cc, pkg-config or libraft-dev missing: build.sh failed)');

@@ -40,6 +40,12 @@ export interface DiscrepancyClass {
 
 const only = (list: readonly Message[], type: string) => list.length === 1 && list[0].type === type;
 const received = (f: Failure, type: string) => new RegExp(`^(deliver|inject) ${type}\\b`).test(f.input);
+/** The step's only discrepancy: one AppendEntriesResponse sent where the model sent another. */
+const otherAppendReply = (f: Failure) =>
+  received(f, 'AppendEntriesRequest') &&
+  f.differences.length === 0 &&
+  only(f.unexpected, 'AppendEntriesResponse') &&
+  only(f.missing, 'AppendEntriesResponse');
 const fieldsDiffer = (f: Failure, ...fields: string[]) =>
   f.differences.length > 0 && f.differences.every((d) => fields.includes(d.field));
 
@@ -93,10 +99,7 @@ export const CLASSES: readonly DiscrepancyClass[] = [
     id: 'C5 a stale AppendEntries with prevLogIndex 0 is answered "rejected 0", which reads as success (checkQuorum + stale-append-reply-unrejected)',
     verdict: '(b) switch of the model',
     matches: (f) =>
-      received(f, 'AppendEntriesRequest') &&
-      f.differences.length === 0 &&
-      only(f.unexpected, 'AppendEntriesResponse') &&
-      only(f.missing, 'AppendEntriesResponse') &&
+      otherAppendReply(f) &&
       f.unexpected[0].success === true &&
       f.missing[0].success === false &&
       f.unexpected[0].term === f.missing[0].term,
@@ -130,10 +133,7 @@ export const CLASSES: readonly DiscrepancyClass[] = [
     id: "C9 a successful AppendEntries reply reports the follower's last stored index, not prevLogIndex + len(entries) (raft.tla mmatchIndex)",
     verdict: '(a) departure from Raft',
     matches: (f) =>
-      received(f, 'AppendEntriesRequest') &&
-      f.differences.length === 0 &&
-      only(f.unexpected, 'AppendEntriesResponse') &&
-      only(f.missing, 'AppendEntriesResponse') &&
+      otherAppendReply(f) &&
       f.unexpected[0].success === true &&
       f.missing[0].success === true &&
       Number(f.unexpected[0].matchIndex) > Number(f.missing[0].matchIndex),
