@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classify } from '../../conformance/adapters/canonical-raft/classify.ts';
+import { CLASSES as HASHICORP } from '../../conformance/adapters/hashicorp-raft/classify.ts';
 
 /**
  * canonical raft (libraft 0.15) in step mode: `classify.ts` assigns each failure to a class
@@ -64,6 +65,42 @@ describe('canonical raft classify.ts', () => {
     const bad = classifyCli([{ name: 'c', status: 'fail', failure: unexplained }]);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain('c: timeout n1');
+  });
+});
+
+describe('hashicorp/raft classify.ts', () => {
+  /** A reply that lets the leader's no-op out only after it (the goroutine race of H5). */
+  const noOpAfterReply = {
+    input: 'deliver AppendEntriesResponse n2->n1',
+    diagnosis: 'n1: commitIndex 0, expected 1; 1 message(s) the model does not send',
+    differences: [{ field: 'commitIndex', expected: '1', actual: '0' }],
+    missing: [],
+    unexpected: [
+      {
+        type: 'AppendEntriesRequest',
+        from: 'n1',
+        to: 'n2',
+        term: 1,
+        prevLogIndex: 0,
+        prevLogTerm: 0,
+        entries: [{ term: 1, value: '' }],
+        leaderCommit: 0,
+      },
+    ],
+    actualState: { role: 'leader', currentTerm: 1 },
+  };
+  const first = (f: Parameters<(typeof HASHICORP)[number]['matches']>[0]) =>
+    HASHICORP.find((c) => c.matches(f));
+
+  it('classifies the no-op race as H5, a limit of the kit, and not a reply carrying a client value', () => {
+    expect(first(noOpAfterReply)?.id).toMatch(/^H5 /);
+    expect(first(noOpAfterReply)?.verdict).toBe('(c) limit of the kit');
+    const valued = {
+      ...noOpAfterReply,
+      unexpected: [{ ...noOpAfterReply.unexpected[0], entries: [{ term: 1, value: 'x' }] }],
+    };
+    expect(first(valued)).toBeUndefined();
+    expect(first(unexplained)).toBeUndefined();
   });
 });
 
