@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EtcdCluster, etcdVersion } from '../../src/adapters/cluster/etcd.ts';
-import { PySyncObjCluster, pysyncobjVersion } from '../../src/adapters/cluster/pysyncobj.ts';
-import { runClusterScenario } from '../../src/adapters/cluster/runner.ts';
+import { EtcdCluster, etcdVersion } from '../../src/cluster/impls/etcd.ts';
+import { PySyncObjCluster, pysyncobjVersion } from '../../src/cluster/impls/pysyncobj.ts';
+import { runClusterScenario } from '../../src/cluster/runner.ts';
 import { loadScenarioFile } from '../../src/scenario/index.ts';
 
 /**

@@ -6,12 +6,12 @@ import {
   type ClusterImplementationName,
   makeImplementation,
   unavailable,
-} from '../../adapters/cluster/implementations.ts';
+} from '../../cluster/impls/implementations.ts';
 import {
   type ClusterScenarioResult,
   percentiles,
   runClusterScenario,
-} from '../../adapters/cluster/runner.ts';
+} from '../../cluster/runner.ts';
 import { CLUSTER_DIR, loadScenarios, type Scenario, ScenarioSyntaxError } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { NodeId } from '../../../models/index.ts';
-import { httpJson } from './http.ts';
-import { freePorts, LOOPBACK } from './ports.ts';
-import type { ClusterEnv, ClusterImplementation, NodeStatus } from './types.ts';
+import { httpJson } from '../http.ts';
+import { freePorts, LOOPBACK } from '../ports.ts';
+import type { ClusterEnv, ClusterImplementation, NodeStatus } from '../types.ts';
 
 /**
  * The reference implementation (src/reference) in cluster mode: every node is a

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeId } from '../../../models/index.ts';
-import { httpJson } from './http.ts';
-import { freePorts, LOOPBACK } from './ports.ts';
-import type { ClusterEnv, ClusterImplementation, NodeStatus, ObservedRole } from './types.ts';
+import { httpJson } from '../http.ts';
+import { freePorts, LOOPBACK } from '../ports.ts';
+import type { ClusterEnv, ClusterImplementation, NodeStatus, ObservedRole } from '../types.ts';
 
 /**
  * PySyncObj (Debian `python3-pysyncobj`, run with `/usr/bin/python3`) in cluster mode. Each

@@ -1,4 +1,4 @@
-import type { NodeId } from '../../../models/index.ts';
+import type { NodeId } from '../../models/index.ts';
 import type { ClusterImplementation, NodeStatus } from './types.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { NodeId } from '../../../models/index.ts';
+import type { NodeId } from '../../models/index.ts';
 import type { ProcessManager } from './processes.ts';
 import type { FaultProxy } from './proxy.ts';
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { NodeId } from '../../../models/index.ts';
+import type { NodeId } from '../../models/index.ts';
 import type {
   ClusterInput,
   ClusterSubject,
@@ -7,8 +7,8 @@ import type {
   CompareOp,
   Scenario,
   Step,
-} from '../../scenario/ast.ts';
-import { formatInput } from '../../scenario/text.ts';
+} from '../scenario/ast.ts';
+import { formatInput } from '../scenario/text.ts';
 import { SafetyMonitor, type Violation } from './monitor.ts';
 import { ProcessManager } from './processes.ts';
 import { FaultProxy } from './proxy.ts';

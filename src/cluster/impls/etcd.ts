@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import type { NodeId } from '../../../models/index.ts';
-import { httpJson } from './http.ts';
-import { freePorts, LOOPBACK } from './ports.ts';
-import type { ClusterEnv, ClusterImplementation, NodeStatus, ObservedRole } from './types.ts';
+import { httpJson } from '../http.ts';
+import { freePorts, LOOPBACK } from '../ports.ts';
+import type { ClusterEnv, ClusterImplementation, NodeStatus, ObservedRole } from '../types.ts';
 
 /**
  * The etcd server (Debian `etcd-server`, etcd 3.4) in cluster mode: one member per node on

@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
-import type { NodeId } from '../../../models/index.ts';
+import type { NodeId } from '../../models/index.ts';
 import { LOOPBACK } from './ports.ts';
 
 /**
