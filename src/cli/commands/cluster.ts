@@ -7,11 +7,7 @@ import {
   makeImplementation,
   unavailable,
 } from '../../cluster/impls/implementations.ts';
-import {
-  type ClusterScenarioResult,
-  percentiles,
-  runClusterScenario,
-} from '../../cluster/runner.ts';
+import { type ClusterScenarioResult, percentiles, runClusterScenario } from '../../cluster/runner.ts';
 import { CLUSTER_DIR, loadScenarios, type Scenario, ScenarioSyntaxError } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { NodeId } from '../../../models/index.ts';
+import type { ClusterImplementation } from '../types.ts';
 import { EtcdCluster, etcdVersion } from './etcd.ts';
 import { PySyncObjCluster, pysyncobjVersion } from './pysyncobj.ts';
 import { ReferenceCluster, TIMING_MUTANT } from './reference.ts';
-import type { ClusterImplementation } from '../types.ts';
 
 /** The implementations `raftkit cluster --impl` knows, and why one may be unavailable here. */
 export const CLUSTER_IMPLEMENTATIONS = ['reference', 'reference-timing-mutant', 'etcd', 'pysyncobj'] as const;
