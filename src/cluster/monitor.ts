@@ -1,5 +1,11 @@
 import type { NodeId } from '../../models/index.ts';
-import type { ClusterImplementation, NodeStatus } from './types.ts';
+import type { NodeStatus } from './types.ts';
+
+/** Where the monitor reads statuses from (the runner's `NodeReader`: it checks who answered). */
+export interface StatusSource {
+  readonly sampleIntervalMs: number;
+  status(node: NodeId, signal: AbortSignal): Promise<NodeStatus>;
+}
 
 /**
  * The safety monitor of cluster mode: it samples every running node's status continuously
@@ -50,9 +56,11 @@ export class SafetyMonitor {
   private readonly appliedSequence = new Map<NodeId, number>();
   private chain: Promise<void> = Promise.resolve();
   samples = 0;
+  /** Called after every sample (the election tracker listens). */
+  onSample: (atMs: number) => void = () => {};
 
   constructor(
-    private readonly implementation: ClusterImplementation,
+    private readonly implementation: StatusSource,
     private readonly running: () => readonly NodeId[],
     private readonly clusterSize: number,
     /** Whether a and b can talk both ways now (the fault proxy's view). */
@@ -122,6 +130,7 @@ export class SafetyMonitor {
       this.check(result.value, atMs);
       this.latest.set(node, { atMs, status: result.value });
     });
+    this.onSample(atMs);
   }
 
   record(violation: Violation): void {
@@ -200,6 +209,26 @@ export class SafetyMonitor {
   highestTermNow(): number | null {
     const terms = [...this.latest.values()].map((s) => s.status.term).filter((t): t is number => t !== null);
     return terms.length === 0 ? null : Math.max(...terms);
+  }
+
+  /** Every node claiming leadership now, with its term. */
+  leaderClaims(): { leader: NodeId; term: number }[] {
+    return [...this.latest.values()]
+      .filter((s) => s.status.role === 'leader' && s.status.term !== null)
+      .map((s) => ({ leader: s.status.node, term: s.status.term! }));
+  }
+
+  /**
+   * The highest term a majority of the whole cluster has reached: the (⌊n/2⌋+1)-th highest
+   * term among the running nodes' reports (a node down or silent has reached none).
+   */
+  majorityTerm(): number | null {
+    const terms = [...this.latest.values()]
+      .map((s) => s.status.term)
+      .filter((t): t is number => t !== null)
+      .sort((a, b) => b - a);
+    const quorum = Math.floor(this.clusterSize / 2) + 1;
+    return terms.length >= quorum ? terms[quorum - 1] : null;
   }
 
   anyLeader(): NodeId[] {

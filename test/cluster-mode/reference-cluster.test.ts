@@ -120,7 +120,7 @@ expect leader within 5s
         '--json',
       ]);
       expect(code).toBe(0);
-      const log = readFileSync(join(traces, 'relative-out/reference/initial-election.log'), 'utf8');
+      const log = readFileSync(join(traces, 'relative-out/reference/initial-election/trace.log'), 'utf8');
       expect(log).toMatch(/"event":"BecomeLeader"/);
     } finally {
       process.chdir(previous);
