@@ -47,7 +47,7 @@ function leaderGroup(f: FaultRecord): readonly NodeId[] | null {
 const CHECKS: Record<ClusterSituation, (record: RunRecord, f: FaultRecord) => boolean> = {
   'leader-elected': () => false,
   'leader-killed': (r, f) =>
-    f.kind === 'kill' && f.node === f.leaderBefore?.leader && changedDuring(r, f, [f.node ?? '']),
+    f.kind === 'kill' && f.node === f.leaderBefore?.leader && changedDuring(r, f, []),
   'follower-killed': (_, f) =>
     f.kind === 'kill' && f.leaderBefore !== null && f.node !== f.leaderBefore.leader,
   'leader-isolated': (r, f) => {
