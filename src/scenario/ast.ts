@@ -92,7 +92,8 @@ export interface ScenarioFeatures {
  */
 export const CLUSTER_SITUATIONS = {
   'leader-elected': 'a leader was elected and held its term for the stability window',
-  'leader-killed': 'the node that led was killed and a leader was elected again afterwards (a new leadership)',
+  'leader-killed':
+    'the node that led was killed and a leader was elected again afterwards (a new leadership)',
   'follower-killed': 'a follower of the current leader (not the leader) was killed',
   'leader-isolated': 'a partition put the leader in a minority and the majority elected another leader',
   'follower-isolated': 'a partition put a follower in a minority while the leader kept a majority',
