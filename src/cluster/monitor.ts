@@ -139,45 +139,46 @@ export class SafetyMonitor {
   }
 
   private check(status: NodeStatus, atMs: number): void {
-    const { node, term } = status;
-    if (term !== null) {
-      const before = this.highestTerm.get(node) ?? 0;
-      if (term < before) {
-        this.record({
-          property: 'Term Monotonicity',
-          atMs,
-          text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, BUGS.md #1)`,
-        });
-      }
-      // After a reported regression the new value is the baseline: one violation per drop.
-      this.highestTerm.set(node, term);
-      if (status.role === 'leader') {
-        let leaders = this.leadersByTerm.get(term);
-        if (leaders === undefined) {
-          leaders = new Set();
-          this.leadersByTerm.set(term, leaders);
-        }
-        leaders.add(node);
-        if (leaders.size === 2) {
-          this.record({
-            property: 'Election Safety',
-            atMs,
-            text: `two leaders in term ${term}: ${[...leaders].sort().join(' and ')} (§5.2: at most one leader per term)`,
-          });
-        }
-      }
+    if (status.term !== null) this.checkTerm(status.node, status.term, status.role === 'leader', atMs);
+    if (status.commitIndex !== null) this.checkCommit(status.node, status.commitIndex, atMs);
+  }
+
+  /** Term Monotonicity (Figure 2: persistent, only increases) and Election Safety (§5.2). */
+  private checkTerm(node: NodeId, term: number, leads: boolean, atMs: number): void {
+    const before = this.highestTerm.get(node) ?? 0;
+    if (term < before) {
+      this.record({
+        property: 'Term Monotonicity',
+        atMs,
+        text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, BUGS.md #1)`,
+      });
     }
-    if (status.commitIndex !== null) {
-      const before = this.highestCommit.get(node) ?? 0;
-      if (status.commitIndex < before) {
-        this.record({
-          property: 'Commit Monotonicity',
-          atMs,
-          text: `${node} reported commitIndex ${status.commitIndex} after ${before} without restarting (§5.3)`,
-        });
-      }
-      this.highestCommit.set(node, status.commitIndex);
+    // After a reported regression the new value is the baseline: one violation per drop.
+    this.highestTerm.set(node, term);
+    if (!leads) return;
+    const leaders = this.leadersByTerm.get(term) ?? new Set<NodeId>();
+    this.leadersByTerm.set(term, leaders);
+    leaders.add(node);
+    if (leaders.size === 2) {
+      this.record({
+        property: 'Election Safety',
+        atMs,
+        text: `two leaders in term ${term}: ${[...leaders].sort().join(' and ')} (§5.2: at most one leader per term)`,
+      });
     }
+  }
+
+  /** Commit Monotonicity: a committed entry stays committed (§5.3) while the node runs. */
+  private checkCommit(node: NodeId, commitIndex: number, atMs: number): void {
+    const before = this.highestCommit.get(node) ?? 0;
+    if (commitIndex < before) {
+      this.record({
+        property: 'Commit Monotonicity',
+        atMs,
+        text: `${node} reported commitIndex ${commitIndex} after ${before} without restarting (§5.3)`,
+      });
+    }
+    this.highestCommit.set(node, commitIndex);
   }
 
   /**

@@ -186,18 +186,19 @@ const HELP = [
   'Exit codes: 0 no scenario failed; 1 a scenario failed; 2 usage or setup error.',
 ].join('\n');
 
+const DESCRIPTION =
+  'Start a real 3-node cluster on loopback for each cluster-mode scenario, inject faults aimed at ' +
+  'roles (kill the leader, partition the leader from the rest, cut the leader from a follower) through ' +
+  'a TCP fault proxy in front of every peer port, check safety continuously (at most one leader per ' +
+  'term, terms never go backwards, commitIndex never decreases, acknowledged writes never lost) and ' +
+  'liveness by deadlines. Prints a verdict per scenario, whether it reached its situation, and the ' +
+  'election-time distribution (median, p99) over every leader change.';
+
 export function register(program: Command): void {
   program
     .command('cluster')
     .summary('run the cluster-mode scenarios against real Raft processes (any program, etcd, the reference)')
-    .description(
-      'Start a real 3-node cluster on loopback for each cluster-mode scenario, inject faults aimed at ' +
-        'roles (kill the leader, partition the leader from the rest, cut the leader from a follower) through ' +
-        'a TCP fault proxy in front of every peer port, check safety continuously (at most one leader per ' +
-        'term, terms never go backwards, commitIndex never decreases, acknowledged writes never lost) and ' +
-        'liveness by deadlines. Prints a verdict per scenario, whether it reached its situation, and the ' +
-        'election-time distribution (median, p99) over every leader change.',
-    )
+    .description(DESCRIPTION)
     .option('--impl <names>', `implementation(s), comma-separated or "all": ${helpNames()}`, 'reference')
     .option(
       '--node-cmd <template>',
