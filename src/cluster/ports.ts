@@ -23,3 +23,27 @@ export async function freePorts(count: number): Promise<number[]> {
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
 }
+
+/** A node's ports: where it serves its API, where it listens for peers, and its proxy in front. */
+export interface NodePorts {
+  readonly http: number;
+  readonly peer: number;
+  readonly proxy: number;
+}
+
+/**
+ * Two free ports per node (API and peer) and a proxy route in front of each peer port: what
+ * every implementation's `prepare` needs. The others must reach a node at its `proxy` port.
+ */
+export async function routedPorts(
+  nodes: readonly string[],
+  route: (node: string, peerPort: number) => Promise<number>,
+): Promise<Map<string, NodePorts>> {
+  const free = await freePorts(nodes.length * 2);
+  const result = new Map<string, NodePorts>();
+  for (const [i, node] of nodes.entries()) {
+    const peer = free[2 * i + 1];
+    result.set(node, { http: free[2 * i], peer, proxy: await route(node, peer) });
+  }
+  return result;
+}

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { NodeId } from '../../../models/index.ts';
 import { httpJson } from '../http.ts';
-import { freePorts, LOOPBACK } from '../ports.ts';
+import { LOOPBACK, type NodePorts, routedPorts } from '../ports.ts';
 import type {
   ClusterEnv,
   ClusterImplementation,
@@ -35,12 +35,6 @@ export interface EtcdOptions {
   readonly binary?: string;
 }
 
-interface Ports {
-  readonly client: number;
-  readonly peer: number;
-  proxy: number;
-}
-
 const KEY_PREFIX = 'raftkit/';
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const unb64 = (text: string) => Buffer.from(text, 'base64').toString();
@@ -71,7 +65,7 @@ export class EtcdCluster implements ClusterImplementation {
   readonly sampleIntervalMs = 50;
   readonly electionTimeoutMs: number;
   private env: ClusterEnv | null = null;
-  private readonly ports = new Map<NodeId, Ports>();
+  private ports = new Map<NodeId, NodePorts>();
   private readonly nodeOfId = new Map<string, NodeId>();
   private readonly idOfNode = new Map<NodeId, string>();
   private token = '';
@@ -83,19 +77,12 @@ export class EtcdCluster implements ClusterImplementation {
 
   async prepare(env: ClusterEnv): Promise<void> {
     this.env = env;
-    const ports = await freePorts(env.nodes.length * 2);
-    env.nodes.forEach((node, i) => {
-      this.ports.set(node, { client: ports[2 * i], peer: ports[2 * i + 1], proxy: 0 });
-    });
-    for (const node of env.nodes) {
-      const p = this.ports.get(node)!;
-      p.proxy = await env.proxy.route(node, p.peer);
-    }
+    this.ports = await routedPorts(env.nodes, (node, peer) => env.proxy.route(node, peer));
     this.token = `raftkit-${process.pid}-${Date.now()}`;
   }
 
   private url(node: NodeId, path: string): string {
-    return `http://${LOOPBACK}:${this.ports.get(node)!.client}${path}`;
+    return `http://${LOOPBACK}:${this.ports.get(node)!.http}${path}`;
   }
 
   async start(node: NodeId): Promise<void> {
@@ -108,8 +95,8 @@ export class EtcdCluster implements ClusterImplementation {
       args: [
         `--name=${node}`,
         `--data-dir=${env.processes.dataDir(node)}/etcd`,
-        `--listen-client-urls=http://${LOOPBACK}:${p.client}`,
-        `--advertise-client-urls=http://${LOOPBACK}:${p.client}`,
+        `--listen-client-urls=http://${LOOPBACK}:${p.http}`,
+        `--advertise-client-urls=http://${LOOPBACK}:${p.http}`,
         `--listen-peer-urls=http://${LOOPBACK}:${p.peer}`,
         `--initial-advertise-peer-urls=http://${LOOPBACK}:${p.proxy}`,
         `--initial-cluster=${cluster}`,

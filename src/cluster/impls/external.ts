@@ -1,6 +1,6 @@
 import type { NodeId } from '../../../models/index.ts';
 import { httpJson, loopbackUrl, postValue } from '../http.ts';
-import { freePorts, LOOPBACK } from '../ports.ts';
+import { LOOPBACK, type NodePorts, routedPorts } from '../ports.ts';
 import {
   type ClusterEnv,
   type ClusterFeatures,
@@ -33,12 +33,6 @@ export interface ExternalSpec {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-interface Ports {
-  readonly http: number;
-  readonly peer: number;
-  proxy: number;
-}
-
 export class ExternalCluster implements ClusterImplementation {
   readonly name: string;
   readonly supports: ClusterFeatures;
@@ -46,7 +40,7 @@ export class ExternalCluster implements ClusterImplementation {
   readonly sampleIntervalMs: number;
   readonly electionTimeoutMs: number;
   private env: ClusterEnv | null = null;
-  private readonly ports = new Map<NodeId, Ports>();
+  private ports = new Map<NodeId, NodePorts>();
 
   constructor(private readonly spec: ExternalSpec) {
     checkPlaceholders(spec.nodeCmd);
@@ -58,17 +52,10 @@ export class ExternalCluster implements ClusterImplementation {
 
   async prepare(env: ClusterEnv): Promise<void> {
     this.env = env;
-    const ports = await freePorts(env.nodes.length * 2);
-    env.nodes.forEach((node, i) => {
-      this.ports.set(node, { http: ports[2 * i], peer: ports[2 * i + 1], proxy: 0 });
-    });
-    for (const node of env.nodes) {
-      const p = this.portsOf(node);
-      p.proxy = await env.proxy.route(node, p.peer);
-    }
+    this.ports = await routedPorts(env.nodes, (node, peer) => env.proxy.route(node, peer));
   }
 
-  private portsOf(node: NodeId): Ports {
+  private portsOf(node: NodeId): NodePorts {
     const p = this.ports.get(node);
     if (p === undefined) throw new Error(`${node} is not a node of this cluster`);
     return p;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { NodeId } from '../../../models/index.ts';
 import { httpJson, postValue } from '../http.ts';
-import { freePorts, LOOPBACK } from '../ports.ts';
+import { LOOPBACK, type NodePorts, routedPorts } from '../ports.ts';
 import type { ClusterEnv, ClusterImplementation, CommittedAnswer, NodeStatus } from '../types.ts';
 
 /**
@@ -62,12 +62,6 @@ export interface ReferenceClusterOptions {
   readonly label?: string;
 }
 
-interface Ports {
-  readonly http: number;
-  readonly peer: number;
-  proxy: number;
-}
-
 export class ReferenceCluster implements ClusterImplementation {
   readonly name: string;
   readonly supports = { preVote: true, checkQuorum: false };
@@ -77,7 +71,7 @@ export class ReferenceCluster implements ClusterImplementation {
   readonly timing: ReferenceTiming;
   readonly seed: number;
   private env: ClusterEnv | null = null;
-  private readonly ports = new Map<NodeId, Ports>();
+  private ports = new Map<NodeId, NodePorts>();
 
   constructor(private readonly options: ReferenceClusterOptions = {}) {
     this.timing = options.timing ?? REFERENCE_TIMING;
@@ -91,14 +85,7 @@ export class ReferenceCluster implements ClusterImplementation {
 
   async prepare(env: ClusterEnv): Promise<void> {
     this.env = env;
-    const ports = await freePorts(env.nodes.length * 2);
-    env.nodes.forEach((node, i) => {
-      this.ports.set(node, { http: ports[2 * i], peer: ports[2 * i + 1], proxy: 0 });
-    });
-    for (const node of env.nodes) {
-      const p = this.ports.get(node)!;
-      p.proxy = await env.proxy.route(node, p.peer);
-    }
+    this.ports = await routedPorts(env.nodes, (node, peer) => env.proxy.route(node, peer));
   }
 
   traceFileOf(node: NodeId): string {
