@@ -69,9 +69,23 @@ const CHECKS: Record<ClusterSituation, (record: RunRecord, f: FaultRecord) => bo
   },
   'leader-cut-off': (_, f) => f.kind === 'cut' && f.leaderBefore !== null && f.node === f.leaderBefore.leader,
   'quorum-lost': (r, f) => f.kind === 'kill' && !isMajority(f.running, r.clusterSize),
+  'all-restarted': () => false,
 };
+
+/** Every node of the cluster has a kill followed by a start. */
+function allRestarted(record: RunRecord): boolean {
+  const restarted = new Set<NodeId>();
+  for (const f of record.faults) {
+    const killedBefore = record.faults.some(
+      (k) => k.kind === 'kill' && k.node === f.node && k.atMs <= f.atMs,
+    );
+    if (f.kind === 'start' && f.node !== undefined && killedBefore) restarted.add(f.node);
+  }
+  return restarted.size === record.clusterSize;
+}
 
 export function situationReached(situation: ClusterSituation, record: RunRecord): boolean {
   if (situation === 'leader-elected') return record.changes.length > 0;
+  if (situation === 'all-restarted') return allRestarted(record);
   return record.faults.some((f) => CHECKS[situation](record, f));
 }

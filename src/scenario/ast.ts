@@ -101,6 +101,7 @@ export const CLUSTER_SITUATIONS = {
     'a partition left the leader with a majority, and it kept leading through the partition',
   'leader-cut-off': "the leader's messages to a follower were lost (a cut from the leader)",
   'quorum-lost': 'fewer than a majority of the nodes were running at once',
+  'all-restarted': 'every node was killed and started again',
 } as const;
 export type ClusterSituation = keyof typeof CLUSTER_SITUATIONS;
 

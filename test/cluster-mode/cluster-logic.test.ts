@@ -102,6 +102,22 @@ describe('situations', () => {
   });
 });
 
+describe('all-restarted', () => {
+  it('needs a kill then a start of every node', () => {
+    const f = (kind: 'kill' | 'start', node: string, atMs: number): FaultRecord => ({
+      kind,
+      node,
+      atMs,
+      leaderBefore: null,
+      running: 2,
+    });
+    const faults = [f('kill', 'n1', 1), f('start', 'n1', 2), f('kill', 'n2', 3), f('start', 'n2', 4)];
+    expect(situationReached('all-restarted', { clusterSize: 3, faults, changes: [] })).toBe(false);
+    const all = [...faults, f('kill', 'n3', 5), f('start', 'n3', 6)];
+    expect(situationReached('all-restarted', { clusterSize: 3, faults: all, changes: [] })).toBe(true);
+  });
+});
+
 describe('election tracker', () => {
   it('times every leader change from the old leadership’s last standing sample, after the stability window', () => {
     const t = new ElectionTracker(300);
