@@ -31,9 +31,13 @@ export class KitLog {
     this.onLine?.(stamped);
   }
 
-  /** A trace event, stamped with the run's clock (ms since the run started). */
+  /**
+   * A trace event, stamped in milliseconds since the epoch — the time base of the nodes' own
+   * canonical traces (the reference's), so the two logs merge into one for `raftkit trace`.
+   */
   trace(event: KitTraceEvent): void {
-    const time = event.event === 'Cluster' ? {} : { time: Math.round(this.clock() * 10) / 10 };
+    const epochMs = performance.timeOrigin + performance.now();
+    const time = event.event === 'Cluster' ? {} : { time: Math.round(epochMs * 10) / 10 };
     this.events.push(JSON.stringify({ ...event, ...time }));
   }
 
