@@ -286,6 +286,7 @@ export class ClusterSession {
   async settleAcknowledged(committedEverywhere: (value: string) => Promise<{ ok: boolean; where: string }>) {
     if (this.acked.size === 0) return;
     if (this.proxy.blockedLinks().length > 0) this.heal();
+    await this.submitBarrier();
     const deadline = Date.now() + this.scaled(this.options.settleMs ?? 10_000);
     for (const value of this.acked) {
       for (;;) {
@@ -302,6 +303,24 @@ export class ClusterSession {
         await sleep(100);
       }
     }
+  }
+
+  /**
+   * One more write through the leader before the final check. Without a no-op a new leader
+   * never commits an entry of an earlier term until one of its own term commits (§5.4.2,
+   * Figure 8): a node that missed the commit would never apply an acknowledged write, and
+   * the check would blame the implementation for the client's silence (§8: the no-op).
+   */
+  private async submitBarrier(): Promise<void> {
+    const deadline = Date.now() + this.scaled(5000);
+    while (this.monitor.currentLeader() === null && Date.now() < deadline) {
+      await this.monitor.sample();
+      await sleep(this.implementation.sampleIntervalMs);
+    }
+    const leader = this.monitor.currentLeader();
+    if (leader === null) return;
+    this.log.line(`     settle: barrier write raftkit-settle through ${leader}`);
+    this.implementation.submit(leader, 'raftkit-settle', this.submits.signal).catch(() => {});
   }
 
   /** Kill everything, close the proxy, keep the evidence, remove the run directory. */
