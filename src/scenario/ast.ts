@@ -85,8 +85,38 @@ export interface ScenarioFeatures {
   readonly leaderNoOp?: boolean;
 }
 
+/**
+ * The situations a cluster-mode scenario may state it must reach (`situation leader-isolated`
+ * in its cluster block). The run report says per run whether it was reached: a run that did
+ * not reach it is "not reached", never a pass. The checks live in src/cluster/situations.ts.
+ */
+export const CLUSTER_SITUATIONS = {
+  'leader-elected': 'a leader was elected and held its term for the stability window',
+  'leader-killed':
+    'the node that led was killed and a leader was elected again afterwards (a new leadership)',
+  'follower-killed': 'a follower of the current leader (not the leader) was killed',
+  'leader-isolated': 'a partition put the leader in a minority and the majority elected another leader',
+  'follower-isolated': 'a partition put a follower in a minority while the leader kept a majority',
+  'leader-keeps-majority':
+    'a partition left the leader with a majority, and it kept leading through the partition',
+  'leader-cut-off': "the leader's messages to a follower were lost (a cut from the leader)",
+  'quorum-lost': 'fewer than a majority of the nodes were running at once',
+  'all-restarted': 'every node was killed and started again',
+} as const;
+export type ClusterSituation = keyof typeof CLUSTER_SITUATIONS;
+
+/**
+ * Where a cluster-mode fault is aimed, resolved when the step runs: a node id, `leader`
+ * (the current unique leader), `follower` (a node following that leader, not chosen
+ * already in the step), `rest` (in a partition: every node not named in another group; in
+ * a cut: every other node), or `$var` (a node id captured earlier).
+ */
+export type ClusterTarget = NodeId | 'leader' | 'follower' | 'rest';
+
 export interface ClusterSpec {
   readonly mode: ScenarioMode;
+  /** The situation a cluster-mode scenario must reach (absent: none stated). */
+  readonly situation?: ClusterSituation;
   /** Server ids, sorted (`n1`, `n2`, …). */
   readonly nodes: readonly NodeId[];
   readonly features: ScenarioFeatures;
@@ -169,6 +199,11 @@ export type ClusterSubject =
   | { readonly kind: 'term' }
   /** The id of the unique leader of the highest term (or none). */
   | { readonly kind: 'leader' }
+  /**
+   * `majority.term`: the highest term that a majority of the whole cluster has reached (each
+   * running node's reported term; a node down or silent has reached none).
+   */
+  | { readonly kind: 'majorityTerm' }
   /** One node's field. */
   | {
       readonly kind: 'node';
@@ -189,20 +224,28 @@ export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
  * may be `leader` (the current leader, resolved when the step runs) instead of a node id.
  */
 export type ClusterInput =
-  /** `kill n1` / `kill leader`: SIGKILL the node's process (its data dir is kept). */
-  | { readonly kind: 'kill'; readonly node: NodeId | 'leader' }
-  /** `start n1`: (re)start a node from its data dir. */
+  /** `kill n1` / `kill leader` / `kill follower` / `kill $l`: SIGKILL the node's process (its data dir is kept). */
+  | { readonly kind: 'kill'; readonly node: ClusterTarget }
+  /** `start n1` / `start $l`: (re)start a node from its data dir. */
   | { readonly kind: 'start'; readonly node: NodeId }
-  /** `partition n1 | n2 n3`: only nodes in the same group can talk. */
-  | { readonly kind: 'partition'; readonly groups: readonly (readonly NodeId[])[] }
-  /** `cut n1 -> n2` (one direction) or `cut n1 <-> n2` (both): block one link. */
-  | { readonly kind: 'cut'; readonly from: NodeId; readonly to: NodeId; readonly bothWays: boolean }
+  /**
+   * `partition n1 | n2 n3`, `partition leader | rest`, `partition leader + 1 | rest`: only
+   * nodes in the same group can talk (`leader + 1` is the leader and one follower).
+   */
+  | { readonly kind: 'partition'; readonly groups: readonly (readonly ClusterTarget[])[] }
+  /** `cut n1 -> n2` (one direction) or `cut leader <-> follower` (both): block one link (`-> rest`: every link from it). */
+  | {
+      readonly kind: 'cut';
+      readonly from: ClusterTarget;
+      readonly to: ClusterTarget;
+      readonly bothWays: boolean;
+    }
   /** `heal`: every link flows again. */
   | { readonly kind: 'heal' }
   /** `wait 500ms`. */
   | { readonly kind: 'wait'; readonly ms: Millis }
-  /** `submit n1 x` / `submit leader x`: a client write through the node. */
-  | { readonly kind: 'submit'; readonly node: NodeId | 'leader'; readonly value: string }
+  /** `submit n1 x` / `submit leader x` / `submit $l x`: a client write through the node. */
+  | { readonly kind: 'submit'; readonly node: ClusterTarget; readonly value: string }
   /** `expect leader within 5s`: some node is the sole leader of the highest term before the deadline. */
   | { readonly kind: 'expectLeader'; readonly withinMs: Millis }
   /** `expect no leader for 1s`: no node claims leadership during the whole interval. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MESSAGE_TYPES, ROLES } from '../../models/index.ts';
-import { SCENARIO_FORMAT_VERSION, type Scenario } from './ast.ts';
+import { CLUSTER_SITUATIONS, SCENARIO_FORMAT_VERSION, type Scenario } from './ast.ts';
 
 /**
  * The JSON form of a scenario: the AST of `ast.ts` plus `formatVersion`. The zod schema
@@ -59,10 +59,12 @@ const pattern = z
 
 const node = z.object({ kind: z.literal('x'), node: nodeId });
 const millis = nat.describe('milliseconds');
-const leaderOrNode = z.union([nodeId, z.literal('leader')]);
+/** A node id, a role (`leader`, `follower`, `rest`) or a captured `$var` (ast.ts ClusterTarget). */
+const target = z.union([nodeId, z.string().regex(/^\$[a-z][A-Za-z0-9_]*$/)]);
 const subject = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('term') }).strict(),
   z.object({ kind: z.literal('leader') }).strict(),
+  z.object({ kind: z.literal('majorityTerm') }).strict(),
   z
     .object({
       kind: z.literal('node'),
@@ -114,17 +116,17 @@ const step: z.ZodType<any> = z.lazy(() =>
         simple('heartbeat'),
         simple('crash'),
         simple('restart'),
-        simple('start'),
+        z.object({ kind: z.literal('start'), node: target }).strict(),
         z.object({ kind: z.literal('propose'), node: nodeId, value }).strict(),
         z.object({ kind: z.literal('tick'), node: nodeId, ticks: z.number().int().min(1) }).strict(),
         z.object({ kind: z.literal('deliver'), pattern }).strict(),
         z.object({ kind: z.literal('drop'), pattern }).strict(),
         z.object({ kind: z.literal('duplicate'), pattern }).strict(),
         z.object({ kind: z.literal('inject'), message: messageSchema }).strict(),
-        z.object({ kind: z.literal('kill'), node: leaderOrNode }).strict(),
-        z.object({ kind: z.literal('submit'), node: leaderOrNode, value }).strict(),
-        z.object({ kind: z.literal('partition'), groups: z.array(z.array(nodeId).min(1)).min(2) }).strict(),
-        z.object({ kind: z.literal('cut'), from: nodeId, to: nodeId, bothWays: z.boolean() }).strict(),
+        z.object({ kind: z.literal('kill'), node: target }).strict(),
+        z.object({ kind: z.literal('submit'), node: target, value }).strict(),
+        z.object({ kind: z.literal('partition'), groups: z.array(z.array(target).min(1)).min(2) }).strict(),
+        z.object({ kind: z.literal('cut'), from: target, to: target, bothWays: z.boolean() }).strict(),
         z.object({ kind: z.literal('heal') }).strict(),
         z.object({ kind: z.literal('wait'), ms: millis }).strict(),
         z.object({ kind: z.literal('expectLeader'), withinMs: millis }).strict(),
@@ -196,6 +198,7 @@ export const scenarioSchema = z
     cluster: z
       .object({
         mode: z.enum(['step', 'cluster']),
+        situation: z.enum(Object.keys(CLUSTER_SITUATIONS) as [string, ...string[]]).optional(),
         nodes: z.array(nodeId).min(1).max(9),
         features: z
           .object({ preVote: z.boolean(), checkQuorum: z.boolean(), leaderNoOp: z.boolean().optional() })

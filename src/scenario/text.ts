@@ -1,20 +1,23 @@
 import type { LogEntry, Message, MessageType, NodeId, Role } from '../../models/index.ts';
 import { MESSAGE_TYPES, ROLES } from '../../models/index.ts';
-import type {
-  ClusterInput,
-  ClusterSpec,
-  ClusterSubject,
-  ClusterValue,
-  CompareOp,
-  InitialNodeState,
-  MessagePattern,
-  NodeObservation,
-  Observation,
-  Scenario,
-  ScenarioHeader,
-  ScenarioInput,
-  ScenarioSource,
-  Step,
+import {
+  CLUSTER_SITUATIONS,
+  type ClusterInput,
+  type ClusterSituation,
+  type ClusterSpec,
+  type ClusterSubject,
+  type ClusterTarget,
+  type ClusterValue,
+  type CompareOp,
+  type InitialNodeState,
+  type MessagePattern,
+  type NodeObservation,
+  type Observation,
+  type Scenario,
+  type ScenarioHeader,
+  type ScenarioInput,
+  type ScenarioSource,
+  type Step,
 } from './ast.ts';
 import { describeFound, ScenarioSyntaxError } from './errors.ts';
 
@@ -138,7 +141,17 @@ export function formatDuration(ms: number): string {
 }
 
 function formatSubject(subject: ClusterSubject): string {
+  if (subject.kind === 'majorityTerm') return 'majority.term';
   return subject.kind === 'node' ? `${subject.node}.${subject.field}` : subject.kind;
+}
+
+/** A partition group as written: `leader + 1` for the leader and one follower. */
+function formatGroup(group: readonly ClusterTarget[]): string {
+  const followers = group.slice(1);
+  if (group[0] === 'leader' && followers.length > 0 && followers.every((t) => t === 'follower')) {
+    return `leader + ${followers.length}`;
+  }
+  return group.join(' ');
 }
 
 function formatValue(value: ClusterValue): string {
@@ -177,7 +190,7 @@ export function formatInput(input: ScenarioInput): string {
     case 'inject':
       return `inject ${formatMessage(input.message)}`;
     case 'partition':
-      return `partition ${input.groups.map((g) => g.join(' ')).join(' | ')}`;
+      return `partition ${input.groups.map(formatGroup).join(' | ')}`;
     case 'cut':
       return `cut ${input.from} ${input.bothWays ? '<->' : '->'} ${input.to}`;
     case 'heal':
@@ -234,6 +247,7 @@ function printCluster(cluster: ClusterSpec): string[] {
   const features = (['preVote', 'checkQuorum', 'leaderNoOp'] as const).filter((f) => cluster.features[f]);
   if (features.length > 0) lines.push(`features ${features.join(' ')}`);
   if (cluster.mode === 'cluster') lines.push('mode cluster');
+  if (cluster.situation !== undefined) lines.push(`situation ${cluster.situation}`);
   for (const node of cluster.nodes) {
     const init = cluster.initial[node];
     if (init) {
@@ -459,9 +473,10 @@ function deadline(r: LineReader): { withinMs?: number; forMs?: number } {
 const NODE_FIELDS = ['term', 'role', 'votedFor', 'commitIndex', 'lastLogIndex'] as const;
 
 function subject(r: LineReader, ctx: Context): ClusterSubject {
-  const expected = `a subject (term, leader, or <node>.${NODE_FIELDS.join('|')})`;
+  const expected = `a subject (term, leader, majority.term, or <node>.${NODE_FIELDS.join('|')})`;
   const token = r.take(expected);
   if (token.text === 'term' || token.text === 'leader') return { kind: token.text };
+  if (token.text === 'majority.term') return { kind: 'majorityTerm' };
   const dot = token.text.indexOf('.');
   if (dot < 0) r.fail(expected, token);
   const node = nodeId(r, ctx, { text: token.text.slice(0, dot), column: token.column });
@@ -574,13 +589,13 @@ function input(r: LineReader, ctx: Context, mode: ClusterSpec['mode']): Scenario
   }
   switch (keyword.text) {
     case 'kill':
-      result = one((node) => ({ kind: 'kill' as const, node }), true);
+      result = { kind: 'kill', node: target(r, ctx, ROLE_TARGETS) };
       break;
     case 'start':
-      result = one((node) => ({ kind: 'start' as const, node }));
+      result = { kind: 'start', node: target(r, ctx, []) };
       break;
     case 'submit':
-      result = one((node) => ({ kind: 'submit' as const, node, value: value(r) }), true);
+      result = { kind: 'submit', node: target(r, ctx, ['leader']), value: value(r) };
       break;
     case 'heal':
       result = { kind: 'heal' };
@@ -591,16 +606,9 @@ function input(r: LineReader, ctx: Context, mode: ClusterSpec['mode']): Scenario
     case 'partition':
       result = partition(r, ctx);
       break;
-    case 'cut': {
-      const from = nodeId(r, ctx, r.take('a node id'));
-      const arrow = r.take("'->' or '<->'");
-      if (arrow.text !== '->' && arrow.text !== '<->') r.fail("'->' or '<->'", arrow);
-      const toToken = r.take('a node id');
-      const to = nodeId(r, ctx, toToken);
-      if (to === from) r.fail('a node other than the first', toToken);
-      result = { kind: 'cut', from, to, bothWays: arrow.text === '<->' };
+    case 'cut':
+      result = cut(r, ctx);
       break;
-    }
     case 'expect':
       return expectInput(r, ctx);
     case 'capture': {
@@ -624,20 +632,64 @@ function input(r: LineReader, ctx: Context, mode: ClusterSpec['mode']): Scenario
   return result;
 }
 
+/** Role words a cluster step may aim at instead of a node id (resolved when it runs). */
+const ROLE_TARGETS: readonly ClusterTarget[] = ['leader', 'follower'];
+
+/** A node id, `$var` (a captured node id), or one of the `roles` allowed here. */
+function target(
+  r: LineReader,
+  ctx: Context,
+  roles: readonly ClusterTarget[],
+  token = r.take('a node id'),
+): ClusterTarget {
+  if (roles.includes(token.text) || VAR.test(token.text)) return token.text;
+  if (!ctx.nodes.includes(token.text)) {
+    const also = [...roles, '$var'].join(', ');
+    r.fail(`a node of the cluster (${ctx.nodes.join(', ')}) or ${also}`, token);
+  }
+  return token.text;
+}
+
+function cut(r: LineReader, ctx: Context): ClusterInput {
+  const from = target(r, ctx, ROLE_TARGETS);
+  const arrow = r.take("'->' or '<->'");
+  if (arrow.text !== '->' && arrow.text !== '<->') r.fail("'->' or '<->'", arrow);
+  const toToken = r.take('a node id');
+  const to = target(r, ctx, [...ROLE_TARGETS, 'rest'], toToken);
+  if (to === from && to !== 'follower') r.fail('a node other than the first', toToken);
+  return { kind: 'cut', from, to, bothWays: arrow.text === '<->' };
+}
+
+/** `+ 1` / `+1` after `leader`: that many followers join the leader's group. */
+function plusFollowers(r: LineReader, token: Token): number | null {
+  if (token.text !== '+' && !/^\+[1-9]$/.test(token.text)) return null;
+  const count =
+    token.text === '+' ? r.take('a number of followers') : { ...token, text: token.text.slice(1) };
+  if (!/^[1-9]$/.test(count.text)) r.fail('a number of followers from 1 to 9', count);
+  return Number(count.text);
+}
+
 function partition(r: LineReader, ctx: Context): ClusterInput {
-  const groups: NodeId[][] = [[]];
-  const seen = new Set<NodeId>();
+  const groups: ClusterTarget[][] = [[]];
+  const seen = new Set<ClusterTarget>();
   while (!r.atEnd()) {
-    const token = r.take('a node id or |');
+    const token = r.take('a node id, leader, follower, rest or |');
+    const current = groups[groups.length - 1];
     if (token.text === '|') {
-      if (groups[groups.length - 1].length === 0) r.fail('a node id before |', token);
+      if (current.length === 0) r.fail('a node id before |', token);
       groups.push([]);
       continue;
     }
-    const node = nodeId(r, ctx, token);
-    if (seen.has(node)) r.fail('each node in one group only', token);
-    seen.add(node);
-    groups[groups.length - 1].push(node);
+    const plus = plusFollowers(r, token);
+    if (plus !== null) {
+      if (current.at(-1) !== 'leader') r.fail("'+ N' right after leader", token);
+      for (let i = 0; i < plus; i++) current.push('follower');
+      continue;
+    }
+    const member = target(r, ctx, [...ROLE_TARGETS, 'rest'], token);
+    if (seen.has(member) && member !== 'follower') r.fail('each node in one group only', token);
+    seen.add(member);
+    current.push(member);
   }
   if (groups[groups.length - 1].length === 0) r.fail('a node id');
   if (groups.length < 2) r.fail("at least two groups separated by '|'");
@@ -801,6 +853,15 @@ function parseHeader(file: string, lines: readonly string[]): { header: Scenario
   };
 }
 
+/** `situation leader-isolated`: one of CLUSTER_SITUATIONS. */
+function situationName(r: LineReader): ClusterSituation {
+  const names = Object.keys(CLUSTER_SITUATIONS);
+  const token = r.take(`a situation (${names.join(', ')})`);
+  if (!names.includes(token.text)) r.fail(`a situation (${names.join(', ')})`, token);
+  r.end();
+  return token.text as ClusterSituation;
+}
+
 function parseCluster(
   file: string,
   lines: readonly string[],
@@ -822,6 +883,7 @@ function parseCluster(
   nodes.sort();
   const ctx: Context = { file, nodes };
   let mode: ClusterSpec['mode'] = 'step';
+  let situation: ClusterSituation | undefined;
   const features: { preVote: boolean; checkQuorum: boolean; leaderNoOp?: boolean } = {
     preVote: false,
     checkQuorum: false,
@@ -829,7 +891,7 @@ function parseCluster(
   const initial: Record<NodeId, InitialNodeState> = {};
   for (i++; i < lines.length && lines[i] !== ''; i++) {
     const r = new LineReader(file, i + 1, lines[i]);
-    const keyword = r.take("'features', 'mode' or 'node'");
+    const keyword = r.take("'features', 'mode', 'situation' or 'node'");
     if (keyword.text === 'features') {
       do {
         const token = r.take('a feature (preVote, checkQuorum, leaderNoOp)');
@@ -842,6 +904,8 @@ function parseCluster(
       if (token.text !== 'step' && token.text !== 'cluster') r.fail("'step' or 'cluster'", token);
       mode = token.text as ClusterSpec['mode'];
       r.end();
+    } else if (keyword.text === 'situation') {
+      situation = situationName(r);
     } else if (keyword.text === 'node') {
       const idToken = r.take('a node id');
       const id = nodeId(r, ctx, idToken);
@@ -854,7 +918,7 @@ function parseCluster(
         r.fail(`log entries with terms ≤ term=${currentTerm}`, logToken);
       initial[id] = { currentTerm, votedFor: vote, log };
     } else {
-      r.fail("'features', 'mode', 'node' or a blank line", keyword);
+      r.fail("'features', 'mode', 'situation', 'node' or a blank line", keyword);
     }
   }
   if (features.checkQuorum && mode === 'step') {
@@ -868,7 +932,11 @@ function parseCluster(
   }
   const sortedInitial: Record<NodeId, InitialNodeState> = {};
   for (const node of nodes) if (initial[node]) sortedInitial[node] = initial[node];
-  return { cluster: { mode, nodes, features, initial: sortedInitial }, next: i };
+  if (situation !== undefined && mode !== 'cluster') {
+    throw new ScenarioSyntaxError(file, start + 2, 1, 'situation only in mode cluster', "'situation'");
+  }
+  const cluster = { mode, nodes, features, initial: sortedInitial };
+  return { cluster: situation === undefined ? cluster : { ...cluster, situation }, next: i };
 }
 
 function parseSteps(file: string, lines: readonly string[], start: number, cluster: ClusterSpec): Step[] {

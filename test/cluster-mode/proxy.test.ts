@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../../src/adapters/cluster/ports.ts';
-import { ProcessManager } from '../../src/adapters/cluster/processes.ts';
-import { FaultProxy } from '../../src/adapters/cluster/proxy.ts';
-import { connectionOwner } from '../../src/adapters/cluster/socket-owner.ts';
+import { freePorts } from '../../src/cluster/ports.ts';
+import { ProcessManager } from '../../src/cluster/processes.ts';
+import { FaultProxy } from '../../src/cluster/proxy.ts';
+import { connectionOwner } from '../../src/cluster/socket-owner.ts';
 
 /**
  * The fault proxy must do what a partition does to a real network: a cut link carries

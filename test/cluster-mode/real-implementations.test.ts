@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EtcdCluster, etcdVersion } from '../../src/adapters/cluster/etcd.ts';
-import { PySyncObjCluster, pysyncobjVersion } from '../../src/adapters/cluster/pysyncobj.ts';
-import { runClusterScenario } from '../../src/adapters/cluster/runner.ts';
+import { EtcdCluster, etcdVersion } from '../../src/cluster/impls/etcd.ts';
+import { resolveImplementations } from '../../src/cluster/impls/implementations.ts';
+import { runClusterScenario } from '../../src/cluster/runner.ts';
 import { loadScenarioFile } from '../../src/scenario/index.ts';
 
 /**
@@ -13,6 +13,10 @@ import { loadScenarioFile } from '../../src/scenario/index.ts';
  * The full suite (14 scenarios, 20 leader kills) runs with `raftkit cluster --impl
  * etcd,pysyncobj`; here two scenarios each, to stay within the test budget.
  */
+
+/** PySyncObj through the external contract (conformance/adapters/pysyncobj/raftkit.cluster.json). */
+const [pysyncobj] = resolveImplementations(['pysyncobj'], {});
+const pysyncobjMissing = pysyncobj.unavailable();
 
 const SCENARIOS = join(import.meta.dirname, '../../conformance/scenarios/cluster');
 const load = (name: string) => loadScenarioFile(join(SCENARIOS, `${name}.txt`));
@@ -34,11 +38,11 @@ describe.skipIf(etcdVersion() === null)('etcd server (needs Debian etcd-server: 
   });
 });
 
-describe.skipIf(pysyncobjVersion() === null)(
+describe.skipIf(pysyncobjMissing !== null)(
   'PySyncObj (needs Debian python3-pysyncobj: skipped without it)',
   () => {
     it('§5.2: three nodes elect one leader and keep it while nothing fails', async () => {
-      const result = await runClusterScenario(load('initial-election'), new PySyncObjCluster());
+      const result = await runClusterScenario(load('initial-election'), pysyncobj.make({ seed: 1 }));
       expect(result.reason).toBeUndefined();
       expect(result.verdict).toBe('pass');
       expect(result.leftoverPids).toEqual([]);
@@ -49,7 +53,10 @@ describe.skipIf(pysyncobjVersion() === null)(
       // Figure 2: currentTerm is "persistent state on all servers (updated on stable storage
       // before responding to RPCs)". pysyncobj/syncobj.py starts every node at
       // __raftCurrentTerm = 0 and its FileJournal stores entries and the commit index only.
-      const result = await runClusterScenario(load('restart-keeps-term-and-log'), new PySyncObjCluster());
+      const result = await runClusterScenario(
+        load('restart-keeps-term-and-log'),
+        pysyncobj.make({ seed: 1 }),
+      );
       expect(result.verdict).toBe('fail');
       expect(result.reason).toMatch(/expect n1\.term >= \$t: false \(found 0,/);
       expect(result.violations.map((v) => v.property)).toContain('Term Monotonicity');

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ReferenceCluster, TIMING_MUTANT } from '../../src/adapters/cluster/reference.ts';
-import { percentiles, runClusterScenario } from '../../src/adapters/cluster/runner.ts';
+import { ReferenceCluster, TIMING_MUTANT } from '../../src/cluster/impls/reference.ts';
+import { percentiles, runClusterScenario } from '../../src/cluster/runner.ts';
 import { parseScenario } from '../../src/scenario/index.ts';
 import { analyzeTrace } from '../../src/trace/index.ts';
 
@@ -120,7 +120,7 @@ expect leader within 5s
         '--json',
       ]);
       expect(code).toBe(0);
-      const log = readFileSync(join(traces, 'relative-out/reference/initial-election.log'), 'utf8');
+      const log = readFileSync(join(traces, 'relative-out/reference/initial-election/trace.log'), 'utf8');
       expect(log).toMatch(/"event":"BecomeLeader"/);
     } finally {
       process.chdir(previous);

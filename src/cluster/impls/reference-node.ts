@@ -18,7 +18,7 @@ import { findMutant, type MutantName } from '../../reference/mutants.ts';
 import { RaftNode } from '../../reference/node.ts';
 import type { Storage } from '../../reference/storage.ts';
 import type { Transport } from '../../reference/transport.ts';
-import { LOOPBACK } from './ports.ts';
+import { LOOPBACK } from '../ports.ts';
 
 /**
  * One node of the reference implementation as a real networked process, for cluster mode:

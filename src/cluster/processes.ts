@@ -21,6 +21,8 @@ export interface ProcessSpec {
   readonly command: string;
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** Working directory; default the node's data dir. */
+  readonly cwd?: string;
 }
 
 export interface ManagedProcess {
@@ -115,7 +117,7 @@ export class ProcessManager {
     let child: ChildProcess;
     try {
       child = spawn(spec.command, [...spec.args], {
-        cwd: this.dataDir(spec.name),
+        cwd: spec.cwd ?? this.dataDir(spec.name),
         env: { ...process.env, ...spec.env },
         stdio: ['ignore', log, log],
         detached: true,
@@ -123,12 +125,15 @@ export class ProcessManager {
     } finally {
       closeSync(log);
     }
-    if (child.pid === undefined) throw new Error(`could not start ${spec.command} for node ${spec.name}`);
-    const pgid = child.pid;
+    // Listen before anything can throw: a command that does not exist emits 'error' later.
     const exited = new Promise<string>((resolve) => {
       child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`));
       child.once('error', (error) => resolve(`spawn error: ${error.message}`));
     });
+    if (child.pid === undefined) {
+      throw new Error(`${spec.name}: could not start '${spec.command}' (not found or not executable)`);
+    }
+    const pgid = child.pid;
     const managed: ManagedProcess = { name: spec.name, pgid, child, exited };
     this.running.set(spec.name, managed);
     this.everStarted.add(pgid);
@@ -163,9 +168,14 @@ export class ProcessManager {
     return [...this.everStarted].flatMap((pgid) => processGroupMembers(pgid));
   }
 
-  async shutdown(): Promise<void> {
+  /** Kill every node; `beforeRemove` runs once they are dead, before the run dir goes (to keep logs). */
+  async shutdown(beforeRemove?: () => void): Promise<void> {
     await Promise.all([...this.running.keys()].map((name) => this.kill(name)));
-    this.shutdownSync();
+    try {
+      beforeRemove?.();
+    } finally {
+      this.shutdownSync();
+    }
   }
 
   /** Synchronous cleanup for exit hooks: kill every group, remove the run directory. */

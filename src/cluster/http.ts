@@ -34,3 +34,23 @@ export async function httpJson(
     signal.removeEventListener('abort', abort);
   }
 }
+
+/** `http://127.0.0.1:<port><path>`: cluster mode talks to loopback only. */
+export function loopbackUrl(port: number, path: string): string {
+  return `http://127.0.0.1:${port}${path}`;
+}
+
+/** How long a client write may take before the kit gives up on it (× the time scale). */
+export const SUBMIT_TIMEOUT_MS = 10_000;
+
+/**
+ * `POST <url>?value=v` with `{"value":"v"}` also as body (the node reads whichever is
+ * easier): the write of the external contract and of the reference node.
+ */
+export function postValue(url: string, value: string, signal: AbortSignal, timeoutMs = SUBMIT_TIMEOUT_MS) {
+  return httpJson(`${url}?value=${encodeURIComponent(value)}`, signal, {
+    method: 'POST',
+    body: JSON.stringify({ value }),
+    timeoutMs,
+  });
+}

@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
-import type { NodeId } from '../../../models/index.ts';
+import type { NodeId } from '../../models/index.ts';
 import { LOOPBACK } from './ports.ts';
 
 /**
@@ -177,7 +177,13 @@ export class FaultProxy {
       return;
     }
     this.connections.add(connection);
-    const upstream = tcpConnect({ host: LOOPBACK, port: route.targetPort });
+    this.pipe(connection, route.targetPort);
+  }
+
+  /** Forward bytes both ways, dropping (and counting) those of a blocked direction. */
+  private pipe(connection: ProxiedConnection, targetPort: number): void {
+    const { client, source, dest } = connection;
+    const upstream = tcpConnect({ host: LOOPBACK, port: targetPort });
     connection.upstream = upstream;
     upstream.on('error', () => this.reset(connection));
     upstream.on('close', () => this.reset(connection));

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { NodeId } from '../../../models/index.ts';
-import { httpJson } from './http.ts';
-import { freePorts, LOOPBACK } from './ports.ts';
-import type { ClusterEnv, ClusterImplementation, NodeStatus } from './types.ts';
+import { httpJson, postValue } from '../http.ts';
+import { LOOPBACK, type NodePorts, routedPorts } from '../ports.ts';
+import type { ClusterEnv, ClusterImplementation, CommittedAnswer, NodeStatus } from '../types.ts';
 
 /**
  * The reference implementation (src/reference) in cluster mode: every node is a
@@ -62,26 +62,22 @@ export interface ReferenceClusterOptions {
   readonly label?: string;
 }
 
-interface Ports {
-  readonly http: number;
-  readonly peer: number;
-  proxy: number;
-}
-
 export class ReferenceCluster implements ClusterImplementation {
   readonly name: string;
   readonly supports = { preVote: true, checkQuorum: false };
   readonly observes = ['votedFor', 'lastLogIndex'] as const;
   readonly sampleIntervalMs = 20;
+  readonly electionTimeoutMs: number;
   readonly timing: ReferenceTiming;
   readonly seed: number;
   private env: ClusterEnv | null = null;
-  private readonly ports = new Map<NodeId, Ports>();
+  private ports = new Map<NodeId, NodePorts>();
 
   constructor(private readonly options: ReferenceClusterOptions = {}) {
     this.timing = options.timing ?? REFERENCE_TIMING;
     this.seed = options.seed ?? 1;
     const t = this.timing;
+    this.electionTimeoutMs = t.electionMinMs;
     this.name =
       options.label ??
       `reference${options.mutant ? ` (mutant ${options.mutant})` : ''}: election ${t.electionMinMs}-${t.electionMaxMs} ms, tick ${t.tickMs} ms, RPC delay ${t.rpcDelayMinMs}-${t.rpcDelayMaxMs} ms, seed ${this.seed}`;
@@ -89,14 +85,7 @@ export class ReferenceCluster implements ClusterImplementation {
 
   async prepare(env: ClusterEnv): Promise<void> {
     this.env = env;
-    const ports = await freePorts(env.nodes.length * 2);
-    env.nodes.forEach((node, i) => {
-      this.ports.set(node, { http: ports[2 * i], peer: ports[2 * i + 1], proxy: 0 });
-    });
-    for (const node of env.nodes) {
-      const p = this.ports.get(node)!;
-      p.proxy = await env.proxy.route(node, p.peer);
-    }
+    this.ports = await routedPorts(env.nodes, (node, peer) => env.proxy.route(node, peer));
   }
 
   traceFileOf(node: NodeId): string {
@@ -158,10 +147,8 @@ export class ReferenceCluster implements ClusterImplementation {
 
   async status(node: NodeId, signal: AbortSignal): Promise<NodeStatus> {
     const s = await this.read(node, signal);
-    // Another run may have taken the port after ours was released: trust only our node.
-    if (s.id !== node) throw new Error(`port of ${node} answered as ${s.id}`);
     return {
-      node,
+      node: s.id,
       role: s.role === 'crashed' ? 'unknown' : s.role,
       term: s.currentTerm,
       leader: s.role === 'leader' ? node : null,
@@ -172,20 +159,12 @@ export class ReferenceCluster implements ClusterImplementation {
   }
 
   async submit(node: NodeId, value: string, signal: AbortSignal): Promise<void> {
-    const { ok, body } = await httpJson(
-      this.url(node, `/submit?value=${encodeURIComponent(value)}`),
-      signal,
-      {
-        method: 'POST',
-        timeoutMs: 10_000,
-      },
-    );
+    const { ok, body } = await postValue(this.url(node, '/submit'), value, signal);
     if (!ok) throw new Error(`submit ${value} via ${node}: ${JSON.stringify(body)}`);
   }
 
-  async committed(node: NodeId, signal: AbortSignal): Promise<readonly string[]> {
+  async committed(node: NodeId, signal: AbortSignal): Promise<CommittedAnswer> {
     const s = await this.read(node, signal);
-    if (s.id !== node) throw new Error(`port of ${node} answered as ${s.id}`);
-    return s.values;
+    return { from: s.id, values: s.values };
   }
 }

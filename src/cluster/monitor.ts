@@ -1,5 +1,11 @@
-import type { NodeId } from '../../../models/index.ts';
-import type { ClusterImplementation, NodeStatus } from './types.ts';
+import type { NodeId } from '../../models/index.ts';
+import type { NodeStatus } from './types.ts';
+
+/** Where the monitor reads statuses from (the runner's `NodeReader`: it checks who answered). */
+export interface StatusSource {
+  readonly sampleIntervalMs: number;
+  status(node: NodeId, signal: AbortSignal): Promise<NodeStatus>;
+}
 
 /**
  * The safety monitor of cluster mode: it samples every running node's status continuously
@@ -50,9 +56,11 @@ export class SafetyMonitor {
   private readonly appliedSequence = new Map<NodeId, number>();
   private chain: Promise<void> = Promise.resolve();
   samples = 0;
+  /** Called after every sample (the election tracker listens). */
+  onSample: (atMs: number) => void = () => {};
 
   constructor(
-    private readonly implementation: ClusterImplementation,
+    private readonly implementation: StatusSource,
     private readonly running: () => readonly NodeId[],
     private readonly clusterSize: number,
     /** Whether a and b can talk both ways now (the fault proxy's view). */
@@ -122,6 +130,7 @@ export class SafetyMonitor {
       this.check(result.value, atMs);
       this.latest.set(node, { atMs, status: result.value });
     });
+    this.onSample(atMs);
   }
 
   record(violation: Violation): void {
@@ -130,45 +139,46 @@ export class SafetyMonitor {
   }
 
   private check(status: NodeStatus, atMs: number): void {
-    const { node, term } = status;
-    if (term !== null) {
-      const before = this.highestTerm.get(node) ?? 0;
-      if (term < before) {
-        this.record({
-          property: 'Term Monotonicity',
-          atMs,
-          text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, BUGS.md #1)`,
-        });
-      }
-      // After a reported regression the new value is the baseline: one violation per drop.
-      this.highestTerm.set(node, term);
-      if (status.role === 'leader') {
-        let leaders = this.leadersByTerm.get(term);
-        if (leaders === undefined) {
-          leaders = new Set();
-          this.leadersByTerm.set(term, leaders);
-        }
-        leaders.add(node);
-        if (leaders.size === 2) {
-          this.record({
-            property: 'Election Safety',
-            atMs,
-            text: `two leaders in term ${term}: ${[...leaders].sort().join(' and ')} (§5.2: at most one leader per term)`,
-          });
-        }
-      }
+    if (status.term !== null) this.checkTerm(status.node, status.term, status.role === 'leader', atMs);
+    if (status.commitIndex !== null) this.checkCommit(status.node, status.commitIndex, atMs);
+  }
+
+  /** Term Monotonicity (Figure 2: persistent, only increases) and Election Safety (§5.2). */
+  private checkTerm(node: NodeId, term: number, leads: boolean, atMs: number): void {
+    const before = this.highestTerm.get(node) ?? 0;
+    if (term < before) {
+      this.record({
+        property: 'Term Monotonicity',
+        atMs,
+        text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, BUGS.md #1)`,
+      });
     }
-    if (status.commitIndex !== null) {
-      const before = this.highestCommit.get(node) ?? 0;
-      if (status.commitIndex < before) {
-        this.record({
-          property: 'Commit Monotonicity',
-          atMs,
-          text: `${node} reported commitIndex ${status.commitIndex} after ${before} without restarting (§5.3)`,
-        });
-      }
-      this.highestCommit.set(node, status.commitIndex);
+    // After a reported regression the new value is the baseline: one violation per drop.
+    this.highestTerm.set(node, term);
+    if (!leads) return;
+    const leaders = this.leadersByTerm.get(term) ?? new Set<NodeId>();
+    this.leadersByTerm.set(term, leaders);
+    leaders.add(node);
+    if (leaders.size === 2) {
+      this.record({
+        property: 'Election Safety',
+        atMs,
+        text: `two leaders in term ${term}: ${[...leaders].sort().join(' and ')} (§5.2: at most one leader per term)`,
+      });
     }
+  }
+
+  /** Commit Monotonicity: a committed entry stays committed (§5.3) while the node runs. */
+  private checkCommit(node: NodeId, commitIndex: number, atMs: number): void {
+    const before = this.highestCommit.get(node) ?? 0;
+    if (commitIndex < before) {
+      this.record({
+        property: 'Commit Monotonicity',
+        atMs,
+        text: `${node} reported commitIndex ${commitIndex} after ${before} without restarting (§5.3)`,
+      });
+    }
+    this.highestCommit.set(node, commitIndex);
   }
 
   /**
@@ -200,6 +210,26 @@ export class SafetyMonitor {
   highestTermNow(): number | null {
     const terms = [...this.latest.values()].map((s) => s.status.term).filter((t): t is number => t !== null);
     return terms.length === 0 ? null : Math.max(...terms);
+  }
+
+  /** Every node claiming leadership now, with its term. */
+  leaderClaims(): { leader: NodeId; term: number }[] {
+    return [...this.latest.values()]
+      .filter((s) => s.status.role === 'leader' && s.status.term !== null)
+      .map((s) => ({ leader: s.status.node, term: s.status.term! }));
+  }
+
+  /**
+   * The highest term a majority of the whole cluster has reached: the (⌊n/2⌋+1)-th highest
+   * term among the running nodes' reports (a node down or silent has reached none).
+   */
+  majorityTerm(): number | null {
+    const terms = [...this.latest.values()]
+      .map((s) => s.status.term)
+      .filter((t): t is number => t !== null)
+      .sort((a, b) => b - a);
+    const quorum = Math.floor(this.clusterSize / 2) + 1;
+    return terms.length >= quorum ? terms[quorum - 1] : null;
   }
 
   anyLeader(): NodeId[] {

@@ -1,8 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import type { NodeId } from '../../../models/index.ts';
-import { httpJson } from './http.ts';
-import { freePorts, LOOPBACK } from './ports.ts';
-import type { ClusterEnv, ClusterImplementation, NodeStatus, ObservedRole } from './types.ts';
+import { httpJson } from '../http.ts';
+import { LOOPBACK, type NodePorts, routedPorts } from '../ports.ts';
+import type {
+  ClusterEnv,
+  ClusterImplementation,
+  CommittedAnswer,
+  NodeStatus,
+  ObservedRole,
+} from '../types.ts';
 
 /**
  * The etcd server (Debian `etcd-server`, etcd 3.4) in cluster mode: one member per node on
@@ -27,12 +33,6 @@ export interface EtcdOptions {
   /** etcd's --election-timeout (ms); etcd's default is 1000. */
   readonly electionMs?: number;
   readonly binary?: string;
-}
-
-interface Ports {
-  readonly client: number;
-  readonly peer: number;
-  proxy: number;
 }
 
 const KEY_PREFIX = 'raftkit/';
@@ -63,31 +63,26 @@ export class EtcdCluster implements ClusterImplementation {
   readonly supports = { preVote: true, checkQuorum: false };
   readonly observes = ['votedFor'] as const;
   readonly sampleIntervalMs = 50;
+  readonly electionTimeoutMs: number;
   private env: ClusterEnv | null = null;
-  private readonly ports = new Map<NodeId, Ports>();
+  private ports = new Map<NodeId, NodePorts>();
   private readonly nodeOfId = new Map<string, NodeId>();
   private readonly idOfNode = new Map<NodeId, string>();
   private token = '';
 
   constructor(private readonly options: EtcdOptions = {}) {
     this.name = `etcd ${etcdVersion(options.binary) ?? '?'} (server)`;
+    this.electionTimeoutMs = options.electionMs ?? 1000;
   }
 
   async prepare(env: ClusterEnv): Promise<void> {
     this.env = env;
-    const ports = await freePorts(env.nodes.length * 2);
-    env.nodes.forEach((node, i) => {
-      this.ports.set(node, { client: ports[2 * i], peer: ports[2 * i + 1], proxy: 0 });
-    });
-    for (const node of env.nodes) {
-      const p = this.ports.get(node)!;
-      p.proxy = await env.proxy.route(node, p.peer);
-    }
+    this.ports = await routedPorts(env.nodes, (node, peer) => env.proxy.route(node, peer));
     this.token = `raftkit-${process.pid}-${Date.now()}`;
   }
 
   private url(node: NodeId, path: string): string {
-    return `http://${LOOPBACK}:${this.ports.get(node)!.client}${path}`;
+    return `http://${LOOPBACK}:${this.ports.get(node)!.http}${path}`;
   }
 
   async start(node: NodeId): Promise<void> {
@@ -100,15 +95,15 @@ export class EtcdCluster implements ClusterImplementation {
       args: [
         `--name=${node}`,
         `--data-dir=${env.processes.dataDir(node)}/etcd`,
-        `--listen-client-urls=http://${LOOPBACK}:${p.client}`,
-        `--advertise-client-urls=http://${LOOPBACK}:${p.client}`,
+        `--listen-client-urls=http://${LOOPBACK}:${p.http}`,
+        `--advertise-client-urls=http://${LOOPBACK}:${p.http}`,
         `--listen-peer-urls=http://${LOOPBACK}:${p.peer}`,
         `--initial-advertise-peer-urls=http://${LOOPBACK}:${p.proxy}`,
         `--initial-cluster=${cluster}`,
         '--initial-cluster-state=new',
         `--initial-cluster-token=${this.token}`,
         `--heartbeat-interval=${this.options.heartbeatMs ?? 100}`,
-        `--election-timeout=${this.options.electionMs ?? 1000}`,
+        `--election-timeout=${this.electionTimeoutMs}`,
         `--pre-vote=${env.features.preVote}`,
         '--logger=zap',
         '--log-outputs=stderr',
@@ -124,16 +119,17 @@ export class EtcdCluster implements ClusterImplementation {
       throw new Error(`${node}: /debug/vars has no raft.status`);
     }
     const id = String(raft.id);
-    // Another run may have taken the port after ours was released: trust only our member.
-    const known = this.idOfNode.get(node);
-    if (known !== undefined && known !== id)
-      throw new Error(`port of ${node} answered as member ${id}, not ${known}`);
-    this.idOfNode.set(node, id);
-    this.nodeOfId.set(id, node);
+    // A member's hex id is pinned to the node on its first answer; a later answer from
+    // another member on that port (a port reused by another run) names that member, and the
+    // runner discards it (reader.ts).
+    if (!this.idOfNode.has(node)) {
+      this.idOfNode.set(node, id);
+      this.nodeOfId.set(id, node);
+    }
     const name = (hex: unknown) =>
       hex === '0' || typeof hex !== 'string' ? null : (this.nodeOfId.get(hex) ?? null);
     return {
-      node,
+      node: this.nodeOfId.get(id) ?? `etcd member ${id}`,
       role: ROLES[String(raft.raftState)] ?? 'unknown',
       term: raft.term,
       leader: name(raft.lead),
@@ -153,12 +149,18 @@ export class EtcdCluster implements ClusterImplementation {
     }
   }
 
-  async committed(node: NodeId, signal: AbortSignal): Promise<readonly string[]> {
+  async committed(node: NodeId, signal: AbortSignal): Promise<CommittedAnswer> {
     const { ok, body } = await httpJson(this.url(node, '/v3/kv/range'), signal, {
       method: 'POST',
       body: JSON.stringify({ key: b64(KEY_PREFIX), range_end: b64('raftkit0'), serializable: true }),
     });
     if (!ok) throw new Error(`range via ${node}: ${JSON.stringify(body)}`);
-    return ((body as { kvs?: { value: string }[] }).kvs ?? []).map((kv) => unb64(kv.value));
+    const answer = body as { header?: { member_id?: string }; kvs?: { value: string }[] };
+    // The gateway prints the 64-bit member id in decimal; raft.status in hex.
+    const hex = BigInt(answer.header?.member_id ?? '0').toString(16);
+    return {
+      from: this.nodeOfId.get(hex) ?? `etcd member ${hex}`,
+      values: (answer.kvs ?? []).map((kv) => unb64(kv.value)),
+    };
   }
 }
