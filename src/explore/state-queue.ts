@@ -123,7 +123,7 @@ function uniformNode(node: NodeState): NodeState {
 }
 
 /** A history's content as a string (distinct histories are few; this runs once per history object seen). */
-function historyKey(h: ClusterHistory): string {
+export function historyKey(h: ClusterHistory): string {
   let key = `${h.crashes}|`;
   for (const e of h.elections) key += `${e.term}:${e.leader},`;
   key += '|';
