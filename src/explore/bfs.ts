@@ -215,44 +215,63 @@ export class BreadthFirst {
 /**
  * Each numbered part's own 64-bit fingerprint, from its content: what workers fingerprint
  * records with, since each numbers the parts in its own order but the same state must get
- * the same fingerprint in every worker. Computed once per part.
+ * the same fingerprint in every worker. Computed once per part (a typed array by part
+ * number, 0 for not yet).
  */
+type Ints = Uint32Array<ArrayBuffer>;
+
 class PartPrints {
-  private readonly nodes = new Prints();
-  private readonly messages = new Prints();
-  private readonly histories = new Prints();
+  private nodes = new Uint32Array(2048);
+  private messages = new Uint32Array(2048);
+  private histories = new Uint32Array(256);
+  private readonly scratch = new Fingerprint();
 
   constructor(private readonly parts: StateParts) {}
 
   write(f: Fingerprint, nodes: readonly number[], history: number, messages: readonly number[]): void {
-    const parts = this.parts;
-    for (let i = 0; i < nodes.length; i++) this.nodes.write(f, nodes[i], () => parts.nodeKeyOf(nodes[i]));
-    this.histories.write(f, history, () => historyKey(parts.historyOf(history)));
+    for (let i = 0; i < nodes.length; i++) {
+      if (2 * nodes[i] >= this.nodes.length || this.nodes[2 * nodes[i]] === 0)
+        this.nodes = this.learnNode(nodes[i]);
+      f.pushWord(this.nodes[2 * nodes[i]]);
+      f.pushWord(this.nodes[2 * nodes[i] + 1]);
+    }
+    if (2 * history >= this.histories.length || this.histories[2 * history] === 0) this.learnHistory(history);
+    f.pushWord(this.histories[2 * history]);
+    f.pushWord(this.histories[2 * history + 1]);
     f.pushWord(messages.length);
     for (let k = 0; k < messages.length; k++) {
-      this.messages.write(f, messages[k], () => {
-        const m = parts.messageOf(messages[k]);
-        return `${m.key}*${m.count}`;
-      });
+      const at = messages[k];
+      if (2 * at >= this.messages.length || this.messages[2 * at] === 0) this.learnMessage(at);
+      f.pushWord(this.messages[2 * at]);
+      f.pushWord(this.messages[2 * at + 1]);
     }
+  }
+
+  private learnNode(at: number): Ints {
+    this.nodes = remember(this.nodes, at, this.scratch.of(this.parts.nodeKeyOf(at)));
+    return this.nodes;
+  }
+
+  private learnHistory(at: number): void {
+    this.histories = remember(this.histories, at, this.scratch.of(historyKey(this.parts.historyOf(at))));
+  }
+
+  private learnMessage(at: number): void {
+    const m = this.parts.messageOf(at);
+    this.messages = remember(this.messages, at, this.scratch.of(`${m.key}*${m.count}`));
   }
 }
 
-/** Fingerprints by part number, computed on first use. */
-class Prints {
-  private highs: number[] = [];
-  private lows: number[] = [];
-  private readonly scratch = new Fingerprint();
-
-  write(f: Fingerprint, at: number, content: () => string): void {
-    if (this.highs[at] === undefined) {
-      const p = this.scratch.of(content());
-      this.highs[at] = p.high;
-      this.lows[at] = p.low;
-    }
-    f.pushWord(this.highs[at]);
-    f.pushWord(this.lows[at]);
+/** Store part `at`'s fingerprint (its high half made nonzero: 0 marks "not yet"). */
+function remember(prints: Ints, at: number, f: Fingerprint): Ints {
+  let into = prints;
+  if (2 * at + 1 >= into.length) {
+    into = new Uint32Array(Math.max(2 * into.length, 2 * at + 2));
+    into.set(prints);
   }
+  into[2 * at] = f.high || 1;
+  into[2 * at + 1] = f.low;
+  return into;
 }
 
 function growInts(ints: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {

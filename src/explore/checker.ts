@@ -105,6 +105,19 @@ export interface CheckResult {
   readonly seconds: number;
   readonly stoppedBy: StopReason;
   readonly properties: readonly PropertyResult[];
+  /** Threads that searched (`--workers`; 1 but for a parallel BFS). */
+  readonly workers: number;
+  readonly memory: MemoryUse;
+}
+
+/** What the search's own structures cost (the process's whole footprint is larger). */
+export interface MemoryUse {
+  /** Bytes of the visited set and the per-state columns (parent, action, depth), per distinct state. */
+  readonly perVisited: number;
+  /** Bytes of a frontier record per queued state (BFS; 0 otherwise). */
+  readonly perFrontier: number;
+  /** Most states queued at once (BFS; 0 otherwise). */
+  readonly peakFrontier: number;
 }
 
 /** The `ok` verdict: no `always` property failed and every `sometimes` was witnessed. */
@@ -124,6 +137,8 @@ export interface SearchOutcome {
   readonly seconds: number;
   readonly stoppedBy: StopReason;
   readonly properties: readonly PropertyResult[];
+  readonly workers: number;
+  readonly memory: MemoryUse;
 }
 
 export function check(options: CheckOptions): CheckResult {
@@ -133,10 +148,12 @@ export function check(options: CheckOptions): CheckResult {
   const exact = strategy === 'random' || (options.exact ?? false);
   const progress = progressReporter(options, search, start);
   let exhausted = false;
+  let memory: MemoryUse = { perVisited: 0, perFrontier: 0, peakFrontier: 0 };
   if (strategy === 'bfs') {
     const bfs = new BreadthFirst(search, bfsOptions(search, exact));
     bfs.start();
     exhausted = bfs.run(() => progress(bfs.queue.length));
+    memory = bfsMemory(bfs, exact);
   } else if (strategy === 'dfs') {
     exhausted = depthFirst(search, isNewFor(search, exact), progress);
   } else {
@@ -156,7 +173,20 @@ export function check(options: CheckOptions): CheckResult {
     seconds: (performance.now() - start) / 1000,
     stoppedBy: stopReason(search, exhausted),
     properties: propertyResults(search, (f) => pathToLocal(search, f)),
+    workers: 1,
+    memory,
   });
+}
+
+function bfsMemory(bfs: BreadthFirst, exact: boolean): MemoryUse {
+  const s = bfs.search;
+  const columns = s.parent.bytes + s.actionIndex.bytes + s.depthOf.bytes;
+  const visited = exact ? 0 : bfs.options.visited.bytes;
+  return {
+    perVisited: s.count === 0 ? 0 : (visited + columns) / s.count,
+    perFrontier: bfs.queue.bytesPerState,
+    peakFrontier: bfs.queue.peak,
+  };
 }
 
 export function searchSettings(options: CheckOptions): SearchSettings {

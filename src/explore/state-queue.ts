@@ -151,6 +151,10 @@ export class StateQueue {
   private readAt = 0;
   private count = 0;
   private liveBytes = 0;
+  /** States queued in all, the ints their records took, and the most queued at once. */
+  pushed = 0;
+  pushedInts = 0;
+  peak = 0;
 
   constructor(
     readonly parts: StateParts,
@@ -227,6 +231,14 @@ export class StateQueue {
     for (let k = 0; k < messageNumbers.length; k++) chunk[at++] = messageNumbers[k];
     this.writeAt = at;
     this.count++;
+    this.pushed++;
+    this.pushedInts += need;
+    if (this.count > this.peak) this.peak = this.count;
+  }
+
+  /** Average bytes of a queued state's record. */
+  get bytesPerState(): number {
+    return this.pushed === 0 ? 0 : (this.pushedInts * 4) / this.pushed;
   }
 
   /** The oldest state, or undefined when the queue is empty. */

@@ -36,10 +36,11 @@ describe('raftkit check', () => {
     const { code, stdout } = await run(['--no-drop', '--no-progress']);
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines[0]).toMatch(/^raftkit check: seed 1, strategy bfs, symmetry on/);
+    expect(lines[0]).toMatch(/^raftkit check: seed 1, strategy bfs, symmetry on, \d+ workers?$/);
     expect(lines[2]).toMatch(/^bounds: max term 2, max log 1, max copies 1, max in flight 3, crashes 0/);
     expect(stdout).toMatch(/distinct states 3,093, transitions 7,493, depth 46, [\d.]+ s, [\d,]+ states\/s/);
     expect(stdout).toMatch(/PASS +always +Election Safety/);
+    expect(stdout).toMatch(/^memory: [\d.]+ bytes per visited state .*, [\d.]+ bytes per frontier state \(peak [\d,]+ queued\); \d+ workers?$/m);
     expect(stdout).toMatch(/witness-found sometimes Entry committed/);
     expect(stdout).toMatch(/reproduce: npx raftkit check --nodes 3 .* --no-drop/);
   });
@@ -113,6 +114,7 @@ describe('raftkit check', () => {
       '--mutate must be one of double-vote, commit-previous-term, no-step-down, no-log-check',
     ],
     [['--strategy', 'astar'], '--strategy must be one of bfs, dfs, random'],
+    [['--workers', '0'], "--workers must be an integer from 1 to 256, got '0'"],
   ] as const) {
     it(`bad input ${args.join(' ')}: a one-line error naming the flag and its range, exit 2`, async () => {
       const { code, stderr, stdout } = await run([...args]);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import {
   applyAction,
@@ -14,6 +15,7 @@ import {
 } from '../../../models/index.ts';
 import type { PropertyResult } from '../../explore/checker.ts';
 import {
+  type CheckOptions,
   type CheckResult,
   check,
   type Progress,
@@ -21,6 +23,7 @@ import {
   type Strategy,
   verdictOk,
 } from '../../explore/checker.ts';
+import { checkParallel } from '../../explore/parallel/coordinator.ts';
 import {
   counterexampleJson,
   counterexampleLines,
@@ -80,6 +83,7 @@ interface CheckFlags {
   readonly out?: string;
   readonly keepGoing?: boolean;
   readonly progress: boolean;
+  readonly workers?: string;
 }
 
 export interface CheckSettings {
@@ -104,6 +108,8 @@ export interface CheckSettings {
   readonly exact?: boolean;
   readonly mutation: string | null;
   readonly keepGoing: boolean;
+  /** Threads of a breadth-first search (default 1 here; the command's default is the core count). */
+  readonly workers?: number;
 }
 
 /** Validate the flags; a bad one throws a UsageError naming it and its allowed range. */
@@ -140,7 +146,16 @@ export function parseCheckFlags(flags: CheckFlags): CheckSettings {
     exact: flags.exact ?? false,
     mutation: flags.mutate ?? null,
     keepGoing: flags.keepGoing ?? false,
+    workers: intInRange('--workers', flags.workers ?? String(availableParallelism()), 1, 256),
   };
+}
+
+/**
+ * Threads the run will use: `--workers` for a breadth-first search with fingerprints; one
+ * for dfs, random walks and `--exact` (their visited sets are not shared).
+ */
+export function workersOf(s: CheckSettings): number {
+  return s.strategy === 'bfs' && !s.exact ? (s.workers ?? 1) : 1;
 }
 
 /** The command line that reproduces a run (every setting spelled out). */
@@ -205,9 +220,26 @@ export function runCheck(
   s: CheckSettings,
   onProgress?: (p: Progress) => void,
 ): { run: RunDescription; result: CheckResult } {
+  const run = runDescription(s);
+  return { run, result: check(checkOptions(run, s, onProgress)) };
+}
+
+/** `runCheck` on `workersOf(s)` threads. */
+export async function runCheckOnWorkers(
+  s: CheckSettings,
+  onProgress?: (p: Progress) => void,
+): Promise<{ run: RunDescription; result: CheckResult }> {
+  const workers = workersOf(s);
+  if (workers === 1) return runCheck(s, onProgress);
+  const run = runDescription(s);
+  const result = await checkParallel({ ...checkOptions(run, s, onProgress), workers, mutation: s.mutation });
+  return { run, result };
+}
+
+function runDescription(s: CheckSettings): RunDescription {
   const config = clusterConfigOf(s);
   const bounds = boundsOf(s);
-  const run: RunDescription = {
+  return {
     config,
     bounds,
     strategy: s.strategy,
@@ -216,10 +248,18 @@ export function runCheck(
     maxStates: s.maxStates,
     mutation: s.mutation,
     command: reproduceCommand(s),
+    workers: workersOf(s),
   };
-  const result = check({
-    config,
-    bounds,
+}
+
+function checkOptions(
+  run: RunDescription,
+  s: CheckSettings,
+  onProgress?: (p: Progress) => void,
+): CheckOptions {
+  return {
+    config: run.config,
+    bounds: run.bounds,
     strategy: s.strategy,
     seed: s.seed,
     symmetry: s.symmetry,
@@ -229,8 +269,7 @@ export function runCheck(
     stopOnViolation: !s.keepGoing,
     onProgress,
     progressEveryMs: process.stderr.isTTY ? 1000 : 10_000,
-  });
-  return { run, result };
+  };
 }
 
 function progressPrinter(enabled: boolean): ((p: Progress) => void) | undefined {
@@ -383,6 +422,10 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON on stdout instead of text')
     .option('--out <file>', 'save counterexamples as JSON there (and the first as a scenario file, .txt)')
     .option('--no-progress', 'no progress lines on stderr')
+    .option(
+      '--workers <n>',
+      `threads of a breadth-first search, sharing one visited set (default: the ${availableParallelism()} cores; dfs, random and --exact use 1)`,
+    )
     .addHelpText(
       'after',
       [
@@ -413,7 +456,7 @@ export function register(program: Command): void {
         'missing witness, 2 bad flags (the message names the flag and its allowed range).',
       ].join('\n'),
     )
-    .action((flags: CheckFlags) => {
+    .action(async (flags: CheckFlags) => {
       const settings = parseCheckFlags(flags);
       const printer = progressPrinter(flags.progress && !flags.json);
       const text = (line: string) => {
@@ -429,10 +472,11 @@ export function register(program: Command): void {
         maxStates: settings.maxStates,
         mutation: settings.mutation,
         command: reproduceCommand(settings),
+        workers: workersOf(settings),
       })) {
         text(line);
       }
-      const { run, result } = runCheck(settings, printer);
+      const { run, result } = await runCheckOnWorkers(settings, printer);
       if (printer && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
       const written = flags.out ? writeOutputs(flags.out, run, result, settings) : [];
       if (flags.json) {
