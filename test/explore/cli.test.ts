@@ -40,7 +40,9 @@ describe('raftkit check', () => {
     expect(lines[2]).toMatch(/^bounds: max term 2, max log 1, max copies 1, max in flight 3, crashes 0/);
     expect(stdout).toMatch(/distinct states 3,093, transitions 7,493, depth 46, [\d.]+ s, [\d,]+ states\/s/);
     expect(stdout).toMatch(/PASS +always +Election Safety/);
-    expect(stdout).toMatch(/^memory: [\d.]+ bytes per visited state .*, [\d.]+ bytes per frontier state \(peak [\d,]+ queued\); \d+ workers?$/m);
+    expect(stdout).toMatch(
+      /^memory: [\d.]+ bytes per visited state .*, [\d.]+ bytes per frontier state \(peak [\d,]+ queued\); \d+ workers?$/m,
+    );
     expect(stdout).toMatch(/witness-found sometimes Entry committed/);
     expect(stdout).toMatch(/reproduce: npx raftkit check --nodes 3 .* --no-drop/);
   });

@@ -48,7 +48,6 @@ export async function checkParallel(options: ParallelCheckOptions): Promise<Chec
   const pool = new WorkerPool(options);
   try {
     await pool.ready();
-    if (process.env.RAFTKIT_DEBUG) process.stderr.write(`workers ready after ${(performance.now() - start).toFixed(0)} ms\n`);
     const exhausted = await pool.search(options, start);
     const summaries = await pool.all({ type: 'finish' }, 'summary');
     return await pool.result(
@@ -120,8 +119,8 @@ class WorkerPool {
   }
 
   private receive(index: number, message: FromWorker): void {
-    if (message.type === 'grow') return this.grow();
-    this.waiting[index].shift()?.resolve(message);
+    if (message.type === 'grow') this.grow();
+    else this.waiting[index].shift()?.resolve(message);
   }
 
   /** Send a message to one worker and wait for its reply of the given type. */
@@ -193,8 +192,6 @@ class WorkerPool {
         const count = Math.min(shares[from] - share, share - shares[to]);
         if (count <= 16) continue;
         const moved = await this.move(from, to, count);
-        if (process.env.RAFTKIT_DEBUG)
-          process.stderr.write(`level move ${from}->${to} ${moved} of ${total}\n`);
         shares[from] -= moved;
         shares[to] += moved;
       }

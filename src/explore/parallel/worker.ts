@@ -48,21 +48,25 @@ class BfsWorker {
   }
 
   handle(message: ToWorker): void {
+    this.post(this.reply(message));
+  }
+
+  private reply(message: ToWorker): FromWorker {
     switch (message.type) {
       case 'start':
         this.bfs.start();
-        return this.post({ type: 'done', queued: this.bfs.queue.length });
+        return { type: 'done', queued: this.bfs.queue.length };
       case 'level':
-        return this.post({ type: 'done', queued: this.expandLevel(message.level) });
+        return { type: 'done', queued: this.expandLevel(message.level) };
       case 'give':
-        return this.post({ type: 'states', states: this.give(message.count) });
+        return { type: 'states', states: this.give(message.count) };
       case 'take':
         for (const moved of message.states) this.bfs.enqueue(moved.state, moved.id);
-        return this.post({ type: 'took' });
+        return { type: 'took' };
       case 'lookup':
-        return this.post({ type: 'step', ...this.lookup(message.id) });
+        return { type: 'step', ...this.lookup(message.id) };
       case 'finish':
-        return this.post({ type: 'summary', summary: this.summary() });
+        return { type: 'summary', summary: this.summary() };
     }
   }
 
