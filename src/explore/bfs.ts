@@ -41,6 +41,8 @@ export interface BfsOptions {
   /** Set for the non-record path (symmetry or exact); then `visited` is not used. */
   readonly isNew?: IsNew;
   readonly prints: RecordPrints;
+  /** The parts numbered so far (a resumed search's); default: none yet. */
+  readonly parts?: StateParts;
 }
 
 interface Successor {
@@ -51,8 +53,14 @@ interface Successor {
   messages: readonly number[];
 }
 
+/** A state whose expansion a stop cut short, and the transitions counted before it began. */
+export interface Interrupted {
+  readonly item: QueuedState;
+  readonly generated: number;
+}
+
 export class BreadthFirst {
-  readonly parts = new StateParts();
+  readonly parts: StateParts;
   readonly queue: StateQueue;
   readonly memo: NodeStepMemo;
   private readonly fingerprint = new Fingerprint();
@@ -62,11 +70,14 @@ export class BreadthFirst {
   private batchLows = new Uint32Array(64);
   /** Depth of the states being expanded, when the caller knows it (level by level). */
   level = -1;
+  /** Set when the search stopped in the middle of an expansion (a checkpoint expands it again). */
+  interrupted: Interrupted | null = null;
 
   constructor(
     readonly search: Search,
     readonly options: BfsOptions,
   ) {
+    this.parts = options.parts ?? new StateParts();
     this.queue = new StateQueue(this.parts, search.config.nodes.length);
     this.memo = new NodeStepMemo(search.config.machine);
     search.stepNode = this.memo.step;
@@ -100,7 +111,9 @@ export class BreadthFirst {
     while (!this.search.shouldStop()) {
       const item = this.queue.shift();
       if (item === undefined) return true;
+      const generated = this.search.generated;
       this.expand(item);
+      if (this.search.stopped) this.interrupted = { item, generated };
       if ((++expansions & 255) === 0) onExpanded();
     }
     return false;

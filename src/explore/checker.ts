@@ -3,7 +3,8 @@ import { applyAction, enabledActions, withinBounds } from '../../models/cluster/
 import type { ClusterConfig } from '../../models/cluster/config.ts';
 import { type ClusterState, initialClusterState } from '../../models/cluster/state.ts';
 import type { Property } from '../../models/properties/index.ts';
-import { type BfsOptions, BreadthFirst, type IsNew, type VisitedFingerprints } from './bfs.ts';
+import { BreadthFirst, type IsNew, type VisitedFingerprints } from './bfs.ts';
+import { readCheckpoint, restore, writeCheckpoint } from './checkpoint.ts';
 import { depthFirst } from './dfs.ts';
 import { StateEncoder } from './encode.ts';
 import { collisionBound, Fingerprint, FingerprintSet } from './fingerprints.ts';
@@ -61,6 +62,16 @@ export interface CheckOptions {
   readonly stopOnViolation?: boolean;
   /** Random walk: the longest walk before starting again from the initial state. */
   readonly walkDepth?: number;
+  /** BFS: write a checkpoint into this directory when the run stops short, and every `checkpointEverySeconds`. */
+  readonly checkpoint?: string;
+  readonly checkpointEverySeconds?: number;
+  /** BFS: go on from the checkpoint in this directory. */
+  readonly resume?: string;
+  /**
+   * What space is searched, in words (model, bounds, symmetry, properties): a checkpoint
+   * records it, and a resume of a checkpoint of another space is refused.
+   */
+  readonly space?: string;
   /** Called every `progressEveryMs` milliseconds during long runs. */
   readonly onProgress?: (progress: Progress) => void;
   readonly progressEveryMs?: number;
@@ -150,9 +161,13 @@ export function check(options: CheckOptions): CheckResult {
   let exhausted = false;
   let memory: MemoryUse = { perVisited: 0, perFrontier: 0, peakFrontier: 0 };
   if (strategy === 'bfs') {
-    const bfs = new BreadthFirst(search, bfsOptions(search, exact));
-    bfs.start();
-    exhausted = bfs.run(() => progress(bfs.queue.length));
+    const bfs = startBfs(search, exact, options);
+    const checkpoints = checkpointer(options, bfs);
+    exhausted = bfs.run(() => {
+      progress(bfs.queue.length);
+      checkpoints(false);
+    });
+    if (!exhausted && !(search.violated && search.stopOnViolation)) checkpoints(true);
     memory = bfsMemory(bfs, exact);
   } else if (strategy === 'dfs') {
     exhausted = depthFirst(search, isNewFor(search, exact), progress);
@@ -238,13 +253,31 @@ export function fingerprintIsNew(search: Search, visited: VisitedFingerprints): 
   };
 }
 
-function bfsOptions(search: Search, exact: boolean): BfsOptions {
-  const visited = new FingerprintSet();
-  if (!search.symmetry && !exact) return { visited, prints: 'numbers' };
-  return {
-    visited,
-    prints: 'numbers',
-    isNew: exact ? isNewFor(search, true) : fingerprintIsNew(search, visited),
+/** A breadth-first search from the initial state, or from a checkpoint (`options.resume`). */
+function startBfs(search: Search, exact: boolean, options: CheckOptions): BreadthFirst {
+  const saved = options.resume === undefined ? null : readCheckpoint(options.resume, options.space ?? '');
+  const visited = saved?.visited ?? new FingerprintSet();
+  const isNew = exact
+    ? isNewFor(search, true)
+    : search.symmetry
+      ? fingerprintIsNew(search, visited)
+      : undefined;
+  const bfs = new BreadthFirst(search, { visited, prints: 'numbers', isNew, parts: saved?.parts });
+  if (saved === null) bfs.start();
+  else restore(saved, bfs);
+  return bfs;
+}
+
+/** Writes checkpoints when asked: `now`, or when the interval has passed. */
+function checkpointer(options: CheckOptions, bfs: BreadthFirst): (now: boolean) => void {
+  const dir = options.checkpoint;
+  if (dir === undefined) return () => {};
+  const every = (options.checkpointEverySeconds ?? 600) * 1000;
+  let next = Date.now() + every;
+  return (now) => {
+    if (!now && Date.now() < next) return;
+    writeCheckpoint(dir, bfs, options.space ?? '');
+    next = Date.now() + every;
   };
 }
 

@@ -79,6 +79,8 @@ export class Search {
   outOfMemory = false;
   /** Set by a parallel search when another worker stopped the run. */
   stopRequested = false;
+  /** Whether `shouldStop` has said yes. */
+  stopped = false;
   /** How a server steps (BFS sets a remembering one, node-steps.ts). */
   stepNode: NodeStepper | undefined;
   /**
@@ -208,6 +210,11 @@ export class Search {
 
   /** Whether the search must stop: a violation, a bound on states, time or memory. */
   shouldStop(): boolean {
+    this.stopped = this.mustStop();
+    return this.stopped;
+  }
+
+  private mustStop(): boolean {
     if ((this.violated && this.stopOnViolation) || this.stopRequested) return true;
     if (this.parent.length >= this.maxStates || this.outOfTime || this.outOfMemory) return true;
     if (++this.sinceClock >= 256) {

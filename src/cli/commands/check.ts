@@ -23,6 +23,7 @@ import {
   type Strategy,
   verdictOk,
 } from '../../explore/checker.ts';
+import { CheckpointError } from '../../explore/checkpoint.ts';
 import { checkParallel } from '../../explore/parallel/coordinator.ts';
 import {
   counterexampleJson,
@@ -84,6 +85,9 @@ interface CheckFlags {
   readonly keepGoing?: boolean;
   readonly progress: boolean;
   readonly workers?: string;
+  readonly checkpoint?: string;
+  readonly checkpointEvery?: string;
+  readonly resume?: string;
 }
 
 export interface CheckSettings {
@@ -110,6 +114,11 @@ export interface CheckSettings {
   readonly keepGoing: boolean;
   /** Threads of a breadth-first search (default 1 here; the command's default is the core count). */
   readonly workers?: number;
+  /** Write a checkpoint there when the run stops short (and every `checkpointEvery` seconds). */
+  readonly checkpoint?: string;
+  readonly checkpointEvery?: number;
+  /** Go on from the checkpoint there. */
+  readonly resume?: string;
 }
 
 /** Validate the flags; a bad one throws a UsageError naming it and its allowed range. */
@@ -147,7 +156,25 @@ export function parseCheckFlags(flags: CheckFlags): CheckSettings {
     mutation: flags.mutate ?? null,
     keepGoing: flags.keepGoing ?? false,
     workers: intInRange('--workers', flags.workers ?? String(availableParallelism()), 1, 256),
+    ...checkpointSettings(flags, strategy),
   };
+}
+
+function checkpointSettings(flags: CheckFlags, strategy: Strategy): Partial<CheckSettings> {
+  if (flags.checkpoint === undefined && flags.resume === undefined) return {};
+  if (strategy !== 'bfs') throw new UsageError('--checkpoint and --resume need --strategy bfs');
+  if (flags.exact) throw new UsageError('--checkpoint and --resume work with fingerprints, not --exact');
+  return {
+    checkpoint: flags.checkpoint,
+    resume: flags.resume,
+    checkpointEvery: intInRange('--checkpoint-every', flags.checkpointEvery ?? '600', 10, 7 * 24 * 3600),
+  };
+}
+
+/** The space a run searches, in words: what a checkpoint must match to be resumed. */
+export function spaceOf(s: CheckSettings): string {
+  const plain = { ...s, strategy: 'bfs' as const, seed: 1, maxStates: Number.POSITIVE_INFINITY };
+  return reproduceCommand({ ...plain, maxSeconds: undefined, keepGoing: false, exact: false });
 }
 
 /**
@@ -155,7 +182,8 @@ export function parseCheckFlags(flags: CheckFlags): CheckSettings {
  * for dfs, random walks and `--exact` (their visited sets are not shared).
  */
 export function workersOf(s: CheckSettings): number {
-  return s.strategy === 'bfs' && !s.exact ? (s.workers ?? 1) : 1;
+  const shared = s.strategy === 'bfs' && !s.exact && s.checkpoint === undefined && s.resume === undefined;
+  return shared ? (s.workers ?? 1) : 1;
 }
 
 /** The command line that reproduces a run (every setting spelled out). */
@@ -269,6 +297,10 @@ function checkOptions(
     stopOnViolation: !s.keepGoing,
     onProgress,
     progressEveryMs: process.stderr.isTTY ? 1000 : 10_000,
+    checkpoint: s.checkpoint,
+    checkpointEverySeconds: s.checkpointEvery,
+    resume: s.resume,
+    space: spaceOf(s),
   };
 }
 
@@ -423,6 +455,12 @@ export function register(program: Command): void {
     .option('--out <file>', 'save counterexamples as JSON there (and the first as a scenario file, .txt)')
     .option('--no-progress', 'no progress lines on stderr')
     .option(
+      '--checkpoint <dir>',
+      'bfs: save the search there when it stops short (time, memory, --max-states) and every 10 minutes',
+    )
+    .option('--checkpoint-every <s>', 'seconds between checkpoints (10 to 604800, default 600)')
+    .option('--resume <dir>', 'bfs: go on from the checkpoint there (same model and bounds; one worker)')
+    .option(
       '--workers <n>',
       `threads of a breadth-first search, sharing one visited set (default: the ${availableParallelism()} cores; dfs, random and --exact use 1)`,
     )
@@ -451,6 +489,9 @@ export function register(program: Command): void {
         '                                                      Figure 8: the checker finds the broken commit rule',
         '  npx raftkit check --strategy random --seed 7 --max-states 100000 --max-term 4',
         '  npx raftkit check --mutate double-vote --out cex.json   save the counterexample (cex.json, cex.txt)',
+        '  npx raftkit check --max-term 3 --max-seconds 600 --checkpoint ck   stop after 10 minutes, saved in ck/',
+        '  npx raftkit check --max-term 3 --resume ck --checkpoint ck         go on from there',
+        '  npx raftkit check --values 0 --max-term 3 --workers 2             breadth-first on two cores',
         '',
         'Exit codes: 0 every always-property PASS and every sometimes witnessed, 1 a violation or a',
         'missing witness, 2 bad flags (the message names the flag and its allowed range).',
@@ -476,7 +517,9 @@ export function register(program: Command): void {
       })) {
         text(line);
       }
-      const { run, result } = await runCheckOnWorkers(settings, printer);
+      const { run, result } = await runCheckOnWorkers(settings, printer).catch((error: unknown) => {
+        throw error instanceof CheckpointError ? new UsageError(error.message) : error;
+      });
       if (printer && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
       const written = flags.out ? writeOutputs(flags.out, run, result, settings) : [];
       if (flags.json) {
@@ -487,6 +530,12 @@ export function register(program: Command): void {
         for (const line of summaryLines(result)) text(line);
         for (const line of counterexampleLines(config, result)) text(line);
         for (const file of written) text(`wrote ${file}`);
+        if (
+          settings.checkpoint !== undefined &&
+          ['time', 'memory', 'max-states'].includes(result.stoppedBy)
+        ) {
+          text(`checkpoint saved in ${settings.checkpoint}; go on with --resume ${settings.checkpoint}`);
+        }
         text(`reproduce: ${run.command}`);
       }
       process.exitCode = verdictOk(result) ? 0 : 1;
