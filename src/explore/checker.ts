@@ -20,14 +20,15 @@ import { type Found, Search, type SearchSettings } from './search.ts';
  * - `bfs` (default) visits states in order of depth, so the first violation found has a
  *   shortest counterexample (recovered from parent pointers);
  * - `dfs` goes deep first (less memory for the frontier, no shortest guarantee);
- * - `random` takes seeded random walks from the initial state.
+ * - `random` takes seeded random walks from the initial state;
+ * - `swarm` runs many small diversified searches (`swarm.ts`), split into shards.
  *
  * The visited set holds canonical encodings (`encode.ts`), with symmetry reduction over
  * server ids when asked. Each visited state keeps its parent and the index of the action
  * that reached it, so a path is replayed by index from the initial state.
  */
-export type Strategy = 'bfs' | 'dfs' | 'random';
-export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random'];
+export type Strategy = 'bfs' | 'dfs' | 'random' | 'swarm';
+export const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random', 'swarm'];
 
 export interface CheckOptions {
   readonly config: ClusterConfig;
@@ -154,6 +155,7 @@ export interface SearchOutcome {
 
 export function check(options: CheckOptions): CheckResult {
   const strategy = options.strategy ?? 'bfs';
+  if (strategy === 'swarm') throw new Error('a swarm runs through swarm() (swarm.ts), with its shard');
   const start = performance.now();
   const search = new Search(searchSettings(options));
   const exact = strategy === 'random' || (options.exact ?? false);
@@ -312,7 +314,7 @@ export function stopReason(search: Search, exhausted: boolean): StopReason {
 }
 
 /** The path to a found state, by the parent pointers kept in this search. */
-function pathToLocal(search: Search, f: Found): Path {
+export function pathToLocal(search: Search, f: Found): Path {
   const indexes: number[] = [];
   if (f.via !== undefined) indexes.push(f.via);
   for (let id = f.id; search.parent.get(id) >= 0; id = search.parent.get(id)) {

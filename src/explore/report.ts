@@ -21,6 +21,8 @@ export interface RunDescription {
   readonly command: string;
   /** Threads searching (1 when absent). */
   readonly workers?: number;
+  /** The space searched, in words (merges and resumes compare it). */
+  readonly space?: string;
 }
 
 export function headerLines(run: RunDescription): string[] {
@@ -120,6 +122,7 @@ export function counterexampleLines(config: ClusterConfig, result: CheckResult):
 export function resultJson(run: RunDescription, result: CheckResult): unknown {
   return {
     command: run.command,
+    space: run.space,
     seed: run.seed,
     strategy: result.strategy,
     symmetry: result.symmetry,
@@ -155,6 +158,7 @@ export function resultJson(run: RunDescription, result: CheckResult): unknown {
       reference: p.property.reference,
       ...(p.path ? { length: p.path.actions.length, indexes: p.path.indexes, actions: p.path.actions } : {}),
     })),
+    ...('swarm' in result ? { swarm: result.swarm } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import {
   applyAction,
+  type ClusterAction,
   type ClusterBounds,
   enabledActions,
   type NodeStepper,
@@ -88,6 +89,11 @@ export class Search {
    * signature (the id-free part, which orders the servers), without it its part of the key.
    */
   readonly perNode: (node: NodeState) => string;
+  /**
+   * When set (swarm runs), every server step taken is added as a model item:
+   * `role input → role'`, a delivery named by its message type.
+   */
+  coverage: Set<string> | undefined;
   /** The per-server string of a stepped server (BFS: remembered per server object). */
   steppedSig: (node: NodeState) => string;
   private readonly stateProps: readonly StateProperty[];
@@ -187,8 +193,15 @@ export class Search {
         continue;
       }
       this.checkStep(state.nodes[i], result.state.nodes[i], id, index, depth + 1);
+      if (this.coverage !== undefined) this.cover(state.nodes[i], result.state.nodes[i], actions[index]);
       each(result.state, this.sigsAfter(sigs, i, result.state.nodes[i]), index, i);
     }
+  }
+
+  /** Add a server step to `coverage` (when kept). */
+  cover(before: NodeState, after: NodeState, action: ClusterAction): void {
+    const input = action.type === 'Deliver' ? `receives ${action.message.type}` : action.type;
+    this.coverage?.add(`${before.role} ${input} → ${after.role}`);
   }
 
   private sigsAfter(sigs: readonly string[], stepped: number, after: NodeState): readonly string[] {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import {
@@ -24,6 +25,7 @@ import {
   verdictOk,
 } from '../../explore/checker.ts';
 import { CheckpointError } from '../../explore/checkpoint.ts';
+import { MergeError, mergedLines, mergedOk, mergeResults, type ResultJson } from '../../explore/merge.ts';
 import { checkParallel } from '../../explore/parallel/coordinator.ts';
 import {
   counterexampleJson,
@@ -33,6 +35,7 @@ import {
   resultJson,
   summaryLines,
 } from '../../explore/report.ts';
+import { type Shard, type SwarmResult, swarm } from '../../explore/swarm.ts';
 import { patternFor } from '../../generate/cluster-paths.ts';
 import {
   printScenario,
@@ -88,6 +91,8 @@ interface CheckFlags {
   readonly checkpoint?: string;
   readonly checkpointEvery?: string;
   readonly resume?: string;
+  readonly shard?: string;
+  readonly merge?: string[];
 }
 
 export interface CheckSettings {
@@ -119,6 +124,8 @@ export interface CheckSettings {
   readonly checkpointEvery?: number;
   /** Go on from the checkpoint there. */
   readonly resume?: string;
+  /** Swarm: which members this process runs. */
+  readonly shard?: Shard;
 }
 
 /** Validate the flags; a bad one throws a UsageError naming it and its allowed range. */
@@ -157,7 +164,21 @@ export function parseCheckFlags(flags: CheckFlags): CheckSettings {
     keepGoing: flags.keepGoing ?? false,
     workers: intInRange('--workers', flags.workers ?? String(availableParallelism()), 1, 256),
     ...checkpointSettings(flags, strategy),
+    shard: shardOf(flags.shard, strategy),
   };
+}
+
+/** `--shard i/n`: 0 ≤ i < n; swarm runs only. */
+function shardOf(raw: string | undefined, strategy: Strategy): Shard | undefined {
+  if (raw === undefined) return strategy === 'swarm' ? { index: 0, count: 1 } : undefined;
+  if (strategy !== 'swarm') throw new UsageError('--shard needs --strategy swarm');
+  const match = /^(\d+)\/(\d+)$/.exec(raw);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || count > 100_000 || index >= count) {
+    throw new UsageError(`--shard must be i/n with 0 ≤ i < n ≤ 100000, got '${raw}'`);
+  }
+  return { index, count };
 }
 
 function checkpointSettings(flags: CheckFlags, strategy: Strategy): Partial<CheckSettings> {
@@ -173,7 +194,13 @@ function checkpointSettings(flags: CheckFlags, strategy: Strategy): Partial<Chec
 
 /** The space a run searches, in words: what a checkpoint must match to be resumed. */
 export function spaceOf(s: CheckSettings): string {
-  const plain = { ...s, strategy: 'bfs' as const, seed: 1, maxStates: Number.POSITIVE_INFINITY };
+  const plain = {
+    ...s,
+    strategy: 'bfs' as const,
+    seed: 1,
+    maxStates: Number.POSITIVE_INFINITY,
+    shard: undefined,
+  };
   return reproduceCommand({ ...plain, maxSeconds: undefined, keepGoing: false, exact: false });
 }
 
@@ -209,6 +236,7 @@ export function reproduceCommand(s: CheckSettings): string {
   if (s.exact) parts.push('--exact');
   if (s.mutation) parts.push(`--mutate ${s.mutation}`);
   if (s.keepGoing) parts.push('--keep-going');
+  if (s.shard !== undefined) parts.push(`--shard ${s.shard.index}/${s.shard.count}`);
   return parts.join(' ');
 }
 
@@ -258,6 +286,13 @@ export async function runCheckOnWorkers(
   onProgress?: (p: Progress) => void,
 ): Promise<{ run: RunDescription; result: CheckResult }> {
   const workers = workersOf(s);
+  if (s.strategy === 'swarm') {
+    const run = runDescription(s);
+    return {
+      run,
+      result: swarm({ ...checkOptions(run, s, onProgress), shard: s.shard ?? { index: 0, count: 1 } }),
+    };
+  }
   if (workers === 1) return runCheck(s, onProgress);
   const run = runDescription(s);
   const result = await checkParallel({ ...checkOptions(run, s, onProgress), workers, mutation: s.mutation });
@@ -277,6 +312,7 @@ function runDescription(s: CheckSettings): RunDescription {
     mutation: s.mutation,
     command: reproduceCommand(s),
     workers: workersOf(s),
+    space: spaceOf(s),
   };
 }
 
@@ -397,6 +433,34 @@ function writeOutputs(out: string, run: RunDescription, result: CheckResult, s: 
   return written;
 }
 
+function swarmLine(result: SwarmResult): string {
+  const { shard, members, coverage } = result.swarm;
+  return (
+    `swarm: shard ${shard.index}/${shard.count}, ${members} searches (random walks and bounded depth-first), ` +
+    `${coverage.length} model items covered; states are summed over searches; merge shards with --merge`
+  );
+}
+
+/** `--merge a.json b.json …`: one verdict from several results. */
+function mergeCommand(files: readonly string[], json: boolean): void {
+  const read = files.map((name) => {
+    try {
+      return { name, result: JSON.parse(readFileSync(name, 'utf8')) as ResultJson };
+    } catch (error) {
+      throw new UsageError(`--merge: cannot read ${name}: ${(error as Error).message}`);
+    }
+  });
+  let merged: ReturnType<typeof mergeResults>;
+  try {
+    merged = mergeResults(read);
+  } catch (error) {
+    throw error instanceof MergeError ? new UsageError(`--merge: ${error.message}`) : error;
+  }
+  if (json) process.stdout.write(`${JSON.stringify(merged, null, 2)}\n`);
+  else for (const line of mergedLines(merged)) process.stdout.write(`${line}\n`);
+  process.exitCode = mergedOk(merged) ? 0 : 1;
+}
+
 export function register(program: Command): void {
   const d = CHECK_DEFAULTS;
   program
@@ -460,6 +524,11 @@ export function register(program: Command): void {
     )
     .option('--checkpoint-every <s>', 'seconds between checkpoints (10 to 604800, default 600)')
     .option('--resume <dir>', 'bfs: go on from the checkpoint there (same model and bounds; one worker)')
+    .option('--shard <i/n>', 'swarm: run part i of n (members i, i + n, …; default 0/1)')
+    .option(
+      '--merge <files...>',
+      'merge results saved with --json (swarm shards, other runs) into one verdict',
+    )
     .option(
       '--workers <n>',
       `threads of a breadth-first search, sharing one visited set (default: the ${availableParallelism()} cores; dfs, random and --exact use 1)`,
@@ -498,6 +567,7 @@ export function register(program: Command): void {
       ].join('\n'),
     )
     .action(async (flags: CheckFlags) => {
+      if (flags.merge !== undefined) return mergeCommand(flags.merge, flags.json ?? false);
       const settings = parseCheckFlags(flags);
       const printer = progressPrinter(flags.progress && !flags.json);
       const text = (line: string) => {
@@ -528,6 +598,7 @@ export function register(program: Command): void {
         );
       } else {
         for (const line of summaryLines(result)) text(line);
+        if ('swarm' in result) text(swarmLine(result as SwarmResult));
         for (const line of counterexampleLines(config, result)) text(line);
         for (const file of written) text(`wrote ${file}`);
         if (
