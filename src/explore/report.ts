@@ -150,15 +150,19 @@ export function resultJson(run: RunDescription, result: CheckResult): unknown {
     memory: result.memory,
     exact: result.exact,
     collisionBound: result.collisionBound,
-    properties: result.properties.map((p) => ({
-      name: p.property.name,
-      kind: p.property.kind,
-      status: p.status,
-      sentence: p.property.sentence,
-      reference: p.property.reference,
-      ...(p.path ? { length: p.path.actions.length, indexes: p.path.indexes, actions: p.path.actions } : {}),
-    })),
+    properties: result.properties.map(propertyJson),
     ...('swarm' in result ? { swarm: result.swarm } : {}),
+  };
+}
+
+function propertyJson(p: PropertyResult): unknown {
+  return {
+    name: p.property.name,
+    kind: p.property.kind,
+    status: p.status,
+    sentence: p.property.sentence,
+    reference: p.property.reference,
+    ...(p.path ? { length: p.path.actions.length, indexes: p.path.indexes, actions: p.path.actions } : {}),
   };
 }
 

@@ -433,6 +433,45 @@ function writeOutputs(out: string, run: RunDescription, result: CheckResult, s: 
   return written;
 }
 
+async function checkAction(flags: CheckFlags): Promise<void> {
+  if (flags.merge !== undefined) return mergeCommand(flags.merge, flags.json ?? false);
+  const settings = parseCheckFlags(flags);
+  const printer = progressPrinter(flags.progress && !flags.json);
+  const text = (line: string) => {
+    if (!flags.json) process.stdout.write(`${line}\n`);
+  };
+  for (const line of headerLines(runDescription(settings))) text(line);
+  const { run, result } = await runCheckOnWorkers(settings, printer).catch((error: unknown) => {
+    throw error instanceof CheckpointError ? new UsageError(error.message) : error;
+  });
+  if (printer && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
+  const written = flags.out ? writeOutputs(flags.out, run, result, settings) : [];
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...(resultJson(run, result) as object), written }, null, 2)}\n`);
+  } else {
+    for (const line of resultLines(run, result, settings, written)) text(line);
+  }
+  process.exitCode = verdictOk(result) ? 0 : 1;
+}
+
+/** The text after a run: summary, swarm line, counterexamples, files written, checkpoint, reproduce. */
+function resultLines(
+  run: RunDescription,
+  result: CheckResult,
+  s: CheckSettings,
+  written: string[],
+): string[] {
+  const lines = summaryLines(result);
+  if ('swarm' in result) lines.push(swarmLine(result as SwarmResult));
+  lines.push(...counterexampleLines(run.config, result));
+  for (const file of written) lines.push(`wrote ${file}`);
+  if (s.checkpoint !== undefined && ['time', 'memory', 'max-states'].includes(result.stoppedBy)) {
+    lines.push(`checkpoint saved in ${s.checkpoint}; go on with --resume ${s.checkpoint}`);
+  }
+  lines.push(`reproduce: ${run.command}`);
+  return lines;
+}
+
 function swarmLine(result: SwarmResult): string {
   const { shard, members, coverage } = result.swarm;
   return (
@@ -566,49 +605,5 @@ export function register(program: Command): void {
         'missing witness, 2 bad flags (the message names the flag and its allowed range).',
       ].join('\n'),
     )
-    .action(async (flags: CheckFlags) => {
-      if (flags.merge !== undefined) return mergeCommand(flags.merge, flags.json ?? false);
-      const settings = parseCheckFlags(flags);
-      const printer = progressPrinter(flags.progress && !flags.json);
-      const text = (line: string) => {
-        if (!flags.json) process.stdout.write(`${line}\n`);
-      };
-      const config = clusterConfigOf(settings);
-      for (const line of headerLines({
-        config,
-        bounds: boundsOf(settings),
-        strategy: settings.strategy,
-        seed: settings.seed,
-        symmetry: settings.symmetry,
-        maxStates: settings.maxStates,
-        mutation: settings.mutation,
-        command: reproduceCommand(settings),
-        workers: workersOf(settings),
-      })) {
-        text(line);
-      }
-      const { run, result } = await runCheckOnWorkers(settings, printer).catch((error: unknown) => {
-        throw error instanceof CheckpointError ? new UsageError(error.message) : error;
-      });
-      if (printer && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
-      const written = flags.out ? writeOutputs(flags.out, run, result, settings) : [];
-      if (flags.json) {
-        process.stdout.write(
-          `${JSON.stringify({ ...(resultJson(run, result) as object), written }, null, 2)}\n`,
-        );
-      } else {
-        for (const line of summaryLines(result)) text(line);
-        if ('swarm' in result) text(swarmLine(result as SwarmResult));
-        for (const line of counterexampleLines(config, result)) text(line);
-        for (const file of written) text(`wrote ${file}`);
-        if (
-          settings.checkpoint !== undefined &&
-          ['time', 'memory', 'max-states'].includes(result.stoppedBy)
-        ) {
-          text(`checkpoint saved in ${settings.checkpoint}; go on with --resume ${settings.checkpoint}`);
-        }
-        text(`reproduce: ${run.command}`);
-      }
-      process.exitCode = verdictOk(result) ? 0 : 1;
-    });
+    .action(checkAction);
 }
