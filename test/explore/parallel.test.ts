@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runCheck, runCheckOnWorkers } from '../../src/cli/commands/check.ts';
+import { boundsOf, clusterConfigOf, runCheck, runCheckOnWorkers } from '../../src/cli/commands/check.ts';
 import { replay } from '../../src/explore/index.ts';
+import { checkParallel } from '../../src/explore/parallel/coordinator.ts';
 import { settings } from './support.ts';
 
 /**
@@ -68,20 +69,15 @@ describe('parallel breadth-first search', () => {
     );
   });
 
-  it('the table grows while workers write to it (a space past its first 734,003 fingerprints)', async () => {
-    const s = settings({
-      values: 0,
-      maxLog: 0,
-      maxTerm: 3,
-      maxInFlight: 0,
-      symmetry: false,
-      maxStates: 900_000,
-      workers: 2,
-    });
-    const { result } = await runCheckOnWorkers(s);
-    expect(result.stoppedBy).toBe('max-states');
-    expect(result.distinct).toBeGreaterThanOrEqual(900_000);
-    // One table of 2^21 slots (16 MB) after one growth, plus the columns: a few dozen bytes a state.
+  it('the shared table grows while workers write to it, and no state is lost or counted twice', async () => {
+    // A first table of 2^10 slots: eight growths (each with both workers paused) before
+    // the 114,916 states fit.
+    const s = settings({ values: 0, maxLog: 0, symmetry: false });
+    const config = clusterConfigOf(s);
+    const result = await checkParallel({ config, bounds: boundsOf(s), workers: 2, tableSlotsLog2: 10 });
+    expect(result.stoppedBy).toBe('exhausted');
+    expect([result.distinct, result.generated, result.depth]).toEqual([114_916, 501_519, 26]);
+    // 2^18 slots (2 MB) after the growths, plus the columns (3 ints a state, grown by doubling).
     expect(result.memory.perVisited).toBeGreaterThan(16);
     expect(result.memory.perVisited).toBeLessThan(64);
   });

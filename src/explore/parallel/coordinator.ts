@@ -39,6 +39,8 @@ export interface ParallelCheckOptions extends CheckOptions {
   readonly workers: number;
   /** The mutation the config's statechart was compiled with (workers compile it again). */
   readonly mutation?: string | null;
+  /** log2 of the shared table's first size in slots (default 20: 8 MB); tests start small to see it grow. */
+  readonly tableSlotsLog2?: number;
 }
 
 const INITIAL_SLOTS_LOG2 = 20;
@@ -79,8 +81,9 @@ class WorkerPool {
   constructor(private readonly options: ParallelCheckOptions) {
     this.properties = options.properties ?? PROPERTIES;
     this.stats = new Float64Array(new SharedArrayBuffer(options.workers * STATS_PER_WORKER * 8));
-    this.table = newTable(INITIAL_SLOTS_LOG2);
-    Atomics.store(this.control, CONTROL.growAt, growAtFor(2 ** INITIAL_SLOTS_LOG2));
+    const slotsLog2 = options.tableSlotsLog2 ?? INITIAL_SLOTS_LOG2;
+    this.table = newTable(slotsLog2);
+    Atomics.store(this.control, CONTROL.growAt, growAtFor(2 ** slotsLog2));
     for (let index = 0; index < options.workers; index++) this.spawn(index);
   }
 
@@ -93,6 +96,10 @@ class WorkerPool {
     this.waiting.push([]);
     worker.on('message', (message: FromWorker) => this.receive(index, message));
     worker.on('error', (error) => {
+      for (const w of this.waiting[index].splice(0)) w.reject(error);
+    });
+    worker.on('exit', (code) => {
+      const error = new Error(`worker ${index} of the breadth-first search exited (code ${code})`);
       for (const w of this.waiting[index].splice(0)) w.reject(error);
     });
     this.workers.push(worker);
