@@ -138,20 +138,7 @@ export function verdictOk(result: CheckResult): boolean {
 }
 
 /** The parts of a search a result is made of (a parallel search gathers them from its workers). */
-export interface SearchOutcome {
-  readonly strategy: Strategy;
-  readonly seed: number;
-  readonly symmetry: boolean;
-  readonly exact: boolean;
-  readonly distinct: number;
-  readonly generated: number;
-  readonly depth: number;
-  readonly seconds: number;
-  readonly stoppedBy: StopReason;
-  readonly properties: readonly PropertyResult[];
-  readonly workers: number;
-  readonly memory: MemoryUse;
-}
+export type SearchOutcome = Omit<CheckResult, 'collisionBound'>;
 
 export function check(options: CheckOptions): CheckResult {
   const strategy = options.strategy ?? 'bfs';
