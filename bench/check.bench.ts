@@ -1,25 +1,31 @@
 /**
- * `npm run bench:check`: the model checker's speed on two fixed bounds.
+ * `npm run bench:check`: the model checker's speed on fixed bounds, with 1 and 2 workers.
  *
  *   (a) elections only (no client requests), 3 servers, max term 3
  *   (b) 3 servers, 1 client value, max term 2, max log 2, one copy of each message,
  *       no crash, no drop, no duplicate
+ *   (c) elections only, 3 servers, max term 2, no drop, no duplicate (the bound of the
+ *       side-by-side TLC runs, `bench/tlc.sh`)
  *
- * Both with the network otherwise unbounded (no --max-in-flight limit), BFS, with and
- * without symmetry. Each case runs in its own process (so peak memory is its own) for at
- * most BENCH_SECONDS (default 600); a case that does not finish reports how far it got.
+ * All with the network otherwise unbounded (`--max-in-flight 0`), BFS, no symmetry (the
+ * `-sym` cases: with symmetry). Each run is its own process (so peak memory is its own)
+ * of at most BENCH_SECONDS (default 600); a run that does not finish reports how far it
+ * got. The worker counts of one case run one after the other, BENCH_ROUNDS times
+ * (default 1), so that on a shared machine each pair of rates is measured in neighbouring
+ * windows; the last column is the rate with N workers over the rate with 1 in that round.
  * Reference: TLC 2.x on Ongaro's raft.tla explores about 8,500 distinct states/s
  * (≈ 85,000 generated states/s) with one worker on a machine like this one.
  *
- *   npm run bench:check                      all cases, 10 minutes each at most
- *   BENCH_SECONDS=60 npm run bench:check     a quicker look
- *   BENCH_CASES=a,b npm run bench:check      only some cases
- *   npx tsx bench/check.bench.ts --case a-sym   one case, JSON on stdout
+ *   npm run bench:check                          cases a, b, c; 1 and 2 workers; 10 minutes a run
+ *   BENCH_SECONDS=60 npm run bench:check         a quicker look
+ *   BENCH_CASES=a,b-sym BENCH_WORKERS=1,2,4 BENCH_ROUNDS=3 npm run bench:check
+ *   npx tsx bench/check.bench.ts --case a --workers 2   one run, JSON on stdout
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { makeClusterConfig } from '../models/index.ts';
-import { check } from '../src/explore/checker.ts';
+import { type CheckOptions, check } from '../src/explore/checker.ts';
+import { checkParallel } from '../src/explore/parallel/coordinator.ts';
 
 interface BenchCase {
   readonly id: string;
@@ -73,10 +79,21 @@ const CASES: readonly BenchCase[] = [
     lossy: false,
     duplicating: false,
   },
+  {
+    id: 'c',
+    title: '(c) elections only, max term 2, no drop, no duplicate',
+    symmetry: false,
+    values: [],
+    maxTerm: 2,
+    maxLog: 0,
+    lossy: false,
+    duplicating: false,
+  },
 ];
 
 interface CaseResult {
   readonly id: string;
+  readonly workers: number;
   readonly distinct: number;
   readonly generated: number;
   readonly depth: number;
@@ -84,28 +101,34 @@ interface CaseResult {
   readonly stoppedBy: string;
   readonly maxRssMb: number;
   readonly heapUsedMb: number;
+  /** CPU time the process got during the run (all threads): on a shared machine, less than workers × seconds. */
+  readonly cpuSeconds: number;
 }
 
-function runCase(c: BenchCase, seconds: number): CaseResult {
+async function runCase(c: BenchCase, workers: number, seconds: number): Promise<CaseResult> {
   const config = makeClusterConfig({
     nodes: 3,
     values: c.values,
     network: { lossy: c.lossy, duplicating: c.duplicating },
     dropDeadResponses: true,
   });
-  const result = check({
+  const options: CheckOptions = {
     config,
     bounds: { maxTerm: c.maxTerm, maxLog: c.maxLog, maxCopies: 1, maxCrashes: 0 },
     symmetry: c.symmetry,
     maxSeconds: seconds,
     onProgress: (p) =>
       process.stderr.write(
-        `  [${c.id}] ${p.seconds.toFixed(0)} s: ${p.distinct} distinct, ${p.generated} generated, depth ${p.depth}\n`,
+        `  [${c.id} ×${workers}] ${p.seconds.toFixed(0)} s: ${p.distinct} distinct, ${p.generated} generated, depth ${p.depth}\n`,
       ),
     progressEveryMs: 30_000,
-  });
+  };
+  const cpu = process.cpuUsage();
+  const result = workers === 1 ? check(options) : await checkParallel({ ...options, workers });
+  const used = process.cpuUsage(cpu);
   return {
     id: c.id,
+    workers,
     distinct: result.distinct,
     generated: result.generated,
     depth: result.depth,
@@ -113,55 +136,88 @@ function runCase(c: BenchCase, seconds: number): CaseResult {
     stoppedBy: result.stoppedBy,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
+    cpuSeconds: (used.user + used.system) / 1e6,
   };
 }
 
 /** TLC 2.x on Ongaro's raft.tla, one worker, a machine like this one (the issue's figure). */
 const TLC_DISTINCT_PER_SECOND = 8_500;
 const seconds = Number(process.env.BENCH_SECONDS ?? 600);
-const caseFlag = process.argv.indexOf('--case');
-if (caseFlag >= 0) {
-  const c = CASES.find((k) => k.id === process.argv[caseFlag + 1]);
-  if (!c) throw new Error(`--case must be one of ${CASES.map((k) => k.id).join(', ')}`);
-  process.stdout.write(`${JSON.stringify(runCase(c, seconds))}\n`);
-} else {
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const flag = (name: string) => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
+
+/** One run in a child process (its own memory), or null when it failed. */
+function spawnRun(id: string, workers: number): CaseResult | null {
   const self = fileURLToPath(import.meta.url);
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-  console.log(
-    `raftkit check benchmark: BFS, one core, ${seconds} s at most per case; node ${process.version}`,
-  );
-  console.log(
-    'case   distinct    generated   depth  seconds  distinct/s  × TLC  generated/s  peak RSS  bytes/state  finished?',
-  );
-  const only = process.env.BENCH_CASES?.split(',');
-  for (const c of CASES.filter((k) => only === undefined || only.includes(k.id))) {
-    const child = spawnSync('npx', ['tsx', self, '--case', c.id], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    if (child.status !== 0) {
-      console.log(`${c.id.padEnd(6)} failed (exit ${child.status})`);
-      continue;
-    }
-    const r = JSON.parse(child.stdout.trim().split('\n').pop() as string) as CaseResult;
-    console.log(
-      [
-        r.id.padEnd(6),
-        fmt(r.distinct).padStart(10),
-        fmt(r.generated).padStart(12),
-        String(r.depth).padStart(6),
-        r.seconds.toFixed(1).padStart(8),
-        fmt(r.distinct / r.seconds).padStart(11),
-        `${(r.distinct / r.seconds / TLC_DISTINCT_PER_SECOND).toFixed(1)}×`.padStart(6),
-        fmt(r.generated / r.seconds).padStart(12),
-        `${fmt(r.maxRssMb)} MB`.padStart(9),
-        fmt((r.maxRssMb * 1024 * 1024) / r.distinct).padStart(12),
-        r.stoppedBy === 'exhausted' ? ' yes' : ` no (${r.stoppedBy})`,
-      ].join(' '),
-    );
+  const child = spawnSync('npx', ['tsx', self, '--case', id, '--workers', String(workers)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) return null;
+  return JSON.parse(child.stdout.trim().split('\n').pop() as string) as CaseResult;
+}
+
+function row(r: CaseResult, oneWorkerRate: number | undefined): string {
+  const rate = r.distinct / r.seconds;
+  return [
+    r.id.padEnd(6),
+    String(r.workers).padStart(7),
+    fmt(r.distinct).padStart(11),
+    fmt(r.generated).padStart(12),
+    String(r.depth).padStart(6),
+    r.seconds.toFixed(1).padStart(8),
+    r.cpuSeconds.toFixed(1).padStart(6),
+    fmt(rate).padStart(11),
+    `${(rate / TLC_DISTINCT_PER_SECOND).toFixed(1)}×`.padStart(6),
+    fmt(r.generated / r.seconds).padStart(12),
+    `${fmt(r.maxRssMb)} MB`.padStart(9),
+    fmt((r.maxRssMb * 1024 * 1024) / r.distinct).padStart(12),
+    (oneWorkerRate === undefined ? '' : `${(rate / oneWorkerRate).toFixed(2)}×`).padStart(8),
+    r.stoppedBy === 'exhausted' ? ' yes' : ` no (${r.stoppedBy})`,
+  ].join(' ');
+}
+
+async function main(): Promise<void> {
+  const caseId = flag('--case');
+  if (caseId !== undefined) {
+    const c = CASES.find((k) => k.id === caseId);
+    if (!c) throw new Error(`--case must be one of ${CASES.map((k) => k.id).join(', ')}`);
+    process.stdout.write(`${JSON.stringify(await runCase(c, Number(flag('--workers') ?? 1), seconds))}\n`);
+    return;
   }
-  for (const c of CASES) console.log(`  ${c.id}: ${c.title}`);
+  const only = (process.env.BENCH_CASES ?? 'a,b,c').split(',');
+  const workerCounts = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
   console.log(
-    `  × TLC: distinct states/s over TLC's ${TLC_DISTINCT_PER_SECOND.toLocaleString('en-US')}/s; with symmetry each state stands for up to 3! = 6 renamings`,
+    `raftkit check benchmark: BFS, ${seconds} s at most per run, workers ${workerCounts.join(' and ')}, ${rounds} round(s); node ${process.version}`,
+  );
+  console.log(
+    'case   workers    distinct    generated  depth  seconds  cpu s  distinct/s  × TLC  generated/s  peak RSS  bytes/state  vs 1 wkr  finished?',
+  );
+  for (const c of CASES.filter((k) => only.includes(k.id))) {
+    for (let round = 0; round < rounds; round++) {
+      let oneWorkerRate: number | undefined;
+      for (const workers of workerCounts) {
+        const r = spawnRun(c.id, workers);
+        if (r === null) {
+          console.log(`${c.id.padEnd(6)} ${String(workers).padStart(7)} failed`);
+          continue;
+        }
+        if (workers === 1) oneWorkerRate = r.distinct / r.seconds;
+        console.log(row(r, workers === 1 ? undefined : oneWorkerRate));
+      }
+    }
+  }
+  for (const c of CASES.filter((k) => only.includes(k.id))) console.log(`  ${c.id}: ${c.title}`);
+  console.log(
+    `  × TLC: distinct states/s over TLC's ${TLC_DISTINCT_PER_SECOND.toLocaleString('en-US')}/s (one worker); with symmetry each state stands for up to 3! = 6 renamings`,
+  );
+  console.log(
+    '  vs 1 wkr: distinct states/s over the 1-worker run of the same round (the seconds include starting the workers)',
   );
 }
+
+await main();

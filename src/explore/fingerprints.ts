@@ -170,6 +170,21 @@ export class FingerprintSet {
     return this.words.byteLength;
   }
 
+  /** The table's words, for a checkpoint (`checkpoint.ts`). */
+  get table(): Uint32Array {
+    return this.words;
+  }
+
+  /** A set holding the fingerprints of a checkpointed table (`table`). */
+  static fromTable(words: Uint32Array, size: number): FingerprintSet {
+    const set = new FingerprintSet();
+    set.words = words;
+    set.mask = words.length / 2 - 1;
+    set.growAt = Math.floor((words.length / 2) * 0.7);
+    set.count = size;
+    return set;
+  }
+
   /** Adds the key's fingerprint; true when it was not in the set before. */
   add(key: string): boolean {
     const f = scratch.of(key);
@@ -264,6 +279,16 @@ export class IntColumn {
 
   get(index: number): number {
     return this.data[index];
+  }
+
+  /** The entries, for a checkpoint. */
+  values(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+
+  /** Append entries (from a checkpoint). */
+  pushAll(values: Int32Array): void {
+    for (let i = 0; i < values.length; i++) this.push(values[i]);
   }
 
   get bytes(): number {

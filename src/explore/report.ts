@@ -19,6 +19,10 @@ export interface RunDescription {
   readonly mutation: string | null;
   /** The command that reproduces this run. */
   readonly command: string;
+  /** Threads searching (1 when absent). */
+  readonly workers?: number;
+  /** The space searched, in words (merges and resumes compare it). */
+  readonly space?: string;
 }
 
 export function headerLines(run: RunDescription): string[] {
@@ -28,7 +32,8 @@ export function headerLines(run: RunDescription): string[] {
     config.network.duplicating ? 'duplicating' : 'no duplicate',
   ];
   return [
-    `raftkit check: seed ${run.seed}, strategy ${run.strategy}, symmetry ${run.symmetry ? 'on' : 'off'}`,
+    `raftkit check: seed ${run.seed}, strategy ${run.strategy}, symmetry ${run.symmetry ? 'on' : 'off'}, ` +
+      `${run.workers ?? 1} worker${(run.workers ?? 1) === 1 ? '' : 's'}`,
     `model: ${config.nodes.length} servers (${config.nodes.join(', ')}), PreVote ${config.features.preVote ? 'on' : 'off'}, ` +
       `network ${network.join(', ')}, client values [${config.values.join(', ')}]` +
       (run.mutation ? `, MUTATION ${run.mutation}` : ''),
@@ -70,6 +75,7 @@ export function summaryLines(result: CheckResult): string[] {
   } else {
     lines.push('state space exhausted within the bounds');
   }
+  lines.push(memoryLine(result));
   if (!result.exact) {
     lines.push(
       `visited set: 64-bit fingerprints; chance that a collision hid a state ≤ ${result.collisionBound.toExponential(1)} (--exact to rule it out)`,
@@ -83,6 +89,19 @@ export function summaryLines(result: CheckResult): string[] {
     );
   }
   return lines;
+}
+
+/** What the search's structures cost per state (Speed and memory, docs/checking.md). */
+function memoryLine(result: CheckResult): string {
+  const m = result.memory;
+  const visited = result.exact
+    ? 'visited keys kept as strings in the heap'
+    : `${m.perVisited.toFixed(1)} bytes per visited state (fingerprint table, parent, action, depth)`;
+  const frontier =
+    m.peakFrontier > 0
+      ? `, ${m.perFrontier.toFixed(1)} bytes per frontier state (peak ${thousands(m.peakFrontier)} queued)`
+      : '';
+  return `memory: ${visited}${frontier}; ${result.workers} worker${result.workers === 1 ? '' : 's'}`;
 }
 
 export function counterexampleLines(config: ClusterConfig, result: CheckResult): string[] {
@@ -103,6 +122,7 @@ export function counterexampleLines(config: ClusterConfig, result: CheckResult):
 export function resultJson(run: RunDescription, result: CheckResult): unknown {
   return {
     command: run.command,
+    space: run.space,
     seed: run.seed,
     strategy: result.strategy,
     symmetry: result.symmetry,
@@ -126,16 +146,23 @@ export function resultJson(run: RunDescription, result: CheckResult): unknown {
     depth: result.depth,
     seconds: Number(result.seconds.toFixed(3)),
     stoppedBy: result.stoppedBy,
+    workers: result.workers,
+    memory: result.memory,
     exact: result.exact,
     collisionBound: result.collisionBound,
-    properties: result.properties.map((p) => ({
-      name: p.property.name,
-      kind: p.property.kind,
-      status: p.status,
-      sentence: p.property.sentence,
-      reference: p.property.reference,
-      ...(p.path ? { length: p.path.actions.length, indexes: p.path.indexes, actions: p.path.actions } : {}),
-    })),
+    properties: result.properties.map(propertyJson),
+    ...('swarm' in result ? { swarm: result.swarm } : {}),
+  };
+}
+
+function propertyJson(p: PropertyResult): unknown {
+  return {
+    name: p.property.name,
+    kind: p.property.kind,
+    status: p.status,
+    sentence: p.property.sentence,
+    reference: p.property.reference,
+    ...(p.path ? { length: p.path.actions.length, indexes: p.path.indexes, actions: p.path.actions } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ export class StateParts {
   private readonly nodes: NodeState[] = [];
   private readonly nodeKeys: string[] = [];
   private readonly nodeSignatures: (string | undefined)[] = [];
+  private readonly nodePositions: number[] = [];
   /** Message key → copies → number. */
   private readonly messageIndex = new Map<string, number[]>();
   private readonly messages: InFlight[] = [];
@@ -46,6 +47,7 @@ export class StateParts {
       this.nodes.push(uniformNode(node));
       this.nodeKeys.push(key);
       this.nodeSignatures.push(undefined);
+      this.nodePositions.push(position);
       index.set(key, at);
     }
     return at;
@@ -106,6 +108,28 @@ export class StateParts {
     return this.histories[at];
   }
 
+  /** Every numbered part in number order, for a checkpoint (`load` numbers them alike). */
+  dump(): PartsDump {
+    return {
+      nodes: this.nodes.map((node, at) => ({
+        position: this.nodePositions[at],
+        key: this.nodeKeys[at],
+        node,
+      })),
+      messages: this.messages,
+      histories: this.histories,
+    };
+  }
+
+  /** Parts numbered as in a dump. */
+  static load(dump: PartsDump): StateParts {
+    const parts = new StateParts();
+    for (const { position, key, node } of dump.nodes) parts.node(position, key, node);
+    for (const inFlight of dump.messages) parts.message(inFlight);
+    for (const history of dump.histories) parts.history(history);
+    return parts;
+  }
+
   /** Distinct servers, messages and histories numbered so far. */
   get sizes(): { nodes: number; messages: number; histories: number } {
     return { nodes: this.nodes.length, messages: this.messages.length, histories: this.histories.length };
@@ -123,12 +147,18 @@ function uniformNode(node: NodeState): NodeState {
 }
 
 /** A history's content as a string (distinct histories are few; this runs once per history object seen). */
-function historyKey(h: ClusterHistory): string {
+export function historyKey(h: ClusterHistory): string {
   let key = `${h.crashes}|`;
   for (const e of h.elections) key += `${e.term}:${e.leader},`;
   key += '|';
   for (const e of h.committed) key += `${e.index}:${e.term}:${JSON.stringify(e.value)}:${e.knownInTerm},`;
   return key;
+}
+
+export interface PartsDump {
+  readonly nodes: readonly { readonly position: number; readonly key: string; readonly node: NodeState }[];
+  readonly messages: readonly InFlight[];
+  readonly histories: readonly ClusterHistory[];
 }
 
 /** A state read back from the queue: the state, its id, and its parts' numbers. */
@@ -139,6 +169,8 @@ export interface QueuedState {
   readonly nodes: readonly number[];
   /** The number of `state.network[k]`. */
   readonly messages: readonly number[];
+  /** The number of `state.history`. */
+  readonly history: number;
 }
 
 /** FIFO of states as int32 records (see `StateParts`), in chunks freed once read. */
@@ -151,6 +183,10 @@ export class StateQueue {
   private readAt = 0;
   private count = 0;
   private liveBytes = 0;
+  /** States queued in all, the ints their records took, and the most queued at once. */
+  pushed = 0;
+  pushedInts = 0;
+  peak = 0;
 
   constructor(
     readonly parts: StateParts,
@@ -227,6 +263,46 @@ export class StateQueue {
     for (let k = 0; k < messageNumbers.length; k++) chunk[at++] = messageNumbers[k];
     this.writeAt = at;
     this.count++;
+    this.pushed++;
+    this.pushedInts += need;
+    if (this.count > this.peak) this.peak = this.count;
+  }
+
+  /** Average bytes of a queued state's record. */
+  get bytesPerState(): number {
+    return this.pushed === 0 ? 0 : (this.pushedInts * 4) / this.pushed;
+  }
+
+  /** The records not read yet, in order, as one array (for a checkpoint). */
+  unread(): Int32Array {
+    const pieces: Int32Array[] = [];
+    for (let c = this.readChunk; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c];
+      if (chunk === null) continue;
+      const from = c === this.readChunk ? this.readAt : 0;
+      const to = c === this.writeChunk ? this.writeAt : this.used[c];
+      if (to > from) pieces.push(chunk.subarray(from, to));
+    }
+    const all = new Int32Array(pieces.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const piece of pieces) {
+      all.set(piece, at);
+      at += piece.length;
+    }
+    return all;
+  }
+
+  /** Queue records as `unread` gave them. */
+  pushRecords(records: Int32Array): void {
+    for (let at = 0; at < records.length; ) {
+      const id = records[at];
+      const nodes = Array.from(records.subarray(at + 1, at + 1 + this.servers));
+      const history = records[at + 1 + this.servers];
+      const count = records[at + 2 + this.servers];
+      const messages = Array.from(records.subarray(at + 3 + this.servers, at + 3 + this.servers + count));
+      this.pushNumbers(id, nodes, history, messages);
+      at += 3 + this.servers + count;
+    }
   }
 
   /** The oldest state, or undefined when the queue is empty. */
@@ -251,7 +327,8 @@ export class StateQueue {
       nodeNumbers[i] = chunk[at++];
       nodes[i] = parts.nodeOf(nodeNumbers[i]);
     }
-    const history = parts.historyOf(chunk[at++]);
+    const historyNumber = chunk[at++];
+    const history = parts.historyOf(historyNumber);
     const length = chunk[at++];
     const network = new Array<InFlight>(length);
     const messages = new Array<number>(length);
@@ -261,6 +338,6 @@ export class StateQueue {
     }
     this.readAt = at;
     this.count--;
-    return { state: { nodes, network, history }, id, nodes: nodeNumbers, messages };
+    return { state: { nodes, network, history }, id, nodes: nodeNumbers, messages, history: historyNumber };
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -36,10 +36,13 @@ describe('raftkit check', () => {
     const { code, stdout } = await run(['--no-drop', '--no-progress']);
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines[0]).toMatch(/^raftkit check: seed 1, strategy bfs, symmetry on/);
+    expect(lines[0]).toMatch(/^raftkit check: seed 1, strategy bfs, symmetry on, \d+ workers?$/);
     expect(lines[2]).toMatch(/^bounds: max term 2, max log 1, max copies 1, max in flight 3, crashes 0/);
     expect(stdout).toMatch(/distinct states 3,093, transitions 7,493, depth 46, [\d.]+ s, [\d,]+ states\/s/);
     expect(stdout).toMatch(/PASS +always +Election Safety/);
+    expect(stdout).toMatch(
+      /^memory: [\d.]+ bytes per visited state .*, [\d.]+ bytes per frontier state \(peak [\d,]+ queued\); \d+ workers?$/m,
+    );
     expect(stdout).toMatch(/witness-found sometimes Entry committed/);
     expect(stdout).toMatch(/reproduce: npx raftkit check --nodes 3 .* --no-drop/);
   });
@@ -83,6 +86,8 @@ describe('raftkit check', () => {
       '--no-symmetry',
       '--max-seconds',
       '1',
+      '--workers',
+      '1',
       '--no-progress',
       '--json',
     ]);
@@ -102,6 +107,34 @@ describe('raftkit check', () => {
     );
   });
 
+  it('--strategy swarm --shard i/n --json, then --merge: one verdict from the shards; exit 1 on a violation in any', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raftkit-swarm-'));
+    const files: string[] = [];
+    for (const shard of ['0/2', '1/2']) {
+      const common = [
+        '--strategy',
+        'swarm',
+        '--shard',
+        shard,
+        '--max-seconds',
+        '1',
+        '--mutate',
+        'double-vote',
+      ];
+      const { stdout } = await run([...common, '--json', '--no-progress']);
+      const file = join(dir, `shard-${shard.replace('/', '-')}.json`);
+      writeFileSync(file, stdout);
+      files.push(file);
+    }
+    const merged = await run(['--merge', ...files]);
+    expect(merged.code).toBe(1);
+    expect(merged.stdout).toMatch(/^merged 2 result\(s\) \(0\/2, 1\/2\), \d+ search\(es\)/);
+    expect(merged.stdout).toMatch(/FAIL +always +One vote per term .*\(\d+ steps\)/);
+    const bad = await run(['--merge', join(dir, 'missing.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^raftkit: --merge: cannot read .*missing.json/);
+  });
+
   for (const [args, message] of [
     [['--nodes', '8'], "--nodes must be an integer from 1 to 7, got '8'"],
     [['--max-term', '-1'], "--max-term must be an integer from 0 to 20, got '-1'"],
@@ -112,7 +145,11 @@ describe('raftkit check', () => {
       ['--mutate', 'nope'],
       '--mutate must be one of double-vote, commit-previous-term, no-step-down, no-log-check',
     ],
-    [['--strategy', 'astar'], '--strategy must be one of bfs, dfs, random'],
+    [['--strategy', 'astar'], '--strategy must be one of bfs, dfs, random, swarm'],
+    [['--workers', '0'], "--workers must be an integer from 1 to 256, got '0'"],
+    [['--shard', '2/2', '--strategy', 'swarm'], "--shard must be i/n with 0 ≤ i < n ≤ 100000, got '2/2'"],
+    [['--shard', '0/2'], '--shard needs --strategy swarm'],
+    [['--checkpoint', 'x', '--strategy', 'dfs'], '--checkpoint and --resume need --strategy bfs'],
   ] as const) {
     it(`bad input ${args.join(' ')}: a one-line error naming the flag and its range, exit 2`, async () => {
       const { code, stderr, stdout } = await run([...args]);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import {
   applyAction,
@@ -14,6 +16,7 @@ import {
 } from '../../../models/index.ts';
 import type { PropertyResult } from '../../explore/checker.ts';
 import {
+  type CheckOptions,
   type CheckResult,
   check,
   type Progress,
@@ -21,6 +24,9 @@ import {
   type Strategy,
   verdictOk,
 } from '../../explore/checker.ts';
+import { CheckpointError } from '../../explore/checkpoint.ts';
+import { MergeError, mergedLines, mergedOk, mergeResults, type ResultJson } from '../../explore/merge.ts';
+import { checkParallel } from '../../explore/parallel/coordinator.ts';
 import {
   counterexampleJson,
   counterexampleLines,
@@ -29,6 +35,7 @@ import {
   resultJson,
   summaryLines,
 } from '../../explore/report.ts';
+import { type Shard, type SwarmResult, swarm } from '../../explore/swarm.ts';
 import { patternFor } from '../../generate/cluster-paths.ts';
 import {
   printScenario,
@@ -80,6 +87,12 @@ interface CheckFlags {
   readonly out?: string;
   readonly keepGoing?: boolean;
   readonly progress: boolean;
+  readonly workers?: string;
+  readonly checkpoint?: string;
+  readonly checkpointEvery?: string;
+  readonly resume?: string;
+  readonly shard?: string;
+  readonly merge?: string[];
 }
 
 export interface CheckSettings {
@@ -104,6 +117,15 @@ export interface CheckSettings {
   readonly exact?: boolean;
   readonly mutation: string | null;
   readonly keepGoing: boolean;
+  /** Threads of a breadth-first search (default 1 here; the command's default is the core count). */
+  readonly workers?: number;
+  /** Write a checkpoint there when the run stops short (and every `checkpointEvery` seconds). */
+  readonly checkpoint?: string;
+  readonly checkpointEvery?: number;
+  /** Go on from the checkpoint there. */
+  readonly resume?: string;
+  /** Swarm: which members this process runs. */
+  readonly shard?: Shard;
 }
 
 /** Validate the flags; a bad one throws a UsageError naming it and its allowed range. */
@@ -140,7 +162,55 @@ export function parseCheckFlags(flags: CheckFlags): CheckSettings {
     exact: flags.exact ?? false,
     mutation: flags.mutate ?? null,
     keepGoing: flags.keepGoing ?? false,
+    workers: intInRange('--workers', flags.workers ?? String(availableParallelism()), 1, 256),
+    ...checkpointSettings(flags, strategy),
+    shard: shardOf(flags.shard, strategy),
   };
+}
+
+/** `--shard i/n`: 0 ≤ i < n; swarm runs only. */
+function shardOf(raw: string | undefined, strategy: Strategy): Shard | undefined {
+  if (raw === undefined) return strategy === 'swarm' ? { index: 0, count: 1 } : undefined;
+  if (strategy !== 'swarm') throw new UsageError('--shard needs --strategy swarm');
+  const match = /^(\d+)\/(\d+)$/.exec(raw);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || count > 100_000 || index >= count) {
+    throw new UsageError(`--shard must be i/n with 0 ≤ i < n ≤ 100000, got '${raw}'`);
+  }
+  return { index, count };
+}
+
+function checkpointSettings(flags: CheckFlags, strategy: Strategy): Partial<CheckSettings> {
+  if (flags.checkpoint === undefined && flags.resume === undefined) return {};
+  if (strategy !== 'bfs') throw new UsageError('--checkpoint and --resume need --strategy bfs');
+  if (flags.exact) throw new UsageError('--checkpoint and --resume work with fingerprints, not --exact');
+  return {
+    checkpoint: flags.checkpoint,
+    resume: flags.resume,
+    checkpointEvery: intInRange('--checkpoint-every', flags.checkpointEvery ?? '600', 10, 7 * 24 * 3600),
+  };
+}
+
+/** The space a run searches, in words: what a checkpoint must match to be resumed. */
+export function spaceOf(s: CheckSettings): string {
+  const plain = {
+    ...s,
+    strategy: 'bfs' as const,
+    seed: 1,
+    maxStates: Number.POSITIVE_INFINITY,
+    shard: undefined,
+  };
+  return reproduceCommand({ ...plain, maxSeconds: undefined, keepGoing: false, exact: false });
+}
+
+/**
+ * Threads the run will use: `--workers` for a breadth-first search with fingerprints; one
+ * for dfs, random walks and `--exact` (their visited sets are not shared).
+ */
+export function workersOf(s: CheckSettings): number {
+  const shared = s.strategy === 'bfs' && !s.exact && s.checkpoint === undefined && s.resume === undefined;
+  return shared ? (s.workers ?? 1) : 1;
 }
 
 /** The command line that reproduces a run (every setting spelled out). */
@@ -166,6 +236,7 @@ export function reproduceCommand(s: CheckSettings): string {
   if (s.exact) parts.push('--exact');
   if (s.mutation) parts.push(`--mutate ${s.mutation}`);
   if (s.keepGoing) parts.push('--keep-going');
+  if (s.shard !== undefined) parts.push(`--shard ${s.shard.index}/${s.shard.count}`);
   return parts.join(' ');
 }
 
@@ -205,9 +276,33 @@ export function runCheck(
   s: CheckSettings,
   onProgress?: (p: Progress) => void,
 ): { run: RunDescription; result: CheckResult } {
+  const run = runDescription(s);
+  return { run, result: check(checkOptions(run, s, onProgress)) };
+}
+
+/** `runCheck` on `workersOf(s)` threads. */
+export async function runCheckOnWorkers(
+  s: CheckSettings,
+  onProgress?: (p: Progress) => void,
+): Promise<{ run: RunDescription; result: CheckResult }> {
+  const workers = workersOf(s);
+  if (s.strategy === 'swarm') {
+    const run = runDescription(s);
+    return {
+      run,
+      result: swarm({ ...checkOptions(run, s, onProgress), shard: s.shard ?? { index: 0, count: 1 } }),
+    };
+  }
+  if (workers === 1) return runCheck(s, onProgress);
+  const run = runDescription(s);
+  const result = await checkParallel({ ...checkOptions(run, s, onProgress), workers, mutation: s.mutation });
+  return { run, result };
+}
+
+function runDescription(s: CheckSettings): RunDescription {
   const config = clusterConfigOf(s);
   const bounds = boundsOf(s);
-  const run: RunDescription = {
+  return {
     config,
     bounds,
     strategy: s.strategy,
@@ -216,10 +311,19 @@ export function runCheck(
     maxStates: s.maxStates,
     mutation: s.mutation,
     command: reproduceCommand(s),
+    workers: workersOf(s),
+    space: spaceOf(s),
   };
-  const result = check({
-    config,
-    bounds,
+}
+
+function checkOptions(
+  run: RunDescription,
+  s: CheckSettings,
+  onProgress?: (p: Progress) => void,
+): CheckOptions {
+  return {
+    config: run.config,
+    bounds: run.bounds,
     strategy: s.strategy,
     seed: s.seed,
     symmetry: s.symmetry,
@@ -229,8 +333,11 @@ export function runCheck(
     stopOnViolation: !s.keepGoing,
     onProgress,
     progressEveryMs: process.stderr.isTTY ? 1000 : 10_000,
-  });
-  return { run, result };
+    checkpoint: s.checkpoint,
+    checkpointEverySeconds: s.checkpointEvery,
+    resume: s.resume,
+    space: spaceOf(s),
+  };
 }
 
 function progressPrinter(enabled: boolean): ((p: Progress) => void) | undefined {
@@ -326,6 +433,73 @@ function writeOutputs(out: string, run: RunDescription, result: CheckResult, s: 
   return written;
 }
 
+async function checkAction(flags: CheckFlags): Promise<void> {
+  if (flags.merge !== undefined) return mergeCommand(flags.merge, flags.json ?? false);
+  const settings = parseCheckFlags(flags);
+  const printer = progressPrinter(flags.progress && !flags.json);
+  const text = (line: string) => {
+    if (!flags.json) process.stdout.write(`${line}\n`);
+  };
+  for (const line of headerLines(runDescription(settings))) text(line);
+  const { run, result } = await runCheckOnWorkers(settings, printer).catch((error: unknown) => {
+    throw error instanceof CheckpointError ? new UsageError(error.message) : error;
+  });
+  if (printer && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
+  const written = flags.out ? writeOutputs(flags.out, run, result, settings) : [];
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...(resultJson(run, result) as object), written }, null, 2)}\n`);
+  } else {
+    for (const line of resultLines(run, result, settings, written)) text(line);
+  }
+  process.exitCode = verdictOk(result) ? 0 : 1;
+}
+
+/** The text after a run: summary, swarm line, counterexamples, files written, checkpoint, reproduce. */
+function resultLines(
+  run: RunDescription,
+  result: CheckResult,
+  s: CheckSettings,
+  written: string[],
+): string[] {
+  const lines = summaryLines(result);
+  if ('swarm' in result) lines.push(swarmLine(result as SwarmResult));
+  lines.push(...counterexampleLines(run.config, result));
+  for (const file of written) lines.push(`wrote ${file}`);
+  if (s.checkpoint !== undefined && ['time', 'memory', 'max-states'].includes(result.stoppedBy)) {
+    lines.push(`checkpoint saved in ${s.checkpoint}; go on with --resume ${s.checkpoint}`);
+  }
+  lines.push(`reproduce: ${run.command}`);
+  return lines;
+}
+
+function swarmLine(result: SwarmResult): string {
+  const { shard, members, coverage } = result.swarm;
+  return (
+    `swarm: shard ${shard.index}/${shard.count}, ${members} searches (random walks and bounded depth-first), ` +
+    `${coverage.length} model items covered; states are summed over searches; merge shards with --merge`
+  );
+}
+
+/** `--merge a.json b.json …`: one verdict from several results. */
+function mergeCommand(files: readonly string[], json: boolean): void {
+  const read = files.map((name) => {
+    try {
+      return { name, result: JSON.parse(readFileSync(name, 'utf8')) as ResultJson };
+    } catch (error) {
+      throw new UsageError(`--merge: cannot read ${name}: ${(error as Error).message}`);
+    }
+  });
+  let merged: ReturnType<typeof mergeResults>;
+  try {
+    merged = mergeResults(read);
+  } catch (error) {
+    throw error instanceof MergeError ? new UsageError(`--merge: ${error.message}`) : error;
+  }
+  if (json) process.stdout.write(`${JSON.stringify(merged, null, 2)}\n`);
+  else for (const line of mergedLines(merged)) process.stdout.write(`${line}\n`);
+  process.exitCode = mergedOk(merged) ? 0 : 1;
+}
+
 export function register(program: Command): void {
   const d = CHECK_DEFAULTS;
   program
@@ -383,6 +557,21 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON on stdout instead of text')
     .option('--out <file>', 'save counterexamples as JSON there (and the first as a scenario file, .txt)')
     .option('--no-progress', 'no progress lines on stderr')
+    .option(
+      '--checkpoint <dir>',
+      'bfs: save the search there when it stops short (time, memory, --max-states) and every 10 minutes',
+    )
+    .option('--checkpoint-every <s>', 'seconds between checkpoints (10 to 604800, default 600)')
+    .option('--resume <dir>', 'bfs: go on from the checkpoint there (same model and bounds; one worker)')
+    .option('--shard <i/n>', 'swarm: run part i of n (members i, i + n, …; default 0/1)')
+    .option(
+      '--merge <files...>',
+      'merge results saved with --json (swarm shards, other runs) into one verdict',
+    )
+    .option(
+      '--workers <n>',
+      `threads of a breadth-first search, sharing one visited set (default: the ${availableParallelism()} cores; dfs, random and --exact use 1)`,
+    )
     .addHelpText(
       'after',
       [
@@ -408,43 +597,13 @@ export function register(program: Command): void {
         '                                                      Figure 8: the checker finds the broken commit rule',
         '  npx raftkit check --strategy random --seed 7 --max-states 100000 --max-term 4',
         '  npx raftkit check --mutate double-vote --out cex.json   save the counterexample (cex.json, cex.txt)',
+        '  npx raftkit check --max-term 3 --max-seconds 600 --checkpoint ck   stop after 10 minutes, saved in ck/',
+        '  npx raftkit check --max-term 3 --resume ck --checkpoint ck         go on from there',
+        '  npx raftkit check --values 0 --max-term 3 --workers 2             breadth-first on two cores',
         '',
         'Exit codes: 0 every always-property PASS and every sometimes witnessed, 1 a violation or a',
         'missing witness, 2 bad flags (the message names the flag and its allowed range).',
       ].join('\n'),
     )
-    .action((flags: CheckFlags) => {
-      const settings = parseCheckFlags(flags);
-      const printer = progressPrinter(flags.progress && !flags.json);
-      const text = (line: string) => {
-        if (!flags.json) process.stdout.write(`${line}\n`);
-      };
-      const config = clusterConfigOf(settings);
-      for (const line of headerLines({
-        config,
-        bounds: boundsOf(settings),
-        strategy: settings.strategy,
-        seed: settings.seed,
-        symmetry: settings.symmetry,
-        maxStates: settings.maxStates,
-        mutation: settings.mutation,
-        command: reproduceCommand(settings),
-      })) {
-        text(line);
-      }
-      const { run, result } = runCheck(settings, printer);
-      if (printer && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
-      const written = flags.out ? writeOutputs(flags.out, run, result, settings) : [];
-      if (flags.json) {
-        process.stdout.write(
-          `${JSON.stringify({ ...(resultJson(run, result) as object), written }, null, 2)}\n`,
-        );
-      } else {
-        for (const line of summaryLines(result)) text(line);
-        for (const line of counterexampleLines(config, result)) text(line);
-        for (const file of written) text(`wrote ${file}`);
-        text(`reproduce: ${run.command}`);
-      }
-      process.exitCode = verdictOk(result) ? 0 : 1;
-    });
+    .action(checkAction);
 }

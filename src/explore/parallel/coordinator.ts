@@ -1,0 +1,327 @@
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { Property } from '../../../models/properties/index.ts';
+import { PROPERTIES } from '../../../models/properties/index.ts';
+import {
+  type CheckOptions,
+  type CheckResult,
+  type PropertyResult,
+  propertyResults,
+  resultOf,
+  type StopReason,
+} from '../checker.ts';
+import { type Path, pathFromIndexes } from '../path.ts';
+import type { Found } from '../search.ts';
+import type {
+  FromWorker,
+  ModelRecipe,
+  MovedState,
+  ToWorker,
+  WorkerSetup,
+  WorkerSummary,
+} from './protocol.ts';
+import { STATS_PER_WORKER } from './protocol.ts';
+import { CONTROL, growAtFor, grownTable, newTable, STOP_CODES } from './shared-fingerprints.ts';
+
+/**
+ * A breadth-first search on several cores (`raftkit check --workers N`): TLC's scheme.
+ *
+ * N `worker_threads` share one visited set of fingerprints (`shared-fingerprints.ts`); each
+ * keeps its own share of the frontier and expands it. The search is level-synchronous:
+ * every worker expands the states of depth d before any expands depth d + 1, so a state is
+ * first reached at its least depth, the counts are those of one worker, and the first
+ * violation has a shortest counterexample, as with one worker (a violation found at depth
+ * d + 1 stops the run after the level, and every state of depth ≤ d was checked before).
+ * Between levels the coordinator evens out the next level's shares by moving states from
+ * the busiest workers to the idlest. Ids are `local * N + worker`, so a path is rebuilt by
+ * asking each state's owner for its parent.
+ */
+export interface ParallelCheckOptions extends CheckOptions {
+  readonly workers: number;
+  /** The mutation the config's statechart was compiled with (workers compile it again). */
+  readonly mutation?: string | null;
+  /** log2 of the shared table's first size in slots (default 20: 8 MB); tests start small to see it grow. */
+  readonly tableSlotsLog2?: number;
+}
+
+const INITIAL_SLOTS_LOG2 = 20;
+
+export async function checkParallel(options: ParallelCheckOptions): Promise<CheckResult> {
+  const start = performance.now();
+  const pool = new WorkerPool(options);
+  try {
+    await pool.ready();
+    const exhausted = await pool.search(options, start);
+    const summaries = await pool.all({ type: 'finish' }, 'summary');
+    return await pool.result(
+      summaries.map((m) => m.summary),
+      exhausted,
+      start,
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+interface Waiter {
+  resolve(message: FromWorker): void;
+  reject(error: Error): void;
+}
+
+type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
+
+class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly tablePorts: MessagePort[] = [];
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
+  private readonly stats: Float64Array;
+  private table: SharedArrayBuffer;
+  private readonly waiting: Waiter[][] = [];
+  private readonly properties: readonly Property[];
+
+  constructor(private readonly options: ParallelCheckOptions) {
+    this.properties = options.properties ?? PROPERTIES;
+    this.stats = new Float64Array(new SharedArrayBuffer(options.workers * STATS_PER_WORKER * 8));
+    const slotsLog2 = options.tableSlotsLog2 ?? INITIAL_SLOTS_LOG2;
+    this.table = newTable(slotsLog2);
+    Atomics.store(this.control, CONTROL.growAt, growAtFor(2 ** slotsLog2));
+    for (let index = 0; index < options.workers; index++) this.spawn(index);
+  }
+
+  private spawn(index: number): void {
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+      workerData: { setup: this.setupOf(index), tablePort: port2 },
+      transferList: [port2],
+    });
+    this.waiting.push([]);
+    worker.on('message', (message: FromWorker) => this.receive(index, message));
+    worker.on('error', (error) => {
+      for (const w of this.waiting[index].splice(0)) w.reject(error);
+    });
+    worker.on('exit', (code) => {
+      const error = new Error(`worker ${index} of the breadth-first search exited (code ${code})`);
+      for (const w of this.waiting[index].splice(0)) w.reject(error);
+    });
+    this.workers.push(worker);
+    this.tablePorts.push(port1);
+  }
+
+  private setupOf(index: number): WorkerSetup {
+    const o = this.options;
+    return {
+      index,
+      workers: o.workers,
+      recipe: recipeOf(o),
+      bounds: o.bounds,
+      symmetry: o.symmetry ?? false,
+      stopOnViolation: o.stopOnViolation ?? true,
+      maxStates: o.maxStates ?? Number.POSITIVE_INFINITY,
+      deadline: o.maxSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + o.maxSeconds * 1000,
+      properties: this.properties.map((p) => p.name),
+      control: this.control.buffer as SharedArrayBuffer,
+      stats: this.stats.buffer as SharedArrayBuffer,
+      table: this.table,
+      maxMemoryFraction: o.maxMemoryFraction,
+    };
+  }
+
+  private receive(index: number, message: FromWorker): void {
+    if (message.type === 'grow') this.grow();
+    else this.waiting[index].shift()?.resolve(message);
+  }
+
+  /** Send a message to one worker and wait for its reply of the given type. */
+  ask<T extends FromWorker['type']>(index: number, message: ToWorker | null, type: T): Promise<Reply<T>> {
+    return new Promise((resolve, reject) => {
+      const accept = (reply: FromWorker) => {
+        if (reply.type !== type) reject(new Error(`worker ${index}: expected ${type}, got ${reply.type}`));
+        else resolve(reply as Reply<T>);
+      };
+      this.waiting[index].push({ resolve: accept, reject });
+      if (message !== null) this.workers[index].postMessage(message);
+    });
+  }
+
+  all<T extends FromWorker['type']>(message: ToWorker | null, type: T): Promise<Reply<T>[]> {
+    return Promise.all(this.workers.map((_, i) => this.ask(i, message, type)));
+  }
+
+  ready(): Promise<Reply<'ready'>[]> {
+    return this.all(null, 'ready');
+  }
+
+  /**
+   * Grow the shared table: wait until no worker touches it (each pauses at its next
+   * expansion, or has finished its level), rehash into one twice the size, hand it out.
+   */
+  private grow(): void {
+    const control = this.control;
+    for (let running = Atomics.load(control, CONTROL.running); running > 0; ) {
+      Atomics.wait(control, CONTROL.running, running, 100);
+      running = Atomics.load(control, CONTROL.running);
+    }
+    this.table = grownTable(this.table);
+    for (const port of this.tablePorts) port.postMessage(this.table);
+    Atomics.store(control, CONTROL.growAt, growAtFor(this.table.byteLength / 8));
+    Atomics.store(control, CONTROL.running, Atomics.exchange(control, CONTROL.paused, 0));
+    Atomics.store(control, CONTROL.grow, 0);
+    Atomics.add(control, CONTROL.generation, 1);
+    Atomics.notify(control, CONTROL.generation);
+  }
+
+  /** Level after level until the frontier is empty (true) or the run must stop (false). */
+  async search(options: ParallelCheckOptions, start: number): Promise<boolean> {
+    const progress = this.progressTimer(options, start);
+    try {
+      let queued = [
+        (await this.ask(0, { type: 'start' }, 'done')).queued,
+        ...this.workers.slice(1).map(() => 0),
+      ];
+      for (let level = 0; ; level++) {
+        if (Atomics.load(this.control, CONTROL.stop) !== 0) return false;
+        if (queued.every((q) => q === 0)) return true;
+        queued = await this.balance(queued);
+        Atomics.store(this.control, CONTROL.running, this.workers.length);
+        queued = (await this.all({ type: 'level', level }, 'done')).map((m) => m.queued);
+      }
+    } finally {
+      clearInterval(progress);
+    }
+  }
+
+  /** Move frontier states from workers above the average share to those below it. */
+  private async balance(queued: number[]): Promise<number[]> {
+    const total = queued.reduce((a, b) => a + b, 0);
+    const share = Math.ceil(total / queued.length);
+    const shares = queued.slice();
+    for (let to = 0; to < shares.length; to++) {
+      for (let from = 0; from < shares.length && shares[to] < share - 16; from++) {
+        const count = Math.min(shares[from] - share, share - shares[to]);
+        if (count <= 16) continue;
+        const moved = await this.move(from, to, count);
+        shares[from] -= moved;
+        shares[to] += moved;
+      }
+    }
+    return shares;
+  }
+
+  private async move(from: number, to: number, count: number): Promise<number> {
+    let moved = 0;
+    for (let left = count; left > 0; left -= 4096) {
+      const { states } = await this.ask(from, { type: 'give', count: Math.min(left, 4096) }, 'states');
+      await this.ask(to, { type: 'take', states: states as MovedState[] }, 'took');
+      moved += states.length;
+    }
+    return moved;
+  }
+
+  private progressTimer(
+    options: ParallelCheckOptions,
+    start: number,
+  ): ReturnType<typeof setInterval> | undefined {
+    const report = options.onProgress;
+    if (report === undefined) return undefined;
+    return setInterval(() => {
+      const [distinct, generated, depth, queued] = this.totals();
+      report({ distinct, generated, depth, queued, seconds: (performance.now() - start) / 1000 });
+    }, options.progressEveryMs ?? 2000);
+  }
+
+  /** Distinct, generated, depth, queued over all workers (depth: the greatest). */
+  private totals(): number[] {
+    const t = [0, 0, 0, 0];
+    for (let w = 0; w < this.workers.length; w++) {
+      const at = w * STATS_PER_WORKER;
+      t[0] += this.stats[at];
+      t[1] += this.stats[at + 1];
+      t[2] = Math.max(t[2], this.stats[at + 2]);
+      t[3] += this.stats[at + 3];
+    }
+    return t;
+  }
+
+  async result(summaries: WorkerSummary[], exhausted: boolean, start: number): Promise<CheckResult> {
+    const found = this.shortestFound(summaries);
+    const paths = new Map<Found, Path>();
+    for (const f of found.values()) paths.set(f, await this.pathTo(f));
+    const o = this.options;
+    const properties: PropertyResult[] = propertyResults(
+      { properties: this.properties, found },
+      (f) => paths.get(f) as Path,
+    );
+    const sum = (pick: (s: WorkerSummary) => number) => summaries.reduce((a, s) => a + pick(s), 0);
+    const distinct = sum((s) => s.distinct);
+    const pushed = sum((s) => s.pushed);
+    return resultOf({
+      strategy: 'bfs',
+      seed: o.seed ?? 1,
+      symmetry: o.symmetry ?? false,
+      exact: false,
+      distinct,
+      generated: sum((s) => s.generated),
+      depth: Math.max(...summaries.map((s) => s.depth)),
+      seconds: (performance.now() - start) / 1000,
+      stoppedBy: this.stopReason(summaries, exhausted),
+      properties,
+      workers: this.workers.length,
+      memory: {
+        perVisited: distinct === 0 ? 0 : (this.table.byteLength + sum((s) => s.columnBytes)) / distinct,
+        perFrontier: pushed === 0 ? 0 : (sum((s) => s.pushedInts) * 4) / pushed,
+        peakFrontier: sum((s) => s.peakFrontier),
+      },
+    });
+  }
+
+  /** Per property, the shortest of the workers' findings (ties: the lowest id). */
+  private shortestFound(summaries: WorkerSummary[]): Map<Property, Found> {
+    const found = new Map<Property, Found>();
+    for (const s of summaries) {
+      for (const f of s.found) {
+        const property = this.properties.find((p) => p.name === f.property) as Property;
+        const best = found.get(property);
+        if (best === undefined || f.length < best.length || (f.length === best.length && f.id < best.id)) {
+          found.set(property, { id: f.id, via: f.via, length: f.length });
+        }
+      }
+    }
+    return found;
+  }
+
+  private async pathTo(f: Found): Promise<Path> {
+    const indexes: number[] = [];
+    if (f.via !== undefined) indexes.push(f.via);
+    for (let id = f.id; ; ) {
+      const step = await this.ask(id % this.workers.length, { type: 'lookup', id }, 'step');
+      if (step.parent < 0) break;
+      indexes.push(step.action);
+      id = step.parent;
+    }
+    indexes.reverse();
+    return pathFromIndexes(this.options.config, this.options.bounds, indexes);
+  }
+
+  private stopReason(summaries: WorkerSummary[], exhausted: boolean): StopReason {
+    const stop = STOP_CODES[Atomics.load(this.control, CONTROL.stop)];
+    if (stop === 'violation' || summaries.some((s) => s.violated && this.options.stopOnViolation !== false)) {
+      return 'violation';
+    }
+    if (exhausted) return 'exhausted';
+    return stop === '' ? 'max-states' : stop;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+function recipeOf(o: ParallelCheckOptions): ModelRecipe {
+  return {
+    nodes: o.config.nodes.length,
+    features: o.config.features,
+    network: o.config.network,
+    values: o.config.values,
+    dropDeadResponses: o.config.dropDeadResponses ?? false,
+    mutation: o.mutation ?? null,
+  };
+}

@@ -1,0 +1,88 @@
+import type { ClusterBounds } from '../../../models/cluster/actions.ts';
+import type { NetworkSemantics } from '../../../models/cluster/config.ts';
+import type { ClusterState } from '../../../models/cluster/state.ts';
+import type { Features } from '../../../models/features.ts';
+
+/**
+ * What the coordinator and the workers of a parallel breadth-first search say to each
+ * other (structured clones over `worker_threads` ports). The search goes level by level:
+ * the coordinator starts a level in every worker, each expands its share of the frontier
+ * and reports, the coordinator evens out the next level's shares, and so on.
+ */
+
+/** What a worker needs to rebuild the cluster model (a compiled statechart cannot be cloned). */
+export interface ModelRecipe {
+  readonly nodes: number;
+  readonly features: Features;
+  readonly network: NetworkSemantics;
+  readonly values: readonly string[];
+  readonly dropDeadResponses: boolean;
+  /** A mutation's name (models/mutations.ts), or null for the model itself. */
+  readonly mutation: string | null;
+}
+
+export interface WorkerSetup {
+  readonly index: number;
+  readonly workers: number;
+  readonly recipe: ModelRecipe;
+  readonly bounds: ClusterBounds;
+  readonly symmetry: boolean;
+  readonly stopOnViolation: boolean;
+  readonly maxStates: number;
+  readonly deadline: number;
+  /** Names of the properties to check (the registry's). */
+  readonly properties: readonly string[];
+  readonly control: SharedArrayBuffer;
+  readonly stats: SharedArrayBuffer;
+  readonly table: SharedArrayBuffer;
+  readonly maxMemoryFraction?: number;
+}
+
+/** A frontier state handed from one worker to another, with its id. */
+export interface MovedState {
+  readonly id: number;
+  readonly state: ClusterState;
+}
+
+export type ToWorker =
+  | { readonly type: 'start' }
+  | { readonly type: 'level'; readonly level: number }
+  | { readonly type: 'give'; readonly count: number }
+  | { readonly type: 'take'; readonly states: readonly MovedState[] }
+  | { readonly type: 'lookup'; readonly id: number }
+  | { readonly type: 'finish' };
+
+export interface FoundReport {
+  readonly property: string;
+  readonly id: number;
+  readonly via?: number;
+  readonly length: number;
+}
+
+export interface WorkerSummary {
+  readonly distinct: number;
+  readonly generated: number;
+  readonly depth: number;
+  readonly violated: boolean;
+  readonly outOfTime: boolean;
+  readonly outOfMemory: boolean;
+  readonly found: readonly FoundReport[];
+  /** Bytes of this worker's per-state columns. */
+  readonly columnBytes: number;
+  /** States this worker queued, the ints their records took, the most queued at once. */
+  readonly pushed: number;
+  readonly pushedInts: number;
+  readonly peakFrontier: number;
+}
+
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'grow' }
+  | { readonly type: 'done'; readonly queued: number }
+  | { readonly type: 'states'; readonly states: readonly MovedState[] }
+  | { readonly type: 'took' }
+  | { readonly type: 'step'; readonly parent: number; readonly action: number }
+  | { readonly type: 'summary'; readonly summary: WorkerSummary };
+
+/** Per worker in the stats block (Float64Array): distinct, generated, depth, queued. */
+export const STATS_PER_WORKER = 4;

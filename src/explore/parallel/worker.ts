@@ -1,0 +1,192 @@
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { makeClusterConfig } from '../../../models/cluster/config.ts';
+import { compileMutation, mutationNamed } from '../../../models/mutations.ts';
+import { PROPERTIES } from '../../../models/properties/index.ts';
+import { BreadthFirst } from '../bfs.ts';
+import { fingerprintIsNew } from '../checker.ts';
+import { Search } from '../search.ts';
+import type { FromWorker, MovedState, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
+import { STATS_PER_WORKER } from './protocol.ts';
+import { CONTROL, SharedFingerprintSet, STOP_CODES } from './shared-fingerprints.ts';
+
+/**
+ * One worker of a parallel breadth-first search (`coordinator.ts` starts them). It keeps
+ * its share of the frontier, its states' parent pointers (ids `local * workers + index`),
+ * and what it found; it shares the visited set with every other worker, so each state is
+ * admitted by exactly one of them. Between two expansions it stops if another worker asked
+ * the run to stop, and pauses while the shared table grows.
+ */
+class BfsWorker {
+  private readonly control: Int32Array;
+  private readonly stats: Float64Array;
+  private readonly visited: SharedFingerprintSet;
+  private readonly search: Search;
+  private readonly bfs: BreadthFirst;
+
+  constructor(
+    private readonly setup: WorkerSetup,
+    private readonly tablePort: MessagePort,
+    private readonly post: (message: FromWorker) => void,
+  ) {
+    this.control = new Int32Array(setup.control);
+    this.stats = new Float64Array(setup.stats);
+    this.visited = new SharedFingerprintSet(setup.table, this.control, () => post({ type: 'grow' }));
+    this.search = new Search({
+      config: configOf(setup),
+      bounds: setup.bounds,
+      symmetry: setup.symmetry,
+      stopOnViolation: setup.stopOnViolation,
+      maxStates: Number.POSITIVE_INFINITY,
+      deadline: setup.deadline,
+      properties: PROPERTIES.filter((p) => setup.properties.includes(p.name)),
+      maxMemoryFraction: setup.maxMemoryFraction,
+      stride: setup.workers,
+      offset: setup.index,
+    });
+    const isNew = setup.symmetry ? fingerprintIsNew(this.search, this.visited) : undefined;
+    this.bfs = new BreadthFirst(this.search, { visited: this.visited, prints: 'contents', isNew });
+  }
+
+  handle(message: ToWorker): void {
+    this.post(this.reply(message));
+  }
+
+  private reply(message: ToWorker): FromWorker {
+    switch (message.type) {
+      case 'start':
+        this.bfs.start();
+        return { type: 'done', queued: this.bfs.queue.length };
+      case 'level':
+        return { type: 'done', queued: this.expandLevel(message.level) };
+      case 'give':
+        return { type: 'states', states: this.give(message.count) };
+      case 'take':
+        for (const moved of message.states) this.bfs.enqueue(moved.state, moved.id);
+        return { type: 'took' };
+      case 'lookup':
+        return { type: 'step', ...this.lookup(message.id) };
+      case 'finish':
+        return { type: 'summary', summary: this.summary() };
+    }
+  }
+
+  /** Expand the frontier's states of depth `level`; returns the next level's share. */
+  private expandLevel(level: number): number {
+    this.takeNewTable();
+    this.bfs.level = level;
+    const queue = this.bfs.queue;
+    for (let n = queue.length; n > 0 && !this.mustStop(); n--) {
+      this.bfs.expand(queue.shift() as NonNullable<ReturnType<typeof queue.shift>>);
+      if ((n & 255) === 0) this.publishStats();
+    }
+    this.visited.flush();
+    this.publishStats();
+    Atomics.sub(this.control, CONTROL.running, 1);
+    Atomics.notify(this.control, CONTROL.running);
+    return queue.length;
+  }
+
+  /** Between two expansions: pause for a growth; whether the run must stop. */
+  private mustStop(): boolean {
+    const control = this.control;
+    if (Atomics.load(control, CONTROL.grow) !== 0) this.pauseForGrowth();
+    this.visited.flush();
+    if (Atomics.load(control, CONTROL.count) >= this.setup.maxStates) this.requestStop('max-states');
+    this.search.stopRequested = Atomics.load(control, CONTROL.stop) !== 0;
+    if (this.search.shouldStop()) {
+      if (this.search.violated && this.search.stopOnViolation) this.requestStop('violation');
+      else if (this.search.outOfTime) this.requestStop('time');
+      else if (this.search.outOfMemory) this.requestStop('memory');
+      return true;
+    }
+    return false;
+  }
+
+  private requestStop(reason: (typeof STOP_CODES)[number]): void {
+    Atomics.compareExchange(this.control, CONTROL.stop, 0, STOP_CODES.indexOf(reason));
+  }
+
+  private pauseForGrowth(): void {
+    const control = this.control;
+    const generation = Atomics.load(control, CONTROL.generation);
+    this.visited.flush();
+    Atomics.add(control, CONTROL.paused, 1);
+    Atomics.sub(control, CONTROL.running, 1);
+    Atomics.notify(control, CONTROL.running);
+    while (Atomics.load(control, CONTROL.generation) === generation) {
+      Atomics.wait(control, CONTROL.generation, generation, 1000);
+    }
+    this.takeNewTable();
+  }
+
+  /** The latest table the coordinator handed out, if any since the last look. */
+  private takeNewTable(): void {
+    for (
+      let m = receiveMessageOnPort(this.tablePort);
+      m !== undefined;
+      m = receiveMessageOnPort(this.tablePort)
+    ) {
+      this.visited.replace(m.message as SharedArrayBuffer);
+    }
+  }
+
+  private give(count: number): MovedState[] {
+    const moved: MovedState[] = [];
+    for (let k = 0; k < count; k++) {
+      const item = this.bfs.queue.shift();
+      if (item === undefined) break;
+      moved.push({ id: item.id, state: item.state });
+    }
+    return moved;
+  }
+
+  private lookup(id: number): { parent: number; action: number } {
+    const local = (id - this.setup.index) / this.setup.workers;
+    return { parent: this.search.parent.get(local), action: this.search.actionIndex.get(local) };
+  }
+
+  private publishStats(): void {
+    const at = this.setup.index * STATS_PER_WORKER;
+    this.stats[at] = this.search.count;
+    this.stats[at + 1] = this.search.generated;
+    this.stats[at + 2] = this.search.maxDepth;
+    this.stats[at + 3] = this.bfs.queue.length;
+  }
+
+  private summary(): WorkerSummary {
+    const s = this.search;
+    return {
+      distinct: s.count,
+      generated: s.generated,
+      depth: s.maxDepth,
+      violated: s.violated,
+      outOfTime: s.outOfTime,
+      outOfMemory: s.outOfMemory,
+      found: [...s.found].map(([p, f]) => ({ property: p.name, ...f })),
+      columnBytes: s.parent.bytes + s.actionIndex.bytes + s.depthOf.bytes,
+      pushed: this.bfs.queue.pushed,
+      pushedInts: this.bfs.queue.pushedInts,
+      peakFrontier: this.bfs.queue.peak,
+    };
+  }
+}
+
+function configOf(setup: WorkerSetup) {
+  const r = setup.recipe;
+  return makeClusterConfig({
+    nodes: r.nodes,
+    features: r.features,
+    network: r.network,
+    values: r.values,
+    dropDeadResponses: r.dropDeadResponses,
+    machine: r.mutation ? compileMutation(mutationNamed(r.mutation)) : undefined,
+  });
+}
+
+if (parentPort !== null) {
+  const port = parentPort;
+  const { setup, tablePort } = workerData as { setup: WorkerSetup; tablePort: MessagePort };
+  const worker = new BfsWorker(setup, tablePort, (message) => port.postMessage(message));
+  port.on('message', (message: ToWorker) => worker.handle(message));
+  port.postMessage({ type: 'ready' } satisfies FromWorker);
+}

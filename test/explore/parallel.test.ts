@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { boundsOf, clusterConfigOf, runCheck, runCheckOnWorkers } from '../../src/cli/commands/check.ts';
+import { replay } from '../../src/explore/index.ts';
+import { checkParallel } from '../../src/explore/parallel/coordinator.ts';
+import { settings } from './support.ts';
+
+/**
+ * `raftkit check --workers N`: a breadth-first search shared by N threads must explore the
+ * very space one thread does. Exact counts are pinned for 1 and 2 workers (the same numbers
+ * as check.test.ts), and a planted bug's counterexample must stay shortest: the search is
+ * level-synchronous, so no state of depth d + 1 is expanded before every state of depth d
+ * was checked. Reference: §5.2 (Election Safety), §5.4.2 and Figure 8 (commit-previous-term).
+ */
+const pinned = [
+  {
+    name: 'elections only, no symmetry',
+    s: settings({ values: 0, maxLog: 0, symmetry: false }),
+    distinct: 114_916,
+    generated: 501_519,
+    depth: 26,
+  },
+  {
+    name: 'elections only, symmetry',
+    s: settings({ values: 0, maxLog: 0 }),
+    distinct: 19_214,
+    generated: 83_777,
+    depth: 26,
+  },
+  {
+    name: '1 value, max term 3, reliable, symmetry',
+    s: settings({ drop: false, maxTerm: 3 }),
+    distinct: 19_389,
+    generated: 47_347,
+    depth: 54,
+  },
+];
+
+const verdicts = (r: Awaited<ReturnType<typeof runCheckOnWorkers>>['result']) =>
+  r.properties.map((p) => [p.property.name, p.status, p.path?.actions.length]);
+
+describe('parallel breadth-first search', () => {
+  for (const c of pinned) {
+    it(`${c.name}: ${c.distinct} states with 1 worker and with 2`, async () => {
+      const one = runCheck(c.s).result;
+      const two = (await runCheckOnWorkers({ ...c.s, workers: 2 })).result;
+      expect(two.workers).toBe(2);
+      for (const r of [one, two]) {
+        expect(r.stoppedBy).toBe('exhausted');
+        expect({ distinct: r.distinct, generated: r.generated, depth: r.depth }).toEqual({
+          distinct: c.distinct,
+          generated: c.generated,
+          depth: c.depth,
+        });
+      }
+      expect(verdicts(two)).toEqual(verdicts(one));
+    });
+  }
+
+  it('commit-previous-term: the same 34-step counterexample length with 2 workers, and it replays to the violation', async () => {
+    const s = settings({ mutation: 'commit-previous-term', maxTerm: 4, drop: false, workers: 2 });
+    const { run, result } = await runCheckOnWorkers(s);
+    expect(result.stoppedBy).toBe('violation');
+    const failed = result.properties.filter((p) => p.status === 'fail');
+    expect(failed.map((p) => p.property.name)).toEqual(['Leader Completeness']);
+    expect(failed[0].path?.actions).toHaveLength(34);
+    const states = replay(run.config, failed[0].path?.actions ?? []);
+    expect(failed[0].property.scope === 'state' && failed[0].property.holds(run.config, states[34])).toBe(
+      false,
+    );
+  });
+
+  it('the shared table grows while workers write to it, and no state is lost or counted twice', async () => {
+    // A first table of 2^10 slots: eight growths (each with both workers paused) before
+    // the 114,916 states fit.
+    const s = settings({ values: 0, maxLog: 0, symmetry: false });
+    const config = clusterConfigOf(s);
+    const result = await checkParallel({ config, bounds: boundsOf(s), workers: 2, tableSlotsLog2: 10 });
+    expect(result.stoppedBy).toBe('exhausted');
+    expect([result.distinct, result.generated, result.depth]).toEqual([114_916, 501_519, 26]);
+    // 2^18 slots (2 MB) after the growths, plus the columns (3 ints a state, grown by doubling).
+    expect(result.memory.perVisited).toBeGreaterThan(16);
+    expect(result.memory.perVisited).toBeLessThan(64);
+  });
+});
