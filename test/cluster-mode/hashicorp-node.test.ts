@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../../src/adapters/cluster/ports.ts';
+import { freePorts } from '../../src/cluster/ports.ts';
 
 /**
  * The hashicorp/raft node program (conformance/adapters/hashicorp-raft) on the external
