@@ -1,12 +1,5 @@
 import type { Features } from './features.ts';
-import {
-  backOffToHint,
-  startElection,
-  stepDownOnLostQuorum,
-  type Update,
-  updates,
-  updateTerm,
-} from './node/actions.ts';
+import { startElection, stepDownOnLostQuorum, type Update, updates, updateTerm } from './node/actions.ts';
 import { type CompiledMachine, compileNodeMachine } from './node/compiled.ts';
 import { peersOf } from './node/context.ts';
 import { candidateLogUpToDate, type Guard, guards, votedForAnother } from './node/guards.ts';
@@ -101,14 +94,6 @@ const startElectionWithoutSelfVote: Update = (context, event) => ({
   votedFor: null,
 });
 
-/** hint-sets-match: the hint is taken as a match: matchIndex = rejectHint (the follower's last index). */
-const hintSetsMatch: Update = (context, event) => {
-  const backedOff = backOffToHint(context, event);
-  const response = event as { from: string; rejectHint?: number };
-  const hint = response.rejectHint ?? 0;
-  return { ...backedOff, matchIndex: { ...backedOff.matchIndex, [response.from]: hint } };
-};
-
 function retryWithoutSelfVoteConfig(): Parameters<typeof compileNodeMachine>[1] {
   const config = structuredClone(nodeMachineConfig) as unknown as {
     states: { running: { states: { candidate: { on: { ElectionTimeout: { actions: string[] }[] } } } } };
@@ -181,15 +166,6 @@ export const MUTATIONS: readonly Mutation[] = [
     implementations: { guards, updates: { ...updates, startElectionWithoutSelfVote } },
     config: retryWithoutSelfVoteConfig(),
     features: { preVote: true, candidateRetry: 'election' },
-  },
-  {
-    name: 'hint-sets-match',
-    description:
-      "a hinted rejection moves matchIndex to the hint, counting the follower's unchecked entries as replicated",
-    bugClass: 'BUGS.md #15-like (commit without a majority), through the backoff switch',
-    breaks: 'Figure 2, Leaders: matchIndex is updated only "if successful"',
-    implementations: { guards, updates: { ...updates, backOffToHint: hintSetsMatch } },
-    features: { backoff: 'hint' },
   },
 ];
 
