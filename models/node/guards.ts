@@ -103,14 +103,15 @@ export const canGrantVote: Guard = (context, event) =>
   !votedForAnother(context, event) && candidateLogUpToDate(context, event);
 
 /**
- * Leader stickiness, `same-term` or `any-term` (thesis §4.2.3): a server that knows the leader
- * of its current term does not help another server become leader of that term (etcd `canVote`).
+ * Leader stickiness, `same-term` or `any-term` (thesis §4.2.3: a server that heard from a
+ * current leader does not "grant its vote"): a server that knows the leader of its current
+ * term refuses a RequestVote of that term, unless it repeats the vote it already cast (etcd
+ * `canVote := r.Vote == m.From || (r.Vote == None && r.lead == None)`).
  */
-export const leaderKnownInTerm: Guard = (context, event) => {
-  if (context.features.leaderStickiness === 'off' || context.leaderId === null) return false;
-  const candidate = (event as RequestVoteRequest).from;
-  return context.leaderId !== candidate && context.votedFor !== candidate;
-};
+export const leaderKnownInTerm: Guard = (context, event) =>
+  context.features.leaderStickiness !== 'off' &&
+  context.leaderId !== null &&
+  context.votedFor !== (event as RequestVoteRequest).from;
 
 /** Thesis §9.6: a pre-vote is only for a term above the voter's own. */
 export const preVoteTermNotAhead: Guard = (context, event) =>
