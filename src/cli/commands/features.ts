@@ -15,13 +15,20 @@ const SHIPPED_ADAPTERS: readonly { readonly name: string; readonly file: string 
   { name: 'python-example', file: 'conformance/adapters/python-example/adapter.py' },
 ];
 
-/** The text of the `features` literal in an adapter's source: from `"features"` to its closing brace. */
+/** Where the `features` literal opens: a Go map (`"features": map[string]…{`), a JSON-like or a Python dict. */
+const FEATURES_OPENING = [
+  /"features"\s*:\s*map\[string\](?:bool|interface\{\})\{/,
+  /"features"\s*:\s*\{/,
+  /\bfeatures\s*=\s*\{/,
+];
+
+/** The text of the `features` literal in an adapter's source, up to its closing brace. */
 function featuresLiteral(source: string): string {
-  const start = source.indexOf('"features"');
-  if (start < 0) return '';
-  const open = source.indexOf('{', start);
+  const found = FEATURES_OPENING.map((re) => re.exec(source)).find((m) => m !== null);
+  if (!found) return '';
+  const open = found.index + found[0].length - 1;
   let depth = 0;
-  for (let i = open; i >= 0 && i < source.length; i++) {
+  for (let i = open; i < source.length; i++) {
     if (source[i] === '{') depth++;
     if (source[i] === '}' && --depth === 0) return source.slice(open, i + 1);
   }
