@@ -7,6 +7,7 @@ import type {
   RequestVoteRequest,
   RequestVoteResponse,
 } from '../types.ts';
+import type { FeatureName } from '../features.ts';
 import { isQuorum, type NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import { isAtLeastAsUpToDate, termAt } from './log.ts';
@@ -260,3 +261,21 @@ export const guards = {
 } satisfies Record<string, Guard>;
 
 export type GuardName = keyof typeof guards;
+
+/**
+ * The guards only a switch (models/features.ts) can make true: a transition they guard
+ * exists only in the model with that switch on. The diagram marks those transitions, and
+ * the coverage accounting knows they need a configuration with the switch.
+ */
+export const SWITCH_OF_GUARD: Readonly<Partial<Record<GuardName, FeatureName>>> = {
+  preVoteEnabled: 'preVote',
+  hasVoteQuorumWithLeaderNoOp: 'leaderNoOp',
+  isDisruptiveRequest: 'leaderStickiness',
+  leaderKnownInTerm: 'leaderStickiness',
+  canGrantPreVoteInOwnTerm: 'preVoteOwnTerm',
+  ownTermPreVoteGranted: 'preVoteOwnTerm',
+  retriesWithElection: 'candidateRetry',
+  quorumLost: 'checkQuorum',
+  checkQuorumEnabled: 'checkQuorum',
+  hintedRejection: 'backoff',
+};
