@@ -1,3 +1,4 @@
+import type { FeatureName } from '../features.ts';
 import type {
   AppendEntriesRequest,
   AppendEntriesResponse,
@@ -7,7 +8,6 @@ import type {
   RequestVoteRequest,
   RequestVoteResponse,
 } from '../types.ts';
-import type { FeatureName } from '../features.ts';
 import { isQuorum, type NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import { isAtLeastAsUpToDate, termAt } from './log.ts';
