@@ -93,7 +93,9 @@ describe('Mermaid stateDiagram-v2', () => {
       );
     }
     // Transitions that stay in a role are written inside it.
-    expect(mermaid).toContain('    leader : AppendEntriesResponse [appendRejected] / noteHeardFrom, backOffNextIndex\n');
+    expect(mermaid).toContain(
+      '    leader : AppendEntriesResponse [appendRejected] / noteHeardFrom, backOffNextIndex\n',
+    );
   });
 
   it('names every guard of the machine', () => {
