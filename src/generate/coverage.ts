@@ -451,10 +451,6 @@ export const UNREACHABLE: Readonly<Record<string, string>> = {
     'a leader counts itself as the current leader (leader stickiness), so hasCurrentLeader rejects first',
   'transition:leader:running/PreVoteRequest[candidateLogBehind]':
     'a leader counts itself as the current leader (leader stickiness), so hasCurrentLeader rejects first',
-  'guard:ElectionTimeout/quorumLost=false':
-    "evaluated only on a leader's ElectionTimeout, which the environment offers only with the checkQuorum switch (no transition is enabled without it)",
-  'guard:ElectionTimeout/checkQuorumEnabled=false':
-    "evaluated only on a leader's ElectionTimeout, which the environment offers only with the checkQuorum switch (no transition is enabled without it)",
 };
 
 /** Switches a scenario file can turn on (`features preVote`, `features leaderNoOp`). */
