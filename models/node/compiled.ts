@@ -1,7 +1,8 @@
 import type { Role } from '../types.ts';
-import { REDELIVER } from './actions.ts';
+import { REDELIVER, type Update } from './actions.ts';
 import type { NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
+import type { Guard } from './guards.ts';
 import { defaultImplementations, messageOf, type NodeImplementations, nodeMachineConfig } from './machine.ts';
 
 /**
@@ -26,13 +27,20 @@ export interface NodeState {
   readonly context: NodeContext;
 }
 
-interface CompiledTransition {
+export interface CompiledTransition {
   readonly event: string;
   readonly source: string;
   readonly guard: string | null;
   readonly actions: readonly string[];
   /** Leaf role entered, or null for a targetless transition. */
   readonly target: Role | null;
+  /**
+   * The guard and actions resolved to their functions once, when the machine is compiled
+   * (null for no guard, and for the redelivery action), so a step calls them without looking
+   * names up: the same functions `createNodeMachine` gives XState.
+   */
+  readonly guardFn: Guard | null;
+  readonly actionFns: readonly (Update | null)[];
 }
 
 interface StateConfig {
@@ -98,14 +106,20 @@ function compileTransitions(
   source: StatePath,
   event: string,
   raw: unknown,
+  implementations: NodeImplementations,
 ): CompiledTransition[] {
-  return asArray(raw as RawTransition | readonly RawTransition[]).map((t) => ({
-    event,
-    source: source.join('.') || '(root)',
-    guard: t.guard ?? null,
-    actions: asArray(t.actions),
-    target: t.target === undefined ? null : resolveTarget(root, source, t.target),
-  }));
+  return asArray(raw as RawTransition | readonly RawTransition[]).map((t) => {
+    const actions = asArray(t.actions);
+    return {
+      event,
+      source: source.join('.') || '(root)',
+      guard: t.guard ?? null,
+      actions,
+      target: t.target === undefined ? null : resolveTarget(root, source, t.target),
+      guardFn: t.guard === undefined ? null : (implementations.guards[t.guard] ?? null),
+      actionFns: actions.map((a) => (a === REDELIVER ? null : (implementations.updates[a] ?? null))),
+    };
+  });
 }
 
 function leafPaths(root: StateConfig, path: StatePath = []): StatePath[] {
@@ -131,10 +145,10 @@ export function compileNodeMachine(
       const node = stateAt(config, source);
       for (const [event, raw] of Object.entries(node.on ?? {})) {
         const list = byEvent.get(event) ?? [];
-        list.push(...compileTransitions(config, source, event, raw));
+        list.push(...compileTransitions(config, source, event, raw, implementations));
         byEvent.set(event, list);
       }
-      eventless.push(...compileTransitions(config, source, '(always)', node.always));
+      eventless.push(...compileTransitions(config, source, '(always)', node.always, implementations));
     }
     transitions.set(role, byEvent);
     always.set(role, eventless);
@@ -174,14 +188,14 @@ export interface CompiledStepResult {
 }
 
 function firstEnabled(
-  machine: CompiledMachine,
   candidates: readonly CompiledTransition[] | undefined,
   context: NodeContext,
   event: NodeEvent,
 ): CompiledTransition | undefined {
   if (!candidates) return undefined;
-  for (const t of candidates) {
-    if (t.guard === null || machine.implementations.guards[t.guard](context, event)) return t;
+  for (let i = 0; i < candidates.length; i++) {
+    const t = candidates[i];
+    if (t.guardFn === null || t.guardFn(context, event)) return t;
   }
   return undefined;
 }
@@ -200,33 +214,32 @@ export function runMacrostep(
   input: NodeEvent,
 ): CompiledStepResult {
   const { transitions, always } = machine;
-  const updates = machine.implementations.updates;
   let role = state.role;
   let context = state.context;
   let event: NodeEvent = input;
   let queue: NodeEvent[] | null = null;
   const taken: CompiledTransition[] = [];
 
-  let t = firstEnabled(machine, transitions.get(role)?.get(event.type), context, event);
+  let t = firstEnabled(transitions.get(role)?.get(event.type), context, event);
   if (!t) return { state, taken };
   for (;;) {
     // Fire t: its actions in order, then its target.
     taken.push(t);
-    const actions = t.actions;
+    const actions = t.actionFns;
     for (let i = 0; i < actions.length; i++) {
-      const action = actions[i];
-      if (action !== REDELIVER) context = updates[action](context, event);
+      const update = actions[i];
+      if (update !== null) context = update(context, event);
       else if (queue === null) queue = [messageOf(event)];
       else queue.push(messageOf(event));
     }
     if (t.target !== null) role = t.target;
     // Then eventless transitions until none is enabled, then raised events, one at a time.
-    let next = firstEnabled(machine, always.get(role), context, event);
+    let next = firstEnabled(always.get(role), context, event);
     while (!next && queue !== null && queue.length > 0) {
       event = queue.shift()!;
       next =
-        firstEnabled(machine, transitions.get(role)?.get(event.type), context, event) ??
-        firstEnabled(machine, always.get(role), context, event);
+        firstEnabled(transitions.get(role)?.get(event.type), context, event) ??
+        firstEnabled(always.get(role), context, event);
     }
     if (!next) break;
     t = next;

@@ -33,6 +33,8 @@ export const messageSchema = z.discriminatedUnion('type', [
     ...envelope,
     success: z.boolean(),
     matchIndex: count,
+    /** The backoff switch's hint (the follower's last index), on a rejection; optional. */
+    rejectHint: count.optional(),
   }),
 ]);
 
@@ -45,13 +47,16 @@ export const nodeStatusSchema = z.object({
   commitIndex: count,
 });
 
-const features = z.object({
-  preVote: z.boolean().optional(),
-  checkQuorum: z.boolean().optional(),
-  ticks: z.boolean().optional(),
-  restartWithPersistence: z.boolean().optional(),
-  leaderNoOp: z.boolean().optional(),
-});
+/** Capabilities are booleans; model switches (models/features.ts) may be strings. Names are checked by the suite. */
+const features = z
+  .object({
+    preVote: z.boolean().optional(),
+    checkQuorum: z.boolean().optional(),
+    ticks: z.boolean().optional(),
+    restartWithPersistence: z.boolean().optional(),
+    leaderNoOp: z.boolean().optional(),
+  })
+  .catchall(z.union([z.boolean(), z.string()]));
 
 export const replySchemas = {
   init: z.object({

@@ -182,6 +182,7 @@ export class StdioAdapter implements StepAdapter {
       protocol: body.protocol,
       implementation: body.implementation ?? this.name,
       features,
+      declaredFeatures: body.features ?? {},
       tolerances: body.tolerances ?? [],
     };
   }

@@ -1,3 +1,4 @@
+import type { Features } from '../../models/features.ts';
 import type { LogEntry, Message, NodeId, PersistentState, Role } from '../../models/types.ts';
 
 /**
@@ -23,6 +24,11 @@ export interface ImplementationFeatures {
    * in `create.features.leaderNoOp`. Absent means false.
    */
   readonly leaderNoOp?: boolean;
+  /**
+   * The model switches (models/features.ts) it runs with, declared in `init_ok.features`
+   * beside the capabilities above: the oracle runs the model with them in every scenario.
+   */
+  readonly switches?: Partial<Features>;
 }
 
 export const IMPLEMENTATION_FEATURE_NAMES = [
@@ -38,6 +44,8 @@ export interface AdapterHello {
   readonly protocol: number;
   readonly implementation: string;
   readonly features: ImplementationFeatures;
+  /** `init_ok.features` as declared (capabilities and switches), for the suite to check the names. */
+  readonly declaredFeatures?: Readonly<Record<string, boolean | string>>;
   /**
    * Opt-in tolerances the implementation asks for (`init_ok.tolerances`, names from the
    * Tolerances table of docs/conformance.md): allowed variations of its own, never on by default.

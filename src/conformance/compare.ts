@@ -99,34 +99,6 @@ export const TOLERANCES = {
     optIn: true,
     madeFor: 'E8',
   },
-  noVoteUnderKnownLeader: {
-    name: 'no-vote-under-known-leader',
-    description:
-      'a server that knows the leader of its current term and has not voted may refuse a RequestVote of that term (stricter than Figure 2); the model follows',
-    optIn: true,
-    madeFor: 'E9',
-  },
-  stalePreVoteGrantCounted: {
-    name: 'stale-pre-vote-grant-counted',
-    description:
-      'a pre-candidate may count a granted PreVoteResponse of an earlier round (term = its currentTerm) as a grant of this round; the model follows',
-    optIn: true,
-    madeFor: 'E10',
-  },
-  preVoteInCurrentTerm: {
-    name: 'pre-vote-in-current-term',
-    description:
-      "a pre-vote for the voter's own current term may be granted to an up-to-date log when the voter could still grant that term's real vote (not voted for another, no leader known)",
-    optIn: true,
-    madeFor: 'E11',
-  },
-  rejectHintBackoff: {
-    name: 'reject-hint-backoff',
-    description:
-      'on a rejected AppendEntries, a leader may move nextIndex for that follower back by more than one and send it the AppendEntries from there at once (Raft §5.3 optimization; etcd RejectHint); the model follows',
-    optIn: true,
-    madeFor: 'E12',
-  },
 } as const satisfies Record<string, Tolerance>;
 
 /** Tolerances an adapter may declare in `init_ok.tolerances` (PROTOCOL.md §3). */

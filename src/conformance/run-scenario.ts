@@ -134,12 +134,17 @@ export function requiredFeatures(scenario: Scenario): ImplementationFeatureName[
  * the model, from the model's state, so they are not what the run compares against.
  */
 export function oracleCluster(scenario: Scenario, features: ImplementationFeatures): ClusterSpec {
-  if (!features.leaderNoOp || scenario.cluster.features.leaderNoOp) return scenario.cluster;
-  return { ...scenario.cluster, features: { ...scenario.cluster.features, leaderNoOp: true } };
+  const switches = features.switches ?? {};
+  const addNoOp = features.leaderNoOp === true && !scenario.cluster.features.leaderNoOp;
+  if (!addNoOp && Object.keys(switches).length === 0) return scenario.cluster;
+  const withNoOp = addNoOp ? { leaderNoOp: true } : {};
+  return { ...scenario.cluster, features: { ...scenario.cluster.features, ...withNoOp, switches } };
 }
 
 /** A skip reason for a scenario written for the model without the leader no-op. */
 export const NEEDS_NO_LEADER_NO_OP = 'needs: no leader no-op';
+/** A skip reason for a scenario whose steps the model with the implementation's switches cannot follow. */
+export const NEEDS_DEFAULT_SWITCHES = 'needs: the model without the declared switches';
 
 function commandFor(input: StepInput, delivered: Message | undefined): StepCommand | null {
   switch (input.kind) {
@@ -315,7 +320,8 @@ async function runSteps(
 ): Promise<number> {
   const machine = options.machine ?? defaultMachine;
   const cluster = oracleCluster(scenario, options.features);
-  const noOpAdded = cluster !== scenario.cluster;
+  const noOpAdded = cluster.features.leaderNoOp === true && scenario.cluster.features.leaderNoOp !== true;
+  const switchesAdded = Object.keys(cluster.features.switches ?? {}).length > 0;
   const declared = new Set(options.tolerances ?? []);
   const runFeatures = { preVote: cluster.features.preVote, checkQuorum: cluster.features.checkQuorum };
   /** commitIndex of each node just before its last crash (commit-index-persisted). */
@@ -414,6 +420,10 @@ async function runSteps(
       if (noOpAdded && error instanceof ScenarioRunError)
         throw new Skipped(
           `${NEEDS_NO_LEADER_NO_OP} (line ${step.line}: ${formatInput(input)} matches no message in flight with the no-op)`,
+        );
+      if (switchesAdded && error instanceof ScenarioRunError)
+        throw new Skipped(
+          `${NEEDS_DEFAULT_SWITCHES} (line ${step.line}: ${formatInput(input)} matches no message in flight with the declared switches)`,
         );
       throw error;
     }

@@ -1,4 +1,10 @@
 import { relative } from 'node:path';
+import {
+  FEATURE_NAMES,
+  type Features,
+  makeFeatures,
+  UnsupportedFeatureError,
+} from '../../models/features.ts';
 import { type AdapterSpec, adapterFlags, createAdapter } from '../adapters/index.ts';
 import {
   AdapterError,
@@ -98,6 +104,37 @@ async function startAdapter(spec: AdapterSpec): Promise<{ adapter: StepAdapter; 
   }
 }
 
+/** Names `init_ok.features` may carry besides the capabilities and the switches: informational ones. */
+const INFORMATIONAL_FEATURES = ['deterministicTicks'];
+
+/**
+ * The model switches of `init_ok.features` (models/features.ts). An unknown feature name, or a
+ * switch value the model does not have, is a setup error: the run would otherwise judge the
+ * implementation by a model it does not run.
+ */
+export function declaredSwitches(hello: AdapterHello): Partial<Features> {
+  const declared = hello.declaredFeatures;
+  if (declared === undefined) return hello.features.switches ?? {};
+  const switches: Record<string, boolean | string> = {};
+  for (const [name, value] of Object.entries(declared)) {
+    if ((IMPLEMENTATION_FEATURE_NAMES as readonly string[]).includes(name)) continue;
+    if (INFORMATIONAL_FEATURES.includes(name)) continue;
+    if (!(FEATURE_NAMES as readonly string[]).includes(name)) {
+      throw new SetupError(
+        `the adapter declares feature '${name}', which is neither a capability (${IMPLEMENTATION_FEATURE_NAMES.join(', ')}) nor a model switch (${FEATURE_NAMES.join(', ')}; raftkit features)`,
+      );
+    }
+    switches[name] = value;
+  }
+  try {
+    makeFeatures(switches as Partial<Features>);
+  } catch (error) {
+    if (error instanceof UnsupportedFeatureError) throw new SetupError(`init_ok.features: ${error.message}`);
+    throw error;
+  }
+  return switches as Partial<Features>;
+}
+
 /** The opt-in tolerances of `init_ok.tolerances`; an unknown name is a setup error. */
 export function declaredTolerances(hello: AdapterHello): ToleranceName[] {
   for (const name of hello.tolerances) {
@@ -115,9 +152,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const total = options.scenarios.length;
   const results: ScenarioResult[] = new Array(total);
   const first = await startAdapter(options.adapter);
-  const features = effectiveFeatures(first.hello.features, options.features);
+  let features = effectiveFeatures(first.hello.features, options.features);
   let tolerances: ToleranceName[];
   try {
+    features = { ...features, switches: declaredSwitches(first.hello) };
     tolerances = declaredTolerances(first.hello);
   } catch (error) {
     await first.adapter.close();

@@ -10,9 +10,6 @@ import {
   type NodeState,
   type PreVoteRequest,
   type PreVoteResponse,
-  type RequestVoteRequest,
-  step,
-  stepExplained,
 } from '../../models/index.ts';
 import type { NodeStatus } from '../adapters/types.ts';
 import { observeNode, type TakenTransition } from '../scenario/index.ts';
@@ -192,107 +189,6 @@ const staleAppendReplyUnrejected: VariationOf = (s) => {
   return [otherReply(s, 'stale-append-reply-unrejected', sent)];
 };
 
-/**
- * E9. etcd `canVote := r.Vote == m.From || (r.Vote == None && r.lead == None) || …`: a
- * server that knows the leader of its term does not vote in that term. Refusing a vote is
- * always safe (§5.2 only bounds votes from above); the model granted it.
- */
-const noVoteUnderKnownLeader: VariationOf = (s) => {
-  const m = received(s.input);
-  if (m?.type !== 'RequestVoteRequest' || !took(s, 'canGrantVote') || took(s, 'isHigherTerm')) return [];
-  const c = s.before.context;
-  if (c.leaderId === null || c.votedFor !== null) return [];
-  const request = m as RequestVoteRequest;
-  return [
-    {
-      tolerance: 'no-vote-under-known-leader',
-      after: { role: s.after.role, context: { ...s.after.context, votedFor: c.votedFor } },
-      sent: [
-        {
-          type: 'RequestVoteResponse',
-          from: c.id,
-          to: request.from,
-          term: c.currentTerm,
-          voteGranted: false,
-        },
-      ],
-      actions: modelActions(s).map((a) => (a === 'grantVote' ? 'rejectVote' : a)),
-      keepsModelMessages: false,
-    },
-  ];
-};
-
-/**
- * E10. etcd's pre-candidate counts a granted MsgPreVoteResp of term == its own term (an
- * earlier round's grant) as a grant ("PreVote is necessarily best-effort", etcd-io/raft#70;
- * etcd-io/etcd#8288 review). The alternative is the model's step on the same grant for this
- * round (term = currentTerm + 1).
- */
-const stalePreVoteGrantCounted: VariationOf = (s) => {
-  const m = received(s.input);
-  if (m?.type !== 'PreVoteResponse' || !m.voteGranted || s.before.role !== 'preCandidate') return [];
-  if (m.term !== s.before.context.currentTerm) return [];
-  const counted = { ...m, term: s.before.context.currentTerm + 1 };
-  const result = stepExplained(s.before, { type: 'Receive', message: counted }, s.machine);
-  return [
-    {
-      tolerance: 'stale-pre-vote-grant-counted',
-      after: result.state,
-      sent: result.outputs,
-      actions: result.taken.flatMap((t) => t.actions),
-      keepsModelMessages: false,
-    },
-  ];
-};
-
-/**
- * E11. etcd's `canVote` for a MsgPreVote whose term equals the voter's: granted if the voter
- * voted for that candidate, or has neither voted nor seen a leader in the term — exactly
- * when it could still grant the real vote of that term (Figure 2, RequestVote rule 2), so
- * the grant promises nothing the real vote would not give.
- */
-const preVoteInCurrentTerm: VariationOf = (s) => {
-  const m = received(s.input);
-  if (m?.type !== 'PreVoteRequest' || !took(s, 'preVoteTermNotAhead')) return [];
-  const c = s.before.context;
-  if (m.term !== c.currentTerm) return [];
-  const couldVote = c.votedFor === m.from || (c.votedFor === null && c.leaderId === null);
-  if (!couldVote || !candidateLogUpToDate(c, m as PreVoteRequest as NodeEvent)) return [];
-  return [otherReply(s, 'pre-vote-in-current-term', [grantPreVoteOf(s, m as PreVoteRequest)])];
-};
-
-/**
- * E12. Raft §5.3: "If desired, the protocol can be optimized to reduce the number of rejected
- * AppendEntries RPCs": the leader may move nextIndex back by more than one on a rejection.
- * etcd's follower puts its last index in `RejectHint` and the leader's `maybeDecrTo` sets
- * Next = min(rejected, hint + 1), then probes from there at once. Any nextIndex ≥ 1 is safe:
- * the consistency check at prevLogIndex still decides (Log Matching). The alternatives are
- * the model's leader with nextIndex[follower] = p + 1 for each p below the model's, sending
- * what it would send that follower on a heartbeat.
- */
-const rejectHintBackoff: VariationOf = (s) => {
-  const m = received(s.input);
-  if (m?.type !== 'AppendEntriesResponse' || m.success || !took(s, 'appendRejected')) return [];
-  if (s.after.role !== 'leader') return [];
-  const c = s.after.context;
-  const out: Variation[] = [];
-  for (let prev = 0; prev < (c.nextIndex[m.from] ?? 1) - 1; prev++) {
-    const after: NodeState = {
-      role: 'leader',
-      context: { ...c, nextIndex: { ...c.nextIndex, [m.from]: prev + 1 } },
-    };
-    const sent = step(after, { type: 'HeartbeatTimeout' }).outputs.filter((r) => r.to === m.from);
-    out.push({
-      tolerance: 'reject-hint-backoff',
-      after,
-      sent,
-      actions: [...modelActions(s), 'sendAppendEntries'],
-      keepsModelMessages: false,
-    });
-  }
-  return out;
-};
-
 const VARIATIONS: Readonly<Partial<Record<ToleranceName, VariationOf>>> = {
   'candidate-yields-on-lost-election': candidateYieldsOnLostElection,
   'stale-append-dropped-without-prevote': staleAppendDroppedWithoutPreVote,
@@ -300,10 +196,6 @@ const VARIATIONS: Readonly<Partial<Record<ToleranceName, VariationOf>>> = {
   'commit-index-persisted': commitIndexPersisted,
   'append-match-at-commit': appendMatchAtCommit,
   'stale-append-reply-unrejected': staleAppendReplyUnrejected,
-  'no-vote-under-known-leader': noVoteUnderKnownLeader,
-  'stale-pre-vote-grant-counted': stalePreVoteGrantCounted,
-  'pre-vote-in-current-term': preVoteInCurrentTerm,
-  'reject-hint-backoff': rejectHintBackoff,
 };
 
 /** The alternative outcomes the declared opt-in tolerances allow for this step, in table order. */

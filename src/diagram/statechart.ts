@@ -1,4 +1,4 @@
-import { nodeMachineConfig } from '../../models/index.ts';
+import { type GuardName, nodeMachineConfig, SWITCH_OF_GUARD } from '../../models/index.ts';
 
 /**
  * The node statechart as a list of states and transitions, read from the machine's own
@@ -97,10 +97,14 @@ export function describeStatechart(
 
 // ------------------------------------------------------------------ labels
 
-/** `Event [guard] / action, action` — the vocabulary of the machine, nothing else. */
+/**
+ * `Event [guard] / action, action` — the vocabulary of the machine, nothing else. A transition
+ * only a switch enables says so: `[quorumLost; switch checkQuorum]`.
+ */
 export function transitionLabel(t: TransitionInfo, separator = ' '): string {
   const parts = [t.event];
-  if (t.guard) parts.push(`[${t.guard}]`);
+  const feature = t.guard ? SWITCH_OF_GUARD[t.guard as GuardName] : undefined;
+  if (t.guard) parts.push(feature ? `[${t.guard}; switch ${feature}]` : `[${t.guard}]`);
   if (t.actions.length > 0) parts.push(`/ ${t.actions.join(', ')}`);
   return parts.join(separator);
 }

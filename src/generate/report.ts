@@ -7,7 +7,13 @@ import {
   stepModelRun,
 } from '../scenario/index.ts';
 import { clusterTargets } from './cluster-paths.ts';
-import { type CoverageItem, coverageUniverse, itemsOfScenario, UNREACHABLE } from './coverage.ts';
+import {
+  type CoverageItem,
+  coverageUniverse,
+  itemsOfScenario,
+  switchOnlyReason,
+  UNREACHABLE,
+} from './coverage.ts';
 
 /**
  * The coverage report of a suite: node-level items (`coverage.ts`) and cluster-level
@@ -107,7 +113,7 @@ export function coverageReport(scenarios: readonly Scenario[]): CoverageReport {
     }
   }
   const items = [...coverageUniverse(), ...situationItems()].map((item): CoverageRow => {
-    const reason = UNREACHABLE[item.id];
+    const reason = UNREACHABLE[item.id] ?? switchOnlyReason(item.id);
     const by = coveredBy.get(item.id) ?? [];
     return reason === undefined
       ? { ...item, coveredBy: by }

@@ -1,4 +1,4 @@
-import type { LogEntry, Message, MessageType, NodeId, Role } from '../../models/index.ts';
+import type { Features, LogEntry, Message, MessageType, NodeId, Role } from '../../models/index.ts';
 
 /**
  * The scenario AST. A scenario file (`conformance/scenarios/**\/*.txt`, grammar in
@@ -83,6 +83,11 @@ export interface ScenarioFeatures {
    * that does not declare it.
    */
   readonly leaderNoOp?: boolean;
+  /**
+   * Other model switches (models/features.ts) the model runs with. Never written in a
+   * scenario file: the conformance oracle adds those the implementation declares.
+   */
+  readonly switches?: Partial<Features>;
 }
 
 /**

@@ -70,6 +70,7 @@ const defaultMachine = compileNodeMachine();
 /** The model cluster a scenario starts from: every node a follower with its initial persistent state. */
 export function startModelRun(cluster: ClusterSpec, machine: CompiledMachine = defaultMachine): ModelRun {
   const features = makeFeatures({
+    ...cluster.features.switches,
     preVote: cluster.features.preVote,
     leaderNoOp: cluster.features.leaderNoOp ?? false,
   });

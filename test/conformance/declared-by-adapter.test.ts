@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessAdapter } from '../../src/adapters/index.ts';
 import {
+  declaredSwitches,
   declaredTolerances,
   loadSuite,
   NEEDS_NO_LEADER_NO_OP,
@@ -48,8 +49,26 @@ describe('tolerances declared by the adapter', () => {
       /not an opt-in tolerance/,
     );
     expect(
-      declaredTolerances({ ...hello, tolerances: ['reject-hint-backoff', 'append-match-at-commit'] }),
-    ).toEqual(['append-match-at-commit', 'reject-hint-backoff']);
+      declaredTolerances({ ...hello, tolerances: ['commit-index-persisted', 'append-match-at-commit'] }),
+    ).toEqual(['append-match-at-commit', 'commit-index-persisted']);
+  });
+
+  it('init_ok.features declares model switches; an unknown name or value is a setup error', () => {
+    const hello = { protocol: 1, implementation: 'x', features: ALL, tolerances: [] };
+    const declared = {
+      preVote: true,
+      leaderStickiness: 'same-term',
+      backoff: 'hint',
+      deterministicTicks: false,
+    };
+    expect(declaredSwitches({ ...hello, declaredFeatures: declared })).toEqual({
+      leaderStickiness: 'same-term',
+      backoff: 'hint',
+    });
+    expect(() => declaredSwitches({ ...hello, declaredFeatures: { lease: true } })).toThrow(
+      /neither a capability/,
+    );
+    expect(() => declaredSwitches({ ...hello, declaredFeatures: { backoff: 'jump' } })).toThrow(SetupError);
   });
 });
 

@@ -10,16 +10,7 @@ import {
 import type { NodeStatus } from '../../src/adapters/types.ts';
 import { OPT_IN_TOLERANCES, TOLERANCES, type ToleranceName } from '../../src/conformance/compare.ts';
 import { judgeStep, type StepSituation } from '../../src/conformance/variations.ts';
-import {
-  appendEntries,
-  appendResponse,
-  logOf,
-  node,
-  preVote,
-  receive,
-  requestVote,
-  voteResponse,
-} from '../model/nodes.ts';
+import { appendEntries, logOf, node, preVote, voteResponse } from '../model/nodes.ts';
 
 /**
  * Each opt-in tolerance (docs/conformance.md, Tolerances; declared by an adapter in
@@ -101,7 +92,8 @@ describe('opt-in tolerances', () => {
   it('are the TOLERANCES entries marked optIn, each documented with the class it was made for', () => {
     const optIn = Object.values(TOLERANCES).filter((t) => 'optIn' in t);
     expect(OPT_IN_TOLERANCES).toEqual(optIn.map((t) => t.name));
-    expect(OPT_IN_TOLERANCES).toHaveLength(10);
+    // E9–E12 became model switches (leaderStickiness, preVoteOwnTerm, backoff, ignoreStaleRejections).
+    expect(OPT_IN_TOLERANCES).toHaveLength(6);
     for (const t of optIn) expect(t.madeFor).toMatch(/^E\d+$/);
     // Each has its row in the opt-in table of docs/conformance.md, with its class.
     const doc = readFileSync('docs/conformance.md', 'utf8');
@@ -191,100 +183,5 @@ describe('opt-in tolerances', () => {
     // It must carry the newer term: that is what deposes the stale leader.
     const oldTerm = [{ ...unrejected[0], term: 2 }];
     expect(judge(s, status(s.after), oldTerm, ['stale-append-reply-unrejected']).ok).toBe(false);
-  });
-
-  it('no-vote-under-known-leader (E9): a server that knows its leader may refuse a vote of that term', () => {
-    const follower = node('follower', { currentTerm: 2, leaderId: 'n3' });
-    const s = situate(follower, requestVote('n2', 2, 0, 0));
-    expect(s.after.context.votedFor).toBe('n2'); // Figure 2 grants it
-    const refusal = [
-      { type: 'RequestVoteResponse', from: 'n1', to: 'n2', term: 2, voteGranted: false },
-    ] as const;
-    const accepted = expectOnlyWith(
-      'no-vote-under-known-leader',
-      s,
-      status(s.after, { votedFor: null }),
-      refusal,
-    );
-    expect(accepted.variation?.after.context.votedFor).toBeNull(); // the model follows
-    // Without a known leader the refusal is not allowed.
-    const noLeader = situate(node('follower', { currentTerm: 2 }), requestVote('n2', 2, 0, 0));
-    expect(
-      judge(noLeader, status(noLeader.after, { votedFor: null }), refusal, ['no-vote-under-known-leader']).ok,
-    ).toBe(false);
-  });
-
-  it("stale-pre-vote-grant-counted (E10): an earlier round's pre-vote grant may count", () => {
-    const preCandidate = node(
-      'preCandidate',
-      { currentTerm: 2, votesGranted: ['n1'], votesResponded: ['n1'] },
-      { preVote: true },
-    );
-    const stale = receive({ type: 'PreVoteResponse', from: 'n2', to: 'n1', term: 2, voteGranted: true });
-    const s = situate(preCandidate, stale, PREVOTE);
-    expect(s.after.role).toBe('preCandidate'); // the model ignores it
-    const counted = stepExplained(
-      preCandidate,
-      receive({ type: 'PreVoteResponse', from: 'n2', to: 'n1', term: 3, voteGranted: true }),
-      machine,
-    );
-    expect(counted.state.role).toBe('candidate');
-    const accepted = expectOnlyWith(
-      'stale-pre-vote-grant-counted',
-      s,
-      status(counted.state),
-      counted.outputs,
-    );
-    expect(accepted.variation?.after.context.currentTerm).toBe(3);
-    // A grant of an even older round (term 1) is stale for etcd too.
-    const older = situate(
-      preCandidate,
-      receive({ type: 'PreVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true }),
-      PREVOTE,
-    );
-    expect(judge(older, status(counted.state), counted.outputs, ['stale-pre-vote-grant-counted']).ok).toBe(
-      false,
-    );
-  });
-
-  it('pre-vote-in-current-term (E11): a pre-vote for the current term, when the real vote could still be granted', () => {
-    const follower = node('follower', { currentTerm: 2, log: logOf(1) }, { preVote: true });
-    const s = situate(follower, preVote('n2', 2, 1, 1), PREVOTE);
-    const grant = [{ type: 'PreVoteResponse', from: 'n1', to: 'n2', term: 2, voteGranted: true }] as const;
-    expectOnlyWith('pre-vote-in-current-term', s, status(s.after), grant);
-    const votedForAnother = node(
-      'follower',
-      { currentTerm: 2, votedFor: 'n3', log: logOf(1) },
-      { preVote: true },
-    );
-    const refused = situate(votedForAnother, preVote('n2', 2, 1, 1), PREVOTE);
-    expect(judge(refused, status(refused.after), grant, ['pre-vote-in-current-term']).ok).toBe(false);
-  });
-
-  it('reject-hint-backoff (E12): on a rejection the leader may back off further and probe at once', () => {
-    const leader = node('leader', {
-      currentTerm: 2,
-      votedFor: 'n1',
-      leaderId: 'n1',
-      log: logOf(1, 1, 2),
-      nextIndex: { n2: 4, n3: 4 },
-      matchIndex: { n2: 0, n3: 0 },
-    });
-    const s = situate(leader, appendResponse('n2', 2, false, 0));
-    expect(s.sent).toEqual([]); // the model decrements nextIndex to 3 and waits
-    const probe = (prevLogIndex: number, to = 'n2') => ({
-      type: 'AppendEntriesRequest' as const,
-      from: 'n1',
-      to,
-      term: 2,
-      prevLogIndex,
-      prevLogTerm: prevLogIndex === 0 ? 0 : 1,
-      entries: logOf(1, 1, 2).slice(prevLogIndex),
-      leaderCommit: 0,
-    });
-    const accepted = expectOnlyWith('reject-hint-backoff', s, status(s.after), [probe(0)]);
-    expect(accepted.variation?.after.context.nextIndex.n2).toBe(1); // the model follows
-    // Only towards the follower that rejected.
-    expect(judge(s, status(s.after), [probe(0, 'n3')], ['reject-hint-backoff']).ok).toBe(false);
   });
 });

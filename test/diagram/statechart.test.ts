@@ -57,7 +57,7 @@ describe('reading the machine definition', () => {
       source: 'running.candidate',
       event: 'always',
       guard: 'hasVoteQuorum',
-      actions: ['becomeLeader', 'sendAppendEntries'],
+      actions: ['becomeLeader', 'startQuorumCheck', 'sendAppendEntries'],
       target: 'running.leader',
     });
   });
@@ -77,10 +77,14 @@ describe('Mermaid stateDiagram-v2', () => {
 
   it('labels edges "Event [guard] / actions" with the names the machine uses', () => {
     expect(mermaid).toContain(
-      '    follower --> preCandidate : ElectionTimeout [preVoteEnabled] / startPreVote, broadcastPreVote\n',
+      '    candidate --> leader : always [hasVoteQuorum] / becomeLeader, startQuorumCheck, sendAppendEntries\n',
+    );
+    // A transition only a switch (models/features.ts) enables says which.
+    expect(mermaid).toContain(
+      '    follower --> preCandidate : ElectionTimeout [preVoteEnabled; switch preVote] / startPreVote, broadcastPreVote\n',
     );
     expect(mermaid).toContain(
-      '    candidate --> leader : always [hasVoteQuorum] / becomeLeader, sendAppendEntries\n',
+      '    leader --> follower : ElectionTimeout [quorumLost; switch checkQuorum] / stepDownOnLostQuorum\n',
     );
     // The term rule is defined once on `running` and drawn from each role.
     for (const role of ['preCandidate', 'candidate', 'leader']) {
@@ -89,7 +93,9 @@ describe('Mermaid stateDiagram-v2', () => {
       );
     }
     // Transitions that stay in a role are written inside it.
-    expect(mermaid).toContain('    leader : AppendEntriesResponse [appendRejected] / backOffNextIndex\n');
+    expect(mermaid).toContain(
+      '    leader : AppendEntriesResponse [appendRejected] / noteHeardFrom, backOffNextIndex\n',
+    );
   });
 
   it('names every guard of the machine', () => {

@@ -31,6 +31,27 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+describe('raftkit check --features', () => {
+  it('checks the model with the switches, names them in the header and the reproduce line', async () => {
+    const { code, stdout } = await run([
+      '--no-drop',
+      '--no-progress',
+      '--features',
+      'backoff=hint,ignoreStaleRejections',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/switches backoff=hint,ignoreStaleRejections, network/);
+    expect(stdout).toMatch(/reproduce: npx raftkit check .* --features backoff=hint,ignoreStaleRejections /);
+  });
+  it('a bad switch name or value, or a switch without the one it needs, is a usage error (exit 2)', async () => {
+    for (const bad of ['lease', 'backoff=jump', 'candidateRetry=election']) {
+      const { code, stderr } = await run(['--no-progress', '--features', bad]);
+      expect(code, bad).toBe(2);
+      expect(stderr).toMatch(/^raftkit: --features: /);
+    }
+  });
+});
+
 describe('raftkit check', () => {
   it('prints seed and bounds first, then counts and a verdict per property; exit 0 when all pass', async () => {
     const { code, stdout } = await run(['--no-drop', '--no-progress']);

@@ -44,6 +44,28 @@ const cases = [
     // `raftkit check` acceptance run, too slow to repeat here).
     cleanToo: true,
   },
+  // One per switch whose rules safety depends on; each mutation turns its switches on.
+  {
+    mutation: 'quorum-step-down-forgets-vote',
+    // Thesis §6.2 step-down keeps the term, and §5.2: "each server will vote for at most one candidate in a given term".
+    s: settings({ mutation: 'quorum-step-down-forgets-vote', drop: false }),
+    property: 'One vote per term',
+    length: 4,
+  },
+  {
+    mutation: 'sticky-grant-without-term',
+    // Thesis §4.2.3: "it does not update its term or grant its vote".
+    s: settings({ mutation: 'sticky-grant-without-term', drop: false }),
+    property: 'One vote per term',
+    length: 9,
+  },
+  {
+    mutation: 'retry-without-self-vote',
+    // Figure 2, Candidates: "increment currentTerm, vote for self" — on the direct retry too.
+    s: settings({ mutation: 'retry-without-self-vote', values: 0, maxLog: 0 }),
+    property: 'Election Safety',
+    length: 18,
+  },
 ];
 
 describe('model mutations are caught with a counterexample', () => {

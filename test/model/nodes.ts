@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import {
+  type Features,
   initialNodeState,
   type LogEntry,
   type Message,
@@ -31,6 +32,8 @@ export interface NodeOptions {
   readonly cluster?: readonly NodeId[];
   readonly preVote?: boolean;
   readonly leaderNoOp?: boolean;
+  /** Any other switches of models/features.ts. */
+  readonly features?: Partial<Features>;
 }
 
 /** Node `n1` (by default) of a 3-node cluster, in `role`, with `fields` set on its context. */
@@ -38,7 +41,11 @@ export function node(role: Role, fields: Partial<NodeContext> = {}, options: Nod
   const base = initialNodeState({
     id: options.id ?? 'n1',
     cluster: options.cluster ?? CLUSTER3,
-    features: makeFeatures({ preVote: options.preVote ?? false, leaderNoOp: options.leaderNoOp ?? false }),
+    features: makeFeatures({
+      ...options.features,
+      preVote: options.preVote ?? options.features?.preVote ?? false,
+      leaderNoOp: options.leaderNoOp ?? options.features?.leaderNoOp ?? false,
+    }),
   });
   return { role, context: { ...base.context, ...fields } };
 }

@@ -36,7 +36,18 @@ interface Result {
 
 interface DiscrepancyClass {
   readonly id: string;
-  readonly verdict: 'allowed variation' | 'limit of the kit' | 'real bug';
+  /**
+   * `model switch`: once an allowed variation, now a switch of the model the adapter declares
+   * (init_ok.features); a failure matching it means etcd and the model with that switch differ.
+   * `observation artefact`: not protocol behaviour (a reply not sent is a lost reply; a field
+   * never read), accepted by a runner tolerance.
+   */
+  readonly verdict:
+    | 'allowed variation'
+    | 'observation artefact'
+    | 'model switch'
+    | 'limit of the kit'
+    | 'real bug';
   readonly matches: (f: Failure) => boolean;
 }
 
@@ -69,7 +80,7 @@ export const CLASSES: readonly DiscrepancyClass[] = [
   },
   {
     id: 'E4 a request with a stale term is dropped without a reply (PreVote and CheckQuorum off)',
-    verdict: 'allowed variation',
+    verdict: 'observation artefact',
     matches: (f) =>
       f.differences.length === 0 &&
       f.unexpected.length === 0 &&
@@ -78,8 +89,8 @@ export const CLASSES: readonly DiscrepancyClass[] = [
         (f.missing[0].type === 'AppendEntriesResponse' && f.missing[0].success === false)),
   },
   {
-    id: "E11 a pre-vote granted for a term not ahead of the voter's (etcd: canVote when no vote and no leader)",
-    verdict: 'allowed variation',
+    id: "E11 a pre-vote granted for a term not ahead of the voter's (switch preVoteOwnTerm)",
+    verdict: 'model switch',
     matches: (f) => {
       const proposed = /PreVoteRequest \S+ term=(\d+)/.exec(f.input);
       return (
@@ -122,7 +133,7 @@ export const CLASSES: readonly DiscrepancyClass[] = [
   },
   {
     id: 'E8 a stale AppendEntries is answered with an unrejected MsgAppResp carrying the newer term (PreVote or CheckQuorum on)',
-    verdict: 'allowed variation',
+    verdict: 'observation artefact',
     matches: (f) =>
       f.differences.length === 0 &&
       f.unexpected.length === 1 &&
@@ -135,8 +146,8 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       Number(f.unexpected[0].matchIndex) === 0,
   },
   {
-    id: 'E9 no vote in a term whose leader is already known (etcd: canVote needs lead == None)',
-    verdict: 'allowed variation',
+    id: 'E9 no vote in a term whose leader is already known (switch leaderStickiness=same-term)',
+    verdict: 'model switch',
     matches: (f) =>
       f.differences.length === 1 &&
       f.differences[0].field === 'votedFor' &&
@@ -147,8 +158,8 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       f.unexpected[0].voteGranted === false,
   },
   {
-    id: 'E10 a granted pre-vote from an earlier round (term = currentTerm, not currentTerm + 1) is counted',
-    verdict: 'allowed variation',
+    id: 'E10 a granted pre-vote from an earlier round (term = currentTerm, not currentTerm + 1) is counted (switch preVoteOwnTerm)',
+    verdict: 'model switch',
     matches: (f) =>
       f.input.startsWith('inject PreVoteResponse') &&
       f.input.includes('voteGranted=true') &&
@@ -175,8 +186,8 @@ function firstLogDifference(f: Failure): number {
  */
 export const LATER_CLASSES: readonly DiscrepancyClass[] = [
   {
-    id: "E12 on a rejection the leader backs nextIndex off to the follower's hint and probes at once (RejectHint)",
-    verdict: 'allowed variation',
+    id: "E12 on a rejection the leader backs nextIndex off to the follower's hint and probes at once (switches backoff=hint, ignoreStaleRejections)",
+    verdict: 'model switch',
     matches: (f) =>
       f.input.startsWith('deliver AppendEntriesResponse') &&
       f.differences.length === 0 &&
@@ -228,7 +239,7 @@ if (process.argv[1]?.endsWith('classify.ts')) {
   );
   for (const c of ALL_CLASSES) {
     const names = byClass.get(c.id) ?? [];
-    process.stdout.write(`${String(names.length).padStart(4)}  ${c.verdict.padEnd(17)}  ${c.id}\n`);
+    process.stdout.write(`${String(names.length).padStart(4)}  ${c.verdict.padEnd(20)}  ${c.id}\n`);
   }
   const skipped = new Map<string, number>();
   for (const r of report.scenarios) {

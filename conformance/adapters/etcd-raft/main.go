@@ -69,6 +69,7 @@ type messageJSON struct {
 	LeaderCommit *uint64      `json:"leaderCommit,omitempty"`
 	Success      *bool        `json:"success,omitempty"`
 	MatchIndex   *uint64      `json:"matchIndex,omitempty"`
+	RejectHint   *uint64      `json:"rejectHint,omitempty"`
 }
 
 type stateJSON struct {
@@ -362,7 +363,8 @@ func (c *cluster) toModel(sender *node, m pb.Message) (messageJSON, error) {
 		out.Type = "AppendEntriesResponse"
 		out.Success = boolean(!m.Reject)
 		if m.Reject {
-			out.MatchIndex = u64(0)
+			// backoff=hint: handleAppendEntries puts the follower's last index in RejectHint.
+			out.MatchIndex, out.RejectHint = u64(0), u64(m.RejectHint)
 		} else {
 			out.MatchIndex = u64(m.Index)
 		}
@@ -449,6 +451,10 @@ func (c *cluster) fromModel(m *messageJSON) (pb.Message, error) {
 				}
 			}
 			out.RejectHint = out.Index
+			if m.RejectHint != nil {
+				// backoff=hint: the hint goes back unchanged; MaybeDecrTo takes min(rejected, hint+1).
+				out.RejectHint = *m.RejectHint
+			}
 		}
 	default:
 		return out, fail(12, "message: expected a type of models/types.ts, found %q", m.Type)
@@ -519,7 +525,7 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 		return map[string]interface{}{
 			"protocol":       protocolVersion,
 			"implementation": "etcd raft 3.4 (go.etcd.io/etcd/raft, Debian golang-etcd-server-dev), RawNode + MemoryStorage",
-			"features": map[string]bool{
+			"features": map[string]interface{}{
 				"preVote":                true,
 				"checkQuorum":            true,
 				"ticks":                  true,
@@ -529,20 +535,22 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 				// etcd seeds its election-timeout randomness from the clock (raft.go
 				// globalRand); the kit's seed cannot reach it.
 				"deterministicTicks": false,
+				// Model switches (models/features.ts; raftkit features), each classified in
+				// docs/implementations.md:
+				"leaderStickiness":      "same-term", // E9: canVote needs r.lead == None (raft.go:941)
+				"preVoteOwnTerm":        true,        // E10, E11: canVote for a MsgPreVote of r.Term; poll of r.Term grants
+				"backoff":               "hint",      // E12: RejectHint = lastIndex (raft.go:1384), MaybeDecrTo
+				"ignoreStaleRejections": true,        // tracker/progress.go:176, 182
 			},
-			// Allowed variations of etcd's raft, each classified in docs/implementations.md
-			// (E3–E11) and defined in the Tolerances table of docs/conformance.md.
+			// Allowed variations not yet switches of the model (docs/implementations.md) and
+			// observation artefacts (docs/conformance.md, Tolerances).
 			"tolerances": []string{
 				"candidate-yields-on-lost-election",    // E3: stepCandidate, quorum.VoteLost → becomeFollower
-				"stale-append-dropped-without-prevote", // E4: Step, m.Term < r.Term, neither PreVote nor CheckQuorum
+				"stale-append-dropped-without-prevote", // E4: a reply not sent is a lost reply (artefact)
 				"pre-vote-without-leader-stickiness",   // E5: inLease only with CheckQuorum
 				"commit-index-persisted",               // E6: HardState.Commit restored
 				"append-match-at-commit",               // E7: handleAppendEntries, m.Index < committed
-				"stale-append-reply-unrejected",        // E8: Step, m.Term < r.Term, PreVote or CheckQuorum
-				"no-vote-under-known-leader",           // E9: canVote needs r.lead == None
-				"stale-pre-vote-grant-counted",         // E10: poll counts a MsgPreVoteResp of r.Term
-				"pre-vote-in-current-term",             // E11: canVote for a MsgPreVote of r.Term
-				"reject-hint-backoff",                  // E12: maybeDecrTo(rejected, RejectHint), probe at once
+				"stale-append-reply-unrejected",        // E8: success is never read under a newer term (artefact)
 			},
 		}, nil
 	case "shutdown":

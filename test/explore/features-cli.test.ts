@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { makeFeatures, parseFeatureList, SWITCHES, UnsupportedFeatureError } from '../../models/index.ts';
+import { featureLines } from '../../src/cli/commands/features.ts';
+
+/**
+ * `raftkit features` and `--features`: every switch of models/features.ts with its values,
+ * source and the shipped adapters that declare it (read from their init_ok.features).
+ */
+describe('raftkit features', () => {
+  const lines = featureLines('.');
+
+  it('lists every switch with its values, its source and where it is seen upstream', () => {
+    for (const s of SWITCHES) {
+      const at = lines.findIndex((l) => l.startsWith(`${s.name}: `));
+      expect(at, s.name).toBeGreaterThanOrEqual(0);
+      expect(lines[at]).toContain(`${s.values[0]} (default)`);
+      expect(lines.slice(at, at + 12).join('\n')).toContain(`source: ${s.source}`);
+    }
+    // At least 8 values besides the defaults (issue 12).
+    expect(lines.at(-1)).toMatch(/^9 switches, 10 values besides the defaults\.$/);
+  });
+
+  it("reads the shipped etcd adapter's declared switches from its source", () => {
+    const block = (name: string) => lines.slice(lines.findIndex((l) => l.startsWith(`${name}: `))).join('\n');
+    expect(block('leaderStickiness')).toMatch(/declared by shipped adapters: etcd-raft \(same-term\)/);
+    expect(block('backoff')).toMatch(/declared by shipped adapters: etcd-raft \(hint\)/);
+    expect(block('candidateRetry')).toMatch(/declared by shipped adapters: none/);
+  });
+});
+
+describe('--features', () => {
+  it('parses names (true) and name=value, and rejects unknown names and values', () => {
+    expect(parseFeatureList('checkQuorum,leaderStickiness=any-term')).toEqual({
+      checkQuorum: true,
+      leaderStickiness: 'any-term',
+    });
+    expect(() => parseFeatureList('lease')).toThrow(UnsupportedFeatureError);
+    expect(() => parseFeatureList('backoff=jump')).toThrow(/no value 'jump'/);
+    expect(() => parseFeatureList('backoff')).toThrow(/needs a value/);
+    expect(() => makeFeatures({ backoff: 'jump' as never })).toThrow(UnsupportedFeatureError);
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import type { Features, NodeState } from '../../models/index.ts';
+import {
+  appendEntries,
+  appendResponse,
+  electionTimeout,
+  logOf,
+  node,
+  preVote,
+  preVoteResponse,
+  receive,
+  requestVote,
+  run,
+  stepBoth,
+} from './nodes.ts';
+
+/**
+ * The switches of models/features.ts, one rule each, through both engines (`stepBoth`:
+ * the compiled step and XState's `transition()` must agree). Off, each rule is Figure 2's
+ * (test/model/figure2.test.ts); on, it is the variant the switch names.
+ */
+const CLUSTER5 = ['n1', 'n2', 'n3', 'n4', 'n5'];
+
+function leaderWith(features: Partial<Features>, fields: Partial<NodeState['context']> = {}): NodeState {
+  return node('leader', { currentTerm: 2, votedFor: 'n1', leaderId: 'n1', ...fields }, { features });
+}
+
+describe('checkQuorum (thesis §6.2)', () => {
+  const on = { checkQuorum: true };
+  it('"a leader steps down if an election timeout elapses without a successful round of heartbeats to a majority"', () => {
+    const { state, outputs } = stepBoth(leaderWith(on, { heardFrom: ['n1'] }), electionTimeout);
+    expect(state.role).toBe('follower');
+    expect(state.context.currentTerm).toBe(2); // same term, and its vote stays
+    expect(state.context.votedFor).toBe('n1');
+    expect(state.context.leaderId).toBeNull();
+    expect(outputs).toEqual([]);
+  });
+  it('a leader that heard from a majority stays leader and starts a new round of the check', () => {
+    const leader = leaderWith(on, {
+      heardFrom: ['n1'],
+      nextIndex: { n2: 1, n3: 1 },
+      matchIndex: { n2: 0, n3: 0 },
+    });
+    const heard = stepBoth(leader, appendResponse('n2', 2, false, 0)).state;
+    expect(heard.context.heardFrom).toEqual(['n1', 'n2']);
+    const { state } = stepBoth(heard, electionTimeout);
+    expect(state.role).toBe('leader');
+    expect(state.context.heardFrom).toEqual(['n1']);
+  });
+  it('off: a leader ignores ElectionTimeout, and keeps no record of whom it heard from', () => {
+    const leader = leaderWith({}, { nextIndex: { n2: 1, n3: 1 }, matchIndex: { n2: 0, n3: 0 } });
+    expect(stepBoth(leader, electionTimeout).state).toEqual(leader);
+    expect(stepBoth(leader, appendResponse('n2', 2, true, 0)).state.context.heardFrom).toEqual([]);
+  });
+});
+
+describe('leaderStickiness (thesis §4.2.3)', () => {
+  const follower = (leaderStickiness: Features['leaderStickiness']) =>
+    node(
+      'follower',
+      { currentTerm: 2, leaderId: 'n2' },
+      { features: { leaderStickiness }, cluster: CLUSTER5 },
+    );
+  it('same-term: a server that knows the leader of its term and has not voted refuses a RequestVote of that term', () => {
+    const { state, outputs } = stepBoth(follower('same-term'), requestVote('n3', 2, 0, 0));
+    expect(state.context.votedFor).toBeNull();
+    expect(outputs).toEqual([
+      { type: 'RequestVoteResponse', from: 'n1', to: 'n3', term: 2, voteGranted: false },
+    ]);
+    // Off, Figure 2 grants it (votedFor is null and the log is up to date).
+    expect(stepBoth(follower('off'), requestVote('n3', 2, 0, 0)).state.context.votedFor).toBe('n3');
+  });
+  it('any-term: "it does not update its term or grant its vote" on a higher-term RequestVote or PreVote', () => {
+    for (const input of [requestVote('n3', 3, 0, 0), preVote('n3', 3, 0, 0)]) {
+      const before = follower('any-term');
+      const { state, outputs } = stepBoth(before, input);
+      expect(state).toEqual(before);
+      expect(outputs).toEqual([]);
+    }
+    // same-term still adopts the higher term (the term rule comes first).
+    expect(stepBoth(follower('same-term'), requestVote('n3', 3, 0, 0)).state.context.currentTerm).toBe(3);
+  });
+  it('any-term: after its election timeout a server no longer knows a leader and votes again', () => {
+    const { state } = run(follower('any-term'), [electionTimeout, requestVote('n3', 4, 0, 0)]);
+    expect(state.context.currentTerm).toBe(4);
+    expect(state.context.votedFor).toBe('n3');
+  });
+});
+
+describe('PreVote variants (thesis §9.6)', () => {
+  it("preVoteRefusalTerm=echo: a refused pre-vote carries the request's term, and the pre-candidate does not adopt it", () => {
+    const voter = node(
+      'follower',
+      { currentTerm: 2, log: logOf(2) },
+      { features: { preVote: true, preVoteRefusalTerm: 'echo' } },
+    );
+    const { outputs } = stepBoth(voter, preVote('n2', 3, 0, 0));
+    expect(outputs).toEqual([{ type: 'PreVoteResponse', from: 'n1', to: 'n2', term: 3, voteGranted: false }]);
+    const pre = stepBoth(
+      node('follower', { currentTerm: 2 }, { features: { preVote: true, preVoteRefusalTerm: 'echo' } }),
+      electionTimeout,
+    ).state;
+    const { state } = stepBoth(pre, preVoteResponse('n2', 3, false));
+    expect(state.role).toBe('preCandidate');
+    expect(state.context.currentTerm).toBe(2);
+    expect(state.context.votesResponded).toEqual(['n1', 'n2']);
+  });
+  it('candidateRetry=election: a candidate whose election times out starts a new election, not a pre-vote round', () => {
+    const features = { preVote: true, candidateRetry: 'election' as const };
+    const candidate = node(
+      'candidate',
+      { currentTerm: 2, votedFor: 'n1', votesGranted: ['n1'], votesResponded: ['n1'] },
+      { features },
+    );
+    const { state, outputs } = stepBoth(candidate, electionTimeout);
+    expect(state.role).toBe('candidate');
+    expect(state.context.currentTerm).toBe(3);
+    expect(outputs.map((m) => m.type)).toEqual(['RequestVoteRequest', 'RequestVoteRequest']);
+    // The default (pre-vote) goes back through a pre-vote round.
+    expect(
+      stepBoth(
+        {
+          ...candidate,
+          context: {
+            ...candidate.context,
+            features: { ...candidate.context.features, candidateRetry: 'pre-vote' },
+          },
+        },
+        electionTimeout,
+      ).state.role,
+    ).toBe('preCandidate');
+  });
+  it("preVoteOwnTerm: a pre-vote for the voter's own term is granted when the real vote could be, and such a grant counts", () => {
+    const features = { preVote: true, preVoteOwnTerm: true };
+    const voter = node('follower', { currentTerm: 3 }, { features });
+    expect(stepBoth(voter, preVote('n2', 3, 0, 0)).outputs).toEqual([
+      { type: 'PreVoteResponse', from: 'n1', to: 'n2', term: 3, voteGranted: true },
+    ]);
+    // Not when the voter has voted for another in that term (the real vote could not be granted).
+    const voted = node('follower', { currentTerm: 3, votedFor: 'n3' }, { features });
+    expect(stepBoth(voted, preVote('n2', 3, 0, 0)).outputs[0]).toMatchObject({ voteGranted: false });
+    const pre = stepBoth(node('follower', { currentTerm: 3 }, { features }), electionTimeout).state;
+    expect(stepBoth(pre, preVoteResponse('n2', 3, true)).state.role).toBe('candidate');
+  });
+});
+
+describe('nextIndex back-off (Raft §5.3)', () => {
+  const leader = (features: Partial<Features>) =>
+    leaderWith(features, {
+      log: logOf(1, 1, 2, 2, 2),
+      nextIndex: { n2: 6, n3: 6 },
+      matchIndex: { n2: 2, n3: 0 },
+    });
+  it("backoff=hint: a rejection carries the follower's last index, and the leader moves nextIndex to min(nextIndex - 1, hint + 1)", () => {
+    const follower = node(
+      'follower',
+      { currentTerm: 2, log: logOf(1, 1) },
+      { features: { backoff: 'hint' } },
+    );
+    const { outputs } = stepBoth(follower, appendEntries('n2', { term: 2, prevLogIndex: 5, prevLogTerm: 2 }));
+    expect(outputs[0]).toMatchObject({ success: false, rejectHint: 2 });
+    const hinted = receive({
+      type: 'AppendEntriesResponse',
+      from: 'n3',
+      to: 'n1',
+      term: 2,
+      success: false,
+      matchIndex: 0,
+      rejectHint: 2,
+    });
+    expect(stepBoth(leader({ backoff: 'hint' }), hinted).state.context.nextIndex.n3).toBe(3);
+    // Off, the hint is ignored: decrement by one.
+    expect(stepBoth(leader({}), hinted).state.context.nextIndex.n3).toBe(5);
+  });
+  it('ignoreStaleRejections: a rejection never moves nextIndex below matchIndex + 1', () => {
+    const stale = leader({ ignoreStaleRejections: true });
+    const atMatch = { ...stale, context: { ...stale.context, nextIndex: { n2: 3, n3: 6 } } };
+    expect(stepBoth(atMatch, appendResponse('n2', 2, false, 0)).state.context.nextIndex.n2).toBe(3);
+    const plain = leader({});
+    const plainAtMatch = { ...plain, context: { ...plain.context, nextIndex: { n2: 3, n3: 6 } } };
+    expect(stepBoth(plainAtMatch, appendResponse('n2', 2, false, 0)).state.context.nextIndex.n2).toBe(2);
+  });
+});
