@@ -25,11 +25,12 @@ import {
   observeNode,
   type Scenario,
   ScenarioRunError,
+  type ScenarioStep,
   type StepInput,
   startModelRun,
+  stepScenario,
 } from '../scenario/index.ts';
 import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
-import { oracleStep } from './oracle.ts';
 import { Pipeline, SpeculationMissed } from './pipeline.ts';
 import { describeTaken, differingMessageFields, ruleFor } from './rules.ts';
 import { FRESH_TIMERS, resetTimers, type TickTiming, type TimerState, tickBranches } from './timers.ts';
@@ -37,7 +38,7 @@ import { judgeStep, type Variation } from './variations.ts';
 
 /**
  * Runs one step-mode scenario against an implementation, with the model as the oracle:
- * before each input the model's cluster (models/cluster, through `stepModelRun`) is
+ * before each input the model's cluster (models/cluster, through `stepScenario`) is
  * stepped the same way, and the implementation's state and messages must be what the
  * model allows from its state (compare.ts). Messages in flight are the model's, so both
  * sides see the same inputs whatever tolerances the implementation used.
@@ -395,7 +396,7 @@ async function runSteps(
         });
       }
       for (const fired of chosen!.fired) {
-        run = oracleStep(
+        run = stepScenario(
           run,
           { kind: fired === 'ElectionTimeout' ? 'timeout' : 'heartbeat', node },
           where,
@@ -405,9 +406,9 @@ async function runSteps(
       continue;
     }
 
-    let result: ReturnType<typeof oracleStep>;
+    let result: ScenarioStep;
     try {
-      result = oracleStep(run, input, where);
+      result = stepScenario(run, input, where);
     } catch (error) {
       // A deliver/drop/duplicate that names a message the model without the no-op sends:
       // the scenario's steps were written for exact indexes it no longer has.
@@ -504,9 +505,9 @@ function planAhead(pipeline: Pipeline, scenario: Scenario, start: ModelRun, from
       if (run.config.nodes.includes(input.node)) pipeline.send(j, commandFor(input, undefined));
       return;
     }
-    let result: ReturnType<typeof oracleStep>;
+    let result: ScenarioStep;
     try {
-      result = oracleStep(run, input, { scenario: scenario.name, line: step.line });
+      result = stepScenario(run, input, { scenario: scenario.name, line: step.line });
     } catch {
       return;
     }

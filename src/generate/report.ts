@@ -1,5 +1,6 @@
-import type { ClusterAction, ClusterState } from '../../models/index.ts';
+import type { ClusterState, Message } from '../../models/index.ts';
 import {
+  actionOfStep,
   findInFlight,
   type Scenario,
   type StepInput,
@@ -49,32 +50,10 @@ export function situationItems(): CoverageItem[] {
   }));
 }
 
-/** The cluster action a step-mode input amounts to, in the state before it (none for a tick). */
-function actionOf(state: ClusterState, input: StepInput): ClusterAction | null {
-  switch (input.kind) {
-    case 'deliver':
-    case 'drop':
-    case 'duplicate': {
-      const message = findInFlight(state, input.pattern);
-      if (message === undefined) return null;
-      const type = input.kind === 'deliver' ? 'Deliver' : input.kind === 'drop' ? 'Drop' : 'Duplicate';
-      return { type, message };
-    }
-    case 'inject':
-      return { type: 'Deliver', message: input.message };
-    case 'timeout':
-      return { type: 'ElectionTimeout', node: input.node };
-    case 'heartbeat':
-      return { type: 'HeartbeatTimeout', node: input.node };
-    case 'propose':
-      return { type: 'ClientRequest', node: input.node, value: input.value };
-    case 'crash':
-      return { type: 'Crash', node: input.node };
-    case 'restart':
-      return { type: 'Restart', node: input.node };
-    case 'tick':
-      return null;
-  }
+/** The message in flight a message step picks (the one an `inject` writes out). */
+function messageOf(state: ClusterState, input: StepInput): Message | undefined {
+  if (input.kind === 'inject') return input.message;
+  return 'pattern' in input ? findInFlight(state, input.pattern) : undefined;
 }
 
 /** The cluster-level situations a step-mode scenario reaches on the model. */
@@ -85,7 +64,7 @@ export function situationsOfScenario(scenario: Scenario): string[] {
   for (const t of targets) if (t.goal(run.state, null)) reached.add(t.id);
   for (const step of scenario.steps) {
     const input = step.input as StepInput;
-    const action = actionOf(run.state, input);
+    const action = actionOfStep(input, messageOf(run.state, input));
     const next = stepModelRun(run, input, { scenario: scenario.name, line: step.line }).run;
     if (action !== null) {
       for (const t of targets)
