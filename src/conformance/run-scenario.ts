@@ -357,7 +357,7 @@ async function runSteps(
       const reply = await stepAdapter(adapter, { type: 'tick', node, ticks: input.ticks }, pipeline, k);
       transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
       const before = run.state.nodes[i];
-      const branches = tickBranches(before, timers.get(node)!, input.ticks, timing);
+      const branches = tickBranches(before, timers.get(node)!, input.ticks, timing, machine);
       let chosen: (typeof branches)[number] | undefined;
       for (const b of branches) {
         const diffs = compareState(observeNode(node, b.state), reply.state);
@@ -365,6 +365,7 @@ async function runSteps(
           after: b.state,
           heartbeat: b.fired.includes('HeartbeatTimeout'),
           electedNow: b.state.role === 'leader' && before.role !== 'leader',
+          machine,
         });
         if (diffs.length === 0 && msgs.ok) {
           chosen = b;
@@ -379,6 +380,7 @@ async function runSteps(
           after: expected.state,
           heartbeat: expected.fired.includes('HeartbeatTimeout'),
           electedNow: false,
+          machine,
         });
         const fired = expected.fired.length > 0 ? `fires ${expected.fired.join(', ')}` : 'fires no timer';
         failAt(k, step, {

@@ -1,4 +1,4 @@
-import type { Message, NodeInput, NodeState } from '../../models/index.ts';
+import type { CompiledMachine, Message, NodeInput, NodeState } from '../../models/index.ts';
 import { serializeNode, stepExplained } from '../../models/index.ts';
 
 /**
@@ -64,8 +64,12 @@ export interface TickBranch {
 
 const MAX_BRANCHES = 64;
 
-function fire(branch: TickBranch, input: 'ElectionTimeout' | 'HeartbeatTimeout'): TickBranch {
-  const result = stepExplained(branch.state, { type: input });
+function fire(
+  branch: TickBranch,
+  input: 'ElectionTimeout' | 'HeartbeatTimeout',
+  machine: CompiledMachine,
+): TickBranch {
+  const result = stepExplained(branch.state, { type: input }, machine);
   const actions = result.taken.flatMap((t) => t.actions);
   return {
     fired: [...branch.fired, input],
@@ -78,13 +82,15 @@ function fire(branch: TickBranch, input: 'ElectionTimeout' | 'HeartbeatTimeout')
 
 /**
  * Every outcome the model allows for `ticks` ticks of a node's clock, given the
- * implementation's timeout range. With a fixed timeout (min = max) there is exactly one.
+ * implementation's timeout range, as the run's own `machine` takes them. With a fixed
+ * timeout (min = max) there is exactly one.
  */
 export function tickBranches(
   state: NodeState,
   timers: TimerState,
   ticks: number,
   timing: TickTiming,
+  machine: CompiledMachine,
 ): TickBranch[] {
   let branches: TickBranch[] = [{ fired: [], state, timers, sent: [], actions: [] }];
   for (let t = 0; t < ticks; t++) {
@@ -99,14 +105,16 @@ export function tickBranches(
         keep(b);
       } else if (role === 'leader') {
         const ticked = { ...b, timers: { election: 0, heartbeat: b.timers.heartbeat + 1 } };
-        keep(ticked.timers.heartbeat >= timing.heartbeat ? fire(ticked, 'HeartbeatTimeout') : ticked);
+        keep(
+          ticked.timers.heartbeat >= timing.heartbeat ? fire(ticked, 'HeartbeatTimeout', machine) : ticked,
+        );
       } else {
         const ticked = { ...b, timers: { ...b.timers, election: b.timers.election + 1 } };
         const elapsed = ticked.timers.election;
-        if (elapsed >= timing.electionMax) keep(fire(ticked, 'ElectionTimeout'));
+        if (elapsed >= timing.electionMax) keep(fire(ticked, 'ElectionTimeout', machine));
         else if (elapsed >= timing.electionMin) {
           keep(ticked);
-          keep(fire(ticked, 'ElectionTimeout'));
+          keep(fire(ticked, 'ElectionTimeout', machine));
         } else keep(ticked);
       }
     }

@@ -281,7 +281,7 @@ const rejectHintBackoff: VariationOf = (s) => {
       role: 'leader',
       context: { ...c, nextIndex: { ...c.nextIndex, [m.from]: prev + 1 } },
     };
-    const sent = step(after, { type: 'HeartbeatTimeout' }).outputs.filter((r) => r.to === m.from);
+    const sent = step(after, { type: 'HeartbeatTimeout' }, s.machine).outputs.filter((r) => r.to === m.from);
     out.push({
       tolerance: 'reject-hint-backoff',
       after,
@@ -346,6 +346,7 @@ export function judgeStep(
     heartbeat,
     electedNow: s.after.role === 'leader' && s.before.role !== 'leader',
     staleVoteRequest: m?.type === 'RequestVoteRequest' && took(s, 'isStaleRequest'),
+    machine: s.machine,
   });
   if (diffs.length === 0 && msgs.ok) return { ok: true, diffs, msgs, used: msgs.used };
   for (const v of variationsOf(s, declared)) {
@@ -353,6 +354,7 @@ export function judgeStep(
       after: v.after,
       heartbeat,
       electedNow: v.after.role === 'leader' && s.before.role !== 'leader',
+      machine: s.machine,
     });
     if (vMsgs.ok && compareState(observeNode(node, v.after), reply.state).length === 0) {
       return { ok: true, diffs, msgs, variation: v, used: [...vMsgs.used, v.tolerance] };
