@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { guards, REDELIVER, updates } from '../../models/index.ts';
-import { ACTIONS_SOURCE, GUARDS_SOURCE, type RuleDoc, readRuleDocs } from './ruleDocs.ts';
+import { ACTIONS_SOURCE, GUARDS_SOURCE, type RuleDoc, readRuleDocs } from '../rules/registry.ts';
 import {
   describeStatechart,
   type StatechartInfo,

@@ -82,16 +82,16 @@ describe('conformance runner', () => {
     expect(diagram).toMatch(/Note over n2: FAIL at step 1/);
   });
 
-  it('names the rule each mutant breaks', async () => {
+  it('names the rule each mutant breaks, quoting the doc comment of the model function implementing it', async () => {
     const expected: [MutantName, RegExp][] = [
-      ['vote-without-log-check', /^§5\.4\.1 election restriction/],
-      ['vote-cleared-on-append', /votedFor changes only with currentTerm/],
+      ['vote-without-log-check', /^§5\.4\.1.*"the voter denies its vote/],
+      ['vote-cleared-on-append', /"each server will vote for at most one candidate in a given term"/],
       ['stale-term-in-reply', /Rules for All Servers: "set currentTerm = T/],
       ['commit-previous-term', /log\[N\]\.term == currentTerm/],
       ['commit-beyond-last-new-entry', /AppendEntries receiver rule 5/],
-      ['denied-vote-counted', /a denied vote is not counted/],
+      ['denied-vote-counted', /refuses the vote; it is recorded as an answer, not as a vote/],
       ['pre-vote-ignores-leader', /leader stickiness/],
-      ['ack-before-persist', /Persistent state on all servers/],
+      ['ack-before-persist', /"persistent state on all servers"/],
     ];
     for (const [mutant, rule] of expected) {
       const own = CURATED_MUTANTS.filter((f) => f.file.endsWith(`mutant-${mutant}.txt`));

@@ -6,8 +6,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { guards, nodeMachineConfig, REDELIVER, ROLES, updates } from '../../models/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { type GeneratedFile, generateStatechartDocs, staleFiles } from '../../src/diagram/docs.ts';
-import { parseRuleDocs } from '../../src/diagram/ruleDocs.ts';
 import { describeStatechart, toDot, toMermaid } from '../../src/diagram/statechart.ts';
+import { parseRuleDocs } from '../../src/rules/registry.ts';
 
 /**
  * The statechart drawings are generated from the machine definition: every transition of

@@ -45,3 +45,23 @@ export function parseRuleDocs(source: string): Map<string, RuleDoc> {
 export function readRuleDocs(file: string): Map<string, RuleDoc> {
   return parseRuleDocs(readFileSync(file, 'utf8'));
 }
+
+let registry: Map<string, RuleDoc> | null = null;
+
+/**
+ * Every guard and action of the node statechart with its doc comment, by name: the one
+ * registry of rule descriptions and citations. The conformance runner's failure rules, the
+ * trace checker's explanations, the coverage items and the generated statechart reference
+ * all read it, so a rule is described once, next to its code.
+ */
+export function ruleRegistry(): ReadonlyMap<string, RuleDoc> {
+  registry ??= new Map([...readRuleDocs(GUARDS_SOURCE), ...readRuleDocs(ACTIONS_SOURCE)]);
+  return registry;
+}
+
+/** The doc of one guard or action; an unknown or undocumented name is a programming error. */
+export function ruleDoc(name: string): RuleDoc {
+  const doc = ruleRegistry().get(name);
+  if (doc === undefined) throw new Error(`no doc comment for guard or action '${name}' in models/node`);
+  return doc;
+}
