@@ -1,6 +1,16 @@
 /**
- * Feature switches: Raft extensions the model can be configured with. A scenario states
- * which features it needs; an implementation declares which it has.
+ * Feature switches: the places where real Raft implementations legitimately differ from
+ * Figure 2 (PreVote, CheckQuorum, leader stickiness, the leader's no-op, back-off variants).
+ * Each is read by named guards and actions of the node statechart (`models/node/`), so the
+ * model checker explores exactly what the runner accepts (`raftkit check --features …`).
+ * The first value of each switch is the default and is the paper's behaviour (Figure 2, or
+ * for the PreVote variants the model's PreVote of thesis §9.6). A scenario states which
+ * features it needs; an implementation declares which it has (`init_ok.features`).
+ *
+ * Upstream citations are to the sources installed on this machine: etcd raft
+ * (`go.etcd.io/etcd/raft`, Debian golang-etcd-server-dev), hashicorp/raft 1.1.2
+ * (golang-github-hashicorp-raft-dev), canonical/raft (`src/*.c` on GitHub) and PySyncObj
+ * (python3-pysyncobj `syncobj.py`).
  */
 export interface Features {
   /**
@@ -12,9 +22,9 @@ export interface Features {
    */
   readonly preVote: boolean;
   /**
-   * CheckQuorum (thesis §6.2): a leader steps down when it has not heard from a majority
-   * within an election timeout. Not modelled yet: enabling it is rejected by
-   * `validateFeatures` with that reason, so no scenario silently runs without it.
+   * CheckQuorum (thesis §6.2): "a leader steps down if an election timeout elapses without a
+   * successful round of heartbeats to a majority of its cluster". The leader keeps the
+   * servers it heard from since its last check (`heardFrom`); its ElectionTimeout is the check.
    */
   readonly checkQuorum: boolean;
   /**
@@ -26,29 +36,248 @@ export interface Features {
    * such step.
    */
   readonly leaderNoOp: boolean;
+  /**
+   * Leader stickiness (thesis §4.2.3, "disruptive servers"): "if a server receives a
+   * RequestVote request within the minimum election timeout of hearing from a current
+   * leader, it does not update its term or grant its vote". `same-term`: a server that knows
+   * the leader of its term refuses a RequestVote of that term; `any-term`: also ignores a
+   * higher-term RequestVote or PreVote (no term update, no reply).
+   */
+  readonly leaderStickiness: 'off' | 'same-term' | 'any-term';
+  /** The term a refused pre-vote carries: the voter's currentTerm, or the request's echoed. */
+  readonly preVoteRefusalTerm: 'voter' | 'echo';
+  /** A candidate whose election times out goes back through a pre-vote round (with PreVote), or starts a new election directly. */
+  readonly candidateRetry: 'pre-vote' | 'election';
+  /** A pre-vote for the voter's own current term may be granted, and a pre-candidate counts a grant echoing its own current term. */
+  readonly preVoteOwnTerm: boolean;
+  /** nextIndex back-off on a rejected AppendEntries: by one, or to the rejection's `rejectHint` + 1. */
+  readonly backoff: 'decrement' | 'hint';
+  /** A rejection never moves nextIndex below matchIndex + 1. */
+  readonly ignoreStaleRejections: boolean;
 }
 
-export const NO_FEATURES: Features = { preVote: false, checkQuorum: false, leaderNoOp: false };
+export type FeatureName = keyof Features;
+export type FeatureValue = boolean | string;
 
-export const FEATURE_NAMES = ['preVote', 'checkQuorum', 'leaderNoOp'] as const;
-export type FeatureName = (typeof FEATURE_NAMES)[number];
+/** What one switch is, where it comes from, and what it replaces (for `raftkit features` and docs/model.md). */
+export interface SwitchInfo {
+  readonly name: FeatureName;
+  /** The values, default first. */
+  readonly values: readonly FeatureValue[];
+  readonly summary: string;
+  /** The rule of Figure 2 (or of the default model) it replaces. */
+  readonly replaces: string;
+  /** Thesis or paper section. */
+  readonly source: string;
+  /** Implementations that behave so, with the file and line read. */
+  readonly seenIn: readonly string[];
+  /** Other switches it only makes sense with. */
+  readonly requires?: Partial<Record<FeatureName, FeatureValue>>;
+}
 
-/** Features the model implements today. */
-export const MODELLED_FEATURES: readonly FeatureName[] = ['preVote', 'leaderNoOp'];
+const ETCD = 'etcd raft (go.etcd.io/etcd/raft)';
+
+export const SWITCHES: readonly SwitchInfo[] = [
+  {
+    name: 'preVote',
+    values: [false, true],
+    summary: 'a timed-out server first asks for pre-votes for currentTerm + 1, changing no term',
+    replaces: 'Figure 2, Followers: "If election timeout elapses…: convert to candidate"',
+    source: 'thesis §9.6',
+    seenIn: [
+      `${ETCD} raft.go:930 campaign(campaignPreElection)`,
+      'canonical/raft src/recv_request_vote.c (args->pre_vote: no term change, no persisted vote)',
+    ],
+  },
+  {
+    name: 'checkQuorum',
+    values: [false, true],
+    summary: 'a leader that heard from no majority since its last election timeout steps down',
+    replaces: 'Figure 2: a leader stays leader until it sees a higher term',
+    source: 'thesis §6.2',
+    seenIn: [
+      `${ETCD} raft.go:1006-1018 MsgCheckQuorum → !QuorumActive() → becomeFollower(r.Term, None)`,
+      'PySyncObj syncobj.py:589-596 leaderFallbackTimeout',
+    ],
+  },
+  {
+    name: 'leaderNoOp',
+    values: [false, true],
+    summary: 'a new leader appends a blank entry of its term',
+    replaces: 'Figure 2, Leaders: "Upon election: send initial empty AppendEntries RPCs"',
+    source: 'thesis §6.4, §8',
+    seenIn: [
+      `${ETCD} raft.go:761 becomeLeader → appendEntry(pb.Entry{Data: nil})`,
+      'hashicorp/raft 1.1.2 raft.go:450 (LogNoop)',
+    ],
+  },
+  {
+    name: 'leaderStickiness',
+    values: ['off', 'same-term', 'any-term'],
+    summary:
+      'a server that hears from a current leader refuses RequestVotes of its term (same-term) and ignores higher-term ones (any-term)',
+    replaces:
+      'Figure 2, RequestVote receiver rule 2 (grant if votedFor is null) and Rules for All Servers (adopt a higher term)',
+    source: 'thesis §4.2.3',
+    seenIn: [
+      `same-term: ${ETCD} raft.go:941 canVote needs r.lead == None when r.Vote == None`,
+      `any-term: ${ETCD} raft.go:846 inLease (with checkQuorum) ignores MsgVote/MsgPreVote of a higher term`,
+      'any-term: hashicorp/raft 1.1.2 raft.go:1417 "rejecting vote request since we have a leader"',
+      'any-term: canonical/raft src/recv_request_vote.c recvRequestVote has_leader → reject',
+    ],
+  },
+  {
+    name: 'preVoteRefusalTerm',
+    values: ['voter', 'echo'],
+    summary: "a refused pre-vote carries the voter's currentTerm, or the request's term echoed",
+    replaces: "the model's rejectPreVote (voter's currentTerm, so a pre-candidate behind learns the term)",
+    source: 'thesis §9.6',
+    seenIn: [
+      `voter: ${ETCD} raft.go:893 and 986 (Term: r.Term, Reject: true); a grant echoes m.Term (raft.go:977)`,
+      'voter: canonical/raft src/recv_request_vote.c (result->term = r->current_term)',
+    ],
+    requires: { preVote: true },
+  },
+  {
+    name: 'candidateRetry',
+    values: ['pre-vote', 'election'],
+    summary: 'a candidate whose election times out starts over with a pre-vote round, or with a new election',
+    replaces: 'Figure 2, Candidates: "If election timeout elapses: start new election" (with PreVote)',
+    source: 'thesis §9.6',
+    seenIn: [
+      `pre-vote: ${ETCD} raft.go:930 MsgHup → campaign(campaignPreElection) in every role but leader`,
+      'election: canonical/raft 0.15 as run for issue 12 (its candidate retried with RequestVote; source not re-read here)',
+    ],
+    requires: { preVote: true },
+  },
+  {
+    name: 'preVoteOwnTerm',
+    values: [false, true],
+    summary:
+      "a pre-vote for the voter's own current term is granted when the real vote could be; a pre-candidate counts a grant for its own term",
+    replaces: "the model's pre-vote rule: a pre-vote is only for a term above the voter's",
+    source: 'thesis §9.6',
+    seenIn: [
+      `${ETCD} raft.go:941 canVote (r.Vote == m.From || r.Vote == None && r.lead == None) for a MsgPreVote of term r.Term`,
+      `${ETCD} raft.go:1293 stepCandidate polls every MsgPreVoteResp not below r.Term`,
+    ],
+    requires: { preVote: true },
+  },
+  {
+    name: 'backoff',
+    values: ['decrement', 'hint'],
+    summary:
+      "a rejection carries rejectHint (the follower's last index); the leader moves nextIndex to min(nextIndex − 1, hint + 1)",
+    replaces:
+      'Figure 2, Leaders: "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry"',
+    source:
+      'Raft paper §5.3 ("the protocol can be optimized to reduce the number of rejected AppendEntries")',
+    seenIn: [
+      `${ETCD} raft.go:1384 RejectHint: r.raftLog.lastIndex(); tracker/progress.go:192 Next = min(rejected, last+1)`,
+      'hashicorp/raft 1.1.2 replication.go:242 nextIndex = max(min(nextIndex-1, resp.LastLog+1), 1)',
+      "PySyncObj syncobj.py:951-958 'next_node_idx' with reset",
+    ],
+  },
+  {
+    name: 'ignoreStaleRejections',
+    values: [false, true],
+    summary:
+      'a rejection never moves nextIndex below matchIndex + 1 (a delayed rejection after a later success is stale)',
+    replaces: 'Figure 2, Leaders: "decrement nextIndex" (unbounded below)',
+    source: 'Raft paper §5.3',
+    seenIn: [`${ETCD} tracker/progress.go:176 (rejected <= pr.Match → stale) and 182 (Next = Match + 1)`],
+  },
+];
+
+export const FEATURE_NAMES: readonly FeatureName[] = SWITCHES.map((s) => s.name);
+
+export const NO_FEATURES: Features = {
+  preVote: false,
+  checkQuorum: false,
+  leaderNoOp: false,
+  leaderStickiness: 'off',
+  preVoteRefusalTerm: 'voter',
+  candidateRetry: 'pre-vote',
+  preVoteOwnTerm: false,
+  backoff: 'decrement',
+  ignoreStaleRejections: false,
+};
+
+/** Features the model implements (every switch, now; kept for callers that list them). */
+export const MODELLED_FEATURES: readonly FeatureName[] = FEATURE_NAMES;
 
 export class UnsupportedFeatureError extends Error {}
 
+export function switchNamed(name: string): SwitchInfo {
+  const info = SWITCHES.find((s) => s.name === name);
+  if (!info) {
+    throw new UnsupportedFeatureError(`unknown feature '${name}' (known: ${FEATURE_NAMES.join(', ')})`);
+  }
+  return info;
+}
+
+/** Every switch holds one of its values (an adapter's or a user's typo is an error, not a default). */
 export function validateFeatures(features: Features): Features {
-  for (const name of FEATURE_NAMES) {
-    if (features[name] && !MODELLED_FEATURES.includes(name)) {
+  for (const info of SWITCHES) {
+    const value = features[info.name];
+    if (!info.values.includes(value)) {
       throw new UnsupportedFeatureError(
-        `feature '${name}' is declared but not modelled yet (modelled: ${MODELLED_FEATURES.join(', ')})`,
+        `feature '${info.name}' has no value ${JSON.stringify(value)} (values: ${info.values.join(', ')})`,
       );
     }
   }
+  for (const name of Object.keys(features)) switchNamed(name);
   return features;
 }
 
 export function makeFeatures(partial: Partial<Features> = {}): Features {
   return validateFeatures({ ...NO_FEATURES, ...partial });
+}
+
+/** A switch's value from text: `checkQuorum` (true), `checkQuorum=false`, `leaderStickiness=any-term`. */
+function parseValue(info: SwitchInfo, text: string | undefined): FeatureValue {
+  if (text === undefined) {
+    if (info.values.includes(true)) return true;
+    throw new UnsupportedFeatureError(`feature '${info.name}' needs a value (${info.values.join(', ')})`);
+  }
+  const value = info.values.find((v) => String(v) === text);
+  if (value === undefined) {
+    throw new UnsupportedFeatureError(
+      `feature '${info.name}' has no value '${text}' (values: ${info.values.join(', ')})`,
+    );
+  }
+  return value;
+}
+
+/** `--features checkQuorum,leaderStickiness=any-term` → the features it names (unnamed ones default). */
+export function parseFeatureList(list: string): Partial<Features> {
+  const out: Record<string, FeatureValue> = {};
+  for (const item of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
+    const [name, text] = item.split('=', 2);
+    out[name] = parseValue(switchNamed(name), text);
+  }
+  return out as Partial<Features>;
+}
+
+/** The switches that differ from the default, as `name` or `name=value` (for reports and commands). */
+export function describeFeatures(features: Features): string {
+  const on = SWITCHES.filter((s) => features[s.name] !== NO_FEATURES[s.name]).map((s) =>
+    features[s.name] === true ? s.name : `${s.name}=${features[s.name]}`,
+  );
+  return on.length === 0 ? 'none' : on.join(',');
+}
+
+/** Switches set away from their default while a switch they require is not (e.g. candidateRetry without preVote). */
+export function unmetRequirements(features: Features): string[] {
+  const out: string[] = [];
+  for (const info of SWITCHES) {
+    if (features[info.name] === NO_FEATURES[info.name]) continue;
+    for (const [name, value] of Object.entries(info.requires ?? {})) {
+      if (features[name as FeatureName] !== value) out.push(`${info.name} needs ${name}=${value}`);
+    }
+  }
+  return out;
 }

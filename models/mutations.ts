@@ -1,4 +1,12 @@
-import { type Update, updates, updateTerm } from './node/actions.ts';
+import type { Features } from './features.ts';
+import {
+  backOffToHint,
+  startElection,
+  stepDownOnLostQuorum,
+  type Update,
+  updates,
+  updateTerm,
+} from './node/actions.ts';
 import { type CompiledMachine, compileNodeMachine } from './node/compiled.ts';
 import { peersOf } from './node/context.ts';
 import { candidateLogUpToDate, type Guard, guards, votedForAnother } from './node/guards.ts';
@@ -21,6 +29,8 @@ export interface Mutation {
   readonly implementations: NodeImplementations;
   /** A changed statechart definition, when the bug is in a transition rather than a rule. */
   readonly config?: Parameters<typeof compileNodeMachine>[1];
+  /** The switches (models/features.ts) the broken rule belongs to; the checker turns them on. */
+  readonly features?: Partial<Features>;
 }
 
 /** double-vote: the vote is granted without asking whether this term's vote is already cast. */
@@ -52,6 +62,60 @@ function noStepDownConfig(): Parameters<typeof compileNodeMachine>[1] {
   // The leader's own Receive handler is tried before `running`'s term rule.
   config.states.running.states.leader.on.Receive = [
     { guard: 'isHigherTerm', actions: ['updateTermKeepLeading', 'deliverToRole'] },
+  ];
+  return config as unknown as Parameters<typeof compileNodeMachine>[1];
+}
+
+/** quorum-step-down-forgets-vote: CheckQuorum's step-down also clears votedFor, as a term change would. */
+const stepDownForgettingVote: Update = (context, event) => ({
+  ...stepDownOnLostQuorum(context, event),
+  votedFor: null,
+});
+
+/**
+ * sticky-grant-without-term: the disruptive RequestVote is answered with a grant and the vote is
+ * recorded, but the term is kept (the rule "does not update its term or grant its vote" half done).
+ */
+const grantWithoutTerm: Update = (context, event) => {
+  const message = (event as { message: { type: string; from: string; term: number } }).message;
+  if (message.type !== 'RequestVoteRequest') return context;
+  return {
+    ...context,
+    votedFor: message.from,
+    outbox: [
+      ...context.outbox,
+      {
+        type: 'RequestVoteResponse',
+        from: context.id,
+        to: message.from,
+        term: message.term,
+        voteGranted: true,
+      },
+    ],
+  };
+};
+
+/** retry-without-self-vote: the direct retry counts the candidate's own vote but does not record it in votedFor. */
+const startElectionWithoutSelfVote: Update = (context, event) => ({
+  ...startElection(context, event),
+  votedFor: null,
+});
+
+/** hint-sets-match: the hint is taken as a match: matchIndex = rejectHint (the follower's last index). */
+const hintSetsMatch: Update = (context, event) => {
+  const backedOff = backOffToHint(context, event);
+  const response = event as { from: string; rejectHint?: number };
+  const hint = response.rejectHint ?? 0;
+  return { ...backedOff, matchIndex: { ...backedOff.matchIndex, [response.from]: hint } };
+};
+
+function retryWithoutSelfVoteConfig(): Parameters<typeof compileNodeMachine>[1] {
+  const config = structuredClone(nodeMachineConfig) as unknown as {
+    states: { running: { states: { candidate: { on: { ElectionTimeout: { actions: string[] }[] } } } } };
+  };
+  config.states.running.states.candidate.on.ElectionTimeout[0].actions = [
+    'startElectionWithoutSelfVote',
+    'broadcastRequestVote',
   ];
   return config as unknown as Parameters<typeof compileNodeMachine>[1];
 }
@@ -89,6 +153,43 @@ export const MUTATIONS: readonly Mutation[] = [
     breaks:
       '§5.4.1: "the voter denies its vote if its own log is more up-to-date than that of the candidate"',
     implementations: { guards: { ...guards, canGrantVote: grantVoteWithoutLogCheck }, updates },
+  },
+  // ------------------------------------------------ one per switch whose rules safety depends on
+  {
+    name: 'quorum-step-down-forgets-vote',
+    description: "CheckQuorum's step-down clears votedFor: the deposed leader may vote again in its term",
+    bugClass: 'BUGS.md #2 (vote cleared in the same term), through the checkQuorum switch',
+    breaks: '§5.2: "each server will vote for at most one candidate in a given term" (thesis §6.2 step-down)',
+    implementations: { guards, updates: { ...updates, stepDownOnLostQuorum: stepDownForgettingVote } },
+    features: { checkQuorum: true },
+  },
+  {
+    name: 'sticky-grant-without-term',
+    description:
+      'a sticky server answers a higher-term RequestVote with a grant, recording the vote in its own older term',
+    bugClass: 'BUGS.md #1, #2 (vote not tied to its term), through the leaderStickiness switch',
+    breaks: 'thesis §4.2.3: "it does not update its term or grant its vote"',
+    implementations: { guards, updates: { ...updates, ignoreDisruptiveRequest: grantWithoutTerm } },
+    features: { leaderStickiness: 'any-term' },
+  },
+  {
+    name: 'retry-without-self-vote',
+    description:
+      'a candidate that retries its election directly counts its own vote but leaves votedFor empty, so it may also vote for another',
+    bugClass: 'BUGS.md #1 (vote not recorded), through the candidateRetry switch',
+    breaks: 'Figure 2, Candidates: "increment currentTerm, vote for self"',
+    implementations: { guards, updates: { ...updates, startElectionWithoutSelfVote } },
+    config: retryWithoutSelfVoteConfig(),
+    features: { preVote: true, candidateRetry: 'election' },
+  },
+  {
+    name: 'hint-sets-match',
+    description:
+      "a hinted rejection moves matchIndex to the hint, counting the follower's unchecked entries as replicated",
+    bugClass: 'BUGS.md #15-like (commit without a majority), through the backoff switch',
+    breaks: 'Figure 2, Leaders: matchIndex is updated only "if successful"',
+    implementations: { guards, updates: { ...updates, backOffToHint: hintSetsMatch } },
+    features: { backoff: 'hint' },
   },
 ];
 

@@ -69,6 +69,12 @@ export interface AppendEntriesResponse extends Envelope {
   readonly type: 'AppendEntriesResponse';
   readonly success: boolean;
   readonly matchIndex: LogIndex;
+  /**
+   * With the `backoff: 'hint'` switch, on a rejection: the last index of the follower's log
+   * (etcd `RejectHint`, hashicorp `LastLog`). The leader moves nextIndex to at most hint + 1.
+   * Absent otherwise.
+   */
+  readonly rejectHint?: LogIndex;
 }
 
 export type Message =

@@ -1,4 +1,5 @@
 import type { NodeState } from '../node/compiled.ts';
+import type { NodeEvent } from '../node/events.ts';
 import { isRequest } from '../node/guards.ts';
 import { type StepResult, step } from '../node/step.ts';
 import type { Message, NodeId, NodeInput } from '../types.ts';
@@ -77,9 +78,21 @@ export function withinBounds(state: ClusterState, bounds: ClusterBounds): boolea
   return state.history.crashes <= bounds.maxCrashes;
 }
 
-/** Whether the node statechart has any transition for this input in this role. */
+/**
+ * Whether the node statechart has a transition for this input in this role that its guards
+ * can enable. The inputs asked about here (timeouts, client requests, crash, restart) carry
+ * nothing the guards read but their type, so a guard is asked with the bare input: a
+ * transition only a switch enables (a leader's ElectionTimeout is CheckQuorum's check) is no
+ * input at all while the switch is off.
+ */
 function handles(config: ClusterConfig, node: NodeState, input: NodeInput['type']): boolean {
-  return config.machine.transitions.get(node.role)?.has(input) ?? false;
+  const list = config.machine.transitions.get(node.role)?.get(input);
+  if (list === undefined) return false;
+  const guards = config.machine.implementations.guards;
+  for (const t of list) {
+    if (t.guard === null || guards[t.guard](node.context, { type: input } as NodeEvent)) return true;
+  }
+  return false;
 }
 
 /**

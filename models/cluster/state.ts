@@ -120,7 +120,12 @@ export function messageKey(m: Message): string {
       return key;
     }
     case 'AppendEntriesResponse':
-      return head + (m.success ? '1' : '0') + n(m.matchIndex);
+      return (
+        head +
+        (m.success ? '1' : '0') +
+        n(m.matchIndex) +
+        (m.rejectHint === undefined ? '' : `h${n(m.rejectHint)}`)
+      );
   }
 }
 

@@ -50,7 +50,16 @@ export const updateTerm: Update = (context, event) => ({
   votesResponded: [],
   nextIndex: {},
   matchIndex: {},
+  heardFrom: [],
 });
+
+/**
+ * The term a refused pre-vote carries: the voter's currentTerm (thesis §9.6, so that a
+ * pre-candidate behind learns the term), or with `preVoteRefusalTerm: 'echo'` the request's.
+ */
+function preVoteRefusalTerm(context: NodeContext, request: Message): number {
+  return context.features.preVoteRefusalTerm === 'echo' ? request.term : context.currentTerm;
+}
 
 /** Figure 2, receiver rule 1: "Reply false if term < currentTerm". The reply carries currentTerm. */
 export const rejectStaleRequest: Update = (context, event) => {
@@ -60,7 +69,14 @@ export const rejectStaleRequest: Update = (context, event) => {
     case 'RequestVoteRequest':
       return send(context, [{ type: 'RequestVoteResponse', ...envelope, voteGranted: false }]);
     case 'PreVoteRequest':
-      return send(context, [{ type: 'PreVoteResponse', ...envelope, voteGranted: false }]);
+      return send(context, [
+        {
+          type: 'PreVoteResponse',
+          ...envelope,
+          term: preVoteRefusalTerm(context, request),
+          voteGranted: false,
+        },
+      ]);
     case 'AppendEntriesRequest':
       return send(context, [{ type: 'AppendEntriesResponse', ...envelope, success: false, matchIndex: 0 }]);
     default:
@@ -70,6 +86,9 @@ export const rejectStaleRequest: Update = (context, event) => {
 
 /** raft.tla DropStaleResponse: ignore it. */
 export const dropStaleResponse: Update = (context) => context;
+
+/** Leader stickiness, `any-term` (thesis §4.2.3): neither update the term nor answer (etcd `inLease`). */
+export const ignoreDisruptiveRequest: Update = (context) => context;
 
 // ---------------------------------------------------------------- elections (§5.2)
 
@@ -159,7 +178,7 @@ export const grantPreVote: Update = (context, event) => {
   ]);
 };
 
-/** Thesis §9.6: refuse a pre-vote, replying with the voter's currentTerm so that a pre-candidate behind learns the term. */
+/** Thesis §9.6: refuse a pre-vote, replying with the voter's currentTerm so that a pre-candidate behind learns the term (or, by the preVoteRefusalTerm switch, the request's). */
 export const rejectPreVote: Update = (context, event) => {
   const request = event as PreVoteRequest;
   return send(context, [
@@ -167,7 +186,7 @@ export const rejectPreVote: Update = (context, event) => {
       type: 'PreVoteResponse',
       from: context.id,
       to: request.from,
-      term: context.currentTerm,
+      term: preVoteRefusalTerm(context, request),
       voteGranted: false,
     },
   ]);
@@ -256,6 +275,7 @@ export const becomeFollower: Update = (context) => ({
   votesResponded: [],
   nextIndex: {},
   matchIndex: {},
+  heardFrom: [],
 });
 
 /** §5.2: "If the leader's term is at least as large as the candidate's current term, then
@@ -312,9 +332,19 @@ export const replyAppendFailure: Update = (context, event) => {
       term: context.currentTerm,
       success: false,
       matchIndex: 0,
+      ...rejectHintOf(context),
     },
   ]);
 };
+
+/**
+ * The backoff switch, `hint`: a rejection carries the follower's last index (etcd
+ * `RejectHint: r.raftLog.lastIndex()`, hashicorp `LastLog`), so the leader can skip the
+ * indexes the follower does not hold.
+ */
+function rejectHintOf(context: NodeContext): { rejectHint?: number } {
+  return context.features.backoff === 'hint' ? { rejectHint: lastLogIndex(context.log) } : {};
+}
 
 /** Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)". */
 export const recordReplication: Update = (context, event) => {
@@ -327,12 +357,65 @@ export const recordReplication: Update = (context, event) => {
   };
 };
 
+/**
+ * The lowest nextIndex a rejection may set: 1, or with the ignoreStaleRejections switch
+ * matchIndex + 1 (etcd `MaybeDecrTo`: a rejection of an index at or below Match is stale,
+ * the entries up to matchIndex are known to match).
+ */
+function backOffFloor(context: NodeContext, from: NodeId): number {
+  return context.features.ignoreStaleRejections ? (context.matchIndex[from] ?? 0) + 1 : 1;
+}
+
+function withNextIndex(context: NodeContext, from: NodeId, next: number): NodeContext {
+  return { ...context, nextIndex: { ...context.nextIndex, [from]: next } };
+}
+
 /** Figure 2, Leaders: "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry (§5.3)". */
 export const backOffNextIndex: Update = (context, event) => {
   const from = (event as AppendEntriesResponse).from;
-  const next = Math.max(1, (context.nextIndex[from] ?? 1) - 1);
-  return { ...context, nextIndex: { ...context.nextIndex, [from]: next } };
+  return withNextIndex(
+    context,
+    from,
+    Math.max(backOffFloor(context, from), (context.nextIndex[from] ?? 1) - 1),
+  );
 };
+
+/**
+ * The backoff switch, `hint` (§5.3 optimization): nextIndex = min(nextIndex − 1, rejectHint + 1),
+ * never below the floor (etcd `MaybeDecrTo`: Next = min(rejected, last + 1); hashicorp:
+ * max(min(nextIndex − 1, LastLog + 1), 1)).
+ */
+export const backOffToHint: Update = (context, event) => {
+  const response = event as AppendEntriesResponse;
+  const from = response.from;
+  const hinted = Math.min((context.nextIndex[from] ?? 1) - 1, (response.rejectHint ?? 0) + 1);
+  return withNextIndex(context, from, Math.max(backOffFloor(context, from), hinted));
+};
+
+// ---------------------------------------------------------------- CheckQuorum (thesis §6.2)
+
+/** CheckQuorum: a leader starts a round of its quorum check having heard only from itself (no-op without the switch). */
+export const startQuorumCheck: Update = (context) =>
+  context.features.checkQuorum ? { ...context, heardFrom: [context.id] } : context;
+
+/** CheckQuorum: any AppendEntries response of the leader's term shows the follower is there (etcd `RecentActive`). */
+export const noteHeardFrom: Update = (context, event) => {
+  const from = (event as AppendEntriesResponse).from;
+  if (!context.features.checkQuorum || context.heardFrom.includes(from)) return context;
+  return { ...context, heardFrom: addVoter(context.heardFrom, from) };
+};
+
+/**
+ * CheckQuorum (thesis §6.2): the leader steps down to follower in the same term; its vote
+ * stays (votedFor is per term), its leader bookkeeping goes (etcd `becomeFollower(r.Term, None)`).
+ */
+export const stepDownOnLostQuorum: Update = (context) => ({
+  ...context,
+  leaderId: null,
+  nextIndex: {},
+  matchIndex: {},
+  heardFrom: [],
+});
 
 /**
  * The N of Figure 2, Leaders: the highest index replicated on a majority (the leader
@@ -370,6 +453,7 @@ export const loseVolatileState: Update = (context) => ({
   votesResponded: [],
   nextIndex: {},
   matchIndex: {},
+  heardFrom: [],
   leaderId: null,
 });
 
@@ -377,6 +461,7 @@ export const updates = {
   updateTerm,
   rejectStaleRequest,
   dropStaleResponse,
+  ignoreDisruptiveRequest,
   startElection,
   broadcastRequestVote,
   startPreVote,
@@ -399,6 +484,10 @@ export const updates = {
   replyAppendFailure,
   recordReplication,
   backOffNextIndex,
+  backOffToHint,
+  startQuorumCheck,
+  noteHeardFrom,
+  stepDownOnLostQuorum,
   advanceCommitIndex,
   loseVolatileState,
 } satisfies Record<string, Update>;

@@ -37,6 +37,11 @@ export interface NodeContext {
   readonly nextIndex: Readonly<Record<NodeId, number>>;
   /** For each other server, highest log entry known to be replicated on it. */
   readonly matchIndex: Readonly<Record<NodeId, number>>;
+  /**
+   * CheckQuorum (thesis §6.2): the servers this leader heard from since its last quorum check,
+   * itself included, sorted. Empty unless the checkQuorum switch is on. Volatile.
+   */
+  readonly heardFrom: readonly NodeId[];
 
   // --- follower ---
   /** The leader of currentTerm this server has heard from, or null. Volatile. */
@@ -72,6 +77,7 @@ export function initialContext(setup: NodeSetup): NodeContext {
     votesResponded: [],
     nextIndex: {},
     matchIndex: {},
+    heardFrom: [],
     leaderId: null,
     outbox: [],
   };
@@ -97,6 +103,7 @@ export function withOutbox(context: NodeContext, outbox: readonly Message[]): No
     votesResponded: context.votesResponded,
     nextIndex: context.nextIndex,
     matchIndex: context.matchIndex,
+    heardFrom: context.heardFrom,
     leaderId: context.leaderId,
     outbox,
   };

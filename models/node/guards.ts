@@ -31,10 +31,13 @@ export function isRequest(message: Message): boolean {
 
 /**
  * A pre-vote request carries the term its sender *would* campaign in, and a pre-vote
- * grant echoes it; neither is evidence that a higher term exists (thesis §9.6).
+ * grant echoes it; neither is evidence that a higher term exists (thesis §9.6). With the
+ * `preVoteRefusalTerm: 'echo'` switch a refusal echoes it too.
  */
-function carriesProposedTerm(message: Message): boolean {
-  return message.type === 'PreVoteRequest' || (message.type === 'PreVoteResponse' && message.voteGranted);
+function carriesProposedTerm(context: NodeContext, message: Message): boolean {
+  if (message.type === 'PreVoteRequest') return true;
+  if (message.type !== 'PreVoteResponse') return false;
+  return message.voteGranted || context.features.preVoteRefusalTerm === 'echo';
 }
 
 // ---------------------------------------------------------------- the term rule (§5.1)
@@ -45,7 +48,19 @@ function carriesProposedTerm(message: Message): boolean {
  */
 export const isHigherTerm: Guard = (context, event) => {
   const message = received(event);
-  return message.term > context.currentTerm && !carriesProposedTerm(message);
+  return message.term > context.currentTerm && !carriesProposedTerm(context, message);
+};
+
+/**
+ * Leader stickiness, `any-term` (thesis §4.2.3): "if a server receives a RequestVote request
+ * within the minimum election timeout of hearing from a current leader, it does not update
+ * its term or grant its vote". Tried before the term rule; the same holds for a PreVote.
+ */
+export const isDisruptiveRequest: Guard = (context, event) => {
+  if (context.features.leaderStickiness !== 'any-term' || context.leaderId === null) return false;
+  const message = received(event);
+  const vote = message.type === 'RequestVoteRequest' || message.type === 'PreVoteRequest';
+  return vote && message.term > context.currentTerm;
 };
 
 /** Figure 2, RequestVote and AppendEntries receiver rule 1: "Reply false if term < currentTerm (§5.1)". */
@@ -87,6 +102,16 @@ export const candidateLogBehind: Guard = (context, event) => !candidateLogUpToDa
 export const canGrantVote: Guard = (context, event) =>
   !votedForAnother(context, event) && candidateLogUpToDate(context, event);
 
+/**
+ * Leader stickiness, `same-term` or `any-term` (thesis §4.2.3): a server that knows the leader
+ * of its current term does not help another server become leader of that term (etcd `canVote`).
+ */
+export const leaderKnownInTerm: Guard = (context, event) => {
+  if (context.features.leaderStickiness === 'off' || context.leaderId === null) return false;
+  const candidate = (event as RequestVoteRequest).from;
+  return context.leaderId !== candidate && context.votedFor !== candidate;
+};
+
 /** Thesis §9.6: a pre-vote is only for a term above the voter's own. */
 export const preVoteTermNotAhead: Guard = (context, event) =>
   (event as PreVoteRequest).term <= context.currentTerm;
@@ -103,6 +128,19 @@ export const canGrantPreVote: Guard = (context, event) =>
   !hasCurrentLeader(context, event) &&
   candidateLogUpToDate(context, event);
 
+/**
+ * The preVoteOwnTerm switch (etcd `canVote` for a MsgPreVote of the voter's own term): grant a
+ * pre-vote for currentTerm to an up-to-date log exactly when the real vote of that term could
+ * still be granted (voted for this candidate, or neither voted nor heard from a leader).
+ */
+export const canGrantPreVoteInOwnTerm: Guard = (context, event) => {
+  const request = event as PreVoteRequest;
+  if (!context.features.preVoteOwnTerm || request.term !== context.currentTerm) return false;
+  const couldVote =
+    context.votedFor === request.from || (context.votedFor === null && context.leaderId === null);
+  return couldVote && candidateLogUpToDate(context, event);
+};
+
 /** raft.tla HandleRequestVoteResponse: the reply grants the vote (Figure 2, RequestVote results: voteGranted). */
 export const voteGranted: Guard = (_context, event) => (event as RequestVoteResponse).voteGranted;
 /** raft.tla HandleRequestVoteResponse: the reply refuses the vote; it is recorded as an answer, not as a vote. */
@@ -113,6 +151,15 @@ export const preVoteGranted: Guard = (context, event) => {
   const response = event as PreVoteResponse;
   return response.voteGranted && response.term === context.currentTerm + 1;
 };
+/**
+ * The preVoteOwnTerm switch, pre-candidate side (etcd `stepCandidate` polls every
+ * MsgPreVoteResp not below its term): a grant echoing currentTerm, from an earlier round,
+ * counts as a grant of this one. Pre-votes change no term and no vote, so this is safe.
+ */
+export const ownTermPreVoteGranted: Guard = (context, event) => {
+  const response = event as PreVoteResponse;
+  return context.features.preVoteOwnTerm && response.voteGranted && response.term === context.currentTerm;
+};
 /** Thesis §9.6: a refused pre-vote (carrying the voter's currentTerm) counts as an answer, not as a vote. */
 export const preVoteDenied: Guard = (_context, event) => !(event as PreVoteResponse).voteGranted;
 
@@ -121,6 +168,22 @@ export const hasVoteQuorum: Guard = (context) => isQuorum(context, context.votes
 
 /** The PreVote feature switch (thesis §9.6): an election timeout starts a pre-vote round first. */
 export const preVoteEnabled: Guard = (context) => context.features.preVote;
+
+/**
+ * The candidateRetry switch, `election`: a candidate whose election times out starts a new
+ * election at once (Figure 2, Candidates), even with PreVote on.
+ */
+export const retriesWithElection: Guard = (context) => context.features.candidateRetry === 'election';
+
+/** The CheckQuorum switch (thesis §6.2): a leader's election timeout is its quorum check. */
+export const checkQuorumEnabled: Guard = (context) => context.features.checkQuorum;
+
+/**
+ * CheckQuorum (thesis §6.2): "a leader steps down if an election timeout elapses without a
+ * successful round of heartbeats to a majority of its cluster" (etcd `QuorumActive`).
+ */
+export const quorumLost: Guard = (context) =>
+  context.features.checkQuorum && !isQuorum(context, context.heardFrom);
 
 /**
  * `hasVoteQuorum` with the leaderNoOp feature switch on (thesis §8: "each leader commit[s] a
@@ -151,11 +214,20 @@ export const prevLogTermMismatch: Guard = (context, event) =>
 
 /** Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)". */
 export const appendSucceeded: Guard = (_context, event) => (event as AppendEntriesResponse).success;
+/**
+ * The backoff switch, `hint` (§5.3: "the protocol can be optimized to reduce the number of
+ * rejected AppendEntries RPCs"): the rejection carries the follower's last index.
+ */
+export const hintedRejection: Guard = (context, event) => {
+  const response = event as AppendEntriesResponse;
+  return context.features.backoff === 'hint' && !response.success && response.rejectHint !== undefined;
+};
 /** Figure 2, Leaders: "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry (§5.3)". */
 export const appendRejected: Guard = (_context, event) => !(event as AppendEntriesResponse).success;
 
 export const guards = {
   isHigherTerm,
+  isDisruptiveRequest,
   isStaleRequest,
   isStaleResponse,
   canGrantVote,
@@ -163,19 +235,26 @@ export const guards = {
   candidateLogUpToDate,
   candidateLogBehind,
   canGrantPreVote,
+  canGrantPreVoteInOwnTerm,
+  leaderKnownInTerm,
   preVoteTermNotAhead,
   hasCurrentLeader,
   voteGranted,
   voteDenied,
   preVoteGranted,
+  ownTermPreVoteGranted,
   preVoteDenied,
   hasVoteQuorum,
   preVoteEnabled,
+  retriesWithElection,
+  checkQuorumEnabled,
+  quorumLost,
   hasVoteQuorumWithLeaderNoOp,
   prevLogMatches,
   prevLogBeyondEnd,
   prevLogTermMismatch,
   appendSucceeded,
+  hintedRejection,
   appendRejected,
 } satisfies Record<string, Guard>;
 

@@ -29,6 +29,15 @@ const onElectionTimeout = [
   { target: 'candidate', actions: ['startElection', 'broadcastRequestVote'] },
 ];
 
+/**
+ * CheckQuorum (thesis §6.2), a switch: a leader's election timeout is its quorum check. Without
+ * the switch neither transition is enabled and the environment never offers a leader this input.
+ */
+const onQuorumCheck = [
+  { guard: 'quorumLost', target: 'follower', actions: 'stepDownOnLostQuorum' },
+  { guard: 'checkQuorumEnabled', actions: 'startQuorumCheck' },
+];
+
 /** Figure 2, Candidates: "If AppendEntries RPC received from new leader: convert to follower". */
 const onAppendEntriesFromLeader = { target: 'follower', actions: ['becomeFollower', REDELIVER] };
 
@@ -40,18 +49,21 @@ export const nodeMachineConfig = {
       initial: 'follower',
       on: {
         Receive: [
+          { guard: 'isDisruptiveRequest', actions: 'ignoreDisruptiveRequest' },
           { guard: 'isHigherTerm', target: '.follower', actions: ['updateTerm', REDELIVER] },
           { guard: 'isStaleRequest', actions: 'rejectStaleRequest' },
           { guard: 'isStaleResponse', actions: 'dropStaleResponse' },
           { actions: REDELIVER },
         ],
         RequestVoteRequest: [
+          { guard: 'leaderKnownInTerm', actions: 'rejectVote' },
           { guard: 'canGrantVote', actions: 'grantVote' },
           { guard: 'votedForAnother', actions: 'rejectVote' },
           { guard: 'candidateLogBehind', actions: 'rejectVote' },
         ],
         PreVoteRequest: [
           { guard: 'canGrantPreVote', actions: 'grantPreVote' },
+          { guard: 'canGrantPreVoteInOwnTerm', actions: 'grantPreVote' },
           { guard: 'preVoteTermNotAhead', actions: 'rejectPreVote' },
           { guard: 'hasCurrentLeader', actions: 'rejectPreVote' },
           { guard: 'candidateLogBehind', actions: 'rejectPreVote' },
@@ -77,6 +89,7 @@ export const nodeMachineConfig = {
             ElectionTimeout: onElectionTimeout,
             PreVoteResponse: [
               { guard: 'preVoteGranted', actions: 'recordGrantedVote' },
+              { guard: 'ownTermPreVoteGranted', actions: 'recordGrantedVote' },
               { guard: 'preVoteDenied', actions: 'recordDeniedVote' },
             ],
             AppendEntriesRequest: onAppendEntriesFromLeader,
@@ -89,7 +102,14 @@ export const nodeMachineConfig = {
         },
         candidate: {
           on: {
-            ElectionTimeout: onElectionTimeout,
+            ElectionTimeout: [
+              {
+                guard: 'retriesWithElection',
+                target: 'candidate',
+                actions: ['startElection', 'broadcastRequestVote'],
+              },
+              ...onElectionTimeout,
+            ],
             RequestVoteResponse: [
               { guard: 'voteGranted', actions: 'recordGrantedVote' },
               { guard: 'voteDenied', actions: 'recordDeniedVote' },
@@ -100,18 +120,33 @@ export const nodeMachineConfig = {
             {
               guard: 'hasVoteQuorumWithLeaderNoOp',
               target: 'leader',
-              actions: ['becomeLeader', 'appendLeaderNoOp', 'advanceCommitIndex', 'sendAppendEntries'],
+              actions: [
+                'becomeLeader',
+                'startQuorumCheck',
+                'appendLeaderNoOp',
+                'advanceCommitIndex',
+                'sendAppendEntries',
+              ],
             },
-            { guard: 'hasVoteQuorum', target: 'leader', actions: ['becomeLeader', 'sendAppendEntries'] },
+            {
+              guard: 'hasVoteQuorum',
+              target: 'leader',
+              actions: ['becomeLeader', 'startQuorumCheck', 'sendAppendEntries'],
+            },
           ],
         },
         leader: {
           on: {
+            ElectionTimeout: onQuorumCheck,
             HeartbeatTimeout: { actions: 'sendAppendEntries' },
             ClientRequest: { actions: ['appendClientEntry', 'advanceCommitIndex'] },
             AppendEntriesResponse: [
-              { guard: 'appendSucceeded', actions: ['recordReplication', 'advanceCommitIndex'] },
-              { guard: 'appendRejected', actions: 'backOffNextIndex' },
+              {
+                guard: 'appendSucceeded',
+                actions: ['noteHeardFrom', 'recordReplication', 'advanceCommitIndex'],
+              },
+              { guard: 'hintedRejection', actions: ['noteHeardFrom', 'backOffToHint'] },
+              { guard: 'appendRejected', actions: ['noteHeardFrom', 'backOffNextIndex'] },
             ],
           },
         },

@@ -35,5 +35,6 @@ export function serializeNode(state: NodeState): string {
   if (c.votesResponded.length > 0) out += `|vg=${c.votesGranted.join(',')}|vr=${c.votesResponded.join(',')}`;
   if (state.role === 'leader')
     out += `|ni=${indexes(c.cluster, c.nextIndex)}|mi=${indexes(c.cluster, c.matchIndex)}`;
+  if (c.heardFrom.length > 0) out += `|hf=${c.heardFrom.join(',')}`;
   return out;
 }

@@ -93,6 +93,8 @@ export class StateEncoder {
       }
       s += `)${slots.join('')}`;
     }
+    // CheckQuorum's record of followers heard from (empty, hence absent, without the switch).
+    if (c.heardFrom.length > 0) s += `[${this.idSet(c.heardFrom, perm)}`;
     return s;
   }
 

@@ -1,5 +1,6 @@
 import type { ClusterBounds } from '../../models/cluster/actions.ts';
 import type { ClusterConfig } from '../../models/cluster/config.ts';
+import { describeFeatures, type Features } from '../../models/features.ts';
 import type { CheckResult, PropertyResult } from './checker.ts';
 import { describePath } from './path.ts';
 
@@ -30,11 +31,18 @@ export function headerLines(run: RunDescription): string[] {
   return [
     `raftkit check: seed ${run.seed}, strategy ${run.strategy}, symmetry ${run.symmetry ? 'on' : 'off'}`,
     `model: ${config.nodes.length} servers (${config.nodes.join(', ')}), PreVote ${config.features.preVote ? 'on' : 'off'}, ` +
+      switchesNote(config.features) +
       `network ${network.join(', ')}, client values [${config.values.join(', ')}]` +
       (run.mutation ? `, MUTATION ${run.mutation}` : ''),
     `bounds: max term ${bounds.maxTerm}, max log ${bounds.maxLog}, max copies ${bounds.maxCopies}, ` +
       `max in flight ${bounds.maxInFlight ?? 'unlimited'}, crashes ${bounds.maxCrashes}, max states ${Number.isFinite(run.maxStates) ? run.maxStates : 'unlimited'}`,
   ];
+}
+
+/** The switches on besides PreVote (already named), e.g. `switches checkQuorum,backoff=hint, `. */
+function switchesNote(features: Features): string {
+  const others = describeFeatures({ ...features, preVote: false });
+  return others === 'none' ? '' : `switches ${others}, `;
 }
 
 const STATUS_WORD: Record<PropertyResult['status'], string> = {

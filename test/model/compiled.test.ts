@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   compileNodeMachine,
+  describeFeatures,
+  type Features,
   initialNodeState,
   initialSnapshot,
   makeFeatures,
@@ -15,18 +17,41 @@ import { anchoredInputFor, anchorInput, CLUSTER, inputFor } from '../support/arb
  * The compiled engine must be XState's semantics, not a second copy of Raft: on random
  * input sequences both engines reach the same role and context and send the same messages.
  */
-/** [preVote, leaderNoOp]: the default model, PreVote, and the leader no-op with and without PreVote. */
-const FEATURE_SETS = [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-] as const;
+/**
+ * The default model, PreVote, the leader no-op, each switch of models/features.ts alone (with
+ * PreVote where it needs it), and every switch at once.
+ */
+const FEATURE_SETS: readonly Partial<Features>[] = [
+  {},
+  { preVote: true },
+  { leaderNoOp: true },
+  { preVote: true, leaderNoOp: true },
+  { checkQuorum: true },
+  { leaderStickiness: 'same-term' },
+  { leaderStickiness: 'any-term', preVote: true },
+  { preVote: true, preVoteRefusalTerm: 'echo' },
+  { preVote: true, candidateRetry: 'election' },
+  { preVote: true, preVoteOwnTerm: true },
+  { backoff: 'hint' },
+  { ignoreStaleRejections: true },
+  { backoff: 'hint', ignoreStaleRejections: true },
+  {
+    preVote: true,
+    checkQuorum: true,
+    leaderNoOp: true,
+    leaderStickiness: 'any-term',
+    preVoteRefusalTerm: 'echo',
+    candidateRetry: 'election',
+    preVoteOwnTerm: true,
+    backoff: 'hint',
+    ignoreStaleRejections: true,
+  },
+];
 
 describe('compiled step engine', () => {
-  for (const [preVote, leaderNoOp] of FEATURE_SETS) {
-    it(`agrees with XState transition() on random inputs (preVote=${preVote}${leaderNoOp ? ', leaderNoOp' : ''})`, () => {
-      const setup = { id: 'n1', cluster: CLUSTER, features: makeFeatures({ preVote, leaderNoOp }) };
+  for (const switches of FEATURE_SETS) {
+    it(`agrees with XState transition() on random inputs (${describeFeatures(makeFeatures(switches))})`, () => {
+      const setup = { id: 'n1', cluster: CLUSTER, features: makeFeatures(switches) };
       fc.assert(
         fc.property(fc.array(inputFor('n1'), { minLength: 1, maxLength: 40 }), (inputs) => {
           let snapshot = initialSnapshot(setup);
@@ -45,9 +70,10 @@ describe('compiled step engine', () => {
     });
   }
 
-  for (const [preVote, leaderNoOp] of FEATURE_SETS) {
-    it(`agrees with XState transition() on inputs anchored to the state: elections, replication, commits (preVote=${preVote}${leaderNoOp ? ', leaderNoOp' : ''})`, () => {
-      const setup = { id: 'n1', cluster: CLUSTER, features: makeFeatures({ preVote, leaderNoOp }) };
+  for (const switches of FEATURE_SETS) {
+    const leaderNoOp = switches.leaderNoOp === true;
+    it(`agrees with XState transition() on inputs anchored to the state: elections, replication, commits (${describeFeatures(makeFeatures(switches))})`, () => {
+      const setup = { id: 'n1', cluster: CLUSTER, features: makeFeatures(switches) };
       let leaderSteps = 0;
       let elections = 0;
       fc.assert(

@@ -56,14 +56,19 @@ export function messageTo(to: NodeId): fc.Arbitrary<Message> {
       entries: fc.array(entry, { maxLength: 3 }),
       leaderCommit: index,
     }),
-    fc.record({
-      type: fc.constant('AppendEntriesResponse' as const),
-      from,
-      to: fc.constant(to),
-      term,
-      success: fc.boolean(),
-      matchIndex: index,
-    }),
+    fc.record(
+      {
+        type: fc.constant('AppendEntriesResponse' as const),
+        from,
+        to: fc.constant(to),
+        term,
+        success: fc.boolean(),
+        matchIndex: index,
+        // The backoff switch's optional hint (the follower's last index) on a rejection.
+        rejectHint: index,
+      },
+      { requiredKeys: ['type', 'from', 'to', 'term', 'success', 'matchIndex'] },
+    ),
   );
 }
 

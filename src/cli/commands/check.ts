@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
 import {
+  describeFeatures,
+  type Features,
+  makeFeatures,
+  parseFeatureList,
+  UnsupportedFeatureError,
+  unmetRequirements,
+} from '../../../models/features.ts';
+import {
   applyAction,
   type ClusterActionType,
   type ClusterBounds,
@@ -68,6 +76,7 @@ interface CheckFlags {
   readonly duplicate: boolean;
   readonly symmetry: boolean;
   readonly prevote?: boolean;
+  readonly features?: string;
   readonly strategy: string;
   readonly seed: string;
   readonly maxStates?: string;
@@ -93,6 +102,8 @@ export interface CheckSettings {
   readonly duplicate: boolean;
   readonly symmetry: boolean;
   readonly preVote: boolean;
+  /** Model switches besides PreVote (`--features`, models/features.ts); absent: all off. */
+  readonly features?: Partial<Features>;
   readonly strategy: Strategy;
   readonly seed: number;
   readonly maxStates: number;
@@ -125,6 +136,7 @@ export function parseCheckFlags(flags: CheckFlags): CheckSettings {
     duplicate: flags.duplicate,
     symmetry: flags.symmetry,
     preVote: flags.prevote ?? false,
+    features: featuresFlag(flags.features, flags.prevote ?? false),
     strategy,
     seed: intInRange('--seed', flags.seed, 0, 2 ** 32 - 1),
     maxStates:
@@ -139,6 +151,25 @@ export function parseCheckFlags(flags: CheckFlags): CheckSettings {
     mutation: flags.mutate ?? null,
     keepGoing: flags.keepGoing ?? false,
   };
+}
+
+/**
+ * `--features a,b=v`: the switches it names, checked against models/features.ts. A bad name or
+ * value, or a switch that needs another one off (candidateRetry without PreVote), exits 2.
+ */
+function featuresFlag(list: string | undefined, preVote: boolean): Partial<Features> | undefined {
+  if (list === undefined) return undefined;
+  try {
+    const features = parseFeatureList(list);
+    const unmet = unmetRequirements(
+      makeFeatures({ ...features, preVote: preVote || features.preVote === true }),
+    );
+    if (unmet.length > 0) throw new UsageError(`--features: ${unmet.join('; ')}`);
+    return features;
+  } catch (error) {
+    if (error instanceof UnsupportedFeatureError) throw new UsageError(`--features: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The command line that reproduces a run (every setting spelled out). */
@@ -157,6 +188,8 @@ export function reproduceCommand(s: CheckSettings): string {
   if (!s.duplicate) parts.push('--no-duplicate');
   if (!s.symmetry) parts.push('--no-symmetry');
   if (s.preVote) parts.push('--prevote');
+  const switches = describeFeatures(makeFeatures({ ...s.features, preVote: false }));
+  if (switches !== 'none') parts.push(`--features ${switches}`);
   parts.push(`--strategy ${s.strategy}`, `--seed ${s.seed}`);
   if (Number.isFinite(s.maxStates)) parts.push(`--max-states ${s.maxStates}`);
   if (s.maxSeconds !== undefined && Number.isFinite(s.maxSeconds))
@@ -167,10 +200,17 @@ export function reproduceCommand(s: CheckSettings): string {
   return parts.join(' ');
 }
 
+/** The switches a run checks: --features, --prevote, and those a --mutate mutation belongs to. */
+function featuresOf(s: CheckSettings): Partial<Features> {
+  const mutation = s.mutation ? mutationNamed(s.mutation).features : undefined;
+  const merged = { ...mutation, ...s.features };
+  return { ...merged, preVote: s.preVote || merged.preVote === true };
+}
+
 export function clusterConfigOf(s: CheckSettings): ClusterConfig {
   return makeClusterConfig({
     nodes: s.nodes,
-    features: { preVote: s.preVote },
+    features: featuresOf(s),
     network: { lossy: s.drop, duplicating: s.duplicate },
     values: Array.from({ length: s.values }, (_, i) => `v${i + 1}`),
     machine: s.mutation ? compileMutation(mutationNamed(s.mutation)) : undefined,
@@ -347,6 +387,10 @@ export function register(program: Command): void {
     .option('--symmetry', 'identify states that differ only by renaming the servers (default)', true)
     .option('--no-symmetry', 'explore every renaming separately')
     .option('--prevote', 'servers run PreVote (thesis §9.6) before elections')
+    .option(
+      '--features <list>',
+      'model switches, comma-separated: name (on) or name=value, e.g. checkQuorum,leaderStickiness=any-term (see raftkit features)',
+    )
     .option('--strategy <name>', `exploration order: ${STRATEGIES.join(', ')}`, 'bfs')
     .option('--seed <n>', 'seed of every random choice (random walk)', String(d.seed))
     .option('--max-states <n>', 'stop after this many distinct states (default: no limit)')
@@ -380,6 +424,8 @@ export function register(program: Command): void {
         'Examples:',
         '  npx raftkit check                                   the defaults',
         '  npx raftkit check --values 0 --max-term 3           elections only, three terms',
+        '  npx raftkit check --features checkQuorum,leaderStickiness=any-term,backoff=hint',
+        '                                                      the model with those switches (raftkit features)',
         '  npx raftkit check --crashes 1 --no-drop             one crash, a network that loses nothing',
         '  npx raftkit check --mutate commit-previous-term --no-drop --max-term 4',
         '                                                      Figure 8: the checker finds the broken commit rule',

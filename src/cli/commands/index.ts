@@ -4,6 +4,7 @@ import { register as registerCluster } from './cluster.ts';
 import { register as registerConform } from './conform.ts';
 import { register as registerCoverage } from './coverage.ts';
 import { register as registerDiagram } from './diagram.ts';
+import { register as registerFeatures } from './features.ts';
 import { register as registerGenerate } from './generate.ts';
 import { register as registerMutants } from './mutants.ts';
 import { register as registerServeReference } from './serve-reference.ts';
@@ -17,6 +18,7 @@ import { register as registerTrace } from './trace.ts';
 export function registerCommands(program: Command): void {
   // register<Name>(program) lines are added here as subcommands land.
   registerCheck(program);
+  registerFeatures(program);
   registerDiagram(program);
   registerConform(program);
   registerServeReference(program);
