@@ -3,6 +3,7 @@ import { REDELIVER } from './actions.ts';
 import type { NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import { defaultImplementations, messageOf, type NodeImplementations, nodeMachineConfig } from './machine.ts';
+import { RAISED_TIMEOUTS } from './timers.ts';
 
 /**
  * The node statechart compiled for speed.
@@ -158,7 +159,7 @@ function checkNamesResolve(machine: CompiledMachine): void {
       throw new Error(`transition on ${t.event} in ${t.source} names unknown guard '${t.guard}'`);
     }
     for (const action of t.actions) {
-      if (action !== REDELIVER && !machine.implementations.updates[action]) {
+      if (action !== REDELIVER && !RAISED_TIMEOUTS[action] && !machine.implementations.updates[action]) {
         throw new Error(`transition on ${t.event} in ${t.source} names unknown action '${action}'`);
       }
     }
@@ -215,9 +216,14 @@ export function runMacrostep(
     const actions = t.actions;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i];
-      if (action !== REDELIVER) context = updates[action](context, event);
-      else if (queue === null) queue = [messageOf(event)];
-      else queue.push(messageOf(event));
+      const update = updates[action];
+      if (update !== undefined) context = update(context, event);
+      else {
+        // A raised event: the received message for the role states, or a timeout a tick fired.
+        const raised = action === REDELIVER ? messageOf(event) : RAISED_TIMEOUTS[action];
+        if (queue === null) queue = [raised];
+        else queue.push(raised);
+      }
     }
     if (t.target !== null) role = t.target;
     // Then eventless transitions until none is enabled, then raised events, one at a time.

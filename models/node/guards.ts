@@ -10,6 +10,7 @@ import type {
 import { isQuorum, type NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import { isAtLeastAsUpToDate, termAt } from './log.ts';
+import { timerGuards } from './timers.ts';
 
 /**
  * The guards of the node statechart: pure predicates named after the rule they decide,
@@ -256,6 +257,7 @@ export const guards = {
   appendSucceeded,
   hintedRejection,
   appendRejected,
+  ...timerGuards,
 } satisfies Record<string, Guard>;
 
 export type GuardName = keyof typeof guards;

@@ -117,6 +117,8 @@ export function stepOfNodeInput(node: NodeId, input: NodeInput): StepInput {
       return { kind: 'inject', message: input.message };
     case 'ClientRequest':
       return { kind: 'propose', node, value: input.value };
+    case 'Tick':
+      return { kind: 'tick', node, ticks: 1 };
     default:
       return { kind: LOCAL_STEPS[input.type], node };
   }

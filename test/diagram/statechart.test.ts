@@ -57,7 +57,13 @@ describe('reading the machine definition', () => {
       source: 'running.candidate',
       event: 'always',
       guard: 'hasVoteQuorum',
-      actions: ['becomeLeader', 'sendAppendEntries'],
+      actions: [
+        'becomeLeader',
+        'startQuorumCheck',
+        'sendAppendEntries',
+        'resetElectionTimer',
+        'resetHeartbeatTimer',
+      ],
       target: 'running.leader',
     });
   });
@@ -77,10 +83,10 @@ describe('Mermaid stateDiagram-v2', () => {
 
   it('labels edges "Event [guard] / actions" with the names the machine uses', () => {
     expect(mermaid).toContain(
-      '    follower --> preCandidate : ElectionTimeout [preVoteEnabled] / startPreVote, broadcastPreVote\n',
+      '    follower --> preCandidate : ElectionTimeout [preVoteEnabled] / startPreVote, broadcastPreVote, resetElectionTimer\n',
     );
     expect(mermaid).toContain(
-      '    candidate --> leader : always [hasVoteQuorum] / becomeLeader, sendAppendEntries\n',
+      '    candidate --> leader : always [hasVoteQuorum] / becomeLeader, startQuorumCheck, sendAppendEntries, resetElectionTimer, resetHeartbeatTimer\n',
     );
     // The term rule is defined once on `running` and drawn from each role.
     for (const role of ['preCandidate', 'candidate', 'leader']) {
