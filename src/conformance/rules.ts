@@ -14,8 +14,8 @@ function ruleText(name: string): string | undefined {
 
 /** Crash and restart: what survives is Figure 2's persistent state (`loseVolatileState`). */
 const CRASH_RULE = ruleDoc('loseVolatileState').text;
-const TIMER_RULE =
-  'Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from current leader or granting vote to candidate: convert to candidate" (timer reset rules, BUGS.md #6)';
+/** A tick step: the timer rule of the model (`resetElectionTimer`, models/node/timers.ts). */
+const TIMER_RULE = ruleDoc('resetElectionTimer').text;
 
 /** The names of the transitions taken, e.g. `isHigherTerm → updateTerm; canGrantVote → grantVote`. */
 export function describeTaken(taken: readonly TakenTransition[]): string {

@@ -29,11 +29,12 @@ import {
   type StepInput,
   startModelRun,
   stepScenario,
+  withNodeMoved,
 } from '../scenario/index.ts';
 import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
 import { Pipeline, SpeculationMissed } from './pipeline.ts';
 import { describeTaken, differingMessageFields, ruleFor } from './rules.ts';
-import { FRESH_TIMERS, resetTimers, type TickTiming, type TimerState, tickBranches } from './timers.ts';
+import { type TickTiming, tickBranches } from './timers.ts';
 import { judgeStep, type Variation } from './variations.ts';
 
 /**
@@ -342,7 +343,6 @@ async function runSteps(
     electionMax: created.electionTimeoutTicks?.max ?? options.timing.electionTicks,
     heartbeat: created.heartbeatTicks ?? options.timing.heartbeatTicks,
   };
-  const timers = new Map<NodeId, TimerState>(scenario.cluster.nodes.map((id) => [id, FRESH_TIMERS]));
 
   for (let k = 0; k < scenario.steps.length; k++) {
     const step = scenario.steps[k];
@@ -357,7 +357,7 @@ async function runSteps(
       const reply = await stepAdapter(adapter, { type: 'tick', node, ticks: input.ticks }, pipeline, k);
       transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
       const before = run.state.nodes[i];
-      const branches = tickBranches(before, timers.get(node)!, input.ticks, timing, machine);
+      const branches = tickBranches(before, input.ticks, timing, machine);
       let chosen: (typeof branches)[number] | undefined;
       for (const b of branches) {
         const diffs = compareState(observeNode(node, b.state), reply.state);
@@ -385,7 +385,7 @@ async function runSteps(
         const fired = expected.fired.length > 0 ? `fires ${expected.fired.join(', ')}` : 'fires no timer';
         failAt(k, step, {
           node,
-          diagnosis: `after ${input.ticks} tick(s) the model ${fired} (election timeout ${timing.electionMin}–${timing.electionMax} ticks, ${timers.get(node)!.election} elapsed before; heartbeat every ${timing.heartbeat}), the implementation did otherwise${branches.length > 1 ? ` (${branches.length} outcomes allowed)` : ''}`,
+          diagnosis: `after ${input.ticks} tick(s) the model ${fired} (election timeout ${timing.electionMin}–${timing.electionMax} ticks, ${before.context.electionElapsed} elapsed before; heartbeat every ${timing.heartbeat}), the implementation did otherwise${branches.length > 1 ? ` (${branches.length} outcomes allowed)` : ''}`,
           differences: diffs,
           missing: msgs.missing,
           unexpected: msgs.unexpected,
@@ -397,14 +397,7 @@ async function runSteps(
           modelTook: expected.fired.join(', ') || '(no timer)',
         });
       }
-      for (const fired of chosen!.fired) {
-        run = stepScenario(
-          run,
-          { kind: fired === 'ElectionTimeout' ? 'timeout' : 'heartbeat', node },
-          where,
-        ).run;
-      }
-      timers.set(node, chosen!.timers);
+      run = withNodeMoved(run, node, chosen!.state, chosen!.sent);
       continue;
     }
 
@@ -476,17 +469,7 @@ async function runSteps(
     }
     if (input.kind === 'crash') commitBeforeCrash.set(node, before.context.commitIndex);
     for (const t of judged.used) tolerances.add(t);
-    if (variation === undefined) {
-      const actions = result.taken.flatMap((t) => t.actions);
-      timers.set(node, resetTimers(timers.get(node)!, before, after, actions, result.input!.type));
-      run = result.run;
-    } else {
-      timers.set(
-        node,
-        resetTimers(timers.get(node)!, before, variation.after, variation.actions, result.input!.type),
-      );
-      run = followVariation(result.run, node, result.sent, variation);
-    }
+    run = variation === undefined ? result.run : followVariation(result.run, node, result.sent, variation);
   }
   await checkFinalStates(adapter, scenario, run, transcript.length, pipeline);
   return scenario.steps.length;

@@ -14,6 +14,7 @@ import {
   type NodeId,
   type NodeInput,
   type NodeState,
+  RAISED_TIMEOUTS,
   stepExplained,
 } from '../../models/index.ts';
 import type {
@@ -105,10 +106,19 @@ export function observeAll(run: ModelRun): NodeObservation[] {
   return run.config.nodes.map((id, i) => observeNode(id, run.state.nodes[i]));
 }
 
-/** The timers a node's own clock may fire: a leader's heartbeat, anyone else's election timeout. */
-function timersOf(state: NodeState): ('ElectionTimeout' | 'HeartbeatTimeout')[] {
-  if (state.role === 'crashed') return [];
-  return state.role === 'leader' ? ['HeartbeatTimeout'] : ['ElectionTimeout'];
+/**
+ * The timeouts a node's own clock may fire in its role, read from the model: the events its
+ * `Tick` transitions raise (models/node/timers.ts) — a leader's heartbeat, anyone else's
+ * election timeout, nothing for a crashed node.
+ */
+function timersOf(machine: CompiledMachine, state: NodeState): ('ElectionTimeout' | 'HeartbeatTimeout')[] {
+  const fired = new Set<'ElectionTimeout' | 'HeartbeatTimeout'>();
+  // Leaf first, as the statechart tries them; an unguarded transition shadows the rest.
+  for (const t of machine.transitions.get(state.role)?.get('Tick') ?? []) {
+    for (const a of t.actions) if (RAISED_TIMEOUTS[a] !== undefined) fired.add(RAISED_TIMEOUTS[a].type);
+    if (t.guard === null) break;
+  }
+  return [...fired];
 }
 
 /** One scenario step taken by the model: the run after it, and what the stepped node did. */
@@ -199,7 +209,7 @@ function observationOf(before: ModelRun, input: StepInput, step: ScenarioStep): 
   const target = targetNode(input);
   if (input.kind === 'tick') {
     const state = before.state.nodes[before.config.nodes.indexOf(target)];
-    return { nodes: [observeNode(target, state)], sent: [], timers: timersOf(state) };
+    return { nodes: [observeNode(target, state)], sent: [], timers: timersOf(before.config.machine, state) };
   }
   if (step.node === null) return { nodes: [], sent: [] };
   const { nodes } = before.config;
@@ -225,6 +235,25 @@ export function stepModelRun(run: ModelRun, input: StepInput, where: Where = NOW
       ? undefined
       : { node: step.node, input: step.input as NodeInput, before: step.before as NodeState };
   return { run: step.run, observation, nodeInput, taken: step.taken };
+}
+
+/**
+ * The run after a node moved on its own clock (a `tick` step, judged with the model's Tick
+ * by the conformance runner): its new state, and what it sent now in flight. A tick is no
+ * cluster action of the checker, so the history variables are unchanged.
+ */
+export function withNodeMoved(
+  run: ModelRun,
+  node: NodeId,
+  state: NodeState,
+  sent: readonly Message[],
+): ModelRun {
+  const nodes = run.state.nodes.slice();
+  nodes[run.config.nodes.indexOf(node)] = state;
+  return {
+    config: run.config,
+    state: { ...run.state, nodes, network: addMessages(run.state.network, sent) },
+  };
 }
 
 export interface StepOutcome {

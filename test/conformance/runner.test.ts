@@ -12,7 +12,6 @@ import {
 import { InProcessAdapter } from '../../src/adapters/index.ts';
 import {
   compareMessages,
-  FRESH_TIMERS,
   loadSuite,
   mermaidSequence,
   reproduceCommand,
@@ -151,7 +150,6 @@ describe('timers during tick steps', () => {
   it('a fixed timeout allows exactly one outcome; a range allows firing anywhere inside it', () => {
     const fixed = tickBranches(
       follower,
-      FRESH_TIMERS,
       12,
       {
         electionMin: 10,
@@ -161,17 +159,10 @@ describe('timers during tick steps', () => {
       machine,
     );
     expect(fixed.map((b) => b.fired)).toEqual([['ElectionTimeout']]);
-    const early = tickBranches(
-      follower,
-      FRESH_TIMERS,
-      9,
-      { electionMin: 10, electionMax: 19, heartbeat: 3 },
-      machine,
-    );
+    const early = tickBranches(follower, 9, { electionMin: 10, electionMax: 19, heartbeat: 3 }, machine);
     expect(early.map((b) => b.fired)).toEqual([[]]);
     const ranged = tickBranches(
       follower,
-      FRESH_TIMERS,
       12,
       {
         electionMin: 10,
@@ -181,13 +172,7 @@ describe('timers during tick steps', () => {
       machine,
     );
     expect(new Set(ranged.map((b) => b.fired.length))).toEqual(new Set([0, 1]));
-    const late = tickBranches(
-      follower,
-      FRESH_TIMERS,
-      19,
-      { electionMin: 10, electionMax: 19, heartbeat: 3 },
-      machine,
-    );
+    const late = tickBranches(follower, 19, { electionMin: 10, electionMax: 19, heartbeat: 3 }, machine);
     expect(late.every((b) => b.fired.length >= 1)).toBe(true);
   });
 
