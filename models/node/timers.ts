@@ -1,5 +1,6 @@
-import type { ElectionTimeout, HeartbeatTimeout, Tick } from '../types.ts';
+import type { ElectionTimeout, HeartbeatTimeout, Role, Tick } from '../types.ts';
 import type { Update } from './actions.ts';
+import type { CompiledMachine } from './compiled.ts';
 import type { NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import type { Guard } from './guards.ts';
@@ -91,3 +92,20 @@ export const RAISED_TIMEOUTS: Readonly<Record<string, ElectionTimeout | Heartbea
   fireElectionTimeout,
   fireHeartbeatTimeout,
 };
+
+/**
+ * The timeouts a node's clock may fire in a role: the events its `Tick` transitions raise,
+ * tried leaf first as the statechart does (an unguarded transition shadows the rest). A
+ * leader's heartbeat, anyone else's election timeout, nothing for a crashed node.
+ */
+export function tickTimeouts(
+  machine: CompiledMachine,
+  role: Role,
+): ('ElectionTimeout' | 'HeartbeatTimeout')[] {
+  const fired = new Set<'ElectionTimeout' | 'HeartbeatTimeout'>();
+  for (const t of machine.transitions.get(role)?.get('Tick') ?? []) {
+    for (const a of t.actions) if (RAISED_TIMEOUTS[a] !== undefined) fired.add(RAISED_TIMEOUTS[a].type);
+    if (t.guard === null) break;
+  }
+  return [...fired];
+}

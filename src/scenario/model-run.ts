@@ -14,8 +14,8 @@ import {
   type NodeId,
   type NodeInput,
   type NodeState,
-  RAISED_TIMEOUTS,
   stepExplained,
+  tickTimeouts,
 } from '../../models/index.ts';
 import type {
   ClusterSpec,
@@ -106,21 +106,6 @@ export function observeAll(run: ModelRun): NodeObservation[] {
   return run.config.nodes.map((id, i) => observeNode(id, run.state.nodes[i]));
 }
 
-/**
- * The timeouts a node's own clock may fire in its role, read from the model: the events its
- * `Tick` transitions raise (models/node/timers.ts) — a leader's heartbeat, anyone else's
- * election timeout, nothing for a crashed node.
- */
-function timersOf(machine: CompiledMachine, state: NodeState): ('ElectionTimeout' | 'HeartbeatTimeout')[] {
-  const fired = new Set<'ElectionTimeout' | 'HeartbeatTimeout'>();
-  // Leaf first, as the statechart tries them; an unguarded transition shadows the rest.
-  for (const t of machine.transitions.get(state.role)?.get('Tick') ?? []) {
-    for (const a of t.actions) if (RAISED_TIMEOUTS[a] !== undefined) fired.add(RAISED_TIMEOUTS[a].type);
-    if (t.guard === null) break;
-  }
-  return [...fired];
-}
-
 /** One scenario step taken by the model: the run after it, and what the stepped node did. */
 export interface ScenarioStep {
   readonly run: ModelRun;
@@ -209,7 +194,11 @@ function observationOf(before: ModelRun, input: StepInput, step: ScenarioStep): 
   const target = targetNode(input);
   if (input.kind === 'tick') {
     const state = before.state.nodes[before.config.nodes.indexOf(target)];
-    return { nodes: [observeNode(target, state)], sent: [], timers: timersOf(before.config.machine, state) };
+    return {
+      nodes: [observeNode(target, state)],
+      sent: [],
+      timers: tickTimeouts(before.config.machine, state.role),
+    };
   }
   if (step.node === null) return { nodes: [], sent: [] };
   const { nodes } = before.config;
