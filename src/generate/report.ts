@@ -1,7 +1,6 @@
-import type { ClusterState, Message } from '../../models/index.ts';
 import {
   actionOfStep,
-  findInFlight,
+  messageOfStep,
   type Scenario,
   type StepInput,
   startModelRun,
@@ -50,12 +49,6 @@ export function situationItems(): CoverageItem[] {
   }));
 }
 
-/** The message in flight a message step picks (the one an `inject` writes out). */
-function messageOf(state: ClusterState, input: StepInput): Message | undefined {
-  if (input.kind === 'inject') return input.message;
-  return 'pattern' in input ? findInFlight(state, input.pattern) : undefined;
-}
-
 /** The cluster-level situations a step-mode scenario reaches on the model. */
 export function situationsOfScenario(scenario: Scenario): string[] {
   let run = startModelRun(scenario.cluster);
@@ -64,7 +57,7 @@ export function situationsOfScenario(scenario: Scenario): string[] {
   for (const t of targets) if (t.goal(run.state, null)) reached.add(t.id);
   for (const step of scenario.steps) {
     const input = step.input as StepInput;
-    const action = actionOfStep(input, messageOf(run.state, input));
+    const action = actionOfStep(input, messageOfStep(run.state, input));
     const next = stepModelRun(run, input, { scenario: scenario.name, line: step.line }).run;
     if (action !== null) {
       for (const t of targets)

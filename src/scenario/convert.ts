@@ -44,6 +44,12 @@ export function patternFor(state: ClusterState, message: Message): MessagePatter
   return pattern;
 }
 
+/** The message a step acts on: the first in flight matching its pattern, or the one an `inject` writes out. */
+export function messageOfStep(state: ClusterState, input: StepInput): Message | undefined {
+  if (input.kind === 'inject') return input.message;
+  return 'pattern' in input ? findInFlight(state, input.pattern) : undefined;
+}
+
 /** The node a step is addressed to (the receiver for message steps). */
 export function targetNode(input: StepInput): NodeId {
   switch (input.kind) {

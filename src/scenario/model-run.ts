@@ -26,7 +26,7 @@ import type {
   Step,
   StepInput,
 } from './ast.ts';
-import { actionOfStep, findInFlight, targetNode } from './convert.ts';
+import { actionOfStep, messageOfStep, targetNode } from './convert.ts';
 import { ScenarioRunError } from './errors.ts';
 import { formatMessage, formatObservation, formatPattern } from './text.ts';
 
@@ -132,10 +132,8 @@ type Where = { readonly scenario: string; readonly line: number };
 
 /** The message a step acts on: the first in flight matching its pattern, or the one it injects. */
 function messageOf(run: ModelRun, input: StepInput, where: Where): Message | undefined {
-  if (input.kind === 'inject') return input.message;
-  if (input.kind !== 'deliver' && input.kind !== 'drop' && input.kind !== 'duplicate') return undefined;
-  const message = findInFlight(run.state, input.pattern);
-  if (message === undefined) throw missingMessage(run, input, where);
+  const message = messageOfStep(run.state, input);
+  if (message === undefined && 'pattern' in input) throw missingMessage(run, input, where);
   return message;
 }
 

@@ -3,7 +3,7 @@ import { addMessages, applyAction, runMacrostep } from '../../models/index.ts';
 import { loadSuite } from '../../src/conformance/index.ts';
 import {
   actionOfStep,
-  findInFlight,
+  messageOfStep,
   type StepInput,
   startModelRun,
   stepModelRun,
@@ -35,12 +35,7 @@ describe('scenario step semantics', () => {
       for (const step of scenario.steps) {
         const input = step.input as StepInput;
         const where = `${scenario.name}:${step.line}`;
-        const message =
-          input.kind === 'inject'
-            ? input.message
-            : 'pattern' in input
-              ? findInFlight(run.state, input.pattern)
-              : undefined;
+        const message = messageOfStep(run.state, input);
         const action = actionOfStep(input, message);
         const got = stepScenario(run, input, { scenario: scenario.name, line: step.line });
         if (action === null) {
@@ -78,22 +73,14 @@ describe('scenario step semantics', () => {
       for (const step of scenario.steps) {
         const input = step.input as StepInput;
         if (input.kind === 'tick') break;
-        const message =
-          input.kind === 'inject'
-            ? input.message
-            : 'pattern' in input
-              ? findInFlight(run.state, input.pattern)
-              : undefined;
+        const message = messageOfStep(run.state, input);
         const action = actionOfStep(input, message);
         if (action === null || input.kind === 'inject') {
           run = stepScenario(run, input).run;
           continue;
         }
         const back = stepOfAction(run.state, action);
-        const again = actionOfStep(
-          back,
-          'pattern' in back ? findInFlight(run.state, back.pattern) : undefined,
-        );
+        const again = actionOfStep(back, messageOfStep(run.state, back));
         expect(again).toEqual(action);
         run = stepScenario(run, input).run;
         checked++;
