@@ -11,13 +11,7 @@ import {
   stepSnapshot,
   toNodeState,
 } from '../../models/index.ts';
-import {
-  anchoredInputFor,
-  anchorInput,
-  CLUSTER,
-  inputFor,
-  inputWithTicksFor,
-} from '../support/arbitraries.ts';
+import { anchoredInputFor, anchorInput, CLUSTER, inputWithTicksFor } from '../support/arbitraries.ts';
 
 /**
  * The compiled engine must be XState's semantics, not a second copy of Raft: on random
