@@ -248,6 +248,7 @@ function documented(id: string, implementedBy: string, covers: (step: StepRecord
  * The rules of Figure 2 (and PreVote's), each with the observable sign that it was
  * applied. Most are described by the guard or action implementing them; the few written
  * here have no single function in the model (they are observed on the step as a whole).
+ * The election timeouts are described by the timer rules of models/node/timers.ts.
  */
 export const RULES: readonly Rule[] = [
   documented('all-servers/higher-term', 'isHigherTerm', (s) => fired(s, 'updateTerm')),
@@ -263,10 +264,9 @@ export const RULES: readonly Rule[] = [
     'Respond to RPCs from candidates and leaders',
     (s) => s.before.role === 'follower' && s.outputs.length > 0 && s.input.type === 'Receive',
   ),
-  rule(
+  documented(
     'followers/election-timeout',
-    '§5.2, Figure 2 Rules for Followers',
-    'If election timeout elapses without receiving AppendEntries RPC from current leader or granting vote to candidate: convert to candidate',
+    'resetElectionTimer',
     (s) => s.before.role === 'follower' && s.input.type === 'ElectionTimeout',
   ),
   documented(
@@ -276,10 +276,9 @@ export const RULES: readonly Rule[] = [
   ),
   documented('candidates/majority', 'hasVoteQuorum', (s) => fired(s, 'becomeLeader')),
   documented('candidates/append-entries', 'becomeFollower', (s) => fired(s, 'becomeFollower')),
-  rule(
+  documented(
     'candidates/election-timeout',
-    '§5.2, Figure 2 Rules for Candidates',
-    'If election timeout elapses: start new election',
+    'electionTimeoutElapsed',
     (s) => s.before.role === 'candidate' && fired(s, 'startElection'),
   ),
   documented('leaders/heartbeat', 'sendAppendEntries', (s) => fired(s, 'sendAppendEntries')),
