@@ -216,12 +216,18 @@ export function runMacrostep(
     const actions = t.actions;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i];
-      // A raised event (the received message for the role states, or a timeout a tick fired)
-      // is queued; every other action updates the context. REDELIVER is tested first: it is
-      // the commonest raise, and a failed property lookup costs more than a comparison.
-      const raised = action === REDELIVER ? messageOf(event) : RAISED_TIMEOUTS[action];
-      if (raised === undefined) context = updates[action](context, event);
-      else if (queue === null) queue = [raised];
+      // An update changes the context; a raised event (the received message for the role
+      // states, or a timeout a tick fired) is queued. Ordered so that the common cases cost
+      // one comparison and one lookup that succeeds.
+      let raised: NodeEvent | undefined;
+      if (action === REDELIVER) raised = messageOf(event);
+      else {
+        const update = updates[action];
+        if (update !== undefined) context = update(context, event);
+        else raised = RAISED_TIMEOUTS[action];
+      }
+      if (raised === undefined) continue;
+      if (queue === null) queue = [raised];
       else queue.push(raised);
     }
     if (t.target !== null) role = t.target;
