@@ -12,5 +12,6 @@ export * from './node/log.ts';
 export * from './node/machine.ts';
 export * from './node/serialize.ts';
 export * from './node/step.ts';
+export * from './node/timers.ts';
 export * from './properties/index.ts';
 export * from './types.ts';

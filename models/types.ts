@@ -114,6 +114,17 @@ export interface Crash {
 export interface Restart {
   readonly type: 'Restart';
 }
+/**
+ * One tick of the node's own logical clock (etcd's `tick()`), carrying the timeouts the
+ * environment drew, in ticks: the election timer fires on the tick that reaches
+ * `electionTimeout` ticks since it was reset, a leader's heartbeat on the tick that reaches
+ * `heartbeatTimeout` (models/node/timers.ts).
+ */
+export interface Tick {
+  readonly type: 'Tick';
+  readonly electionTimeout: number;
+  readonly heartbeatTimeout: number;
+}
 /** Receipt of a message from the network. The term rule is applied to it first. */
 export interface Receive {
   readonly type: 'Receive';
@@ -121,7 +132,7 @@ export interface Receive {
 }
 
 /** Everything that can happen to a node. */
-export type NodeInput = ElectionTimeout | HeartbeatTimeout | ClientRequest | Crash | Restart | Receive;
+export type NodeInput = ElectionTimeout | HeartbeatTimeout | ClientRequest | Crash | Restart | Receive | Tick;
 export type NodeInputType = NodeInput['type'];
 
 export const INPUT_TYPES: readonly NodeInputType[] = [
@@ -131,6 +142,7 @@ export const INPUT_TYPES: readonly NodeInputType[] = [
   'Crash',
   'Restart',
   'Receive',
+  'Tick',
 ];
 
 /** The roles of Figure 2, plus PreVote's pre-candidate phase and a crashed node. */

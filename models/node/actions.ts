@@ -10,6 +10,7 @@ import type {
 import { type NodeContext, peersOf, withOutbox } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import { lastLogIndex, lastLogTerm, mergeEntries, termAt } from './log.ts';
+import { timerUpdates, withFreshTimers } from './timers.ts';
 
 /**
  * The actions of the node statechart: pure updates `(context, event) → context`, named
@@ -95,7 +96,7 @@ export const ignoreDisruptiveRequest: Update = (context) => context;
 /**
  * Figure 2, Candidates: "On conversion to candidate, start election: increment
  * currentTerm, vote for self, reset election timer, send RequestVote RPCs to all other
- * servers". (The timer is the environment's: the next ElectionTimeout is an input.)
+ * servers". (The timer's reset is `resetElectionTimer`, models/node/timers.ts.)
  */
 export const startElection: Update = (context) => ({
   ...context,
@@ -447,7 +448,7 @@ export const advanceCommitIndex: Update = (context) => {
  * is volatile and lost in a crash.
  */
 export const loseVolatileState: Update = (context) => ({
-  ...context,
+  ...withFreshTimers(context),
   commitIndex: 0,
   votesGranted: [],
   votesResponded: [],
@@ -490,6 +491,7 @@ export const updates = {
   stepDownOnLostQuorum,
   advanceCommitIndex,
   loseVolatileState,
+  ...timerUpdates,
 } satisfies Record<string, Update>;
 
 export type UpdateName = keyof typeof updates;

@@ -4,6 +4,7 @@ import type { NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import type { Guard } from './guards.ts';
 import { defaultImplementations, messageOf, type NodeImplementations, nodeMachineConfig } from './machine.ts';
+import { RAISED_TIMEOUTS } from './timers.ts';
 
 /**
  * The node statechart compiled for speed.
@@ -37,10 +38,11 @@ export interface CompiledTransition {
   /**
    * The guard and actions resolved to their functions once, when the machine is compiled
    * (null for no guard, and for the redelivery action), so a step calls them without looking
-   * names up: the same functions `createNodeMachine` gives XState.
+   * names up: the same functions `createNodeMachine` gives XState. An action that raises a
+   * timeout (a tick reaching a deadline, models/node/timers.ts) resolves to that event.
    */
   readonly guardFn: Guard | null;
-  readonly actionFns: readonly (Update | null)[];
+  readonly actionFns: readonly (Update | NodeEvent | null)[];
 }
 
 interface StateConfig {
@@ -117,7 +119,9 @@ function compileTransitions(
       actions,
       target: t.target === undefined ? null : resolveTarget(root, source, t.target),
       guardFn: t.guard === undefined ? null : (implementations.guards[t.guard] ?? null),
-      actionFns: actions.map((a) => (a === REDELIVER ? null : (implementations.updates[a] ?? null))),
+      actionFns: actions.map((a) =>
+        a === REDELIVER ? null : (implementations.updates[a] ?? RAISED_TIMEOUTS[a] ?? null),
+      ),
     };
   });
 }
@@ -172,7 +176,7 @@ function checkNamesResolve(machine: CompiledMachine): void {
       throw new Error(`transition on ${t.event} in ${t.source} names unknown guard '${t.guard}'`);
     }
     for (const action of t.actions) {
-      if (action !== REDELIVER && !machine.implementations.updates[action]) {
+      if (action !== REDELIVER && !RAISED_TIMEOUTS[action] && !machine.implementations.updates[action]) {
         throw new Error(`transition on ${t.event} in ${t.source} names unknown action '${action}'`);
       }
     }
@@ -227,10 +231,18 @@ export function runMacrostep(
     taken.push(t);
     const actions = t.actionFns;
     for (let i = 0; i < actions.length; i++) {
-      const update = actions[i];
-      if (update !== null) context = update(context, event);
-      else if (queue === null) queue = [messageOf(event)];
-      else queue.push(messageOf(event));
+      // An update changes the context; a raised event (the received message for the role
+      // states, or a timeout a tick fired) is queued.
+      const action = actions[i];
+      let raised: NodeEvent;
+      if (typeof action === 'function') {
+        context = action(context, event);
+        continue;
+      }
+      if (action === null) raised = messageOf(event);
+      else raised = action;
+      if (queue === null) queue = [raised];
+      else queue.push(raised);
     }
     if (t.target !== null) role = t.target;
     // Then eventless transitions until none is enabled, then raised events, one at a time.

@@ -47,6 +47,12 @@ export interface NodeContext {
   /** The leader of currentTerm this server has heard from, or null. Volatile. */
   readonly leaderId: NodeId | null;
 
+  // --- timers (logical ticks, models/node/timers.ts) ---
+  /** Ticks since the election timer was last reset. Volatile; always 0 in the model checker. */
+  readonly electionElapsed: number;
+  /** Ticks since a leader's heartbeat timer was last reset. Volatile; always 0 in the model checker. */
+  readonly heartbeatElapsed: number;
+
   // --- outputs ---
   /** Messages sent by the step being taken; drained by `step()` (like etcd's `Ready`). */
   readonly outbox: readonly Message[];
@@ -79,6 +85,8 @@ export function initialContext(setup: NodeSetup): NodeContext {
     matchIndex: {},
     heardFrom: [],
     leaderId: null,
+    electionElapsed: 0,
+    heartbeatElapsed: 0,
     outbox: [],
   };
 }
@@ -105,6 +113,8 @@ export function withOutbox(context: NodeContext, outbox: readonly Message[]): No
     matchIndex: context.matchIndex,
     heardFrom: context.heardFrom,
     leaderId: context.leaderId,
+    electionElapsed: context.electionElapsed,
+    heartbeatElapsed: context.heartbeatElapsed,
     outbox,
   };
 }

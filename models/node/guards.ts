@@ -11,6 +11,7 @@ import type {
 import { isQuorum, type NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import { isAtLeastAsUpToDate, termAt } from './log.ts';
+import { timerGuards } from './timers.ts';
 
 /**
  * The guards of the node statechart: pure predicates named after the rule they decide,
@@ -258,6 +259,7 @@ export const guards = {
   appendSucceeded,
   hintedRejection,
   appendRejected,
+  ...timerGuards,
 } satisfies Record<string, Guard>;
 
 export type GuardName = keyof typeof guards;

@@ -4,6 +4,7 @@ import { updates as defaultUpdates, REDELIVER, type Update } from './actions.ts'
 import { initialContext, type NodeContext, type NodeSetup } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import { guards as defaultGuards, type Guard } from './guards.ts';
+import { RAISED_TIMEOUTS } from './timers.ts';
 
 /**
  * The Raft node statechart: the single source of truth of raftkit.
@@ -25,8 +26,27 @@ import { guards as defaultGuards, type Guard } from './guards.ts';
  * current leader or granting vote to candidate: convert to candidate"; Candidates: "If election
  * timeout elapses: start new election". With PreVote, a pre-vote round comes first. */
 const onElectionTimeout = [
-  { guard: 'preVoteEnabled', target: 'preCandidate', actions: ['startPreVote', 'broadcastPreVote'] },
-  { target: 'candidate', actions: ['startElection', 'broadcastRequestVote'] },
+  {
+    guard: 'preVoteEnabled',
+    target: 'preCandidate',
+    actions: ['startPreVote', 'broadcastPreVote', 'resetElectionTimer'],
+  },
+  { target: 'candidate', actions: ['startElection', 'broadcastRequestVote', 'resetElectionTimer'] },
+];
+
+/**
+ * A tick of a follower's or candidate's clock (etcd `tickElection`): the election timer
+ * advances, and the tick that reaches the timeout raises ElectionTimeout (models/node/timers.ts).
+ */
+const onElectionTick = [
+  { guard: 'electionTimeoutElapsed', actions: ['advanceElectionTimer', 'fireElectionTimeout'] },
+  { actions: 'advanceElectionTimer' },
+];
+
+/** A tick of a leader's clock (etcd `tickHeartbeat`): the heartbeat timer advances and may raise HeartbeatTimeout. */
+const onHeartbeatTick = [
+  { guard: 'heartbeatIntervalElapsed', actions: ['advanceHeartbeatTimer', 'fireHeartbeatTimeout'] },
+  { actions: 'advanceHeartbeatTimer' },
 ];
 
 /**
@@ -57,7 +77,7 @@ export const nodeMachineConfig = {
         ],
         RequestVoteRequest: [
           { guard: 'leaderKnownInTerm', actions: 'rejectVote' },
-          { guard: 'canGrantVote', actions: 'grantVote' },
+          { guard: 'canGrantVote', actions: ['grantVote', 'resetElectionTimer'] },
           { guard: 'votedForAnother', actions: 'rejectVote' },
           { guard: 'candidateLogBehind', actions: 'rejectVote' },
         ],
@@ -69,6 +89,7 @@ export const nodeMachineConfig = {
           { guard: 'candidateLogBehind', actions: 'rejectPreVote' },
         ],
         Crash: { target: 'crashed', actions: 'loseVolatileState' },
+        Tick: onElectionTick,
       },
       states: {
         follower: {
@@ -77,10 +98,22 @@ export const nodeMachineConfig = {
             AppendEntriesRequest: [
               {
                 guard: 'prevLogMatches',
-                actions: ['recognizeLeader', 'appendEntries', 'advanceFollowerCommit', 'replyAppendSuccess'],
+                actions: [
+                  'recognizeLeader',
+                  'appendEntries',
+                  'advanceFollowerCommit',
+                  'replyAppendSuccess',
+                  'resetElectionTimer',
+                ],
               },
-              { guard: 'prevLogBeyondEnd', actions: ['recognizeLeader', 'replyAppendFailure'] },
-              { guard: 'prevLogTermMismatch', actions: ['recognizeLeader', 'replyAppendFailure'] },
+              {
+                guard: 'prevLogBeyondEnd',
+                actions: ['recognizeLeader', 'replyAppendFailure', 'resetElectionTimer'],
+              },
+              {
+                guard: 'prevLogTermMismatch',
+                actions: ['recognizeLeader', 'replyAppendFailure', 'resetElectionTimer'],
+              },
             ],
           },
         },
@@ -97,7 +130,7 @@ export const nodeMachineConfig = {
           always: {
             guard: 'hasVoteQuorum',
             target: 'candidate',
-            actions: ['startElection', 'broadcastRequestVote'],
+            actions: ['startElection', 'broadcastRequestVote', 'resetElectionTimer'],
           },
         },
         candidate: {
@@ -106,7 +139,7 @@ export const nodeMachineConfig = {
               {
                 guard: 'retriesWithElection',
                 target: 'candidate',
-                actions: ['startElection', 'broadcastRequestVote'],
+                actions: ['startElection', 'broadcastRequestVote', 'resetElectionTimer'],
               },
               ...onElectionTimeout,
             ],
@@ -126,19 +159,28 @@ export const nodeMachineConfig = {
                 'appendLeaderNoOp',
                 'advanceCommitIndex',
                 'sendAppendEntries',
+                'resetElectionTimer',
+                'resetHeartbeatTimer',
               ],
             },
             {
               guard: 'hasVoteQuorum',
               target: 'leader',
-              actions: ['becomeLeader', 'startQuorumCheck', 'sendAppendEntries'],
+              actions: [
+                'becomeLeader',
+                'startQuorumCheck',
+                'sendAppendEntries',
+                'resetElectionTimer',
+                'resetHeartbeatTimer',
+              ],
             },
           ],
         },
         leader: {
           on: {
             ElectionTimeout: onQuorumCheck,
-            HeartbeatTimeout: { actions: 'sendAppendEntries' },
+            HeartbeatTimeout: { actions: ['sendAppendEntries', 'resetHeartbeatTimer'] },
+            Tick: onHeartbeatTick,
             ClientRequest: { actions: ['appendClientEntry', 'advanceCommitIndex'] },
             AppendEntriesResponse: [
               {
@@ -201,6 +243,7 @@ export function createNodeMachine(implementations: NodeImplementations = default
       // biome-ignore lint/suspicious/noExplicitAny: names are checked against the config by a test
       ...(actions as any),
       [REDELIVER]: raise(({ event }: { event: NodeEvent }) => messageOf(event)),
+      ...Object.fromEntries(Object.entries(RAISED_TIMEOUTS).map(([name, timeout]) => [name, raise(timeout)])),
     },
   }).createMachine({
     ...nodeMachineConfig,

@@ -36,5 +36,9 @@ export function serializeNode(state: NodeState): string {
   if (state.role === 'leader')
     out += `|ni=${indexes(c.cluster, c.nextIndex)}|mi=${indexes(c.cluster, c.matchIndex)}`;
   if (c.heardFrom.length > 0) out += `|hf=${c.heardFrom.join(',')}`;
+  // Tick counts only when a clock ticked (the conformance runner's tick steps). The model
+  // checker never ticks, so there they are 0 and this key is what it was without timers.
+  if (c.electionElapsed > 0 || c.heartbeatElapsed > 0)
+    out += `|te=${c.electionElapsed},${c.heartbeatElapsed}`;
   return out;
 }

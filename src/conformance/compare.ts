@@ -1,4 +1,10 @@
-import type { AppendEntriesRequest, LogEntry, Message, NodeState } from '../../models/index.ts';
+import type {
+  AppendEntriesRequest,
+  CompiledMachine,
+  LogEntry,
+  Message,
+  NodeState,
+} from '../../models/index.ts';
 import { messageKey, step, termAt } from '../../models/index.ts';
 import type { NodeStatus } from '../adapters/types.ts';
 import type { NodeObservation } from '../scenario/index.ts';
@@ -159,6 +165,8 @@ export interface MessageContext {
   readonly electedNow: boolean;
   /** The model rejected a RequestVote from an older term (Figure 2 receiver rule 1). */
   readonly staleVoteRequest?: boolean;
+  /** The run's own machine: what the leader would send is asked of it, never of the default model. */
+  readonly machine: CompiledMachine;
 }
 
 export interface MessageComparison {
@@ -276,7 +284,7 @@ export function compareMessages(
 
   // leader-sends-early: what it would send on a heartbeat from its state after the step.
   if (unexpected.length > 0 && context.after.role === 'leader' && unexpected.every(isAppend)) {
-    const wouldSend = step(context.after, { type: 'HeartbeatTimeout' }).outputs;
+    const wouldSend = step(context.after, { type: 'HeartbeatTimeout' }, context.machine).outputs;
     const allowed = unexpected.every((m) =>
       wouldSend.some(
         (h) =>

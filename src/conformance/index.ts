@@ -1,6 +1,5 @@
 /** The conformance runner: the model as an acceptor of an implementation's steps. */
 export * from './compare.ts';
-export * from './oracle.ts';
 export * from './progress.ts';
 export * from './report.ts';
 export * from './rules.ts';

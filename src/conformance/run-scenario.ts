@@ -25,19 +25,21 @@ import {
   observeNode,
   type Scenario,
   ScenarioRunError,
+  type ScenarioStep,
   type StepInput,
   startModelRun,
+  stepScenario,
+  withNodeMoved,
 } from '../scenario/index.ts';
 import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
-import { oracleStep } from './oracle.ts';
 import { Pipeline, SpeculationMissed } from './pipeline.ts';
 import { describeTaken, differingMessageFields, ruleFor } from './rules.ts';
-import { FRESH_TIMERS, resetTimers, type TickTiming, type TimerState, tickBranches } from './timers.ts';
+import { type TickTiming, tickBranches } from './timers.ts';
 import { judgeStep, type Variation } from './variations.ts';
 
 /**
  * Runs one step-mode scenario against an implementation, with the model as the oracle:
- * before each input the model's cluster (models/cluster, through `stepModelRun`) is
+ * before each input the model's cluster (models/cluster, through `stepScenario`) is
  * stepped the same way, and the implementation's state and messages must be what the
  * model allows from its state (compare.ts). Messages in flight are the model's, so both
  * sides see the same inputs whatever tolerances the implementation used.
@@ -347,7 +349,6 @@ async function runSteps(
     electionMax: created.electionTimeoutTicks?.max ?? options.timing.electionTicks,
     heartbeat: created.heartbeatTicks ?? options.timing.heartbeatTicks,
   };
-  const timers = new Map<NodeId, TimerState>(scenario.cluster.nodes.map((id) => [id, FRESH_TIMERS]));
 
   for (let k = 0; k < scenario.steps.length; k++) {
     const step = scenario.steps[k];
@@ -362,7 +363,7 @@ async function runSteps(
       const reply = await stepAdapter(adapter, { type: 'tick', node, ticks: input.ticks }, pipeline, k);
       transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
       const before = run.state.nodes[i];
-      const branches = tickBranches(before, timers.get(node)!, input.ticks, timing);
+      const branches = tickBranches(before, input.ticks, timing, machine);
       let chosen: (typeof branches)[number] | undefined;
       for (const b of branches) {
         const diffs = compareState(observeNode(node, b.state), reply.state);
@@ -370,6 +371,7 @@ async function runSteps(
           after: b.state,
           heartbeat: b.fired.includes('HeartbeatTimeout'),
           electedNow: b.state.role === 'leader' && before.role !== 'leader',
+          machine,
         });
         if (diffs.length === 0 && msgs.ok) {
           chosen = b;
@@ -384,11 +386,12 @@ async function runSteps(
           after: expected.state,
           heartbeat: expected.fired.includes('HeartbeatTimeout'),
           electedNow: false,
+          machine,
         });
         const fired = expected.fired.length > 0 ? `fires ${expected.fired.join(', ')}` : 'fires no timer';
         failAt(k, step, {
           node,
-          diagnosis: `after ${input.ticks} tick(s) the model ${fired} (election timeout ${timing.electionMin}–${timing.electionMax} ticks, ${timers.get(node)!.election} elapsed before; heartbeat every ${timing.heartbeat}), the implementation did otherwise${branches.length > 1 ? ` (${branches.length} outcomes allowed)` : ''}`,
+          diagnosis: `after ${input.ticks} tick(s) the model ${fired} (election timeout ${timing.electionMin}–${timing.electionMax} ticks, ${before.context.electionElapsed} elapsed before; heartbeat every ${timing.heartbeat}), the implementation did otherwise${branches.length > 1 ? ` (${branches.length} outcomes allowed)` : ''}`,
           differences: diffs,
           missing: msgs.missing,
           unexpected: msgs.unexpected,
@@ -400,20 +403,13 @@ async function runSteps(
           modelTook: expected.fired.join(', ') || '(no timer)',
         });
       }
-      for (const fired of chosen!.fired) {
-        run = oracleStep(
-          run,
-          { kind: fired === 'ElectionTimeout' ? 'timeout' : 'heartbeat', node },
-          where,
-        ).run;
-      }
-      timers.set(node, chosen!.timers);
+      run = withNodeMoved(run, node, chosen!.state, chosen!.sent);
       continue;
     }
 
-    let result: ReturnType<typeof oracleStep>;
+    let result: ScenarioStep;
     try {
-      result = oracleStep(run, input, where);
+      result = stepScenario(run, input, where);
     } catch (error) {
       // A deliver/drop/duplicate that names a message the model without the no-op sends:
       // the scenario's steps were written for exact indexes it no longer has.
@@ -483,17 +479,7 @@ async function runSteps(
     }
     if (input.kind === 'crash') commitBeforeCrash.set(node, before.context.commitIndex);
     for (const t of judged.used) tolerances.add(t);
-    if (variation === undefined) {
-      const actions = result.taken.flatMap((t) => t.actions);
-      timers.set(node, resetTimers(timers.get(node)!, before, after, actions, result.input!.type));
-      run = result.run;
-    } else {
-      timers.set(
-        node,
-        resetTimers(timers.get(node)!, before, variation.after, variation.actions, result.input!.type),
-      );
-      run = followVariation(result.run, node, result.sent, variation);
-    }
+    run = variation === undefined ? result.run : followVariation(result.run, node, result.sent, variation);
   }
   await checkFinalStates(adapter, scenario, run, transcript.length, pipeline);
   return scenario.steps.length;
@@ -514,9 +500,9 @@ function planAhead(pipeline: Pipeline, scenario: Scenario, start: ModelRun, from
       if (run.config.nodes.includes(input.node)) pipeline.send(j, commandFor(input, undefined));
       return;
     }
-    let result: ReturnType<typeof oracleStep>;
+    let result: ScenarioStep;
     try {
-      result = oracleStep(run, input, { scenario: scenario.name, line: step.line });
+      result = stepScenario(run, input, { scenario: scenario.name, line: step.line });
     } catch {
       return;
     }

@@ -1,29 +1,20 @@
-import type { Message, NodeInput, NodeState } from '../../models/index.ts';
-import { serializeNode, stepExplained } from '../../models/index.ts';
+import {
+  type CompiledMachine,
+  type Message,
+  type NodeState,
+  serializeNode,
+  stepExplained,
+  type Tick,
+} from '../../models/index.ts';
 
 /**
- * The implementation's own timers, as the acceptor sees them during `tick` steps. The
- * model has no clock (timers are inputs), so the runner keeps, per node, the ticks since
- * each timer was last reset, and resets them from the names of the transitions the model
- * took — Figure 2, Followers: "If election timeout elapses without receiving AppendEntries
- * RPC from current leader or granting vote to candidate: convert to candidate":
- *
- * - the election timer restarts when the node grants a vote (`grantVote`), hears from the
- *   leader of its term (`recognizeLeader`), starts an election or a pre-vote
- *   (`startElection`, `startPreVote`), becomes or stops being leader, or restarts;
- * - and at nothing else: not on a rejected vote request nor on a higher term alone
- *   (BUGS.md #6, etcd-io/raft#167);
- * - a leader's heartbeat timer restarts when it becomes leader and when it fires.
+ * The implementation's own timers during `tick` steps, as the model has them: each tick is
+ * the model's `Tick` input (models/node/timers.ts), which counts the ticks since each timer
+ * was last reset and fires a timeout on the tick that reaches it. When a timer restarts is
+ * the model's rule, read from the node's own context; nothing about it is decided here.
+ * What is decided here is only the environment's part: which timeout the implementation
+ * drew, which the acceptor does not know within the declared range.
  */
-
-export interface TimerState {
-  /** Ticks since the election timer was reset. */
-  readonly election: number;
-  /** Ticks since the leader's heartbeat timer was reset. */
-  readonly heartbeat: number;
-}
-
-export const FRESH_TIMERS: TimerState = { election: 0, heartbeat: 0 };
 
 export interface TickTiming {
   readonly electionMin: number;
@@ -31,83 +22,66 @@ export interface TickTiming {
   readonly heartbeat: number;
 }
 
-const ELECTION_RESETS = new Set(['grantVote', 'recognizeLeader', 'startElection', 'startPreVote']);
-
-/** The timers after the model node took `actions` from `before` to `after`. */
-export function resetTimers(
-  timers: TimerState,
-  before: NodeState,
-  after: NodeState,
-  actions: readonly string[],
-  input: NodeInput['type'] | null,
-): TimerState {
-  let { election, heartbeat } = timers;
-  const leadership = (before.role === 'leader') !== (after.role === 'leader');
-  if (leadership || input === 'Restart' || actions.some((a) => ELECTION_RESETS.has(a))) election = 0;
-  if (
-    (after.role === 'leader' && before.role !== 'leader') ||
-    (input === 'HeartbeatTimeout' && after.role === 'leader')
-  ) {
-    heartbeat = 0;
-  }
-  return election === timers.election && heartbeat === timers.heartbeat ? timers : { election, heartbeat };
-}
-
 /** One way the ticks may have gone: the timeouts that fired, in order, and their effect. */
 export interface TickBranch {
   readonly fired: readonly ('ElectionTimeout' | 'HeartbeatTimeout')[];
   readonly state: NodeState;
-  readonly timers: TimerState;
   readonly sent: readonly Message[];
   readonly actions: readonly string[];
 }
 
 const MAX_BRANCHES = 64;
 
-function fire(branch: TickBranch, input: 'ElectionTimeout' | 'HeartbeatTimeout'): TickBranch {
-  const result = stepExplained(branch.state, { type: input });
-  const actions = result.taken.flatMap((t) => t.actions);
+/**
+ * The ticks the environment may deliver next: the election timeout the implementation drew
+ * is anywhere in [electionMin, electionMax], so a tick that brings the count into that range
+ * may fire it (the timeout equals the count) or not (the timeout is later: the maximum).
+ */
+function possibleTicks(state: NodeState, timing: TickTiming): Tick[] {
+  const count = state.context.electionElapsed + 1;
+  const later: Tick = {
+    type: 'Tick',
+    electionTimeout: timing.electionMax,
+    heartbeatTimeout: timing.heartbeat,
+  };
+  if (count < timing.electionMin || count >= timing.electionMax) return [later];
+  return [{ ...later, electionTimeout: count }, later];
+}
+
+function tick(branch: TickBranch, input: Tick, machine: CompiledMachine): TickBranch {
+  const result = stepExplained(branch.state, input, machine);
+  const fired = result.taken
+    .map((t) => t.event)
+    .filter(
+      (e): e is 'ElectionTimeout' | 'HeartbeatTimeout' => e === 'ElectionTimeout' || e === 'HeartbeatTimeout',
+    );
   return {
-    fired: [...branch.fired, input],
+    fired: [...branch.fired, ...new Set(fired)],
     state: result.state,
-    timers: resetTimers(branch.timers, branch.state, result.state, actions, input),
     sent: [...branch.sent, ...result.outputs],
-    actions: [...branch.actions, ...actions],
+    actions: [...branch.actions, ...result.taken.flatMap((t) => t.actions)],
   };
 }
 
 /**
  * Every outcome the model allows for `ticks` ticks of a node's clock, given the
- * implementation's timeout range. With a fixed timeout (min = max) there is exactly one.
+ * implementation's timeout range, as the run's own `machine` takes them. With a fixed
+ * timeout (min = max) there is exactly one.
  */
 export function tickBranches(
   state: NodeState,
-  timers: TimerState,
   ticks: number,
   timing: TickTiming,
+  machine: CompiledMachine,
 ): TickBranch[] {
-  let branches: TickBranch[] = [{ fired: [], state, timers, sent: [], actions: [] }];
+  let branches: TickBranch[] = [{ fired: [], state, sent: [], actions: [] }];
   for (let t = 0; t < ticks; t++) {
     const next = new Map<string, TickBranch>();
-    const keep = (b: TickBranch) => {
-      const key = `${serializeNode(b.state)}|${b.timers.election}|${b.timers.heartbeat}|${b.fired.join(',')}`;
-      if (!next.has(key) && next.size < MAX_BRANCHES) next.set(key, b);
-    };
     for (const b of branches) {
-      const role = b.state.role;
-      if (role === 'crashed') {
-        keep(b);
-      } else if (role === 'leader') {
-        const ticked = { ...b, timers: { election: 0, heartbeat: b.timers.heartbeat + 1 } };
-        keep(ticked.timers.heartbeat >= timing.heartbeat ? fire(ticked, 'HeartbeatTimeout') : ticked);
-      } else {
-        const ticked = { ...b, timers: { ...b.timers, election: b.timers.election + 1 } };
-        const elapsed = ticked.timers.election;
-        if (elapsed >= timing.electionMax) keep(fire(ticked, 'ElectionTimeout'));
-        else if (elapsed >= timing.electionMin) {
-          keep(ticked);
-          keep(fire(ticked, 'ElectionTimeout'));
-        } else keep(ticked);
+      for (const input of possibleTicks(b.state, timing)) {
+        const ticked = tick(b, input, machine);
+        const key = `${serializeNode(ticked.state)}|${ticked.fired.join(',')}`;
+        if (!next.has(key) && next.size < MAX_BRANCHES) next.set(key, ticked);
       }
     }
     branches = [...next.values()];

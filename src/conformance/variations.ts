@@ -238,6 +238,7 @@ export function judgeStep(
     heartbeat,
     electedNow: s.after.role === 'leader' && s.before.role !== 'leader',
     staleVoteRequest: m?.type === 'RequestVoteRequest' && took(s, 'isStaleRequest'),
+    machine: s.machine,
   });
   if (diffs.length === 0 && msgs.ok) return { ok: true, diffs, msgs, used: msgs.used };
   for (const v of variationsOf(s, declared)) {
@@ -245,6 +246,7 @@ export function judgeStep(
       after: v.after,
       heartbeat,
       electedNow: v.after.role === 'leader' && s.before.role !== 'leader',
+      machine: s.machine,
     });
     if (vMsgs.ok && compareState(observeNode(node, v.after), reply.state).length === 0) {
       return { ok: true, diffs, msgs, variation: v, used: [...vMsgs.used, v.tolerance] };

@@ -93,6 +93,9 @@ export class StateEncoder {
       }
       s += `)${slots.join('')}`;
     }
+    // The tick counts (electionElapsed, heartbeatElapsed) are not encoded: the checker's
+    // environment fires timeouts as inputs and never ticks, so they are 0 in every state it
+    // reaches, and the pinned state counts stay what they were before timers were modelled.
     // CheckQuorum's record of followers heard from (empty, hence absent, without the switch).
     if (c.heardFrom.length > 0) s += `[${this.idSet(c.heardFrom, perm)}`;
     return s;

@@ -12,15 +12,7 @@ import {
   type NodeState,
 } from '../../models/index.ts';
 import { findShortestPath } from '../explore/index.ts';
-import {
-  findInFlight,
-  MESSAGE_FIELDS,
-  type MessagePattern,
-  type Scenario,
-  type Step,
-  type StepInput,
-  withModelExpectations,
-} from '../scenario/index.ts';
+import { type Scenario, type Step, stepOfAction, withModelExpectations } from '../scenario/index.ts';
 import { recordStep } from './coverage.ts';
 
 /**
@@ -335,41 +327,6 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
   ];
 }
 
-/** The shortest pattern that picks exactly this message out of the bag (first match in key order). */
-export function patternFor(state: ClusterState, message: Message): MessagePattern {
-  const record = message as unknown as Record<string, unknown>;
-  const fields: Record<string, number | boolean | readonly { term: number; value: string }[]> = {};
-  const pattern = { type: message.type, from: message.from, to: message.to, fields };
-  const same = (m: Message | undefined) => m !== undefined && JSON.stringify(m) === JSON.stringify(message);
-  for (const [name] of MESSAGE_FIELDS[message.type]) {
-    if (same(findInFlight(state, pattern))) break;
-    fields[name] = record[name] as number | boolean;
-  }
-  return pattern;
-}
-
-/** A cluster model action as a scenario step, its message picked out of `state`'s bag by the shortest pattern. */
-export function clusterActionToStep(state: ClusterState, action: ClusterAction): StepInput {
-  switch (action.type) {
-    case 'Deliver':
-      return { kind: 'deliver', pattern: patternFor(state, action.message) };
-    case 'Drop':
-      return { kind: 'drop', pattern: patternFor(state, action.message) };
-    case 'Duplicate':
-      return { kind: 'duplicate', pattern: patternFor(state, action.message) };
-    case 'ElectionTimeout':
-      return { kind: 'timeout', node: action.node };
-    case 'HeartbeatTimeout':
-      return { kind: 'heartbeat', node: action.node };
-    case 'ClientRequest':
-      return { kind: 'propose', node: action.node, value: action.value };
-    case 'Crash':
-      return { kind: 'crash', node: action.node };
-    case 'Restart':
-      return { kind: 'restart', node: action.node };
-  }
-}
-
 function scenarioOf(
   target: ClusterTarget,
   config: ClusterConfig,
@@ -379,7 +336,7 @@ function scenarioOf(
   let state = initialClusterState(config);
   const steps: Step[] = [];
   for (const action of actions) {
-    steps.push({ line: 0, input: clusterActionToStep(state, action) });
+    steps.push({ line: 0, input: stepOfAction(state, action) });
     state = applyAction(config, state, action).state;
   }
   const scenario: Scenario = {

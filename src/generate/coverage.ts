@@ -16,6 +16,7 @@ import {
   SWITCH_OF_GUARD,
   termAt,
 } from '../../models/index.ts';
+import { ruleDoc } from '../rules/registry.ts';
 import { runOnModel, type Scenario } from '../scenario/index.ts';
 
 /**
@@ -236,14 +237,23 @@ function rule(
   return { id: `rule:${id}`, kind: 'rule', reference, description, covers };
 }
 
-/** The rules of Figure 2 (and PreVote's), each with the observable sign that it was applied. */
+/**
+ * A rule implemented by one guard or action of the model: its reference and description
+ * are that function's doc comment (the rule registry, `src/rules/registry.ts`), not a copy.
+ */
+function documented(id: string, implementedBy: string, covers: (step: StepRecord) => boolean): Rule {
+  const doc = ruleDoc(implementedBy);
+  return rule(id, doc.cites.join(', '), doc.text, covers);
+}
+
+/**
+ * The rules of Figure 2 (and PreVote's), each with the observable sign that it was
+ * applied. Most are described by the guard or action implementing them; the few written
+ * here have no single function in the model (they are observed on the step as a whole).
+ * The election timeouts are described by the timer rules of models/node/timers.ts.
+ */
 export const RULES: readonly Rule[] = [
-  rule(
-    'all-servers/higher-term',
-    '§5.1, Figure 2 Rules for All Servers',
-    'If RPC request or response contains term T > currentTerm: set currentTerm = T, convert to follower',
-    (s) => fired(s, 'updateTerm'),
-  ),
+  documented('all-servers/higher-term', 'isHigherTerm', (s) => fired(s, 'updateTerm')),
   rule(
     'all-servers/apply',
     '§5.3, Figure 2 Rules for All Servers',
@@ -256,70 +266,33 @@ export const RULES: readonly Rule[] = [
     'Respond to RPCs from candidates and leaders',
     (s) => s.before.role === 'follower' && s.outputs.length > 0 && s.input.type === 'Receive',
   ),
-  rule(
+  documented(
     'followers/election-timeout',
-    '§5.2, Figure 2 Rules for Followers',
-    'If election timeout elapses without receiving AppendEntries RPC from current leader or granting vote to candidate: convert to candidate',
+    'resetElectionTimer',
     (s) => s.before.role === 'follower' && s.input.type === 'ElectionTimeout',
   ),
-  rule(
+  documented(
     'candidates/start-election',
-    '§5.2, Figure 2 Rules for Candidates',
-    'On conversion to candidate, start election: increment currentTerm, vote for self, reset election timer, send RequestVote RPCs to all other servers',
+    'startElection',
     (s) => fired(s, 'startElection') && fired(s, 'broadcastRequestVote'),
   ),
-  rule(
-    'candidates/majority',
-    '§5.2, Figure 2 Rules for Candidates',
-    'If votes received from majority of servers: become leader',
-    (s) => fired(s, 'becomeLeader'),
-  ),
-  rule(
-    'candidates/append-entries',
-    '§5.2, Figure 2 Rules for Candidates',
-    'If AppendEntries RPC received from new leader: convert to follower',
-    (s) => fired(s, 'becomeFollower'),
-  ),
-  rule(
+  documented('candidates/majority', 'hasVoteQuorum', (s) => fired(s, 'becomeLeader')),
+  documented('candidates/append-entries', 'becomeFollower', (s) => fired(s, 'becomeFollower')),
+  documented(
     'candidates/election-timeout',
-    '§5.2, Figure 2 Rules for Candidates',
-    'If election timeout elapses: start new election',
+    'electionTimeoutElapsed',
     (s) => s.before.role === 'candidate' && fired(s, 'startElection'),
   ),
-  rule(
-    'leaders/heartbeat',
-    '§5.2, Figure 2 Rules for Leaders',
-    'Upon election: send initial empty AppendEntries RPCs (heartbeat) to each server; repeat during idle periods',
-    (s) => fired(s, 'sendAppendEntries'),
+  documented('leaders/heartbeat', 'sendAppendEntries', (s) => fired(s, 'sendAppendEntries')),
+  documented('leaders/client-request', 'appendClientEntry', (s) => fired(s, 'appendClientEntry')),
+  documented('leaders/send-entries', 'sendAppendEntries', (s) =>
+    s.outputs.some((m) => m.type === 'AppendEntriesRequest' && m.entries.length > 0),
   ),
-  rule(
-    'leaders/client-request',
-    '§5.3, Figure 2 Rules for Leaders',
-    'If command received from client: append entry to local log',
-    (s) => fired(s, 'appendClientEntry'),
-  ),
-  rule(
-    'leaders/send-entries',
-    '§5.3, Figure 2 Rules for Leaders',
-    'If last log index ≥ nextIndex for a follower: send AppendEntries RPC with log entries starting at nextIndex',
-    (s) => s.outputs.some((m) => m.type === 'AppendEntriesRequest' && m.entries.length > 0),
-  ),
-  rule(
-    'leaders/success',
-    '§5.3, Figure 2 Rules for Leaders',
-    'If successful: update nextIndex and matchIndex for follower',
-    (s) => fired(s, 'recordReplication'),
-  ),
-  rule(
-    'leaders/failure',
-    '§5.3, Figure 2 Rules for Leaders',
-    'If AppendEntries fails because of log inconsistency: decrement nextIndex and retry',
-    (s) => fired(s, 'backOffNextIndex'),
-  ),
-  rule(
+  documented('leaders/success', 'recordReplication', (s) => fired(s, 'recordReplication')),
+  documented('leaders/failure', 'backOffNextIndex', (s) => fired(s, 'backOffNextIndex')),
+  documented(
     'leaders/commit',
-    '§5.3, §5.4, Figure 2 Rules for Leaders',
-    'If there exists an N such that N > commitIndex, a majority of matchIndex[i] ≥ N, and log[N].term == currentTerm: set commitIndex = N',
+    'advanceCommitIndex',
     (s) => s.before.role === 'leader' && s.after.context.commitIndex > s.before.context.commitIndex,
   ),
   rule(
@@ -332,80 +305,52 @@ export const RULES: readonly Rule[] = [
       s.before.context.log.length > s.before.context.commitIndex &&
       termAt(s.before.context.log, s.before.context.log.length) !== s.before.context.currentTerm,
   ),
-  rule(
+  documented(
     'request-vote/stale-term',
-    '§5.1, Figure 2 RequestVote receiver 1',
-    'Reply false if term < currentTerm',
+    'isStaleRequest',
     (s) => received(s, 'RequestVoteRequest') && fired(s, 'rejectStaleRequest'),
   ),
-  rule(
-    'request-vote/grant',
-    '§5.2, §5.4, Figure 2 RequestVote receiver 2',
-    "If votedFor is null or candidateId, and candidate's log is at least as up-to-date as receiver's log, grant vote",
-    (s) => fired(s, 'grantVote'),
+  documented('request-vote/grant', 'canGrantVote', (s) => fired(s, 'grantVote')),
+  documented('request-vote/already-voted', 'votedForAnother', (s) =>
+    s.taken.some((t) => t.guard === 'votedForAnother'),
   ),
-  rule(
-    'request-vote/already-voted',
-    '§5.2',
-    'Each server will vote for at most one candidate in a given term',
-    (s) => s.taken.some((t) => t.guard === 'votedForAnother'),
-  ),
-  rule(
+  documented(
     'request-vote/up-to-date',
-    '§5.4.1',
-    'The voter denies its vote if its own log is more up-to-date than that of the candidate',
+    'candidateLogBehind',
     (s) => received(s, 'RequestVoteRequest') && s.taken.some((t) => t.guard === 'candidateLogBehind'),
   ),
-  rule(
+  documented(
     'append-entries/stale-term',
-    '§5.1, Figure 2 AppendEntries receiver 1',
-    'Reply false if term < currentTerm',
+    'isStaleRequest',
     (s) => received(s, 'AppendEntriesRequest') && fired(s, 'rejectStaleRequest'),
   ),
-  rule(
-    'append-entries/consistency',
-    '§5.3, Figure 2 AppendEntries receiver 2',
-    "Reply false if log doesn't contain an entry at prevLogIndex whose term matches prevLogTerm",
-    (s) => fired(s, 'replyAppendFailure'),
-  ),
-  rule(
+  documented('append-entries/consistency', 'replyAppendFailure', (s) => fired(s, 'replyAppendFailure')),
+  documented(
     'append-entries/truncate',
-    '§5.3, Figure 2 AppendEntries receiver 3',
-    'If an existing entry conflicts with a new one (same index but different terms), delete the existing entry and all that follow it',
+    'appendEntries',
     (s) => fired(s, 'appendEntries') && !isPrefix(s.before.context.log, s.after.context.log),
   ),
-  rule(
+  documented(
     'append-entries/append',
-    '§5.3, Figure 2 AppendEntries receiver 4',
-    'Append any new entries not already in the log',
+    'appendEntries',
     (s) => fired(s, 'appendEntries') && s.after.context.log.length > s.before.context.log.length,
   ),
-  rule(
+  documented(
     'append-entries/commit',
-    '§5.3, Figure 2 AppendEntries receiver 5',
-    'If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry)',
+    'advanceFollowerCommit',
     (s) => fired(s, 'advanceFollowerCommit') && s.after.context.commitIndex > s.before.context.commitIndex,
   ),
-  rule(
+  documented(
     'persistence/restart',
-    'Figure 2 State',
-    'Persistent state on all servers (currentTerm, votedFor, log) survives a crash; volatile state does not',
+    'loseVolatileState',
     (s) =>
       s.input.type === 'Restart' &&
       s.before.role === 'crashed' &&
       (s.after.context.currentTerm > 0 || s.after.context.log.length > 0),
   ),
-  rule(
-    'prevote/grant',
-    'thesis §9.6',
-    'A server grants a pre-vote to an up-to-date log for a higher term, without changing its own term',
-    (s) => fired(s, 'grantPreVote'),
-  ),
-  rule(
-    'prevote/leader-stickiness',
-    'thesis §4.2.3, §9.6',
-    'A server that hears from a current leader does not grant pre-votes',
-    (s) => s.taken.some((t) => t.guard === 'hasCurrentLeader'),
+  documented('prevote/grant', 'canGrantPreVote', (s) => fired(s, 'grantPreVote')),
+  documented('prevote/leader-stickiness', 'hasCurrentLeader', (s) =>
+    s.taken.some((t) => t.guard === 'hasCurrentLeader'),
   ),
   rule(
     'prevote/become-candidate',
@@ -421,8 +366,35 @@ function isPrefix(a: readonly LogEntry[], b: readonly LogEntry[]): boolean {
 
 // ------------------------------------------------------------------ the universe
 
+/**
+ * A tick of a node's clock is not an input a scenario file feeds the model: a `tick` step
+ * advances the implementation's own clock, whose timeouts the implementation declares, and
+ * the conformance runner judges it by stepping the model's `Tick` with those timeouts
+ * (src/conformance/timers.ts). So no scenario replay covers the Tick transitions.
+ */
+const TICK_REASON =
+  "ticks are the implementation's own clock: a tick step is judged by the conformance runner with the model's Tick and the implementation's timeouts (src/conformance/timers.ts; test/model/timers.test.ts, test/conformance tick fixtures), not replayed from a scenario";
+
+const TICK_ITEMS = [
+  ...['follower', 'preCandidate', 'candidate'].flatMap((role) => [
+    `transition:${role}:running/Tick[electionTimeoutElapsed]`,
+    `transition:${role}:running/Tick[else]`,
+  ]),
+  'transition:leader:running.leader/Tick[heartbeatIntervalElapsed]',
+  'transition:leader:running.leader/Tick[else]',
+  ...['electionTimeoutElapsed', 'heartbeatIntervalElapsed'].flatMap((g) => [
+    `guard:Tick/${g}=true`,
+    `guard:Tick/${g}=false`,
+  ]),
+];
+
 /** Items no scenario can cover, and why. Checked by `raftkit coverage`: a reason must stay true. */
 export const UNREACHABLE: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(TICK_ITEMS.map((id) => [id, TICK_REASON])),
+  'transition:leader:running/Tick[electionTimeoutElapsed]':
+    "a leader's own Tick transitions (heartbeat, the last unguarded) handle every tick of a leader first",
+  'transition:leader:running/Tick[else]':
+    "a leader's own Tick transitions (heartbeat, the last unguarded) handle every tick of a leader first",
   'rule:all-servers/apply':
     'the model has no state machine: lastApplied and applying entries are outside it (the conformance runner checks commitIndex)',
   'guard:RequestVoteRequest/candidateLogBehind=false':

@@ -13,7 +13,7 @@ import {
   formatLog,
   type Scenario,
   type Step,
-  type StepInput,
+  stepOfNodeInput,
   withModelExpectations,
 } from '../scenario/index.ts';
 import { coverageUniverse, itemsOfStep, RULES, recordStep } from './coverage.ts';
@@ -78,23 +78,6 @@ export function reachableNodeStates(
     .map(({ r }) => r);
 }
 
-function stepInputOf(input: NodeInput): StepInput {
-  switch (input.type) {
-    case 'ElectionTimeout':
-      return { kind: 'timeout', node: NODE };
-    case 'HeartbeatTimeout':
-      return { kind: 'heartbeat', node: NODE };
-    case 'ClientRequest':
-      return { kind: 'propose', node: NODE, value: input.value };
-    case 'Crash':
-      return { kind: 'crash', node: NODE };
-    case 'Restart':
-      return { kind: 'restart', node: NODE };
-    case 'Receive':
-      return { kind: 'inject', message: input.message };
-  }
-}
-
 interface Chosen {
   readonly inputs: readonly NodeInput[];
   readonly before: NodeState;
@@ -149,7 +132,7 @@ function describe(id: string): string {
 }
 
 function scenarioOf(chosen: Chosen, preVote: boolean): Scenario {
-  const steps: Step[] = chosen.inputs.map((input) => ({ line: 0, input: stepInputOf(input) }));
+  const steps: Step[] = chosen.inputs.map((input) => ({ line: 0, input: stepOfNodeInput(NODE, input) }));
   const last = chosen.inputs[chosen.inputs.length - 1];
   const rules = RULES.filter((r) => chosen.items.includes(r.id));
   const references = [
@@ -164,7 +147,7 @@ function scenarioOf(chosen: Chosen, preVote: boolean): Scenario {
       summary: [
         `Target: ${describe(primary)}${chosen.items.length > 1 ? ` (and ${chosen.items.length - 1} more, below)` : ''}.`,
         `Node level${preVote ? ' with PreVote' : ''}: n1 (${describeState(chosen.before)})`,
-        `gets: ${formatInput(stepInputOf(last))}`,
+        `gets: ${formatInput(stepOfNodeInput(NODE, last))}`,
         `The model takes: ${describeTaken(chosen.before, last)}.`,
         `Path: the shortest to that state in the node statechart (xstate/graph getShortestPaths), then the input.`,
       ],

@@ -1,6 +1,6 @@
-import type { ClusterAction, ClusterState } from '../../models/index.ts';
 import {
-  findInFlight,
+  actionOfStep,
+  messageOfStep,
   type Scenario,
   type StepInput,
   startModelRun,
@@ -55,34 +55,6 @@ export function situationItems(): CoverageItem[] {
   }));
 }
 
-/** The cluster action a step-mode input amounts to, in the state before it (none for a tick). */
-function actionOf(state: ClusterState, input: StepInput): ClusterAction | null {
-  switch (input.kind) {
-    case 'deliver':
-    case 'drop':
-    case 'duplicate': {
-      const message = findInFlight(state, input.pattern);
-      if (message === undefined) return null;
-      const type = input.kind === 'deliver' ? 'Deliver' : input.kind === 'drop' ? 'Drop' : 'Duplicate';
-      return { type, message };
-    }
-    case 'inject':
-      return { type: 'Deliver', message: input.message };
-    case 'timeout':
-      return { type: 'ElectionTimeout', node: input.node };
-    case 'heartbeat':
-      return { type: 'HeartbeatTimeout', node: input.node };
-    case 'propose':
-      return { type: 'ClientRequest', node: input.node, value: input.value };
-    case 'crash':
-      return { type: 'Crash', node: input.node };
-    case 'restart':
-      return { type: 'Restart', node: input.node };
-    case 'tick':
-      return null;
-  }
-}
-
 /** The cluster-level situations a step-mode scenario reaches on the model. */
 export function situationsOfScenario(scenario: Scenario): string[] {
   let run = startModelRun(scenario.cluster);
@@ -91,7 +63,7 @@ export function situationsOfScenario(scenario: Scenario): string[] {
   for (const t of targets) if (t.goal(run.state, null)) reached.add(t.id);
   for (const step of scenario.steps) {
     const input = step.input as StepInput;
-    const action = actionOf(run.state, input);
+    const action = actionOfStep(input, messageOfStep(run.state, input));
     const next = stepModelRun(run, input, { scenario: scenario.name, line: step.line }).run;
     if (action !== null) {
       for (const t of targets)

@@ -187,8 +187,8 @@ export type StepInput =
    */
   | { readonly kind: 'inject'; readonly message: Message }
   /**
-   * `tick n1 5`: advance n1's clock by 5 ticks and let its own timers fire. The model has
-   * no clock, so a tick is "no input" for the model, and `timers` names the timeout inputs
+   * `tick n1 5`: advance n1's clock by 5 ticks and let its own timers fire. The timeouts are
+   * the implementation's, so replaying the file does not tick the model; `timers` names the timeout inputs
    * the implementation MAY fire during it instead (ElectionTimeout; HeartbeatTimeout for
    * a leader). The acceptor allows either outcome; the expected block shows the no-timer
    * one. Only implementations declaring the `ticks` feature run tick steps.

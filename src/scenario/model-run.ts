@@ -4,6 +4,7 @@ import {
   type ClusterConfig,
   type ClusterState,
   type CompiledMachine,
+  type CompiledStepResult,
   compileNodeMachine,
   EMPTY_HISTORY,
   initialNodeState,
@@ -13,7 +14,8 @@ import {
   type NodeId,
   type NodeInput,
   type NodeState,
-  runMacrostep,
+  stepExplained,
+  tickTimeouts,
 } from '../../models/index.ts';
 import type {
   ClusterSpec,
@@ -24,8 +26,9 @@ import type {
   Step,
   StepInput,
 } from './ast.ts';
+import { actionOfStep, messageOfStep, targetNode } from './convert.ts';
 import { ScenarioRunError } from './errors.ts';
-import { compareMessages, formatMessage, formatObservation, formatPattern } from './text.ts';
+import { formatMessage, formatObservation, formatPattern } from './text.ts';
 
 /**
  * Runs a step-mode scenario on the model: the cluster model of `models/cluster` (servers
@@ -104,150 +107,140 @@ export function observeAll(run: ModelRun): NodeObservation[] {
   return run.config.nodes.map((id, i) => observeNode(id, run.state.nodes[i]));
 }
 
-export function matchesPattern(message: Message, pattern: MessagePattern): boolean {
-  if (message.type !== pattern.type || message.from !== pattern.from || message.to !== pattern.to)
-    return false;
-  const record = message as unknown as Record<string, unknown>;
-  return Object.entries(pattern.fields).every(([k, v]) => JSON.stringify(record[k]) === JSON.stringify(v));
+/** One scenario step taken by the model: the run after it, and what the stepped node did. */
+export interface ScenarioStep {
+  readonly run: ModelRun;
+  /** The stepped node, or null when only the network changed (drop, duplicate) or for a tick. */
+  readonly node: NodeId | null;
+  readonly input: NodeInput | null;
+  readonly before: NodeState | null;
+  readonly after: NodeState | null;
+  readonly sent: readonly Message[];
+  readonly taken: readonly TakenTransition[];
+}
+
+function missingMessage(run: ModelRun, input: StepInput & { pattern: MessagePattern }, where: Where) {
+  const { network } = run.state;
+  const shown = network.length === 0 ? 'nothing' : network.map((f) => formatMessage(f.message)).join('; ');
+  return new ScenarioRunError(
+    where.scenario,
+    where.line,
+    `${input.kind} ${formatPattern(input.pattern)}: expected a matching message in flight, found ${shown}`,
+  );
+}
+
+type Where = { readonly scenario: string; readonly line: number };
+
+/** The message a step acts on: the first in flight matching its pattern, or the one it injects. */
+function messageOf(run: ModelRun, input: StepInput, where: Where): Message | undefined {
+  const message = messageOfStep(run.state, input);
+  if (message === undefined && 'pattern' in input) throw missingMessage(run, input, where);
+  return message;
 }
 
 /**
- * The message in flight a pattern picks: among those matching it, the first in the
- * format's message order (`compareMessages`), or undefined if none matches.
+ * The one semantics of a scenario step, used by the scenario replayer, the generator and
+ * the conformance runner: the step is translated to the cluster model's action
+ * (`actionOfStep`) and taken by `applyAction` of models/cluster, with the run's own
+ * machine; the node is stepped once, and the transitions it took are kept (for rules,
+ * coverage and timers). A tick is no environment action: the run is unchanged.
+ * A message step that matches nothing in flight, or a node not in the cluster, is a
+ * `ScenarioRunError` naming `where`.
  */
-export function findInFlight(state: ClusterState, pattern: MessagePattern): Message | undefined {
-  let best: Message | undefined;
-  for (const { message } of state.network) {
-    if (matchesPattern(message, pattern) && (best === undefined || compareMessages(message, best) < 0))
-      best = message;
-  }
-  return best;
-}
-
-/** The node an input is addressed to (the receiver for message steps). */
-export function targetNode(input: StepInput): NodeId {
-  switch (input.kind) {
-    case 'deliver':
-    case 'drop':
-    case 'duplicate':
-      return input.pattern.to;
-    case 'inject':
-      return input.message.to;
-    default:
-      return input.node;
-  }
-}
-
-function nodeInputOf(input: StepInput, message: Message | undefined): NodeInput | null {
-  switch (input.kind) {
-    case 'timeout':
-      return { type: 'ElectionTimeout' };
-    case 'heartbeat':
-      return { type: 'HeartbeatTimeout' };
-    case 'propose':
-      return { type: 'ClientRequest', value: input.value };
-    case 'crash':
-      return { type: 'Crash' };
-    case 'restart':
-      return { type: 'Restart' };
-    case 'inject':
-      return { type: 'Receive', message: input.message };
-    case 'deliver':
-      return { type: 'Receive', message: message as Message };
-    default:
-      return null;
-  }
-}
-
-/** The timers a node's own clock may fire: a leader's heartbeat, anyone else's election timeout. */
-function timersOf(state: NodeState): ('ElectionTimeout' | 'HeartbeatTimeout')[] {
-  if (state.role === 'crashed') return [];
-  return state.role === 'leader' ? ['HeartbeatTimeout'] : ['ElectionTimeout'];
-}
-
-/**
- * Apply one step-mode input to the model. `where` names the scenario and line for errors:
- * a `deliver` that matches nothing in flight, or a node not in the cluster, is a
- * `ScenarioRunError`.
- */
-export function stepModelRun(
-  run: ModelRun,
-  input: StepInput,
-  where: { scenario: string; line: number } = { scenario: '<scenario>', line: 0 },
-): ModelStepResult {
+export function stepScenario(run: ModelRun, input: StepInput, where: Where = NOWHERE): ScenarioStep {
   const { config } = run;
   const target = targetNode(input);
-  const i = config.nodes.indexOf(target);
-  if (i < 0) {
+  if (!config.nodes.includes(target)) {
     throw new ScenarioRunError(
       where.scenario,
       where.line,
       `expected a node of [${config.nodes.join(', ')}], found ${target}`,
     );
   }
-  let state = run.state;
-  let message: Message | undefined;
-  if (input.kind === 'deliver' || input.kind === 'drop' || input.kind === 'duplicate') {
-    message = findInFlight(state, input.pattern);
-    if (message === undefined) {
-      const shown =
-        state.network.length === 0
-          ? 'nothing'
-          : state.network.map((f) => formatMessage(f.message)).join('; ');
-      throw new ScenarioRunError(
-        where.scenario,
-        where.line,
-        `${input.kind} ${formatPattern(input.pattern)}: expected a matching message in flight, found ${shown}`,
-      );
-    }
-  }
-  if (input.kind === 'inject') {
-    message = input.message;
-    state = { ...state, network: addMessages(state.network, [message]) };
-  }
-  const before = state.nodes[i];
-  const nodeInput = nodeInputOf(input, message);
-  if (input.kind === 'tick') {
-    const observation = { nodes: [observeNode(target, before)], sent: [], timers: timersOf(before) };
-    return { run, observation, taken: [] };
-  }
-  const action =
-    input.kind === 'drop'
-      ? { type: 'Drop' as const, message: message as Message }
-      : input.kind === 'duplicate'
-        ? { type: 'Duplicate' as const, message: message as Message }
-        : input.kind === 'deliver' || input.kind === 'inject'
-          ? { type: 'Deliver' as const, message: message as Message }
-          : input.kind === 'propose'
-            ? { type: 'ClientRequest' as const, node: target, value: input.value }
-            : {
-                type: (nodeInput as { type: 'ElectionTimeout' | 'HeartbeatTimeout' | 'Crash' | 'Restart' })
-                  .type,
-                node: target,
-              };
-  const result = applyAction(config, state, action);
-  const next: ModelRun = { config, state: result.state };
-  if (nodeInput === null) return { run: next, observation: { nodes: [], sent: [] }, taken: [] };
-  // The transitions taken, for coverage: the same compiled machine, the same input.
-  const taken = runMacrostep(config.machine, before, nodeInput).taken.map((t) => ({
-    node: target,
-    source: t.source,
-    event: t.event,
-    guard: t.guard,
-    actions: t.actions,
-    target: t.target,
-  }));
-  const observed = [observeNode(target, result.state.nodes[i])];
-  config.nodes.forEach((id, k) => {
-    if (k === i) return;
-    const after = observeNode(id, result.state.nodes[k]);
-    if (JSON.stringify(after) !== JSON.stringify(observeNode(id, state.nodes[k]))) observed.push(after);
+  const message = messageOf(run, input, where);
+  const action = actionOfStep(input, message);
+  if (action === null)
+    return { run, node: null, input: null, before: null, after: null, sent: [], taken: [] };
+  const state =
+    input.kind === 'inject'
+      ? { ...run.state, network: addMessages(run.state.network, [input.message]) }
+      : run.state;
+  let stepped = null as { input: NodeInput; before: NodeState; taken: CompiledStepResult['taken'] } | null;
+  const result = applyAction(config, state, action, (before, nodeInput) => {
+    const r = stepExplained(before, nodeInput, config.machine);
+    stepped = { input: nodeInput, before, taken: r.taken };
+    return r;
   });
+  const next: ModelRun = { config, state: result.state };
+  const taken = stepped;
+  if (taken === null)
+    return { run: next, node: null, input: null, before: null, after: null, sent: [], taken: [] };
   return {
     run: next,
-    observation: { nodes: observed, sent: result.sent },
-    nodeInput: { node: target, input: nodeInput, before },
-    taken,
+    node: target,
+    input: taken.input,
+    before: taken.before,
+    after: result.state.nodes[result.stepped],
+    sent: result.sent,
+    taken: taken.taken.map((t) => ({ node: target, ...t })),
+  };
+}
+
+const NOWHERE: Where = { scenario: '<scenario>', line: 0 };
+
+/** What a step shows: the stepped node, every other node whose observation changed, and what was sent. */
+function observationOf(before: ModelRun, input: StepInput, step: ScenarioStep): Observation {
+  const target = targetNode(input);
+  if (input.kind === 'tick') {
+    const state = before.state.nodes[before.config.nodes.indexOf(target)];
+    return {
+      nodes: [observeNode(target, state)],
+      sent: [],
+      timers: tickTimeouts(before.config.machine, state.role),
+    };
+  }
+  if (step.node === null) return { nodes: [], sent: [] };
+  const { nodes } = before.config;
+  const observed = [observeNode(step.node, step.after as NodeState)];
+  nodes.forEach((id, k) => {
+    if (id === step.node) return;
+    const after = observeNode(id, step.run.state.nodes[k]);
+    if (JSON.stringify(after) !== JSON.stringify(observeNode(id, before.state.nodes[k])))
+      observed.push(after);
+  });
+  return { nodes: observed, sent: step.sent };
+}
+
+/**
+ * Apply one step-mode input to the model (`stepScenario`) and say what it shows, as an
+ * expected block of a scenario file would.
+ */
+export function stepModelRun(run: ModelRun, input: StepInput, where: Where = NOWHERE): ModelStepResult {
+  const step = stepScenario(run, input, where);
+  const observation = observationOf(run, input, step);
+  const nodeInput =
+    step.node === null
+      ? undefined
+      : { node: step.node, input: step.input as NodeInput, before: step.before as NodeState };
+  return { run: step.run, observation, nodeInput, taken: step.taken };
+}
+
+/**
+ * The run after a node moved on its own clock (a `tick` step, judged with the model's Tick
+ * by the conformance runner): its new state, and what it sent now in flight. A tick is no
+ * cluster action of the checker, so the history variables are unchanged.
+ */
+export function withNodeMoved(
+  run: ModelRun,
+  node: NodeId,
+  state: NodeState,
+  sent: readonly Message[],
+): ModelRun {
+  const nodes = run.state.nodes.slice();
+  nodes[run.config.nodes.indexOf(node)] = state;
+  return {
+    config: run.config,
+    state: { ...run.state, nodes, network: addMessages(run.state.network, sent) },
   };
 }
 

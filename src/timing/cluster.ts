@@ -9,6 +9,7 @@ import {
   type NodeState,
   type Role,
   stepExplained,
+  tickTimeouts,
 } from '../../models/index.ts';
 import type { TraceEvent } from '../trace/events.ts';
 import type { Random } from './random.ts';
@@ -22,11 +23,11 @@ import type { Random } from './random.ts';
  *   (re)set, and is checked on a ticker: it fires at the first tick at or after its
  *   deadline. The ticker restarts when the node starts a new election (as in a
  *   `time.NewTicker` started by each new timer goroutine); tick 0 means exact timers;
- * - Figure 2 says when the timer is reset: on starting an election ("reset election
- *   timer"), on granting a vote and on an AppendEntries from the current leader
- *   ("without receiving AppendEntries RPC from current leader or granting vote"). Those
- *   moments are read off the transitions the model took (`startElection`, `grantVote`,
- *   `recognizeLeader`), not re-derived;
+ * - when a timer restarts is the model's rule (models/node/timers.ts): the election timer
+ *   restarts (a new deadline drawn) when the model's step takes `resetElectionTimer`, and
+ *   the ticker restarts with it when that step enters a campaign (candidate or
+ *   pre-candidate); the heartbeat is scheduled when the step takes `resetHeartbeatTimer`.
+ *   Which timer a role runs is the model's too (`tickTimeouts`);
  * - each message takes half a round trip, the round trip drawn uniformly from
  *   [rttMin, rttMax]; every timer firing and delivery gets up to `jitterMs` of
  *   scheduling delay;
@@ -190,16 +191,14 @@ export class TimedCluster {
     switch (item.kind) {
       case 'timer': {
         if (item.generation !== this.timers[item.node].generation) return;
-        const role = this.states[item.node].role;
-        if (role === 'leader' || role === 'crashed') return;
+        if (!tickTimeouts(this.machine, this.states[item.node].role).includes('ElectionTimeout')) return;
         this.apply(item.node, { type: 'ElectionTimeout' });
         return;
       }
       case 'heartbeat': {
         if (item.generation !== this.heartbeatGeneration[item.node]) return;
-        if (this.states[item.node].role !== 'leader') return;
+        if (!tickTimeouts(this.machine, this.states[item.node].role).includes('HeartbeatTimeout')) return;
         this.apply(item.node, { type: 'HeartbeatTimeout' });
-        this.scheduleHeartbeat(item.node);
         return;
       }
       case 'deliver': {
@@ -221,22 +220,33 @@ export class TimedCluster {
     if (after.role !== before.role || after.context.currentTerm !== before.context.currentTerm) {
       // Logged before the timer it restarts, as implementations log "becomes Candidate" first.
       if (after.role !== before.role || after.role === 'candidate') this.recordRole(id, after);
-      if (after.role === 'leader' && before.role !== 'leader') {
-        this.heartbeatGeneration[node]++;
-        this.scheduleHeartbeat(node);
-      }
       this.onRoleChange?.({ time: this.now, node: id, role: after.role, term: after.context.currentTerm });
     }
-    for (const t of result.taken) {
-      for (const action of t.actions) {
-        if (action === 'startElection' || action === 'startPreVote') this.restartTimer(node);
-        else if (action === 'grantVote' || action === 'recognizeLeader') this.resetTimer(node);
-      }
-    }
+    this.followTimerResets(node, result.taken);
     for (const message of result.outputs) {
       this.record?.({ line: ++this.line, time: this.now, node: id, event: 'Send', message });
       const rtt = this.random.uniform(this.config.rttMinMs, this.config.rttMaxMs);
       this.schedule(this.now + rtt / 2 + this.jitter(), { kind: 'deliver', message });
+    }
+  }
+
+  /** The timers the model's step restarted (models/node/timers.ts), as real-time deadlines. */
+  private followTimerResets(
+    node: number,
+    taken: readonly { actions: readonly string[]; target: Role | null }[],
+  ): void {
+    // A leader runs no election timer (tickTimeouts): its reset on election arms nothing.
+    const electionRuns = tickTimeouts(this.machine, this.states[node].role).includes('ElectionTimeout');
+    for (const t of taken) {
+      if (electionRuns && t.actions.includes('resetElectionTimer')) {
+        const campaign = t.target === 'candidate' || t.target === 'preCandidate';
+        if (campaign) this.restartTimer(node);
+        else this.resetTimer(node);
+      }
+      if (t.actions.includes('resetHeartbeatTimer')) {
+        this.heartbeatGeneration[node]++;
+        this.scheduleHeartbeat(node);
+      }
     }
   }
 

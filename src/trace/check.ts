@@ -10,6 +10,7 @@ import {
   type Role,
   stepExplained,
 } from '../../models/index.ts';
+import { ruleRegistry } from '../rules/registry.ts';
 import { ROLE_EVENTS, type RoleEvent, type StateFields, type TraceEvent } from './events.ts';
 import type { Hole, ParsedTrace } from './trace.ts';
 
@@ -46,21 +47,6 @@ export const CHECK_RULES = {
   'single-vote': '"each server will vote for at most one candidate in a given term" (§5.2)',
 } as const;
 export type CheckRule = keyof typeof CHECK_RULES;
-
-/** Paper references for the guards the model decides by, for explanations. */
-const GUARD_REFS: Readonly<Record<string, string>> = {
-  isHigherTerm: 'Figure 2, All Servers: higher term → update term, become follower (§5.1)',
-  isStaleRequest: 'Figure 2, receiver rule 1: reply false if term < currentTerm (§5.1)',
-  isStaleResponse: 'raft.tla DropStaleResponse',
-  canGrantVote: 'Figure 2, RequestVote rule 2: votedFor null or candidateId, and log up to date (§5.2, §5.4)',
-  votedForAnother: '§5.2: at most one vote per term, first-come-first-served',
-  candidateLogBehind: '§5.4.1 election restriction: candidate log not up to date',
-  hasVoteQuorum: 'Figure 2, Candidates: votes from a majority → become leader',
-  hasVoteQuorumWithLeaderNoOp:
-    'Figure 2, Candidates: votes from a majority → become leader (thesis §8 leader no-op)',
-  preVoteEnabled: 'thesis §9.6 PreVote',
-  prevLogMatches: 'Figure 2, AppendEntries rule 2',
-};
 
 export interface Divergence {
   readonly rule: CheckRule;
@@ -658,7 +644,7 @@ interface Taken {
 export function describeTaken(taken: readonly Taken[]): string {
   return taken
     .map((t) => {
-      const guard = t.guard ? ` [${t.guard}${GUARD_REFS[t.guard] ? ` — ${GUARD_REFS[t.guard]}` : ''}]` : '';
+      const guard = t.guard ? ` [${t.guard}${citesOf(t.guard)}]` : '';
       return `${t.event}${guard} / ${t.actions.join(', ')}${t.target ? ` → ${t.target}` : ''}`;
     })
     .join('; ');
@@ -677,4 +663,10 @@ export function describeState(state: NodeState): string {
       ? `, votes granted [${c.votesGranted.join(', ')}]`
       : ''
   }`;
+}
+
+/** The paper references of a guard, from its doc comment in models/node (the rule registry). */
+function citesOf(guard: string): string {
+  const cites = ruleRegistry().get(guard)?.cites ?? [];
+  return cites.length > 0 ? ` — ${cites.join(', ')}` : '';
 }

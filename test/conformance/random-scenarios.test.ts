@@ -1,21 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type ClusterAction,
-  type ClusterBounds,
-  enabledActions,
-  MESSAGE_TYPES,
-  type Message,
-} from '../../models/index.ts';
+import { type ClusterBounds, enabledActions, MESSAGE_TYPES } from '../../models/index.ts';
 import { InProcessAdapter } from '../../src/adapters/index.ts';
-import { DEFAULT_TIMING, oracleStep, runScenario } from '../../src/conformance/index.ts';
+import { DEFAULT_TIMING, runScenario } from '../../src/conformance/index.ts';
 import { ReferenceHarness } from '../../src/reference/index.ts';
 import {
   type ClusterSpec,
-  type MessagePattern,
   type Scenario,
-  type StepInput,
   startModelRun,
+  stepOfAction,
+  stepScenario,
 } from '../../src/scenario/index.ts';
 
 /**
@@ -29,37 +23,6 @@ import {
 
 const NODES = ['n1', 'n2', 'n3'];
 const BOUNDS: ClusterBounds = { maxTerm: 4, maxLog: 3, maxCopies: 2, maxCrashes: 2 };
-
-/** A pattern that picks this very message: every scalar field. */
-function patternOf(message: Message): MessagePattern {
-  const fields: Record<string, number | boolean> = {};
-  for (const [k, v] of Object.entries(message)) {
-    if (k !== 'type' && k !== 'from' && k !== 'to' && (typeof v === 'number' || typeof v === 'boolean'))
-      fields[k] = v;
-  }
-  return { type: message.type, from: message.from, to: message.to, fields };
-}
-
-function inputOf(action: ClusterAction): StepInput {
-  switch (action.type) {
-    case 'ElectionTimeout':
-      return { kind: 'timeout', node: action.node };
-    case 'HeartbeatTimeout':
-      return { kind: 'heartbeat', node: action.node };
-    case 'ClientRequest':
-      return { kind: 'propose', node: action.node, value: action.value };
-    case 'Crash':
-      return { kind: 'crash', node: action.node };
-    case 'Restart':
-      return { kind: 'restart', node: action.node };
-    case 'Deliver':
-      return { kind: 'deliver', pattern: patternOf(action.message) };
-    case 'Drop':
-      return { kind: 'drop', pattern: patternOf(action.message) };
-    case 'Duplicate':
-      return { kind: 'duplicate', pattern: patternOf(action.message) };
-  }
-}
 
 /** Turn a list of choices into a scenario by walking the model. */
 function walk(preVote: boolean, choices: readonly number[]): Scenario {
@@ -76,9 +39,9 @@ function walk(preVote: boolean, choices: readonly number[]): Scenario {
   for (const choice of choices) {
     const actions = enabledActions(config, run.state, BOUNDS);
     if (actions.length === 0) break;
-    const input = inputOf(actions[choice % actions.length]);
+    const input = stepOfAction(run.state, actions[choice % actions.length]);
     const line = steps.length + 1;
-    const next = oracleStep(run, input, { scenario: 'random', line });
+    const next = stepScenario(run, input, { scenario: 'random', line });
     if (next.after && next.after.context.currentTerm > BOUNDS.maxTerm) break;
     steps.push({ line, input });
     run = next.run;

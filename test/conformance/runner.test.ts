@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AppendEntriesRequest, Message } from '../../models/index.ts';
-import { initialNodeState, makeFeatures, step } from '../../models/index.ts';
+import {
+  compileNodeMachine,
+  guards,
+  initialNodeState,
+  makeFeatures,
+  step,
+  type Update,
+  updates,
+} from '../../models/index.ts';
 import { InProcessAdapter } from '../../src/adapters/index.ts';
 import {
   compareMessages,
-  FRESH_TIMERS,
   loadSuite,
   mermaidSequence,
   reproduceCommand,
@@ -74,16 +81,16 @@ describe('conformance runner', () => {
     expect(diagram).toMatch(/Note over n2: FAIL at step 1/);
   });
 
-  it('names the rule each mutant breaks', async () => {
+  it('names the rule each mutant breaks, quoting the doc comment of the model function implementing it', async () => {
     const expected: [MutantName, RegExp][] = [
-      ['vote-without-log-check', /^§5\.4\.1 election restriction/],
-      ['vote-cleared-on-append', /votedFor changes only with currentTerm/],
+      ['vote-without-log-check', /^§5\.4\.1.*"the voter denies its vote/],
+      ['vote-cleared-on-append', /"each server will vote for at most one candidate in a given term"/],
       ['stale-term-in-reply', /Rules for All Servers: "set currentTerm = T/],
       ['commit-previous-term', /log\[N\]\.term == currentTerm/],
       ['commit-beyond-last-new-entry', /AppendEntries receiver rule 5/],
-      ['denied-vote-counted', /a denied vote is not counted/],
+      ['denied-vote-counted', /refuses the vote; it is recorded as an answer, not as a vote/],
       ['pre-vote-ignores-leader', /leader stickiness/],
-      ['ack-before-persist', /Persistent state on all servers/],
+      ['ack-before-persist', /"persistent state on all servers"/],
     ];
     for (const [mutant, rule] of expected) {
       const own = CURATED_MUTANTS.filter((f) => f.file.endsWith(`mutant-${mutant}.txt`));
@@ -134,26 +141,38 @@ describe('conformance runner', () => {
   });
 });
 
+const machine = compileNodeMachine();
+
 describe('timers during tick steps', () => {
   const cluster = ['n1', 'n2', 'n3'];
   const follower = initialNodeState({ id: 'n1', cluster, features: makeFeatures() });
 
   it('a fixed timeout allows exactly one outcome; a range allows firing anywhere inside it', () => {
-    const fixed = tickBranches(follower, FRESH_TIMERS, 12, {
-      electionMin: 10,
-      electionMax: 10,
-      heartbeat: 3,
-    });
+    const fixed = tickBranches(
+      follower,
+      12,
+      {
+        electionMin: 10,
+        electionMax: 10,
+        heartbeat: 3,
+      },
+      machine,
+    );
     expect(fixed.map((b) => b.fired)).toEqual([['ElectionTimeout']]);
-    const early = tickBranches(follower, FRESH_TIMERS, 9, { electionMin: 10, electionMax: 19, heartbeat: 3 });
+    const early = tickBranches(follower, 9, { electionMin: 10, electionMax: 19, heartbeat: 3 }, machine);
     expect(early.map((b) => b.fired)).toEqual([[]]);
-    const ranged = tickBranches(follower, FRESH_TIMERS, 12, {
-      electionMin: 10,
-      electionMax: 19,
-      heartbeat: 3,
-    });
+    const ranged = tickBranches(
+      follower,
+      12,
+      {
+        electionMin: 10,
+        electionMax: 19,
+        heartbeat: 3,
+      },
+      machine,
+    );
     expect(new Set(ranged.map((b) => b.fired.length))).toEqual(new Set([0, 1]));
-    const late = tickBranches(follower, FRESH_TIMERS, 19, { electionMin: 10, electionMax: 19, heartbeat: 3 });
+    const late = tickBranches(follower, 19, { electionMin: 10, electionMax: 19, heartbeat: 3 }, machine);
     expect(late.every((b) => b.fired.length >= 1)).toBe(true);
   });
 
@@ -184,7 +203,7 @@ describe('tolerances (docs/conformance.md)', () => {
     return step(s, { type: 'ClientRequest', value: 'y' }).state;
   })();
   const heartbeat = step(leader, { type: 'HeartbeatTimeout' }).outputs as AppendEntriesRequest[];
-  const context = { after: leader, heartbeat: false, electedNow: false };
+  const context = { after: leader, heartbeat: false, electedNow: false, machine };
 
   it('message-order: the same messages in another order', () => {
     const result = compareMessages(heartbeat, [...heartbeat].reverse(), context);
@@ -241,5 +260,55 @@ describe('tolerances (docs/conformance.md)', () => {
     });
     expect(compareMessages(heartbeat, [], context).ok).toBe(false);
     expect(compareMessages([], heartbeat, context)).toMatchObject({ ok: true, used: ['leader-sends-early'] });
+  });
+});
+
+/**
+ * The run's own machine judges the run (issue 12): a mutated model passed as
+ * `RunOptions.machine` is what decides the tick steps and the tolerances that ask the model
+ * what a leader would send, never the default model.
+ */
+describe('the run judged by its own machine', () => {
+  /** Figure 2, Candidates: "increment currentTerm" — broken to increment it twice. */
+  const doubleIncrement: Update = (context, event) => {
+    const started = updates.startElection(context, event);
+    return { ...started, currentTerm: started.currentTerm + 1 };
+  };
+  const mutated = compileNodeMachine({ guards, updates: { ...updates, startElection: doubleIncrement } });
+
+  it('a tick that fires an election is judged by the mutated model (Reference: Figure 2, Followers)', async () => {
+    const [ticks] = loadSuite([`${FIXTURES}/ticks.txt`]);
+    const result = await runScenario(
+      new InProcessAdapter('r', new ReferenceHarness()),
+      ticks.scenario,
+      ticks.file,
+      {
+        features: { preVote: false, checkQuorum: false, ticks: true, restartWithPersistence: true },
+        timing: { electionTicks: 10, heartbeatTicks: 3, randomized: false },
+        seed: 1,
+        machine: mutated,
+      },
+    );
+    expect(result.status).toBe('fail');
+    expect(result.failure?.step).toBe(2);
+    expect(result.failure?.diagnosis).toMatch(/after 1 tick\(s\) the model fires ElectionTimeout/);
+    expect(result.failure?.expectedState?.currentTerm).toBe(2);
+  });
+
+  it('leader-sends-early asks the run’s machine what the leader would send (Reference: Figure 2, Leaders)', () => {
+    const leader = (() => {
+      let s = initialNodeState({ id: 'n1', cluster: ['n1', 'n2', 'n3'], features: makeFeatures() });
+      s = step(s, { type: 'ElectionTimeout' }).state;
+      s = step(s, {
+        type: 'Receive',
+        message: { type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true },
+      }).state;
+      return s;
+    })();
+    const heartbeat = step(leader, { type: 'HeartbeatTimeout' }).outputs;
+    const silent = compileNodeMachine({ guards, updates: { ...updates, sendAppendEntries: (c) => c } });
+    const context = { after: leader, heartbeat: false, electedNow: false };
+    expect(compareMessages([], heartbeat, { ...context, machine }).ok).toBe(true);
+    expect(compareMessages([], heartbeat, { ...context, machine: silent }).ok).toBe(false);
   });
 });

@@ -6,8 +6,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { guards, nodeMachineConfig, REDELIVER, ROLES, updates } from '../../models/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { type GeneratedFile, generateStatechartDocs, staleFiles } from '../../src/diagram/docs.ts';
-import { parseRuleDocs } from '../../src/diagram/ruleDocs.ts';
 import { describeStatechart, toDot, toMermaid } from '../../src/diagram/statechart.ts';
+import { parseRuleDocs } from '../../src/rules/registry.ts';
 
 /**
  * The statechart drawings are generated from the machine definition: every transition of
@@ -57,7 +57,13 @@ describe('reading the machine definition', () => {
       source: 'running.candidate',
       event: 'always',
       guard: 'hasVoteQuorum',
-      actions: ['becomeLeader', 'startQuorumCheck', 'sendAppendEntries'],
+      actions: [
+        'becomeLeader',
+        'startQuorumCheck',
+        'sendAppendEntries',
+        'resetElectionTimer',
+        'resetHeartbeatTimer',
+      ],
       target: 'running.leader',
     });
   });
@@ -77,11 +83,11 @@ describe('Mermaid stateDiagram-v2', () => {
 
   it('labels edges "Event [guard] / actions" with the names the machine uses', () => {
     expect(mermaid).toContain(
-      '    candidate --> leader : always [hasVoteQuorum] / becomeLeader, startQuorumCheck, sendAppendEntries\n',
+      '    candidate --> leader : always [hasVoteQuorum] / becomeLeader, startQuorumCheck, sendAppendEntries, resetElectionTimer, resetHeartbeatTimer\n',
     );
     // A transition only a switch (models/features.ts) enables says which.
     expect(mermaid).toContain(
-      '    follower --> preCandidate : ElectionTimeout [preVoteEnabled; switch preVote] / startPreVote, broadcastPreVote\n',
+      '    follower --> preCandidate : ElectionTimeout [preVoteEnabled; switch preVote] / startPreVote, broadcastPreVote, resetElectionTimer\n',
     );
     expect(mermaid).toContain(
       '    leader --> follower : ElectionTimeout [quorumLost; switch checkQuorum] / stepDownOnLostQuorum\n',

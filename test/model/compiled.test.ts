@@ -11,7 +11,7 @@ import {
   stepSnapshot,
   toNodeState,
 } from '../../models/index.ts';
-import { anchoredInputFor, anchorInput, CLUSTER, inputFor } from '../support/arbitraries.ts';
+import { anchoredInputFor, anchorInput, CLUSTER, inputWithTicksFor } from '../support/arbitraries.ts';
 
 /**
  * The compiled engine must be XState's semantics, not a second copy of Raft: on random
@@ -50,10 +50,10 @@ const FEATURE_SETS: readonly Partial<Features>[] = [
 
 describe('compiled step engine', () => {
   for (const switches of FEATURE_SETS) {
-    it(`agrees with XState transition() on random inputs (${describeFeatures(makeFeatures(switches))})`, () => {
+    it(`agrees with XState transition() on random inputs, ticks included (${describeFeatures(makeFeatures(switches))})`, () => {
       const setup = { id: 'n1', cluster: CLUSTER, features: makeFeatures(switches) };
       fc.assert(
-        fc.property(fc.array(inputFor('n1'), { minLength: 1, maxLength: 40 }), (inputs) => {
+        fc.property(fc.array(inputWithTicksFor('n1'), { minLength: 1, maxLength: 40 }), (inputs) => {
           let snapshot = initialSnapshot(setup);
           let state = initialNodeState(setup);
           for (const input of inputs) {

@@ -26,6 +26,8 @@ function apply(harness: ReferenceHarness, input: NodeInput) {
       return harness.restart('n1');
     case 'Receive':
       return harness.deliver(input.message);
+    case 'Tick':
+      throw new Error('anchored inputs plan no ticks');
   }
 }
 

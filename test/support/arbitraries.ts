@@ -83,6 +83,18 @@ export function inputFor(to: NodeId): fc.Arbitrary<NodeInput> {
   );
 }
 
+/** A tick of the node's clock with small timeouts, so that timers fire within a short sequence. */
+export const tickInput: fc.Arbitrary<NodeInput> = fc.record({
+  type: fc.constant('Tick' as const),
+  electionTimeout: fc.integer({ min: 1, max: 4 }),
+  heartbeatTimeout: fc.integer({ min: 1, max: 3 }),
+});
+
+/** `inputFor` plus ticks of the node's own clock (not for the reference: its clock is its own). */
+export function inputWithTicksFor(to: NodeId): fc.Arbitrary<NodeInput> {
+  return fc.oneof({ weight: 5, arbitrary: inputFor(to) }, { weight: 2, arbitrary: tickInput });
+}
+
 // ------------------------------------------------------------------ inputs anchored to the state
 
 /**

@@ -11,7 +11,6 @@ import {
 } from '../../../models/features.ts';
 import {
   applyAction,
-  type ClusterAction,
   type ClusterActionType,
   type ClusterBounds,
   type ClusterConfig,
@@ -44,12 +43,11 @@ import {
   summaryLines,
 } from '../../explore/report.ts';
 import { type Shard, type SwarmResult, swarm } from '../../explore/swarm.ts';
-import { patternFor } from '../../generate/cluster-paths.ts';
 import {
   printScenario,
   type Scenario,
   type Step,
-  type StepInput,
+  stepOfAction,
   withModelExpectations,
   writeFileAtomic,
 } from '../../scenario/index.ts';
@@ -391,27 +389,6 @@ function progressPrinter(enabled: boolean): ((p: Progress) => void) | undefined 
   };
 }
 
-function stepInputOf(state: ReturnType<typeof initialClusterState>, action: ClusterAction): StepInput {
-  switch (action.type) {
-    case 'Deliver':
-      return { kind: 'deliver', pattern: patternFor(state, action.message) };
-    case 'Drop':
-      return { kind: 'drop', pattern: patternFor(state, action.message) };
-    case 'Duplicate':
-      return { kind: 'duplicate', pattern: patternFor(state, action.message) };
-    case 'ElectionTimeout':
-      return { kind: 'timeout', node: action.node };
-    case 'HeartbeatTimeout':
-      return { kind: 'heartbeat', node: action.node };
-    case 'ClientRequest':
-      return { kind: 'propose', node: action.node, value: action.value };
-    case 'Crash':
-      return { kind: 'crash', node: action.node };
-    case 'Restart':
-      return { kind: 'restart', node: action.node };
-  }
-}
-
 /** A counterexample as a step-mode scenario file, with the (possibly mutated) model's expectations. */
 export function counterexampleScenario(
   run: RunDescription,
@@ -422,7 +399,7 @@ export function counterexampleScenario(
   let state = initialClusterState(config);
   const steps: Step[] = [];
   for (const action of failed.path?.actions ?? []) {
-    steps.push({ line: 0, input: stepInputOf(state, action) });
+    steps.push({ line: 0, input: stepOfAction(state, action) });
     state = applyAction(config, state, action).state;
   }
   const name = `counterexample-${failed.property.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The documentation of the statechart's guards and actions, read from their doc comments
- * in `models/node/guards.ts` and `models/node/actions.ts` — the comments are the registry,
+ * in `models/node/guards.ts`, `actions.ts` and `timers.ts` — the comments are the registry,
  * so the generated tables cannot drift from the code.
  */
 
@@ -17,6 +17,7 @@ export interface RuleDoc {
 
 export const GUARDS_SOURCE = fileURLToPath(new URL('../../models/node/guards.ts', import.meta.url));
 export const ACTIONS_SOURCE = fileURLToPath(new URL('../../models/node/actions.ts', import.meta.url));
+export const TIMERS_SOURCE = fileURLToPath(new URL('../../models/node/timers.ts', import.meta.url));
 
 const DOC_THEN_EXPORT = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*export const (\w+)/g;
 const CITATION = /(?:[Tt]hesis )?§[\d.]*\d|Figure \d+|raft\.tla \w+/g;
@@ -44,4 +45,28 @@ export function parseRuleDocs(source: string): Map<string, RuleDoc> {
 
 export function readRuleDocs(file: string): Map<string, RuleDoc> {
   return parseRuleDocs(readFileSync(file, 'utf8'));
+}
+
+let registry: Map<string, RuleDoc> | null = null;
+
+/**
+ * Every guard and action of the node statechart with its doc comment, by name: the one
+ * registry of rule descriptions and citations. The conformance runner's failure rules, the
+ * trace checker's explanations, the coverage items and the generated statechart reference
+ * all read it, so a rule is described once, next to its code.
+ */
+export function ruleRegistry(): ReadonlyMap<string, RuleDoc> {
+  registry ??= new Map([
+    ...readRuleDocs(GUARDS_SOURCE),
+    ...readRuleDocs(ACTIONS_SOURCE),
+    ...readRuleDocs(TIMERS_SOURCE),
+  ]);
+  return registry;
+}
+
+/** The doc of one guard or action; an unknown or undocumented name is a programming error. */
+export function ruleDoc(name: string): RuleDoc {
+  const doc = ruleRegistry().get(name);
+  if (doc === undefined) throw new Error(`no doc comment for guard or action '${name}' in models/node`);
+  return doc;
 }

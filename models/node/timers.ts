@@ -1,0 +1,111 @@
+import type { ElectionTimeout, HeartbeatTimeout, Role, Tick } from '../types.ts';
+import type { Update } from './actions.ts';
+import type { CompiledMachine } from './compiled.ts';
+import type { NodeContext } from './context.ts';
+import type { NodeEvent } from './events.ts';
+import type { Guard } from './guards.ts';
+
+/**
+ * The node's timers as logical ticks, as etcd's `tickElection` / `tickHeartbeat`: the node
+ * counts the ticks since each timer was last reset (`electionElapsed`, `heartbeatElapsed`),
+ * a `Tick` input advances the count, and a tick that reaches the timeout the environment
+ * drew raises `ElectionTimeout` or `HeartbeatTimeout`, which the statechart handles as it
+ * always has. When the timers restart is Figure 2's rule, written here once and attached to
+ * the transitions it belongs to in `machine.ts`.
+ *
+ * The model checker never ticks: timeouts are its nondeterministic inputs, so the counts
+ * stay 0 there and are left out of its state key (`src/explore/encode.ts`).
+ */
+
+function tickOf(event: NodeEvent): Tick {
+  return event as Tick;
+}
+
+// ---------------------------------------------------------------- guards
+
+/** Figure 2, Followers and Candidates: "If election timeout elapses": this tick reaches the election timeout (etcd `tickElection`: `pastElectionTimeout`). */
+export const electionTimeoutElapsed: Guard = (context, event) =>
+  context.electionElapsed + 1 >= tickOf(event).electionTimeout;
+
+/** Figure 2, Leaders: heartbeats "repeat during idle periods to prevent election timeouts (§5.2)": this tick reaches the heartbeat interval (etcd `tickHeartbeat`). */
+export const heartbeatIntervalElapsed: Guard = (context, event) =>
+  context.heartbeatElapsed + 1 >= tickOf(event).heartbeatTimeout;
+
+// ---------------------------------------------------------------- actions
+
+/** §5.2: a follower or candidate's election timer counts one more tick (etcd `tickElection`). */
+export const advanceElectionTimer: Update = (context) => ({
+  ...context,
+  electionElapsed: context.electionElapsed + 1,
+});
+
+/** §5.2: a leader's heartbeat timer counts one more tick (etcd `tickHeartbeat`). */
+export const advanceHeartbeatTimer: Update = (context) => ({
+  ...context,
+  heartbeatElapsed: context.heartbeatElapsed + 1,
+});
+
+/**
+ * Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from
+ * current leader or granting vote to candidate: convert to candidate"; Candidates: "On
+ * conversion to candidate, start election: … reset election timer". The election timer
+ * restarts on an AppendEntries from the current leader, on granting a vote, on every new
+ * election or pre-vote round and on becoming leader — and at nothing else: not on a refused
+ * vote nor on a higher term alone (BUGS.md #6, etcd-io/raft#167).
+ */
+export const resetElectionTimer: Update = (context) =>
+  context.electionElapsed === 0 ? context : { ...context, electionElapsed: 0 };
+
+/** Figure 2, Leaders: "Upon election: send initial empty AppendEntries RPCs (heartbeat) …; repeat during idle periods": the heartbeat timer restarts on election and at every heartbeat. */
+export const resetHeartbeatTimer: Update = (context) =>
+  context.heartbeatElapsed === 0 ? context : { ...context, heartbeatElapsed: 0 };
+
+/** Figure 2: a clock restarts from zero: timers are volatile state, lost in a crash. */
+export function withFreshTimers(context: NodeContext): NodeContext {
+  return context.electionElapsed === 0 && context.heartbeatElapsed === 0
+    ? context
+    : { ...context, electionElapsed: 0, heartbeatElapsed: 0 };
+}
+
+export const timerGuards = { electionTimeoutElapsed, heartbeatIntervalElapsed } satisfies Record<
+  string,
+  Guard
+>;
+
+export const timerUpdates = {
+  advanceElectionTimer,
+  advanceHeartbeatTimer,
+  resetElectionTimer,
+  resetHeartbeatTimer,
+} satisfies Record<string, Update>;
+
+// ---------------------------------------------------------------- raised timeouts
+
+/** Figure 2, Followers: the election timer fires: the tick raises `ElectionTimeout` (etcd `MsgHup`). */
+export const fireElectionTimeout: ElectionTimeout = { type: 'ElectionTimeout' };
+
+/** Figure 2, Leaders: the heartbeat timer fires: the tick raises `HeartbeatTimeout` (etcd `MsgBeat`). */
+export const fireHeartbeatTimeout: HeartbeatTimeout = { type: 'HeartbeatTimeout' };
+
+/** Actions that raise a timeout instead of updating the context, by name. */
+export const RAISED_TIMEOUTS: Readonly<Record<string, ElectionTimeout | HeartbeatTimeout>> = {
+  fireElectionTimeout,
+  fireHeartbeatTimeout,
+};
+
+/**
+ * The timeouts a node's clock may fire in a role: the events its `Tick` transitions raise,
+ * tried leaf first as the statechart does (an unguarded transition shadows the rest). A
+ * leader's heartbeat, anyone else's election timeout, nothing for a crashed node.
+ */
+export function tickTimeouts(
+  machine: CompiledMachine,
+  role: Role,
+): ('ElectionTimeout' | 'HeartbeatTimeout')[] {
+  const fired = new Set<'ElectionTimeout' | 'HeartbeatTimeout'>();
+  for (const t of machine.transitions.get(role)?.get('Tick') ?? []) {
+    for (const a of t.actions) if (RAISED_TIMEOUTS[a] !== undefined) fired.add(RAISED_TIMEOUTS[a].type);
+    if (t.guard === null) break;
+  }
+  return [...fired];
+}

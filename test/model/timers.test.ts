@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { initialNodeState, makeFeatures, type NodeInput, type NodeState, step } from '../../models/index.ts';
+
+/**
+ * The timers in the model (models/node/timers.ts): logical ticks with Figure 2's reset
+ * rules. Figure 2, Followers: "If election timeout elapses without receiving AppendEntries
+ * RPC from current leader or granting vote to candidate: convert to candidate".
+ */
+const CLUSTER = ['n1', 'n2', 'n3'];
+const tick = (electionTimeout = 3, heartbeatTimeout = 2): NodeInput => ({
+  type: 'Tick',
+  electionTimeout,
+  heartbeatTimeout,
+});
+
+function run(state: NodeState, inputs: readonly NodeInput[]): NodeState {
+  return inputs.reduce((s, input) => step(s, input).state, state);
+}
+
+const follower = () => initialNodeState({ id: 'n1', cluster: CLUSTER, features: makeFeatures() });
+const heartbeatFrom = (term: number): NodeInput => ({
+  type: 'Receive',
+  message: {
+    type: 'AppendEntriesRequest',
+    from: 'n2',
+    to: 'n1',
+    term,
+    prevLogIndex: 0,
+    prevLogTerm: 0,
+    entries: [],
+    leaderCommit: 0,
+  },
+});
+const voteRequest = (term: number, from = 'n2'): NodeInput => ({
+  type: 'Receive',
+  message: { type: 'RequestVoteRequest', from, to: 'n1', term, lastLogIndex: 0, lastLogTerm: 0 },
+});
+
+describe('timers as logical ticks (Figure 2, §5.2)', () => {
+  it('the tick that reaches the election timeout starts an election, not one before (Reference: Figure 2, Followers)', () => {
+    const twoTicks = run(follower(), [tick(), tick()]);
+    expect(twoTicks.role).toBe('follower');
+    expect(twoTicks.context.electionElapsed).toBe(2);
+    const third = step(twoTicks, tick());
+    expect(third.state.role).toBe('candidate');
+    expect(third.state.context.currentTerm).toBe(1);
+    expect(third.outputs.map((m) => m.type)).toEqual(['RequestVoteRequest', 'RequestVoteRequest']);
+    // Candidates: "reset election timer" on starting the election.
+    expect(third.state.context.electionElapsed).toBe(0);
+  });
+
+  it('an AppendEntries from the current leader restarts the election timer (Reference: Figure 2, Followers)', () => {
+    const s = run(follower(), [tick(), tick(), heartbeatFrom(1)]);
+    expect(s.context.electionElapsed).toBe(0);
+    expect(run(s, [tick(), tick()]).role).toBe('follower');
+  });
+
+  it('granting a vote restarts the election timer; refusing one does not (Reference: Figure 2, Followers; BUGS.md #6)', () => {
+    const granted = run(follower(), [tick(), tick(), voteRequest(1)]);
+    expect(granted.context.votedFor).toBe('n2');
+    expect(granted.context.electionElapsed).toBe(0);
+    const refused = run(granted, [tick(), voteRequest(1, 'n3')]);
+    expect(refused.context.votedFor).toBe('n2');
+    expect(refused.context.electionElapsed).toBe(1);
+  });
+
+  it('a higher term alone does not restart the election timer (Reference: Figure 2, Followers; etcd-io/raft#167)', () => {
+    const behind: NodeInput = {
+      type: 'Receive',
+      message: { type: 'RequestVoteRequest', from: 'n2', to: 'n1', term: 5, lastLogIndex: 0, lastLogTerm: 0 },
+    };
+    const withLog = run(follower(), [{ type: 'ElectionTimeout' }, heartbeatFrom(1)]);
+    const s = step(withLog, {
+      type: 'Receive',
+      message: {
+        type: 'AppendEntriesRequest',
+        from: 'n2',
+        to: 'n1',
+        term: 1,
+        prevLogIndex: 0,
+        prevLogTerm: 0,
+        entries: [{ term: 1, value: 'x' }],
+        leaderCommit: 0,
+      },
+    }).state;
+    const after = run(s, [tick(), behind]);
+    expect(after.context.currentTerm).toBe(5);
+    expect(after.context.votedFor).toBe(null);
+    expect(after.context.electionElapsed).toBe(1);
+  });
+
+  it('a candidate re-arms on every new election (Reference: Figure 2, Candidates)', () => {
+    const candidate = run(follower(), [tick(1)]);
+    expect(candidate.role).toBe('candidate');
+    const again = run(candidate, [tick(), tick(), tick()]);
+    expect(again.context.currentTerm).toBe(2);
+    expect(again.context.electionElapsed).toBe(0);
+  });
+
+  it('a leader heartbeats every heartbeat interval and never times out its election (Reference: Figure 2, Leaders)', () => {
+    const candidate = run(follower(), [tick(1)]);
+    const leader = run(candidate, [
+      {
+        type: 'Receive',
+        message: { type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true },
+      },
+    ]);
+    expect(leader.role).toBe('leader');
+    expect(leader.context.heartbeatElapsed).toBe(0);
+    const first = step(leader, tick(3, 2));
+    expect(first.outputs).toEqual([]);
+    const second = step(first.state, tick(3, 2));
+    expect(second.outputs.map((m) => `${m.type}->${m.to}`)).toEqual([
+      'AppendEntriesRequest->n2',
+      'AppendEntriesRequest->n3',
+    ]);
+    expect(second.state.context.heartbeatElapsed).toBe(0);
+    const many = run(
+      second.state,
+      Array.from({ length: 10 }, () => tick(3, 2)),
+    );
+    expect(many.role).toBe('leader');
+    expect(many.context.electionElapsed).toBe(0);
+  });
+
+  it('a crash loses the timers, which are volatile (Reference: Figure 2, State)', () => {
+    const s = run(follower(), [tick(), tick(), { type: 'Crash' }, { type: 'Restart' }]);
+    expect(s.context.electionElapsed).toBe(0);
+  });
+});
