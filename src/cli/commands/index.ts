@@ -4,6 +4,7 @@ import { register as registerCluster } from './cluster.ts';
 import { register as registerConform } from './conform.ts';
 import { register as registerCoverage } from './coverage.ts';
 import { register as registerDiagram } from './diagram.ts';
+import { register as registerFuzz } from './fuzz.ts';
 import { register as registerGenerate } from './generate.ts';
 import { register as registerMutants } from './mutants.ts';
 import { register as registerServeReference } from './serve-reference.ts';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerConform(program);
   registerServeReference(program);
   registerMutants(program);
+  registerFuzz(program);
   registerTrace(program);
   registerGenerate(program);
   registerCoverage(program);
