@@ -11,7 +11,8 @@ import type { FuzzNetwork } from './network.ts';
  * for a delivery, the payload classes of the message against the receiver's model state
  * (term lower/equal/higher, votedFor, log up-to-date or behind, prevLog match/mismatch/
  * beyond the end, new/duplicate/conflicting entries: src/generate/coverage.ts) — and the
- * candidate whose signature was taken least often wins. So a run keeps trying the
+ * candidate whose signature was taken least often wins. Each run also weighs the kinds
+ * differently (swarm testing: some runs never drop, others partition often). So a run keeps trying the
  * guards, roles and term/vote/log relations it has met least, as coverage-guided fuzzers
  * prefer inputs that reach new branches.
  */
@@ -45,14 +46,23 @@ const WEIGHTS: Readonly<Record<FuzzActionKind, number>> = {
 
 const CANDIDATES = 4;
 
+/** Swarm testing (Groce et al., ISSTA 2012): each run scales every kind but delivery by one of these. */
+const SWARM_FACTORS = [0, 1, 1, 4] as const;
+
 export class Chooser {
   private readonly seen = new Map<string, number>();
+  private readonly weights: Record<FuzzActionKind, number>;
   private values = 0;
 
-  constructor(private readonly random: Random) {}
+  constructor(private readonly random: Random) {
+    const weights = { ...WEIGHTS };
+    for (const kind of Object.keys(weights) as FuzzActionKind[])
+      if (kind !== 'deliver') weights[kind] *= SWARM_FACTORS[random.below(SWARM_FACTORS.length)];
+    this.weights = weights;
+  }
 
   next(view: ChoiceView): FuzzAction | null {
-    const kinds = enabledKinds(view);
+    const kinds = enabledKinds(view).filter((kind) => this.weights[kind] > 0);
     if (kinds.length === 0) return null;
     let best: FuzzAction | null = null;
     let bestSignature = '';
@@ -73,10 +83,10 @@ export class Chooser {
 
   private pickKind(kinds: readonly FuzzActionKind[]): FuzzActionKind {
     let total = 0;
-    for (const kind of kinds) total += WEIGHTS[kind];
+    for (const kind of kinds) total += this.weights[kind];
     let at = (this.random.nextUint32() / 2 ** 32) * total;
     for (const kind of kinds) {
-      at -= WEIGHTS[kind];
+      at -= this.weights[kind];
       if (at < 0) return kind;
     }
     return kinds[kinds.length - 1];
@@ -102,16 +112,29 @@ export class Chooser {
       case 'heal':
         return { kind };
       default: {
-        const node = pick(
-          r,
-          view.nodes.filter((n) => view.role(n) !== 'crashed'),
-        );
+        const node = pick(r, targetsOf(view, kind, r));
         if (kind === 'tick') return { kind, node, ticks: 1 + r.below(view.electionTicks) };
         if (kind === 'propose') return { kind, node, value: `v${++this.values}` };
         return { kind, node } as FuzzAction;
       }
     }
   }
+}
+
+/**
+ * Nodes a node action may target: any live node, but clients mostly find the leader (a
+ * request at a follower is ignored), and election timeouts mostly hit non-leaders (a
+ * leader ignores one): so logs grow, and leaders change, often enough to diverge.
+ */
+function targetsOf(view: ChoiceView, kind: FuzzActionKind, random: Random): NodeId[] {
+  const up = view.nodes.filter((n) => view.role(n) !== 'crashed');
+  const preferred =
+    kind === 'propose'
+      ? up.filter((n) => view.role(n) === 'leader')
+      : kind === 'timeout'
+        ? up.filter((n) => view.role(n) !== 'leader')
+        : up;
+  return preferred.length > 0 && random.below(5) > 0 ? preferred : up;
 }
 
 function enabledKinds(view: ChoiceView): FuzzActionKind[] {
