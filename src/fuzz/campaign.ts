@@ -34,6 +34,8 @@ export interface CampaignOptions {
   readonly crashes: boolean;
   readonly tolerances: readonly ToleranceName[];
   readonly out?: string;
+  /** Starts the names of scenario files written under `out` (e.g. the mutant's name). */
+  readonly label?: string;
   /** Replays a shrink may take. */
   readonly shrinkReplays: number;
   /** Stop starting runs after the first failure (mutants --fuzz). */
@@ -208,7 +210,7 @@ async function shrinkFailure(
   };
   if (!options.out) return report;
   const failure = shrunk.outcome.failure ?? outcome.failure!;
-  const name = `fuzz-seed${options.seed}-run${run + 1}-${signatureSlug(failureSignature(failure))}`;
+  const name = `${options.label ? `${options.label}-` : ''}fuzz-seed${options.seed}-run${run + 1}-${signatureSlug(failureSignature(failure))}`;
   const file = join(options.out, `${name}.txt`);
   const scenario = fuzzScenario(taken, shrunk.nodes, setup.features, {
     name,
