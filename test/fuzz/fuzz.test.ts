@@ -136,6 +136,47 @@ describe('cross-node oracle on the implementation states', () => {
   });
 });
 
+describe('Figure 8 on the implementation states', () => {
+  // Reference: §5.4.2, Figure 8; Leader Completeness (§5.4, Figure 3). The mutant
+  // commit-previous-term commits an entry of an earlier term because it is on a majority;
+  // with the per-node oracle off, fuzz sees a later leader without that committed entry.
+  // Run 7455 of seed 1 is the first of 20,000 runs (depth 150) that shows it.
+  it('reports commit-previous-term with --oracle safety as a Leader Completeness violation, shrunk', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'fuzz-'));
+    const result = await runCampaign(
+      campaign({
+        adapter: { kind: 'builtin', name: 'reference', mutant: 'commit-previous-term' },
+        runs: 7455,
+        depth: 150,
+        seed: 1,
+        shard: { index: 7455, count: 7455 },
+        oracles: { model: false, safety: true },
+        shrinkReplays: 3000,
+        out,
+      }),
+    );
+    const failure = result.failures[0];
+    expect(failure.oracle).toBe('safety');
+    expect(failure.property).toBe('Leader Completeness');
+    expect(failure.shrunk!.nodeSteps).toBeLessThan(failure.nodeSteps);
+    const scenario = parseScenario(readFileSync(failure.shrunk!.scenario!, 'utf8'), { file: 'x' });
+    const options = {
+      features: HELLO.features,
+      timing: { electionTicks: 10, heartbeatTicks: 3, randomized: false },
+      seed: 1,
+    };
+    const reference = await runScenario(createAdapter(REFERENCE), scenario, 'x', options);
+    expect(reference.status).toBe('pass');
+    const mutant = await runScenario(
+      createAdapter({ kind: 'builtin', name: 'reference', mutant: 'commit-previous-term' }),
+      scenario,
+      'x',
+      options,
+    );
+    expect(mutant.status).toBe('fail');
+  }, 60_000);
+});
+
 describe('per-node oracle', () => {
   // Reference: Figure 2, AppendEntries receiver rule 2 — the mutant skips the consistency check.
   it('catches skip-consistency-check as a step the model does not allow', async () => {
