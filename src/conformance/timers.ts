@@ -88,11 +88,8 @@ export function tickBranches(
 ): TickBranch[] {
   let branches: TickBranch[] = [{ fired: [], state, timers, sent: [], actions: [] }];
   for (let t = 0; t < ticks; t++) {
-    const next = new Map<string, TickBranch>();
-    const keep = (b: TickBranch) => {
-      const key = `${serializeNode(b.state)}|${b.timers.election}|${b.timers.heartbeat}|${b.fired.join(',')}`;
-      if (!next.has(key) && next.size < MAX_BRANCHES) next.set(key, b);
-    };
+    const next: TickBranch[] = [];
+    const keep = (b: TickBranch) => next.push(b);
     for (const b of branches) {
       const role = b.state.role;
       if (role === 'crashed') {
@@ -110,7 +107,17 @@ export function tickBranches(
         } else keep(ticked);
       }
     }
-    branches = [...next.values()];
+    branches = next.length === 1 ? next : distinct(next);
   }
   return branches;
+}
+
+/** Branches that differ (by state, timers and timeouts fired), at most MAX_BRANCHES. */
+function distinct(branches: readonly TickBranch[]): TickBranch[] {
+  const byKey = new Map<string, TickBranch>();
+  for (const b of branches) {
+    const key = `${serializeNode(b.state)}|${b.timers.election}|${b.timers.heartbeat}|${b.fired.join(',')}`;
+    if (!byKey.has(key) && byKey.size < MAX_BRANCHES) byKey.set(key, b);
+  }
+  return [...byKey.values()];
 }
