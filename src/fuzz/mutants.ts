@@ -63,7 +63,7 @@ export async function fuzzMutant(mutant: MutantInfo, options: MutantFuzzOptions)
   };
 }
 
-/** Mutants of PreVote (BUGS.md #9, #10; docs/bugs.md) show only in a cluster with PreVote on. */
+/** Mutants of PreVote (docs/bugs.md #9, #10) show only in a cluster with PreVote on. */
 function needsPreVote(mutant: MutantInfo): boolean {
   return /pre-vote/.test(mutant.name);
 }

@@ -288,7 +288,7 @@ class Run {
       diagnosis: error.message,
       rule:
         error.kind === 'implementation-error'
-          ? 'BUGS.md #23 (docs/bugs.md): a legal input (reordered, duplicated or old-term message) must not crash a node'
+          ? 'docs/bugs.md #23: a legal input (reordered, duplicated or old-term message) must not crash a node'
           : 'the step protocol (conformance/PROTOCOL.md)',
       step: this.taken.length,
       ...(this.adapter.stderrTail?.() ? { stderr: this.adapter.stderrTail?.() } : {}),

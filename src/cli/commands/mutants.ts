@@ -9,7 +9,7 @@ import { parseOracles } from './fuzz.ts';
 /**
  * `raftkit mutants`: the mutation score of the suite. Runs the conformance suite against
  * the unmutated reference implementation (which must pass) and against each named mutant,
- * each reproducing a bug class of BUGS.md, and shows which scenarios kill which mutant.
+ * each reproducing a bug class of docs/bugs.md, and shows which scenarios kill which mutant.
  */
 
 interface MutantsOptions {
@@ -122,7 +122,7 @@ export function mutantTable(reference: SuiteResult, verdicts: readonly MutantVer
   lines.push(
     '',
     `reference (unmutated): ${pass} passed, ${fail} failed, ${skip} skipped of ${reference.results.length} scenarios`,
-    `mutants killed: ${killed}/${verdicts.length}`,
+    `mutants killed: ${killed}/${verdicts.length} (bug classes: docs/bugs.md)`,
   );
   return `${lines.join('\n')}\n`;
 }
