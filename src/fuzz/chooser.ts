@@ -1,4 +1,4 @@
-import type { NodeId, NodeState, Role } from '../../models/index.ts';
+import type { Message, NodeId, NodeState, Role } from '../../models/index.ts';
 import type { Random } from '../explore/random.ts';
 import { payloadClasses } from '../generate/coverage.ts';
 import type { FuzzAction, FuzzActionKind } from './actions.ts';
@@ -68,8 +68,8 @@ export class Chooser {
     let bestSignature = '';
     let bestCount = Number.POSITIVE_INFINITY;
     for (let k = 0; k < CANDIDATES; k++) {
-      const action = this.draw(view, this.pickKind(kinds));
-      const signature = signatureOf(view, action);
+      const { action, message } = this.draw(view, this.pickKind(kinds));
+      const signature = signatureOf(view, action, message);
       const count = this.seen.get(signature) ?? 0;
       if (count < bestCount) {
         best = action;
@@ -92,30 +92,34 @@ export class Chooser {
     return kinds[kinds.length - 1];
   }
 
-  private draw(view: ChoiceView, kind: FuzzActionKind): FuzzAction {
+  private draw(view: ChoiceView, kind: FuzzActionKind): { action: FuzzAction; message?: Message } {
     const r = this.random;
     switch (kind) {
       case 'deliver':
       case 'drop':
-      case 'duplicate':
-        return { kind, key: view.network.at(r.below(view.network.size)).key };
+      case 'duplicate': {
+        const { key, message } = view.network.at(r.below(view.network.size));
+        return { action: { kind, key }, message };
+      }
       case 'restart':
         return {
-          kind,
-          node: pick(
-            r,
-            view.nodes.filter((n) => view.role(n) === 'crashed'),
-          ),
+          action: {
+            kind,
+            node: pick(
+              r,
+              view.nodes.filter((n) => view.role(n) === 'crashed'),
+            ),
+          },
         };
       case 'partition':
-        return { kind, groups: split(r, view.nodes) };
+        return { action: { kind, groups: split(r, view.nodes) } };
       case 'heal':
-        return { kind };
+        return { action: { kind } };
       default: {
         const node = pick(r, targetsOf(view, kind, r));
-        if (kind === 'tick') return { kind, node, ticks: 1 + r.below(view.electionTicks) };
-        if (kind === 'propose') return { kind, node, value: `v${++this.values}` };
-        return { kind, node } as FuzzAction;
+        if (kind === 'tick') return { action: { kind, node, ticks: 1 + r.below(view.electionTicks) } };
+        if (kind === 'propose') return { action: { kind, node, value: `v${++this.values}` } };
+        return { action: { kind, node } as FuzzAction };
       }
     }
   }
@@ -150,28 +154,22 @@ function enabledKinds(view: ChoiceView): FuzzActionKind[] {
   return kinds;
 }
 
-function signatureOf(view: ChoiceView, action: FuzzAction): string {
+function signatureOf(view: ChoiceView, action: FuzzAction, message: Message | undefined): string {
   switch (action.kind) {
     case 'deliver': {
-      const { message } = view.network.at(indexOfKey(view.network, action.key));
-      const receiver = view.modelState(message.to);
-      const classes = payloadClasses(receiver, { type: 'Receive', message });
-      return `deliver|${view.role(message.to)}|${message.type}|${classes.join('|')}`;
+      const m = message as Message;
+      const classes = payloadClasses(view.modelState(m.to), { type: 'Receive', message: m });
+      return `deliver|${view.role(m.to)}|${m.type}|${classes.join('|')}`;
     }
     case 'drop':
     case 'duplicate':
-      return `${action.kind}|${view.network.at(indexOfKey(view.network, action.key)).message.type}`;
+      return `${action.kind}|${(message as Message).type}`;
     case 'partition':
     case 'heal':
       return action.kind;
     default:
       return `${action.kind}|${view.role(action.node)}`;
   }
-}
-
-function indexOfKey(network: FuzzNetwork, key: string): number {
-  for (let k = 0; k < network.size; k++) if (network.at(k).key === key) return k;
-  return -1;
 }
 
 function pick<T>(random: Random, list: readonly T[]): T {

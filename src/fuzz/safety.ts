@@ -68,12 +68,17 @@ interface Durable {
 
 export class SafetyOracle {
   private readonly states = new Map<NodeId, NodeStatus>();
+  /** The reported states in the properties' shape, in node order (kept, not rebuilt per step). */
+  private readonly nodes: NodeState[] = [];
+  private readonly order: NodeId[] = [];
   private readonly durable = new Map<NodeId, Durable>();
   private history: ClusterHistory = EMPTY_HISTORY;
 
   constructor(initial: readonly NodeStatus[]) {
     for (const s of initial) {
       this.states.set(s.id, s);
+      this.order.push(s.id);
+      this.nodes.push(asModelNode(s));
       this.durable.set(s.id, { committedPrefix: [], lastUp: s });
     }
   }
@@ -82,6 +87,7 @@ export class SafetyOracle {
   observe(after: NodeStatus): SafetyViolation | null {
     const before = this.states.get(after.id) as NodeStatus;
     this.states.set(after.id, after);
+    this.nodes[this.order.indexOf(after.id)] = asModelNode(after);
     this.record(after);
     return this.persistence(before, after) ?? this.stepProperties(before, after) ?? this.cluster(after.id);
   }
@@ -145,8 +151,7 @@ export class SafetyOracle {
   }
 
   private cluster(node: NodeId): SafetyViolation | null {
-    const nodes = [...this.states.values()].map(asModelNode);
-    const state = { nodes, network: [], history: this.history };
+    const state = { nodes: this.nodes, network: [], history: this.history };
     for (const p of CLUSTER_PROPERTIES) {
       if (!p.holds(undefined as never, state)) return fromProperty(p, node, this.explain(p));
     }
