@@ -24,7 +24,8 @@ import {
   tickBranches,
 } from '../conformance/index.ts';
 import { itemsOfStep, recordStep } from '../generate/coverage.ts';
-import { observeNode } from '../scenario/index.ts';
+import { nodeInputOf, observeNode } from '../scenario/index.ts';
+import { stepInputOf } from './scenario-out.ts';
 
 /**
  * Oracle (a) of a fuzz run, per node: the implementation's step must be one the model
@@ -47,23 +48,6 @@ export interface NodeVerdict {
 }
 
 const defaultMachine = compileNodeMachine();
-
-export function inputOf(command: StepCommand): NodeInput | null {
-  switch (command.type) {
-    case 'deliver':
-      return { type: 'Receive', message: command.message };
-    case 'timeout':
-      return { type: command.timer === 'election' ? 'ElectionTimeout' : 'HeartbeatTimeout' };
-    case 'propose':
-      return { type: 'ClientRequest', value: command.value };
-    case 'crash':
-      return { type: 'Crash' };
-    case 'restart':
-      return { type: 'Restart' };
-    case 'tick':
-      return null;
-  }
-}
 
 function drained(state: NodeState): NodeState {
   return state.context.outbox.length === 0
@@ -99,7 +83,7 @@ export class NodeModels {
   step(node: NodeId, command: StepCommand, reply: StepReply): NodeVerdict {
     if (command.type === 'tick') return this.tick(node, command.ticks, reply);
     const i = this.nodes.indexOf(node);
-    const input = inputOf(command) as NodeInput;
+    const input = nodeInputOf(stepInputOf(command), undefined) as NodeInput;
     const before = this.states[i];
     const record = recordStep(before, input);
     const after = drained(record.after);

@@ -11,8 +11,8 @@ import type { CampaignResult, FailureReport } from './campaign.ts';
 
 export const FUZZ_REPORT_VERSION = 1;
 
-export interface FuzzReport {
-  readonly version: number;
+/** What ran: the same in every shard of a campaign. */
+interface CampaignHeader {
   readonly implementation: string;
   readonly adapter: string;
   readonly nodes: number;
@@ -20,6 +20,10 @@ export interface FuzzReport {
   readonly depth: number;
   readonly seed: number;
   readonly oracles: readonly string[];
+}
+
+export interface FuzzReport extends CampaignHeader {
+  readonly version: number;
   readonly features: readonly string[];
   /** The shards whose runs this report holds, e.g. ["1/2", "2/2"]. */
   readonly shards: readonly string[];
@@ -33,14 +37,7 @@ export interface FuzzReport {
   readonly failures: readonly FailureReport[];
 }
 
-export interface ReportHeader {
-  readonly implementation: string;
-  readonly adapter: string;
-  readonly nodes: number;
-  readonly runs: number;
-  readonly depth: number;
-  readonly seed: number;
-  readonly oracles: readonly string[];
+export interface ReportHeader extends CampaignHeader {
   readonly features: Features;
   readonly shard: string;
 }
@@ -62,17 +59,12 @@ function featureList(features: Features): string[] {
 export function buildReport(header: ReportHeader, result: CampaignResult): FuzzReport {
   const reachable = reachableItems(header.features);
   const items = reachable.filter((id) => result.items.has(id));
+  const { features, shard, ...campaign } = header;
   return {
     version: FUZZ_REPORT_VERSION,
-    implementation: header.implementation,
-    adapter: header.adapter,
-    nodes: header.nodes,
-    runs: header.runs,
-    depth: header.depth,
-    seed: header.seed,
-    oracles: header.oracles,
-    features: featureList(header.features),
-    shards: [header.shard],
+    ...campaign,
+    features: featureList(features),
+    shards: [shard],
     runsDone: result.runsDone,
     nodeSteps: result.nodeSteps,
     coverage: { reachable: reachable.length, covered: items.length, items },

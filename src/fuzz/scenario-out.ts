@@ -20,7 +20,8 @@ export interface ScenarioOrigin {
   readonly failure: RunFailure;
 }
 
-function inputOf(command: StepCommand): StepInput {
+/** The step-mode input a step command carries out (a delivery as `inject` of its message). */
+export function stepInputOf(command: StepCommand): StepInput {
   switch (command.type) {
     case 'deliver':
       return { kind: 'inject', message: command.message };
@@ -52,7 +53,7 @@ export function fuzzScenario(
 ): Scenario {
   const steps: Step[] = taken
     .filter((t) => t.command !== undefined)
-    .map((t) => ({ line: 0, input: inputOf(t.command as StepCommand) }));
+    .map((t) => ({ line: 0, input: stepInputOf(t.command as StepCommand) }));
   const f = origin.failure;
   const scenario: Scenario = {
     name: origin.name,

@@ -137,7 +137,8 @@ export function targetNode(input: StepInput): NodeId {
   }
 }
 
-function nodeInputOf(input: StepInput, message: Message | undefined): NodeInput | null {
+/** The model input of a step-mode input (`message`: the one a `deliver` picked). */
+export function nodeInputOf(input: StepInput, message: Message | undefined): NodeInput | null {
   switch (input.kind) {
     case 'timeout':
       return { type: 'ElectionTimeout' };

@@ -2,18 +2,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeFeatures } from '../../models/index.ts';
 import { runCampaign } from '../../src/fuzz/campaign.ts';
+import { campaign, HELLO } from './support.ts';
 
 // DESIGN.md "Bad input gets a clear error and loses nothing": an adapter that crashes, hangs
 // or babbles mid-run fails that run with the diagnosis (PROTOCOL.md §8), its process group
 // is killed, and fuzzing goes on with a fresh adapter.
-const HELLO = {
-  protocol: 1,
-  implementation: 'flaky',
-  features: { preVote: true, checkQuorum: false, ticks: true, restartWithPersistence: true },
-  tolerances: [],
-};
 
 /** Running (a zombie — killed, not yet reaped by a container's init — does not count). */
 function alive(pid: number): boolean {
@@ -33,27 +27,21 @@ describe('fuzz with an adapter that fails mid-run', () => {
     it(`${fault}: every run fails with the diagnosis and a shrunk prefix; no process survives; the campaign goes on`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'fuzz-bad-'));
       const pids = join(dir, 'pids');
-      const result = await runCampaign({
-        adapter: {
-          kind: 'command',
-          command: `node --import tsx test/fuzz/fixtures/flaky-reference.ts ${fault} 12 ${pids}`,
-          stepTimeoutMs: 400,
-        },
-        hello: HELLO,
-        nodes: 3,
-        runs: 2,
-        depth: 40,
-        seed: 3,
-        shard: { index: 1, count: 1 },
-        jobs: 1,
-        oracles: { model: true, safety: true },
-        features: makeFeatures({}),
-        ticks: true,
-        crashes: true,
-        tolerances: [],
-        shrinkReplays: 2,
-        out: dir,
-      });
+      const result = await runCampaign(
+        campaign({
+          adapter: {
+            kind: 'command',
+            command: `node --import tsx test/fuzz/fixtures/flaky-reference.ts ${fault} 12 ${pids}`,
+            stepTimeoutMs: 400,
+          },
+          hello: { ...HELLO, implementation: 'flaky' },
+          runs: 2,
+          depth: 40,
+          seed: 3,
+          shrinkReplays: 2,
+          out: dir,
+        }),
+      );
       expect(result.runsDone).toBe(2);
       expect(result.failures).toHaveLength(2);
       for (const f of result.failures) {

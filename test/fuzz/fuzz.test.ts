@@ -4,40 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeFeatures } from '../../models/index.ts';
-import { type AdapterSpec, createAdapter } from '../../src/adapters/index.ts';
+import { createAdapter } from '../../src/adapters/index.ts';
 import { runScenario } from '../../src/conformance/index.ts';
 import { type CampaignOptions, runCampaign, runSeed } from '../../src/fuzz/campaign.ts';
 import { buildReport, jsonReport, mergeReports } from '../../src/fuzz/report.ts';
 import { type FuzzSetup, fuzzRun } from '../../src/fuzz/run.ts';
 import { parseScenario } from '../../src/scenario/index.ts';
-
-const REFERENCE: AdapterSpec = { kind: 'builtin', name: 'reference' };
-const HELLO = {
-  protocol: 1,
-  implementation: 'raftkit reference',
-  features: { preVote: true, checkQuorum: false, ticks: true, restartWithPersistence: true },
-  tolerances: [],
-};
-
-function campaign(overrides: Partial<CampaignOptions> = {}): CampaignOptions {
-  return {
-    adapter: REFERENCE,
-    hello: HELLO,
-    nodes: 3,
-    runs: 20,
-    depth: 60,
-    seed: 7,
-    shard: { index: 1, count: 1 },
-    jobs: 1,
-    oracles: { model: true, safety: true },
-    features: makeFeatures({}),
-    ticks: true,
-    crashes: true,
-    tolerances: [],
-    shrinkReplays: 500,
-    ...overrides,
-  };
-}
+import { campaign, HELLO, REFERENCE } from './support.ts';
 
 async function report(options: CampaignOptions): Promise<string> {
   const result = await runCampaign(options);
