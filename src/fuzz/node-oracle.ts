@@ -18,13 +18,14 @@ import {
   matchTickBranch,
   resetTimers,
   ruleFor,
+  type StepJudgement,
   type TickTiming,
   type TimerState,
   type ToleranceName,
   tickBranches,
 } from '../conformance/index.ts';
 import { itemsOfStep, recordStep } from '../generate/coverage.ts';
-import { nodeInputOf, observeNode } from '../scenario/index.ts';
+import { nodeInputOf, observeNode, type TakenTransition } from '../scenario/index.ts';
 import { stepInputOf } from './scenario-out.ts';
 
 /**
@@ -48,6 +49,32 @@ export interface NodeVerdict {
 }
 
 const defaultMachine = compileNodeMachine();
+
+/** What the model did and why the implementation's step is not allowed, as step mode reports it. */
+function violationOf(
+  command: StepCommand,
+  model: { before: NodeState; after: NodeState; taken: readonly TakenTransition[] },
+  judged: StepJudgement,
+): NonNullable<NodeVerdict['violation']> {
+  const { diffs, msgs } = judged;
+  const node = model.after.context.id;
+  const before = observeNode(node, model.before);
+  const expected = observeNode(node, model.after);
+  const fields = diffs.map((d) => ({
+    field: d.field,
+    changedByModel: JSON.stringify(before[d.field]) !== JSON.stringify(expected[d.field]),
+  }));
+  const input = command.type === 'timeout' && command.timer === 'heartbeat' ? 'heartbeat' : command.type;
+  return {
+    diagnosis: diagnose(node, diffs, msgs.missing.length, msgs.unexpected.length),
+    rule: ruleFor(model.taken, input, {
+      fields,
+      messageFields: differingMessageFields(msgs.missing, msgs.unexpected),
+      messagesDiffer: !msgs.ok,
+    }),
+    modelTook: describeTaken(model.taken) || '(no transition)',
+  };
+}
 
 function drained(state: NodeState): NodeState {
   return state.context.outbox.length === 0
@@ -105,32 +132,8 @@ export class NodeModels {
       input.type === 'HeartbeatTimeout',
     );
     const items = itemsOfStep(record);
-    if (!judged.ok && this.judging) {
-      const { diffs, msgs } = judged;
-      const expected = observeNode(node, after);
-      const fields = diffs.map((d) => ({
-        field: d.field,
-        changedByModel:
-          JSON.stringify(observeNode(node, before)[d.field]) !== JSON.stringify(expected[d.field]),
-      }));
-      const rule = ruleFor(
-        taken,
-        command.type === 'timeout' && command.timer === 'heartbeat' ? 'heartbeat' : command.type,
-        {
-          fields,
-          messageFields: differingMessageFields(msgs.missing, msgs.unexpected),
-          messagesDiffer: !msgs.ok,
-        },
-      );
-      return {
-        violation: {
-          diagnosis: diagnose(node, diffs, msgs.missing.length, msgs.unexpected.length),
-          rule,
-          modelTook: describeTaken(taken) || '(no transition)',
-        },
-        items,
-      };
-    }
+    if (!judged.ok && this.judging)
+      return { violation: violationOf(command, { before, after, taken }, judged), items };
     if (input.type === 'Crash') this.commitBeforeCrash[i] = before.context.commitIndex;
     const next = judged.variation ? drained(judged.variation.after) : after;
     const actions = judged.variation ? judged.variation.actions : taken.flatMap((t) => t.actions);

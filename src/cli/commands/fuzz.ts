@@ -203,25 +203,30 @@ async function runFuzz(options: FuzzOptions): Promise<number> {
   process.stderr.write(
     `raftkit fuzz: ${result.nodeSteps} node steps in ${seconds.toFixed(1)} s (${Math.round(result.nodeSteps / Math.max(seconds, 1e-9))}/s)\n`,
   );
-  const report = buildReport(
-    {
-      implementation: setup.hello.implementation,
-      adapter: adapterFlags(spec),
-      nodes: campaign.nodes,
-      runs: campaign.runs,
-      depth: campaign.depth,
-      seed: campaign.seed,
-      oracles: (['model', 'safety'] as const).filter((o) => campaign.oracles[o]),
-      features: setup.features,
-      shard: `${shard.index}/${shard.count}`,
-    },
-    result,
-  );
+  const report = buildReport(headerOf(spec, campaign, setup), result);
   if (campaign.out) writeFileAtomic(join(campaign.out, 'fuzz-report.json'), jsonReport(report));
   process.stdout.write(
     options.json ? jsonReport(report) : textReport(report, reachableItems(setup.features)),
   );
   return report.failures.length > 0 ? 1 : 0;
+}
+
+function headerOf(
+  spec: AdapterSpec,
+  campaign: Parsed['campaign'],
+  setup: ReturnType<typeof campaignFeatures>,
+) {
+  return {
+    implementation: setup.hello.implementation,
+    adapter: adapterFlags(spec),
+    nodes: campaign.nodes,
+    runs: campaign.runs,
+    depth: campaign.depth,
+    seed: campaign.seed,
+    oracles: (['model', 'safety'] as const).filter((o) => campaign.oracles[o]),
+    features: setup.features,
+    shard: `${campaign.shard.index}/${campaign.shard.count}`,
+  };
 }
 
 function mergeCommand(options: FuzzOptions): number {
