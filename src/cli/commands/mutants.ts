@@ -62,7 +62,7 @@ export function register(program: Command): void {
         '  npx raftkit mutants --mutant vote-not-durable ack-before-persist',
         '  npx raftkit mutants --filter curated              how much the curated scenarios alone kill',
         '  npx raftkit mutants --fuzz --budget 60s           fuzzing alone, no fixed suite (docs/fuzz.md)',
-        '  npx raftkit mutants --fuzz --oracle safety --mutant commit-previous-term vote-not-durable',
+        '  npx raftkit mutants --fuzz --budget 10m --oracle safety --mutant vote-not-durable',
         '',
         'Exit codes: 0 the reference passes and every mutant is killed, 1 otherwise, 2 usage error.',
       ].join('\n'),
