@@ -34,7 +34,7 @@ import {
 import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
 import { Pipeline, SpeculationMissed } from './pipeline.ts';
 import { describeTaken, differingMessageFields, ruleFor } from './rules.ts';
-import { type TickTiming, tickBranches } from './timers.ts';
+import { type TickBranch, type TickTiming, tickBranches } from './timers.ts';
 import { judgeStep, type Variation } from './variations.ts';
 
 /**
@@ -364,21 +364,9 @@ async function runSteps(
       transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
       const before = run.state.nodes[i];
       const branches = tickBranches(before, input.ticks, timing, machine);
-      let chosen: (typeof branches)[number] | undefined;
-      for (const b of branches) {
-        const diffs = compareState(observeNode(node, b.state), reply.state);
-        const msgs = compareMessages(b.sent, reply.messages, {
-          after: b.state,
-          heartbeat: b.fired.includes('HeartbeatTimeout'),
-          electedNow: b.state.role === 'leader' && before.role !== 'leader',
-          machine,
-        });
-        if (diffs.length === 0 && msgs.ok) {
-          chosen = b;
-          for (const t of msgs.used) tolerances.add(t);
-          break;
-        }
-      }
+      const matched = matchTickBranch(node, before, branches, reply, machine);
+      const chosen = matched?.branch;
+      for (const t of matched?.used ?? []) tolerances.add(t);
       if (!chosen) {
         const expected = branches[0];
         const diffs = compareState(observeNode(node, expected.state), reply.state);
@@ -486,6 +474,30 @@ async function runSteps(
 }
 
 /**
+ * The first of the model's outcomes of a `tick` (timers.ts `tickBranches`) that the
+ * implementation's reply matches, with the tolerances it used; null when none does.
+ */
+export function matchTickBranch(
+  node: NodeId,
+  before: NodeState,
+  branches: readonly TickBranch[],
+  reply: StepReply,
+  machine: CompiledMachine,
+): { readonly branch: TickBranch; readonly used: readonly ToleranceName[] } | null {
+  for (const b of branches) {
+    const diffs = compareState(observeNode(node, b.state), reply.state);
+    const msgs = compareMessages(b.sent, reply.messages, {
+      after: b.state,
+      heartbeat: b.fired.includes('HeartbeatTimeout'),
+      electedNow: b.state.role === 'leader' && before.role !== 'leader',
+      machine,
+    });
+    if (diffs.length === 0 && msgs.ok) return { branch: b, used: msgs.used };
+  }
+  return null;
+}
+
+/**
  * Send ahead the commands of steps `from`… as the model would have them if the
  * implementation does what the model does, up to and including the next `tick` (its outcome
  * decides the model's next state) or to the end, then the final `inspect`. A step the model
@@ -548,7 +560,7 @@ async function stepAdapter(
   }
 }
 
-function diagnose(
+export function diagnose(
   node: NodeId,
   diffs: readonly FieldDifference[],
   missing: number,

@@ -80,7 +80,8 @@ export interface SuiteResult {
   readonly adapterFlags: string;
 }
 
-function effectiveFeatures(
+/** The declared features, restricted to `only` (`--features`) when given. */
+export function effectiveFeatures(
   declared: ImplementationFeatures,
   only: readonly ImplementationFeatureName[] | undefined,
 ): ImplementationFeatures {

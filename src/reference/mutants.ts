@@ -1,6 +1,6 @@
 /**
  * Named mutants of the reference implementation. Each reproduces one class of real Raft
- * bugs from BUGS.md (the number is the class), reachable in step mode. `raftkit mutants`
+ * bugs from docs/bugs.md (the number is the class), reachable in step mode. `raftkit mutants`
  * runs the conformance suite against each and shows which scenarios kill it.
  *
  * A mutant is a name the node checks at one place in its code (`this.has('…')`), so the
@@ -8,7 +8,7 @@
  */
 export interface MutantInfo {
   readonly name: string;
-  /** BUGS.md class number. */
+  /** Class number in docs/bugs.md. */
   readonly bug: number;
   /** The wrong behaviour, in one sentence. */
   readonly description: string;

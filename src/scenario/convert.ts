@@ -129,3 +129,25 @@ export function stepOfNodeInput(node: NodeId, input: NodeInput): StepInput {
       return { kind: LOCAL_STEPS[input.type], node };
   }
 }
+
+/**
+ * The node input a step is at its target node (`message`: the one a `deliver` picked; an
+ * `inject` carries its own). Null for steps that are no node input: drop, duplicate, tick.
+ * The inverse of `stepOfNodeInput`.
+ */
+export function nodeInputOfStep(input: StepInput, message: Message | undefined): NodeInput | null {
+  switch (input.kind) {
+    case 'deliver':
+      return message === undefined ? null : { type: 'Receive', message };
+    case 'inject':
+      return { type: 'Receive', message: input.message };
+    case 'propose':
+      return { type: 'ClientRequest', value: input.value };
+    case 'drop':
+    case 'duplicate':
+    case 'tick':
+      return null;
+    default:
+      return { type: LOCAL_ACTIONS[input.kind] };
+  }
+}

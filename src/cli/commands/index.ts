@@ -5,6 +5,7 @@ import { register as registerConform } from './conform.ts';
 import { register as registerCoverage } from './coverage.ts';
 import { register as registerDiagram } from './diagram.ts';
 import { register as registerFeatures } from './features.ts';
+import { register as registerFuzz } from './fuzz.ts';
 import { register as registerGenerate } from './generate.ts';
 import { register as registerMutants } from './mutants.ts';
 import { register as registerServeReference } from './serve-reference.ts';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerConform(program);
   registerServeReference(program);
   registerMutants(program);
+  registerFuzz(program);
   registerTrace(program);
   registerGenerate(program);
   registerCoverage(program);

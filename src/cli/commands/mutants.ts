@@ -1,13 +1,15 @@
 import { type Command, Option } from 'commander';
 import { runSuite, type SuiteResult } from '../../conformance/index.ts';
+import { type FuzzVerdict, fuzzMutant, fuzzMutantTable } from '../../fuzz/mutants.ts';
 import { MUTANTS, type MutantInfo } from '../../reference/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
 import { loadScenarioFiles } from './conform.ts';
+import { parseOracles } from './fuzz.ts';
 
 /**
  * `raftkit mutants`: the mutation score of the suite. Runs the conformance suite against
  * the unmutated reference implementation (which must pass) and against each named mutant,
- * each reproducing a bug class of BUGS.md, and shows which scenarios kill which mutant.
+ * each reproducing a bug class of docs/bugs.md, and shows which scenarios kill which mutant.
  */
 
 interface MutantsOptions {
@@ -16,6 +18,12 @@ interface MutantsOptions {
   readonly mutant?: readonly string[];
   readonly report: 'text' | 'json';
   readonly seed: string;
+  readonly fuzz?: boolean;
+  readonly budget: string;
+  readonly oracle: string;
+  readonly nodes: string;
+  readonly depth: string;
+  readonly out: string;
 }
 
 export interface MutantVerdict {
@@ -30,7 +38,7 @@ export function register(program: Command): void {
     .summary('mutation score: run the suite against each named mutant of the reference')
     .description(
       'Run the step-mode conformance suite against the reference implementation and against each ' +
-        'of its named mutants (each reproduces a class of real Raft bugs from BUGS.md, named by ' +
+        'of its named mutants (each reproduces a class of real Raft bugs from docs/bugs.md, named by ' +
         'number). A mutant is killed when at least one scenario fails against it. Prints a table: ' +
         'mutant, bug class, killed?, by which scenarios.',
     )
@@ -38,7 +46,13 @@ export function register(program: Command): void {
     .option('--filter <text>', 'only scenarios whose file path contains this text')
     .option('--mutant <names...>', `only these mutants (default: all ${MUTANTS.length})`)
     .addOption(new Option('--report <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--seed <n>', 'seed passed to the implementation', '1')
+    .option('--seed <n>', 'seed passed to the implementation (with --fuzz: the fuzz seed)', '1')
+    .option('--fuzz', 'no fixed suite: fuzz each mutant (raftkit fuzz) until it fails or its budget runs out')
+    .option('--budget <duration>', 'with --fuzz: time per mutant, e.g. 60s or 2m', '60s')
+    .option('--oracle <list>', 'with --fuzz: model, safety or both', 'model,safety')
+    .option('--nodes <n>', 'with --fuzz: nodes in the cluster (3–5)', '3')
+    .option('--depth <n>', 'with --fuzz: actions per run at most', '60')
+    .option('--out <dir>', 'with --fuzz: where the shrunk scenario of each kill is written', 'fuzz-mutants')
     .addHelpText(
       'after',
       [
@@ -47,12 +61,14 @@ export function register(program: Command): void {
         '  npx raftkit mutants                              every mutant against the whole suite',
         '  npx raftkit mutants --mutant vote-not-durable ack-before-persist',
         '  npx raftkit mutants --filter curated              how much the curated scenarios alone kill',
+        '  npx raftkit mutants --fuzz --budget 60s           fuzzing alone, no fixed suite (docs/fuzz.md)',
+        '  npx raftkit mutants --fuzz --budget 10m --oracle safety --mutant vote-not-durable',
         '',
         'Exit codes: 0 the reference passes and every mutant is killed, 1 otherwise, 2 usage error.',
       ].join('\n'),
     )
     .action(async (options: MutantsOptions) => {
-      process.exitCode = await runMutants(options);
+      process.exitCode = options.fuzz ? await runFuzzMutants(options) : await runMutants(options);
     });
 }
 
@@ -106,20 +122,24 @@ export function mutantTable(reference: SuiteResult, verdicts: readonly MutantVer
   lines.push(
     '',
     `reference (unmutated): ${pass} passed, ${fail} failed, ${skip} skipped of ${reference.results.length} scenarios`,
-    `mutants killed: ${killed}/${verdicts.length}`,
+    `mutants killed: ${killed}/${verdicts.length} (bug classes: docs/bugs.md)`,
   );
   return `${lines.join('\n')}\n`;
 }
 
-async function runMutants(options: MutantsOptions): Promise<number> {
-  const seed = intInRange('--seed', options.seed, 0, 2 ** 31 - 1);
+function selectedMutants(options: MutantsOptions): MutantInfo[] {
   const selected = options.mutant ?? MUTANTS.map((m) => m.name);
-  const mutants = selected.map((name) => {
+  return selected.map((name) => {
     const found = MUTANTS.find((m) => m.name === name);
     if (!found)
       throw new UsageError(`--mutant must be one of ${MUTANTS.map((m) => m.name).join(', ')}; got '${name}'`);
     return found as MutantInfo;
   });
+}
+
+async function runMutants(options: MutantsOptions): Promise<number> {
+  const seed = intInRange('--seed', options.seed, 0, 2 ** 31 - 1);
+  const mutants = selectedMutants(options);
   const files = loadScenarioFiles(options.scenarios, options.filter);
   process.stderr.write(
     `raftkit mutants: seed ${seed}, ${files.length} scenarios, ${mutants.length} mutants\n`,
@@ -141,4 +161,54 @@ async function runMutants(options: MutantsOptions): Promise<number> {
   }
   const allKilled = verdicts.every((v) => v.killedBy.length > 0);
   return reference.counts.fail === 0 && allKilled ? 0 : 1;
+}
+
+/** `--budget 60s`, `2m`, `500ms`: milliseconds, or a UsageError naming the flag. */
+export function parseBudget(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(raw);
+  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000) : Number.NaN;
+  if (!(ms >= 100 && ms <= 86_400_000))
+    throw new UsageError(`--budget must be a duration from 100ms to 24h such as 60s or 2m, got '${raw}'`);
+  return ms;
+}
+
+async function runFuzzMutants(options: MutantsOptions): Promise<number> {
+  const budgetMs = parseBudget(options.budget);
+  const fuzz = {
+    budgetMs,
+    seed: intInRange('--seed', options.seed, 0, 2 ** 31 - 1),
+    nodes: intInRange('--nodes', options.nodes, 3, 5),
+    depth: intInRange('--depth', options.depth, 1, 100_000),
+    oracles: parseOracles(options.oracle),
+    out: options.out,
+  };
+  const mutants = selectedMutants(options);
+  process.stderr.write(
+    `raftkit mutants --fuzz: seed ${fuzz.seed}, ${mutants.length} mutants, up to ${budgetMs / 1000} s each, oracles ${options.oracle}\n`,
+  );
+  const verdicts: FuzzVerdict[] = [];
+  for (const [k, mutant] of mutants.entries()) {
+    process.stderr.write(`[${k + 1}/${mutants.length}] ${mutant.name}\n`);
+    verdicts.push(await fuzzMutant(mutant, fuzz));
+  }
+  if (options.report === 'json') {
+    const body = verdicts.map((v) => ({
+      name: v.mutant.name,
+      bug: v.mutant.bug,
+      killed: v.killedBy !== null,
+      nodeSteps: v.nodeSteps,
+      runs: v.runs,
+      by: v.killedBy
+        ? {
+            oracle: v.killedBy.oracle,
+            property: v.killedBy.property,
+            diagnosis: v.killedBy.diagnosis,
+            scenario: v.killedBy.shrunk?.scenario,
+            reproduce: v.killedBy.shrunk?.reproduce,
+          }
+        : null,
+    }));
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  } else process.stdout.write(fuzzMutantTable(verdicts));
+  return verdicts.every((v) => v.killedBy) ? 0 : 1;
 }

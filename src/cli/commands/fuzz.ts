@@ -1,0 +1,270 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { makeFeatures } from '../../../models/index.ts';
+import { type AdapterSpec, adapterFlags, createAdapter } from '../../adapters/index.ts';
+import type { AdapterHello } from '../../adapters/types.ts';
+import { declaredTolerances, effectiveFeatures, SetupError } from '../../conformance/index.ts';
+import { type CampaignOptions, runCampaign } from '../../fuzz/campaign.ts';
+import {
+  buildReport,
+  type FuzzReport,
+  jsonReport,
+  MergeError,
+  mergeReports,
+  reachableItems,
+  textReport,
+} from '../../fuzz/report.ts';
+import { writeFileAtomic } from '../../scenario/index.ts';
+import { intInRange, UsageError } from '../errors.ts';
+import { parseAdapter, parseFeatures } from './conform.ts';
+
+/**
+ * `raftkit fuzz`: several nodes of one implementation, driven deterministically with the
+ * messages they themselves send, under seeded, coverage-biased choices of deliveries,
+ * drops, duplicates, timeouts, ticks, client requests, crashes and partitions; checked per
+ * node against the model and across nodes against the safety properties; failures shrunk
+ * to scenario files (src/fuzz/, docs/fuzz.md).
+ */
+
+export interface FuzzOptions {
+  readonly adapter?: string;
+  readonly adapterCmd?: string;
+  readonly mutant?: string;
+  readonly features?: string;
+  readonly nodes: string;
+  readonly runs: string;
+  readonly depth: string;
+  readonly seed: string;
+  readonly shard: string;
+  readonly jobs: string;
+  readonly oracle: string;
+  readonly json?: boolean;
+  readonly out?: string;
+  readonly stepTimeoutMs: string;
+  readonly shrinkReplays: string;
+  readonly merge?: readonly string[];
+  readonly progress?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('fuzz')
+    .summary('drive 3–5 nodes with their own messages under a seeded scheduler; check, shrink, shard')
+    .description(
+      'Create a cluster through the step protocol (one adapter hosts every node) and run seeded ' +
+        'runs of environment actions: deliver a message a node sent (in any order), drop or ' +
+        'duplicate it, fire an election or heartbeat timeout or tick a clock in any role, a client ' +
+        'request, crash and restart, partition and heal — biased towards model transitions and ' +
+        'term/vote/log relations not met yet. After every step: (a) the node did what the model ' +
+        'allows, (b) Election Safety, Log Matching, Leader Completeness, State Machine Safety, ' +
+        'and persistent term and committed entries hold across nodes and restarts. A failure is ' +
+        'shrunk to a scenario file that `raftkit conform --scenarios` replays.',
+    )
+    .option('--adapter <name>', 'built-in implementation: builtin:reference (default when no --adapter-cmd)')
+    .option('--adapter-cmd <command>', 'a program speaking conformance/PROTOCOL.md (run without a shell)')
+    .option('--mutant <name>', 'with builtin:reference: fuzz one of its named mutants')
+    .option(
+      '--features <list>',
+      'comma-separated features to use out of what the adapter declares; preVote switches PreVote on for the cluster',
+    )
+    .option('--nodes <n>', 'nodes in the cluster (3–5)', '3')
+    .option('--runs <n>', 'runs, each with its own seed (1–1000000)', '100')
+    .option('--depth <n>', 'actions per run at most (1–100000)', '100')
+    .option('--seed <n>', 'campaign seed: every choice derives from it', '1')
+    .option('--shard <i/n>', 'run only shard i of n (run r belongs to shard (r mod n) + 1)', '1/1')
+    .option('--jobs <n>', 'runs in parallel, each on its own adapter (1–16)', '1')
+    .option('--oracle <list>', 'oracles: model (per node), safety (across nodes), or both', 'model,safety')
+    .option('--json', 'print the report as JSON (no timings: the same seed gives the same bytes)')
+    .option('--out <dir>', 'write shrunk scenarios and fuzz-report.json here')
+    .option('--step-timeout-ms <ms>', 'per-step reply deadline for --adapter-cmd (100–600000)', '5000')
+    .option('--shrink-replays <n>', 'replays a shrink may take (0–100000)', '2000')
+    .option('--merge <reports...>', 'merge the --json reports of shards into one report; runs nothing')
+    .option('--no-progress', 'no progress line on stderr')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  npx raftkit fuzz --nodes 5 --runs 500 --seed 1                 the reference, in process',
+        '  npx raftkit fuzz --adapter-cmd "npx raftkit serve-reference" --runs 100',
+        '  npx raftkit fuzz --mutant commit-previous-term --oracle safety --runs 20000 --depth 150 --out fuzz-out',
+        '  npx raftkit fuzz --runs 1000 --shard 2/4 --json > shard-2.json   one shard of four',
+        '  npx raftkit fuzz --merge shard-*.json                           one report of all shards',
+        '',
+        'Exit codes: 0 no failure, 1 a run failed, 2 usage or setup error. See docs/fuzz.md.',
+      ].join('\n'),
+    )
+    .action(async (options: FuzzOptions) => {
+      process.exitCode = options.merge ? mergeCommand(options) : await runFuzz(options);
+    });
+}
+
+export function parseShard(raw: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(raw);
+  const index = m ? Number(m[1]) : 0;
+  const count = m ? Number(m[2]) : 0;
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new UsageError(`--shard must be i/n with 1 ≤ i ≤ n (e.g. 2/4), got '${raw}'`);
+  return { index, count };
+}
+
+export function parseOracles(raw: string): { model: boolean; safety: boolean } {
+  const names = raw.split(',').map((s) => s.trim());
+  for (const name of names)
+    if (name !== 'model' && name !== 'safety')
+      throw new UsageError(`--oracle must list model, safety or both (comma-separated), got '${raw}'`);
+  return { model: names.includes('model'), safety: names.includes('safety') };
+}
+
+async function hello(spec: AdapterSpec): Promise<AdapterHello> {
+  const adapter = createAdapter(spec);
+  try {
+    return await adapter.hello();
+  } catch (error) {
+    throw new SetupError(
+      `could not start the adapter (${adapter.name}): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  } finally {
+    await adapter.close();
+  }
+}
+
+interface Parsed {
+  readonly spec: AdapterSpec;
+  readonly campaign: Omit<
+    CampaignOptions,
+    'adapter' | 'hello' | 'features' | 'ticks' | 'crashes' | 'tolerances'
+  >;
+  readonly listed: ReturnType<typeof parseFeatures>;
+}
+
+function parseOptions(options: FuzzOptions): Parsed {
+  const shard = parseShard(options.shard);
+  return {
+    spec: parseAdapter(options),
+    listed: parseFeatures(options.features),
+    campaign: {
+      nodes: intInRange('--nodes', options.nodes, 3, 5),
+      runs: intInRange('--runs', options.runs, 1, 1_000_000),
+      depth: intInRange('--depth', options.depth, 1, 100_000),
+      seed: intInRange('--seed', options.seed, 0, 2 ** 31 - 1),
+      jobs: intInRange('--jobs', options.jobs, 1, 16),
+      shrinkReplays: intInRange('--shrink-replays', options.shrinkReplays, 0, 100_000),
+      oracles: parseOracles(options.oracle),
+      shard,
+      ...(options.out ? { out: options.out } : {}),
+    },
+  };
+}
+
+/** What the campaign may do, from the adapter's declared features and `--features`. */
+export function campaignFeatures(hello: AdapterHello, listed: Parsed['listed']) {
+  const features = effectiveFeatures(hello.features, listed);
+  return {
+    hello,
+    features: makeFeatures({
+      preVote: features.preVote && (listed?.includes('preVote') ?? false),
+      leaderNoOp: features.leaderNoOp === true,
+    }),
+    ticks: features.ticks,
+    crashes: features.restartWithPersistence,
+    tolerances: declaredTolerances(hello),
+  };
+}
+
+async function runFuzz(options: FuzzOptions): Promise<number> {
+  const { spec, campaign, listed } = parseOptions(options);
+  let setup: ReturnType<typeof campaignFeatures>;
+  try {
+    setup = campaignFeatures(await hello(spec), listed);
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    process.stderr.write(`raftkit fuzz: ${error.message}\n`);
+    return 2;
+  }
+  const { shard } = campaign;
+  process.stderr.write(
+    `raftkit fuzz: seed ${campaign.seed}, ${campaign.runs} runs (shard ${shard.index}/${shard.count}) of depth ${campaign.depth}, ${campaign.nodes} nodes, ${campaign.jobs} job(s)\n`,
+  );
+  const started = performance.now();
+  const progress = options.progress !== false && process.stderr.isTTY;
+  const result = await runCampaign({
+    ...campaign,
+    ...setup,
+    adapter: spec,
+    onRun: progress
+      ? (done, steps, failures) =>
+          process.stderr.write(`\r[${done} runs] ${steps} node steps, ${failures} failed`)
+      : undefined,
+  });
+  if (progress) process.stderr.write('\n');
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(
+    `raftkit fuzz: ${result.nodeSteps} node steps in ${seconds.toFixed(1)} s (${Math.round(result.nodeSteps / Math.max(seconds, 1e-9))}/s)\n`,
+  );
+  const report = buildReport(headerOf(spec, campaign, setup), result);
+  if (campaign.out) writeFileAtomic(join(campaign.out, 'fuzz-report.json'), jsonReport(report));
+  process.stdout.write(
+    options.json ? jsonReport(report) : textReport(report, reachableItems(setup.features)),
+  );
+  return report.failures.length > 0 ? 1 : 0;
+}
+
+function headerOf(
+  spec: AdapterSpec,
+  campaign: Parsed['campaign'],
+  setup: ReturnType<typeof campaignFeatures>,
+) {
+  return {
+    implementation: setup.hello.implementation,
+    adapter: adapterFlags(spec),
+    nodes: campaign.nodes,
+    runs: campaign.runs,
+    depth: campaign.depth,
+    seed: campaign.seed,
+    oracles: (['model', 'safety'] as const).filter((o) => campaign.oracles[o]),
+    features: setup.features,
+    shard: `${campaign.shard.index}/${campaign.shard.count}`,
+  };
+}
+
+function mergeCommand(options: FuzzOptions): number {
+  const files = options.merge ?? [];
+  if (files.length === 0) throw new UsageError('--merge needs at least one report file');
+  const reports = files.map((file) => readReport(file));
+  let merged: FuzzReport;
+  try {
+    merged = mergeReports(reports);
+  } catch (error) {
+    if (error instanceof MergeError) throw new UsageError(`--merge: ${error.message}`);
+    throw error;
+  }
+  const features = makeFeatures({
+    preVote: merged.features.includes('preVote'),
+    leaderNoOp: merged.features.includes('leaderNoOp'),
+  });
+  process.stdout.write(options.json ? jsonReport(merged) : textReport(merged, reachableItems(features)));
+  return merged.failures.length > 0 ? 1 : 0;
+}
+
+function readReport(file: string): FuzzReport {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(
+      `--merge: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const r = parsed as Partial<FuzzReport>;
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    r.version !== 1 ||
+    !Array.isArray(r.coverage?.items) ||
+    !Array.isArray(r.shards)
+  )
+    throw new UsageError(`--merge: ${file} is not a raftkit fuzz --json report (version 1)`);
+  return r as FuzzReport;
+}

@@ -1,0 +1,188 @@
+import type { Message, NodeId, NodeState, Role } from '../../models/index.ts';
+import type { Random } from '../explore/random.ts';
+import { payloadClasses } from '../generate/coverage.ts';
+import type { FuzzAction, FuzzActionKind } from './actions.ts';
+import type { FuzzNetwork } from './network.ts';
+
+/**
+ * The fuzzer's choice of the next environment action: seeded, and biased towards what the
+ * run has not seen yet. A few candidate actions are drawn (the kind by weight, then its
+ * target uniformly), each is given a signature — the action kind, the role it meets and,
+ * for a delivery, the payload classes of the message against the receiver's model state
+ * (term lower/equal/higher, votedFor, log up-to-date or behind, prevLog match/mismatch/
+ * beyond the end, new/duplicate/conflicting entries: src/generate/coverage.ts) — and the
+ * candidate whose signature was taken least often wins. Each run also weighs the kinds
+ * differently (swarm testing: some runs never drop, others partition often). So a run keeps trying the
+ * guards, roles and term/vote/log relations it has met least, as coverage-guided fuzzers
+ * prefer inputs that reach new branches.
+ */
+
+export interface ChoiceView {
+  readonly nodes: readonly NodeId[];
+  readonly network: FuzzNetwork;
+  /** The role each node reports. */
+  role(node: NodeId): Role;
+  /** The model's state of a node (payload classes are relative to it). */
+  modelState(node: NodeId): NodeState;
+  readonly ticks: boolean;
+  readonly crashes: boolean;
+  readonly electionTicks: number;
+}
+
+/** Relative weights of the action kinds (deliveries dominate, as in a real network). */
+const WEIGHTS: Readonly<Record<FuzzActionKind, number>> = {
+  deliver: 24,
+  drop: 1,
+  duplicate: 1,
+  timeout: 2,
+  heartbeat: 3,
+  tick: 2,
+  propose: 2,
+  crash: 0.6,
+  restart: 2,
+  partition: 0.4,
+  heal: 1,
+};
+
+const CANDIDATES = 4;
+
+/** Swarm testing (Groce et al., ISSTA 2012): each run scales every kind but delivery by one of these. */
+const SWARM_FACTORS = [0, 1, 1, 4] as const;
+
+export class Chooser {
+  private readonly seen = new Map<string, number>();
+  private readonly weights: Record<FuzzActionKind, number>;
+  private values = 0;
+
+  constructor(private readonly random: Random) {
+    const weights = { ...WEIGHTS };
+    for (const kind of Object.keys(weights) as FuzzActionKind[])
+      if (kind !== 'deliver') weights[kind] *= SWARM_FACTORS[random.below(SWARM_FACTORS.length)];
+    this.weights = weights;
+  }
+
+  next(view: ChoiceView): FuzzAction | null {
+    const kinds = enabledKinds(view).filter((kind) => this.weights[kind] > 0);
+    if (kinds.length === 0) return null;
+    let best: FuzzAction | null = null;
+    let bestSignature = '';
+    let bestCount = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < CANDIDATES; k++) {
+      const { action, message } = this.draw(view, this.pickKind(kinds));
+      const signature = signatureOf(view, action, message);
+      const count = this.seen.get(signature) ?? 0;
+      if (count < bestCount) {
+        best = action;
+        bestSignature = signature;
+        bestCount = count;
+      }
+    }
+    this.seen.set(bestSignature, bestCount + 1);
+    return best;
+  }
+
+  private pickKind(kinds: readonly FuzzActionKind[]): FuzzActionKind {
+    let total = 0;
+    for (const kind of kinds) total += this.weights[kind];
+    let at = (this.random.nextUint32() / 2 ** 32) * total;
+    for (const kind of kinds) {
+      at -= this.weights[kind];
+      if (at < 0) return kind;
+    }
+    return kinds[kinds.length - 1];
+  }
+
+  private draw(view: ChoiceView, kind: FuzzActionKind): { action: FuzzAction; message?: Message } {
+    const r = this.random;
+    switch (kind) {
+      case 'deliver':
+      case 'drop':
+      case 'duplicate': {
+        const { key, message } = view.network.at(r.below(view.network.size));
+        return { action: { kind, key }, message };
+      }
+      case 'restart':
+        return {
+          action: {
+            kind,
+            node: pick(
+              r,
+              view.nodes.filter((n) => view.role(n) === 'crashed'),
+            ),
+          },
+        };
+      case 'partition':
+        return { action: { kind, groups: split(r, view.nodes) } };
+      case 'heal':
+        return { action: { kind } };
+      default: {
+        const node = pick(r, targetsOf(view, kind, r));
+        if (kind === 'tick') return { action: { kind, node, ticks: 1 + r.below(view.electionTicks) } };
+        if (kind === 'propose') return { action: { kind, node, value: `v${++this.values}` } };
+        return { action: { kind, node } as FuzzAction };
+      }
+    }
+  }
+}
+
+/**
+ * Nodes a node action may target: any live node, but clients mostly find the leader (a
+ * request at a follower is ignored), and election timeouts mostly hit non-leaders (a
+ * leader ignores one): so logs grow, and leaders change, often enough to diverge.
+ */
+function targetsOf(view: ChoiceView, kind: FuzzActionKind, random: Random): NodeId[] {
+  const up = view.nodes.filter((n) => view.role(n) !== 'crashed');
+  const preferred =
+    kind === 'propose'
+      ? up.filter((n) => view.role(n) === 'leader')
+      : kind === 'timeout'
+        ? up.filter((n) => view.role(n) !== 'leader')
+        : up;
+  return preferred.length > 0 && random.below(5) > 0 ? preferred : up;
+}
+
+function enabledKinds(view: ChoiceView): FuzzActionKind[] {
+  const up = view.nodes.some((n) => view.role(n) !== 'crashed');
+  const down = view.nodes.some((n) => view.role(n) === 'crashed');
+  const kinds: FuzzActionKind[] = [];
+  if (view.network.size > 0) kinds.push('deliver', 'drop', 'duplicate');
+  if (up) kinds.push('timeout', 'heartbeat', 'propose');
+  if (up && view.ticks) kinds.push('tick');
+  if (up && view.crashes) kinds.push('crash');
+  if (down) kinds.push('restart');
+  kinds.push(view.network.partitioned ? 'heal' : 'partition');
+  return kinds;
+}
+
+function signatureOf(view: ChoiceView, action: FuzzAction, message: Message | undefined): string {
+  switch (action.kind) {
+    case 'deliver': {
+      const m = message as Message;
+      const classes = payloadClasses(view.modelState(m.to), { type: 'Receive', message: m });
+      return `deliver|${view.role(m.to)}|${m.type}|${classes.join('|')}`;
+    }
+    case 'drop':
+    case 'duplicate':
+      return `${action.kind}|${(message as Message).type}`;
+    case 'partition':
+    case 'heal':
+      return action.kind;
+    default:
+      return `${action.kind}|${view.role(action.node)}`;
+  }
+}
+
+function pick<T>(random: Random, list: readonly T[]): T {
+  return list[random.below(list.length)];
+}
+
+/** A partition: a minority group (1 … ⌊n/2⌋ nodes, drawn) and the rest. */
+function split(random: Random, nodes: readonly NodeId[]): NodeId[][] {
+  const shuffled = [...nodes];
+  for (let k = shuffled.length - 1; k > 0; k--) {
+    const j = random.below(k + 1);
+    [shuffled[k], shuffled[j]] = [shuffled[j], shuffled[k]];
+  }
+  const size = 1 + random.below(Math.floor(nodes.length / 2));
+  return [shuffled.slice(0, size).sort(), shuffled.slice(size).sort()];
+}

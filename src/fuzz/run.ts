@@ -1,0 +1,307 @@
+import type { Features, Message, NodeId, Role } from '../../models/index.ts';
+import {
+  AdapterError,
+  type ClusterTiming,
+  type NodeStatus,
+  type StepAdapter,
+  type StepCommand,
+  type StepReply,
+} from '../adapters/types.ts';
+import type { ToleranceName } from '../conformance/index.ts';
+import { Random } from '../explore/random.ts';
+import type { FuzzAction } from './actions.ts';
+import { Chooser } from './chooser.ts';
+import { FuzzNetwork } from './network.ts';
+import { NodeModels } from './node-oracle.ts';
+import { SafetyOracle } from './safety.ts';
+
+/**
+ * One fuzz run: create the cluster through the adapter, then take up to `depth`
+ * environment actions — chosen by the seeded, coverage-biased `Chooser`, or replayed from a
+ * script (shrinking) — handing the nodes the messages they themselves sent. After every
+ * node step both oracles look: the model per node (node-oracle.ts) and the safety
+ * properties across nodes (safety.ts). The run stops at the first violation, or at the
+ * first adapter failure (a crash, hang or garbage: the diagnosis of PROTOCOL.md §8).
+ */
+
+export interface FuzzSetup {
+  readonly nodes: readonly NodeId[];
+  readonly depth: number;
+  readonly oracles: { readonly model: boolean; readonly safety: boolean };
+  /** The model's switches for the cluster (what `create.features` asks for). */
+  readonly features: Features;
+  /** Actions the implementation supports: its own clock (`tick`), crash and restart. */
+  readonly ticks: boolean;
+  readonly crashes: boolean;
+  readonly tolerances: ReadonlySet<ToleranceName>;
+  readonly timing: ClusterTiming;
+  /** Most messages in flight at once (network.ts). */
+  readonly capacity: number;
+}
+
+export type OracleKind = 'model' | 'safety' | 'adapter';
+
+export interface RunFailure {
+  readonly oracle: OracleKind;
+  /** What broke: a property name, `step allowed by the model`, or the adapter failure kind. */
+  readonly property: string;
+  readonly diagnosis: string;
+  /** The rule or property sentence, with its paper reference. */
+  readonly rule: string;
+  /** Index (1-based) of the action at which it showed. */
+  readonly step: number;
+  readonly node?: NodeId;
+  /** Stderr of the adapter, for an adapter failure. */
+  readonly stderr?: string;
+}
+
+/** An action the run took, with what the stepped node answered. */
+export interface Taken {
+  readonly action: FuzzAction;
+  /** The message a deliver/drop/duplicate acted on. */
+  readonly message?: Message;
+  readonly command?: StepCommand;
+  readonly reply?: StepReply;
+}
+
+export interface RunOutcome {
+  readonly taken: readonly Taken[];
+  /** Node steps (commands the adapter carried out). */
+  readonly nodeSteps: number;
+  readonly items: ReadonlySet<string>;
+  readonly failure: RunFailure | null;
+  readonly initial: readonly NodeStatus[];
+}
+
+/** The signature of a failure that shrinking preserves: oracle and property. */
+export function failureSignature(f: RunFailure): string {
+  return `${f.oracle}:${f.property}`;
+}
+
+export async function fuzzRun(
+  adapter: StepAdapter,
+  setup: FuzzSetup,
+  seed: number,
+  script?: readonly FuzzAction[],
+): Promise<RunOutcome> {
+  const run = new Run(adapter, setup, seed);
+  try {
+    await run.start();
+    if (script) for (const action of script) await run.take(action);
+    else {
+      const chooser = new Chooser(new Random(seed));
+      for (let k = 0; k < setup.depth && run.failure === null; k++) {
+        const action = chooser.next(run);
+        if (action === null) break;
+        await run.take(action);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof AdapterError)) throw error;
+    run.adapterFailed(error);
+  }
+  return run.outcome();
+}
+
+class Run {
+  readonly network: FuzzNetwork;
+  failure: RunFailure | null = null;
+  private readonly taken: Taken[] = [];
+  private readonly items = new Set<string>();
+  private readonly states = new Map<NodeId, NodeStatus>();
+  private models!: NodeModels;
+  private safety!: SafetyOracle;
+  private initial: readonly NodeStatus[] = [];
+  private nodeSteps = 0;
+
+  constructor(
+    private readonly adapter: StepAdapter,
+    private readonly setup: FuzzSetup,
+    private readonly seed: number,
+  ) {
+    this.network = new FuzzNetwork(setup.capacity);
+  }
+
+  // ChoiceView
+  get nodes(): readonly NodeId[] {
+    return this.setup.nodes;
+  }
+  get ticks(): boolean {
+    return this.setup.ticks;
+  }
+  get crashes(): boolean {
+    return this.setup.crashes;
+  }
+  get electionTicks(): number {
+    return this.setup.timing.electionTicks;
+  }
+  role(node: NodeId): Role {
+    return (this.states.get(node) as NodeStatus).role;
+  }
+  modelState(node: NodeId) {
+    return this.models.state(node);
+  }
+
+  async start(): Promise<void> {
+    const { setup } = this;
+    const created = await this.adapter.create({
+      nodes: setup.nodes,
+      features: {
+        preVote: setup.features.preVote,
+        checkQuorum: false,
+        ...(setup.features.leaderNoOp ? { leaderNoOp: true } : {}),
+      },
+      initial: {},
+      timing: setup.timing,
+      seed: this.seed,
+    });
+    this.initial = created.states;
+    for (const s of created.states) this.states.set(s.id, s);
+    const timing = {
+      electionMin: created.electionTimeoutTicks?.min ?? setup.timing.electionTicks,
+      electionMax: created.electionTimeoutTicks?.max ?? setup.timing.electionTicks,
+      heartbeat: created.heartbeatTicks ?? setup.timing.heartbeatTicks,
+    };
+    this.models = new NodeModels(setup.nodes, setup.features, timing, setup.tolerances, setup.oracles.model);
+    this.safety = new SafetyOracle(created.states);
+  }
+
+  /** Apply one action; one that does not apply now (its message is gone, …) is skipped. */
+  async take(action: FuzzAction): Promise<void> {
+    if (this.failure !== null) return;
+    const command = this.commandFor(action);
+    if (command === undefined) return;
+    if (command === null) {
+      this.taken.push(this.environment(action));
+      return;
+    }
+    const entry: { action: FuzzAction; command: StepCommand; message?: Message; reply?: StepReply } = {
+      action,
+      command,
+      ...(command.type === 'deliver' ? { message: command.message } : {}),
+    };
+    this.taken.push(entry);
+    const reply = await this.adapter.step(command);
+    entry.reply = reply;
+    this.nodeSteps++;
+    this.judge(command, reply);
+  }
+
+  private judge(command: StepCommand, reply: StepReply): void {
+    const node = reply.state.id;
+    this.states.set(node, reply.state);
+    this.network.send(reply.messages);
+    const verdict = this.models.step(node, command, reply);
+    for (const item of verdict.items) this.items.add(item);
+    const step = this.taken.length;
+    if (verdict.violation) {
+      const v = verdict.violation;
+      this.failure = {
+        oracle: 'model',
+        property: 'step allowed by the model',
+        diagnosis: `${v.diagnosis} (the model: ${v.modelTook})`,
+        rule: v.rule,
+        step,
+        node,
+      };
+      return;
+    }
+    if (!this.setup.oracles.safety) return;
+    const broken = this.safety.observe(reply.state);
+    if (broken) {
+      this.failure = {
+        oracle: 'safety',
+        property: broken.property,
+        diagnosis: broken.diagnosis,
+        rule: `${broken.sentence} (${broken.reference})`,
+        step,
+        node,
+      };
+    }
+  }
+
+  /**
+   * The step command of an action; null for an action of the network alone; undefined
+   * when the action does not apply now (a replayed script after shrinking).
+   */
+  private commandFor(action: FuzzAction): StepCommand | null | undefined {
+    const up = (node: NodeId) => this.states.get(node)?.role !== 'crashed';
+    switch (action.kind) {
+      case 'deliver': {
+        const message = this.network.take(action.key);
+        return message ? { type: 'deliver', message } : undefined;
+      }
+      case 'drop':
+      case 'duplicate':
+        return this.network.size > 0 && this.inFlight(action.key) ? null : undefined;
+      case 'partition':
+        return this.network.partitioned ? undefined : null;
+      case 'heal':
+        return this.network.partitioned ? null : undefined;
+      case 'timeout':
+      case 'heartbeat':
+        return up(action.node)
+          ? {
+              type: 'timeout',
+              node: action.node,
+              timer: action.kind === 'timeout' ? 'election' : 'heartbeat',
+            }
+          : undefined;
+      case 'tick':
+        return up(action.node) && this.setup.ticks
+          ? { type: 'tick', node: action.node, ticks: action.ticks }
+          : undefined;
+      case 'propose':
+        return up(action.node) ? { type: 'propose', node: action.node, value: action.value } : undefined;
+      case 'crash':
+        return up(action.node) && this.setup.crashes ? { type: 'crash', node: action.node } : undefined;
+      case 'restart':
+        return up(action.node) ? undefined : { type: 'restart', node: action.node };
+    }
+  }
+
+  private inFlight(key: string): boolean {
+    for (let k = 0; k < this.network.size; k++) if (this.network.at(k).key === key) return true;
+    return false;
+  }
+
+  /** Drop, duplicate, partition, heal: the network alone acts. */
+  private environment(action: FuzzAction): Taken {
+    switch (action.kind) {
+      case 'drop':
+        return { action, message: this.network.take(action.key) };
+      case 'duplicate':
+        return { action, message: this.network.copy(action.key) };
+      case 'partition':
+        this.network.partition(action.groups);
+        return { action };
+      default:
+        this.network.heal();
+        return { action };
+    }
+  }
+
+  adapterFailed(error: AdapterError): void {
+    this.failure = {
+      oracle: 'adapter',
+      property: error.kind,
+      diagnosis: error.message,
+      rule:
+        error.kind === 'implementation-error'
+          ? 'docs/bugs.md #23: a legal input (reordered, duplicated or old-term message) must not crash a node'
+          : 'the step protocol (conformance/PROTOCOL.md)',
+      step: this.taken.length,
+      ...(this.adapter.stderrTail?.() ? { stderr: this.adapter.stderrTail?.() } : {}),
+    };
+  }
+
+  outcome(): RunOutcome {
+    return {
+      taken: this.taken,
+      nodeSteps: this.nodeSteps,
+      items: this.items,
+      failure: this.failure,
+      initial: this.initial,
+    };
+  }
+}

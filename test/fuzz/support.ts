@@ -1,0 +1,34 @@
+import { makeFeatures } from '../../models/index.ts';
+import type { AdapterSpec } from '../../src/adapters/index.ts';
+import type { CampaignOptions } from '../../src/fuzz/campaign.ts';
+
+/** What the reference declares (PROTOCOL.md §3), for campaigns that skip the handshake. */
+export const HELLO = {
+  protocol: 1,
+  implementation: 'raftkit reference',
+  features: { preVote: true, checkQuorum: false, ticks: true, restartWithPersistence: true },
+  tolerances: [],
+};
+
+export const REFERENCE: AdapterSpec = { kind: 'builtin', name: 'reference' };
+
+/** A small campaign on three nodes against the reference, both oracles; override what a test needs. */
+export function campaign(overrides: Partial<CampaignOptions> = {}): CampaignOptions {
+  return {
+    adapter: REFERENCE,
+    hello: HELLO,
+    nodes: 3,
+    runs: 20,
+    depth: 60,
+    seed: 7,
+    shard: { index: 1, count: 1 },
+    jobs: 1,
+    oracles: { model: true, safety: true },
+    features: makeFeatures({}),
+    ticks: true,
+    crashes: true,
+    tolerances: [],
+    shrinkReplays: 500,
+    ...overrides,
+  };
+}
