@@ -1,4 +1,5 @@
 import type { Features } from '../../models/index.ts';
+import { type GuardName, NO_FEATURES, SWITCH_OF_GUARD } from '../../models/index.ts';
 import { coverageUniverse, UNREACHABLE } from '../generate/coverage.ts';
 import type { CampaignResult, FailureReport } from './campaign.ts';
 
@@ -57,8 +58,18 @@ export function reachableItems(features: Features): string[] {
   ];
   return coverageUniverse()
     .map((i) => i.id)
-    .filter((id) => !(id in UNREACHABLE) && !excluded.some((re) => re.test(id)))
+    .filter(
+      (id) => !(id in UNREACHABLE) && !excluded.some((re) => re.test(id)) && !needsSwitchOff(id, features),
+    )
     .sort();
+}
+
+/** An item only a switch that is off in this run can exercise (a guard of models/features.ts's other switches). */
+function needsSwitchOff(id: string, features: Features): boolean {
+  const guard = /^transition:[^[]*\[(\w+)\]$/.exec(id)?.[1] ?? /^guard:[^/]+\/(\w+)=true$/.exec(id)?.[1];
+  const feature = guard === undefined ? undefined : SWITCH_OF_GUARD[guard as GuardName];
+  if (feature === undefined || feature === 'preVote' || feature === 'leaderNoOp') return false;
+  return features[feature] === NO_FEATURES[feature];
 }
 
 function featureList(features: Features): string[] {
