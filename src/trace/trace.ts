@@ -45,6 +45,8 @@ export interface ParsedTrace {
   readonly informational: number;
   readonly skipped: readonly SkippedLine[];
   readonly damaged: readonly DamagedLine[];
+  /** Lines whose known message is followed by `key=value` fields the parser does not know: used, the fields ignored. */
+  readonly extraFields: readonly DamagedLine[];
   /** Lines that contradict themselves or the lines around them (e.g. a reply nobody asked for): not checked, shown. */
   readonly inconsistent: readonly DamagedLine[];
   /** Log lines whose timestamp is earlier than the line before them within a chunk. */
