@@ -208,5 +208,7 @@ export function parseCanonical(text: string, file: string): ParsedTrace {
     holes: [],
     idMapping: null,
     inferences: [],
+    links: [],
+    noReplay: null,
   };
 }

@@ -93,6 +93,8 @@ export interface Bridge {
 }
 
 export interface CheckResult {
+  /** False when the format shows too little to replay the nodes (`ParsedTrace.noReplay` says why). */
+  readonly replayed: boolean;
   readonly eventsChecked: number;
   readonly nodes: readonly NodeId[];
   /** The first divergence of each node, in line order; replay of that node stops there. */
@@ -173,6 +175,7 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
 
   for (const event of trace.events) {
     cross.observe(event);
+    if (trace.noReplay !== null) continue;
     const replay = replays.get(event.node);
     if (!replay || replay.halted || event.event === 'TimerStart' || event.event === 'Cluster') continue;
     checked++;
@@ -228,6 +231,7 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
     }
   }
   return {
+    replayed: trace.noReplay === null,
     eventsChecked: checked,
     nodes: trace.nodes,
     divergences: divergences.sort((a, b) => a.line - b.line),

@@ -439,6 +439,8 @@ export function parseEliben(text: string, file: string): ParsedTrace {
             ? "; log indexes 0-based (eliben parts 2–3: -1 = none), shifted to the model's 1-based"
             : ''),
     inferences,
+    links: [],
+    noReplay: null,
   };
 }
 

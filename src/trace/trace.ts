@@ -3,7 +3,7 @@ import type { TraceEvent } from './events.ts';
 
 /** A parsed trace: the events in checking order, and an account of every line that was not used. */
 
-export const FORMATS = ['canonical', 'eliben'] as const;
+export const FORMATS = ['canonical', 'eliben', 'hclog', 'etcd'] as const;
 export type TraceFormat = (typeof FORMATS)[number];
 
 export type SkipKind = 'blank' | 'fence' | 'other';
@@ -29,6 +29,19 @@ export interface Hole {
   readonly to: number;
   readonly reason: string;
   /** The line next to which the hole was found. */
+  readonly line: number;
+}
+
+/**
+ * What a log line shows about one link, where the format has no message to say it:
+ * `reached` — a message of `from` got to `to` (a voter logs a candidate's request, a leader
+ * a peer's reply); otherwise `from` failed to reach `to` (a failed RPC, a peer not heard from).
+ */
+export interface LinkEvidence {
+  readonly time: number | null;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly reached: boolean;
   readonly line: number;
 }
 
@@ -59,6 +72,10 @@ export interface ParsedTrace {
   readonly idMapping: string | null;
   /** Notes on fields the parser had to infer, with counts. */
   readonly inferences: readonly string[];
+  /** Link evidence from lines that are no event (Receive events are evidence of their own). */
+  readonly links: readonly LinkEvidence[];
+  /** Why the nodes are not replayed against the model (the format shows too little), or null when they are. */
+  readonly noReplay: string | null;
 }
 
 export function isFence(text: string): boolean {
