@@ -118,7 +118,7 @@ const RULES: readonly Rule[] = [
   ],
   [
     new RegExp(
-      `^${ID} \\[term: \\d+\\] (?:received a|ignored a) \\w+ message with (?:higher|lower) term from ${ID} \\[term: \\d+\\]$`,
+      `^${ID} \\[term: \\d+\\] (?:received a|ignored a) \\w+ message with (?:higher|lower) term from ${ID} \\[term: (\\d+)\\]$`,
     ),
     (m, sink) => heard(m[2], m[1], sink),
   ],
@@ -134,8 +134,8 @@ const RULES: readonly Rule[] = [
   ],
 ];
 
-function heard(from: NodeId, to: NodeId, sink: LineSink): Understood {
-  sink.link(from, to, true);
+function heard(from: NodeId, to: NodeId, sink: LineSink, term?: number): Understood {
+  sink.link(from, to, true, term);
   return 'event';
 }
 

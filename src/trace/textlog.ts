@@ -41,11 +41,18 @@ export class LineSink {
     this.events.push({ line: this.line, time: this.time, node, ...event });
   }
 
-  link(from: NodeId, to: NodeId, reached: boolean): void {
+  link(from: NodeId, to: NodeId, reached: boolean, term?: number): void {
     if (from === to) return;
     this.ids.add(from);
     this.ids.add(to);
-    this.links.push({ time: this.time, from, to, reached, line: this.line });
+    this.links.push({
+      time: this.time,
+      from,
+      to,
+      reached,
+      line: this.line,
+      ...(term === undefined ? {} : { term }),
+    });
   }
 }
 

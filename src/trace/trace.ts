@@ -43,6 +43,8 @@ export interface LinkEvidence {
   readonly to: NodeId;
   readonly reached: boolean;
   readonly line: number;
+  /** The term of the message of `from` that got through, when the line says it. */
+  readonly term?: number;
 }
 
 export interface ParsedTrace {
