@@ -134,7 +134,9 @@ describe('replay against the model: one trace per rule', () => {
       become('n1', 'Leader', 1), // line 4
     ]);
     expect(result.divergences[0]).toMatchObject({ rule: 'role-transition', line: 4 });
-    expect(result.divergences[0].expected).toMatch(/with votes from \[n1\].*a majority is 2 of 3 \(hasVoteQuorum\)/);
+    expect(result.divergences[0].expected).toMatch(
+      /with votes from \[n1\].*a majority is 2 of 3 \(hasVoteQuorum\)/,
+    );
   });
 
   it('term: a new election increments the term by one (Figure 2: "Increment currentTerm")', () => {

@@ -82,7 +82,9 @@ describe('raftkit trace', () => {
     const { stdout, exitCode } = await run([file, '--no-liveness']);
     expect(exitCode).toBe(1);
     expect(stdout).toMatch(/DIVERGENCE at line 5 \(n3\), rule vote-decision/);
-    expect(stdout).toMatch(/n3 voted twice in term 1: for n1 \(line 3, vote granted\) and for n2 \(line 5, vote granted\)/);
+    expect(stdout).toMatch(
+      /n3 voted twice in term 1: for n1 \(line 3, vote granted\) and for n2 \(line 5, vote granted\)/,
+    );
     expect(stdout).toMatch(/SAFETY PROPERTY VIOLATED/);
     expect(stdout).toMatch(/THE IMPLEMENTATION DID WHAT THE MODEL DOES NOT ALLOW/);
   });
