@@ -162,6 +162,14 @@ export function parseCanonical(text: string, file: string): ParsedTrace {
       events.push(networkEvent(e, lineNo, ids));
       continue;
     }
+    if (e.node === KIT) {
+      throw new TraceError(
+        file,
+        lineNo,
+        `a server id other than "${KIT}" (the kit's own, for network events)`,
+        `${excerpt(trimmed)}`,
+      );
+    }
     if (!ids.has(e.node)) ids.add(e.node);
     if ('message' in e && !(ids.has(e.message.from) && ids.has(e.message.to))) {
       ids.add(e.message.from);
