@@ -99,7 +99,7 @@ describe('Partition / Cut / Heal in a canonical trace', () => {
     );
     expect(r.diagnosis.isolatedTerms).toEqual([2, 3, 4]);
     expect(r.diagnosis.isolatedCandidacies[0].evidence).toMatch(
-      /n3 could talk to no one \(line 8: Partition \[n1 n2\] \[n3\]\)/,
+      /n3 could talk to no one \(line 7: Partition \[n1 n2\] \[n3\]\)/,
     );
     expect(r.diagnosis.livenessFailure).toBe(false);
     expect(exitCodeOf(r)).toBe(0);
