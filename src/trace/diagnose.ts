@@ -106,7 +106,9 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   const maxTerm = events.reduce((m, e) => Math.max(m, e.term ?? e.message?.term ?? 0), 0);
   const inLog = new Set(terms.map((t) => t.term));
   const missingTerms: number[] = [];
-  for (let t = 1; t <= maxTerm; t++) if (!inLog.has(t)) missingTerms.push(t);
+  // Bounded: a damaged line can claim a term of 10^20.
+  for (let t = 1; t <= maxTerm && missingTerms.length < MAX_LISTED_TERMS; t++)
+    if (!inLog.has(t)) missingTerms.push(t);
   const leaders = events
     .filter((e) => e.event === 'BecomeLeader')
     .map((e) => ({ term: e.term ?? 0, node: e.node, line: e.line }));
@@ -254,28 +256,42 @@ function termPeriods(terms: readonly TermSummary[], holes: readonly Hole[]): num
   return periods;
 }
 
-/** The longest run of terms without a leader; isolated terms neither count nor break a run. */
+const MAX_LISTED_TERMS = 100_000;
+
+/**
+ * The longest run of terms without a leader; isolated terms neither count nor break a run.
+ * Computed between consecutive leader terms, so that its cost does not depend on how high
+ * the terms go.
+ */
 function longestRun(
   firstTerm: number,
   maxTerm: number,
   leaderTerms: ReadonlySet<number>,
   isolated: ReadonlySet<number>,
 ) {
+  const isolatedSorted = [...isolated].sort((a, b) => a - b);
   let best: { from: number; to: number; length: number } | null = null;
-  let start = 1;
-  let last = 0;
-  let length = 0;
-  for (let t = Math.max(1, firstTerm); t <= maxTerm + 1; t++) {
-    if (t === maxTerm + 1 || leaderTerms.has(t)) {
-      if (length > 0 && (best === null || length > best.length)) best = { from: start, to: last, length };
-      length = 0;
-    } else if (!isolated.has(t)) {
-      if (length === 0) start = t;
-      last = t;
-      length++;
-    }
+  let start = Math.max(1, firstTerm);
+  const bounds = [...leaderTerms].filter((t) => t >= start).sort((a, b) => a - b);
+  for (const end of [...bounds, maxTerm + 1]) {
+    const run = leaderlessBetween(start, end - 1, isolatedSorted);
+    if (run !== null && (best === null || run.length > best.length)) best = run;
+    start = Math.max(start, end + 1);
   }
   return best;
+}
+
+/** Terms from..to minus the isolated ones: their count and the first and last of them. */
+function leaderlessBetween(from: number, to: number, isolated: readonly number[]) {
+  const inside = isolated.filter((t) => t >= from && t <= to);
+  const length = to - from + 1 - inside.length;
+  if (length <= 0) return null;
+  const skip = new Set(inside);
+  let first = from;
+  while (skip.has(first)) first++;
+  let last = to;
+  while (skip.has(last)) last--;
+  return { from: first, to: last, length };
 }
 
 function describeIsolated(cands: readonly Candidacy[]): Diagnosis['isolatedCandidacies'] {

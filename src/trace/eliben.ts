@@ -475,6 +475,7 @@ function chunkHoles(coverage: ReadonlyMap<number, Range>): Hole[] {
 
 /** Around a damaged line (two lines run together), the text of at least one line is lost. */
 function damagedHoles(records: readonly LogLine[], damaged: readonly DamagedLine[], reason: string): Hole[] {
+  if (damaged.length === 0) return [];
   const byLine = new Map(records.map((r, i) => [r.line, i]));
   const holes: Hole[] = [];
   for (const d of damaged) {
@@ -586,6 +587,7 @@ function buildEvents(
   >();
   const leaderTerm = new Map<NodeId, number>();
   const replies: PendingReply[] = [];
+  const openReplies = new Map<string, PendingReply[]>();
   const inconsistent: DamagedLine[] = [];
   const dead = new Set<NodeId>();
   let listens = 0;
@@ -712,31 +714,22 @@ function buildEvents(
           inferred: ['candidate from the RequestVote logged just before'],
         };
         events.push(event);
-        replies.push({ event, voter: r.node, term: raw.term, granted: raw.granted, matched: false });
+        const pending = { event, voter: r.node, term: raw.term, granted: raw.granted, matched: false };
+        replies.push(pending);
+        const key = `${request.candidate}|${raw.term}|${raw.granted}`;
+        const queue = openReplies.get(key);
+        if (queue) queue.push(pending);
+        else openReplies.set(key, [pending]);
         break;
       }
       case 'rvReplyRecv': {
-        const reply =
-          replies.find(
-            (p) =>
-              !p.matched && p.event.message.to === r.node && p.term === raw.term && p.granted === raw.granted,
-          ) ??
-          replies.find(
-            (p) =>
-              !p.matched &&
-              p.event.message.to === '?' &&
-              p.term === raw.term &&
-              p.granted === raw.granted &&
-              p.voter !== r.node,
-          );
+        // The earliest unmatched logged reply to this candidate with the same term and answer.
+        const queue = openReplies.get(`${r.node}|${raw.term}|${raw.granted}`);
+        const reply = queue?.shift();
         let from = '?';
         if (reply) {
           reply.matched = true;
           from = reply.voter;
-          if (reply.event.message.to === '?') {
-            reply.event.message = { ...reply.event.message, to: r.node };
-            reply.event.inferred = ['candidate from the reply received'];
-          }
           sendersMatched++;
         } else sendersUnknown++;
         events.push({

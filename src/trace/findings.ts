@@ -102,9 +102,7 @@ function classify(
   const none = { by: null, stepDownLine, lastedMs: null };
   if (endEvent === null) return { ...base, end: 'lasted', ...none };
   if (endEvent.event === 'Crash') return { ...base, end: 'crash', ...none };
-  const during = candidacies.filter(
-    (c) => c.index > from && c.index <= to && c.node !== leader.node && c.term > term,
-  );
+  const during = between(candidacies, from, to).filter((c) => c.node !== leader.node && c.term > term);
   const by = during.find((c) => c.isolated === null) ?? during[0] ?? null;
   if (by === null) return { ...base, end: 'quit', ...none };
   const lonely = during.filter((c) => c.node === by.node && c.isolated !== null);
@@ -113,6 +111,20 @@ function classify(
   if (lonely.length > 0)
     return { ...base, end: leaderCutOff ? 'quit' : 'rejoin', by, stepDownLine, lastedMs };
   return { ...base, end: 'churn', by, stepDownLine, lastedMs };
+}
+
+/** The candidacies with from < index ≤ to (they are in index order): a binary search, not a scan. */
+export function between(candidacies: readonly Candidacy[], from: number, to: number): Candidacy[] {
+  let lo = 0;
+  let hi = candidacies.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (candidacies[mid].index <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: Candidacy[] = [];
+  for (let k = lo; k < candidacies.length && candidacies[k].index <= to; k++) out.push(candidacies[k]);
+  return out;
 }
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -221,8 +233,8 @@ export function rejoinFinding(
   const rejoins = tenureList.filter((t) => t.end === 'rejoin');
   if (rejoins.length === 0) return null;
   const evidence = rejoins.slice(0, 3).map((t) => {
-    const lonely = candidacies.filter(
-      (c) => c.node === t.by?.node && c.isolated !== null && c.index > t.from && c.index <= t.to,
+    const lonely = between(candidacies, t.from, t.to).filter(
+      (c) => c.node === t.by?.node && c.isolated !== null,
     );
     const terms = formatRanges(lonely.map((c) => c.term));
     const raised = Math.max(...lonely.map((c) => c.term));

@@ -3,6 +3,7 @@ import { type Stats, stats } from '../timing/stats.ts';
 import type { Candidacy } from './connectivity.ts';
 import type { TraceEvent } from './events.ts';
 import {
+  between,
   churnFinding,
   dominant,
   type Finding,
@@ -124,8 +125,8 @@ function reelectionsAfterRejoin(input: JudgeInput, list: readonly Tenure[]) {
     if (t.end !== 'rejoin' || t.stepDownLine === null) continue;
     // The disruption lasts until a leader is elected above the term the node raised alone.
     const raised = Math.max(
-      ...input.candidacies
-        .filter((c) => c.node === t.by?.node && c.isolated !== null && c.index > t.from && c.index <= t.to)
+      ...between(input.candidacies, t.from, t.to)
+        .filter((c) => c.node === t.by?.node && c.isolated !== null)
         .map((c) => c.term),
     );
     const next = input.leaders.find((l) => l.term > raised && l.line > (t.stepDownLine as number));
@@ -142,9 +143,8 @@ function noLeaderFinding(input: JudgeInput): Finding | null {
   const run = input.run;
   if (run === null || run.length < input.threshold) return null;
   const evidence = [...input.noLeader.verdict];
-  const contested = input.terms.filter(
-    (t) => t.candidates.length > 0 && !input.isolatedTerms.includes(t.term),
-  );
+  const isolated = new Set(input.isolatedTerms);
+  const contested = input.terms.filter((t) => t.candidates.length > 0 && !isolated.has(t.term));
   const peerVotes = contested.filter((t) =>
     t.votesGranted.some((v) => {
       const [voter, candidate] = v.split('→');
@@ -180,12 +180,17 @@ function slowElections(input: JudgeInput): SlowElection[] {
   const isolated = new Set(input.isolatedTerms);
   const contested = input.terms.filter((t) => t.candidates.length > 0 && !isolated.has(t.term));
   const slow: SlowElection[] = [];
+  const timeOfLine = new Map(input.events.map((e) => [e.line, e.time]));
   let previous = 0;
+  let k = 0;
   for (const leader of [...input.leaders].sort((a, b) => a.term - b.term)) {
-    const rounds = contested.filter((t) => t.term > previous && t.term <= leader.term);
+    while (k < contested.length && contested[k].term <= previous) k++;
+    let j = k;
+    while (j < contested.length && contested[j].term <= leader.term) j++;
+    const rounds = contested.slice(k, j);
     if (rounds.length >= 3) {
       const start = rounds[0].startMs;
-      const end = input.events.find((e) => e.line === leader.line)?.time ?? null;
+      const end = timeOfLine.get(leader.line) ?? null;
       slow.push({
         term: leader.term,
         rounds: rounds.length,
