@@ -2,13 +2,15 @@ import type { TraceFormat } from '../src/trace/trace.ts';
 
 /**
  * Long logs for `npm run bench:trace`, made of a real log of test/fixtures/trace repeated:
- * copy k has every term raised by k × (the log's highest term) and every timestamp moved
- * by k × (the log's duration + 1 s), so the result reads as one long run of the same
- * cluster. Only the bench uses it.
+ * copy k has every term raised by k × (the log's highest term + 1) and every timestamp
+ * moved by k × (the log's duration + 1 s), so the result reads as one long run of the same
+ * cluster. The copies are separated by markdown fences, as pasted chunks: each copy's nodes
+ * start afresh (votedFor -1), which the checker bridges as lines missing between chunks.
+ * Only the bench uses it.
  */
 
 const TERMS: Readonly<Record<Exclude<TraceFormat, 'canonical'>, RegExp>> = {
-  eliben: /((?:currentTerm=|term=|Term:)\s*)(\d+)/g,
+  eliben: /((?:currentTerm=|term=|(?<!Log)Term:)\s*)(\d+)/g,
   hclog: /(term=)(\d+)/g,
   etcd: /((?:at term |\[term: |with higher term from \w+ \[term: ))(\d+)/g,
 };
@@ -44,10 +46,11 @@ export function tile(text: string, format: Exclude<TraceFormat, 'canonical'>, co
   const span = Math.max(...times) - Math.min(...times) + 1000;
   const out: string[] = [];
   for (let k = 0; k < copies; k++) {
+    if (k > 0) out.push('```');
     for (let i = 0; i < lines.length; i++) {
       const shifted = lines[i].replace(
         TERMS[format],
-        (_all, key: string, t: string) => `${key}${+t + k * maxTerm}`,
+        (_all, key: string, t: string) => `${key}${+t + k * (maxTerm + 1)}`,
       );
       const stamp = STAMP[format].exec(shifted) as RegExpExecArray;
       out.push(formatStamp(format, times[i] + k * span) + shifted.slice(stamp[0].length));

@@ -167,26 +167,36 @@ function splitMessage(text: string): { message: string; fields: string } {
 function hclogReader(): LogReader {
   const state: HclogState = { candidacyTerm: new Map(), names: new Map() };
   const understood = (message: string) => MESSAGES.has(message) || INFO.includes(message);
+  /** Whether a "name: " prefix is a logger's name, decided once per name (a name-less log's messages have colons too). */
+  const isName = new Map<string, boolean>();
+  /** Milliseconds of each "YYYY-MM-DDTHH:MM" prefix: Date.UTC once a minute, not once a line. */
+  const minutes = new Map<string, number | null>();
   return {
     format: 'hclog',
     header(line) {
       const m = HEADER.exec(line);
       if (!m) return null;
-      const time = wallClockMs([m[1], m[2], m[3]], [m[4], m[5], m[6]], m[7], m[8]);
+      const time = clock(m, minutes);
       const rest = m[10];
       const named = /^([^\s:]+): (.*)$/.exec(rest);
-      if (named && understood(splitMessage(named[2]).message)) {
-        return { time, name: named[1], message: named[2] };
+      if (named) {
+        // A prefix is a logger's name once a known message has followed it.
+        let known = isName.get(named[1]) === true;
+        if (!known && understood(splitMessage(named[2]).message)) {
+          isName.set(named[1], true);
+          known = true;
+        }
+        if (known) return { time, name: named[1], message: named[2] };
       }
       return { time, name: null, message: rest };
     },
     message(header: Header, sink) {
       const { message, fields: fieldText } = splitMessage(header.message);
+      const handler = MESSAGES.get(message);
+      if (!handler) return INFO.includes(message) ? 'info' : null;
       const fields = parseFields(fieldText);
       const node = nodeOf(header, fields, state);
-      const handler = MESSAGES.get(message);
-      if (handler) return node === null ? null : handler(node, fields, sink, state);
-      return INFO.includes(message) ? 'info' : null;
+      return node === null ? null : handler(node, fields, sink, state);
     },
     noReplay:
       'hclog shows no message contents (no RequestVote, AppendEntries or replies), no follower terms and no vote a voter grants: ' +
@@ -202,6 +212,20 @@ function hclogReader(): LogReader {
         : `hclog logger names ${named.map(([name]) => name).join(', ')} → ${nodes.join(', ')}`;
     },
   };
+}
+
+/** The line's time in ms: the minute from a cache, the seconds and fraction added. */
+function clock(m: RegExpExecArray, minutes: Map<string, number | null>): number | null {
+  const key = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}${m[8] ?? ''}`;
+  let base = minutes.get(key);
+  if (base === undefined) {
+    base = wallClockMs([m[1], m[2], m[3]], [m[4], m[5], '0'], undefined, m[8]);
+    if (minutes.size > 10_000) minutes.clear();
+    minutes.set(key, base);
+  }
+  const seconds = Number(m[6]);
+  if (base === null || seconds > 60) return null;
+  return base + seconds * 1000 + (m[7] === undefined ? 0 : Number(`0.${m[7]}`) * 1000);
 }
 
 function nodeOf(header: Header, fields: Map<string, string>, state: HclogState): NodeId | null {

@@ -25,16 +25,22 @@ export interface Header {
   readonly message: string;
 }
 
-/** What one line of a library log says, in the model's terms. */
+/**
+ * What the lines of a library log say, in the model's terms. One sink serves the whole
+ * file (`at` moves it to the next line): a per-line object would cost more than the line.
+ */
 export class LineSink {
   readonly events: TraceEvent[] = [];
   readonly links: LinkEvidence[] = [];
   readonly ids = new Set<NodeId>();
   preVote = false;
-  constructor(
-    readonly line: number,
-    readonly time: number | null,
-  ) {}
+  line = 0;
+  time: number | null = null;
+
+  at(line: number, time: number | null): void {
+    this.line = line;
+    this.time = time;
+  }
 
   event(node: NodeId, event: Omit<TraceEvent, 'line' | 'time' | 'node'>): void {
     this.ids.add(node);
@@ -74,12 +80,9 @@ export interface LogReader {
 export function readLibraryLog(text: string, file: string, reader: LogReader): ParsedTrace {
   const lines = splitLines(text);
   const skipped: SkippedLine[] = [];
-  const events: TraceEvent[] = [];
-  const links: LinkEvidence[] = [];
-  const ids = new Set<NodeId>();
+  const sink = new LineSink();
   let logLines = 0;
   let informational = 0;
-  let preVote = false;
   let lastTime: number | null = null;
   let outOfOrder = 0;
   let maxBackwardsMs = 0;
@@ -101,9 +104,11 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
       continue;
     }
     logLines++;
-    const sink = new LineSink(line, header.time);
+    sink.at(line, header.time);
+    const before = sink.events.length;
     const understood = reader.message(header, sink);
     if (understood === null) {
+      sink.events.length = before;
       skipped.push({
         line,
         kind: 'other',
@@ -119,17 +124,13 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
       }
       lastTime = lastTime === null ? header.time : Math.max(lastTime, header.time);
     }
-    for (const id of sink.ids) ids.add(id);
-    preVote ||= sink.preVote;
-    if (sink.events.length === 0) informational++;
-    events.push(...sink.events);
-    links.push(...sink.links);
+    if (sink.events.length === before) informational++;
   }
-  const timed = events.every((e) => e.time !== null);
-  if (timed && outOfOrder > 0) {
+  const events = sink.events;
+  if (outOfOrder > 0 && events.every((e) => e.time !== null)) {
     events.sort((a, b) => (a.time as number) - (b.time as number) || a.line - b.line);
   }
-  const nodes = sortedUnique(ids);
+  const nodes = sortedUnique(sink.ids);
   return {
     file,
     format: reader.format,
@@ -145,11 +146,11 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
     outOfOrder: { count: outOfOrder, maxBackwardsMs },
     events,
     nodes,
-    preVote,
+    preVote: sink.preVote,
     holes: [],
     idMapping: reader.idMapping(nodes),
     inferences: reader.inferences,
-    links,
+    links: sink.links,
     noReplay: reader.noReplay,
   };
 }
