@@ -1,7 +1,14 @@
 import type { NodeId } from '../../models/index.ts';
 import { excerpt, TraceError } from './errors.ts';
 import { type CanonicalEvent, canonicalEventSchema, KIT, type TraceEvent } from './events.ts';
-import { isFence, type ParsedTrace, type SkippedLine, sortedUnique, splitLines } from './trace.ts';
+import {
+  isFence,
+  NO_PASTE_DAMAGE,
+  type ParsedTrace,
+  type SkippedLine,
+  sortedUnique,
+  splitLines,
+} from './trace.ts';
 
 /**
  * Parser for the canonical trace format (docs/trace-format.md): one JSON object per
@@ -202,18 +209,13 @@ export function parseCanonical(text: string, file: string): ParsedTrace {
     format: 'canonical',
     totalLines: lines.length,
     logLines,
-    duplicates: 0,
-    firstDuplicateLines: [],
+    ...NO_PASTE_DAMAGE,
     informational: 0,
     skipped,
-    damaged: [],
-    extraFields: [],
-    inconsistent: [],
     outOfOrder: { count: outOfOrder, maxBackwardsMs },
     events,
     nodes: clusterNodes ? sortedUnique(clusterNodes) : sortedUnique(ids),
     preVote,
-    holes: [],
     idMapping: null,
     inferences: [],
     links: [],

@@ -80,6 +80,16 @@ export interface ParsedTrace {
   readonly noReplay: string | null;
 }
 
+/** The accounts a format without pasted chunks leaves empty: no duplicates, damage, inconsistency or holes. */
+export const NO_PASTE_DAMAGE = {
+  duplicates: 0,
+  firstDuplicateLines: [],
+  damaged: [],
+  extraFields: [],
+  inconsistent: [],
+  holes: [],
+} as const satisfies Partial<ParsedTrace>;
+
 export function isFence(text: string): boolean {
   return /^\s*(```|~~~)/.test(text);
 }

@@ -1,6 +1,7 @@
 import type { NodeId } from '../../models/index.ts';
 import { type Stats, stats } from '../timing/stats.ts';
 import type { Candidacy } from './connectivity.ts';
+import type { TermSummary } from './diagnose.ts';
 import type { TraceEvent } from './events.ts';
 import {
   between,
@@ -21,14 +22,11 @@ import {
  * why, and the fixes in that order.
  */
 
-export interface TermView {
-  readonly term: number;
-  readonly candidates: readonly NodeId[];
-  readonly inferredCandidates: readonly NodeId[];
-  readonly votesGranted: readonly string[];
-  readonly leader: NodeId | null;
-  readonly startMs: number | null;
-}
+/** What the verdict reads of a term (the diagnosis' TermSummary). */
+export type TermView = Pick<
+  TermSummary,
+  'term' | 'candidates' | 'inferredCandidates' | 'votesGranted' | 'leader' | 'startMs'
+>;
 
 export interface JudgeInput {
   readonly events: readonly TraceEvent[];
