@@ -58,6 +58,25 @@ describe('eliben/raft: a follower partitioned by the test harness, a test that p
   });
 });
 
+describe('the same log without its harness lines: isolation inferred', () => {
+  it("n2's terms 2–4 are inferred isolated (nobody heard them while n1 led on), said to be inferred, exit 0", () => {
+    const file = `${DIR}/eliben-follower-comes-back.log`;
+    const text = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => !l.includes('[TEST]'))
+      .join('\n');
+    const r = analyzeTrace(text, file);
+    expect(r.trace.events.some((e) => e.node === 'kit')).toBe(false);
+    expect(isolatedTerms(r, 'n2')).toEqual([2, 3, 4]);
+    expect(r.diagnosis.isolatedCandidacies.every((c) => c.how === 'inferred')).toBe(true);
+    expect(r.diagnosis.isolatedCandidacies[0].evidence).toMatch(/while n1 went on leading term 1/);
+    expect(renderText(r)).toMatch(
+      /The log says nothing of the network: 3 candidacies were inferred to be cut off/,
+    );
+    expect(exitCodeOf(r)).toBe(0);
+  });
+});
+
 describe('eliben/raft: the disconnect loop (no majority at times)', () => {
   const r = report('eliben-disconnect-loop.log');
   it('counts terms started with no majority as isolated, finds the run healthy, exit 0', () => {
@@ -144,6 +163,7 @@ describe('etcd raft logger', () => {
     const r = report('etcd-timing.log');
     expect(r.diagnosis.livenessFailure).toBe(true);
     expect(findingIds(r)).toContain('leader-churn');
+    expect(findingIds(r)).toContain('slow-election');
     expect(r.diagnosis.voteRoundTripMs?.median).toBeGreaterThan(140);
     expect(r.diagnosis.verdict.join('\n')).toMatch(/broadcastTime ≪ electionTimeout/);
     expect(exitCodeOf(r)).toBe(1);
