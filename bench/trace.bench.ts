@@ -5,6 +5,9 @@
  *   leader crashes and restarts), 100,000 and 1,000,000 events: events checked per
  *   second, parsing (JSON + zod schema) and replay against the model (checkTrace) timed
  *   apart and together, and the 1M/100k time ratio (≈ 10 when linear);
+ * - each log reader (eliben, hclog, etcd) on a real log of test/fixtures/trace tiled into
+ *   a long run (bench/tile.ts: terms and timestamps moved on copy after copy), at two sizes
+ *   ten times apart: events per second (wall clock and CPU time) and the ratio (≈ 10 when linear);
  * - the seed log end to end (read, parse, check, diagnose, render), target < 0.5 s.
  *
  * Usage: npm run bench:trace [-- --quick]   (--quick: 10k and 100k events)
@@ -13,6 +16,8 @@ import { readFileSync } from 'node:fs';
 import { syntheticTrace } from '../src/timing/synthetic.ts';
 import { toCanonicalLine } from '../src/trace/events.ts';
 import { analyzeTrace, checkTrace, diagnose, parseTrace, renderText } from '../src/trace/index.ts';
+import type { TraceFormat } from '../src/trace/trace.ts';
+import { tile } from './tile.ts';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick ? [10_000, 100_000] : [100_000, 1_000_000];
@@ -75,6 +80,44 @@ console.log(
   `linearity: ${sizes[1]} / ${sizes[0]} events took ${(totals[1] / totals[0]).toFixed(1)}× the wall-clock time and ` +
     `${(cpuTotals[1] / cpuTotals[0]).toFixed(1)}× the CPU time (10× is linear)`,
 );
+
+const READERS: readonly [Exclude<TraceFormat, 'canonical'>, string][] = [
+  ['eliben', 'test/fixtures/trace/eliben-follower-comes-back.log'],
+  ['hclog', 'test/fixtures/trace/hashicorp-partitioned.log'],
+  ['etcd', 'test/fixtures/trace/etcd-partitioned.log'],
+];
+
+/** One reader at one size: parse + check, wall clock and CPU. */
+function benchReader(format: Exclude<TraceFormat, 'canonical'>, base: string, copies: number) {
+  const text = tile(base, format, copies);
+  const [parsed, parseSeconds] = time(() => parseTrace(text, `${format}-tiled.log`, format));
+  const parseCpu = cpu;
+  const [check, checkSeconds] = time(() => checkTrace(parsed.trace));
+  const events = parsed.trace.events.length;
+  return { events, wall: parseSeconds + checkSeconds, cpu: parseCpu + cpu, replayed: check.eventsChecked };
+}
+
+for (const [format, file] of READERS) {
+  const base = readFileSync(file, 'utf8');
+  const perCopy = parseTrace(base, file, format).trace.events.length;
+  benchReader(format, base, Math.ceil(20_000 / perCopy)); // warm-up
+  const results = sizes.map((size) => benchReader(format, base, Math.ceil(size / perCopy)));
+  for (const r of results) {
+    console.log(
+      `${format}: ${r.events.toLocaleString('en-US')} events (${file} tiled), parse+check ${r.wall.toFixed(2)} s: ` +
+        `${rate(r.events, r.wall)} wall clock, ${rate(r.events, r.cpu)} CPU time` +
+        `${r.events / r.cpu >= TARGET ? '' : ` — BELOW the ${TARGET.toLocaleString('en-US')}/s target`}` +
+        (r.replayed > 0
+          ? `; ${r.replayed.toLocaleString('en-US')} replayed against the model`
+          : '; not replayed (format without message contents)'),
+    );
+  }
+  const [small, large] = results;
+  console.log(
+    `${format} linearity: ${(large.events / small.events).toFixed(1)}× the events took ${(large.wall / small.wall).toFixed(1)}× the wall-clock ` +
+      `and ${(large.cpu / small.cpu).toFixed(1)}× the CPU time`,
+  );
+}
 
 const seedFile = 'test/fixtures/000_c99288ffe9c5615b.txt';
 const runs: number[] = [];

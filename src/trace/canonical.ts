@@ -1,7 +1,14 @@
 import type { NodeId } from '../../models/index.ts';
 import { excerpt, TraceError } from './errors.ts';
-import { type CanonicalEvent, canonicalEventSchema, type TraceEvent } from './events.ts';
-import { isFence, type ParsedTrace, type SkippedLine, sortedUnique, splitLines } from './trace.ts';
+import { type CanonicalEvent, canonicalEventSchema, KIT, type TraceEvent } from './events.ts';
+import {
+  isFence,
+  NO_PASTE_DAMAGE,
+  type ParsedTrace,
+  type SkippedLine,
+  sortedUnique,
+  splitLines,
+} from './trace.ts';
 
 /**
  * Parser for the canonical trace format (docs/trace-format.md): one JSON object per
@@ -76,6 +83,23 @@ function parseLine(line: string, lineNo: number, file: string): unknown {
   }
 }
 
+type NetworkCanonical = Extract<CanonicalEvent, { event: 'Partition' | 'Cut' | 'Heal' }>;
+
+/** A Partition, Cut or Heal line: logged by the kit (node "kit"); the servers it names join the membership. */
+function networkEvent(e: NetworkCanonical, line: number, ids: Set<NodeId>): TraceEvent {
+  const base = { line, time: e.time ?? null, node: KIT, event: e.event };
+  if (e.event === 'Partition') {
+    for (const id of e.groups.flat()) ids.add(id);
+    return { ...base, groups: e.groups };
+  }
+  if (e.event === 'Cut') {
+    ids.add(e.from);
+    ids.add(e.to);
+    return { ...base, from: e.from, to: e.to };
+  }
+  return base;
+}
+
 export function parseCanonical(text: string, file: string): ParsedTrace {
   const lines = splitLines(text);
   const skipped: SkippedLine[] = [];
@@ -141,6 +165,18 @@ export function parseCanonical(text: string, file: string): ParsedTrace {
       }
       lastTime = lastTime === null ? time : Math.max(lastTime, time);
     }
+    if (e.event === 'Partition' || e.event === 'Cut' || e.event === 'Heal') {
+      events.push(networkEvent(e, lineNo, ids));
+      continue;
+    }
+    if (e.node === KIT) {
+      throw new TraceError(
+        file,
+        lineNo,
+        `a server id other than "${KIT}" (the kit's own, for network events)`,
+        `${excerpt(trimmed)}`,
+      );
+    }
     if (!ids.has(e.node)) ids.add(e.node);
     if ('message' in e && !(ids.has(e.message.from) && ids.has(e.message.to))) {
       ids.add(e.message.from);
@@ -173,18 +209,16 @@ export function parseCanonical(text: string, file: string): ParsedTrace {
     format: 'canonical',
     totalLines: lines.length,
     logLines,
-    duplicates: 0,
-    firstDuplicateLines: [],
+    ...NO_PASTE_DAMAGE,
     informational: 0,
     skipped,
-    damaged: [],
-    inconsistent: [],
     outOfOrder: { count: outOfOrder, maxBackwardsMs },
     events,
     nodes: clusterNodes ? sortedUnique(clusterNodes) : sortedUnique(ids),
     preVote,
-    holes: [],
     idMapping: null,
     inferences: [],
+    links: [],
+    noReplay: null,
   };
 }

@@ -58,6 +58,8 @@ export interface Divergence {
   readonly expected: string;
   /** The model's state before the event, compact (`serializeNode`-like). */
   readonly modelState: string;
+  /** The node's previous event replayed, for context ("line 12: Receive RequestVoteResponse …"), or null. */
+  readonly after: string | null;
 }
 
 export interface Violation {
@@ -77,6 +79,8 @@ export interface Bridge {
 }
 
 export interface CheckResult {
+  /** False when the format shows too little to replay the nodes (`ParsedTrace.noReplay` says why). */
+  readonly replayed: boolean;
   readonly eventsChecked: number;
   readonly nodes: readonly NodeId[];
   /** The first divergence of each node, in line order; replay of that node stops there. */
@@ -114,6 +118,8 @@ interface NodeReplay {
   seen: boolean;
   halted: boolean;
   snapshot: Snapshot | null;
+  /** The last event replayed, for a divergence's context (described only then). */
+  last: TraceEvent | null;
 }
 
 /** How many events after a hole a bridge may still be inserted at the hole. */
@@ -142,6 +148,7 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
       seen: false,
       halted: false,
       snapshot: null,
+      last: null,
     });
   }
   const divergences: Divergence[] = [];
@@ -154,6 +161,7 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
 
   for (const event of trace.events) {
     cross.observe(event);
+    if (trace.noReplay !== null) continue;
     const replay = replays.get(event.node);
     if (!replay || replay.halted || event.event === 'TimerStart' || event.event === 'Cluster') continue;
     checked++;
@@ -190,6 +198,7 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
         found: attempt.found,
         expected: attempt.expected,
         modelState: describeState(replay.state),
+        after: replay.last && `line ${replay.last.line}: ${describeEvent(replay.last)}`,
       });
       replay.halted = true;
       continue;
@@ -200,6 +209,7 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
     replay.pending =
       attempt.pending.length > PENDING_CAP ? attempt.pending.slice(-PENDING_CAP) : attempt.pending;
     replay.seen = true;
+    replay.last = event;
     if (event.time !== null) replay.lastTime = event.time;
     if (replay.snapshot) {
       replay.snapshot.events.push(event);
@@ -207,6 +217,7 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
     }
   }
   return {
+    replayed: trace.noReplay === null,
     eventsChecked: checked,
     nodes: trace.nodes,
     divergences: divergences.sort((a, b) => a.line - b.line),
@@ -287,35 +298,66 @@ function tryRoleChange(
   const role = ROLE_EVENTS[event.event as RoleEvent];
   const term = event.term ?? state.context.currentTerm;
   if (state.role === role && state.context.currentTerm === term) return { ok: true, state, pending };
-  const tried: string[] = [];
   for (const input of SPONTANEOUS[role]) {
     const result = stepExplained(state, input, machine);
     if (result.state.role === role && result.state.context.currentTerm === term) {
       return stepWith(machine, state, pending, input);
     }
-    tried.push(
-      result.taken.length === 0
-        ? `${input.type} has no transition from ${state.role}`
-        : `${input.type} → ${result.state.role} in term ${result.state.context.currentTerm} (${describeTaken(result.taken)})`,
-    );
-  }
-  const sameRole = state.role === role;
-  let expected: string;
-  if (role === 'leader') {
-    const c = state.context;
-    expected =
-      state.role === 'candidate'
-        ? `the model stays candidate: votes granted by [${c.votesGranted.join(', ')}], a majority is ${Math.floor(c.cluster.length / 2) + 1} of ${c.cluster.length} (hasVoteQuorum, Figure 2 Candidates)`
-        : `the model is ${state.role} in term ${c.currentTerm}; only a candidate with votes from a majority becomes leader (hasVoteQuorum, Figure 2 Candidates)`;
-  } else {
-    expected = `the model is ${state.role} in term ${state.context.currentTerm}; ${tried.join('; ') || 'no input it could take leads there'}`;
   }
   return {
     ok: false,
-    rule: sameRole ? 'term' : 'role-transition',
+    rule: state.role === role ? 'term' : 'role-transition',
     found: `${event.event} in term ${term}`,
-    expected,
+    expected: explainRoleChange(state, role, term),
   };
+}
+
+const MAJORITY = (n: number) => Math.floor(n / 2) + 1;
+
+/**
+ * Why the model does not take a logged role change, in Figure 2's words: what the node
+ * did, in which role and term, which rule allows what, and the nearest allowed behaviour.
+ */
+export function explainRoleChange(state: NodeState, role: Role, term: number): string {
+  const c = state.context;
+  const now = `a ${roleName(state.role)} in term ${c.currentTerm}`;
+  switch (role) {
+    case 'follower':
+      if (term < c.currentTerm)
+        return `${now} cannot go back to term ${term}: currentTerm only grows (§5.1). Nearest allowed: stay in term ${c.currentTerm}.`;
+      if (term === c.currentTerm)
+        return (
+          `${now} became follower in its own term ${term}; Figure 2 converts to follower only on a message with a higher term ` +
+          `(All Servers, §5.1)${state.role === 'candidate' ? ' or on an AppendEntries from the leader of its term (Candidates, §5.2)' : ''}, ` +
+          `and none is logged as received here. Nearest allowed: stay ${roleName(state.role)} until such a message arrives.`
+        );
+      return (
+        `${now} became follower in term ${term}; Figure 2 does so on receiving a message of term ${term} (All Servers: ` +
+        `"if RPC request or response contains term T > currentTerm: set currentTerm = T, convert to follower", §5.1), ` +
+        'and none is logged as received before this line. Nearest allowed: the same step, after the receipt of that message.'
+      );
+    case 'candidate':
+    case 'preCandidate':
+      if (state.role === 'leader')
+        return `${now} started an election; Figure 2 gives a leader no election timeout (Leaders: it sends heartbeats), it steps down only on a higher term (§5.1). Nearest allowed: stay leader.`;
+      return (
+        `${now} became ${roleName(role)} in term ${term}; Figure 2 Candidates: on an election timeout, increment currentTerm, ` +
+        `vote for self — a new candidacy is in term ${c.currentTerm + 1}. Nearest allowed: ${roleName(role)} in term ${c.currentTerm + 1}` +
+        (term > c.currentTerm + 1
+          ? ` (a receipt of term ${term - 1} first would explain term ${term}, and none is logged).`
+          : '.')
+      );
+    case 'leader':
+      return state.role === 'candidate'
+        ? `${now} became leader with votes from [${c.votesGranted.join(', ')}]; Figure 2 Candidates: "if votes received from majority of servers: become leader" — a majority is ${MAJORITY(c.cluster.length)} of ${c.cluster.length} (hasVoteQuorum). Nearest allowed: stay candidate until more votes arrive.`
+        : `${now} became leader; only a candidate with votes from a majority becomes leader (Figure 2 Candidates, hasVoteQuorum), and the model is ${roleName(state.role)}. Nearest allowed: an election (timeout, candidacy in term ${c.currentTerm + 1}, votes from a majority) first.`;
+    default:
+      return `${now} cannot become ${roleName(role)} in term ${term}.`;
+  }
+}
+
+function roleName(role: Role): string {
+  return role === 'preCandidate' ? 'pre-candidate' : role;
 }
 
 function trySend(
@@ -427,7 +469,12 @@ function compareState(state: NodeState, fields: StateFields, when: string): Atte
   }
   if (fields.votedFor !== undefined && fields.votedFor !== c.votedFor) {
     mismatches.push(`votedFor=${fields.votedFor ?? 'null'}`);
-    expected.push(`votedFor=${c.votedFor ?? 'null'}`);
+    expected.push(
+      `votedFor=${c.votedFor ?? 'null'}` +
+        (c.votedFor !== null && (fields.currentTerm ?? c.currentTerm) === c.currentTerm
+          ? ` — Figure 2 keeps votedFor for the whole term (it is reset only when currentTerm changes, §5.1); clearing it in term ${c.currentTerm} would let the node vote a second time in that term (§5.2)`
+          : ''),
+    );
   }
   if (fields.log !== undefined) {
     const same =
@@ -575,9 +622,14 @@ function bridgeInputs(state: NodeState, first: TraceEvent, last: TraceEvent): No
 class CrossNode {
   readonly violations: Violation[] = [];
   private readonly leaders = new Map<number, { node: NodeId; line: number }>();
-  private readonly votes = new Map<string, { candidate: NodeId; line: number }>();
+  private readonly votes = new Map<string, { candidate: NodeId; line: number; how: string }>();
 
   observe(event: TraceEvent): void {
+    // A candidate votes for itself (Figure 2 Candidates); a pre-candidate's vote is no vote (thesis §9.6).
+    if (event.event === 'BecomeCandidate' && event.term !== undefined) {
+      this.vote(event.node, event.node, event.term, event.line, 'its own candidacy');
+      return;
+    }
     if (event.event === 'BecomeLeader' && event.term !== undefined) {
       const first = this.leaders.get(event.term);
       if (!first) this.leaders.set(event.term, { node: event.node, line: event.line });
@@ -593,21 +645,24 @@ class CrossNode {
     }
     const m = event.message;
     if (m?.type !== 'RequestVoteResponse' || !m.voteGranted) return;
-    if (event.event === 'Send') this.vote(m.from, m.to, m.term, event.line);
-    else if (event.event === 'Receive') this.vote(m.from, event.node, m.term, event.line);
+    if (event.event === 'Send') this.vote(m.from, m.to, m.term, event.line, 'vote granted');
+    else if (event.event === 'Receive') this.vote(m.from, event.node, m.term, event.line, 'vote received');
   }
 
-  private vote(voter: NodeId, candidate: NodeId, term: number, line: number): void {
+  private vote(voter: NodeId, candidate: NodeId, term: number, line: number, how: string): void {
     if (voter === '?' || candidate === '?') return;
     const key = `${voter}|${term}`;
     const first = this.votes.get(key);
-    if (!first) this.votes.set(key, { candidate, line });
+    if (!first) this.votes.set(key, { candidate, line, how });
     else if (first.candidate !== candidate) {
+      const whom = (c: NodeId) => (c === voter ? 'itself' : c);
       this.violations.push({
         rule: 'single-vote',
         term,
         lines: [first.line, line],
-        description: `${voter} voted twice in term ${term}: for ${first.candidate} (line ${first.line}) and for ${candidate} (line ${line})`,
+        description:
+          `${voter} voted twice in term ${term}: for ${whom(first.candidate)} (line ${first.line}, ${first.how}) ` +
+          `and for ${whom(candidate)} (line ${line}, ${how})`,
       });
     }
   }
@@ -628,6 +683,11 @@ export function describeMessage(m: Message): string {
     case 'AppendEntriesResponse':
       return `${m.type} ${m.from}→${m.to} term ${m.term} success=${m.success} match=${m.matchIndex}`;
   }
+}
+
+export function describeEvent(event: TraceEvent): string {
+  if (event.message) return `${event.event} ${describeMessage(event.message)}`;
+  return event.term === undefined ? event.event : `${event.event} in term ${event.term}`;
 }
 
 function describeInput(input: NodeInput): string {

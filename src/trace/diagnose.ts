@@ -1,7 +1,10 @@
 import type { NodeId } from '../../models/index.ts';
 import { formatRanges, percentile, round3, roundStats, type Stats, stats } from '../timing/stats.ts';
+import { type Candidacy, candidacies } from './connectivity.ts';
 import type { TraceEvent } from './events.ts';
+import type { Finding } from './findings.ts';
 import type { Hole, ParsedTrace } from './trace.ts';
+import { isolatedTerms, judge } from './verdict.ts';
 
 /**
  * Liveness diagnosis of a trace: did the cluster elect leaders, and if not, why.
@@ -63,6 +66,19 @@ export interface Diagnosis {
   readonly byDrawn: readonly { drawnMs: number; actualMs: Stats }[];
   /** Estimated timer tick when candidacies do not follow the drawn timeouts, else null. */
   readonly tickMs: number | null;
+  /** Terms without a leader whose every candidacy was by a node cut off from the majority (not counted as leaderless). */
+  readonly isolatedTerms: readonly number[];
+  /** Candidacies by nodes cut off from the majority: who, in which term, and the evidence. */
+  readonly isolatedCandidacies: readonly {
+    node: NodeId;
+    term: number;
+    line: number;
+    how: 'stated' | 'inferred';
+    evidence: string;
+  }[];
+  /** The named findings; `dominant` is the id of the one the verdict leads with. */
+  readonly findings: readonly Finding[];
+  readonly dominant: string | null;
   readonly livenessFailure: boolean;
   readonly verdict: readonly string[];
   readonly fix: readonly string[];
@@ -90,14 +106,22 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   const maxTerm = events.reduce((m, e) => Math.max(m, e.term ?? e.message?.term ?? 0), 0);
   const inLog = new Set(terms.map((t) => t.term));
   const missingTerms: number[] = [];
-  for (let t = 1; t <= maxTerm; t++) if (!inLog.has(t)) missingTerms.push(t);
+  // Bounded: a damaged line can claim a term of 10^20.
+  for (let t = 1; t <= maxTerm && missingTerms.length < MAX_LISTED_TERMS; t++)
+    if (!inLog.has(t)) missingTerms.push(t);
   const leaders = events
     .filter((e) => e.event === 'BecomeLeader')
     .map((e) => ({ term: e.term ?? 0, node: e.node, line: e.line }));
   const leaderTerms = new Set(leaders.map((l) => l.term));
-  const splitVoteTerms = terms.filter((t) => t.candidates.length >= 2 && t.leader === null).length;
+  const cands = candidacies(trace);
+  const isolated = isolatedTerms(terms, cands);
+  const isolatedSet = new Set(isolated);
+  const contested = terms.filter((t) => !isolatedSet.has(t.term));
+  const splitVoteTerms = contested.filter((t) => t.candidates.length >= 2 && t.leader === null).length;
   const allNodesCandidateTerms = terms.filter((t) => t.candidates.length === trace.nodes.length).length;
-  const run = longestRun(maxTerm, leaderTerms);
+  // Terms before the first candidacy in the log are a bootstrap term (etcd, hashicorp start in term 1) or before the log began.
+  const firstTerm = terms.length > 0 ? terms[0].term : maxTerm + 1;
+  const run = longestRun(firstTerm, maxTerm, leaderTerms, isolatedSet);
   const spreads = terms.flatMap((t) => (t.spreadMs === null ? [] : [t.spreadMs]));
   const timers = timerSamples(events, trace.holes);
   const drawn = stats(timers.map((s) => s.drawnMs));
@@ -109,7 +133,6 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   const broadcast = broadcastEstimate(rttSamples);
   const spread = stats(spreads);
   const period = stats(termPeriods(terms, trace.holes));
-  const livenessFailure = run !== null && run.length >= threshold;
   const explanation = explain({
     nodes: trace.nodes.length,
     maxTerm,
@@ -124,7 +147,18 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
     drawn,
     actual,
     tickMs,
-    livenessFailure,
+    livenessFailure: run !== null && run.length >= threshold,
+  });
+  const judgement = judge({
+    events,
+    candidacies: cands,
+    terms,
+    isolatedTerms: isolated,
+    leaders,
+    run,
+    threshold,
+    rtt,
+    noLeader: explanation,
   });
   return {
     nodes: trace.nodes.length,
@@ -142,8 +176,10 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
     actualTimeoutMs: roundStats(actual),
     byDrawn: byDrawn.map((g) => ({ drawnMs: g.drawnMs, actualMs: roundStats(g.actualMs) as Stats })),
     tickMs,
-    livenessFailure,
+    isolatedTerms: isolated,
+    isolatedCandidacies: describeIsolated(cands),
     ...explanation,
+    ...judgement,
   };
 }
 
@@ -220,17 +256,50 @@ function termPeriods(terms: readonly TermSummary[], holes: readonly Hole[]): num
   return periods;
 }
 
-function longestRun(maxTerm: number, leaderTerms: ReadonlySet<number>) {
+const MAX_LISTED_TERMS = 100_000;
+
+/**
+ * The longest run of terms without a leader; isolated terms neither count nor break a run.
+ * Computed between consecutive leader terms, so that its cost does not depend on how high
+ * the terms go.
+ */
+function longestRun(
+  firstTerm: number,
+  maxTerm: number,
+  leaderTerms: ReadonlySet<number>,
+  isolated: ReadonlySet<number>,
+) {
+  const isolatedSorted = [...isolated].sort((a, b) => a - b);
   let best: { from: number; to: number; length: number } | null = null;
-  let start = 1;
-  for (let t = 1; t <= maxTerm + 1; t++) {
-    if (t === maxTerm + 1 || leaderTerms.has(t)) {
-      const length = t - start;
-      if (length > 0 && (best === null || length > best.length)) best = { from: start, to: t - 1, length };
-      start = t + 1;
-    }
+  let start = Math.max(1, firstTerm);
+  const bounds = [...leaderTerms].filter((t) => t >= start).sort((a, b) => a - b);
+  for (const end of [...bounds, maxTerm + 1]) {
+    const run = leaderlessBetween(start, end - 1, isolatedSorted);
+    if (run !== null && (best === null || run.length > best.length)) best = run;
+    start = Math.max(start, end + 1);
   }
   return best;
+}
+
+/** Terms from..to minus the isolated ones: their count and the first and last of them. */
+function leaderlessBetween(from: number, to: number, isolated: readonly number[]) {
+  const inside = isolated.filter((t) => t >= from && t <= to);
+  const length = to - from + 1 - inside.length;
+  if (length <= 0) return null;
+  const skip = new Set(inside);
+  let first = from;
+  while (skip.has(first)) first++;
+  let last = to;
+  while (skip.has(last)) last--;
+  return { from: first, to: last, length };
+}
+
+function describeIsolated(cands: readonly Candidacy[]): Diagnosis['isolatedCandidacies'] {
+  return cands.flatMap((c) =>
+    c.isolated === null
+      ? []
+      : [{ node: c.node, term: c.term, line: c.line, how: c.isolated.how, evidence: c.isolated.evidence }],
+  );
 }
 
 /** Timer start → the node's next candidacy, when no other timer start and no gap in the log lies between. */

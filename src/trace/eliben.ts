@@ -1,5 +1,5 @@
 import type { LogEntry, Message, NodeId } from '../../models/index.ts';
-import type { StateFields, TraceEvent } from './events.ts';
+import { KIT, type StateFields, type TraceEvent } from './events.ts';
 import {
   type DamagedLine,
   type Hole,
@@ -24,7 +24,20 @@ import {
  * missing (between chunks, around damaged lines) are reported as `holes`.
  */
 
-const LINE = /^(?:\d{4}\/\d{2}\/\d{2} )?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? \[(\d+)\] (.*)$/;
+const LINE = /^(?:\d{4}\/\d{2}\/\d{2} )?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? \[(\d+|TEST)\] (.*)$/;
+
+/**
+ * Text after a known message made only of `key=value` fields (`, log=[]`, `; foo=1 bar=x`):
+ * fields a newer or patched version added. They are kept in the line and ignored — not
+ * damage. Anything else left over (the tail of another message, a second timestamp) is a
+ * damaged line: two lines run together.
+ */
+const EXTRA_FIELDS =
+  /^[,;]?\s*[A-Za-z_][\w.-]*\s*[=:]\s*[^\s,;]*(?:\s*[,;]?\s*[A-Za-z_][\w.-]*\s*[=:]\s*[^\s,;]*)*\s*[,;]?$/;
+
+export function isExtraFields(text: string): boolean {
+  return EXTRA_FIELDS.test(text) && !/\d{1,2}:\d{2}:\d{2}\.\d+ \[/.test(text);
+}
 const DAY_MS = 24 * 3600 * 1000;
 
 /** Go's `time.Duration` String(): "5ms", "1.5s", "999.9µs", "1m30s". */
@@ -128,6 +141,7 @@ type Raw =
   | { kind: 'aeReplyRecv'; from: NodeId; success: boolean; matchIndex: number | null }
   | { kind: 'aeStaleReply' }
   | { kind: 'submit'; value: string }
+  | { kind: 'net'; peer: NodeId; connected: boolean }
   | { kind: 'commit'; commitIndex: number };
 
 interface Recognized {
@@ -178,7 +192,7 @@ const RULES: readonly Rule[] = [
     (m) => withLog({ kind: 'role', event: 'BecomeCandidate', term: num(m[1]) }, m[2]),
   ],
   [
-    /^becomes Leader; term=(\d+)(?:, nextIndex=map\[[^\]]*\], matchIndex=map\[[^\]]*\])?(?:;? ?log=(\[.*\]|\{\}))?/,
+    /^becomes Leader; term=(\d+)(?:, nextIndex=map\[[^\]]*\], matchIndex=map\[[^\]]*\])?(?:[;,]? ?log=(\[.*\]|\{\}))?/,
     (m) => withLog({ kind: 'role', event: 'BecomeLeader', term: num(m[1]) }, m[2]),
   ],
   [
@@ -289,6 +303,7 @@ export function parseEliben(text: string, file: string): ParsedTrace {
   const lines = splitLines(text);
   const skipped: SkippedLine[] = [];
   const damaged: DamagedLine[] = [];
+  const extraFields: DamagedLine[] = [];
   const holes: Hole[] = [];
   const seen = new Set<string>();
   const firstDuplicateLines: number[] = [];
@@ -349,6 +364,15 @@ export function parseEliben(text: string, file: string): ParsedTrace {
       maxBackwardsMs = Math.max(maxBackwardsMs, segmentLastTime - time);
     }
     segmentLastTime = segmentLastTime === null ? time : Math.max(segmentLastTime, time);
+    if (m[5] === 'TEST') {
+      const harness = recognizeHarness(m[6]);
+      if (harness === null) informational++;
+      else {
+        ids.add(harness.peer);
+        records.push({ line: lineNo, text: trimmed, time, node: KIT, raw: harness, segment });
+      }
+      continue;
+    }
     const node = nodeIdOf(m[5]);
     ids.add(node);
     const recognized = recognize(m[6]);
@@ -362,7 +386,8 @@ export function parseEliben(text: string, file: string): ParsedTrace {
       continue;
     }
     if (recognized.trailing !== '') {
-      damaged.push({ line: lineNo, text: trimmed, ignored: recognized.trailing });
+      const extra = isExtraFields(recognized.trailing);
+      (extra ? extraFields : damaged).push({ line: lineNo, text: trimmed, ignored: recognized.trailing });
     }
     if (recognized.raw.kind === 'info') {
       informational++;
@@ -379,7 +404,8 @@ export function parseEliben(text: string, file: string): ParsedTrace {
   const sorted = order.map((i) => records[i]);
 
   const zeroBased = detectZeroBased(sorted);
-  const built = buildEvents(sorted, zeroBased);
+  const nodes = sortedUnique(ids);
+  const built = buildEvents(sorted, zeroBased, nodes);
   const { events, inferences, inconsistent } = built;
   informational += built.informational;
   holes.push(
@@ -387,7 +413,6 @@ export function parseEliben(text: string, file: string): ParsedTrace {
     ...damagedHoles(sorted, damaged, 'a damaged line (two lines run together)'),
     ...damagedHoles(sorted, inconsistent, 'a line that contradicts itself'),
   );
-  const nodes = sortedUnique(ids);
   const elibenIds = nodes.map((n) => n.slice(1));
   return {
     file,
@@ -399,6 +424,7 @@ export function parseEliben(text: string, file: string): ParsedTrace {
     informational,
     skipped,
     damaged,
+    extraFields,
     inconsistent,
     outOfOrder: { count: outOfOrder, maxBackwardsMs },
     events,
@@ -413,6 +439,8 @@ export function parseEliben(text: string, file: string): ParsedTrace {
             ? "; log indexes 0-based (eliben parts 2–3: -1 = none), shifted to the model's 1-based"
             : ''),
     inferences,
+    links: [],
+    noReplay: null,
   };
 }
 
@@ -447,6 +475,7 @@ function chunkHoles(coverage: ReadonlyMap<number, Range>): Hole[] {
 
 /** Around a damaged line (two lines run together), the text of at least one line is lost. */
 function damagedHoles(records: readonly LogLine[], damaged: readonly DamagedLine[], reason: string): Hole[] {
+  if (damaged.length === 0) return [];
   const byLine = new Map(records.map((r, i) => [r.line, i]));
   const holes: Hole[] = [];
   for (const d of damaged) {
@@ -521,9 +550,26 @@ function contradiction(r: LogLine, reason: string): DamagedLine {
   return { line: r.line, text: r.text, ignored: reason };
 }
 
+/**
+ * eliben's test harness: `[TEST] Disconnect N` cuts server N off from every other
+ * (`DisconnectPeer`), `[TEST] Reconnect N` restores its links. Other harness lines (Crash,
+ * Restart — the node logs those itself —, commits collected, dropped calls) are information.
+ */
+function recognizeHarness(message: string): Extract<Raw, { kind: 'net' }> | null {
+  const m = /^(Disconnect|Reconnect) (\d+)$/.exec(message.trim());
+  return m ? { kind: 'net', peer: nodeIdOf(m[2]), connected: m[1] === 'Reconnect' } : null;
+}
+
+/** The groups that can talk after the harness disconnected `down`: the rest together, each of `down` alone. */
+function groupsWithout(nodes: readonly NodeId[], down: ReadonlySet<NodeId>): NodeId[][] {
+  const rest = nodes.filter((n) => !down.has(n));
+  return [...(rest.length > 0 ? [rest] : []), ...[...down].sort().map((n) => [n])];
+}
+
 function buildEvents(
   sorted: readonly LogLine[],
   zeroBased: boolean,
+  nodes: readonly NodeId[],
 ): {
   events: TraceEvent[];
   inferences: string[];
@@ -541,6 +587,7 @@ function buildEvents(
   >();
   const leaderTerm = new Map<NodeId, number>();
   const replies: PendingReply[] = [];
+  const openReplies = new Map<string, PendingReply[]>();
   const inconsistent: DamagedLine[] = [];
   const dead = new Set<NodeId>();
   let listens = 0;
@@ -552,9 +599,20 @@ function buildEvents(
   const staleUnread = new Set<TraceEvent>();
   let staleRead = 0;
 
+  const down = new Set<NodeId>();
   for (const r of sorted) {
     const base = { line: r.line, time: r.time, node: r.node };
     const raw = r.raw;
+    if (raw.kind === 'net') {
+      if (raw.connected) down.delete(raw.peer);
+      else down.add(raw.peer);
+      events.push(
+        down.size === 0
+          ? { ...base, event: 'Heal' }
+          : { ...base, event: 'Partition', groups: groupsWithout(nodes, down) },
+      );
+      continue;
+    }
     const stale = staleAwaitingTerm.get(r.node);
     if (stale) {
       staleAwaitingTerm.delete(r.node);
@@ -656,31 +714,22 @@ function buildEvents(
           inferred: ['candidate from the RequestVote logged just before'],
         };
         events.push(event);
-        replies.push({ event, voter: r.node, term: raw.term, granted: raw.granted, matched: false });
+        const pending = { event, voter: r.node, term: raw.term, granted: raw.granted, matched: false };
+        replies.push(pending);
+        const key = `${request.candidate}|${raw.term}|${raw.granted}`;
+        const queue = openReplies.get(key);
+        if (queue) queue.push(pending);
+        else openReplies.set(key, [pending]);
         break;
       }
       case 'rvReplyRecv': {
-        const reply =
-          replies.find(
-            (p) =>
-              !p.matched && p.event.message.to === r.node && p.term === raw.term && p.granted === raw.granted,
-          ) ??
-          replies.find(
-            (p) =>
-              !p.matched &&
-              p.event.message.to === '?' &&
-              p.term === raw.term &&
-              p.granted === raw.granted &&
-              p.voter !== r.node,
-          );
+        // The earliest unmatched logged reply to this candidate with the same term and answer.
+        const queue = openReplies.get(`${r.node}|${raw.term}|${raw.granted}`);
+        const reply = queue?.shift();
         let from = '?';
         if (reply) {
           reply.matched = true;
           from = reply.voter;
-          if (reply.event.message.to === '?') {
-            reply.event.message = { ...reply.event.message, to: r.node };
-            reply.event.inferred = ['candidate from the reply received'];
-          }
           sendersMatched++;
         } else sendersUnknown++;
         events.push({

@@ -31,8 +31,20 @@ export const EVENT_KINDS = [
   'Crash',
   'Restart',
   'State',
+  'Partition',
+  'Cut',
+  'Heal',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Network faults, written by the kit or a test harness, not by a node: their `node` is `KIT`. */
+export const NETWORK_EVENTS = ['Partition', 'Cut', 'Heal'] as const;
+export type NetworkEvent = (typeof NETWORK_EVENTS)[number];
+export const KIT: NodeId = 'kit';
+
+export function isNetworkEvent(event: TraceEvent): boolean {
+  return event.node === KIT;
+}
 
 export const ROLE_EVENTS = {
   BecomeFollower: 'follower',
@@ -64,6 +76,11 @@ export interface TraceEvent {
   /** Cluster: every server; the first Cluster event fixes the membership. */
   readonly nodes?: readonly NodeId[];
   readonly preVote?: boolean;
+  /** Partition: the groups that can talk among themselves (a node in no group is cut off from all). */
+  readonly groups?: readonly (readonly NodeId[])[];
+  /** Cut: messages from `from` to `to` are lost (one way). */
+  readonly from?: NodeId;
+  readonly to?: NodeId;
   readonly state?: StateFields;
   readonly before?: StateFields;
   /** Parser notes on fields it had to infer (e.g. the sender of an eliben reply). */
@@ -153,6 +170,30 @@ export const canonicalEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('Crash'), ...common }).strict(),
   z.object({ event: z.literal('Restart'), ...common }).strict(),
   z.object({ event: z.literal('State'), ...common }).strict(),
+  z
+    .object({
+      event: z.literal('Partition'),
+      time: common.time,
+      node: z.literal(KIT).optional(),
+      groups: z
+        .array(z.array(nodeId).min(1))
+        .min(1)
+        .describe('groups of servers that can talk among themselves'),
+    })
+    .strict(),
+  z
+    .object({
+      event: z.literal('Cut'),
+      time: common.time,
+      node: z.literal(KIT).optional(),
+      from: nodeId.describe('the server whose messages are lost'),
+      to: nodeId.describe('the server they no longer reach'),
+    })
+    .strict(),
+  z
+    .object({ event: z.literal('Heal'), time: common.time, node: z.literal(KIT).optional() })
+    .strict()
+    .describe('every link restored'),
 ]);
 
 export type CanonicalEvent = z.infer<typeof canonicalEventSchema>;
@@ -177,6 +218,10 @@ export function toCanonicalLine(event: TraceEvent): string {
   if (event.event === 'Cluster') {
     out.nodes = event.nodes;
     if (event.preVote !== undefined) out.preVote = event.preVote;
+    return JSON.stringify(out);
+  }
+  if (event.node === KIT) {
+    for (const key of ['groups', 'from', 'to'] as const) if (event[key] !== undefined) out[key] = event[key];
     return JSON.stringify(out);
   }
   out.node = event.node;

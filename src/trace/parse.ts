@@ -1,6 +1,8 @@
 import { looksLikeCanonical, parseCanonical } from './canonical.ts';
 import { looksLikeEliben, parseEliben } from './eliben.ts';
 import { TraceError } from './errors.ts';
+import { looksLikeEtcd, parseEtcd } from './etcd.ts';
+import { looksLikeHclog, parseHclog } from './hclog.ts';
 import { FORMATS, type ParsedTrace, splitLines, type TraceFormat } from './trace.ts';
 
 export type FormatChoice = TraceFormat | 'auto';
@@ -12,27 +14,46 @@ export interface Detection {
   readonly sampled: number;
 }
 
-/** Auto-detection: count, over the first 2,000 non-blank lines, which format's line shape matches more. */
+const SHAPES: Readonly<Record<TraceFormat, (line: string) => boolean>> = {
+  canonical: looksLikeCanonical,
+  eliben: looksLikeEliben,
+  hclog: looksLikeHclog,
+  etcd: looksLikeEtcd,
+};
+
+const PARSERS: Readonly<Record<TraceFormat, (text: string, file: string) => ParsedTrace>> = {
+  canonical: parseCanonical,
+  eliben: parseEliben,
+  hclog: parseHclog,
+  etcd: parseEtcd,
+};
+
+const SHAPE_NAMES =
+  'JSON events with "event", "HH:MM:SS.micro [id] message" (eliben), "<ISO time> [LEVEL] name: message" (hclog), ' +
+  '"YYYY/MM/DD HH:MM:SS.micro INFO: <id> became candidate at term T" (etcd)';
+
+/** Auto-detection: over the first 2,000 non-blank lines, the format whose line shape matches most (first in FORMATS on ties). */
 export function detectFormat(text: string, file: string): Detection {
-  const votes: Record<TraceFormat, number> = { canonical: 0, eliben: 0 };
+  const votes: Record<TraceFormat, number> = { canonical: 0, eliben: 0, hclog: 0, etcd: 0 };
   let sampled = 0;
   for (const line of splitLines(text)) {
     if (line.trim() === '') continue;
     if (++sampled > 2000) break;
-    if (looksLikeCanonical(line)) votes.canonical++;
-    else if (looksLikeEliben(line)) votes.eliben++;
+    const shape = FORMATS.find((f) => SHAPES[f](line));
+    if (shape) votes[shape]++;
   }
-  if (votes.canonical === 0 && votes.eliben === 0) {
+  const best = FORMATS.reduce((a, b) => (votes[b] > votes[a] ? b : a));
+  if (votes[best] === 0) {
     throw new TraceError(
       file,
       1,
-      `a trace in one of the formats ${FORMATS.join(', ')} (JSON events with "event", or "HH:MM:SS.micro [id] message" lines)`,
+      `a trace in one of the formats ${FORMATS.join(', ')} (${SHAPE_NAMES})`,
       sampled === 0
         ? 'an empty file'
-        : `none of the first ${Math.min(sampled, 2000)} non-blank lines in either shape`,
+        : `none of the first ${Math.min(sampled, 2000)} non-blank lines in any of these shapes`,
     );
   }
-  return { format: votes.canonical >= votes.eliben ? 'canonical' : 'eliben', votes, sampled };
+  return { format: best, votes, sampled: Math.min(sampled, 2000) };
 }
 
 export interface ParseResult {
@@ -44,7 +65,7 @@ export interface ParseResult {
 export function parseTrace(text: string, file: string, format: FormatChoice = 'auto'): ParseResult {
   const detection = format === 'auto' ? detectFormat(text, file) : null;
   const chosen = detection?.format ?? (format as TraceFormat);
-  const trace = chosen === 'canonical' ? parseCanonical(text, file) : parseEliben(text, file);
+  const trace = PARSERS[chosen](text, file);
   if (trace.events.length === 0) {
     const firstSkipped = trace.skipped.find((s) => s.kind === 'other');
     throw new TraceError(

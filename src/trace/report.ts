@@ -31,9 +31,10 @@ function quote(text: string): string {
 }
 
 export function assumptions(report: TraceReport): string[] {
-  const { trace, check } = report;
+  const { trace, check, diagnosis } = report;
   const lines: string[] = [];
-  if (trace.holes.length > 0) {
+  if (trace.noReplay !== null) lines.push(`${capitalize(trace.noReplay)}.`);
+  else if (trace.holes.length > 0) {
     lines.push(
       `The log may be missing lines in ${trace.holes.length} places (${describeHoleReasons(report)}). There the checker assumes ` +
         'the fewest unlogged inputs the model accepts (a timeout, receipt of a higher term, a request or a vote) that make the ' +
@@ -48,21 +49,36 @@ export function assumptions(report: TraceReport): string[] {
       'Every receipt and role change is assumed logged; the first event of each node may follow unlogged inputs (the log may start mid-run).',
     );
   }
-  lines.push(
-    "Timers are inputs nobody has to log: a leader's AppendEntries not yet explained is taken to follow a HeartbeatTimeout" +
-      (check.heartbeatsAssumed > 0 ? ` (${check.heartbeatsAssumed} times)` : '') +
-      '; a message sent twice is a retransmission' +
-      (check.retransmissions > 0 ? ` (${check.retransmissions} times)` : '') +
-      '.',
-  );
+  if (trace.noReplay === null) {
+    lines.push(
+      "Timers are inputs nobody has to log: a leader's AppendEntries not yet explained is taken to follow a HeartbeatTimeout" +
+        (check.heartbeatsAssumed > 0 ? ` (${check.heartbeatsAssumed} times)` : '') +
+        '; a message sent twice is a retransmission' +
+        (check.retransmissions > 0 ? ` (${check.retransmissions} times)` : '') +
+        '.',
+    );
+  }
   for (const note of trace.inferences) lines.push(`${note}.`);
   if (check.sendersAssumed > 0 && trace.inferences.length === 0) {
     lines.push(
       `${check.sendersAssumed} receipts name no sender: the first peer that had not answered yet was assumed.`,
     );
   }
-  lines.push("State fields missing from a line are not checked; those present must equal the model's.");
+  const inferred = diagnosis.isolatedCandidacies.filter((c) => c.how === 'inferred').length;
+  if (inferred > 0) {
+    lines.push(
+      `The log says nothing of the network: ${inferred} candidac${inferred === 1 ? 'y was' : 'ies were'} inferred to be cut off from the majority ` +
+        '(nobody logged hearing it, and its messages failed, a leader of a lower term led on, or it had heard nothing for longer than any election timeout).',
+    );
+  }
+  if (trace.noReplay === null) {
+    lines.push("State fields missing from a line are not checked; those present must equal the model's.");
+  }
   return lines;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function describeHoleReasons(report: TraceReport): string {
@@ -72,11 +88,30 @@ function describeHoleReasons(report: TraceReport): string {
 }
 
 export function renderText(report: TraceReport): string {
-  const { trace, detection, check, diagnosis: d } = report;
+  const out = [
+    ...linesSection(report),
+    '',
+    'Assumptions (the weakest that keep the check sound):',
+    ...assumptions(report).map((a) => `  - ${a}`),
+    '',
+    ...safetySection(report),
+    '',
+    ...conformanceSection(report),
+    '',
+    ...livenessSection(report),
+    '',
+    ...verdictSection(report),
+    '',
+    `exit code: ${exitCodeOf(report)}${!report.liveness && report.diagnosis.livenessFailure ? ' (liveness failure not counted: --no-liveness)' : ''}`,
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+function linesSection(report: TraceReport): string[] {
+  const { trace, detection } = report;
   const out: string[] = [];
   const skippedBy = (kind: string) => trace.skipped.filter((s) => s.kind === kind).length;
   const other = trace.skipped.filter((s) => s.kind === 'other');
-
   out.push(`raftkit trace ${trace.file}`);
   out.push(
     `format: ${trace.format}` +
@@ -96,8 +131,24 @@ export function renderText(report: TraceReport): string {
       (other.length > 0 ? `; first ${Math.min(SHOW, other.length)} other:` : ''),
   );
   for (const s of other.slice(0, SHOW)) out.push(`  line ${s.line}: ${quote(s.text)} — ${s.reason}`);
+  out.push(...lineAccounts(trace));
+  out.push(
+    `nodes: ${trace.nodes.join(', ')}${trace.idMapping ? ` (${trace.idMapping})` : ''}; PreVote ${trace.preVote ? 'on' : 'off'}`,
+  );
+  return out;
+}
+
+function lineAccounts(trace: TraceReport['trace']): string[] {
+  const out: string[] = [];
+  if (trace.extraFields.length > 0) {
+    out.push(
+      `unknown fields: ${trace.extraFields.length} lines carry key=value fields after a known message; used, the fields ignored (first: line ${trace.extraFields[0].line}, ${quote(trace.extraFields[0].ignored)})`,
+    );
+  }
   if (trace.damaged.length > 0) {
-    out.push(`damaged: ${trace.damaged.length} lines understood in part (text after the message ignored):`);
+    out.push(
+      `damaged: ${trace.damaged.length} lines understood in part (two lines run together; the rest ignored):`,
+    );
     for (const dmg of trace.damaged.slice(0, SHOW))
       out.push(`  line ${dmg.line}: ignored ${quote(dmg.ignored)}`);
   }
@@ -114,14 +165,36 @@ export function renderText(report: TraceReport): string {
         `${trace.outOfOrder.maxBackwardsMs.toFixed(3)} ms); events are checked in timestamp order`,
     );
   }
+  return out;
+}
+
+/** Figure 3's properties, checked on what the nodes logged, apart from the replay. */
+function safetySection(report: TraceReport): string[] {
+  const { check, diagnosis: d } = report;
+  const leaders = d.leaders.length;
+  const electionSafety = check.violations.filter((v) => v.rule === 'election-safety');
+  const singleVote = check.violations.filter((v) => v.rule === 'single-vote');
+  const out = ['Safety properties (Figure 3, checked on what was logged)'];
   out.push(
-    `nodes: ${trace.nodes.join(', ')}${trace.idMapping ? ` (${trace.idMapping})` : ''}; PreVote ${trace.preVote ? 'on' : 'off'}`,
+    `  at most one leader per term: ${electionSafety.length === 0 ? `OK (${leaders} leader${leaders === 1 ? '' : 's'} seen)` : 'VIOLATED'}`,
   );
+  for (const v of electionSafety.slice(0, SHOW)) out.push(`    ${v.description}`);
+  out.push(
+    `  at most one vote per voter per term (a candidate's vote for itself counted, pre-votes not): ${singleVote.length === 0 ? 'OK' : 'VIOLATED'}`,
+  );
+  for (const v of singleVote.slice(0, SHOW)) out.push(`    ${v.description}`);
+  out.push(check.violations.length === 0 ? '  no safety property violated' : '  SAFETY PROPERTY VIOLATED');
+  return out;
+}
 
-  out.push('', 'Assumptions (the weakest that keep the check sound):');
-  for (const a of assumptions(report)) out.push(`  - ${a}`);
-
-  out.push('', 'Safety');
+/** Figure 2: did each node do only what the model allows? */
+function conformanceSection(report: TraceReport): string[] {
+  const { check, trace } = report;
+  const out = ['Conformance to the model (each node replayed through the statechart, Figure 2)'];
+  if (!check.replayed) {
+    out.push(`  not replayed: ${trace.noReplay}`);
+    return out;
+  }
   out.push(
     `  replayed ${check.eventsChecked} events of ${check.nodes.length} nodes against the model: ` +
       (check.divergences.length === 0 ? 'no divergence' : `${check.divergences.length} node(s) diverged`),
@@ -129,38 +202,35 @@ export function renderText(report: TraceReport): string {
   for (const dv of check.divergences.slice(0, SHOW)) {
     out.push(`  DIVERGENCE at line ${dv.line} (${dv.node}), rule ${dv.rule}: ${CHECK_RULES[dv.rule]}`);
     out.push(`    found:    ${dv.found}`);
+    if (dv.after) out.push(`    after:    ${dv.after}`);
     out.push(`    expected: ${dv.expected}`);
     out.push(`    model was: ${dv.modelState}`);
   }
-  const leaders = d.leaders.length;
-  const electionSafety = check.violations.filter((v) => v.rule === 'election-safety');
-  const singleVote = check.violations.filter((v) => v.rule === 'single-vote');
-  out.push(
-    `  at most one leader per term: ${electionSafety.length === 0 ? `OK (${leaders} leader${leaders === 1 ? '' : 's'} seen)` : 'VIOLATED'}`,
-  );
-  for (const v of electionSafety.slice(0, SHOW)) out.push(`    ${v.description}`);
-  out.push(`  at most one vote per voter per term: ${singleVote.length === 0 ? 'OK' : 'VIOLATED'}`);
-  for (const v of singleVote.slice(0, SHOW)) out.push(`    ${v.description}`);
-  out.push(
-    check.divergences.length === 0 && check.violations.length === 0
-      ? '  no safety violation'
-      : '  SAFETY CHECK FAILED',
-  );
+  if (check.divergences.length > 0) out.push('  THE IMPLEMENTATION DID WHAT THE MODEL DOES NOT ALLOW');
+  return out;
+}
 
-  out.push('', `Liveness${d.livenessFailure ? ': FAILURE' : ''}`);
+function livenessSection(report: TraceReport): string[] {
+  const d = report.diagnosis;
+  const out = [`Liveness${d.livenessFailure ? ': FAILURE' : ''}`];
   out.push(
-    `  terms: ${d.maxTerm} (highest term in the log); leaders: ${leaders}; terms with candidacies in the log: ${d.terms.length} ` +
+    `  terms: ${d.maxTerm} (highest term in the log); leaders: ${d.leaders.length}; terms with candidacies in the log: ${d.terms.length} ` +
       `(${formatRanges(d.terms.map((t) => t.term))})` +
       (d.missingTerms.length > 0
         ? `; not in the log: ${d.missingTerms.length} (${formatRanges(d.missingTerms)})`
         : ''),
   );
+  if (d.isolatedCandidacies.length > 0) {
+    out.push(
+      `  isolated: ${d.isolatedCandidacies.length} candidacies by nodes cut off from the majority; terms with no other candidacy and no leader: ${d.isolatedTerms.length}${d.isolatedTerms.length > 0 ? ` (${formatRanges(d.isolatedTerms)})` : ''}, not counted as leaderless`,
+    );
+  }
   out.push(
     `  split votes (≥ 2 candidates, no leader): ${d.splitVoteTerms} of ${d.terms.length} terms; all ${d.nodes} nodes candidates: ${d.allNodesCandidateTerms}`,
   );
   if (d.longestLeaderlessRun) {
     out.push(
-      `  longest run without a leader: ${d.longestLeaderlessRun.length} terms (${d.longestLeaderlessRun.from}–${d.longestLeaderlessRun.to})`,
+      `  longest run without a leader among nodes that could talk: ${d.longestLeaderlessRun.length} terms (${d.longestLeaderlessRun.from}–${d.longestLeaderlessRun.to})`,
     );
   }
   out.push(`  spread of candidacies within a term: ${formatRange(d.spreadMs, 'ms', 3)}`);
@@ -168,24 +238,22 @@ export function renderText(report: TraceReport): string {
   out.push(`  vote round trip (RequestVote sent → reply received): ${formatRange(d.voteRoundTripMs)}`);
   out.push(`  election timeouts drawn: ${formatRange(d.drawnTimeoutMs)}`);
   out.push(`  timer start → candidacy:  ${formatRange(d.actualTimeoutMs)}`);
-  for (const g of d.byDrawn) {
-    out.push(`    drawn ${g.drawnMs} ms → actual ${formatRange(g.actualMs)}`);
-  }
+  for (const g of d.byDrawn) out.push(`    drawn ${g.drawnMs} ms → actual ${formatRange(g.actualMs)}`);
   if (d.tickMs !== null)
     out.push(`  timer tick: ≈${d.tickMs} ms (candidacies do not follow the drawn timeouts)`);
+  out.push(`  findings: ${d.findings.map((f) => `${f.id} (${f.severity})`).join(', ')}`);
+  return out;
+}
 
-  out.push('', 'Verdict');
-  for (const v of d.verdict) out.push(`  ${v}`);
+function verdictSection(report: TraceReport): string[] {
+  const d = report.diagnosis;
+  const out = ['Verdict', ...d.verdict.map((v) => `  ${v}`)];
   if (d.fix.length > 0) {
     out.push('', 'Fix');
     for (const f of d.fix) out.push(`  - ${f}`);
     if (d.simulateCommand) out.push(`  Check a configuration before running it: ${d.simulateCommand}`);
   }
-  out.push(
-    '',
-    `exit code: ${exitCodeOf(report)}${!report.liveness && d.livenessFailure ? ' (liveness failure not counted: --no-liveness)' : ''}`,
-  );
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 /** The --json document. Stable key order; `version` bumps on incompatible changes. */
@@ -209,6 +277,7 @@ export function renderJson(report: TraceReport): string {
         other: trace.skipped.filter((s) => s.kind === 'other').length,
       },
       firstNotUnderstood: trace.skipped.filter((s) => s.kind === 'other').slice(0, 10),
+      extraFields: trace.extraFields,
       damaged: trace.damaged,
       inconsistent: trace.inconsistent,
       outOfOrder: trace.outOfOrder,
@@ -219,6 +288,8 @@ export function renderJson(report: TraceReport): string {
     holes: trace.holes,
     safety: {
       ok: check.divergences.length === 0 && check.violations.length === 0,
+      replayed: check.replayed,
+      notReplayed: trace.noReplay,
       eventsChecked: check.eventsChecked,
       rules: CHECK_RULES,
       divergences: check.divergences,

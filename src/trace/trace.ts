@@ -3,7 +3,7 @@ import type { TraceEvent } from './events.ts';
 
 /** A parsed trace: the events in checking order, and an account of every line that was not used. */
 
-export const FORMATS = ['canonical', 'eliben'] as const;
+export const FORMATS = ['canonical', 'eliben', 'hclog', 'etcd'] as const;
 export type TraceFormat = (typeof FORMATS)[number];
 
 export type SkipKind = 'blank' | 'fence' | 'other';
@@ -32,6 +32,21 @@ export interface Hole {
   readonly line: number;
 }
 
+/**
+ * What a log line shows about one link, where the format has no message to say it:
+ * `reached` — a message of `from` got to `to` (a voter logs a candidate's request, a leader
+ * a peer's reply); otherwise `from` failed to reach `to` (a failed RPC, a peer not heard from).
+ */
+export interface LinkEvidence {
+  readonly time: number | null;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly reached: boolean;
+  readonly line: number;
+  /** The term of the message of `from` that got through, when the line says it. */
+  readonly term?: number;
+}
+
 export interface ParsedTrace {
   readonly file: string;
   readonly format: TraceFormat;
@@ -45,6 +60,8 @@ export interface ParsedTrace {
   readonly informational: number;
   readonly skipped: readonly SkippedLine[];
   readonly damaged: readonly DamagedLine[];
+  /** Lines whose known message is followed by `key=value` fields the parser does not know: used, the fields ignored. */
+  readonly extraFields: readonly DamagedLine[];
   /** Lines that contradict themselves or the lines around them (e.g. a reply nobody asked for): not checked, shown. */
   readonly inconsistent: readonly DamagedLine[];
   /** Log lines whose timestamp is earlier than the line before them within a chunk. */
@@ -57,7 +74,21 @@ export interface ParsedTrace {
   readonly idMapping: string | null;
   /** Notes on fields the parser had to infer, with counts. */
   readonly inferences: readonly string[];
+  /** Link evidence from lines that are no event (Receive events are evidence of their own). */
+  readonly links: readonly LinkEvidence[];
+  /** Why the nodes are not replayed against the model (the format shows too little), or null when they are. */
+  readonly noReplay: string | null;
 }
+
+/** The accounts a format without pasted chunks leaves empty: no duplicates, damage, inconsistency or holes. */
+export const NO_PASTE_DAMAGE = {
+  duplicates: 0,
+  firstDuplicateLines: [],
+  damaged: [],
+  extraFields: [],
+  inconsistent: [],
+  holes: [],
+} as const satisfies Partial<ParsedTrace>;
 
 export function isFence(text: string): boolean {
   return /^\s*(```|~~~)/.test(text);

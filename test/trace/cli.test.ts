@@ -34,7 +34,8 @@ describe('raftkit trace', () => {
     expect(stdout).toMatch(
       /^lines: 1276 read; 1189 in the eliben shape, 10 of them exact duplicates \(overlapping pasted chunks, dropped\); 1179 parsed: 1167 events, 6 informational, 6 inconsistent$/m,
     );
-    expect(stdout).toMatch(/^ {2}no safety violation$/m);
+    expect(stdout).toMatch(/^ {2}no safety property violated$/m);
+    expect(stdout).toMatch(/^ {2}replayed \d+ events of 3 nodes against the model: no divergence$/m);
     expect(stdout).toMatch(/terms: 71 \(highest term in the log\); leaders: 0/);
     expect(stdout).toMatch(/timer tick: ≈10 ms/);
     expect(stdout).toMatch(/^Fix$/m);
@@ -81,8 +82,11 @@ describe('raftkit trace', () => {
     const { stdout, exitCode } = await run([file, '--no-liveness']);
     expect(exitCode).toBe(1);
     expect(stdout).toMatch(/DIVERGENCE at line 5 \(n3\), rule vote-decision/);
-    expect(stdout).toMatch(/n3 voted twice in term 1: for n1 \(line 3\) and for n2 \(line 5\)/);
-    expect(stdout).toMatch(/SAFETY CHECK FAILED/);
+    expect(stdout).toMatch(
+      /n3 voted twice in term 1: for n1 \(line 3, vote granted\) and for n2 \(line 5, vote granted\)/,
+    );
+    expect(stdout).toMatch(/SAFETY PROPERTY VIOLATED/);
+    expect(stdout).toMatch(/THE IMPLEMENTATION DID WHAT THE MODEL DOES NOT ALLOW/);
   });
 
   it('unreadable input is a UsageError (exit 2) naming file and line', async () => {

@@ -123,7 +123,7 @@ describe('the seed log', () => {
     const text = renderText(report);
     expect(text).toMatch(/^format: eliben \(detected/m);
     expect(text).toMatch(/not understood: \d+ lines \(48 markdown fences, 29 blank, 10 other\)/);
-    expect(text).toMatch(/no safety violation/);
+    expect(text).toMatch(/no safety property violated/);
     expect(text).toMatch(/Liveness: FAILURE/);
     expect(exitCodeOf(report)).toBe(1);
     expect(exitCodeOf({ ...report, liveness: false })).toBe(0);

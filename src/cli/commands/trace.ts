@@ -14,16 +14,24 @@ interface TraceFlags {
 export function register(program: Command): void {
   program
     .command('trace')
-    .summary('check an implementation log against the model and explain it (safety, split votes, timer tick)')
+    .summary(
+      'check an implementation log against the model and explain it (safety, split votes, churn, partitions)',
+    )
     .description(
       "Check an implementation's log against the model: replay each node's events through the statechart, " +
-        'check at most one leader and one vote per term, and diagnose liveness (split votes, timer tick, round trips).',
+        "check at most one leader and one vote per term (a candidate's own vote counted), and diagnose liveness " +
+        'on the nodes that could talk (split votes, timer tick, leader churn, disruptive rejoin, slow elections; ' +
+        'partitions stated by Partition/Cut/Heal events or inferred).',
     )
     .argument(
       '<file>',
-      'the log: canonical NDJSON (docs/trace-format.md) or eliben/raft output, pasted text is fine',
+      'the log: canonical NDJSON (docs/trace-format.md), eliben/raft output, hashicorp/raft hclog output or etcd raft logger lines; pasted text is fine',
     )
-    .addOption(new Option('--format <format>', 'log format').choices(['auto', ...FORMATS]).default('auto'))
+    .addOption(
+      new Option('--format <format>', 'log format (auto: detected per file)')
+        .choices(['auto', ...FORMATS])
+        .default('auto'),
+    )
     .option('--json', 'print the report as JSON (see docs/trace-format.md, "The --json report")')
     .option('--no-liveness', 'report a liveness failure but do not fail the exit code on it')
     .option(
@@ -39,9 +47,12 @@ export function register(program: Command): void {
         '  raftkit trace test/fixtures/000_c99288ffe9c5615b.txt      diagnose the endless split vote of the seed log',
         '  raftkit trace run.ndjson --format canonical --json        machine-readable report of a canonical trace',
         '  raftkit trace node-logs.txt --no-liveness                 fail only on safety (a divergence from the model)',
+        "  raftkit trace test/fixtures/trace/etcd-partitioned.log    an isolated node's terms, a disruptive rejoin (exit 0)",
+        '  raftkit trace consul.log --format hclog                   force the hashicorp/raft reader',
         '',
-        'Exit codes: 0 no problem; 1 a safety violation or divergence from the model, or a liveness failure',
-        '(unless --no-liveness); 2 unreadable input or bad flags (the message names file, line, expected and found).',
+        'Exit codes: 0 no problem (warnings do not fail); 1 a safety violation or divergence from the model, or a',
+        'liveness failure: no leader among nodes that could talk, or leader churn (unless --no-liveness);',
+        '2 unreadable input or bad flags (the message names file, line, expected and found).',
       ].join('\n'),
     )
     .action(async (file: string, flags: TraceFlags) => {

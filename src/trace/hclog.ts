@@ -1,0 +1,250 @@
+import type { NodeId } from '../../models/index.ts';
+import {
+  type Header,
+  intField,
+  type LineSink,
+  type LogReader,
+  parseFields,
+  readLibraryLog,
+  type Understood,
+  wallClockMs,
+} from './textlog.ts';
+import type { ParsedTrace } from './trace.ts';
+
+/**
+ * Reader of hashicorp/raft's log, as its hclog logger writes it:
+ *
+ *   2026-12-06T10:46:30.943Z [INFO]  raft-n2: entering candidate state: node="Node at n2 [Candidate]" term=2
+ *
+ * The message texts are those of raft.go and replication.go (hashicorp/raft 1.1.x, as
+ * Debian's golang-github-hashicorp-raft-dev ships it). hclog shows role changes, the term
+ * of a candidacy, the votes a candidate counts and failed RPCs — never the content of a
+ * message, nor a follower's term, nor a vote granted by a voter. The node is the logger's
+ * name without its "raft" part (`raft-n2`, `raft.n2`, `n2` → n2), else the `Node at X` of
+ * a state line.
+ */
+
+const HEADER =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? +\[(TRACE|DEBUG|INFO|WARN|ERROR)\] *(.*)$/;
+
+/** The node a logger name stands for: the name without "raft" components, or null. */
+export function nodeOfLoggerName(name: string): NodeId | null {
+  const parts = name.split(/[.\-_/]/).filter((p) => p !== '' && p.toLowerCase() !== 'raft');
+  return parts.length === 0 ? null : parts.join('-');
+}
+
+/** `{Voter n3 n3}` (a Server printed with %v) or a bare id/address → the id. */
+function serverId(text: string | undefined): NodeId | null {
+  if (text === undefined || text === '') return null;
+  const m = /^\{\w+ (\S+) \S+\}$/.exec(text);
+  return m ? m[1] : /^[\w.:-]+$/.test(text) ? text : null;
+}
+
+type Handler = (node: NodeId, fields: Map<string, string>, sink: LineSink, state: HclogState) => Understood;
+
+interface HclogState {
+  /** The term of each node's last candidacy: hclog's "entering leader state" has no term. */
+  readonly candidacyTerm: Map<NodeId, number>;
+  readonly names: Map<string, NodeId>;
+}
+
+/** Known messages (prefix before ": " fields) → what they mean. */
+const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  ['entering follower state', (node, _f, sink) => emit(sink, node, 'BecomeFollower')],
+  [
+    'entering candidate state',
+    (node, f, sink, state) => {
+      const term = intField(f, 'term');
+      if (term === null) return null;
+      state.candidacyTerm.set(node, term);
+      sink.event(node, { event: 'BecomeCandidate', term });
+      return 'event';
+    },
+  ],
+  [
+    'entering leader state',
+    (node, _f, sink, state) => {
+      const term = state.candidacyTerm.get(node);
+      sink.event(node, term === undefined ? { event: 'BecomeLeader' } : { event: 'BecomeLeader', term });
+      return 'event';
+    },
+  ],
+  ['heartbeat timeout reached, starting election', (node, _f, sink) => timeout(node, sink)],
+  ['Election timeout reached, restarting election', (node, _f, sink) => timeout(node, sink)],
+  [
+    'vote granted',
+    (node, f, sink) => {
+      const from = serverId(f.get('from'));
+      const term = intField(f, 'term');
+      if (from === null || term === null) return null;
+      if (from === node) return 'info'; // the candidate's own vote: counted from its candidacy
+      sink.event(node, {
+        event: 'Receive',
+        message: { type: 'RequestVoteResponse', from, to: node, term, voteGranted: true },
+      });
+      return 'event';
+    },
+  ],
+  ['failed to make requestVote RPC', (node, f, sink) => failed(node, f.get('target'), sink, f.get('error'))],
+  ['failed to heartbeat to', (node, f, sink) => failed(node, f.get('peer'), sink, f.get('error'))],
+  ['failed to appendEntries to', (node, f, sink) => failed(node, f.get('peer'), sink, f.get('error'))],
+  ['failed to pipeline appendEntries', (node, f, sink) => failed(node, f.get('peer'), sink, f.get('error'))],
+  ['failed to contact', (node, f, sink) => failed(node, f.get('server-id'), sink, f.get('error'))],
+  ['rejecting vote request since we have a leader', (node, f, sink) => heard(f.get('from'), node, sink)],
+  [
+    'rejecting vote request since our last term is greater',
+    (node, f, sink) => heard(f.get('candidate'), node, sink),
+  ],
+  [
+    'rejecting vote request since our last index is greater',
+    (node, f, sink) => heard(f.get('candidate'), node, sink),
+  ],
+  ['duplicate requestVote from', (node, f, sink) => heard(f.get('candidate'), node, sink)],
+  ['peer has newer term, stopping replication', (node, f, sink) => heard(f.get('peer'), node, sink)],
+  ['appendEntries rejected, sending older logs', (node, f, sink) => heard(f.get('peer'), node, sink)],
+]);
+
+/** Understood lines that carry nothing to check. */
+const INFO = [
+  'initial configuration',
+  'election won',
+  'votes',
+  'duplicate requestVote for same term',
+  'lost leadership because received a requestVote with a newer term',
+  'newer term discovered, fallback to follower',
+  'failed to contact quorum of nodes, stepping down',
+  'added peer, starting replication',
+  'removed peer, stopping replication',
+  'pipelining replication',
+  'aborting pipeline replication',
+  'updating configuration',
+  'new leader elected, stepping down',
+  'no known peers, aborting election',
+  'not part of stable configuration, aborting election',
+  'failed to get previous log',
+  'previous log term mis-match',
+  'clearing log suffix',
+  'ignoring installSnapshot request with older term than current term',
+  'Installed remote snapshot',
+  'copied to local snapshot',
+  'starting restore from snapshot',
+];
+
+function emit(sink: LineSink, node: NodeId, event: 'BecomeFollower' | 'ElectionTimeout'): Understood {
+  sink.event(node, { event });
+  return 'event';
+}
+
+function timeout(node: NodeId, sink: LineSink): Understood {
+  return emit(sink, node, 'ElectionTimeout');
+}
+
+/**
+ * A failed RPC is evidence of a cut link — unless it timed out: a slow peer is not an
+ * unreachable one (the timing-broken run of test/fixtures/trace has RPCs that time out).
+ */
+function failed(node: NodeId, peerText: string | undefined, sink: LineSink, error?: string): Understood {
+  const peer = serverId(peerText);
+  if (peer === null || /time[ds]? ?out/i.test(error ?? '')) return 'info';
+  sink.link(node, peer, false);
+  return 'event';
+}
+
+function heard(fromText: string | undefined, node: NodeId, sink: LineSink): Understood {
+  const from = serverId(fromText);
+  if (from === null) return 'info';
+  sink.link(from, node, true);
+  return 'event';
+}
+
+/** Split "message: k=v k=v" (hclog writes the fields after ": "). */
+function splitMessage(text: string): { message: string; fields: string } {
+  const at = text.search(/: [\w.-]+=/);
+  if (at >= 0) return { message: text.slice(0, at), fields: text.slice(at + 2) };
+  return { message: text.endsWith(':') ? text.slice(0, -1) : text, fields: '' };
+}
+
+function hclogReader(): LogReader {
+  const state: HclogState = { candidacyTerm: new Map(), names: new Map() };
+  const understood = (message: string) => MESSAGES.has(message) || INFO.includes(message);
+  /** Whether a "name: " prefix is a logger's name, decided once per name (a name-less log's messages have colons too). */
+  const isName = new Map<string, boolean>();
+  /** Milliseconds of each "YYYY-MM-DDTHH:MM" prefix: Date.UTC once a minute, not once a line. */
+  const minutes = new Map<string, number | null>();
+  return {
+    format: 'hclog',
+    header(line) {
+      const m = HEADER.exec(line);
+      if (!m) return null;
+      const time = clock(m, minutes);
+      const rest = m[10];
+      const named = /^([^\s:]+): (.*)$/.exec(rest);
+      if (named) {
+        // A prefix is a logger's name once a known message has followed it.
+        let known = isName.get(named[1]) === true;
+        if (!known && understood(splitMessage(named[2]).message)) {
+          isName.set(named[1], true);
+          known = true;
+        }
+        if (known) return { time, name: named[1], message: named[2] };
+      }
+      return { time, name: null, message: rest };
+    },
+    message(header: Header, sink) {
+      const { message, fields: fieldText } = splitMessage(header.message);
+      const handler = MESSAGES.get(message);
+      if (!handler) return INFO.includes(message) ? 'info' : null;
+      const fields = parseFields(fieldText);
+      const node = nodeOf(header, fields, state);
+      return node === null ? null : handler(node, fields, sink, state);
+    },
+    noReplay:
+      'hclog shows no message contents (no RequestVote, AppendEntries or replies), no follower terms and no vote a voter grants: ' +
+      'the nodes are not replayed against the model; the cross-node properties are checked on the candidacies and the votes ' +
+      'candidates count, and liveness on the roles and terms logged',
+    inferences: [
+      'hclog\'s "entering leader state" has no term: the term of the node\'s last "entering candidate state" is taken',
+    ],
+    idMapping(nodes) {
+      const named = [...state.names.entries()].filter(([name, node]) => name !== node);
+      return named.length === 0
+        ? null
+        : `hclog logger names ${named.map(([name]) => name).join(', ')} → ${nodes.join(', ')}`;
+    },
+  };
+}
+
+/** The line's time in ms: the minute from a cache, the seconds and fraction added. */
+function clock(m: RegExpExecArray, minutes: Map<string, number | null>): number | null {
+  const key = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}${m[8] ?? ''}`;
+  let base = minutes.get(key);
+  if (base === undefined) {
+    base = wallClockMs([m[1], m[2], m[3]], [m[4], m[5], '0'], undefined, m[8]);
+    if (minutes.size > 10_000) minutes.clear();
+    minutes.set(key, base);
+  }
+  const seconds = Number(m[6]);
+  if (base === null || seconds > 60) return null;
+  return base + seconds * 1000 + (m[7] === undefined ? 0 : Number(`0.${m[7]}`) * 1000);
+}
+
+function nodeOf(header: Header, fields: Map<string, string>, state: HclogState): NodeId | null {
+  if (header.name !== null) {
+    const node = nodeOfLoggerName(header.name);
+    if (node !== null) {
+      state.names.set(header.name, node);
+      return node;
+    }
+  }
+  const own = fields.get('node') ?? fields.get('follower') ?? fields.get('leader');
+  const m = own === undefined ? null : /^Node at (\S+) \[/.exec(own);
+  return m ? m[1] : null;
+}
+
+export function looksLikeHclog(line: string): boolean {
+  return HEADER.test(line.trim());
+}
+
+export function parseHclog(text: string, file: string): ParsedTrace {
+  return readLibraryLog(text, file, hclogReader());
+}

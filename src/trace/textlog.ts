@@ -1,0 +1,187 @@
+import type { NodeId } from '../../models/index.ts';
+import type { TraceEvent } from './events.ts';
+import {
+  isFence,
+  type LinkEvidence,
+  NO_PASTE_DAMAGE,
+  type ParsedTrace,
+  type SkippedLine,
+  sortedUnique,
+  splitLines,
+  type TraceFormat,
+} from './trace.ts';
+
+/**
+ * The common frame of the readers of library loggers (hashicorp's hclog, etcd raft's
+ * logger): each line is a header (time, level, maybe a logger name) and a message with
+ * `key=value` fields. A reader says how to split a line and what each message means;
+ * this module keeps the account of every line (events, information, not understood),
+ * orders events by time (stable) and builds the ParsedTrace.
+ */
+
+export interface Header {
+  readonly time: number | null;
+  /** The logger's name or another per-line node hint, or null. */
+  readonly name: string | null;
+  readonly message: string;
+}
+
+/**
+ * What the lines of a library log say, in the model's terms. One sink serves the whole
+ * file (`at` moves it to the next line): a per-line object would cost more than the line.
+ */
+export class LineSink {
+  readonly events: TraceEvent[] = [];
+  readonly links: LinkEvidence[] = [];
+  readonly ids = new Set<NodeId>();
+  preVote = false;
+  line = 0;
+  time: number | null = null;
+
+  at(line: number, time: number | null): void {
+    this.line = line;
+    this.time = time;
+  }
+
+  event(node: NodeId, event: Omit<TraceEvent, 'line' | 'time' | 'node'>): void {
+    this.ids.add(node);
+    this.events.push({ line: this.line, time: this.time, node, ...event });
+  }
+
+  link(from: NodeId, to: NodeId, reached: boolean, term?: number): void {
+    if (from === to) return;
+    this.ids.add(from);
+    this.ids.add(to);
+    this.links.push({
+      time: this.time,
+      from,
+      to,
+      reached,
+      line: this.line,
+      ...(term === undefined ? {} : { term }),
+    });
+  }
+}
+
+/** `event`: the line gave events or link evidence; `info`: understood, nothing to check; null: not understood. */
+export type Understood = 'event' | 'info' | null;
+
+export interface LogReader {
+  readonly format: TraceFormat;
+  /** Split a line of the format, or null if the line does not have its shape. */
+  header(line: string): Header | null;
+  /** Read one message into the sink. */
+  message(header: Header, sink: LineSink): Understood;
+  /** Why nodes are not replayed against the model (what the format does not show). */
+  readonly noReplay: string;
+  readonly inferences: readonly string[];
+  idMapping(nodes: readonly NodeId[]): string | null;
+}
+
+export function readLibraryLog(text: string, file: string, reader: LogReader): ParsedTrace {
+  const lines = splitLines(text);
+  const skipped: SkippedLine[] = [];
+  const sink = new LineSink();
+  let logLines = 0;
+  let informational = 0;
+  let lastTime: number | null = null;
+  let outOfOrder = 0;
+  let maxBackwardsMs = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const trimmed = lines[i].trim();
+    const line = i + 1;
+    if (trimmed === '' || isFence(trimmed)) {
+      skipped.push({
+        line,
+        kind: trimmed === '' ? 'blank' : 'fence',
+        text: trimmed,
+        reason: trimmed === '' ? 'blank line' : 'markdown fence',
+      });
+      continue;
+    }
+    const header = reader.header(trimmed);
+    if (header === null) {
+      skipped.push({ line, kind: 'other', text: trimmed, reason: `not a ${reader.format} log line` });
+      continue;
+    }
+    logLines++;
+    sink.at(line, header.time);
+    const before = sink.events.length;
+    const understood = reader.message(header, sink);
+    if (understood === null) {
+      sink.events.length = before;
+      skipped.push({
+        line,
+        kind: 'other',
+        text: trimmed,
+        reason: `${reader.format} line with a message the ${reader.format} reader does not know`,
+      });
+      continue;
+    }
+    if (header.time !== null) {
+      if (lastTime !== null && header.time < lastTime) {
+        outOfOrder++;
+        maxBackwardsMs = Math.max(maxBackwardsMs, lastTime - header.time);
+      }
+      lastTime = lastTime === null ? header.time : Math.max(lastTime, header.time);
+    }
+    if (sink.events.length === before) informational++;
+  }
+  const events = sink.events;
+  if (outOfOrder > 0 && events.every((e) => e.time !== null)) {
+    events.sort((a, b) => (a.time as number) - (b.time as number) || a.line - b.line);
+  }
+  const nodes = sortedUnique(sink.ids);
+  return {
+    file,
+    format: reader.format,
+    totalLines: lines.length,
+    logLines,
+    ...NO_PASTE_DAMAGE,
+    informational,
+    skipped,
+    outOfOrder: { count: outOfOrder, maxBackwardsMs },
+    events,
+    nodes,
+    preVote: sink.preVote,
+    idMapping: reader.idMapping(nodes),
+    inferences: reader.inferences,
+    links: sink.links,
+    noReplay: reader.noReplay,
+  };
+}
+
+/** `key=value` fields after a message: values bare or double-quoted (Go %q escapes). */
+export function parseFields(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  const re = /([\w.-]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    fields.set(m[1], m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]);
+  }
+  return fields;
+}
+
+/** A non-negative integer field, or null. */
+export function intField(fields: ReadonlyMap<string, string>, key: string): number | null {
+  const v = fields.get(key);
+  return v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : null;
+}
+
+/** Wall-clock time of `YYYY-MM-DD` / `YYYY/MM/DD` and `HH:MM:SS[.frac]` with an optional zone, in ms. */
+export function wallClockMs(
+  date: readonly [string, string, string],
+  clock: readonly [string, string, string],
+  frac: string | undefined,
+  zone: string | undefined,
+): number | null {
+  const [y, mo, d] = date.map(Number);
+  const [h, mi, s] = clock.map(Number);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 60) return null;
+  let ms = Date.UTC(y, mo - 1, d, h, mi, s) + (frac === undefined ? 0 : Number(`0.${frac}`) * 1000);
+  if (zone && zone !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+    if (!z) return null;
+    ms -= (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60000;
+  }
+  return Number.isFinite(ms) ? ms : null;
+}

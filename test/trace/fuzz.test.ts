@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { syntheticTrace } from '../../src/timing/synthetic.ts';
+import { toCanonicalLine } from '../../src/trace/events.ts';
+import { analyzeTrace, parseTrace, TraceError } from '../../src/trace/index.ts';
+import type { TraceFormat } from '../../src/trace/trace.ts';
+
+/**
+ * Mutation fuzzing of every reader: real logs (test/fixtures/trace) cut, spliced,
+ * shuffled and corrupted the way pasted and rotated logs are. Whatever the input, a
+ * reader either reads it or throws a TraceError naming file and line — never anything
+ * else (DESIGN.md: "Bad input gets a clear error and loses nothing").
+ */
+
+const fixture = (name: string) => readFileSync(`test/fixtures/trace/${name}`, 'utf8');
+const BASES: Readonly<Record<TraceFormat, string>> = {
+  canonical: `${syntheticTrace({ events: 300, seed: 7 }).map(toCanonicalLine).join('\n')}\n${fixture('canonical-self-vote.ndjson')}`,
+  eliben: fixture('eliben-follower-comes-back.log'),
+  hclog: fixture('hashicorp-partitioned.log'),
+  etcd: fixture('etcd-partitioned.log'),
+};
+
+type Mutation = (lines: string[]) => void;
+const at = (lines: string[], i: number) => (lines.length === 0 ? 0 : i % lines.length);
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.nat().map((i) => (l: string[]) => void l.splice(at(l, i), 1)),
+  fc.nat().map((i) => (l: string[]) => void l.splice(at(l, i), 0, l[at(l, i)] ?? '')),
+  fc.tuple(fc.nat(), fc.nat()).map(([i, j]) => (l: string[]) => {
+    const [a, b] = [at(l, i), at(l, j)];
+    [l[a], l[b]] = [l[b], l[a]];
+  }),
+  fc.tuple(fc.nat(), fc.nat()).map(([i, k]) => (l: string[]) => {
+    const a = at(l, i);
+    l[a] = (l[a] ?? '').slice(0, k % ((l[a] ?? '').length + 1));
+  }),
+  fc.nat().map((i) => (l: string[]) => {
+    const a = at(l, i);
+    l.splice(a, 2, `${l[a] ?? ''}${l[a + 1] ?? ''}`);
+  }),
+  fc.tuple(fc.nat(), fc.string({ unit: 'grapheme', maxLength: 12 })).map(([i, s]) => (l: string[]) => {
+    const a = at(l, i);
+    const line = l[a] ?? '';
+    const k = i % (line.length + 1);
+    l[a] = line.slice(0, k) + s + line.slice(k);
+  }),
+  fc
+    .tuple(fc.nat(), fc.constantFrom('-1', '0', '99999999999999999999', 'NaN', '1e309', '', 'x'))
+    .map(([i, v]) => (l: string[]) => {
+      const a = at(l, i);
+      let n = 0;
+      l[a] = (l[a] ?? '').replace(/\d+/g, (m) => (n++ === i % 7 ? v : m));
+    }),
+  fc.constantFrom<Mutation>(
+    (l) => void l.unshift('```'),
+    (l) => void l.push('```'),
+    (l) => void l.reverse(),
+    (l) => void l.splice(0, l.length >> 1),
+  ),
+);
+
+function mutated(base: string): fc.Arbitrary<string> {
+  const lines = base.split('\n');
+  return fc
+    .tuple(fc.array(mutation, { minLength: 1, maxLength: 8 }), fc.nat(), fc.constantFrom('\n', '\r\n'))
+    .map(([mutations, start, eol]) => {
+      // A window of the log keeps each run fast; the mutations act on it.
+      const from = start % Math.max(1, lines.length - 60);
+      const copy = lines.slice(from, from + 80);
+      for (const m of mutations) m(copy);
+      return copy.join(eol);
+    });
+}
+
+function onlyTraceErrors(run: () => unknown): void {
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof TraceError)) throw error;
+  }
+}
+
+describe('mutated real logs: every reader throws nothing but TraceError', () => {
+  for (const [format, base] of Object.entries(BASES) as [TraceFormat, string][]) {
+    it(`${format}: 10,000 mutated documents parsed with --format ${format}, and 300 analysed with auto-detection`, () => {
+      fc.assert(
+        fc.property(mutated(base), (text) => onlyTraceErrors(() => parseTrace(text, 'fuzz.log', format))),
+        { numRuns: 10_000, seed: 20261206 },
+      );
+      fc.assert(
+        fc.property(mutated(base), (text) => onlyTraceErrors(() => analyzeTrace(text, 'fuzz.log'))),
+        { numRuns: 300, seed: 20261207 },
+      );
+    }, 600_000);
+  }
+});
