@@ -33,7 +33,7 @@
  * model does not know yet. Build with -DRAFTKIT_DECLARE_PENDING_SWITCHES=1 once the model
  * has them (docs/implementations.md, canonical raft section, says which class each fixes). */
 #ifndef RAFTKIT_DECLARE_PENDING_SWITCHES
-#define RAFTKIT_DECLARE_PENDING_SWITCHES 0
+#define RAFTKIT_DECLARE_PENDING_SWITCHES 1
 #endif
 #define PENDING_SWITCHES                                                                  \
     ",\"checkQuorum\":true"                 /* C5: tick.c:118-123, always on */            \
@@ -41,8 +41,7 @@
     ",\"preVoteRefusalTerm\":\"echo\""      /* C2: recv_request_vote.c:111-113 */          \
     ",\"preVoteOwnTerm\":true"              /* C3: recv.c:147-154, election.c:205 */       \
     ",\"candidateRetry\":\"election\""      /* C4: tick.c:71-73 */                         \
-    ",\"backoff\":\"hint\""                 /* C10: progress.c:243 */                      \
-    ",\"appendResponseMatchIndex\":\"sent\"" /* sent, but see C9: the follower's last index */
+    ",\"backoff\":\"hint\""                 /* C10: progress.c:243 */
 /* With the switches, C5 is the kit's existing tolerance (granted with CheckQuorum on). */
 #define PENDING_TOLERANCES ",\"stale-append-reply-unrejected\""
 
@@ -872,9 +871,10 @@ static void put_init(rk_buf *out)
     if (RAFTKIT_DECLARE_PENDING_SWITCHES) rk_puts(out, PENDING_SWITCHES);
     /* Opt-in tolerances of docs/conformance.md that canonical raft needs, each classified in
      * docs/implementations.md (canonical raft section). */
-    rk_puts(out, "},\"tolerances\":["
-                 "\"stale-pre-vote-grant-counted\""); /* recv_request_vote_result.c:87-95 counts match == 0 */
-    if (RAFTKIT_DECLARE_PENDING_SWITCHES) rk_puts(out, PENDING_TOLERANCES);
+    rk_puts(out, "},\"tolerances\":[");
+    if (RAFTKIT_DECLARE_PENDING_SWITCHES) rk_puts(out, PENDING_TOLERANCES + 1);
+    /* recv_request_vote_result.c:87-95 counts match == 0; with the switches, preVoteOwnTerm */
+    else rk_puts(out, "\"stale-pre-vote-grant-counted\"");
     rk_puts(out, "]");
 }
 

@@ -148,6 +148,23 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       only(f.missing, 'AppendEntriesRequest') &&
       Number(f.unexpected[0].prevLogIndex) < Number(f.missing[0].prevLogIndex),
   },
+  {
+    id: "C11 with leaderStickiness declared, a disruptive RequestVote/PreVote is answered with a refusal in the voter's own term (recv_request_vote.c:58-64), where the model drops it silently as etcd does: the model has no value of the switch for a refusing reply yet",
+    verdict: '(c) limit of the kit',
+    matches: (f) =>
+      (received(f, 'RequestVoteRequest') || received(f, 'PreVoteRequest')) &&
+      f.differences.length === 0 &&
+      f.missing.length === 0 &&
+      f.unexpected.length === 1 &&
+      /^(RequestVote|PreVote)Response$/.test(String(f.unexpected[0].type)) &&
+      f.unexpected[0].voteGranted === false,
+  },
+  {
+    id: "C12 with checkQuorum declared, a leader's injected election timeout advances the adapter's clock past the timeout, so canonical raft's contact timestamps (tick.c:118-123) are all older than it and the leader steps down, where the model counts who it heard from since its last check",
+    verdict: '(c) limit of the kit',
+    matches: (f) =>
+      /^timeout /.test(f.input) && f.expectedState?.role === 'leader' && f.actualState?.role === 'follower',
+  },
 ];
 
 export function classify(failure: Failure, classes = CLASSES): DiscrepancyClass | null {
