@@ -94,6 +94,8 @@ export interface ScenarioResult {
   readonly transcript: readonly TranscriptEntry[];
   /** The adapter process must be replaced before the next scenario. */
   readonly adapterBroken?: boolean;
+  /** The adapter gave no reply within the per-step timeout (counted by `--max-timeouts`). */
+  readonly adapterHung?: boolean;
   /** The commands sent ahead (pipelining) were not the ones needed, because the
    * implementation took an allowed variation: the scenario was run again one request at a
    * time, and this is that run's verdict. */
@@ -262,6 +264,7 @@ export async function runScenario(
     tolerances: [...tolerances].sort(),
     transcript,
     adapterBroken: (cause instanceof AdapterError && cause.processBroken) || adapterBroken,
+    ...(cause instanceof AdapterError && cause.kind === 'hung' ? { adapterHung: true } : {}),
   };
 }
 

@@ -86,13 +86,15 @@ export interface Progress {
   readonly seconds: number;
 }
 
-export type PropertyStatus = 'pass' | 'fail' | 'witnessed' | 'unwitnessed';
+export type PropertyStatus = 'pass' | 'fail' | 'witnessed' | 'unwitnessed' | 'not-applicable';
 
 export interface PropertyResult {
   readonly property: Property;
   readonly status: PropertyStatus;
   /** For `fail`: a counterexample; for `witnessed`: a witness. */
   readonly path?: Path;
+  /** For `not-applicable`: why the bounds rule the witness out. */
+  readonly reason?: string;
 }
 
 export type StopReason = 'exhausted' | 'max-states' | 'time' | 'memory' | 'violation';
@@ -121,7 +123,9 @@ export interface CheckResult {
 
 /** The `ok` verdict: no `always` property failed and every `sometimes` was witnessed. */
 export function verdictOk(result: CheckResult): boolean {
-  return result.properties.every((p) => p.status === 'pass' || p.status === 'witnessed');
+  return result.properties.every(
+    (p) => p.status === 'pass' || p.status === 'witnessed' || p.status === 'not-applicable',
+  );
 }
 
 interface Found {
@@ -480,7 +484,9 @@ export function check(options: CheckOptions): CheckResult {
     if (property.kind === 'always') {
       return f ? { property, status: 'fail', path: pathTo(f) } : { property, status: 'pass' };
     }
-    return f ? { property, status: 'witnessed', path: pathTo(f) } : { property, status: 'unwitnessed' };
+    if (f) return { property, status: 'witnessed', path: pathTo(f) };
+    const reason = property.scope === 'state' ? property.impossible?.(config, bounds) : undefined;
+    return reason ? { property, status: 'not-applicable', reason } : { property, status: 'unwitnessed' };
   });
 
   const stoppedBy: StopReason =

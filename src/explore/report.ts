@@ -42,6 +42,7 @@ const STATUS_WORD: Record<PropertyResult['status'], string> = {
   fail: 'FAIL',
   witnessed: 'witness-found',
   unwitnessed: 'NO WITNESS',
+  'not-applicable': 'n/a',
 };
 
 function thousands(n: number): string {
@@ -77,7 +78,11 @@ export function summaryLines(result: CheckResult): string[] {
   }
   const width = Math.max(...result.properties.map((p) => p.property.name.length));
   for (const p of result.properties) {
-    const steps = p.path ? ` (${p.path.actions.length} steps)` : '';
+    const steps = p.path
+      ? ` (${p.path.actions.length} steps)`
+      : p.reason
+        ? ` (cannot happen: ${p.reason})`
+        : '';
     lines.push(
       `  ${STATUS_WORD[p.status].padEnd(13)} ${p.property.kind.padEnd(9)} ${p.property.name.padEnd(width)}  ${p.property.reference}${steps}`,
     );
@@ -135,6 +140,7 @@ export function resultJson(run: RunDescription, result: CheckResult): unknown {
       sentence: p.property.sentence,
       reference: p.property.reference,
       ...(p.path ? { length: p.path.actions.length, indexes: p.path.indexes, actions: p.path.actions } : {}),
+      ...(p.reason ? { reason: p.reason } : {}),
     })),
   };
 }

@@ -39,6 +39,7 @@ import {
   writeFileAtomic,
 } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
+import { checkOutFile } from '../out.ts';
 
 /**
  * `raftkit check`: model-check the Raft model. Explores every reachable state of a
@@ -278,7 +279,9 @@ export function counterexampleScenario(
     steps.push({ line: 0, input: stepInputOf(state, action) });
     state = applyAction(config, state, action).state;
   }
-  const name = `counterexample-${failed.property.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  // One slug for the name and the target: the scenario format's target is one word.
+  const slug = failed.property.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const name = `counterexample-${slug}`;
   const scenario: Scenario = {
     name,
     header: {
@@ -293,9 +296,9 @@ export function counterexampleScenario(
         kind: 'generated',
         generator: 'check',
         seed: run.seed,
-        target: `property:${failed.property.name}`,
+        target: `property:${slug}`,
       },
-      targets: [`property:${failed.property.name}`],
+      targets: [`property:${slug}`],
     },
     cluster: {
       mode: 'step',
@@ -415,6 +418,7 @@ export function register(program: Command): void {
     )
     .action((flags: CheckFlags) => {
       const settings = parseCheckFlags(flags);
+      if (flags.out !== undefined) checkOutFile('--out', flags.out);
       const printer = progressPrinter(flags.progress && !flags.json);
       const text = (line: string) => {
         if (!flags.json) process.stdout.write(`${line}\n`);

@@ -12,8 +12,10 @@ import {
   percentiles,
   runClusterScenario,
 } from '../../adapters/cluster/runner.ts';
+import { lineWidth } from '../../conformance/progress.ts';
 import { CLUSTER_DIR, loadScenarios, type Scenario, ScenarioSyntaxError } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
+import { checkOutDir } from '../out.ts';
 
 /**
  * `raftkit cluster`: run the cluster-mode scenarios against real Raft processes on
@@ -81,14 +83,13 @@ function line(result: ClusterScenarioResult): string {
 function progress(scenario: string): ((text: string) => void) | undefined {
   if (process.stderr.isTTY !== true) return undefined;
   return (text) => {
-    const columns = process.stderr.columns ?? 100;
-    process.stderr.write(`\r${`${scenario} ${text.trim()}`.slice(0, columns - 1).padEnd(columns - 1)}`);
+    const width = lineWidth(process.stderr);
+    process.stderr.write(`\r${`${scenario} ${text.trim()}`.slice(0, width).padEnd(width)}`);
   };
 }
 
 function clearProgress(): void {
-  if (process.stderr.isTTY === true)
-    process.stderr.write(`\r${' '.repeat((process.stderr.columns ?? 100) - 1)}\r`);
+  if (process.stderr.isTTY === true) process.stderr.write(`\r${' '.repeat(lineWidth(process.stderr))}\r`);
 }
 
 export function register(program: Command): void {
@@ -147,6 +148,7 @@ export function register(program: Command): void {
         throw new UsageError(`--trace-format must be canonical or eliben, got '${flags.traceFormat}'`);
       }
       const seed = intInRange('--seed', flags.seed, 0, 2 ** 31 - 1);
+      if (flags.out !== undefined) checkOutDir('--out', flags.out);
       let scenarios: Scenario[];
       try {
         scenarios = loadScenarios(flags.scenarios ?? [CLUSTER_DIR]);

@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { type AdapterSpec, AdapterSpecError, adapterSpec } from '../../adapters/index.ts';
 import { IMPLEMENTATION_FEATURE_NAMES, type ImplementationFeatureName } from '../../adapters/types.ts';
 import {
+  DEFAULT_MAX_TIMEOUTS,
   DEFAULT_SCENARIO_DIRS,
   loadSuite,
   mermaidSequence,
@@ -18,6 +19,7 @@ import {
 } from '../../conformance/index.ts';
 import { ScenarioSyntaxError } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
+import { checkOutDir } from '../out.ts';
 
 /**
  * `raftkit conform`: run the step-mode conformance suite against an implementation — the
@@ -39,6 +41,8 @@ export interface ConformOptions {
   readonly stepTimeoutMs: string;
   readonly progress?: boolean;
   readonly pipelining?: boolean;
+  readonly maxTimeouts?: string;
+  readonly strict?: boolean;
 }
 
 export function register(program: Command): void {
@@ -81,6 +85,11 @@ export function register(program: Command): void {
     .option(
       '--no-pipelining',
       'with --adapter-cmd: send one request at a time, waiting for each reply (slower; to rule out an adapter that mishandles pipelined requests, PROTOCOL.md §1)',
+    )
+    .option(
+      '--max-timeouts <n>',
+      'stop the run after this many scenarios in a row got no reply within --step-timeout-ms (0 = never stop)',
+      String(DEFAULT_MAX_TIMEOUTS),
     )
     .option('--no-progress', 'no progress line on stderr')
     .addHelpText(
@@ -184,7 +193,14 @@ export async function runConform(options: ConformOptions): Promise<number> {
   const spec = parseAdapter(options);
   const jobs = intInRange('--jobs', options.jobs, 1, 16);
   const seed = intInRange('--seed', options.seed, 0, 2 ** 31 - 1);
+  const maxTimeouts = intInRange(
+    '--max-timeouts',
+    options.maxTimeouts ?? String(DEFAULT_MAX_TIMEOUTS),
+    0,
+    1_000_000,
+  );
   const features = parseFeatures(options.features);
+  if (options.out !== undefined) checkOutDir('--out', options.out);
   const files = loadScenarioFiles(options.scenarios, options.filter);
   const progress = options.progress === false ? null : progressReporter(files.length);
   process.stderr.write(`raftkit conform: seed ${seed}, ${files.length} scenarios, ${jobs} job(s)\n`);
@@ -196,6 +212,7 @@ export async function runConform(options: ConformOptions): Promise<number> {
       jobs,
       features,
       seed,
+      maxTimeouts,
       onResult: (result, done) => progress?.update(result, done),
     });
   } catch (error) {
