@@ -28,7 +28,23 @@ export interface ScenarioFile {
 
 export const DEFAULT_SCENARIO_DIRS = ['conformance/scenarios/generated', 'conformance/scenarios/curated'];
 
-/** Load scenario files (sorted, deduplicated); step-mode only unless asked for by file. */
+/** Two files of one suite with the same scenario name: their reports and diagrams would
+ * overwrite each other. */
+export class DuplicateScenarioName extends Error {}
+
+function assertUniqueNames(files: readonly ScenarioFile[]): void {
+  const byName = new Map<string, string>();
+  for (const { scenario, file } of files) {
+    const first = byName.get(scenario.name);
+    if (first !== undefined)
+      throw new DuplicateScenarioName(
+        `${file}: scenario name '${scenario.name}' is also the name of ${first}; rename one of the files`,
+      );
+    byName.set(scenario.name, file);
+  }
+}
+
+/** Load scenario files (sorted, deduplicated, names unique); step-mode only unless asked for by file. */
 export function loadSuite(paths: readonly string[], filter?: string): ScenarioFile[] {
   const seen = new Set<string>();
   const files: ScenarioFile[] = [];
@@ -41,6 +57,7 @@ export function loadSuite(paths: readonly string[], filter?: string): ScenarioFi
       files.push({ scenario: loadScenarioFile(full), file });
     }
   }
+  assertUniqueNames(files);
   return files;
 }
 

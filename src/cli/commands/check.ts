@@ -35,6 +35,7 @@ import {
   type Scenario,
   type Step,
   type StepInput,
+  sameObservation,
   withModelExpectations,
   writeFileAtomic,
 } from '../../scenario/index.ts';
@@ -308,7 +309,34 @@ export function counterexampleScenario(
     },
     steps,
   };
-  return withModelExpectations(scenario, machine);
+  return expectationsOfCorrectModel(scenario, machine);
+}
+
+/**
+ * A counterexample file is a test for implementations, which the conformance runner judges
+ * by the correct model: its expected blocks are the correct model's, so a correct
+ * implementation passes without a warning and one with the bug departs at the step named in
+ * the header. Without a mutation (or if the path does not replay on the correct model) the
+ * checked model's own blocks are kept.
+ */
+function expectationsOfCorrectModel(scenario: Scenario, mutated: CompiledMachine | undefined): Scenario {
+  if (mutated === undefined) return withModelExpectations(scenario);
+  const buggy = withModelExpectations(scenario, mutated);
+  let correct: Scenario;
+  try {
+    correct = withModelExpectations(scenario);
+  } catch {
+    return buggy;
+  }
+  const k = correct.steps.findIndex((step, i) => {
+    const other = buggy.steps[i].expect;
+    return step.expect === undefined || other === undefined || !sameObservation(step.expect, other);
+  });
+  const note =
+    k < 0
+      ? 'The expected blocks are the correct model’s; the mutated model answers the same at every step.'
+      : `The expected blocks are the correct model’s; the mutated model departs from them at step ${k + 1}.`;
+  return { ...correct, header: { ...correct.header, summary: [...correct.header.summary, note] } };
 }
 
 function writeOutputs(out: string, run: RunDescription, result: CheckResult, s: CheckSettings): string[] {

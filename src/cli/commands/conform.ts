@@ -6,6 +6,7 @@ import { IMPLEMENTATION_FEATURE_NAMES, type ImplementationFeatureName } from '..
 import {
   DEFAULT_MAX_TIMEOUTS,
   DEFAULT_SCENARIO_DIRS,
+  DuplicateScenarioName,
   loadSuite,
   mermaidSequence,
   progressReporter,
@@ -19,6 +20,7 @@ import {
 } from '../../conformance/index.ts';
 import { ScenarioSyntaxError } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
+import { expectationWarnings } from '../expectations.ts';
 import { checkOutDir } from '../out.ts';
 
 /**
@@ -91,6 +93,7 @@ export function register(program: Command): void {
       'stop the run after this many scenarios in a row got no reply within --step-timeout-ms (0 = never stop)',
       String(DEFAULT_MAX_TIMEOUTS),
     )
+    .option('--strict', "an expected block that differs from the model's is an error (exit 2), not a warning")
     .option('--no-progress', 'no progress line on stderr')
     .addHelpText(
       'after',
@@ -161,7 +164,8 @@ export function loadScenarioFiles(paths: readonly string[] | undefined, filter?:
     }
     return files;
   } catch (error) {
-    if (error instanceof ScenarioSyntaxError) throw new UsageError(error.message);
+    if (error instanceof ScenarioSyntaxError || error instanceof DuplicateScenarioName)
+      throw new UsageError(error.message);
     throw error;
   }
 }
@@ -189,6 +193,16 @@ export function writeOutDir(dir: string, suite: SuiteResult, files: readonly Sce
   }
 }
 
+/** Warn about hand-edited expected blocks; with --strict they stop the run (exit 2). */
+function reportExpectations(files: readonly ScenarioFile[], strict: boolean): void {
+  const warnings = expectationWarnings(files);
+  if (strict && warnings.length > 0)
+    throw new UsageError(
+      `--strict: ${warnings[0]}${warnings.length > 1 ? ` (and ${warnings.length - 1} more file(s))` : ''}`,
+    );
+  for (const warning of warnings) process.stderr.write(`raftkit conform: warning: ${warning}\n`);
+}
+
 export async function runConform(options: ConformOptions): Promise<number> {
   const spec = parseAdapter(options);
   const jobs = intInRange('--jobs', options.jobs, 1, 16);
@@ -202,6 +216,7 @@ export async function runConform(options: ConformOptions): Promise<number> {
   const features = parseFeatures(options.features);
   if (options.out !== undefined) checkOutDir('--out', options.out);
   const files = loadScenarioFiles(options.scenarios, options.filter);
+  reportExpectations(files, options.strict === true);
   const progress = options.progress === false ? null : progressReporter(files.length);
   process.stderr.write(`raftkit conform: seed ${seed}, ${files.length} scenarios, ${jobs} job(s)\n`);
   let suite: SuiteResult;
