@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 
 /** `raftkit check` as a user calls it: output, exit codes, errors. */
@@ -46,6 +46,7 @@ describe('raftkit check', () => {
 
   it('exit 1 on a violation, with the counterexample in the model’s vocabulary, saved as JSON and as a scenario', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'raftkit-check-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const out = join(dir, 'cex.json');
     const { code, stdout } = await run(['--mutate', 'double-vote', '--out', out, '--no-progress']);
     expect(code).toBe(1);
