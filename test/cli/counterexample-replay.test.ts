@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+
+/**
+ * A model-checker counterexample is a test of implementations: `check --out c.json` writes
+ * c.txt, which `conform --scenarios c.txt` runs. A correct implementation (the reference)
+ * passes it; an implementation with the bug the mutation models fails it at the step the
+ * header names. "the voter denies its vote if its own log is more up-to-date than that of
+ * the candidate" (Reference: §5.4.1).
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'raftkit-cex-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  }
+}
+
+describe('check --out writes a scenario that conform runs', () => {
+  it('double-vote (the --help example): conform accepts the file, no format error, no warning', async () => {
+    const out = join(dir, 'c.json');
+    expect((await cli(['check', '--mutate', 'double-vote', '--out', out, '--no-progress'])).code).toBe(1);
+    const run = await cli(['conform', '--scenarios', join(dir, 'c.txt'), '--no-progress', '--strict']);
+    expect(run.stderr).not.toMatch(/raftkit: |warning/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/1 scenarios: 1 passed/);
+  });
+
+  it('no-log-check: the reference passes, the mutant vote-without-log-check fails at the step the header names', async () => {
+    const out = join(dir, 'log-check.json');
+    expect((await cli(['check', '--mutate', 'no-log-check', '--out', out, '--no-progress'])).code).toBe(1);
+    const file = join(dir, 'log-check.txt');
+    const header = readFileSync(file, 'utf8');
+    const step = Number(/the mutated model departs from them at step (\d+)/.exec(header)?.[1]);
+    expect(step).toBeGreaterThan(0);
+
+    const reference = await cli(['conform', '--scenarios', file, '--no-progress', '--strict']);
+    expect(reference.code).toBe(0);
+
+    const mutant = await cli([
+      'conform',
+      '--scenarios',
+      file,
+      '--mutant',
+      'vote-without-log-check',
+      '--no-progress',
+      '--report',
+      'json',
+    ]);
+    expect(mutant.code).toBe(1);
+    const failure = JSON.parse(mutant.stdout).scenarios[0].failure;
+    expect(failure.step).toBe(step);
+    expect(failure.input).toMatch(/^deliver RequestVoteRequest/);
+  });
+});
