@@ -83,7 +83,7 @@ const RULES: Readonly<Record<string, string>> = {
 const CRASH_RULE =
   'Figure 2: "Persistent state on all servers (updated on stable storage before responding to RPCs)": a restarted server has its currentTerm, votedFor and log';
 const TIMER_RULE =
-  'Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from current leader or granting vote to candidate: convert to candidate" (timer reset rules, BUGS.md #6)';
+  'Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from current leader or granting vote to candidate: convert to candidate" (timer reset rules, docs/bugs.md #6)';
 
 /** The names of the transitions taken, e.g. `isHigherTerm → updateTerm; canGrantVote → grantVote`. */
 export function describeTaken(taken: readonly TakenTransition[]): string {

@@ -293,7 +293,7 @@ function adapterFailure(
     unexpected: [],
     rule:
       error instanceof AdapterError && error.kind === 'implementation-error'
-        ? 'BUGS.md #23: a legal input (reordered, duplicated or old-term message) must not crash a node'
+        ? 'docs/bugs.md #23: a legal input (reordered, duplicated or old-term message) must not crash a node'
         : 'the step protocol (conformance/PROTOCOL.md)',
     modelTook: '',
     stderr: adapter.stderrTail?.() || undefined,

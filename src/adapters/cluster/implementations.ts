@@ -53,7 +53,7 @@ export function makeImplementation(
         timing: TIMING_MUTANT,
         traceFile: options.traceFile,
         traceFormat: options.traceFormat,
-        label: `reference timing mutant (BUGS.md #8: election 5-9 ms on a 10 ms tick, RPC delay 1-5 ms), seed ${options.seed}`,
+        label: `reference timing mutant (docs/bugs.md #8: election 5-9 ms on a 10 ms tick, RPC delay 1-5 ms), seed ${options.seed}`,
       });
   }
 }

@@ -137,7 +137,7 @@ export class SafetyMonitor {
         this.record({
           property: 'Term Monotonicity',
           atMs,
-          text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, BUGS.md #1)`,
+          text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, docs/bugs.md #1)`,
         });
       }
       // After a reported regression the new value is the baseline: one violation per drop.

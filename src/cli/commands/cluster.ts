@@ -133,7 +133,7 @@ export function register(program: Command): void {
         '  raftkit trace reports/mutant/reference-timing-mutant/initial-election.log   diagnose that run',
         '',
         'Implementations: reference (src/reference as processes: 300-600 ms timeouts, 5 ms tick);',
-        'reference-timing-mutant (5-9 ms timeouts on a 10 ms tick, 1-5 ms RPC delay: the seed log, BUGS.md #8);',
+        'reference-timing-mutant (5-9 ms timeouts on a 10 ms tick, 1-5 ms RPC delay: the seed log, docs/bugs.md #8);',
         'etcd (etcd-server, 3 members, peer URLs through the proxy); pysyncobj (/usr/bin/python3 + python3-pysyncobj).',
         'An implementation whose binaries are missing is reported as unavailable, not failed.',
         'Scenario steps and their semantics: docs/cluster-mode.md. Only 127.0.0.1 is used; every run',

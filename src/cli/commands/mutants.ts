@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .summary('mutation score: run the suite against each named mutant of the reference')
     .description(
       'Run the step-mode conformance suite against the reference implementation and against each ' +
-        'of its named mutants (each reproduces a class of real Raft bugs from BUGS.md, named by ' +
+        'of its named mutants (each reproduces a class of real Raft bugs from docs/bugs.md, named by ' +
         'number). A mutant is killed when at least one scenario fails against it. Prints a table: ' +
         'mutant, bug class, killed?, by which scenarios.',
     )
