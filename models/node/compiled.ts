@@ -26,7 +26,7 @@ export interface NodeState {
   readonly context: NodeContext;
 }
 
-interface CompiledTransition {
+export interface CompiledTransition {
   readonly event: string;
   readonly source: string;
   readonly guard: string | null;
