@@ -190,7 +190,8 @@ export function mermaidText(text: string): string {
     .replace(/"/g, '#quot;');
 }
 
-function brief(m: Message): string {
+/** A message in a few words (diagrams). */
+export function brief(m: Message): string {
   switch (m.type) {
     case 'RequestVoteRequest':
     case 'PreVoteRequest':

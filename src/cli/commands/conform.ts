@@ -19,6 +19,7 @@ import {
   SetupError,
   type SuiteResult,
 } from '../../conformance/index.ts';
+import { htmlReport } from '../../report/html.ts';
 import { ScenarioSyntaxError } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
 import { expectationWarnings } from '../expectations.ts';
@@ -38,7 +39,7 @@ export interface ConformOptions {
   readonly filter?: string;
   readonly features?: string;
   readonly jobs: string;
-  readonly report: ReportFormat;
+  readonly report: ReportFormat | 'html';
   readonly out?: string;
   readonly seed: string;
   readonly stepTimeoutMs: string;
@@ -77,7 +78,12 @@ export function register(program: Command): void {
     )
     .option('--jobs <n>', 'scenarios run in parallel, each on its own adapter (1–16)', '1')
     .addOption(
-      new Option('--report <format>', 'report format on stdout').choices(REPORT_FORMATS).default('text'),
+      new Option(
+        '--report <format>',
+        'report format on stdout; html: also write report.html with --out (summary, per failure expected vs actual, rule, reproduce command, sequence diagram and statechart)',
+      )
+        .choices([...REPORT_FORMATS, 'html'])
+        .default('text'),
     )
     .option(
       '--out <dir>',
@@ -107,6 +113,7 @@ export function register(program: Command): void {
         '  npx raftkit conform --mutant skip-consistency-check --filter curated',
         '  npx raftkit conform --features preVote,ticks,restartWithPersistence,leaderNoOp   the reference with the leader no-op',
         '  npx raftkit conform --report junit --out reports/conform   for CI',
+        '  npx raftkit conform --mutant stale-term-in-reply --report html --out r   open r/report.html in a browser',
         '',
         'Exit codes: 0 every scenario passed or was skipped, 1 a scenario failed, 2 usage or setup error',
         '(adapter does not start or speaks another protocol version, unreadable scenario file).',
@@ -236,6 +243,8 @@ export async function runConform(options: ConformOptions): Promise<number> {
   );
   const features = parseFeatures(options.features);
   if (options.out !== undefined) checkOutDir('--out', options.out);
+  if (options.report === 'html' && options.out === undefined)
+    throw new UsageError('--report html writes report.html into a directory: give --out <dir>');
   const files = loadScenarioFiles(options.scenarios, options.filter);
   reportExpectations(files, options.strict === true);
   const progress = options.progress === false ? null : progressReporter(files.length);
@@ -260,9 +269,11 @@ export async function runConform(options: ConformOptions): Promise<number> {
     throw error;
   }
   progress?.finish();
-  process.stdout.write(renderReport(suite, options.report));
+  process.stdout.write(renderReport(suite, options.report === 'html' ? 'text' : options.report));
   if (options.out) {
     writeOutDir(options.out, suite, files);
+    if (options.report === 'html')
+      writeAtomic(join(options.out, 'report.html'), await htmlReport(suite, files));
     process.stderr.write(`raftkit conform: reports and diagrams written to ${options.out}\n`);
   }
   return suite.counts.fail > 0 ? 1 : 0;
