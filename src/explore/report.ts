@@ -90,7 +90,11 @@ export function summaryLines(result: CheckResult): string[] {
   return lines;
 }
 
-export function counterexampleLines(config: ClusterConfig, result: CheckResult): string[] {
+export function counterexampleLines(
+  config: ClusterConfig,
+  result: CheckResult,
+  everyState = false,
+): string[] {
   const lines: string[] = [];
   for (const p of result.properties) {
     if (p.status !== 'fail' || !p.path) continue;
@@ -99,7 +103,7 @@ export function counterexampleLines(config: ClusterConfig, result: CheckResult):
       `Counterexample to ${p.property.name} (${p.property.reference}), ${p.path.actions.length} steps:`,
     );
     lines.push(`  "${p.property.sentence}"`);
-    lines.push(...describePath(config, p.path));
+    lines.push(...describePath(config, p.path, everyState));
   }
   return lines;
 }

@@ -44,6 +44,15 @@ describe('check --out writes a scenario that conform runs', () => {
     expect(run.stdout).toMatch(/1 scenarios: 1 passed/);
   });
 
+  it('--verbose prints the whole cluster state after every step of the counterexample', async () => {
+    const run = await cli(['check', '--mutate', 'double-vote', '--verbose', '--no-progress']);
+    expect(run.code).toBe(1);
+    const after = run.stdout.split(/ {2}1\. ElectionTimeout n\d\n/)[1] ?? '';
+    // Right after step 1: each server's line and the network, before step 2.
+    expect(after).toMatch(/^ {7}n1: C\|t1\|v=n1/);
+    expect(after.split(/ {2}2\. /)[0]).toMatch(/network:\n {9}RequestVoteRequest n1→n2 term 1/);
+  });
+
   it('no-log-check: the reference passes, the mutant vote-without-log-check fails at the step the header names', async () => {
     const out = join(dir, 'log-check.json');
     expect((await cli(['check', '--mutate', 'no-log-check', '--out', out, '--no-progress'])).code).toBe(1);

@@ -81,6 +81,7 @@ interface CheckFlags {
   readonly mutate?: string;
   readonly out?: string;
   readonly keepGoing?: boolean;
+  readonly verbose?: boolean;
   readonly progress: boolean;
 }
 
@@ -413,6 +414,7 @@ export function register(program: Command): void {
     .option('--keep-going', 'after a violation, go on to look for violations of the other properties')
     .option('--json', 'print the result as JSON on stdout instead of text')
     .option('--out <file>', 'save counterexamples as JSON there (and the first as a scenario file, .txt)')
+    .option('--verbose', 'print the whole cluster state after every step of a counterexample')
     .option('--no-progress', 'no progress lines on stderr')
     .addHelpText(
       'after',
@@ -473,7 +475,7 @@ export function register(program: Command): void {
         );
       } else {
         for (const line of summaryLines(result)) text(line);
-        for (const line of counterexampleLines(config, result)) text(line);
+        for (const line of counterexampleLines(config, result, flags.verbose === true)) text(line);
         for (const file of written) text(`wrote ${file}`);
         text(`reproduce: ${run.command}`);
       }
