@@ -37,7 +37,20 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 describe('check --out writes a scenario that conform runs', () => {
   it('double-vote (the --help example): conform accepts the file, no format error, no warning', async () => {
     const out = join(dir, 'c.json');
-    expect((await cli(['check', '--mutate', 'double-vote', '--out', out, '--no-progress'])).code).toBe(1);
+    const checked = await cli([
+      'check',
+      '--mutate',
+      'double-vote',
+      '--out',
+      out,
+      '--report',
+      'html',
+      '--no-progress',
+    ]);
+    expect(checked.code).toBe(1);
+    // The HTML page: each of the 4 steps with the cluster state after it.
+    const page = readFileSync(join(dir, 'c.html'), 'utf8');
+    expect(page.match(/<li><code>[^<]+<\/code><pre>n1: /g)).toHaveLength(4);
     const run = await cli(['conform', '--scenarios', join(dir, 'c.txt'), '--no-progress', '--strict']);
     expect(run.stderr).not.toMatch(/raftkit: |warning/);
     expect(run.code).toBe(0);

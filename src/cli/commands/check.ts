@@ -30,6 +30,7 @@ import {
   summaryLines,
 } from '../../explore/report.ts';
 import { patternFor } from '../../generate/cluster-paths.ts';
+import { checkHtmlReport } from '../../report/check-html.ts';
 import {
   printScenario,
   type Scenario,
@@ -82,6 +83,7 @@ interface CheckFlags {
   readonly out?: string;
   readonly keepGoing?: boolean;
   readonly verbose?: boolean;
+  readonly report?: string;
   readonly progress: boolean;
 }
 
@@ -414,6 +416,10 @@ export function register(program: Command): void {
     .option('--keep-going', 'after a violation, go on to look for violations of the other properties')
     .option('--json', 'print the result as JSON on stdout instead of text')
     .option('--out <file>', 'save counterexamples as JSON there (and the first as a scenario file, .txt)')
+    .option(
+      '--report <format>',
+      'html: with --out c.json, also write c.html (every property, each counterexample step with the whole cluster state)',
+    )
     .option('--verbose', 'print the whole cluster state after every step of a counterexample')
     .option('--no-progress', 'no progress lines on stderr')
     .addHelpText(
@@ -449,6 +455,8 @@ export function register(program: Command): void {
     .action((flags: CheckFlags) => {
       const settings = parseCheckFlags(flags);
       if (flags.out !== undefined) checkOutFile('--out', flags.out);
+      if (flags.report !== undefined && (flags.report !== 'html' || flags.out === undefined))
+        throw new UsageError(`--report must be html, together with --out <file.json>; got '${flags.report}'`);
       const printer = progressPrinter(flags.progress && !flags.json);
       const text = (line: string) => {
         if (!flags.json) process.stdout.write(`${line}\n`);
@@ -469,6 +477,11 @@ export function register(program: Command): void {
       const { run, result } = runCheck(settings, printer);
       if (printer && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
       const written = flags.out ? writeOutputs(flags.out, run, result, settings) : [];
+      if (flags.out && flags.report === 'html') {
+        const page = `${flags.out.replace(/\.json$/i, '')}.html`;
+        writeFileAtomic(page, checkHtmlReport(run, result));
+        written.push(page);
+      }
       if (flags.json) {
         process.stdout.write(
           `${JSON.stringify({ ...(resultJson(run, result) as object), written }, null, 2)}\n`,
