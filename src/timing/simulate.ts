@@ -56,7 +56,8 @@ export function simulate(
   let termsWithLeader = 0;
   let splitVoteTerms = 0;
   for (let trial = 0; trial < options.trials; trial++) {
-    if (onProgress && trial % 250 === 0) onProgress(trial);
+    // Every trial: one can take seconds (long round trips, many terms); the callback rate-limits.
+    onProgress?.(trial);
     const outcome = runTrial(options, random, machine);
     terms += outcome.terms;
     termsWithLeader += outcome.termsWithLeader;
@@ -171,7 +172,11 @@ function niceCeil(x: number): number {
  * range, until the simulation (same seed and mode, up to 1,000 trials) elects a leader in
  * at least 99% of terms.
  */
-export function recommend(options: SimulationOptions, current: SimulationResult): Recommendation {
+export function recommend(
+  options: SimulationOptions,
+  current: SimulationResult,
+  onProgress?: (trying: string, trialsDone: number, trials: number) => void,
+): Recommendation {
   if (current.pLeaderPerTerm >= TARGET_P_LEADER) {
     return {
       alreadyGood: true,
@@ -190,14 +195,19 @@ export function recommend(options: SimulationOptions, current: SimulationResult)
     for (const tickMs of ticks) {
       if (min <= options.timeoutMinMs && min * 2 <= options.timeoutMaxMs && tickMs >= options.tickMs)
         continue;
-      last = simulate({
-        ...options,
-        timeoutMinMs: min,
-        timeoutMaxMs: 2 * min,
-        tickMs,
-        heartbeatMs: Math.max(1, Math.round(min / 3)),
-        trials: Math.min(options.trials, 1000),
-      });
+      const trials = Math.min(options.trials, 1000);
+      const trying = `--timeout ${min}-${2 * min}ms --tick ${tickMs}ms`;
+      last = simulate(
+        {
+          ...options,
+          timeoutMinMs: min,
+          timeoutMaxMs: 2 * min,
+          tickMs,
+          heartbeatMs: Math.max(1, Math.round(min / 3)),
+          trials,
+        },
+        onProgress && ((done) => onProgress(trying, done, trials)),
+      );
       if (last.pLeaderPerTerm >= TARGET_P_LEADER) {
         return {
           alreadyGood: false,
