@@ -28,13 +28,15 @@ export interface ScenarioFile {
 
 export const DEFAULT_SCENARIO_DIRS = ['conformance/scenarios/generated', 'conformance/scenarios/curated'];
 
-/** Two files of one suite with the same scenario name: their reports and diagrams would
- * overwrite each other. */
+/** Two step-mode files of one suite with the same scenario name: their reports and
+ * diagrams would overwrite each other. (Cluster-mode files are another suite, run by
+ * `raftkit cluster`; `cluster/initial-election` may share a name with a step scenario.) */
 export class DuplicateScenarioName extends Error {}
 
 function assertUniqueNames(files: readonly ScenarioFile[]): void {
   const byName = new Map<string, string>();
   for (const { scenario, file } of files) {
+    if (scenario.cluster.mode !== 'step') continue;
     const first = byName.get(scenario.name);
     if (first !== undefined)
       throw new DuplicateScenarioName(
