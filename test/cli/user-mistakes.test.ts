@@ -190,3 +190,35 @@ describe('raftkit check', () => {
     expect(stdout).not.toMatch(/NO WITNESS/);
   });
 });
+
+describe('errors that are not usage errors', () => {
+  it('a file-system error is one line naming the path, no stack', async () => {
+    const { fileSystemError } = await import('../../src/cli/main.ts');
+    const error = Object.assign(new Error("ENOTDIR: not a directory, mkdir '/x/y'"), {
+      code: 'ENOTDIR',
+      path: '/x/y',
+      syscall: 'mkdir',
+    });
+    expect(fileSystemError(error)).toBe(
+      "cannot mkdir '/x/y': a part of the path is a file, not a directory (ENOTDIR)",
+    );
+    expect(fileSystemError(new Error('other'))).toBeNull();
+  });
+
+  it('an internal error is one line; the stack only with RAFTKIT_DEBUG=1', async () => {
+    const { internalErrorText } = await import('../../src/cli/main.ts');
+    const saved = process.env.RAFTKIT_DEBUG;
+    delete process.env.RAFTKIT_DEBUG;
+    try {
+      const text = internalErrorText(new TypeError('x is undefined'));
+      expect(text).toMatch(
+        /^raftkit: internal error: x is undefined \(a bug in raftkit; RAFTKIT_DEBUG=1 shows where\)\n$/,
+      );
+      process.env.RAFTKIT_DEBUG = '1';
+      expect(internalErrorText(new TypeError('x is undefined'))).toMatch(/\n\s+at /);
+    } finally {
+      if (saved === undefined) delete process.env.RAFTKIT_DEBUG;
+      else process.env.RAFTKIT_DEBUG = saved;
+    }
+  });
+});
