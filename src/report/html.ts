@@ -14,7 +14,7 @@ import { markedStatechartSvg, runMarks } from './statechart-marks.ts';
  * Every text that came from an implementation or a file is escaped.
  */
 
-const CSS = `
+export const REPORT_CSS = `
 body{font:14px/1.45 system-ui,sans-serif;color:#1d2a44;margin:0 auto;max-width:1200px;padding:16px 24px}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #dde3ee}
 table{border-collapse:collapse}td,th{border:1px solid #dde3ee;padding:4px 8px;text-align:left;vertical-align:top}
@@ -79,7 +79,7 @@ function comparison(f: StepFailure): string {
   return `<table class="comparison"><tr><th></th><th>expected (model)</th><th>actual (implementation)</th></tr>\n${rows.join('\n')}\n</table>`;
 }
 
-async function failureSection(
+export async function failureSection(
   suite: SuiteResult,
   result: ScenarioResult,
   file?: ScenarioFile,
@@ -127,7 +127,7 @@ export async function htmlReport(suite: SuiteResult, files: readonly ScenarioFil
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>raftkit conform: ${e(suite.implementation)}</title>`,
-    `<style>${CSS}</style></head><body>`,
+    `<style>${REPORT_CSS}</style></head><body>`,
     `<h1>raftkit conform: ${e(suite.implementation)}</h1>`,
     summary(suite),
     '<h2>Failures</h2>',

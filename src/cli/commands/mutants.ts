@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { runSuite, type SuiteResult } from '../../conformance/index.ts';
 import { MUTANTS, type MutantInfo } from '../../reference/index.ts';
+import { mutantsHtmlReport } from '../../report/mutants-html.ts';
 import { intInRange, UsageError } from '../errors.ts';
-import { loadScenarioFiles } from './conform.ts';
+import { checkOutDir } from '../out.ts';
+import { loadScenarioFiles, writeAtomic } from './conform.ts';
 
 /**
  * `raftkit mutants`: the mutation score of the suite. Runs the conformance suite against
@@ -14,7 +17,8 @@ interface MutantsOptions {
   readonly scenarios?: readonly string[];
   readonly filter?: string;
   readonly mutant?: readonly string[];
-  readonly report: 'text' | 'json';
+  readonly report: 'text' | 'json' | 'html';
+  readonly out?: string;
   readonly seed: string;
 }
 
@@ -22,6 +26,8 @@ export interface MutantVerdict {
   readonly mutant: MutantInfo;
   readonly killedBy: readonly string[];
   readonly skipped: number;
+  /** The mutant's whole run (for the HTML report). */
+  readonly suite: SuiteResult;
 }
 
 export function register(program: Command): void {
@@ -37,7 +43,12 @@ export function register(program: Command): void {
     .option('--scenarios <paths...>', 'scenario files or folders (default: the whole step-mode suite)')
     .option('--filter <text>', 'only scenarios whose file path contains this text')
     .option('--mutant <names...>', `only these mutants (default: all ${MUTANTS.length})`)
-    .addOption(new Option('--report <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--report <format>', 'output format; html: also write report.html into --out')
+        .choices(['text', 'json', 'html'])
+        .default('text'),
+    )
+    .option('--out <dir>', 'with --report html: the directory for report.html')
     .option('--seed <n>', 'seed passed to the implementation', '1')
     .addHelpText(
       'after',
@@ -81,6 +92,7 @@ export async function mutationScore(
       mutant,
       killedBy: suite.results.filter((r) => r.status === 'fail').map((r) => r.file),
       skipped: suite.counts.skip,
+      suite,
     });
   }
   if (tty) process.stderr.write(`\r${' '.repeat(60)}\r`);
@@ -120,6 +132,11 @@ async function runMutants(options: MutantsOptions): Promise<number> {
       throw new UsageError(`--mutant must be one of ${MUTANTS.map((m) => m.name).join(', ')}; got '${name}'`);
     return found as MutantInfo;
   });
+  if (options.report === 'html') {
+    if (options.out === undefined)
+      throw new UsageError('--report html writes report.html into a directory: give --out <dir>');
+    checkOutDir('--out', options.out);
+  }
   const files = loadScenarioFiles(options.scenarios, options.filter);
   process.stderr.write(
     `raftkit mutants: seed ${seed}, ${files.length} scenarios, ${mutants.length} mutants\n`,
@@ -138,6 +155,11 @@ async function runMutants(options: MutantsOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   } else {
     process.stdout.write(mutantTable(reference, verdicts));
+  }
+  if (options.report === 'html' && options.out !== undefined) {
+    const runs = verdicts.map((v) => ({ name: v.mutant.name, bug: v.mutant.bug, suite: v.suite }));
+    writeAtomic(join(options.out, 'report.html'), await mutantsHtmlReport(reference, runs, files));
+    process.stderr.write(`raftkit mutants: wrote ${join(options.out, 'report.html')}\n`);
   }
   const allKilled = verdicts.every((v) => v.killedBy.length > 0);
   return reference.counts.fail === 0 && allKilled ? 0 : 1;
