@@ -22,8 +22,7 @@ interface Row {
 }
 
 function laneX(nodes: readonly string[], id: string): number {
-  const k = nodes.indexOf(id);
-  return LEFT + (k < 0 ? 0 : k) * LANE_GAP;
+  return LEFT + Math.max(0, nodes.indexOf(id)) * LANE_GAP;
 }
 
 function text(x: number, y: number, content: string, cls: string, anchor = 'middle'): string {
