@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { usefulJobs } from '../../src/cli/commands/conform.ts';
-import { main } from '../../src/cli/main.ts';
 import { loadSuite, runSuite } from '../../src/conformance/index.ts';
 import { progressReporter } from '../../src/conformance/progress.ts';
+import { runCli } from '../support/capture.ts';
 
 /**
  * Every user mistake of issue 16's first paragraph, re-run: each gives one `raftkit: ...`
@@ -22,23 +22,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let stdout = '';
 let stderr = '';
 async function cli(args: string[]): Promise<number> {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    return await main(args);
-  } finally {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  }
+  const run = await runCli(args);
+  stdout = run.stdout;
+  stderr = run.stderr;
+  return run.code;
 }
 afterEach(() => vi.restoreAllMocks());
 
