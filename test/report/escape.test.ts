@@ -1,5 +1,5 @@
 import { XMLValidator } from 'fast-xml-parser';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSuite, runSuite, type SuiteResult } from '../../src/conformance/index.ts';
 import type { ScenarioResult } from '../../src/conformance/run-scenario.ts';
 import { htmlReport } from '../../src/report/html.ts';
@@ -45,14 +45,18 @@ function poisoned(suite: SuiteResult): SuiteResult {
 }
 
 describe('the HTML report escapes what implementations write', () => {
-  it('hostile strings appear as text only', async () => {
-    const files = loadSuite(['test/conformance/fixtures']);
-    const suite = await runSuite({
+  const files = loadSuite(['test/conformance/fixtures']);
+  let suite: SuiteResult;
+  beforeAll(async () => {
+    suite = await runSuite({
       adapter: { kind: 'builtin', name: 'reference', mutant: 'stale-term-in-reply' },
       scenarios: files,
       jobs: 1,
       seed: 1,
     });
+  });
+
+  it('hostile strings appear as text only', async () => {
     expect(suite.counts.fail).toBeGreaterThan(0);
     const html = await htmlReport(poisoned(suite), files);
     expect(html).not.toMatch(/<script/i);
@@ -65,13 +69,6 @@ describe('the HTML report escapes what implementations write', () => {
   });
 
   it('the sequence diagram is well-formed XML with hostile labels', async () => {
-    const files = loadSuite(['test/conformance/fixtures']);
-    const suite = await runSuite({
-      adapter: { kind: 'builtin', name: 'reference', mutant: 'stale-term-in-reply' },
-      scenarios: files,
-      jobs: 1,
-      seed: 1,
-    });
     const failed = poisoned(suite).results.find((r) => r.status === 'fail') as ScenarioResult;
     const svg = sequenceSvg(failed, ['n1', 'n2', 'n3']);
     expect(XMLValidator.validate(svg)).toBe(true);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../support/capture.ts';
 
 /**
  * A simulation of minutes must show it is alive: progress lines on stderr (every 10 s off a
@@ -12,13 +12,7 @@ describe('raftkit simulate progress', () => {
     let clock = 0;
     // Each reading of the clock is 11 s later: every progress check is due.
     vi.spyOn(Date, 'now').mockImplementation(() => (clock += 11_000));
-    let stderr = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr += String(chunk);
-      return true;
-    });
-    const code = await main([
+    const { code, stderr } = await runCli([
       'simulate',
       '--nodes',
       '3',
@@ -33,7 +27,6 @@ describe('raftkit simulate progress', () => {
       '--seed',
       '1',
     ]);
-    vi.restoreAllMocks();
     expect(code).toBe(0);
     expect(stderr).toMatch(/^simulate: \d+ s, trial 1\/3$/m);
     expect(stderr).toMatch(
