@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Fails the run if a test leaves a raftkit-* directory in the temp dir.
+    globalSetup: ['test/support/temp-dirs.ts'],
   },
 });

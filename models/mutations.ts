@@ -109,7 +109,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: 'double-vote',
     description: 'canGrantVote ignores votedFor: a server grants a second vote in the same term',
-    bugClass: 'BUGS.md #1, #2 (vote not durable / vote cleared in the same term)',
+    bugClass: 'docs/bugs.md #1, #2 (vote not durable / vote cleared in the same term)',
     breaks: 'Figure 2, RequestVote receiver rule 2: "If votedFor is null or candidateId…"',
     implementations: { guards: { ...guards, canGrantVote: grantVoteTwice }, updates },
   },
@@ -117,14 +117,14 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'commit-previous-term',
     description:
       'advanceCommitIndex commits the highest index stored on a majority even when its entry is from an earlier term',
-    bugClass: 'BUGS.md #15 (Figure-8 commit)',
+    bugClass: 'docs/bugs.md #15 (Figure-8 commit)',
     breaks: 'Figure 2, Leaders: "…and log[N].term == currentTerm: set commitIndex = N (§5.3, §5.4)"',
     implementations: { guards, updates: { ...updates, advanceCommitIndex: commitAnyMajorityIndex } },
   },
   {
     name: 'no-step-down',
     description: 'a leader that sees a higher term adopts it but stays leader (and then grants votes in it)',
-    bugClass: 'BUGS.md #5 (higher term ignored; willemt/raft#10)',
+    bugClass: 'docs/bugs.md #5 (higher term ignored; willemt/raft#10)',
     breaks:
       'Figure 2, Rules for All Servers: "If … term T > currentTerm: set currentTerm = T, convert to follower"',
     implementations: { guards, updates: { ...updates, updateTermKeepLeading } },
@@ -134,7 +134,7 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'no-log-check',
     description:
       "canGrantVote skips the election restriction: votes go to candidates whose log is behind the voter's",
-    bugClass: 'BUGS.md #4 (election restriction wrong)',
+    bugClass: 'docs/bugs.md #4 (election restriction wrong)',
     breaks:
       '§5.4.1: "the voter denies its vote if its own log is more up-to-date than that of the candidate"',
     implementations: { guards: { ...guards, canGrantVote: grantVoteWithoutLogCheck }, updates },

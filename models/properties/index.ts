@@ -1,3 +1,4 @@
+import type { ClusterBounds } from '../cluster/actions.ts';
 import type { ClusterConfig } from '../cluster/config.ts';
 import type { ClusterState } from '../cluster/state.ts';
 import type { NodeState } from '../node/compiled.ts';
@@ -25,6 +26,9 @@ interface PropertyBase {
 export interface StateProperty extends PropertyBase {
   readonly scope: 'state';
   readonly holds: (config: ClusterConfig, state: ClusterState) => boolean;
+  /** For a witness: why no state within these bounds can have it (undefined: one can). A
+   * witness that cannot exist is "not applicable", not missing. */
+  readonly impossible?: (config: ClusterConfig, bounds: ClusterBounds) => string | undefined;
 }
 
 export interface StepProperty extends PropertyBase {
@@ -172,6 +176,7 @@ const leaderElected: StateProperty = {
   sentence: 'Some server becomes leader (Election Safety is not vacuous).',
   reference: '§5.2',
   holds: (_config, state) => state.history.elections.length > 0,
+  impossible: (_config, bounds) => (bounds.maxTerm < 1 ? 'no term above 0 within the bounds' : undefined),
 };
 
 const entryCommitted: StateProperty = {
@@ -181,6 +186,12 @@ const entryCommitted: StateProperty = {
   sentence: 'Some log entry becomes committed (the log properties are not vacuous).',
   reference: '§5.3',
   holds: (_config, state) => state.history.committed.length > 0,
+  impossible: (config, bounds) =>
+    config.values.length === 0
+      ? 'no client values to append (--values 0)'
+      : bounds.maxLog < 1
+        ? 'logs bounded to no entries (--max-log 0)'
+        : undefined,
 };
 
 const leadershipChanges: StateProperty = {
@@ -193,6 +204,12 @@ const leadershipChanges: StateProperty = {
     const elections = state.history.elections;
     return elections.some((e) => e.leader !== elections[0].leader);
   },
+  impossible: (config, bounds) =>
+    config.nodes.length < 2
+      ? 'one server cannot be replaced by another'
+      : bounds.maxTerm < 2
+        ? 'a second leader needs a second term (--max-term 1 or less)'
+        : undefined,
 };
 
 /** Every property, in the order reports list them. */

@@ -144,7 +144,10 @@ export function describeIssues(error: z.ZodError, value: unknown): string {
   return `field ${path}: ${issue.message}; found ${shown}${more}`;
 }
 
-export function truncate(text: string, max: number): string {
+/** Shorten text for a one-line message. Also takes what JSON.stringify returns for a missing
+ * field (undefined), which a reply without `in_reply_to` used to turn into a TypeError. */
+export function truncate(text: string | undefined, max: number): string {
+  if (text === undefined) return 'nothing';
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 

@@ -51,8 +51,37 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`raftkit: ${error.message}\n`);
       return 2;
     }
+    const io = fileSystemError(error);
+    if (io !== null) {
+      process.stderr.write(`raftkit: ${io}\n`);
+      return 2;
+    }
     throw error;
   }
+}
+
+/** A file the user named could not be read or written: one line, no stack. */
+export function fileSystemError(error: unknown): string | null {
+  const e = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof e.code !== 'string' || typeof e.path !== 'string') return null;
+  const why: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    EISDIR: 'is a directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOSPC: 'no space left on the device',
+    EROFS: 'read-only file system',
+  };
+  const text = why[e.code];
+  return text === undefined ? null : `cannot ${e.syscall ?? 'use'} '${e.path}': ${text} (${e.code})`;
+}
+
+/** A bug of raftkit's own: one line, and the stack only when asked for (RAFTKIT_DEBUG=1). */
+export function internalErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = process.env.RAFTKIT_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
+  return `raftkit: internal error: ${message.split('\n')[0]} (a bug in raftkit; RAFTKIT_DEBUG=1 shows where)${stack}\n`;
 }
 
 const isEntryPoint =
@@ -62,9 +91,7 @@ if (isEntryPoint || viaBin) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(
-        `raftkit: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
+      process.stderr.write(internalErrorText(error));
       process.exit(2);
     },
   );

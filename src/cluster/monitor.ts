@@ -14,7 +14,7 @@ export interface StatusSource {
  * - **Election Safety** (Figure 3, §5.2): "at most one leader can be elected in a given
  *   term" — two nodes seen claiming leadership of the same term is a violation;
  * - **terms never go backwards** (Figure 2: currentTerm is persistent and only increases) —
- *   also across a restart, since currentTerm must survive it (BUGS.md #1);
+ *   also across a restart, since currentTerm must survive it (docs/bugs.md #1);
  * - **commitIndex never decreases** while a node runs (§5.3: a committed entry stays
  *   committed);
  *
@@ -150,7 +150,7 @@ export class SafetyMonitor {
       this.record({
         property: 'Term Monotonicity',
         atMs,
-        text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, BUGS.md #1)`,
+        text: `${node} reported term ${term} after term ${before} (currentTerm must never decrease, also across a restart; Figure 2, docs/bugs.md #1)`,
       });
     }
     // After a reported regression the new value is the baseline: one violation per drop.

@@ -55,7 +55,7 @@ export const TOLERANCES = {
   staleVoteRequestDropped: {
     name: 'stale-vote-request-dropped',
     description:
-      'a RequestVote from an older term may be dropped instead of rejected: the stale candidate times out again and catches up (not a PreVote: BUGS.md #10; not an AppendEntries: the stale leader must learn it is deposed, BUGS.md #5)',
+      'a RequestVote from an older term may be dropped instead of rejected: the stale candidate times out again and catches up (not a PreVote: docs/bugs.md #10; not an AppendEntries: the stale leader must learn it is deposed, docs/bugs.md #5)',
   },
   leaderSendsEarly: {
     name: 'leader-sends-early',

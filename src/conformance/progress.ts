@@ -4,6 +4,12 @@ import type { ScenarioResult } from './run-scenario.ts';
  * Progress of a long run on stderr: a line rewritten in place on a terminal, otherwise
  * one line every few seconds (never a line per scenario in CI logs).
  */
+/** Columns a rewritten line may use: a terminal may report 0 (or nothing) columns. */
+export function lineWidth(stream: { readonly columns?: number }): number {
+  const columns = stream.columns ?? 0;
+  return columns >= 20 ? columns - 1 : 79;
+}
+
 export function progressReporter(
   total: number,
   stream: NodeJS.WriteStream = process.stderr,
@@ -22,12 +28,8 @@ export function progressReporter(
       if (tty) {
         if (now - last < 100 && done < total) return;
         last = now;
-        const columns = stream.columns ?? 100;
-        stream.write(
-          `\r${line(done, result.name)
-            .slice(0, columns - 1)
-            .padEnd(columns - 1)}`,
-        );
+        const width = lineWidth(stream);
+        stream.write(`\r${line(done, result.name).slice(0, width).padEnd(width)}`);
         drawn = true;
       } else if (now - last >= everyMs) {
         last = now;
@@ -35,7 +37,7 @@ export function progressReporter(
       }
     },
     finish() {
-      if (tty && drawn) stream.write(`\r${' '.repeat((stream.columns ?? 100) - 1)}\r`);
+      if (tty && drawn) stream.write(`\r${' '.repeat(lineWidth(stream))}\r`);
     },
   };
 }

@@ -98,6 +98,7 @@ export function textReport(suite: SuiteResult, options: ReportOptions = WITH_TIM
     lines.push(
       `${replayed} scenario(s) run again one request at a time: an allowed variation changed the commands sent ahead (PROTOCOL.md §1)`,
     );
+  if (suite.stoppedEarly) lines.push(`stopped early: ${suite.stoppedEarly}`);
   const { pass, fail, skip } = suite.counts;
   lines.push(
     `${suite.results.length} scenarios: ${pass} passed, ${fail} failed, ${skip} skipped${options.timings ? ` in ${(suite.durationMs / 1000).toFixed(2)} s (${Math.round(suite.stepsPerSecond)} steps/s)` : ''}`,
@@ -113,6 +114,7 @@ export function jsonReport(suite: SuiteResult, options: ReportOptions = WITH_TIM
     features: suite.features,
     oracle: suite.features.leaderNoOp ? ORACLE_NOTE : undefined,
     declaredTolerances: suite.declaredTolerances,
+    stoppedEarly: suite.stoppedEarly,
     counts: suite.counts,
     durationMs: options.timings ? Math.round(suite.durationMs) : undefined,
     scenarios: suite.results.map((r) => ({
@@ -188,7 +190,8 @@ export function mermaidText(text: string): string {
     .replace(/"/g, '#quot;');
 }
 
-function brief(m: Message): string {
+/** A message in a few words (diagrams). */
+export function brief(m: Message): string {
   switch (m.type) {
     case 'RequestVoteRequest':
     case 'PreVoteRequest':

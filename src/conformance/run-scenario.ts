@@ -96,6 +96,8 @@ export interface ScenarioResult {
   readonly transcript: readonly TranscriptEntry[];
   /** The adapter process must be replaced before the next scenario. */
   readonly adapterBroken?: boolean;
+  /** The adapter gave no reply within the per-step timeout (counted by `--max-timeouts`). */
+  readonly adapterHung?: boolean;
   /** The commands sent ahead (pipelining) were not the ones needed, because the
    * implementation took an allowed variation: the scenario was run again one request at a
    * time, and this is that run's verdict. */
@@ -269,6 +271,7 @@ export async function runScenario(
     tolerances: [...tolerances].sort(),
     transcript,
     adapterBroken: (cause instanceof AdapterError && cause.processBroken) || adapterBroken,
+    ...(cause instanceof AdapterError && cause.kind === 'hung' ? { adapterHung: true } : {}),
   };
 }
 
@@ -297,7 +300,7 @@ function adapterFailure(
     unexpected: [],
     rule:
       error instanceof AdapterError && error.kind === 'implementation-error'
-        ? 'BUGS.md #23: a legal input (reordered, duplicated or old-term message) must not crash a node'
+        ? 'docs/bugs.md #23: a legal input (reordered, duplicated or old-term message) must not crash a node'
         : 'the step protocol (conformance/PROTOCOL.md)',
     modelTook: '',
     stderr: adapter.stderrTail?.() || undefined,

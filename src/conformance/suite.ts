@@ -34,7 +34,25 @@ export interface ScenarioFile {
 
 export const DEFAULT_SCENARIO_DIRS = ['conformance/scenarios/generated', 'conformance/scenarios/curated'];
 
-/** Load scenario files (sorted, deduplicated); step-mode only unless asked for by file. */
+/** Two step-mode files of one suite with the same scenario name: their reports and
+ * diagrams would overwrite each other. (Cluster-mode files are another suite, run by
+ * `raftkit cluster`; `cluster/initial-election` may share a name with a step scenario.) */
+export class DuplicateScenarioName extends Error {}
+
+function assertUniqueNames(files: readonly ScenarioFile[]): void {
+  const byName = new Map<string, string>();
+  for (const { scenario, file } of files) {
+    if (scenario.cluster.mode !== 'step') continue;
+    const first = byName.get(scenario.name);
+    if (first !== undefined)
+      throw new DuplicateScenarioName(
+        `${file}: scenario name '${scenario.name}' is also the name of ${first}; rename one of the files`,
+      );
+    byName.set(scenario.name, file);
+  }
+}
+
+/** Load scenario files (sorted, deduplicated, names unique); step-mode only unless asked for by file. */
 export function loadSuite(paths: readonly string[], filter?: string): ScenarioFile[] {
   const seen = new Set<string>();
   const files: ScenarioFile[] = [];
@@ -47,6 +65,7 @@ export function loadSuite(paths: readonly string[], filter?: string): ScenarioFi
       files.push({ scenario: loadScenarioFile(full), file });
     }
   }
+  assertUniqueNames(files);
   return files;
 }
 
@@ -60,6 +79,9 @@ export interface SuiteOptions {
   readonly features?: readonly ImplementationFeatureName[];
   readonly timing?: ClusterTiming;
   readonly seed: number;
+  /** Stop the run after this many scenarios in a row timed out (the adapter stopped
+   * answering); the rest are skipped with that reason. Default 3; 0: never stop. */
+  readonly maxTimeouts?: number;
   /** Called after each scenario with the number done so far. */
   readonly onResult?: (result: ScenarioResult, done: number, total: number) => void;
 }
@@ -78,6 +100,39 @@ export interface SuiteResult {
   readonly stepsPerSecond: number;
   /** The flags that select the same implementation, for reproduce commands. */
   readonly adapterFlags: string;
+  /** Why the run stopped before its end (`--max-timeouts`), if it did. */
+  readonly stoppedEarly?: string;
+}
+
+export const DEFAULT_MAX_TIMEOUTS = 3;
+
+/** Counts scenarios that timed out in a row; trips at `limit` (0: never). */
+function timeoutFuse(limit: number) {
+  let inARow = 0;
+  let reason: string | undefined;
+  return {
+    record(result: ScenarioResult): void {
+      inARow = result.adapterHung ? inARow + 1 : 0;
+      if (limit > 0 && inARow >= limit && reason === undefined)
+        reason = `the adapter timed out in ${inARow} scenarios in a row (--max-timeouts ${limit}): the rest were not run`;
+    },
+    get tripped(): string | undefined {
+      return reason;
+    },
+  };
+}
+
+function notRun(file: ScenarioFile, reason: string): ScenarioResult {
+  return {
+    name: file.scenario.name,
+    file: file.file,
+    status: 'skip',
+    reason: `not run: ${reason}`,
+    steps: 0,
+    durationMs: 0,
+    tolerances: [],
+    transcript: [],
+  };
 }
 
 /** The declared features, restricted to `only` (`--features`) when given. */
@@ -164,11 +219,13 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   }
   let next = 0;
   let done = 0;
+  const fuse = timeoutFuse(options.maxTimeouts ?? DEFAULT_MAX_TIMEOUTS);
 
   const worker = async (initial: StepAdapter | null) => {
     let adapter = initial ?? (await startAdapter(options.adapter)).adapter;
     try {
       for (;;) {
+        if (fuse.tripped) return;
         const index = next++;
         if (index >= total) return;
         const { scenario, file } = options.scenarios[index];
@@ -179,9 +236,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
           tolerances,
         });
         results[index] = result;
+        fuse.record(result);
         done++;
         options.onResult?.(result, done, total);
-        if (result.adapterBroken && next < total) {
+        if (result.adapterBroken && next < total && !fuse.tripped) {
           await adapter.close();
           adapter = (await startAdapter(options.adapter)).adapter;
         }
@@ -200,6 +258,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   }
   for (const w of workers) await w; // rethrow a setup error of a later worker
   if (total === 0) await first.adapter.close();
+  const stoppedEarly = fuse.tripped;
+  for (let i = 0; i < total; i++) {
+    if (results[i] === undefined) results[i] = notRun(options.scenarios[i], stoppedEarly ?? 'stopped');
+  }
 
   const counts = { pass: 0, fail: 0, skip: 0 };
   let steps = 0;
@@ -219,6 +281,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     counts,
     stepsPerSecond: durationMs > 0 ? (steps * 1000) / durationMs : 0,
     adapterFlags: adapterFlags(options.adapter),
+    ...(stoppedEarly ? { stoppedEarly } : {}),
   };
 }
 

@@ -237,14 +237,29 @@ function html(text: string): string {
  * A leaf state's box: its name, then its internal transitions (those that stay in the
  * state), one `Event [guard]` line each with `/ actions` below, as UML writes them.
  */
-function stateLabel(name: string, internal: readonly TransitionInfo[]): string {
+/** A run's marks on the chart: transitions it took, and the one where it failed. */
+export type TransitionMark = 'covered' | 'failed';
+export type MarkTransition = (t: TransitionInfo) => TransitionMark | undefined;
+
+const MARK_COLOR: Record<TransitionMark, string> = { covered: '#1f6fd1', failed: '#d11f1f' };
+
+function markedLine(text: string, mark: TransitionMark | undefined): string {
+  if (mark === undefined) return `${html(text)}<BR ALIGN="LEFT"/>`;
+  return `<FONT COLOR="${MARK_COLOR[mark]}"><B>${html(text)}</B></FONT><BR ALIGN="LEFT"/>`;
+}
+
+function stateLabel(name: string, internal: readonly TransitionInfo[], mark?: MarkTransition): string {
   const title = `<TR><TD><B>${html(name)}</B></TD></TR>`;
   if (internal.length === 0) return `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">${title}</TABLE>>`;
-  const lines = internal.flatMap((t) => {
-    const head = t.guard ? `${t.event} [${t.guard}]` : t.event;
-    return t.actions.length === 0 ? [head] : [head, `    / ${t.actions.join(', ')}`];
-  });
-  const body = lines.map((l) => `${html(l)}<BR ALIGN="LEFT"/>`).join('');
+  const body = internal
+    .flatMap((t) => {
+      const head = t.guard ? `${t.event} [${t.guard}]` : t.event;
+      const m = mark?.(t);
+      return t.actions.length === 0
+        ? [markedLine(head, m)]
+        : [markedLine(head, m), markedLine(`    / ${t.actions.join(', ')}`, m)];
+    })
+    .join('');
   return `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">${title}<TR><TD ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="4"><FONT FACE="Helvetica" POINT-SIZE="9">${body}</FONT></TD></TR></TABLE>>`;
 }
 
@@ -258,7 +273,28 @@ function dotId(path: string): string {
  * Transitions shared by every leaf of a compound state without changing state are listed
  * in a note inside the cluster.
  */
-export function toDot(chart: StatechartInfo): string {
+/** Edge attributes of a marked transition: colour, weight and an SVG class to find it by. */
+function markAttrs(mark: TransitionMark | undefined): string[] {
+  if (mark === undefined) return [];
+  const width = mark === 'failed' ? 3 : 2;
+  return [
+    `color="${MARK_COLOR[mark]}"`,
+    `fontcolor="${MARK_COLOR[mark]}"`,
+    `penwidth=${width}`,
+    `class="${mark}"`,
+  ];
+}
+
+/** The note of a compound state's shared transitions; HTML-like when a run marks lines. */
+function sharedNoteLabel(name: string, shared: readonly TransitionInfo[], mark?: MarkTransition): string {
+  const head = `in every ${name} state, no change of state:`;
+  if (!mark) return dotLines([head, ...shared.map((t) => `  ${transitionLabel(t)}`)]);
+  const body = shared.map((t) => markedLine(`  ${transitionLabel(t)}`, mark(t))).join('');
+  return `<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0"><TR><TD ALIGN="LEFT" BALIGN="LEFT">${html(head)}<BR ALIGN="LEFT"/>${body}</TD></TR></TABLE>>`;
+}
+
+/** `mark`: highlight the transitions a run covered and the one it failed at (HTML report). */
+export function toDot(chart: StatechartInfo, mark?: MarkTransition): string {
   const edges = edgesOf(chart);
   const out: string[] = [
     `digraph ${dotString(chart.id)} {`,
@@ -271,7 +307,7 @@ export function toDot(chart: StatechartInfo): string {
     const state = stateByPath(chart, path);
     if (state.children.length === 0) {
       const internal = edges.filter((e) => e.from === path && e.to === path).map((e) => e.transition);
-      out.push(`${indent}${dotId(path)} [label=${stateLabel(state.name, internal)}];`);
+      out.push(`${indent}${dotId(path)} [label=${stateLabel(state.name, internal, mark)}];`);
       return;
     }
     out.push(`${indent}subgraph ${dotString(`cluster_${path}`)} {`);
@@ -281,12 +317,8 @@ export function toDot(chart: StatechartInfo): string {
     for (const child of state.children) emit(`${path}.${child}`, `${indent}  `);
     const shared = sharedTransitions(chart).filter((t) => t.source === path);
     if (shared.length > 0) {
-      const lines = [
-        `in every ${state.name} state, no change of state:`,
-        ...shared.map((t) => `  ${transitionLabel(t)}`),
-      ];
       out.push(
-        `${indent}  ${dotString(`${path} rules`)} [shape=note, style=filled, fillcolor="#fffbe6", color="#b59f3b", fontname="Helvetica", fontsize=9, label=${dotLines(lines)}];`,
+        `${indent}  ${dotString(`${path} rules`)} [shape=note, style=filled, fillcolor="#fffbe6", color="#b59f3b", fontname="Helvetica", fontsize=9, label=${sharedNoteLabel(state.name, shared, mark)}];`,
       );
     }
     out.push(`${indent}}`);
@@ -306,6 +338,7 @@ export function toDot(chart: StatechartInfo): string {
     if (to !== e.to) attrs.push(`lhead=${cluster(e.to)}`);
     if (e.inherited) attrs.push('style=dashed', 'color="#a33"', 'fontcolor="#a33"');
     if (e.transition.event === 'always') attrs.push('color="#2f6f3e"', 'fontcolor="#2f6f3e"');
+    attrs.push(...markAttrs(mark?.(e.transition)));
     out.push(`  ${dotId(from)} -> ${dotId(to)} [${attrs.join(', ')}];`);
   }
   out.push('}');

@@ -86,13 +86,15 @@ export interface Progress {
   readonly seconds: number;
 }
 
-export type PropertyStatus = 'pass' | 'fail' | 'witnessed' | 'unwitnessed';
+export type PropertyStatus = 'pass' | 'fail' | 'witnessed' | 'unwitnessed' | 'not-applicable';
 
 export interface PropertyResult {
   readonly property: Property;
   readonly status: PropertyStatus;
   /** For `fail`: a counterexample; for `witnessed`: a witness. */
   readonly path?: Path;
+  /** For `not-applicable`: why the bounds rule the witness out. */
+  readonly reason?: string;
 }
 
 export type StopReason = 'exhausted' | 'max-states' | 'time' | 'memory' | 'violation';
@@ -134,7 +136,9 @@ export interface MemoryUse {
 
 /** The `ok` verdict: no `always` property failed and every `sometimes` was witnessed. */
 export function verdictOk(result: CheckResult): boolean {
-  return result.properties.every((p) => p.status === 'pass' || p.status === 'witnessed');
+  return result.properties.every(
+    (p) => p.status === 'pass' || p.status === 'witnessed' || p.status === 'not-applicable',
+  );
 }
 
 /** The parts of a search a result is made of (a parallel search gathers them from its workers). */
@@ -313,15 +317,23 @@ export function pathToLocal(search: Search, f: Found): Path {
 
 /** A verdict per property, with its counterexample or witness. */
 export function propertyResults(
-  search: { readonly properties: readonly Property[]; readonly found: ReadonlyMap<Property, Found> },
+  search: {
+    readonly properties: readonly Property[];
+    readonly found: ReadonlyMap<Property, Found>;
+    readonly config: ClusterConfig;
+    readonly bounds: ClusterBounds;
+  },
   pathTo: (f: Found) => Path,
 ): PropertyResult[] {
+  const { config, bounds } = search;
   return search.properties.map((property) => {
     const f = search.found.get(property);
     if (property.kind === 'always') {
       return f ? { property, status: 'fail', path: pathTo(f) } : { property, status: 'pass' };
     }
-    return f ? { property, status: 'witnessed', path: pathTo(f) } : { property, status: 'unwitnessed' };
+    if (f) return { property, status: 'witnessed', path: pathTo(f) };
+    const reason = property.scope === 'state' ? property.impossible?.(config, bounds) : undefined;
+    return reason ? { property, status: 'not-applicable', reason } : { property, status: 'unwitnessed' };
   });
 }
 

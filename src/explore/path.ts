@@ -74,9 +74,15 @@ export function pathFromIndexes(
 }
 
 /** A path in the model's vocabulary: one numbered line per action, then the final state. */
-export function describePath(config: ClusterConfig, path: Path): string[] {
+/** `everyState`: the whole cluster state after each step, not only the final one (`check --verbose`). */
+export function describePath(config: ClusterConfig, path: Path, everyState = false): string[] {
   const states = replay(config, path.actions);
-  const lines = path.actions.map((action, k) => `${String(k + 1).padStart(3)}. ${describeAction(action)}`);
+  const lines = path.actions.flatMap((action, k) => [
+    `${String(k + 1).padStart(3)}. ${describeAction(action)}`,
+    ...(everyState && k < path.actions.length - 1
+      ? describeClusterState(config, states[k + 1]).map((line) => `       ${line}`)
+      : []),
+  ]);
   if (lines.length === 0) lines.push('  (the initial state)');
   lines.push('  final state:');
   for (const line of describeClusterState(config, states[states.length - 1])) lines.push(`    ${line}`);

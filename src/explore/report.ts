@@ -55,6 +55,7 @@ const STATUS_WORD: Record<PropertyResult['status'], string> = {
   fail: 'FAIL',
   witnessed: 'witness-found',
   unwitnessed: 'NO WITNESS',
+  'not-applicable': 'n/a',
 };
 
 function thousands(n: number): string {
@@ -91,7 +92,11 @@ export function summaryLines(result: CheckResult): string[] {
   }
   const width = Math.max(...result.properties.map((p) => p.property.name.length));
   for (const p of result.properties) {
-    const steps = p.path ? ` (${p.path.actions.length} steps)` : '';
+    const steps = p.path
+      ? ` (${p.path.actions.length} steps)`
+      : p.reason
+        ? ` (cannot happen: ${p.reason})`
+        : '';
     lines.push(
       `  ${STATUS_WORD[p.status].padEnd(13)} ${p.property.kind.padEnd(9)} ${p.property.name.padEnd(width)}  ${p.property.reference}${steps}`,
     );
@@ -112,7 +117,11 @@ function memoryLine(result: CheckResult): string {
   return `memory: ${visited}${frontier}; ${result.workers} worker${result.workers === 1 ? '' : 's'}`;
 }
 
-export function counterexampleLines(config: ClusterConfig, result: CheckResult): string[] {
+export function counterexampleLines(
+  config: ClusterConfig,
+  result: CheckResult,
+  everyState = false,
+): string[] {
   const lines: string[] = [];
   for (const p of result.properties) {
     if (p.status !== 'fail' || !p.path) continue;
@@ -121,7 +130,7 @@ export function counterexampleLines(config: ClusterConfig, result: CheckResult):
       `Counterexample to ${p.property.name} (${p.property.reference}), ${p.path.actions.length} steps:`,
     );
     lines.push(`  "${p.property.sentence}"`);
-    lines.push(...describePath(config, p.path));
+    lines.push(...describePath(config, p.path, everyState));
   }
   return lines;
 }
@@ -171,6 +180,7 @@ function propertyJson(p: PropertyResult): unknown {
     sentence: p.property.sentence,
     reference: p.property.reference,
     ...(p.path ? { length: p.path.actions.length, indexes: p.path.indexes, actions: p.path.actions } : {}),
+    ...(p.reason ? { reason: p.reason } : {}),
   };
 }
 

@@ -273,7 +273,7 @@ class Tally {
   result(options: SwarmOptions, seconds: number, deadline: number, members: number): SwarmResult {
     const found = new Map([...this.best].map(([p, b]) => [p, b.found]));
     const properties = propertyResults(
-      { properties: options.properties ?? PROPERTIES, found },
+      { properties: options.properties ?? PROPERTIES, found, config: options.config, bounds: options.bounds },
       (f) => [...this.best.values()].find((b) => b.found === f)?.path as Path,
     );
     const stoppedBy = this.mustStop()

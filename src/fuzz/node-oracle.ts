@@ -131,7 +131,6 @@ export class NodeModels {
       return { violation: violationOf(command, { before, after, taken }, judged), items };
     if (input.type === 'Crash') this.commitBeforeCrash[i] = before.context.commitIndex;
     const next = judged.variation ? drained(judged.variation.after) : after;
-    const actions = judged.variation ? judged.variation.actions : taken.flatMap((t) => t.actions);
     this.states[i] = next;
     return { violation: null, items };
   }

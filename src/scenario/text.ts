@@ -833,7 +833,7 @@ function parseHeader(file: string, lines: readonly string[]): { header: Scenario
     else if (key === 'bugs') {
       fields.bugs = splitList(r, valueText, valueColumn, 'bug class numbers').map((b, j, all) => {
         const column = valueColumn + all.slice(0, j).reduce((n, s) => n + s.length + 2, 0);
-        return nat(r, { text: b, column }, 'a BUGS.md class number');
+        return nat(r, { text: b, column }, 'a docs/bugs.md class number');
       });
     } else fields[key] = splitList(r, valueText, valueColumn, key);
   }

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { register } from '../../src/cli/commands/trace.ts';
 import { UsageError } from '../../src/cli/errors.ts';
 
@@ -55,6 +55,7 @@ describe('raftkit trace', () => {
 
   it('exits 1 with the line of a double vote in a canonical trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'raftkit-trace-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'double-vote.ndjson');
     const rv = (from: string) => ({
       type: 'RequestVoteRequest',
@@ -94,6 +95,7 @@ describe('raftkit trace', () => {
       /cannot read trace file no\/such\/file\.log: ENOENT/,
     );
     const dir = mkdtempSync(join(tmpdir(), 'raftkit-trace-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'bad.ndjson');
     writeFileSync(file, '{"event":"Crash","node":"n1"}\n{"event":"Jump","node":"n1"}\n');
     await expect(run([file])).rejects.toThrow(UsageError);

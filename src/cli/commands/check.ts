@@ -43,15 +43,18 @@ import {
   summaryLines,
 } from '../../explore/report.ts';
 import { type Shard, type SwarmResult, swarm } from '../../explore/swarm.ts';
+import { checkHtmlReport } from '../../report/check-html.ts';
 import {
   printScenario,
   type Scenario,
   type Step,
+  sameObservation,
   stepOfAction,
   withModelExpectations,
   writeFileAtomic,
 } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
+import { checkOutFile } from '../out.ts';
 
 /**
  * `raftkit check`: model-check the Raft model. Explores every reachable state of a
@@ -93,6 +96,8 @@ interface CheckFlags {
   readonly mutate?: string;
   readonly out?: string;
   readonly keepGoing?: boolean;
+  readonly verbose?: boolean;
+  readonly report?: string;
   readonly progress: boolean;
   readonly workers?: string;
   readonly checkpoint?: string;
@@ -402,7 +407,9 @@ export function counterexampleScenario(
     steps.push({ line: 0, input: stepOfAction(state, action) });
     state = applyAction(config, state, action).state;
   }
-  const name = `counterexample-${failed.property.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  // One slug for the name and the target: the scenario format's target is one word.
+  const slug = failed.property.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const name = `counterexample-${slug}`;
   const scenario: Scenario = {
     name,
     header: {
@@ -417,9 +424,9 @@ export function counterexampleScenario(
         kind: 'generated',
         generator: 'check',
         seed: run.seed,
-        target: `property:${failed.property.name}`,
+        target: `property:${slug}`,
       },
-      targets: [`property:${failed.property.name}`],
+      targets: [`property:${slug}`],
     },
     cluster: {
       mode: 'step',
@@ -429,7 +436,34 @@ export function counterexampleScenario(
     },
     steps,
   };
-  return withModelExpectations(scenario, machine);
+  return expectationsOfCorrectModel(scenario, machine);
+}
+
+/**
+ * A counterexample file is a test for implementations, which the conformance runner judges
+ * by the correct model: its expected blocks are the correct model's, so a correct
+ * implementation passes without a warning and one with the bug departs at the step named in
+ * the header. Without a mutation (or if the path does not replay on the correct model) the
+ * checked model's own blocks are kept.
+ */
+function expectationsOfCorrectModel(scenario: Scenario, mutated: CompiledMachine | undefined): Scenario {
+  if (mutated === undefined) return withModelExpectations(scenario);
+  const buggy = withModelExpectations(scenario, mutated);
+  let correct: Scenario;
+  try {
+    correct = withModelExpectations(scenario);
+  } catch {
+    return buggy;
+  }
+  const k = correct.steps.findIndex((step, i) => {
+    const other = buggy.steps[i].expect;
+    return step.expect === undefined || other === undefined || !sameObservation(step.expect, other);
+  });
+  const note =
+    k < 0
+      ? 'The expected blocks are the correct model’s; the mutated model answers the same at every step.'
+      : `The expected blocks are the correct model’s; the mutated model departs from them at step ${k + 1}.`;
+  return { ...correct, header: { ...correct.header, summary: [...correct.header.summary, note] } };
 }
 
 function writeOutputs(out: string, run: RunDescription, result: CheckResult, s: CheckSettings): string[] {
@@ -453,6 +487,9 @@ function writeOutputs(out: string, run: RunDescription, result: CheckResult, s: 
 async function checkAction(flags: CheckFlags): Promise<void> {
   if (flags.merge !== undefined) return mergeCommand(flags.merge, flags.json ?? false);
   const settings = parseCheckFlags(flags);
+  if (flags.out !== undefined) checkOutFile('--out', flags.out);
+  if (flags.report !== undefined && (flags.report !== 'html' || flags.out === undefined))
+    throw new UsageError(`--report must be html, together with --out <file.json>; got '${flags.report}'`);
   const printer = progressPrinter(flags.progress && !flags.json);
   const text = (line: string) => {
     if (!flags.json) process.stdout.write(`${line}\n`);
@@ -463,10 +500,15 @@ async function checkAction(flags: CheckFlags): Promise<void> {
   });
   if (printer && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
   const written = flags.out ? writeOutputs(flags.out, run, result, settings) : [];
+  if (flags.out && flags.report === 'html') {
+    const page = `${flags.out.replace(/\.json$/i, '')}.html`;
+    writeFileAtomic(page, checkHtmlReport(run, result));
+    written.push(page);
+  }
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ ...(resultJson(run, result) as object), written }, null, 2)}\n`);
   } else {
-    for (const line of resultLines(run, result, settings, written)) text(line);
+    for (const line of resultLines(run, result, settings, written, flags.verbose === true)) text(line);
   }
   process.exitCode = verdictOk(result) ? 0 : 1;
 }
@@ -477,10 +519,11 @@ function resultLines(
   result: CheckResult,
   s: CheckSettings,
   written: string[],
+  everyState: boolean,
 ): string[] {
   const lines = summaryLines(result);
   if ('swarm' in result) lines.push(swarmLine(result as SwarmResult));
-  lines.push(...counterexampleLines(run.config, result));
+  lines.push(...counterexampleLines(run.config, result, everyState));
   for (const file of written) lines.push(`wrote ${file}`);
   if (s.checkpoint !== undefined && ['time', 'memory', 'max-states'].includes(result.stoppedBy)) {
     lines.push(`checkpoint saved in ${s.checkpoint}; go on with --resume ${s.checkpoint}`);
@@ -577,6 +620,11 @@ export function register(program: Command): void {
     .option('--keep-going', 'after a violation, go on to look for violations of the other properties')
     .option('--json', 'print the result as JSON on stdout instead of text')
     .option('--out <file>', 'save counterexamples as JSON there (and the first as a scenario file, .txt)')
+    .option(
+      '--report <format>',
+      'html: with --out c.json, also write c.html (every property, each counterexample step with the whole cluster state)',
+    )
+    .option('--verbose', 'print the whole cluster state after every step of a counterexample')
     .option('--no-progress', 'no progress lines on stderr')
     .option(
       '--checkpoint <dir>',

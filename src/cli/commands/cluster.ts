@@ -9,8 +9,10 @@ import {
 } from '../../cluster/impls/implementations.ts';
 import type { ClusterReport } from '../../cluster/report.ts';
 import { runClusterSuite } from '../../cluster/suite.ts';
+import { lineWidth } from '../../conformance/progress.ts';
 import { CLUSTER_DIR, loadScenarios, type Scenario, ScenarioSyntaxError } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
+import { checkOutDir } from '../out.ts';
 
 /**
  * `raftkit cluster`: flags in, the cluster suite (src/cluster/suite.ts) out. Real Raft
@@ -89,14 +91,13 @@ function scenariosOf(flags: ClusterFlags): Scenario[] {
 function progress(scenario: string): ((text: string) => void) | undefined {
   if (process.stderr.isTTY !== true) return undefined;
   return (text) => {
-    const columns = process.stderr.columns ?? 100;
-    process.stderr.write(`\r${`${scenario} ${text.trim()}`.slice(0, columns - 1).padEnd(columns - 1)}`);
+    const width = lineWidth(process.stderr);
+    process.stderr.write(`\r${`${scenario} ${text.trim()}`.slice(0, width).padEnd(width)}`);
   };
 }
 
 function clearProgress(): void {
-  if (process.stderr.isTTY === true)
-    process.stderr.write(`\r${' '.repeat((process.stderr.columns ?? 100) - 1)}\r`);
+  if (process.stderr.isTTY === true) process.stderr.write(`\r${' '.repeat(lineWidth(process.stderr))}\r`);
 }
 
 function reproduceCommand(flags: ClusterFlags, seed: number) {
@@ -128,6 +129,7 @@ async function action(flags: ClusterFlags): Promise<void> {
     throw new UsageError(`--trace-format must be canonical or eliben, got '${flags.traceFormat}'`);
   }
   const seed = intInRange('--seed', flags.seed, 0, 2 ** 31 - 1);
+  if (flags.out !== undefined) checkOutDir('--out', flags.out);
   const timeScale = timeScaleOf(flags.timeScale);
   const scenarios = scenariosOf(flags);
   process.stderr.write(
@@ -173,7 +175,7 @@ const HELP = [
   '  raftkit trace reports/mutant/reference-timing-mutant/initial-election/trace.log   diagnose that run',
   '',
   'Implementations: reference (src/reference as processes: 300-600 ms timeouts, 5 ms tick);',
-  'reference-timing-mutant (5-9 ms timeouts on a 10 ms tick, 1-5 ms RPC delay: the seed log, BUGS.md #8);',
+  'reference-timing-mutant (5-9 ms timeouts on a 10 ms tick, 1-5 ms RPC delay: the seed log, docs/bugs.md #8);',
   'etcd (etcd-server, its own API); every implementation of conformance/adapters/*/raftkit.cluster.json',
   '(pysyncobj, ...) and of ./raftkit.cluster.json or --config; external (--node-cmd).',
   'The external contract (placeholders, GET /status, POST /submit): conformance/CLUSTER-PROTOCOL.md.',

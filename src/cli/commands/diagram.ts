@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { generateStatechartDocs, staleFiles, writeGenerated } from '../../diagram/docs.ts';
 import { describeStatechart, toDot, toMermaid } from '../../diagram/statechart.ts';
+import { checkOutDir } from '../out.ts';
 
 /**
  * `raftkit diagram`: draw the node statechart from the machine definition. Writes
@@ -60,6 +61,7 @@ export async function runDiagram(options: DiagramOptions): Promise<number> {
     process.stdout.write(options.print === 'mermaid' ? toMermaid(chart) : toDot(chart));
     return 0;
   }
+  if (!options.check) checkOutDir('--out', options.out);
   const files = await generateStatechartDocs();
   if (options.check) {
     const stale = staleFiles(options.out, files);

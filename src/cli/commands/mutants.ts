@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { runSuite, type SuiteResult } from '../../conformance/index.ts';
 import { type FuzzVerdict, fuzzMutant, fuzzMutantTable } from '../../fuzz/mutants.ts';
 import { MUTANTS, type MutantInfo } from '../../reference/index.ts';
+import { mutantsHtmlReport } from '../../report/mutants-html.ts';
 import { intInRange, UsageError } from '../errors.ts';
-import { loadScenarioFiles } from './conform.ts';
+import { checkOutDir } from '../out.ts';
+import { loadScenarioFiles, writeAtomic } from './conform.ts';
 import { parseOracles } from './fuzz.ts';
 
 /**
@@ -16,20 +19,22 @@ interface MutantsOptions {
   readonly scenarios?: readonly string[];
   readonly filter?: string;
   readonly mutant?: readonly string[];
-  readonly report: 'text' | 'json';
+  readonly report: 'text' | 'json' | 'html';
+  readonly out?: string;
   readonly seed: string;
   readonly fuzz?: boolean;
   readonly budget: string;
   readonly oracle: string;
   readonly nodes: string;
   readonly depth: string;
-  readonly out: string;
 }
 
 export interface MutantVerdict {
   readonly mutant: MutantInfo;
   readonly killedBy: readonly string[];
   readonly skipped: number;
+  /** The mutant's whole run (for the HTML report). */
+  readonly suite: SuiteResult;
 }
 
 export function register(program: Command): void {
@@ -45,14 +50,21 @@ export function register(program: Command): void {
     .option('--scenarios <paths...>', 'scenario files or folders (default: the whole step-mode suite)')
     .option('--filter <text>', 'only scenarios whose file path contains this text')
     .option('--mutant <names...>', `only these mutants (default: all ${MUTANTS.length})`)
-    .addOption(new Option('--report <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--report <format>', 'output format; html: also write report.html into --out')
+        .choices(['text', 'json', 'html'])
+        .default('text'),
+    )
     .option('--seed <n>', 'seed passed to the implementation (with --fuzz: the fuzz seed)', '1')
     .option('--fuzz', 'no fixed suite: fuzz each mutant (raftkit fuzz) until it fails or its budget runs out')
     .option('--budget <duration>', 'with --fuzz: time per mutant, e.g. 60s or 2m', '60s')
     .option('--oracle <list>', 'with --fuzz: model, safety or both', 'model,safety')
     .option('--nodes <n>', 'with --fuzz: nodes in the cluster (3–5)', '3')
     .option('--depth <n>', 'with --fuzz: actions per run at most', '60')
-    .option('--out <dir>', 'with --fuzz: where the shrunk scenario of each kill is written', 'fuzz-mutants')
+    .option(
+      '--out <dir>',
+      'with --report html: the directory for report.html; with --fuzz: where the shrunk scenario of each kill is written (default fuzz-mutants)',
+    )
     .addHelpText(
       'after',
       [
@@ -97,6 +109,7 @@ export async function mutationScore(
       mutant,
       killedBy: suite.results.filter((r) => r.status === 'fail').map((r) => r.file),
       skipped: suite.counts.skip,
+      suite,
     });
   }
   if (tty) process.stderr.write(`\r${' '.repeat(60)}\r`);
@@ -140,6 +153,11 @@ function selectedMutants(options: MutantsOptions): MutantInfo[] {
 async function runMutants(options: MutantsOptions): Promise<number> {
   const seed = intInRange('--seed', options.seed, 0, 2 ** 31 - 1);
   const mutants = selectedMutants(options);
+  if (options.report === 'html') {
+    if (options.out === undefined)
+      throw new UsageError('--report html writes report.html into a directory: give --out <dir>');
+    checkOutDir('--out', options.out);
+  }
   const files = loadScenarioFiles(options.scenarios, options.filter);
   process.stderr.write(
     `raftkit mutants: seed ${seed}, ${files.length} scenarios, ${mutants.length} mutants\n`,
@@ -158,6 +176,11 @@ async function runMutants(options: MutantsOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   } else {
     process.stdout.write(mutantTable(reference, verdicts));
+  }
+  if (options.report === 'html' && options.out !== undefined) {
+    const runs = verdicts.map((v) => ({ name: v.mutant.name, bug: v.mutant.bug, suite: v.suite }));
+    writeAtomic(join(options.out, 'report.html'), await mutantsHtmlReport(reference, runs, files));
+    process.stderr.write(`raftkit mutants: wrote ${join(options.out, 'report.html')}\n`);
   }
   const allKilled = verdicts.every((v) => v.killedBy.length > 0);
   return reference.counts.fail === 0 && allKilled ? 0 : 1;
@@ -180,7 +203,7 @@ async function runFuzzMutants(options: MutantsOptions): Promise<number> {
     nodes: intInRange('--nodes', options.nodes, 3, 5),
     depth: intInRange('--depth', options.depth, 1, 100_000),
     oracles: parseOracles(options.oracle),
-    out: options.out,
+    out: options.out ?? 'fuzz-mutants',
   };
   const mutants = selectedMutants(options);
   process.stderr.write(

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { lineWidth } from '../../conformance/progress.ts';
 import { DurationError, parseDuration, parseRange } from '../../timing/options.ts';
 import { freshSeed } from '../../timing/random.ts';
 import type { SimulationOptions } from '../../timing/simulate.ts';
@@ -46,6 +47,28 @@ function options(flags: SimulateFlags): SimulationOptions {
     if (error instanceof DurationError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/**
+ * Progress of a long simulation on stderr: rewritten in place every second on a terminal,
+ * otherwise a line every 10 s (a run of minutes must not look hung).
+ */
+function progressLine(): ((text: string) => void) & { end: () => void } {
+  const tty = process.stderr.isTTY === true;
+  const started = Date.now();
+  let last = started;
+  const show = (text: string) => {
+    const now = Date.now();
+    if (now - last < (tty ? 1000 : 10_000)) return;
+    last = now;
+    const line = `simulate: ${Math.round((now - started) / 1000)} s, ${text}`;
+    process.stderr.write(tty ? `\r${line.slice(0, lineWidth(process.stderr))}\x1b[K` : `${line}\n`);
+  };
+  return Object.assign(show, {
+    end: () => {
+      if (tty && last !== started) process.stderr.write('\r\x1b[K');
+    },
+  });
 }
 
 /** `raftkit simulate`: Monte Carlo of elections under a timing configuration. */
@@ -100,18 +123,12 @@ export function register(program: Command): void {
       const seedLine = `seed: ${config.seed}\n`;
       if (flags.json) process.stderr.write(seedLine);
       else process.stdout.write(seedLine);
-      const started = Date.now();
-      let lastReport = started;
-      const progress = (done: number) => {
-        const now = Date.now();
-        if (process.stderr.isTTY && now - lastReport > 1000) {
-          process.stderr.write(`\r  trial ${done}/${config.trials}…`);
-          lastReport = now;
-        }
-      };
-      const result = simulate(config, progress);
-      if (process.stderr.isTTY && lastReport !== started) process.stderr.write('\r\x1b[K');
-      const recommendation = recommend(config, result);
+      const progress = progressLine();
+      const result = simulate(config, (done) => progress(`trial ${done}/${config.trials}`));
+      const recommendation = recommend(config, result, (trying, done, trials) =>
+        progress(`looking for a recommendation: ${trying}, trial ${done}/${trials}`),
+      );
+      progress.end();
       process.stdout.write(
         flags.json
           ? renderSimulationJson(result, recommendation)

@@ -73,7 +73,7 @@ function builtIn(key: (typeof BUILT_IN)[number]): ImplementationChoice {
         ...(mutant
           ? {
               timing: TIMING_MUTANT,
-              label: `reference timing mutant (BUGS.md #8: election 5-9 ms on a 10 ms tick, RPC delay 1-5 ms), seed ${o.seed}`,
+              label: `reference timing mutant (docs/bugs.md #8: election 5-9 ms on a 10 ms tick, RPC delay 1-5 ms), seed ${o.seed}`,
             }
           : {}),
       }),

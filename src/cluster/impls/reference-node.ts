@@ -30,7 +30,7 @@ import { LOOPBACK } from '../ports.ts';
  * same multiples of `--tick-ms`, as timers do on a coarse OS tick). With election timeouts
  * shorter than the tick (the timing mutant: 5–9 ms on a 10 ms tick, 1–5 ms RPC delay) every
  * node times out in the same tick every term: the endless split vote of the seed log
- * (BUGS.md #8).
+ * (docs/bugs.md #8).
  *
  * The node appends its trace to `--trace FILE`, all nodes of a run to the same file, for
  * `raftkit trace`: by default in the canonical format (docs/trace-format.md: every timer,

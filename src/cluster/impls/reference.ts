@@ -14,7 +14,7 @@ import type { ClusterEnv, ClusterImplementation, CommittedAnswer, NodeStatus } f
  * paper's 150–300 ms of §9.3, because test machines here are shared and loaded: message
  * latency under load reached ~80 ms, plus an fsync per vote), 50 ms heartbeats, a 5 ms
  * timer tick. `TIMING_MUTANT` reproduces the seed log's endless split
- * vote (BUGS.md #8): election timeouts of 5–9 ms checked on a 10 ms timer tick, with 1–5 ms
+ * vote (docs/bugs.md #8): election timeouts of 5–9 ms checked on a 10 ms timer tick, with 1–5 ms
  * RPC delay, so every node times out in the same tick, votes for itself and rejects the
  * others, term after term.
  */

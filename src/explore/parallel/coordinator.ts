@@ -247,7 +247,7 @@ class WorkerPool {
     for (const f of found.values()) paths.set(f, await this.pathTo(f));
     const o = this.options;
     const properties: PropertyResult[] = propertyResults(
-      { properties: this.properties, found },
+      { properties: this.properties, found, config: o.config, bounds: o.bounds },
       (f) => paths.get(f) as Path,
     );
     const sum = (pick: (s: WorkerSummary) => number) => summaries.reduce((a, s) => a + pick(s), 0);
