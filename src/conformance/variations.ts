@@ -113,7 +113,7 @@ const candidateYieldsOnLostElection: VariationOf = (s) => {
  * ignored ("If checkQuorum is false, this will be handled by incrementing term numbers in
  * response to MsgVote with a higher term"). Only for AppendEntries, only with neither
  * feature: with PreVote a stale leader's followers may never send it a higher-term
- * RequestVote, and then only the reply tells it (BUGS.md #5, #10).
+ * RequestVote, and then only the reply tells it (docs/bugs.md #5, #10).
  */
 const staleAppendDroppedWithoutPreVote: VariationOf = (s) => {
   const m = received(s.input);

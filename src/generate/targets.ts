@@ -1,6 +1,6 @@
 /**
  * Names and bug classes for coverage targets. The bug classes are those of the project's
- * catalogue of real Raft bugs (BUGS.md): a scenario that exercises an item can expose an
+ * catalogue of real Raft bugs (docs/bugs.md): a scenario that exercises an item can expose an
  * implementation with that class of bug.
  */
 
@@ -13,7 +13,7 @@ export function slug(id: string): string {
     .toLowerCase();
 }
 
-/** BUGS.md class numbers per coverage item (or item prefix ending in `*`). */
+/** docs/bugs.md class numbers per coverage item (or item prefix ending in `*`). */
 const BUG_CLASSES: readonly (readonly [string, readonly number[]])[] = [
   ['rule:persistence/restart', [1]],
   ['rule:request-vote/already-voted', [2]],

@@ -36,7 +36,7 @@ export interface ScenarioHeader {
   readonly summary: readonly string[];
   /** Paper sections and figures it checks, e.g. `§5.2`, `Figure 8`, `thesis §9.6`. */
   readonly references: readonly string[];
-  /** Bug classes of BUGS.md (the project's catalogue of real Raft bugs) this scenario exposes. */
+  /** Bug classes of docs/bugs.md (the project's catalogue of real Raft bugs) this scenario exposes. */
   readonly bugs: readonly number[];
   readonly source: ScenarioSource;
   /**
