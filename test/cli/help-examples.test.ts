@@ -31,6 +31,7 @@ function examplesOf(command: Command): Example[] {
   const help = helpOf(command);
   const block = help.split('\nExamples:\n')[1]?.split('\n\n')[0] ?? '';
   return block
+    .replace(/ \\\n\s*/g, ' ') // a shell line continuation: one command, as a user pastes it
     .split('\n')
     .map((raw) => raw.trim())
     .filter((line) => /^(npx )?raftkit /.test(line))

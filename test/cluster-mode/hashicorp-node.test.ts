@@ -109,9 +109,11 @@ describe.skipIf(!available)('hashicorp/raft node program (cluster contract)', ()
     expect(refused.status).toBe(503);
 
     process.kill(-(children.get(first.id)?.pid as number), 'SIGKILL');
-    const second = await waitFor('a new leader', async () => {
+    // A new leader applies the committed write once it has committed an entry of its own
+    // term (§5.4.2), a little after it becomes leader: wait for both, not for the first sight.
+    const second = await waitFor('a new leader that has applied x', async () => {
       const s = leaderOf(await all());
-      return s !== null && s.id !== first.id ? s : null;
+      return s !== null && s.id !== first.id && s.applied.includes('x') ? s : null;
     });
     expect(second.term).toBeGreaterThan(first.term);
     expect(second.applied).toContain('x');

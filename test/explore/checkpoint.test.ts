@@ -1,9 +1,16 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { type CheckSettings, runCheck } from '../../src/cli/commands/check.ts';
 import { settings } from './support.ts';
+
+/** A temp dir removed when the test ends (test/support/temp-dirs.ts fails a run that leaves one). */
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 /**
  * `--checkpoint DIR` / `--resume DIR`: a breadth-first search stopped short and resumed
@@ -24,7 +31,7 @@ function inLegs(
   s: CheckSettings,
   legStates: number,
 ): { legs: number; final: ReturnType<typeof runCheck>['result'] } {
-  const dir = mkdtempSync(join(tmpdir(), 'raftkit-checkpoint-'));
+  const dir = scratchDir('raftkit-checkpoint-');
   let resume: string | undefined;
   let done = 0;
   for (let legs = 1; ; legs++) {
@@ -62,7 +69,7 @@ describe('checkpoint and resume', () => {
     const s = settings({ values: 0, maxLog: 0, symmetry: false });
     const whole = runCheck(s).result;
     expect(whole.stoppedBy).toBe('exhausted');
-    const dir = mkdtempSync(join(tmpdir(), 'raftkit-checkpoint-'));
+    const dir = scratchDir('raftkit-checkpoint-');
     const first = runCheck({ ...s, checkpoint: dir, maxSeconds: 0.2 }).result;
     expect(first.stoppedBy).toBe('time');
     expect(first.distinct).toBeLessThan(whole.distinct);
@@ -71,7 +78,7 @@ describe('checkpoint and resume', () => {
   });
 
   it('refuses a checkpoint of another space', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'raftkit-checkpoint-'));
+    const dir = scratchDir('raftkit-checkpoint-');
     runCheck({ ...settings({ values: 0, maxLog: 0 }), checkpoint: dir, maxStates: 1000 });
     expect(() => runCheck({ ...settings({ values: 0, maxLog: 0, maxTerm: 3 }), resume: dir })).toThrow(
       /is a checkpoint of another run .*--max-term 2/,

@@ -4,6 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 
+/** A temp dir removed when the test ends (test/support/temp-dirs.ts fails a run that leaves one). */
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** `raftkit check` as a user calls it: output, exit codes, errors. */
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -133,7 +140,7 @@ describe('raftkit check', () => {
   });
 
   it('--strategy swarm --shard i/n --json, then --merge: one verdict from the shards; exit 1 on a violation in any', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'raftkit-swarm-'));
+    const dir = scratchDir('raftkit-swarm-');
     const files: string[] = [];
     for (const shard of ['0/2', '1/2']) {
       const common = [

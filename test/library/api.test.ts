@@ -34,6 +34,6 @@ describe('raftkit as a library', () => {
     expect(result.status).toBe('fail');
     const text = explainFailure(result);
     expect(text).toMatch(/^FAIL /);
-    expect(text).toMatch(/rule: +Figure 2, AppendEntries/);
+    expect(text).toMatch(/rule: +AppendEntries receiver rule 2/);
   });
 });

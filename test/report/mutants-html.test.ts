@@ -27,5 +27,5 @@ it('mutants --report html: the table, and the first failure of each killed mutan
   expect(html).toMatch(/<h2 id="mutant-skip-consistency-check">/);
   expect(html).toMatch(/<svg [^>]*class="sequence"/);
   expect(html).toMatch(/class="[^"]*failed/); // the statechart marks the failed transition
-  expect(html).toMatch(/Figure 2 rule:<\/b> Figure 2, AppendEntries/);
+  expect(html).toMatch(/Figure 2 rule:<\/b> AppendEntries receiver rule 2/);
 });
