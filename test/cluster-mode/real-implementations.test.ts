@@ -59,7 +59,9 @@ describe.skipIf(pysyncobjMissing !== null)(
       );
       expect(result.verdict).toBe('fail');
       // Whichever the kit sees first: the scenario's expectation or the monitor's violation.
-      expect(result.reason).toMatch(/expect n1\.term >= \$t: false \(found 0,|Term Monotonicity: n1 reported term 0/);
+      expect(result.reason).toMatch(
+        /expect n1\.term >= \$t: false \(found 0,|Term Monotonicity: n1 reported term 0/,
+      );
       expect(result.violations.map((v) => v.property)).toContain('Term Monotonicity');
       expect(result.leftoverPids).toEqual([]);
     });
