@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -15,9 +15,18 @@ export interface RuleDoc {
   readonly cites: readonly string[];
 }
 
-export const GUARDS_SOURCE = fileURLToPath(new URL('../../models/node/guards.ts', import.meta.url));
-export const ACTIONS_SOURCE = fileURLToPath(new URL('../../models/node/actions.ts', import.meta.url));
-export const TIMERS_SOURCE = fileURLToPath(new URL('../../models/node/timers.ts', import.meta.url));
+/**
+ * A source file of models/node, whose doc comments are the rules. From the repository it is
+ * two folders up; from the built package (dist/src/rules) three, where `files` ships it.
+ */
+function modelSource(file: string): string {
+  const here = fileURLToPath(new URL(`../../models/node/${file}`, import.meta.url));
+  return existsSync(here) ? here : fileURLToPath(new URL(`../../../models/node/${file}`, import.meta.url));
+}
+
+export const GUARDS_SOURCE = modelSource('guards.ts');
+export const ACTIONS_SOURCE = modelSource('actions.ts');
+export const TIMERS_SOURCE = modelSource('timers.ts');
 
 const DOC_THEN_EXPORT = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*export const (\w+)/g;
 const CITATION = /(?:[Tt]hesis )?§[\d.]*\d|Figure \d+|raft\.tla \w+/g;
