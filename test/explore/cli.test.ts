@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../support/capture.ts';
 
 /** A temp dir removed when the test ends (test/support/temp-dirs.ts fails a run that leaves one). */
 function scratchDir(prefix: string): string {
@@ -13,25 +13,9 @@ function scratchDir(prefix: string): string {
 
 /** `raftkit check` as a user calls it: output, exit codes, errors. */
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await main(['check', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  }
+/** `raftkit check <args>` in-process, output captured (test/support/capture.ts). */
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(['check', ...args]);
 }
 
 afterEach(() => {
