@@ -117,6 +117,7 @@ async function runCase(c: BenchCase, workers: number, seconds: number): Promise<
     bounds: { maxTerm: c.maxTerm, maxLog: c.maxLog, maxCopies: 1, maxCrashes: 0 },
     symmetry: c.symmetry,
     maxSeconds: seconds,
+    maxStates: states,
     onProgress: (p) =>
       process.stderr.write(
         `  [${c.id} ×${workers}] ${p.seconds.toFixed(0)} s: ${p.distinct} distinct, ${p.generated} generated, depth ${p.depth}\n`,
@@ -143,6 +144,8 @@ async function runCase(c: BenchCase, workers: number, seconds: number): Promise<
 /** TLC 2.x on Ongaro's raft.tla, one worker, a machine like this one (the issue's figure). */
 const TLC_DISTINCT_PER_SECOND = 8_500;
 const seconds = Number(process.env.BENCH_SECONDS ?? 600);
+/** BENCH_STATES: stop every run at this many distinct states, so that 1 and 2 workers do the same work. */
+const states = process.env.BENCH_STATES === undefined ? undefined : Number(process.env.BENCH_STATES);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const flag = (name: string) => {
   const at = process.argv.indexOf(name);

@@ -203,13 +203,6 @@ export class BreadthFirst {
     return changed;
   }
 
-  /** Number and queue a state that came from elsewhere (another worker, a checkpoint). */
-  enqueue(state: ClusterState, id: number): void {
-    const sigs = this.search.perNodeAll(state);
-    const numbers = state.nodes.map((node, i) => this.numberNode(i, node, sigs[i]));
-    this.queue.push(state, numbers, id);
-  }
-
   /** The fingerprint of a state's record, into `this.fingerprint`. */
   private recordFingerprint(nodes: readonly number[], history: number, messages: readonly number[]): void {
     const f = this.fingerprint;

@@ -86,6 +86,11 @@ export class StateParts {
     return this.nodes[at];
   }
 
+  /** The server position a numbered server was first seen at. */
+  nodePositionOf(at: number): number {
+    return this.nodePositions[at];
+  }
+
   nodeKeyOf(at: number): string {
     return this.nodeKeys[at];
   }

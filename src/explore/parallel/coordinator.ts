@@ -14,7 +14,6 @@ import type { Found } from '../search.ts';
 import type {
   FromWorker,
   ModelRecipe,
-  MovedState,
   ToWorker,
   WorkerSetup,
   WorkerSummary,
@@ -209,9 +208,9 @@ class WorkerPool {
   private async move(from: number, to: number, count: number): Promise<number> {
     let moved = 0;
     for (let left = count; left > 0; left -= 4096) {
-      const { states } = await this.ask(from, { type: 'give', count: Math.min(left, 4096) }, 'states');
-      await this.ask(to, { type: 'take', states: states as MovedState[] }, 'took');
-      moved += states.length;
+      const { moved: records } = await this.ask(from, { type: 'give', count: Math.min(left, 4096), to }, 'states');
+      const { took } = await this.ask(to, { type: 'take', from, moved: records }, 'took');
+      moved += took;
     }
     return moved;
   }

@@ -1,7 +1,7 @@
 import type { ClusterBounds } from '../../../models/cluster/actions.ts';
 import type { NetworkSemantics } from '../../../models/cluster/config.ts';
-import type { ClusterState } from '../../../models/cluster/state.ts';
 import type { Features } from '../../../models/features.ts';
+import type { MovedRecords } from './moving.ts';
 
 /**
  * What the coordinator and the workers of a parallel breadth-first search say to each
@@ -38,17 +38,12 @@ export interface WorkerSetup {
   readonly maxMemoryFraction?: number;
 }
 
-/** A frontier state handed from one worker to another, with its id. */
-export interface MovedState {
-  readonly id: number;
-  readonly state: ClusterState;
-}
 
 export type ToWorker =
   | { readonly type: 'start' }
   | { readonly type: 'level'; readonly level: number }
-  | { readonly type: 'give'; readonly count: number }
-  | { readonly type: 'take'; readonly states: readonly MovedState[] }
+  | { readonly type: 'give'; readonly count: number; readonly to: number }
+  | { readonly type: 'take'; readonly from: number; readonly moved: MovedRecords }
   | { readonly type: 'lookup'; readonly id: number }
   | { readonly type: 'finish' };
 
@@ -79,8 +74,8 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'grow' }
   | { readonly type: 'done'; readonly queued: number }
-  | { readonly type: 'states'; readonly states: readonly MovedState[] }
-  | { readonly type: 'took' }
+  | { readonly type: 'states'; readonly moved: MovedRecords }
+  | { readonly type: 'took'; readonly took: number }
   | { readonly type: 'step'; readonly parent: number; readonly action: number }
   | { readonly type: 'summary'; readonly summary: WorkerSummary };
 

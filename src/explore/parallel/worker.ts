@@ -5,7 +5,9 @@ import { PROPERTIES } from '../../../models/properties/index.ts';
 import { BreadthFirst } from '../bfs.ts';
 import { fingerprintIsNew } from '../checker.ts';
 import { Search } from '../search.ts';
-import type { FromWorker, MovedState, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
+import type { QueuedState } from '../state-queue.ts';
+import { Inbox, type MovedRecords, Outbox, recordsOf } from './moving.ts';
+import type { FromWorker, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
 import { CONTROL, SharedFingerprintSet, STOP_CODES } from './shared-fingerprints.ts';
 
@@ -22,6 +24,10 @@ class BfsWorker {
   private readonly visited: SharedFingerprintSet;
   private readonly search: Search;
   private readonly bfs: BreadthFirst;
+  private readonly servers: number;
+  /** Per other worker: the parts sent to it, the translation of the parts received from it. */
+  private readonly outboxes: Outbox[] = [];
+  private readonly inboxes: Inbox[] = [];
 
   constructor(
     private readonly setup: WorkerSetup,
@@ -45,6 +51,7 @@ class BfsWorker {
     });
     const isNew = setup.symmetry ? fingerprintIsNew(this.search, this.visited) : undefined;
     this.bfs = new BreadthFirst(this.search, { visited: this.visited, prints: 'contents', isNew });
+    this.servers = setup.recipe.nodes;
   }
 
   handle(message: ToWorker): void {
@@ -59,10 +66,9 @@ class BfsWorker {
       case 'level':
         return { type: 'done', queued: this.expandLevel(message.level) };
       case 'give':
-        return { type: 'states', states: this.give(message.count) };
+        return { type: 'states', moved: this.give(message.count, message.to) };
       case 'take':
-        for (const moved of message.states) this.bfs.enqueue(moved.state, moved.id);
-        return { type: 'took' };
+        return { type: 'took', took: this.take(message.from, message.moved) };
       case 'lookup':
         return { type: 'step', ...this.lookup(message.id) };
       case 'finish':
@@ -130,14 +136,24 @@ class BfsWorker {
     }
   }
 
-  private give(count: number): MovedState[] {
-    const moved: MovedState[] = [];
+  /** Up to `count` of the oldest frontier states, packed for worker `to`. */
+  private give(count: number, to: number): MovedRecords {
+    const items: QueuedState[] = [];
     for (let k = 0; k < count; k++) {
       const item = this.bfs.queue.shift();
       if (item === undefined) break;
-      moved.push({ id: item.id, state: item.state });
+      items.push(item);
     }
-    return moved;
+    this.outboxes[to] ??= new Outbox(this.bfs.parts, this.servers);
+    return this.outboxes[to].pack(recordsOf(items));
+  }
+
+  /** Queue states worker `from` gave; how many. */
+  private take(from: number, moved: MovedRecords): number {
+    this.inboxes[from] ??= new Inbox(this.bfs.parts, this.servers);
+    const before = this.bfs.queue.length;
+    this.bfs.queue.pushRecords(this.inboxes[from].unpack(moved));
+    return this.bfs.queue.length - before;
   }
 
   private lookup(id: number): { parent: number; action: number } {
