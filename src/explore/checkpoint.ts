@@ -28,81 +28,116 @@ const VERSION = 1;
 /** A checkpoint that cannot be resumed (missing, of another version or of another space). */
 export class CheckpointError extends Error {}
 
-interface Meta {
-  readonly version: number;
-  /** The space searched: model, bounds, symmetry, properties (`CheckOptions.space`). */
-  readonly space: string;
+/** One search's counters, findings and parts (a parallel checkpoint has one per worker). */
+export interface SearchPiece {
   readonly distinct: number;
   readonly generated: number;
   readonly maxDepth: number;
-  readonly visited: number;
   readonly found: readonly { readonly property: string; readonly found: Found }[];
   readonly parts: PartsDump;
+}
+
+interface Meta extends SearchPiece {
+  readonly version: number;
+  /** The space searched: model, bounds, symmetry, properties (`CheckOptions.space`). */
+  readonly space: string;
+  readonly visited: number;
   readonly writtenAt: string;
 }
 
 export function writeCheckpoint(dir: string, bfs: BreadthFirst, space: string): void {
   mkdirSync(dir, { recursive: true });
-  const search = bfs.search;
   const visited = bfs.options.visited as FingerprintSet;
-  const interrupted = bfs.interrupted;
-  const meta: Meta = {
-    version: VERSION,
-    space,
-    distinct: search.count,
-    generated: interrupted?.generated ?? search.generated,
-    maxDepth: search.maxDepth,
-    visited: visited.size,
-    found: [...search.found].map(([p, found]) => ({ property: p.name, found })),
-    parts: bfs.parts.dump(),
-    writtenAt: new Date().toISOString(),
-  };
-  const frontier = bfs.queue.unread();
-  const first = interrupted === null ? new Int32Array(0) : recordOf(interrupted.item);
   writeAtomic(join(dir, 'visited.bin'), visited.table);
-  writeAtomic(join(dir, 'parent.bin'), search.parent.values());
-  writeAtomic(join(dir, 'action.bin'), search.actionIndex.values());
-  writeAtomic(join(dir, 'depth.bin'), search.depthOf.values());
-  writeAtomic(join(dir, 'frontier.bin'), concat(first, frontier));
+  const piece = writeSearchFiles(dir, '', bfs);
+  const writtenAt = new Date().toISOString();
+  const meta: Meta = { version: VERSION, space, visited: visited.size, ...piece, writtenAt };
   writeAtomic(join(dir, 'checkpoint.json'), JSON.stringify(meta));
 }
 
-/** A checkpoint read back, ready to restore into a new search. */
-export interface Checkpoint {
-  readonly meta: Meta;
-  readonly parts: StateParts;
-  readonly visited: FingerprintSet;
+/**
+ * Write a search's columns and frontier as `<prefix>parent.bin` … `<prefix>frontier.bin`
+ * (a state whose expansion was cut short first); returns what goes into `checkpoint.json`.
+ */
+export function writeSearchFiles(dir: string, prefix: string, bfs: BreadthFirst): SearchPiece {
+  const search = bfs.search;
+  const interrupted = bfs.interrupted;
+  const frontier = bfs.queue.unread();
+  const first = interrupted === null ? new Int32Array(0) : recordOf(interrupted.item);
+  writeAtomic(join(dir, `${prefix}parent.bin`), search.parent.values());
+  writeAtomic(join(dir, `${prefix}action.bin`), search.actionIndex.values());
+  writeAtomic(join(dir, `${prefix}depth.bin`), search.depthOf.values());
+  writeAtomic(join(dir, `${prefix}frontier.bin`), concat(first, frontier));
+  return {
+    distinct: search.count,
+    generated: interrupted?.generated ?? search.generated,
+    maxDepth: search.maxDepth,
+    found: [...search.found].map(([p, found]) => ({ property: p.name, found })),
+    parts: bfs.parts.dump(),
+  };
+}
+
+/** A search's columns and frontier as `writeSearchFiles` wrote them. */
+export interface SearchFiles {
   readonly frontier: Int32Array;
   readonly columns: { parent: Int32Array; action: Int32Array; depth: Int32Array };
 }
 
-/** Read a checkpoint; throws an Error naming the problem when it is missing, old or of another space. */
-export function readCheckpoint(dir: string, space: string): Checkpoint {
-  let meta: Meta;
-  try {
-    meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as Meta;
-  } catch (error) {
-    throw new CheckpointError(`no checkpoint in ${dir} (${(error as Error).message})`);
-  }
-  if (meta.version !== VERSION)
-    throw new Error(`${dir}: checkpoint version ${meta.version}, expected ${VERSION}`);
-  if (meta.space !== space) {
-    throw new Error(
-      `${dir} is a checkpoint of another run (${meta.space}); resume it with the same model and bounds`,
-    );
-  }
-  const ints = (name: string) => new Int32Array(bytesOf(join(dir, name)));
+export function readSearchFiles(dir: string, prefix: string): SearchFiles {
+  const ints = (name: string) => new Int32Array(bytesOf(join(dir, `${prefix}${name}`)));
   return {
-    meta,
-    parts: StateParts.load(meta.parts),
-    visited: FingerprintSet.fromTable(new Uint32Array(bytesOf(join(dir, 'visited.bin'))), meta.visited),
     frontier: ints('frontier.bin'),
     columns: { parent: ints('parent.bin'), action: ints('action.bin'), depth: ints('depth.bin') },
   };
 }
 
+/** A checkpoint read back, ready to restore into a new search. */
+export interface Checkpoint extends SearchFiles {
+  readonly meta: Meta;
+  readonly parts: StateParts;
+  readonly visited: FingerprintSet;
+}
+
+/** Read a checkpoint; throws an Error naming the problem when it is missing, old or of another space. */
+export function readCheckpoint(dir: string, space: string): Checkpoint {
+  const meta = readMeta<Meta>(dir, space, VERSION);
+  if ('workers' in meta) {
+    throw new CheckpointError(
+      `${dir} is a checkpoint of a run with ${meta.workers} workers; resume it with --workers ${meta.workers}`,
+    );
+  }
+  return {
+    meta,
+    parts: StateParts.load(meta.parts),
+    visited: FingerprintSet.fromTable(new Uint32Array(bytesOf(join(dir, 'visited.bin'))), meta.visited),
+    ...readSearchFiles(dir, ''),
+  };
+}
+
+/** A checkpoint's `checkpoint.json`, checked: it exists, has this version and is of this space. */
+export function readMeta<M extends { version: number; space: string }>(
+  dir: string,
+  space: string,
+  version: number,
+): M {
+  let meta: M;
+  try {
+    meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as M;
+  } catch (error) {
+    throw new CheckpointError(`no checkpoint in ${dir} (${(error as Error).message})`);
+  }
+  if (meta.version !== version)
+    throw new Error(`${dir}: checkpoint version ${meta.version}, expected ${version}`);
+  if (meta.space !== space) {
+    throw new Error(
+      `${dir} is a checkpoint of another run (${meta.space}); resume it with the same model and bounds`,
+    );
+  }
+  return meta;
+}
+
 /** Put a checkpoint's counters, columns, findings and frontier into a fresh search. */
-export function restore(checkpoint: Checkpoint, bfs: BreadthFirst): void {
+export function restore(checkpoint: { meta: SearchPiece } & SearchFiles, bfs: BreadthFirst): void {
   const search: Search = bfs.search;
   const { meta, columns } = checkpoint;
   search.parent.pushAll(columns.parent);
@@ -135,12 +170,12 @@ function concat(a: Int32Array, b: Int32Array): Int32Array {
   return all;
 }
 
-function bytesOf(file: string): ArrayBuffer {
+export function bytesOf(file: string): ArrayBuffer {
   const buffer = readFileSync(file);
   return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
 }
 
-function writeAtomic(file: string, data: ArrayBufferView | string): void {
+export function writeAtomic(file: string, data: ArrayBufferView | string): void {
   const temporary = `${file}.tmp`;
   writeFileSync(temporary, data as Uint8Array | string);
   renameSync(temporary, file);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type CheckSettings, runCheck } from '../../src/cli/commands/check.ts';
+import { type CheckSettings, runCheck, runCheckOnWorkers } from '../../src/cli/commands/check.ts';
 import { settings } from './support.ts';
 
 /** A temp dir removed when the test ends (test/support/temp-dirs.ts fails a run that leaves one). */
@@ -75,6 +75,39 @@ describe('checkpoint and resume', () => {
     expect(first.distinct).toBeLessThan(whole.distinct);
     const rest = runCheck({ ...s, resume: dir }).result;
     expect(counts(rest)).toEqual(counts(whole));
+  });
+
+  it('with 2 workers: stopped every few thousand states (mid-level) and resumed, it ends with the uninterrupted run counts', async () => {
+    const s = settings({ values: 0, maxLog: 0, symmetry: false, workers: 2 });
+    const whole = (await runCheckOnWorkers(s)).result;
+    expect([whole.workers, whole.distinct, whole.generated, whole.depth]).toEqual([2, 114_916, 501_519, 26]);
+    const dir = scratchDir('raftkit-checkpoint-');
+    let resume: string | undefined;
+    let legs = 0;
+    let last = whole;
+    for (let done = 0; legs < 20; legs++) {
+      last = (await runCheckOnWorkers({ ...s, checkpoint: dir, resume, maxStates: done + 30_000 })).result;
+      if (last.stoppedBy !== 'max-states') break;
+      expect(last.distinct).toBeGreaterThan(done);
+      done = last.distinct;
+      resume = dir;
+    }
+    expect(legs).toBeGreaterThanOrEqual(3);
+    expect(counts(last)).toEqual(counts(whole));
+  });
+
+  it('with 2 workers: a run stopped by its time limit goes on from its checkpoint to the same end', async () => {
+    const s = settings({ drop: false, maxTerm: 3, workers: 2 });
+    const whole = (await runCheckOnWorkers(s)).result;
+    const dir = scratchDir('raftkit-checkpoint-');
+    const first = (await runCheckOnWorkers({ ...s, checkpoint: dir, maxSeconds: 0.5 })).result;
+    expect(first.stoppedBy).toBe('time');
+    expect(first.distinct).toBeLessThan(whole.distinct);
+    const rest = (await runCheckOnWorkers({ ...s, resume: dir })).result;
+    expect(counts(rest)).toEqual(counts(whole));
+    await expect(runCheckOnWorkers({ ...s, workers: 1, resume: dir })).rejects.toThrow(
+      /checkpoint of a run with 2 workers; resume it with --workers 2/,
+    );
   });
 
   it('refuses a checkpoint of another space', () => {

@@ -224,7 +224,7 @@ export function spaceOf(s: CheckSettings): string {
  * for dfs, random walks and `--exact` (their visited sets are not shared).
  */
 export function workersOf(s: CheckSettings): number {
-  const shared = s.strategy === 'bfs' && !s.exact && s.checkpoint === undefined && s.resume === undefined;
+  const shared = s.strategy === 'bfs' && !s.exact;
   return shared ? (s.workers ?? 1) : 1;
 }
 
@@ -631,7 +631,7 @@ export function register(program: Command): void {
       'bfs: save the search there when it stops short (time, memory, --max-states) and every 10 minutes',
     )
     .option('--checkpoint-every <s>', 'seconds between checkpoints (10 to 604800, default 600)')
-    .option('--resume <dir>', 'bfs: go on from the checkpoint there (same model and bounds; one worker)')
+    .option('--resume <dir>', 'bfs: go on from the checkpoint there (same model, bounds and --workers)')
     .option('--shard <i/n>', 'swarm: run part i of n (members i, i + n, …; default 0/1)')
     .option(
       '--merge <files...>',

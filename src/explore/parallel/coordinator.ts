@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Property } from '../../../models/properties/index.ts';
 import { PROPERTIES } from '../../../models/properties/index.ts';
@@ -11,13 +12,13 @@ import {
 } from '../checker.ts';
 import { type Path, pathFromIndexes } from '../path.ts';
 import type { Found } from '../search.ts';
-import type {
-  FromWorker,
-  ModelRecipe,
-  ToWorker,
-  WorkerSetup,
-  WorkerSummary,
-} from './protocol.ts';
+import {
+  type ParallelMeta,
+  readParallelMeta,
+  readSharedTable,
+  writeParallelCheckpoint,
+} from './checkpoint.ts';
+import type { FromWorker, ModelRecipe, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
 import { CONTROL, growAtFor, grownTable, newTable, STOP_CODES } from './shared-fingerprints.ts';
 
@@ -50,6 +51,8 @@ export async function checkParallel(options: ParallelCheckOptions): Promise<Chec
   try {
     await pool.ready();
     const exhausted = await pool.search(options, start);
+    if (options.checkpoint !== undefined && pool.stoppedShort(exhausted))
+      await pool.checkpoint(options.checkpoint);
     const summaries = await pool.all({ type: 'finish' }, 'summary');
     return await pool.result(
       summaries.map((m) => m.summary),
@@ -76,13 +79,22 @@ class WorkerPool {
   private table: SharedArrayBuffer;
   private readonly waiting: Waiter[][] = [];
   private readonly properties: readonly Property[];
+  /** The checkpoint this run goes on from, if any. */
+  private readonly resumed: ParallelMeta | null;
+  /** The level under way (or last finished), for a checkpoint. */
+  private level = 0;
+  private nextCheckpoint: number;
 
   constructor(private readonly options: ParallelCheckOptions) {
     this.properties = options.properties ?? PROPERTIES;
     this.stats = new Float64Array(new SharedArrayBuffer(options.workers * STATS_PER_WORKER * 8));
-    const slotsLog2 = options.tableSlotsLog2 ?? INITIAL_SLOTS_LOG2;
-    this.table = newTable(slotsLog2);
-    Atomics.store(this.control, CONTROL.growAt, growAtFor(2 ** slotsLog2));
+    const dir = options.resume;
+    this.resumed = dir === undefined ? null : readParallelMeta(dir, options.space ?? '', options.workers);
+    this.table =
+      dir === undefined ? newTable(options.tableSlotsLog2 ?? INITIAL_SLOTS_LOG2) : readSharedTable(dir);
+    Atomics.store(this.control, CONTROL.growAt, growAtFor(this.table.byteLength / 8));
+    Atomics.store(this.control, CONTROL.count, this.resumed?.visited ?? 0);
+    this.nextCheckpoint = Date.now() + this.checkpointEveryMs;
     for (let index = 0; index < options.workers; index++) this.spawn(index);
   }
 
@@ -121,6 +133,8 @@ class WorkerPool {
       stats: this.stats.buffer as SharedArrayBuffer,
       table: this.table,
       maxMemoryFraction: o.maxMemoryFraction,
+      resume:
+        this.resumed === null ? undefined : { dir: o.resume as string, piece: this.resumed.pieces[index] },
     };
   }
 
@@ -172,20 +186,64 @@ class WorkerPool {
   async search(options: ParallelCheckOptions, start: number): Promise<boolean> {
     const progress = this.progressTimer(options, start);
     try {
-      let queued = [
-        (await this.ask(0, { type: 'start' }, 'done')).queued,
-        ...this.workers.slice(1).map(() => 0),
-      ];
-      for (let level = 0; ; level++) {
+      let queued = await this.firstLevel();
+      for (let level = this.level + 1; ; level++) {
         if (Atomics.load(this.control, CONTROL.stop) !== 0) return false;
         if (queued.every((q) => q === 0)) return true;
+        await this.checkpointIfDue();
         queued = await this.balance(queued);
-        Atomics.store(this.control, CONTROL.running, this.workers.length);
-        queued = (await this.all({ type: 'level', level }, 'done')).map((m) => m.queued);
+        queued = await this.runLevel({ type: 'level', level });
       }
     } finally {
       clearInterval(progress);
     }
+  }
+
+  /** The initial state, or the rest of the level a checkpoint stopped in. */
+  private async firstLevel(): Promise<number[]> {
+    if (this.resumed === null) {
+      this.level = -1;
+      const first = await this.ask(0, { type: 'start' }, 'done');
+      return [first.queued, ...this.workers.slice(1).map(() => 0)];
+    }
+    return this.runLevel({ type: 'level', level: this.resumed.level, resumed: true });
+  }
+
+  /** Every worker expands its share of one level; returns the next level's shares. */
+  private async runLevel(message: Extract<ToWorker, { type: 'level' }>): Promise<number[]> {
+    this.level = message.level;
+    Atomics.store(this.control, CONTROL.running, this.workers.length);
+    return (await this.all(message, 'done')).map((m) => m.queued);
+  }
+
+  private get checkpointEveryMs(): number {
+    return (this.options.checkpointEverySeconds ?? 600) * 1000;
+  }
+
+  /** Between two levels, a checkpoint when one is due (`--checkpoint-every`). */
+  private async checkpointIfDue(): Promise<void> {
+    const dir = this.options.checkpoint;
+    if (dir === undefined || Date.now() < this.nextCheckpoint) return;
+    await this.checkpoint(dir);
+    this.nextCheckpoint = Date.now() + this.checkpointEveryMs;
+  }
+
+  /** Whether the run stopped before its end for a reason a resume can go past (time, memory, states). */
+  stoppedShort(exhausted: boolean): boolean {
+    return !exhausted && STOP_CODES[Atomics.load(this.control, CONTROL.stop)] !== 'violation';
+  }
+
+  /** Every worker writes its files, then the shared table and `checkpoint.json` are written. */
+  async checkpoint(dir: string): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    const pieces = (await this.all({ type: 'checkpoint', dir }, 'saved')).map((m) => m.piece);
+    writeParallelCheckpoint(dir, this.table, {
+      space: this.options.space ?? '',
+      workers: this.workers.length,
+      level: this.level,
+      visited: Atomics.load(this.control, CONTROL.count),
+      pieces,
+    });
   }
 
   /** Move frontier states from workers above the average share to those below it. */
@@ -208,7 +266,11 @@ class WorkerPool {
   private async move(from: number, to: number, count: number): Promise<number> {
     let moved = 0;
     for (let left = count; left > 0; left -= 4096) {
-      const { moved: records } = await this.ask(from, { type: 'give', count: Math.min(left, 4096), to }, 'states');
+      const { moved: records } = await this.ask(
+        from,
+        { type: 'give', count: Math.min(left, 4096), to },
+        'states',
+      );
       const { took } = await this.ask(to, { type: 'take', from, moved: records }, 'took');
       moved += took;
     }

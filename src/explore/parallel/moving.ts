@@ -92,7 +92,12 @@ export class Outbox {
     forEachNumber(records, this.servers, {
       node: (at) => {
         if (firstTime(this.sentNodes, at)) {
-          nodes.push({ at, position: parts.nodePositionOf(at), key: parts.nodeKeyOf(at), node: parts.nodeOf(at) });
+          nodes.push({
+            at,
+            position: parts.nodePositionOf(at),
+            key: parts.nodeKeyOf(at),
+            node: parts.nodeOf(at),
+          });
         }
         return at;
       },

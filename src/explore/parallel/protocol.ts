@@ -1,6 +1,7 @@
 import type { ClusterBounds } from '../../../models/cluster/actions.ts';
 import type { NetworkSemantics } from '../../../models/cluster/config.ts';
 import type { Features } from '../../../models/features.ts';
+import type { WorkerPiece } from './checkpoint.ts';
 import type { MovedRecords } from './moving.ts';
 
 /**
@@ -36,12 +37,14 @@ export interface WorkerSetup {
   readonly stats: SharedArrayBuffer;
   readonly table: SharedArrayBuffer;
   readonly maxMemoryFraction?: number;
+  /** Go on from a checkpoint: its directory and this worker's part of it. */
+  readonly resume?: { readonly dir: string; readonly piece: WorkerPiece };
 }
-
 
 export type ToWorker =
   | { readonly type: 'start' }
-  | { readonly type: 'level'; readonly level: number }
+  | { readonly type: 'level'; readonly level: number; readonly resumed?: boolean }
+  | { readonly type: 'checkpoint'; readonly dir: string }
   | { readonly type: 'give'; readonly count: number; readonly to: number }
   | { readonly type: 'take'; readonly from: number; readonly moved: MovedRecords }
   | { readonly type: 'lookup'; readonly id: number }
@@ -77,6 +80,7 @@ export type FromWorker =
   | { readonly type: 'states'; readonly moved: MovedRecords }
   | { readonly type: 'took'; readonly took: number }
   | { readonly type: 'step'; readonly parent: number; readonly action: number }
+  | { readonly type: 'saved'; readonly piece: WorkerPiece }
   | { readonly type: 'summary'; readonly summary: WorkerSummary };
 
 /** Per worker in the stats block (Float64Array): distinct, generated, depth, queued. */

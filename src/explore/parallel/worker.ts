@@ -4,8 +4,10 @@ import { compileMutation, mutationNamed } from '../../../models/mutations.ts';
 import { PROPERTIES } from '../../../models/properties/index.ts';
 import { BreadthFirst } from '../bfs.ts';
 import { fingerprintIsNew } from '../checker.ts';
+import { readSearchFiles, restore, writeSearchFiles } from '../checkpoint.ts';
 import { Search } from '../search.ts';
-import type { QueuedState } from '../state-queue.ts';
+import { type QueuedState, StateParts } from '../state-queue.ts';
+import { type WorkerPiece, workerPrefix } from './checkpoint.ts';
 import { Inbox, type MovedRecords, Outbox, recordsOf } from './moving.ts';
 import type { FromWorker, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
@@ -28,6 +30,8 @@ class BfsWorker {
   /** Per other worker: the parts sent to it, the translation of the parts received from it. */
   private readonly outboxes: Outbox[] = [];
   private readonly inboxes: Inbox[] = [];
+  /** States at the front of the frontier that belong to the level under way. */
+  private levelLeft = 0;
 
   constructor(
     private readonly setup: WorkerSetup,
@@ -50,8 +54,14 @@ class BfsWorker {
       offset: setup.index,
     });
     const isNew = setup.symmetry ? fingerprintIsNew(this.search, this.visited) : undefined;
-    this.bfs = new BreadthFirst(this.search, { visited: this.visited, prints: 'contents', isNew });
+    const resume = setup.resume;
+    const parts = resume === undefined ? undefined : StateParts.load(resume.piece.parts);
+    this.bfs = new BreadthFirst(this.search, { visited: this.visited, prints: 'contents', isNew, parts });
     this.servers = setup.recipe.nodes;
+    if (resume !== undefined) {
+      restore({ meta: resume.piece, ...readSearchFiles(resume.dir, workerPrefix(setup.index)) }, this.bfs);
+      this.levelLeft = resume.piece.levelLeft;
+    }
   }
 
   handle(message: ToWorker): void {
@@ -64,7 +74,9 @@ class BfsWorker {
         this.bfs.start();
         return { type: 'done', queued: this.bfs.queue.length };
       case 'level':
-        return { type: 'done', queued: this.expandLevel(message.level) };
+        return { type: 'done', queued: this.expandLevel(message.level, message.resumed === true) };
+      case 'checkpoint':
+        return { type: 'saved', piece: this.writeFiles(message.dir) };
       case 'give':
         return { type: 'states', moved: this.give(message.count, message.to) };
       case 'take':
@@ -76,20 +88,35 @@ class BfsWorker {
     }
   }
 
-  /** Expand the frontier's states of depth `level`; returns the next level's share. */
-  private expandLevel(level: number): number {
+  /**
+   * Expand the frontier's states of depth `level` (`resumed`: the ones a checkpoint left of
+   * it); returns the next level's share. A state whose expansion a stop cut short is kept
+   * to be expanded again after a resume.
+   */
+  private expandLevel(level: number, resumed: boolean): number {
     this.takeNewTable();
     this.bfs.level = level;
     const queue = this.bfs.queue;
-    for (let n = queue.length; n > 0 && !this.mustStop(); n--) {
-      this.bfs.expand(queue.shift() as NonNullable<ReturnType<typeof queue.shift>>);
-      if ((n & 255) === 0) this.publishStats();
+    if (!resumed) this.levelLeft = queue.length;
+    while (this.levelLeft > 0 && !this.mustStop()) {
+      const item = queue.shift() as QueuedState;
+      const generated = this.search.generated;
+      this.bfs.expand(item);
+      if (this.search.stopped) {
+        this.bfs.interrupted = { item, generated };
+        break;
+      }
+      if ((--this.levelLeft & 255) === 0) this.publishStats();
     }
     this.visited.flush();
     this.publishStats();
     Atomics.sub(this.control, CONTROL.running, 1);
     Atomics.notify(this.control, CONTROL.running);
     return queue.length;
+  }
+
+  private writeFiles(dir: string): WorkerPiece {
+    return { ...writeSearchFiles(dir, workerPrefix(this.setup.index), this.bfs), levelLeft: this.levelLeft };
   }
 
   /** Between two expansions: pause for a growth; whether the run must stop. */
