@@ -76,6 +76,8 @@ export interface CheckOptions {
   /** Called every `progressEveryMs` milliseconds during long runs. */
   readonly onProgress?: (progress: Progress) => void;
   readonly progressEveryMs?: number;
+  /** BFS: called with the distinct states so far every 256 expansions (parallel/auto.ts starts workers). */
+  readonly onExpanded?: (distinct: number) => void;
 }
 
 export interface Progress {
@@ -159,6 +161,7 @@ export function check(options: CheckOptions): CheckResult {
     exhausted = bfs.run(() => {
       progress(bfs.queue.length);
       checkpoints(false);
+      options.onExpanded?.(search.count);
     });
     if (!exhausted && !(search.violated && search.stopOnViolation)) checkpoints(true);
     memory = bfsMemory(bfs, exact);

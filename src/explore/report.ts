@@ -22,6 +22,8 @@ export interface RunDescription {
   readonly command: string;
   /** Threads searching (1 when absent). */
   readonly workers?: number;
+  /** Set when the run begins on one thread and goes to `workers` past this many states. */
+  readonly aloneStates?: number;
   /** The space searched, in words (merges and resumes compare it). */
   readonly space?: string;
 }
@@ -34,7 +36,8 @@ export function headerLines(run: RunDescription): string[] {
   ];
   return [
     `raftkit check: seed ${run.seed}, strategy ${run.strategy}, symmetry ${run.symmetry ? 'on' : 'off'}, ` +
-      `${run.workers ?? 1} worker${(run.workers ?? 1) === 1 ? '' : 's'}`,
+      `${run.workers ?? 1} worker${(run.workers ?? 1) === 1 ? '' : 's'}` +
+      (run.aloneStates === undefined ? '' : ` (one until ${run.aloneStates.toLocaleString('en-US')} states)`),
     `model: ${config.nodes.length} servers (${config.nodes.join(', ')}), PreVote ${config.features.preVote ? 'on' : 'off'}, ` +
       switchesNote(config.features) +
       `network ${network.join(', ')}, client values [${config.values.join(', ')}]` +

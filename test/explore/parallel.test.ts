@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { boundsOf, clusterConfigOf, runCheck, runCheckOnWorkers } from '../../src/cli/commands/check.ts';
 import { replay } from '../../src/explore/index.ts';
+import { checkAuto } from '../../src/explore/parallel/auto.ts';
 import { checkParallel } from '../../src/explore/parallel/coordinator.ts';
 import { settings } from './support.ts';
 
@@ -67,6 +68,25 @@ describe('parallel breadth-first search', () => {
     expect(failed[0].property.scope === 'state' && failed[0].property.holds(run.config, states[34])).toBe(
       false,
     );
+  });
+
+  it('default workers: a small space is searched by one thread alone, with the same counts', async () => {
+    const s = settings({ values: 0, maxLog: 0, workers: 2, autoWorkers: true });
+    const { run, result } = await runCheckOnWorkers(s);
+    expect(run.aloneStates).toBe(200_000);
+    expect([result.workers, result.distinct, result.generated, result.depth]).toEqual([
+      1, 19_214, 83_777, 26,
+    ]);
+  });
+
+  it('default workers: past its threshold the search starts over on the workers and ends with the same counts', async () => {
+    const s = settings({ values: 0, maxLog: 0, symmetry: false });
+    const options = { config: clusterConfigOf(s), bounds: boundsOf(s), workers: 2, symmetry: false };
+    const result = await checkAuto(options, { aloneStates: 30_000, startWorkersAt: 10_000 });
+    expect(result.stoppedBy).toBe('exhausted');
+    expect([result.workers, result.distinct, result.generated, result.depth]).toEqual([
+      2, 114_916, 501_519, 26,
+    ]);
   });
 
   it('the shared table grows while workers write to it, and no state is lost or counted twice', async () => {

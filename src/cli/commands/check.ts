@@ -33,6 +33,8 @@ import {
 } from '../../explore/checker.ts';
 import { CheckpointError } from '../../explore/checkpoint.ts';
 import { MergeError, mergedLines, mergedOk, mergeResults, type ResultJson } from '../../explore/merge.ts';
+import { ALONE_STATES, checkAuto } from '../../explore/parallel/auto.ts';
+import { checkpointWorkers } from '../../explore/parallel/checkpoint.ts';
 import { checkParallel } from '../../explore/parallel/coordinator.ts';
 import {
   counterexampleJson,
@@ -133,6 +135,8 @@ export interface CheckSettings {
   readonly keepGoing: boolean;
   /** Threads of a breadth-first search (default 1 here; the command's default is the core count). */
   readonly workers?: number;
+  /** No `--workers` given: one thread while the run is small, then `workers` (parallel/auto.ts). */
+  readonly autoWorkers?: boolean;
   /** Write a checkpoint there when the run stops short (and every `checkpointEvery` seconds). */
   readonly checkpoint?: string;
   readonly checkpointEvery?: number;
@@ -178,6 +182,7 @@ export function parseCheckFlags(flags: CheckFlags): CheckSettings {
     mutation: flags.mutate ?? null,
     keepGoing: flags.keepGoing ?? false,
     workers: intInRange('--workers', flags.workers ?? String(availableParallelism()), 1, 256),
+    autoWorkers: flags.workers === undefined,
     ...checkpointSettings(flags, strategy),
     shard: shardOf(flags.shard, strategy),
   };
@@ -225,7 +230,15 @@ export function spaceOf(s: CheckSettings): string {
  */
 export function workersOf(s: CheckSettings): number {
   const shared = s.strategy === 'bfs' && !s.exact;
-  return shared ? (s.workers ?? 1) : 1;
+  if (!shared) return 1;
+  // A resume goes on with the workers that wrote the checkpoint, unless --workers says otherwise.
+  if (s.autoWorkers === true && s.resume !== undefined) return checkpointWorkers(s.resume);
+  return s.workers ?? 1;
+}
+
+/** Whether a run with the default workers begins on one thread (parallel/auto.ts). */
+function startsAlone(s: CheckSettings): boolean {
+  return s.autoWorkers === true && s.checkpoint === undefined && s.resume === undefined;
 }
 
 /**
@@ -338,7 +351,8 @@ export async function runCheckOnWorkers(
   }
   if (workers === 1) return runCheck(s, onProgress);
   const run = runDescription(s);
-  const result = await checkParallel({ ...checkOptions(run, s, onProgress), workers, mutation: s.mutation });
+  const options = { ...checkOptions(run, s, onProgress), workers, mutation: s.mutation };
+  const result = await (startsAlone(s) ? checkAuto(options) : checkParallel(options));
   return { run, result };
 }
 
@@ -355,6 +369,7 @@ function runDescription(s: CheckSettings): RunDescription {
     mutation: s.mutation,
     command: reproduceCommand(s),
     workers: workersOf(s),
+    aloneStates: startsAlone(s) && workersOf(s) > 1 ? ALONE_STATES : undefined,
     space: spaceOf(s),
   };
 }
@@ -639,7 +654,7 @@ export function register(program: Command): void {
     )
     .option(
       '--workers <n>',
-      `threads of a breadth-first search, sharing one visited set (default: the ${availableParallelism()} cores; dfs, random and --exact use 1)`,
+      `threads of a breadth-first search, sharing one visited set (default: one until ${ALONE_STATES.toLocaleString('en-US')} states, then the ${availableParallelism()} cores; dfs, random and --exact use 1)`,
     )
     .addHelpText(
       'after',

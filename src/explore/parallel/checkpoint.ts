@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesOf, CheckpointError, readMeta, type SearchPiece, writeAtomic } from '../checkpoint.ts';
 
@@ -63,6 +63,16 @@ export function readParallelMeta(dir: string, space: string, workers: number): P
     );
   }
   return meta;
+}
+
+/** How many workers wrote the checkpoint in `dir` (1 for a one-worker one, or when there is none). */
+export function checkpointWorkers(dir: string): number {
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { workers?: number };
+    return meta.workers ?? 1;
+  } catch {
+    return 1;
+  }
 }
 
 /** The shared table as the checkpoint saved it. */

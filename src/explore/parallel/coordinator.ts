@@ -46,8 +46,15 @@ export interface ParallelCheckOptions extends CheckOptions {
 const INITIAL_SLOTS_LOG2 = 20;
 
 export async function checkParallel(options: ParallelCheckOptions): Promise<CheckResult> {
-  const start = performance.now();
-  const pool = new WorkerPool(options);
+  return searchWith(new WorkerPool(options), options, performance.now());
+}
+
+/** The search on a pool of workers (started, maybe still starting); closes the pool. */
+export async function searchWith(
+  pool: WorkerPool,
+  options: ParallelCheckOptions,
+  start: number,
+): Promise<CheckResult> {
   try {
     await pool.ready();
     const exhausted = await pool.search(options, start);
@@ -71,7 +78,7 @@ interface Waiter {
 
 type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
-class WorkerPool {
+export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly tablePorts: MessagePort[] = [];
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
