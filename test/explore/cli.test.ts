@@ -48,7 +48,9 @@ describe('raftkit check', () => {
     const { code, stdout } = await run(['--no-drop', '--no-progress']);
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines[0]).toMatch(/^raftkit check: seed 1, strategy bfs, symmetry on, \d+ workers?$/);
+    expect(lines[0]).toMatch(
+      /^raftkit check: seed 1, strategy bfs, symmetry on, \d+ workers?( \(one until 200,000 states\))?$/,
+    );
     expect(lines[2]).toMatch(/^bounds: max term 2, max log 1, max copies 1, max in flight 3, crashes 0/);
     expect(stdout).toMatch(/distinct states 3,093, transitions 7,493, depth 46, [\d.]+ s, [\d,]+ states\/s/);
     expect(stdout).toMatch(/PASS +always +Election Safety/);
