@@ -18,6 +18,9 @@
  *
  *   npm run bench:check                          cases a, b, c; 1 and 2 workers; 10 minutes a run
  *   BENCH_SECONDS=60 npm run bench:check         a quicker look
+ *   BENCH_STATES=8000000 BENCH_CASES=a,b npm run bench:check
+ *       every run stops at the same distinct count: in a fixed window the 2-worker run goes
+ *       deeper with a bigger table (dearer states), which understates its speed-up
  *   BENCH_CASES=a,b-sym BENCH_WORKERS=1,2,4 BENCH_ROUNDS=3 npm run bench:check
  *   npx tsx bench/check.bench.ts --case a --workers 2   one run, JSON on stdout
  */
@@ -195,7 +198,7 @@ async function main(): Promise<void> {
   const workerCounts = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
   console.log(
-    `raftkit check benchmark: BFS, ${seconds} s at most per run, workers ${workerCounts.join(' and ')}, ${rounds} round(s); node ${process.version}`,
+    `raftkit check benchmark: BFS, ${seconds} s at most per run${states === undefined ? '' : `, ${fmt(states)} distinct states at most`}, workers ${workerCounts.join(' and ')}, ${rounds} round(s); node ${process.version}`,
   );
   console.log(
     'case   workers    distinct    generated  depth  seconds  cpu s  distinct/s  × TLC  generated/s  peak RSS  bytes/state  vs 1 wkr  finished?',
