@@ -57,6 +57,20 @@ describe('parallel breadth-first search', () => {
     });
   }
 
+  it('elections only, symmetry: 19214 states with 3 and with 4 workers too (more threads than cores)', async () => {
+    const c = pinned[1];
+    for (const workers of [3, 4]) {
+      const r = (await runCheckOnWorkers({ ...c.s, workers })).result;
+      expect([r.workers, r.stoppedBy, r.distinct, r.generated, r.depth]).toEqual([
+        workers,
+        'exhausted',
+        c.distinct,
+        c.generated,
+        c.depth,
+      ]);
+    }
+  });
+
   it('commit-previous-term: the same 34-step counterexample length with 2 workers, and it replays to the violation', async () => {
     const s = settings({ mutation: 'commit-previous-term', maxTerm: 4, drop: false, workers: 2 });
     const { run, result } = await runCheckOnWorkers(s);
