@@ -176,6 +176,8 @@ function row(r: CaseResult, oneWorkerRate: number | undefined): string {
     String(r.depth).padStart(6),
     r.seconds.toFixed(1).padStart(8),
     r.cpuSeconds.toFixed(1).padStart(6),
+    ((r.cpuSeconds / r.distinct) * 1e6).toFixed(2).padStart(9),
+    (r.cpuSeconds / r.seconds).toFixed(2).padStart(5),
     fmt(rate).padStart(11),
     `${(rate / TLC_DISTINCT_PER_SECOND).toFixed(1)}×`.padStart(6),
     fmt(r.generated / r.seconds).padStart(12),
@@ -201,7 +203,7 @@ async function main(): Promise<void> {
     `raftkit check benchmark: BFS, ${seconds} s at most per run${states === undefined ? '' : `, ${fmt(states)} distinct states at most`}, workers ${workerCounts.join(' and ')}, ${rounds} round(s); node ${process.version}`,
   );
   console.log(
-    'case   workers    distinct    generated  depth  seconds  cpu s  distinct/s  × TLC  generated/s  peak RSS  bytes/state  vs 1 wkr  finished?',
+    'case   workers    distinct    generated  depth  seconds  cpu s  µs cpu/st  cores  distinct/s  × TLC  generated/s  peak RSS  bytes/state  vs 1 wkr  finished?',
   );
   for (const c of CASES.filter((k) => only.includes(k.id))) {
     for (let round = 0; round < rounds; round++) {
@@ -223,6 +225,9 @@ async function main(): Promise<void> {
   );
   console.log(
     '  vs 1 wkr: distinct states/s over the 1-worker run of the same round (the seconds include starting the workers)',
+  );
+  console.log(
+    '  µs cpu/st: CPU time of the process per distinct state; cores: CPU s over wall s (on a shared machine, judge by these two)',
   );
 }
 
