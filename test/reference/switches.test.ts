@@ -4,16 +4,17 @@ import { ReferenceHarness, type ReferenceSwitches } from '../../src/reference/in
 import { nextIndexAfterRejection, PAPER_BEHAVIOUR } from '../../src/reference/switches.ts';
 
 /**
- * The back-off switches of the reference on hand-made steps (random single-node inputs
+ * The back-off and CheckQuorum switches of the reference on hand-made steps (random single-node inputs
  * seldom give a leader a success and then a stale rejection from the same follower).
  * Reference: §5.3 ("If AppendEntries fails because of log inconsistency: decrement
  * nextIndex and retry"; "the protocol can be optimized to reduce the number of rejected
- * AppendEntries RPCs").
+ * AppendEntries RPCs"); thesis §6.2 ("a leader steps down if an election timeout elapses
+ * without a successful round of heartbeats to a majority of its cluster").
  */
 
 const NODES = ['n1', 'n2', 'n3'];
 
-function leaderWithOneEntry(switches: Partial<ReferenceSwitches>): ReferenceHarness {
+function referenceWith(switches: Partial<ReferenceSwitches>): ReferenceHarness {
   const harness = new ReferenceHarness(undefined, { switches });
   harness.create({
     nodes: NODES,
@@ -22,6 +23,11 @@ function leaderWithOneEntry(switches: Partial<ReferenceSwitches>): ReferenceHarn
     timing: { electionTicks: 10, heartbeatTicks: 1, randomized: false },
     seed: 1,
   });
+  return harness;
+}
+
+function leaderWithOneEntry(switches: Partial<ReferenceSwitches>): ReferenceHarness {
+  const harness = referenceWith(switches);
   harness.timeout('n1', 'election');
   harness.deliver({ type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true });
   harness.propose('n1', 'x');
@@ -53,14 +59,7 @@ describe('reference back-off switches', () => {
 
   it("with backoff=hint a follower's rejection carries its last index, and only then", () => {
     const rejection = (switches: Partial<ReferenceSwitches>) => {
-      const harness = new ReferenceHarness(undefined, { switches });
-      harness.create({
-        nodes: NODES,
-        features: { preVote: false, checkQuorum: false },
-        initial: {},
-        timing: { electionTicks: 10, heartbeatTicks: 1, randomized: false },
-        seed: 1,
-      });
+      const harness = referenceWith(switches);
       const request = { from: 'n1', to: 'n2', term: 1, prevLogTerm: 1, entries: [], leaderCommit: 0 };
       return harness.deliver({ type: 'AppendEntriesRequest', ...request, prevLogIndex: 3 }).messages[0];
     };
@@ -77,5 +76,28 @@ describe('reference back-off switches', () => {
       6,
     );
     expect(nextIndexAfterRejection(PAPER_BEHAVIOUR, { next: 1, match: 0 }, 0)).toBe(1);
+  });
+
+  it('with checkQuorum a leader ticked for an election timeout steps down unless a majority answered (etcd tickHeartbeat)', () => {
+    const tickedLeader = (switches: Partial<ReferenceSwitches>, answered: boolean) => {
+      const harness = leaderWithOneEntry(switches);
+      if (answered)
+        harness.deliver({
+          type: 'AppendEntriesResponse',
+          from: 'n2',
+          to: 'n1',
+          term: 1,
+          success: true,
+          matchIndex: 1,
+        });
+      return harness.tick('n1', 10).state;
+    };
+    expect(tickedLeader({ checkQuorum: true }, false)).toMatchObject({
+      role: 'follower',
+      currentTerm: 1,
+      votedFor: 'n1',
+    });
+    expect(tickedLeader({ checkQuorum: true }, true).role).toBe('leader');
+    expect(tickedLeader({}, false).role).toBe('leader');
   });
 });
