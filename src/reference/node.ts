@@ -17,7 +17,8 @@ import { nextIndexAfterRejection, PAPER_BEHAVIOUR, type ReferenceSwitches } from
 import type { Transport } from './transport.ts';
 
 /**
- * The reference Raft node: Figure 2 of the Raft paper plus PreVote (Ongaro's thesis §9.6),
+ * The reference Raft node: Figure 2 of the Raft paper plus PreVote (Ongaro's thesis §9.6)
+ * and the implementation variants of `switches.ts` (each off unless asked for),
  * written on purpose WITHOUT the model in `models/` (only its message types), in the
  * ordinary style of a Raft library: a class with mutable fields, a `Storage` it syncs
  * before answering, a `Transport` it sends through, and a `Clock` its timers read.
