@@ -1,4 +1,11 @@
-import { findMutant, MUTANTS, type MutantName, ReferenceHarness } from '../reference/index.ts';
+import {
+  findMutant,
+  MUTANTS,
+  type MutantName,
+  ReferenceHarness,
+  type ReferenceSwitches,
+  switchesText,
+} from '../reference/index.ts';
 import { InProcessAdapter } from './in-process.ts';
 import { StdioAdapter } from './stdio.ts';
 import type { StepAdapter } from './types.ts';
@@ -19,6 +26,8 @@ export type AdapterSpec =
       readonly mutant?: MutantName;
       /** Build the reference with the leader no-op (thesis §8); it then declares `leaderNoOp`. */
       readonly leaderNoOp?: boolean;
+      /** Build the reference with these switches (`--reference-features`); it declares them. */
+      readonly switches?: Partial<ReferenceSwitches>;
     }
   | {
       readonly kind: 'command';
@@ -37,6 +46,7 @@ export function adapterSpec(options: {
   mutant?: string;
   stepTimeoutMs: number;
   leaderNoOp?: boolean;
+  switches?: Partial<ReferenceSwitches>;
   pipelining?: boolean;
 }): AdapterSpec {
   if (options.adapter !== undefined && options.adapterCmd !== undefined) {
@@ -45,6 +55,10 @@ export function adapterSpec(options: {
   if (options.adapterCmd !== undefined) {
     if (options.mutant !== undefined)
       throw new AdapterSpecError('--mutant applies to --adapter builtin:reference only');
+    if (options.switches !== undefined)
+      throw new AdapterSpecError(
+        '--reference-features applies to the built-in reference only (an --adapter-cmd program declares its own)',
+      );
     if (options.adapterCmd.trim() === '')
       throw new AdapterSpecError('--adapter-cmd must be a command line, got an empty string');
     return {
@@ -70,6 +84,7 @@ export function adapterSpec(options: {
     name: 'reference',
     mutant: options.mutant as MutantName | undefined,
     ...(options.leaderNoOp ? { leaderNoOp: true } : {}),
+    ...(options.switches !== undefined ? { switches: options.switches } : {}),
   };
 }
 
@@ -78,9 +93,11 @@ export function adapterFlags(spec: AdapterSpec): string {
   if (spec.kind === 'command')
     return `--adapter-cmd ${JSON.stringify(spec.command)}${spec.pipelining === false ? ' --no-pipelining' : ''}`;
   const noOp = spec.leaderNoOp ? ' --features preVote,ticks,restartWithPersistence,leaderNoOp' : '';
+  const variants = switchesText(spec.switches ?? {});
+  const switches = variants === '' ? '' : ` --reference-features ${variants}`;
   return spec.mutant
-    ? `--adapter builtin:reference --mutant ${spec.mutant}${noOp}`
-    : `--adapter builtin:reference${noOp}`;
+    ? `--adapter builtin:reference --mutant ${spec.mutant}${noOp}${switches}`
+    : `--adapter builtin:reference${noOp}${switches}`;
 }
 
 export function createAdapter(spec: AdapterSpec): StepAdapter {
@@ -91,5 +108,8 @@ export function createAdapter(spec: AdapterSpec): StepAdapter {
       pipelining: spec.pipelining,
     });
   const name = spec.mutant ? `builtin:reference --mutant ${spec.mutant}` : 'builtin:reference';
-  return new InProcessAdapter(name, new ReferenceHarness(spec.mutant, { leaderNoOp: spec.leaderNoOp }));
+  return new InProcessAdapter(
+    name,
+    new ReferenceHarness(spec.mutant, { leaderNoOp: spec.leaderNoOp, switches: spec.switches }),
+  );
 }

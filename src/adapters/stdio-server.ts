@@ -66,6 +66,15 @@ function malformed(id: number | null, text: string): Reply {
   return { in_reply_to: id, type: 'error', code: 12, text };
 }
 
+/**
+ * `init_ok.features` is one flat object (PROTOCOL.md §3): the capabilities and, beside them,
+ * the model switches the implementation runs with (`leaderStickiness: "same-term"`).
+ */
+function wireFeatures(features: StepTarget['features']): Record<string, boolean | string> {
+  const { switches, ...capabilities } = features;
+  return { ...capabilities, ...switches } as Record<string, boolean | string>;
+}
+
 function run(target: StepTarget, request: ProtocolRequest): object {
   switch (request.type) {
     case 'init':
@@ -77,7 +86,11 @@ function run(target: StepTarget, request: ProtocolRequest): object {
           },
         );
       }
-      return { protocol: PROTOCOL_VERSION, implementation: target.implementation, features: target.features };
+      return {
+        protocol: PROTOCOL_VERSION,
+        implementation: target.implementation,
+        features: wireFeatures(target.features),
+      };
     case 'create':
       return target.create(request);
     case 'state':

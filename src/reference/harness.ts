@@ -3,6 +3,7 @@ import { ManualClock, nodeSeed } from './clock.ts';
 import type { MutantName } from './mutants.ts';
 import { type NodeStatus, RaftNode } from './node.ts';
 import { MemoryStorage } from './storage.ts';
+import { PAPER_BEHAVIOUR, REFERENCE_SWITCH_NAMES, type ReferenceSwitches } from './switches.ts';
 import { Outbox } from './transport.ts';
 
 /**
@@ -55,11 +56,27 @@ interface Member {
   readonly outbox: Outbox;
 }
 
+/** How to build the reference: with the leader no-op (thesis §8) and with implementation variants. */
+export interface HarnessOptions {
+  readonly leaderNoOp?: boolean;
+  readonly switches?: Partial<ReferenceSwitches>;
+}
+
+/** The switches set away from Figure 2's behaviour, as `name` or `name=value` (for the implementation's name). */
+export function switchesText(switches: Partial<ReferenceSwitches>): string {
+  return REFERENCE_SWITCH_NAMES.filter(
+    (name) => switches[name] !== undefined && switches[name] !== PAPER_BEHAVIOUR[name],
+  )
+    .map((name) => (switches[name] === true ? name : `${name}=${switches[name]}`))
+    .join(',');
+}
+
 export class ReferenceHarness {
   readonly implementation: string;
   /**
-   * The reference can run with or without the leader no-op (thesis §8); it declares
-   * `leaderNoOp` only when built with it, so the kit's oracle models the no-op exactly then.
+   * The reference can run with or without the leader no-op (thesis §8) and with any of its
+   * switches (switches.ts); it declares exactly those it was built with, so the kit's oracle
+   * runs the model with them and nothing else.
    */
   readonly features: {
     readonly preVote: boolean;
@@ -67,27 +84,36 @@ export class ReferenceHarness {
     readonly ticks: boolean;
     readonly restartWithPersistence: boolean;
     readonly leaderNoOp: boolean;
+    readonly switches: Partial<ReferenceSwitches>;
   };
+  private readonly switches: Partial<ReferenceSwitches>;
   private members = new Map<NodeId, Member>();
 
   constructor(
     readonly mutant?: MutantName,
-    options: { readonly leaderNoOp?: boolean } = {},
+    options: HarnessOptions = {},
   ) {
     const name = mutant ? `raftkit reference (mutant ${mutant})` : 'raftkit reference';
-    this.implementation = options.leaderNoOp ? `${name} with leader no-op` : name;
+    const noOp = options.leaderNoOp ? `${name} with leader no-op` : name;
+    const variants = switchesText(options.switches ?? {});
+    this.implementation = variants === '' ? noOp : `${noOp} with ${variants}`;
+    this.switches = options.switches ?? {};
     this.features = {
       preVote: true,
-      checkQuorum: false,
+      checkQuorum: this.switches.checkQuorum === true,
       ticks: true,
       restartWithPersistence: true,
       leaderNoOp: options.leaderNoOp ?? false,
+      switches: this.switches,
     };
   }
 
   create(spec: HarnessCreate): HarnessCreated {
-    if (spec.features.checkQuorum)
-      throw new HarnessError(10, 'the reference implementation has no CheckQuorum');
+    if (spec.features.checkQuorum && !this.switches.checkQuorum)
+      throw new HarnessError(
+        10,
+        'this reference runs without CheckQuorum (build it with the checkQuorum switch)',
+      );
     const min = spec.timing.electionTicks;
     const max = spec.timing.randomized ? 2 * spec.timing.electionTicks - 1 : spec.timing.electionTicks;
     this.members = new Map();
@@ -100,6 +126,7 @@ export class ReferenceHarness {
         cluster: spec.nodes,
         preVote: spec.features.preVote,
         leaderNoOp: spec.features.leaderNoOp ?? false,
+        switches: this.switches,
         transport: outbox,
         storage: new MemoryStorage(initial),
         clock,

@@ -4,4 +4,5 @@ export * from './harness.ts';
 export * from './mutants.ts';
 export * from './node.ts';
 export * from './storage.ts';
+export * from './switches.ts';
 export * from './transport.ts';

@@ -13,10 +13,12 @@ import type {
 import { type Clock, ManualClock, Rng } from './clock.ts';
 import type { MutantName } from './mutants.ts';
 import { MemoryStorage, type Storage } from './storage.ts';
+import { nextIndexAfterRejection, PAPER_BEHAVIOUR, type ReferenceSwitches } from './switches.ts';
 import type { Transport } from './transport.ts';
 
 /**
- * The reference Raft node: Figure 2 of the Raft paper plus PreVote (Ongaro's thesis §9.6),
+ * The reference Raft node: Figure 2 of the Raft paper plus PreVote (Ongaro's thesis §9.6)
+ * and the implementation variants of `switches.ts` (each off unless asked for),
  * written on purpose WITHOUT the model in `models/` (only its message types), in the
  * ordinary style of a Raft library: a class with mutable fields, a `Storage` it syncs
  * before answering, a `Transport` it sends through, and a `Clock` its timers read.
@@ -39,6 +41,8 @@ export interface NodeOptions {
   readonly preVote: boolean;
   /** Thesis §8: a new leader appends a blank no-op entry of its term (off by default). */
   readonly leaderNoOp?: boolean;
+  /** Implementation variants (switches.ts); absent ones behave as Figure 2. */
+  readonly switches?: Partial<ReferenceSwitches>;
   readonly transport: Transport;
   readonly storage?: Storage;
   readonly clock?: Clock;
@@ -70,6 +74,7 @@ export class RaftNode {
   private readonly clusterSize: number;
   private readonly preVote: boolean;
   private readonly leaderNoOp: boolean;
+  private readonly switches: ReferenceSwitches;
   private readonly transport: Transport;
   readonly storage: Storage;
   private readonly clock: Clock;
@@ -91,6 +96,8 @@ export class RaftNode {
   // leader
   private nextIndex = new Map<NodeId, number>();
   private matchIndex = new Map<NodeId, number>();
+  /** CheckQuorum: followers that answered since the last quorum check (etcd `RecentActive`). */
+  private recentlyActive = new Set<NodeId>();
   // timers
   private electionResetAt = 0;
   private electionTimeout = 0;
@@ -102,6 +109,7 @@ export class RaftNode {
     this.clusterSize = options.cluster.length;
     this.preVote = options.preVote;
     this.leaderNoOp = options.leaderNoOp ?? false;
+    this.switches = { ...PAPER_BEHAVIOUR, ...options.switches };
     this.transport = options.transport;
     this.storage = options.storage ?? new MemoryStorage();
     this.clock = options.clock ?? new ManualClock();
@@ -132,13 +140,17 @@ export class RaftNode {
   /** Receive a message from the network. */
   receive(message: Message): void {
     if (this.role === 'crashed') return;
+    if (this.isInLease(message)) return;
     const termBefore = this.currentTerm;
     // Rules for All Servers: a higher term makes us a follower of that term (§5.1). A
-    // pre-vote request, and a pre-vote grant, only carry a proposed term (thesis §9.6).
+    // pre-vote request, and a pre-vote grant, only carry a proposed term (thesis §9.6); so
+    // does a refusal that echoes the request's term (preVoteRefusalTerm: echo).
     const proposedOnly =
       message.type === 'PreVoteRequest' ||
       (message.type === 'PreVoteResponse' &&
-        (message.voteGranted || this.has('pre-vote-rejection-term-ignored')));
+        (message.voteGranted ||
+          this.switches.preVoteRefusalTerm === 'echo' ||
+          this.has('pre-vote-rejection-term-ignored')));
     if (message.term > this.currentTerm && !proposedOnly) {
       const isResponse = message.type.endsWith('Response');
       if (!(isResponse && this.has('higher-term-response-ignored') && this.role !== 'follower')) {
@@ -171,11 +183,48 @@ export class RaftNode {
     }
   }
 
+  /**
+   * Leader stickiness, any-term (thesis §4.2.3: a server that heard from a current leader
+   * "does not update its term or grant its vote"): a RequestVote or PreVote of a higher term
+   * is ignored, unanswered, while a leader is known (etcd raft.go:846 `inLease` → `return nil`).
+   * The leader is forgotten when the election timer fires, so "known" means "heard from
+   * within the election timeout", the lease of etcd's `electionElapsed < electionTimeout`.
+   */
+  private isInLease(message: Message): boolean {
+    if (this.switches.leaderStickiness !== 'any-term' || this.leaderId === null) return false;
+    const vote = message.type === 'RequestVoteRequest' || message.type === 'PreVoteRequest';
+    return vote && message.term > this.currentTerm;
+  }
+
   /** The election timer fired (or the harness says it did). */
   electionTimeoutFired(): void {
-    if (this.role === 'crashed' || this.role === 'leader') return;
-    if (this.preVote) this.startPreVote();
+    if (this.role === 'crashed') return;
+    if (this.role === 'leader') {
+      if (this.switches.checkQuorum) this.checkQuorum();
+      return;
+    }
+    // candidateRetry: election — a candidate whose election times out campaigns again at
+    // once, without a new pre-vote round (canonical/raft 0.15 as observed for issue 12).
+    const retry = this.role === 'candidate' && this.switches.candidateRetry === 'election';
+    if (this.preVote && !retry) this.startPreVote();
     else this.startElection();
+  }
+
+  /**
+   * CheckQuorum (thesis §6.2): "a leader steps down if an election timeout elapses without a
+   * successful round of heartbeats to a majority of its cluster". As etcd's MsgCheckQuorum
+   * (raft.go:1006-1018): count itself and every follower that answered since the last check
+   * (`RecentActive`, set on every AppendEntries response, raft.go:1116), step down to
+   * follower in the same term without a leader if that is no majority, and start over.
+   */
+  private checkQuorum(): void {
+    const active = 1 + this.recentlyActive.size;
+    this.recentlyActive = new Set();
+    if (this.isMajority(active)) return;
+    this.role = 'follower';
+    this.leaderId = null;
+    this.clearLeadership();
+    this.resetElectionTimer();
   }
 
   /** The heartbeat timer fired: a leader sends AppendEntries to every follower. */
@@ -190,7 +239,13 @@ export class RaftNode {
     if (this.role === 'crashed') return;
     const now = this.clock.now();
     if (this.role === 'leader') {
-      this.electionResetAt = now;
+      // A leader's election timer is its quorum check, every (unrandomized) election
+      // timeout (etcd raft.go:675 tickHeartbeat → MsgCheckQuorum).
+      if (now - this.electionResetAt >= this.timing.electionTimeoutMin) {
+        this.electionResetAt = now;
+        if (this.switches.checkQuorum) this.checkQuorum();
+      }
+      if (this.role !== 'leader') return;
       if (now - this.heartbeatResetAt >= this.timing.heartbeatInterval) this.heartbeatTimeoutFired();
       return;
     }
@@ -250,7 +305,12 @@ export class RaftNode {
         return;
       case 'PreVoteRequest':
         if (this.has('stale-pre-vote-dropped')) return;
-        this.send({ type: 'PreVoteResponse', ...base, voteGranted: false });
+        this.send({
+          type: 'PreVoteResponse',
+          ...base,
+          term: this.preVoteRefusalTerm(message),
+          voteGranted: false,
+        });
         return;
       case 'AppendEntriesRequest':
         if (this.has('stale-append-dropped')) return;
@@ -297,7 +357,7 @@ export class RaftNode {
 
   private onRequestVote(request: RequestVoteRequest, replyTerm: number): void {
     if (this.has('timer-reset-on-rejected-vote')) this.resetElectionTimer();
-    const free = this.votedFor === null || this.votedFor === request.from;
+    const free = this.votedFor === request.from || (this.votedFor === null && !this.stickyInTerm());
     const grant = free && this.upToDate(request.lastLogTerm, request.lastLogIndex);
     if (grant) {
       this.votedFor = request.from;
@@ -314,14 +374,39 @@ export class RaftNode {
     });
   }
 
+  /**
+   * Leader stickiness, same-term or any-term: a server that knows the leader of its term
+   * does not vote in that term for anyone it has not voted for already (etcd raft.go:941
+   * `canVote := r.Vote == m.From || (r.Vote == None && r.lead == None) || …`).
+   */
+  private stickyInTerm(): boolean {
+    return this.switches.leaderStickiness !== 'off' && this.leaderId !== null;
+  }
+
   private onPreVote(request: PreVoteRequest): void {
-    const stickyLeader = this.leaderId !== null && !this.has('pre-vote-ignores-leader');
-    const grant =
-      request.term > this.currentTerm &&
-      !stickyLeader &&
-      this.upToDate(request.lastLogTerm, request.lastLogIndex);
-    const term = grant ? request.term : this.currentTerm;
+    const grant = this.canPreVote(request) && this.upToDate(request.lastLogTerm, request.lastLogIndex);
+    const term = grant ? request.term : this.preVoteRefusalTerm(request);
     this.send({ type: 'PreVoteResponse', from: this.id, to: request.from, term, voteGranted: grant });
+  }
+
+  /**
+   * Thesis §9.6: a pre-vote is for a term above ours, and not while we hear from a leader.
+   * preVoteOwnTerm: also one for our own term when the real vote could still be granted
+   * (etcd raft.go:941 canVote applied to a MsgPreVote of r.Term).
+   */
+  private canPreVote(request: PreVoteRequest): boolean {
+    if (request.term > this.currentTerm) return this.leaderId === null || this.has('pre-vote-ignores-leader');
+    if (!this.switches.preVoteOwnTerm || request.term !== this.currentTerm) return false;
+    return this.votedFor === request.from || (this.votedFor === null && this.leaderId === null);
+  }
+
+  /**
+   * The term a refused pre-vote carries: ours, so a pre-candidate behind learns it (etcd
+   * raft.go:893, 986 `Term: r.Term, Reject: true`), or with preVoteRefusalTerm: echo the
+   * request's proposed term.
+   */
+  private preVoteRefusalTerm(request: PreVoteRequest): number {
+    return this.switches.preVoteRefusalTerm === 'echo' ? request.term : this.currentTerm;
   }
 
   private startPreVote(): void {
@@ -355,7 +440,10 @@ export class RaftNode {
     if (this.role !== 'preCandidate') return;
     const proposed = this.has('pre-vote-bumps-term') ? this.currentTerm : this.currentTerm + 1;
     if (response.voteGranted) {
-      if (response.term !== proposed) return;
+      // preVoteOwnTerm: a grant for our own current term counts too (etcd raft.go:1293
+      // stepCandidate polls every MsgPreVoteResp that reached it, i.e. not below r.Term).
+      const ownTerm = this.switches.preVoteOwnTerm && response.term === this.currentTerm;
+      if (response.term !== proposed && !ownTerm) return;
       this.granted.add(response.from);
     }
     this.responded.add(response.from);
@@ -416,6 +504,8 @@ export class RaftNode {
       this.matchIndex.set(peer, 0);
     }
     this.heartbeatResetAt = this.clock.now();
+    this.electionResetAt = this.clock.now();
+    this.recentlyActive = new Set();
     if (this.leaderNoOp) {
       // Thesis §8: "each leader commit[s] a blank no-op entry into the log at the start of its term".
       this.appendToLog(this.log.length + 1, [{ term: this.currentTerm, value: '' }]);
@@ -464,7 +554,7 @@ export class RaftNode {
     const matches = this.termOf(request.prevLogIndex) === request.prevLogTerm;
     if (!matches && !this.has('skip-consistency-check')) {
       this.storage.sync();
-      this.send({ ...reply, success: false, matchIndex: 0 });
+      this.send({ ...reply, success: false, matchIndex: 0, ...this.rejectHint() });
       return;
     }
     this.mergeEntries(request.prevLogIndex, request.entries);
@@ -478,6 +568,11 @@ export class RaftNode {
       this.commitIndex = Math.max(this.commitIndex, Math.min(request.leaderCommit, lastNew));
     }
     this.send({ ...reply, success: true, matchIndex: lastNew });
+  }
+
+  /** backoff: hint — a rejection carries our last index (etcd raft.go:1384 `RejectHint: r.raftLog.lastIndex()`). */
+  private rejectHint(): { rejectHint?: number } {
+    return this.switches.backoff === 'hint' ? { rejectHint: this.lastIndex() } : {};
   }
 
   /** AE rules 3 and 4: delete a conflicting suffix, append what is new; keep what matches. */
@@ -500,6 +595,7 @@ export class RaftNode {
     if (response.term > this.currentTerm) return; // higher-term-response-ignored mutant
     const peer = response.from;
     if (!this.matchIndex.has(peer)) return;
+    this.recentlyActive.add(peer);
     const match = this.matchIndex.get(peer)!;
     if (response.success) {
       if (this.has('panic-on-reordered-reply') && response.matchIndex < match) {
@@ -512,7 +608,8 @@ export class RaftNode {
       this.nextIndex.set(peer, newMatch + 1);
       this.advanceCommitIndex();
     } else {
-      this.nextIndex.set(peer, Math.max(1, (this.nextIndex.get(peer) ?? 1) - 1));
+      const progress = { next: this.nextIndex.get(peer) ?? 1, match };
+      this.nextIndex.set(peer, nextIndexAfterRejection(this.switches, progress, response.rejectHint));
     }
   }
 
@@ -548,6 +645,7 @@ export class RaftNode {
   private clearLeadership(): void {
     this.nextIndex = new Map();
     this.matchIndex = new Map();
+    this.recentlyActive = new Set();
   }
 
   private resetElectionTimer(): void {

@@ -24,6 +24,7 @@ import { ScenarioSyntaxError } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
 import { expectationWarnings } from '../expectations.ts';
 import { checkOutDir } from '../out.ts';
+import { parseReferenceFeatures } from '../reference-features.ts';
 
 /**
  * `raftkit conform`: run the step-mode conformance suite against an implementation — the
@@ -38,6 +39,7 @@ export interface ConformOptions {
   readonly scenarios?: readonly string[];
   readonly filter?: string;
   readonly features?: string;
+  readonly referenceFeatures?: string;
   readonly jobs: string;
   readonly report: ReportFormat | 'html';
   readonly out?: string;
@@ -76,6 +78,10 @@ export function register(program: Command): void {
       '--features <list>',
       `comma-separated features to assume the implementation has, out of what it declares (${IMPLEMENTATION_FEATURE_NAMES.join(', ')}); with the built-in reference, listing leaderNoOp builds it with the leader no-op (thesis §8)`,
     )
+    .option(
+      '--reference-features <list>',
+      'build the built-in reference with these model switches, as raftkit check --features takes them (name or name=value, see raftkit features); it declares them and the model judges it with them',
+    )
     .option('--jobs <n>', 'scenarios run in parallel, each on its own adapter (1–16)', '1')
     .addOption(
       new Option(
@@ -112,6 +118,7 @@ export function register(program: Command): void {
         '  npx raftkit conform --adapter-cmd "python3 conformance/adapters/python-example/adapter.py"',
         '  npx raftkit conform --mutant skip-consistency-check --filter curated',
         '  npx raftkit conform --features preVote,ticks,restartWithPersistence,leaderNoOp   the reference with the leader no-op',
+        '  npx raftkit conform --reference-features checkQuorum,leaderStickiness=same-term   the reference with two switches',
         '  npx raftkit conform --report junit --out reports/conform   for CI',
         '  npx raftkit conform --mutant stale-term-in-reply --report html --out r   open r/report.html in a browser',
         '',
@@ -146,14 +153,20 @@ export function parseAdapter(options: {
   mutant?: string;
   stepTimeoutMs: string;
   features?: string;
+  referenceFeatures?: string;
   pipelining?: boolean;
 }): AdapterSpec {
   const stepTimeoutMs = intInRange('--step-timeout-ms', options.stepTimeoutMs, 100, 600_000);
+  const build =
+    options.referenceFeatures === undefined
+      ? undefined
+      : parseReferenceFeatures('--reference-features', options.referenceFeatures);
   // The reference can run with or without the leader no-op; --features leaderNoOp asks for it.
   const leaderNoOp =
-    options.adapterCmd === undefined && parseFeatures(options.features)?.includes('leaderNoOp');
+    options.adapterCmd === undefined &&
+    (parseFeatures(options.features)?.includes('leaderNoOp') || build?.leaderNoOp === true);
   try {
-    return adapterSpec({ ...options, stepTimeoutMs, leaderNoOp });
+    return adapterSpec({ ...options, stepTimeoutMs, leaderNoOp, switches: build?.switches });
   } catch (error) {
     if (error instanceof AdapterSpecError) throw new UsageError(error.message);
     throw error;

@@ -1,0 +1,49 @@
+import type { Features } from '../../models/features.ts';
+
+/**
+ * The implementation variants the reference can run with. Their NAMES and values are those
+ * of `models/features.ts` (so a user, the kit and `init_ok.features` speak of the same
+ * switch), but the behaviour behind each is written here from the cited sources — etcd raft
+ * (`go.etcd.io/etcd/raft`, Debian golang-etcd-server-dev) and hashicorp/raft 1.1.2 — not
+ * from the model: the reference stays a second, independent implementation under test.
+ *
+ * PreVote is not here: it is chosen per cluster (`create.features.preVote`); the leader
+ * no-op has its own option (`NodeOptions.leaderNoOp`).
+ */
+export type ReferenceSwitches = Omit<Features, 'preVote' | 'leaderNoOp'>;
+
+export type ReferenceSwitchName = keyof ReferenceSwitches;
+
+/** Figure 2 as the paper writes it: every variant off. */
+export const PAPER_BEHAVIOUR: ReferenceSwitches = {
+  checkQuorum: false,
+  leaderStickiness: 'off',
+  preVoteRefusalTerm: 'voter',
+  candidateRetry: 'pre-vote',
+  preVoteOwnTerm: false,
+  backoff: 'decrement',
+  ignoreStaleRejections: false,
+};
+
+/** The switch names the reference implements (a switch of the model it lacks is refused, not ignored). */
+export const REFERENCE_SWITCH_NAMES = Object.keys(PAPER_BEHAVIOUR) as readonly ReferenceSwitchName[];
+
+/**
+ * nextIndex after a rejected AppendEntries (Figure 2, Leaders: "decrement nextIndex and
+ * retry"), with the two back-off variants:
+ * - `backoff: 'hint'`: jump to the follower's last index + 1 when that is lower
+ *   (hashicorp/raft 1.1.2 replication.go:242 `max(min(nextIndex-1, resp.LastLog+1), 1)`;
+ *   etcd tracker/progress.go:192 `Next = min(rejected, last+1)`);
+ * - `ignoreStaleRejections`: never below matchIndex + 1, the entries up to matchIndex are
+ *   known to match (etcd tracker/progress.go:176-182: a rejection at or below Match is stale).
+ */
+export function nextIndexAfterRejection(
+  switches: ReferenceSwitches,
+  progress: { readonly next: number; readonly match: number },
+  rejectHint: number | undefined,
+): number {
+  let next = progress.next - 1;
+  if (switches.backoff === 'hint' && rejectHint !== undefined) next = Math.min(next, rejectHint + 1);
+  const floor = switches.ignoreStaleRejections ? progress.match + 1 : 1;
+  return Math.max(floor, next);
+}
