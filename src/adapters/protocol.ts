@@ -47,11 +47,16 @@ export const nodeStatusSchema = z.object({
   commitIndex: count,
 });
 
-/** Capabilities are booleans; model switches (models/features.ts) may be strings. Names are checked by the suite. */
+/**
+ * Capabilities are booleans; model switches (models/features.ts) may be strings. Names are
+ * checked by the suite. `checkQuorum` is both: `true` says the implementation turns CheckQuorum
+ * on when `create` asks for it; `"always"` says it always runs with it, so the model judges
+ * every scenario with the switch on.
+ */
 const features = z
   .object({
     preVote: z.boolean().optional(),
-    checkQuorum: z.boolean().optional(),
+    checkQuorum: z.union([z.boolean(), z.literal('always')]).optional(),
     ticks: z.boolean().optional(),
     restartWithPersistence: z.boolean().optional(),
     leaderNoOp: z.boolean().optional(),

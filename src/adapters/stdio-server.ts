@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { dispatchStep, errorCodeOf, type StepTarget } from './in-process.ts';
 import { describeIssues, type ProtocolRequest, requestSchema, truncate } from './protocol.ts';
-import { PROTOCOL_VERSION } from './types.ts';
+import { ALWAYS, PROTOCOL_VERSION } from './types.ts';
 
 /**
  * The adapter side of `conformance/PROTOCOL.md`: read NDJSON requests, answer each on one
@@ -72,7 +72,10 @@ function malformed(id: number | null, text: string): Reply {
  */
 function wireFeatures(features: StepTarget['features']): Record<string, boolean | string> {
   const { switches, ...capabilities } = features;
-  return { ...capabilities, ...switches } as Record<string, boolean | string>;
+  const wire = { ...capabilities, ...switches } as Record<string, boolean | string>;
+  // A CheckQuorum that is always on is the switch, not the per-cluster capability (PROTOCOL.md §2).
+  if (switches?.checkQuorum === true) wire.checkQuorum = ALWAYS;
+  return wire;
 }
 
 function run(target: StepTarget, request: ProtocolRequest): object {

@@ -10,6 +10,7 @@ import {
   ERROR_CODES,
   IMPLEMENTATION_FEATURE_NAMES,
   type ImplementationFeatures,
+  isOn,
   type NodeStatus,
   PROTOCOL_VERSION,
   type StepAdapter,
@@ -176,7 +177,7 @@ export class StdioAdapter implements StepAdapter {
     }
     this.pipelining = body.pipelining !== false && this.options.pipelining !== false;
     const features = Object.fromEntries(
-      IMPLEMENTATION_FEATURE_NAMES.map((name) => [name, body.features?.[name] === true]),
+      IMPLEMENTATION_FEATURE_NAMES.map((name) => [name, isOn(body.features?.[name])]),
     ) as unknown as ImplementationFeatures;
     return {
       protocol: body.protocol,

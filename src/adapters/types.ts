@@ -40,6 +40,14 @@ export const IMPLEMENTATION_FEATURE_NAMES = [
 ] as const;
 export type ImplementationFeatureName = (typeof IMPLEMENTATION_FEATURE_NAMES)[number];
 
+/** `init_ok.features.checkQuorum: "always"`: the switch on for every cluster, not per `create`. */
+export const ALWAYS = 'always';
+
+/** A declared capability is on when it is `true`, or `"always"` (checkQuorum). */
+export function isOn(value: boolean | string | undefined): boolean {
+  return value === true || value === ALWAYS;
+}
+
 export interface AdapterHello {
   readonly protocol: number;
   readonly implementation: string;

@@ -9,6 +9,7 @@ import { type AdapterSpec, adapterFlags, createAdapter } from '../adapters/index
 import {
   AdapterError,
   type AdapterHello,
+  ALWAYS,
   type ClusterTiming,
   IMPLEMENTATION_FEATURE_NAMES,
   type ImplementationFeatureName,
@@ -173,6 +174,11 @@ export function declaredSwitches(hello: AdapterHello): Partial<Features> {
   if (declared === undefined) return hello.features.switches ?? {};
   const switches: Record<string, boolean | string> = {};
   for (const [name, value] of Object.entries(declared)) {
+    // "checkQuorum": "always" is the switch; `true` only the per-cluster capability.
+    if (name === 'checkQuorum' && value === ALWAYS) {
+      switches[name] = true;
+      continue;
+    }
     if ((IMPLEMENTATION_FEATURE_NAMES as readonly string[]).includes(name)) continue;
     if (INFORMATIONAL_FEATURES.includes(name)) continue;
     if (!(FEATURE_NAMES as readonly string[]).includes(name)) {

@@ -7,15 +7,14 @@ import { runCli } from '../support/capture.ts';
  * model switches, declares them in `init_ok.features` (PROTOCOL.md §3: one flat object, the
  * capabilities and the switches) and the runner judges it with them — the same verdicts as
  * in-process. Reference: thesis §4.2.3, §9.6; Raft paper §5.3 (the switches run here).
- *
- * CheckQuorum is left out of the stdio run on purpose: `checkQuorum` in `init_ok.features` is
- * read as the capability of that name only, so the model judges without the switch and fails
- * two scenarios (see docs/conformance.md, "The reference under switches").
+ * A reference built with CheckQuorum declares `"checkQuorum": "always"` (the switch for every
+ * cluster), not `true` (the capability to turn it on per `create`), so the model judges every
+ * scenario with it.
  */
 
 const SERVE = ['bin/raftkit.js', 'serve-reference'];
 const SWITCHES =
-  'leaderNoOp,leaderStickiness=any-term,preVoteRefusalTerm=echo,candidateRetry=election,preVoteOwnTerm,backoff=hint,ignoreStaleRejections';
+  'checkQuorum,leaderNoOp,leaderStickiness=any-term,preVoteRefusalTerm=echo,candidateRetry=election,preVoteOwnTerm,backoff=hint,ignoreStaleRejections';
 
 function statuses(json: string): string[] {
   const report = JSON.parse(json) as { scenarios: { name: string; status: string; reason?: string }[] };
@@ -31,7 +30,7 @@ describe('serve-reference --features', () => {
     const reply = JSON.parse(out.trim());
     expect(reply.features).toEqual({
       preVote: true,
-      checkQuorum: true,
+      checkQuorum: 'always',
       ticks: true,
       restartWithPersistence: true,
       leaderNoOp: false,
