@@ -79,7 +79,7 @@ export function tenures(events: readonly TraceEvent[], candidacies: readonly Can
     if (e.event === 'BecomeLeader' && e.term !== undefined) open.set(e.node, { event: e, index: i });
   });
   for (const node of [...open.keys()]) close(node, events.length, null);
-  return result.sort((a, b) => a.line - b.line);
+  return result.sort((a, b) => a.from - b.from);
 }
 
 /**
@@ -111,6 +111,31 @@ function classify(
   if (lonely.length > 0)
     return { ...base, end: leaderCutOff ? 'quit' : 'rejoin', by, stepDownLine, lastedMs };
   return { ...base, end: 'churn', by, stepDownLine, lastedMs };
+}
+
+/**
+ * Terms a node back from isolation went on raising after it deposed the working leader,
+ * until the next leader: every candidacy in them is its own. They are the rejoin's cost
+ * (disruptive-rejoin), not a majority that cannot elect (a log that ends before the
+ * rejoiner gives up is not a liveness failure of the others).
+ */
+export function rejoinCampaignTerms(
+  events: readonly TraceEvent[],
+  cands: readonly Candidacy[],
+  terms: readonly { readonly term: number; readonly candidates: readonly NodeId[] }[],
+  leaders: readonly { term: number; index: number }[],
+): number[] {
+  const out: number[] = [];
+  for (const t of tenures(events, cands)) {
+    const rejoiner = t.by?.node;
+    if (t.end !== 'rejoin' || rejoiner === undefined) continue;
+    const upTo = leaders.find((l) => l.term > t.term && l.index > t.to)?.term ?? Number.POSITIVE_INFINITY;
+    for (const x of terms) {
+      const own = x.candidates.length > 0 && x.candidates.every((c) => c === rejoiner);
+      if (x.term > t.term && x.term < upTo && own) out.push(x.term);
+    }
+  }
+  return out;
 }
 
 /** The candidacies with from < index ≤ to (they are in index order): a binary search, not a scan. */
@@ -244,7 +269,7 @@ export function rejoinFinding(
   tenureList: readonly Tenure[],
   candidacies: readonly Candidacy[],
   termsLost: number,
-  leaders: readonly { term: number; node: NodeId; line: number }[],
+  leaders: readonly { term: number; node: NodeId; line: number; index: number }[],
 ): Finding | null {
   const rejoins = tenureList.filter((t) => t.end === 'rejoin');
   if (rejoins.length === 0) return null;
@@ -254,7 +279,7 @@ export function rejoinFinding(
     );
     const terms = formatRanges(lonely.map((c) => c.term));
     const raised = Math.max(...lonely.map((c) => c.term));
-    const next = leaders.find((l) => l.term > raised && l.line > (t.stepDownLine ?? 0));
+    const next = leaders.find((l) => l.term > raised && l.index > t.to);
     return (
       `${t.by?.node} raised its term alone (terms ${terms}, cut off: ${lonely[0]?.isolated?.how}); when it could talk again, ${t.node}, leader of term ${t.term} ` +
       `(line ${t.line}), stepped down (line ${t.stepDownLine})` +

@@ -119,7 +119,7 @@ describe('hashicorp/raft hclog', () => {
     const r = report('hashicorp-healthy.log');
     expect(r.detection?.format).toBe('hclog');
     expect(r.trace.nodes).toEqual(['n1', 'n2', 'n3']);
-    expect(r.diagnosis.leaders).toEqual([{ term: 2, node: 'n2', line: 14 }]);
+    expect(r.diagnosis.leaders).toEqual([{ term: 2, node: 'n2', line: 14, index: 6 }]);
     expect(r.check.replayed).toBe(false);
     expect(r.diagnosis.dominant).toBe('healthy');
     expect(exitCodeOf(r)).toBe(0);

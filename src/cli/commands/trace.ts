@@ -97,7 +97,7 @@ function evidenceFiles(dir: string): string[] {
 }
 
 /** The files to read: one log, or the files of one run (a <node>.log is that node's own log). */
-function traceInputs(paths: readonly string[]): Input[] {
+export function traceInputs(paths: readonly string[]): Input[] {
   const files = paths.flatMap((p) => (isDirectory(p) ? evidenceFiles(p) : [p]));
   const several = files.length > 1;
   return files.map((file) => ({
