@@ -24,8 +24,9 @@ import type { ParsedTrace } from './trace.ts';
  * a state line.
  */
 
+/** Groups: the minute ("YYYY-MM-DDTHH:MM"), seconds, fraction, zone, the rest after the level. */
 const HEADER =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? +\[(TRACE|DEBUG|INFO|WARN|ERROR)\] *(.*)$/;
+  /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? +\[(?:TRACE|DEBUG|INFO|WARN|ERROR)\] *(.*)$/;
 
 /** The node a logger name stands for: the name without "raft" components, or null. */
 export function nodeOfLoggerName(name: string): NodeId | null {
@@ -53,6 +54,8 @@ interface HclogState {
   readonly names: Map<string, NodeId>;
   /** Server address → ID, from the "initial configuration" lines. */
   readonly addresses: Map<string, NodeId>;
+  /** nodeOfLoggerName of each logger name seen, computed once. */
+  readonly loggerNodes: Map<string, NodeId | null>;
   /** The node that wrote the whole file (one process's log, e.g. cluster mode's n1.log), or null. */
   readonly fileNode: NodeId | null;
 }
@@ -206,7 +209,13 @@ function splitMessage(text: string): { message: string; fields: string } {
 }
 
 function hclogReader(fileNode: NodeId | null): LogReader {
-  const state: HclogState = { candidacyTerm: new Map(), names: new Map(), addresses: new Map(), fileNode };
+  const state: HclogState = {
+    candidacyTerm: new Map(),
+    names: new Map(),
+    addresses: new Map(),
+    loggerNodes: new Map(),
+    fileNode,
+  };
   const understood = (message: string) => MESSAGES.has(message) || INFO.includes(message);
   /** Whether a "name: " prefix is a logger's name, decided once per name (a name-less log's messages have colons too). */
   const isName = new Map<string, boolean>();
@@ -218,8 +227,8 @@ function hclogReader(fileNode: NodeId | null): LogReader {
       const m = HEADER.exec(line);
       if (!m) return null;
       const time = clock(m, minutes);
-      const rest = m[10];
-      const named = /^([^\s:]+): (.*)$/.exec(rest);
+      const rest = m[5];
+      const named = loggerName(rest);
       if (named) {
         // A prefix is a logger's name once a known message has followed it.
         let known = isName.get(named[1]) === true;
@@ -256,26 +265,42 @@ function hclogReader(fileNode: NodeId | null): LogReader {
   };
 }
 
+/** `name: message` where the name has no space or colon: [name, message], else null. */
+function loggerName(rest: string): [string, string, string] | null {
+  const colon = rest.indexOf(': ');
+  if (colon <= 0) return null;
+  const name = rest.slice(0, colon);
+  return /[\s:]/.test(name) ? null : [rest, name, rest.slice(colon + 2)];
+}
+
 /** The line's time in ms: the minute from a cache, the seconds and fraction added. */
 function clock(m: RegExpExecArray, minutes: Map<string, number | null>): number | null {
-  const key = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}${m[8] ?? ''}`;
+  const minute = m[1];
+  const zone = m[4];
+  const key = zone === undefined ? minute : minute + zone;
   let base = minutes.get(key);
   if (base === undefined) {
-    base = wallClockMs([m[1], m[2], m[3]], [m[4], m[5], '0'], undefined, m[8]);
+    const date: [string, string, string] = [minute.slice(0, 4), minute.slice(5, 7), minute.slice(8, 10)];
+    base = wallClockMs(date, [minute.slice(11, 13), minute.slice(14, 16), '0'], undefined, zone);
     if (minutes.size > 10_000) minutes.clear();
     minutes.set(key, base);
   }
-  const seconds = Number(m[6]);
+  const seconds = Number(m[2]);
   if (base === null || seconds > 60) return null;
-  return base + seconds * 1000 + (m[7] === undefined ? 0 : Number(`0.${m[7]}`) * 1000);
+  const frac = m[3];
+  return base + seconds * 1000 + (frac === undefined ? 0 : (Number(frac) * 1000) / 10 ** frac.length);
 }
 
 function nodeOf(header: Header, fields: Map<string, string>, state: HclogState): NodeId | null {
   if (state.fileNode !== null) return state.fileNode;
   if (header.name !== null) {
-    const node = nodeOfLoggerName(header.name);
+    let node = state.loggerNodes.get(header.name);
+    if (node === undefined) {
+      node = nodeOfLoggerName(header.name);
+      state.loggerNodes.set(header.name, node);
+    }
     if (node !== null) {
-      state.names.set(header.name, node);
+      if (!state.names.has(header.name)) state.names.set(header.name, node);
       return node;
     }
   }
