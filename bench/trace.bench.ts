@@ -1,133 +1,120 @@
 /**
- * `npm run bench:trace`: how fast `raftkit trace` checks a trace.
+ * `npm run bench:trace`: how fast `raftkit trace` reads and checks a trace, per reader.
  *
- * - a synthetic canonical trace from the timed cluster (elections, client requests,
- *   leader crashes and restarts), 100,000 and 1,000,000 events: events checked per
- *   second, parsing (JSON + zod schema) and replay against the model (checkTrace) timed
- *   apart and together, and the 1M/100k time ratio (≈ 10 when linear);
- * - each log reader (eliben, hclog, etcd) on a real log of test/fixtures/trace tiled into
- *   a long run (bench/tile.ts: terms and timestamps moved on copy after copy), at two sizes
- *   ten times apart: events per second (wall clock and CPU time) and the ratio (≈ 10 when linear);
- * - the seed log end to end (read, parse, check, diagnose, render), target < 0.5 s.
+ * Every reader of src/trace/ (canonical, eliben, hclog, etcd) at a sweep of sizes, each ten
+ * times or so the one before:
+ * - canonical: a synthetic trace of the timed cluster (elections, client requests, leader
+ *   crashes and restarts), replayed against the model;
+ * - eliben, hclog, etcd: a real log of test/fixtures/trace tiled into a long run (bench/tile.ts:
+ *   terms and timestamps moved on copy after copy).
+ * Per size: events per second for parse, check (replay against the model, or the cross-node
+ * properties where the format cannot be replayed) and both, wall clock and CPU time of this
+ * process (the machine may be shared); then the linearity of each reader: the rate at the
+ * largest size against the rate at the smallest (1.0 is linear; the target holds at every size).
+ * Last, the seed log end to end (read, parse, check, diagnose, render), target < 0.5 s.
  *
- * Usage: npm run bench:trace [-- --quick]   (--quick: 10k and 100k events)
+ * Usage: npm run bench:trace [-- --quick]   (--quick: 10k to 100k events instead of 30k to 1M)
  */
 import { readFileSync } from 'node:fs';
 import { syntheticTrace } from '../src/timing/synthetic.ts';
 import { toCanonicalLine } from '../src/trace/events.ts';
-import { analyzeTrace, checkTrace, diagnose, parseTrace, renderText } from '../src/trace/index.ts';
+import { analyzeTrace, checkTrace, parseTrace, renderText } from '../src/trace/index.ts';
 import type { TraceFormat } from '../src/trace/trace.ts';
 import { tile } from './tile.ts';
 
 const quick = process.argv.includes('--quick');
-const sizes = quick ? [10_000, 100_000] : [100_000, 1_000_000];
+const SIZES = quick ? [10_000, 30_000, 100_000] : [30_000, 100_000, 300_000, 1_000_000];
 const SEED = 20260601;
 const TARGET = 200_000;
 
-/** Wall-clock seconds; CPU seconds of this process are kept in `cpu` (the machine may be shared). */
-let cpu = 0;
-function time<T>(fn: () => T): [T, number] {
+interface Timed<T> {
+  readonly value: T;
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/** Wall-clock and CPU seconds of one call. */
+function time<T>(fn: () => T): Timed<T> {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  const result = fn();
+  const value = fn();
   const used = process.cpuUsage(cpuStart);
-  cpu = (used.user + used.system) / 1e6;
-  return [result, (performance.now() - start) / 1000];
+  return { value, wall: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
 
-const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')} events/s`;
+const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')}/s`;
 
-console.log(`seed ${SEED}; node ${process.version}; sizes ${sizes.join(', ')}`);
-// Warm the JIT up on a small trace first, so the first measured size is not the cold one.
-checkTrace(
-  parseTrace(
-    `${syntheticTrace({ events: 20_000, seed: SEED + 1 })
-      .map(toCanonicalLine)
-      .join('\n')}\n`,
-    'warmup',
-    'canonical',
-  ).trace,
-);
-const totals: number[] = [];
-const cpuTotals: number[] = [];
-for (const size of sizes) {
-  const [text, genSeconds] = time(
-    () => `${syntheticTrace({ events: size, seed: SEED }).map(toCanonicalLine).join('\n')}\n`,
-  );
-  const [parsed, parseSeconds] = time(() => parseTrace(text, `synthetic-${size}.ndjson`, 'canonical'));
-  const parseCpu = cpu;
-  const [check, checkSeconds] = time(() => checkTrace(parsed.trace));
-  const checkCpu = cpu;
-  const [, diagnoseSeconds] = time(() => diagnose(parsed.trace));
-  if (check.divergences.length > 0 || check.violations.length > 0) {
-    console.error('the synthetic trace does not check clean:', check.divergences[0] ?? check.violations[0]);
+const REAL_LOGS: Readonly<Record<Exclude<TraceFormat, 'canonical'>, string>> = {
+  eliben: 'test/fixtures/trace/eliben-follower-comes-back.log',
+  hclog: 'test/fixtures/trace/hashicorp-partitioned.log',
+  etcd: 'test/fixtures/trace/etcd-partitioned.log',
+};
+
+/** A text of about `events` events in the reader's format. */
+function textOf(format: TraceFormat, events: number): string {
+  if (format === 'canonical') {
+    return `${syntheticTrace({ events, seed: SEED }).map(toCanonicalLine).join('\n')}\n`;
+  }
+  const base = readFileSync(REAL_LOGS[format], 'utf8');
+  const perCopy = parseTrace(base, REAL_LOGS[format], format).trace.events.length;
+  return tile(base, format, Math.max(1, Math.round(events / perCopy)));
+}
+
+interface Sample {
+  readonly events: number;
+  readonly parse: Timed<unknown>;
+  readonly check: Timed<unknown>;
+  readonly replayed: number;
+}
+
+function measure(format: TraceFormat, size: number): Sample {
+  const text = textOf(format, size);
+  const parse = time(() => parseTrace(text, `${format}-${size}`, format));
+  const check = time(() => checkTrace(parse.value.trace));
+  const result = check.value;
+  if (format === 'canonical' && (result.divergences.length > 0 || result.violations.length > 0)) {
+    console.error('the synthetic trace does not check clean:', result.divergences[0] ?? result.violations[0]);
     process.exit(1);
   }
-  const events = parsed.trace.events.length;
-  const total = parseSeconds + checkSeconds;
-  totals.push(total);
-  cpuTotals.push(parseCpu + checkCpu);
-  console.log(
-    `${size.toLocaleString('en-US')} events (generated in ${genSeconds.toFixed(2)} s, ${(text.length / 1e6).toFixed(1)} MB): ` +
-      `parse ${parseSeconds.toFixed(2)} s (${rate(events, parseSeconds)}), ` +
-      `check ${checkSeconds.toFixed(2)} s (${rate(check.eventsChecked, checkSeconds)} replayed), ` +
-      `parse+check ${rate(events, total)}${events / total >= TARGET ? '' : ` — BELOW the ${TARGET.toLocaleString('en-US')}/s target`}; ` +
-      `diagnose ${diagnoseSeconds.toFixed(2)} s; ` +
-      `CPU time: parse ${parseCpu.toFixed(2)} s, check ${checkCpu.toFixed(2)} s, parse+check ${rate(events, parseCpu + checkCpu)}`,
+  return { events: parse.value.trace.events.length, parse, check, replayed: result.eventsChecked };
+}
+
+function report(format: TraceFormat, s: Sample): string {
+  const wall = s.parse.wall + s.check.wall;
+  const cpu = s.parse.cpu + s.check.cpu;
+  return (
+    `${format.padEnd(9)} ${s.events.toLocaleString('en-US').padStart(9)} events: ` +
+    `parse ${rate(s.events, s.parse.cpu)}, check ${rate(s.events, s.check.cpu)} (CPU); ` +
+    `parse+check ${rate(s.events, wall)} wall, ${rate(s.events, cpu)} CPU` +
+    `${s.events / wall >= TARGET ? '' : ` — wall BELOW ${TARGET.toLocaleString('en-US')}/s`}` +
+    `${s.events / cpu >= TARGET ? '' : ` — CPU BELOW ${TARGET.toLocaleString('en-US')}/s`}; ` +
+    (s.replayed > 0 ? `${s.replayed.toLocaleString('en-US')} replayed` : 'not replayed (no message contents)')
   );
 }
+
 console.log(
-  `linearity: ${sizes[1]} / ${sizes[0]} events took ${(totals[1] / totals[0]).toFixed(1)}× the wall-clock time and ` +
-    `${(cpuTotals[1] / cpuTotals[0]).toFixed(1)}× the CPU time (10× is linear)`,
+  `seed ${SEED}; node ${process.version}; sizes ${SIZES.join(', ')}; target ${TARGET.toLocaleString('en-US')} events/s per reader`,
 );
-
-const READERS: readonly [Exclude<TraceFormat, 'canonical'>, string][] = [
-  ['eliben', 'test/fixtures/trace/eliben-follower-comes-back.log'],
-  ['hclog', 'test/fixtures/trace/hashicorp-partitioned.log'],
-  ['etcd', 'test/fixtures/trace/etcd-partitioned.log'],
-];
-
-/** One reader at one size: parse + check, wall clock and CPU. */
-function benchReader(format: Exclude<TraceFormat, 'canonical'>, base: string, copies: number) {
-  const text = tile(base, format, copies);
-  const [parsed, parseSeconds] = time(() => parseTrace(text, `${format}-tiled.log`, format));
-  const parseCpu = cpu;
-  const [check, checkSeconds] = time(() => checkTrace(parsed.trace));
-  const events = parsed.trace.events.length;
-  return { events, wall: parseSeconds + checkSeconds, cpu: parseCpu + cpu, replayed: check.eventsChecked };
-}
-
-for (const [format, file] of READERS) {
-  const base = readFileSync(file, 'utf8');
-  const perCopy = parseTrace(base, file, format).trace.events.length;
-  benchReader(format, base, Math.ceil(20_000 / perCopy)); // warm-up
-  const results = sizes.map((size) => benchReader(format, base, Math.ceil(size / perCopy)));
-  for (const r of results) {
-    console.log(
-      `${format}: ${r.events.toLocaleString('en-US')} events (${file} tiled), parse+check ${r.wall.toFixed(2)} s: ` +
-        `${rate(r.events, r.wall)} wall clock, ${rate(r.events, r.cpu)} CPU time` +
-        `${r.events / r.cpu >= TARGET ? '' : ` — BELOW the ${TARGET.toLocaleString('en-US')}/s target`}` +
-        (r.replayed > 0
-          ? `; ${r.replayed.toLocaleString('en-US')} replayed against the model`
-          : '; not replayed (format without message contents)'),
-    );
-  }
-  const [small, large] = results;
+for (const format of ['canonical', 'eliben', 'hclog', 'etcd'] as const) {
+  measure(format, 20_000); // warm the JIT up, so that the smallest size is not the cold one
+  const samples = SIZES.map((size) => measure(format, size));
+  for (const s of samples) console.log(report(format, s));
+  const perEvent = (s: Sample) => (s.parse.cpu + s.check.cpu) / s.events;
+  const perEventWall = (s: Sample) => (s.parse.wall + s.check.wall) / s.events;
+  const [first, last] = [samples[0], samples[samples.length - 1]];
   console.log(
-    `${format} linearity: ${(large.events / small.events).toFixed(1)}× the events took ${(large.wall / small.wall).toFixed(1)}× the wall-clock ` +
-      `and ${(large.cpu / small.cpu).toFixed(1)}× the CPU time`,
+    `${format.padEnd(9)} linearity: ${(last.events / first.events).toFixed(0)}× the events, time per event ` +
+      `${(perEventWall(last) / perEventWall(first)).toFixed(2)}× wall, ${(perEvent(last) / perEvent(first)).toFixed(2)}× CPU (1.00 is linear)`,
   );
 }
 
 const seedFile = 'test/fixtures/000_c99288ffe9c5615b.txt';
-const runs: number[] = [];
-for (let i = 0; i < 5; i++) {
-  const [, seconds] = time(() => renderText(analyzeTrace(readFileSync(seedFile, 'utf8'), seedFile)));
-  runs.push(seconds);
-}
-runs.sort((a, b) => a - b);
+const runs = Array.from({ length: 5 }, () =>
+  time(() => renderText(analyzeTrace(readFileSync(seedFile, 'utf8'), seedFile))),
+).map((r) => r.wall * 1000);
+const sorted = [...runs].sort((a, b) => a - b);
 console.log(
-  `seed log end to end (read, parse, check, diagnose, render): best ${(runs[0] * 1000).toFixed(0)} ms, ` +
-    `median ${(runs[2] * 1000).toFixed(0)} ms, first (cold) run included: ${runs.map((r) => (r * 1000).toFixed(0)).join(', ')} ms ` +
+  `seed log end to end (read, parse, check, diagnose, render): best ${sorted[0].toFixed(0)} ms, ` +
+    `median ${sorted[2].toFixed(0)} ms; runs in order (the first cold): ${runs.map((r) => r.toFixed(0)).join(', ')} ms ` +
     `(target < 500 ms)`,
 );

@@ -41,15 +41,29 @@ export function candidacies(trace: ParsedTrace): Candidacy[] {
   const result: Candidacy[] = [];
   const network = stated ? new NetworkState(trace.nodes) : null;
   const inference = stated ? null : new Inference(trace);
+  const won = wonElections(events);
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (network && e.node === KIT) network.apply(e);
     if (e.event !== 'BecomeCandidate' || e.term === undefined) continue;
-    const isolated = network ? network.isolation(e.node) : (inference as Inference).isolation(i);
+    // A candidate that won had a majority's votes: it could talk, whatever a failed RPC suggests.
+    const isolated = won.has(`${e.node}|${e.term}`)
+      ? null
+      : network
+        ? network.isolation(e.node)
+        : (inference as Inference).isolation(i);
     const majority = network ? network.majoritySide() : null;
     result.push({ node: e.node, term: e.term, index: i, line: e.line, time: e.time, isolated, majority });
   }
   return result;
+}
+
+/** `node|term` of every BecomeLeader: elections won (§5.2: votes from a majority). */
+function wonElections(events: readonly TraceEvent[]): Set<string> {
+  const won = new Set<string>();
+  for (const e of events)
+    if (e.event === 'BecomeLeader' && e.term !== undefined) won.add(`${e.node}|${e.term}`);
+  return won;
 }
 
 /** The network as the Partition / Cut / Heal events so far describe it. */

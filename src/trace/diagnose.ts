@@ -2,7 +2,7 @@ import type { NodeId } from '../../models/index.ts';
 import { formatRanges, percentile, round3, roundStats, type Stats, stats } from '../timing/stats.ts';
 import { type Candidacy, candidacies } from './connectivity.ts';
 import type { TraceEvent } from './events.ts';
-import type { Finding } from './findings.ts';
+import { type Finding, rejoinCampaignTerms } from './findings.ts';
 import type { Hole, ParsedTrace } from './trace.ts';
 import { isolatedTerms, judge } from './verdict.ts';
 
@@ -46,7 +46,7 @@ export interface Diagnosis {
   readonly terms: readonly TermSummary[];
   /** Terms up to maxTerm with no candidacy in the log (lost lines). */
   readonly missingTerms: readonly number[];
-  readonly leaders: readonly { term: number; node: NodeId; line: number }[];
+  readonly leaders: readonly { term: number; node: NodeId; line: number; index: number }[];
   readonly splitVoteTerms: number;
   readonly allNodesCandidateTerms: number;
   /** Longest run of consecutive terms without a leader (missing terms count as leaderless when no leader is known later). */
@@ -109,9 +109,10 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   // Bounded: a damaged line can claim a term of 10^20.
   for (let t = 1; t <= maxTerm && missingTerms.length < MAX_LISTED_TERMS; t++)
     if (!inLog.has(t)) missingTerms.push(t);
-  const leaders = events
-    .filter((e) => e.event === 'BecomeLeader')
-    .map((e) => ({ term: e.term ?? 0, node: e.node, line: e.line }));
+  // `index` orders them: in a trace merged from several files, line numbers do not.
+  const leaders = events.flatMap((e, index) =>
+    e.event === 'BecomeLeader' ? [{ term: e.term ?? 0, node: e.node, line: e.line, index }] : [],
+  );
   const leaderTerms = new Set(leaders.map((l) => l.term));
   const cands = candidacies(trace);
   const isolated = isolatedTerms(terms, cands);
@@ -121,7 +122,8 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   const allNodesCandidateTerms = terms.filter((t) => t.candidates.length === trace.nodes.length).length;
   // Terms before the first candidacy in the log are a bootstrap term (etcd, hashicorp start in term 1) or before the log began.
   const firstTerm = terms.length > 0 ? terms[0].term : maxTerm + 1;
-  const run = longestRun(firstTerm, maxTerm, leaderTerms, isolatedSet);
+  const rejoinTerms = rejoinCampaignTerms(events, cands, terms, leaders);
+  const run = longestRun(firstTerm, maxTerm, leaderTerms, new Set([...isolatedSet, ...rejoinTerms]));
   const spreads = terms.flatMap((t) => (t.spreadMs === null ? [] : [t.spreadMs]));
   const timers = timerSamples(events, trace.holes);
   const drawn = stats(timers.map((s) => s.drawnMs));

@@ -79,7 +79,7 @@ export function tenures(events: readonly TraceEvent[], candidacies: readonly Can
     if (e.event === 'BecomeLeader' && e.term !== undefined) open.set(e.node, { event: e, index: i });
   });
   for (const node of [...open.keys()]) close(node, events.length, null);
-  return result.sort((a, b) => a.line - b.line);
+  return result.sort((a, b) => a.from - b.from);
 }
 
 /**
@@ -111,6 +111,31 @@ function classify(
   if (lonely.length > 0)
     return { ...base, end: leaderCutOff ? 'quit' : 'rejoin', by, stepDownLine, lastedMs };
   return { ...base, end: 'churn', by, stepDownLine, lastedMs };
+}
+
+/**
+ * Terms a node back from isolation went on raising after it deposed the working leader,
+ * until the next leader: every candidacy in them is its own. They are the rejoin's cost
+ * (disruptive-rejoin), not a majority that cannot elect (a log that ends before the
+ * rejoiner gives up is not a liveness failure of the others).
+ */
+export function rejoinCampaignTerms(
+  events: readonly TraceEvent[],
+  cands: readonly Candidacy[],
+  terms: readonly { readonly term: number; readonly candidates: readonly NodeId[] }[],
+  leaders: readonly { term: number; index: number }[],
+): number[] {
+  const out: number[] = [];
+  for (const t of tenures(events, cands)) {
+    const rejoiner = t.by?.node;
+    if (t.end !== 'rejoin' || rejoiner === undefined) continue;
+    const upTo = leaders.find((l) => l.term > t.term && l.index > t.to)?.term ?? Number.POSITIVE_INFINITY;
+    for (const x of terms) {
+      const own = x.candidates.length > 0 && x.candidates.every((c) => c === rejoiner);
+      if (x.term > t.term && x.term < upTo && own) out.push(x.term);
+    }
+  }
+  return out;
 }
 
 /** The candidacies with from < index ≤ to (they are in index order): a binary search, not a scan. */
@@ -162,64 +187,80 @@ export interface ChurnFacts {
   readonly rtt: Stats | null;
 }
 
+/**
+ * The heartbeat interval the log shows, from below: a leader sends an AppendEntries to
+ * each follower at least once an interval, so the interval is at least the longest gap
+ * seen between two of them (`heartbeat`) and at least the time a deposing follower went
+ * without one (`silence`). Null when the log shows no AppendEntries.
+ */
+export function heartbeatAtLeast(f: Pick<ChurnFacts, 'heartbeat' | 'silence'>): number | null {
+  const bounds = [f.heartbeat?.max, f.silence?.max].filter((x): x is number => x !== undefined);
+  return bounds.length === 0 ? null : Math.max(...bounds);
+}
+
+/** The title's comparison: "heartbeat interval ≥ 50.7 ms vs election timeout 20.0–39.0 ms". */
+function heartbeatVersusTimeout(f: ChurnFacts): string {
+  const beat = heartbeatAtLeast(f);
+  if (beat === null || f.drawn === null) return '';
+  const timeout = f.drawn.min === f.drawn.max ? ms(f.drawn.min) : `${ms(f.drawn.min)}–${ms(f.drawn.max)}`;
+  const longer = beat >= f.drawn.min ? ', longer than the election timeout' : '';
+  return ` — heartbeat interval ≥ ${ms(beat)} vs election timeout ${timeout}${longer}`;
+}
+
+/** Evidence and fix when the log shows the leaders' AppendEntries and the timeouts drawn. */
+function heartbeatEvidence(f: ChurnFacts, drawn: Stats, beat: number): [string, string] {
+  const parts = [
+    f.heartbeat ? `two AppendEntries of a leader to one follower came ${range(f.heartbeat)} apart` : null,
+    f.silence
+      ? `the follower that deposed its leader had heard no AppendEntries for ${range(f.silence)}`
+      : null,
+  ].filter((p): p is string => p !== null);
+  const evidence =
+    `Heartbeat interval against election timeout: ${parts.join('; ')} — so the leaders' heartbeat interval is at least ${ms(beat)}; ` +
+    `the election timeouts drawn are ${range(drawn)}` +
+    (beat >= drawn.min
+      ? ': the heartbeat interval is longer than the election timeout, so followers time out between two heartbeats (§5.2: leaders send periodic heartbeats "to maintain their authority"; §9.3).'
+      : '.');
+  const fix =
+    `Send heartbeats well within the election timeout: an interval of at most ${ms(Math.max(0.1, drawn.min / 10))} (a tenth of the smallest timeout, ${ms(drawn.min)}), ` +
+    `or raise the election timeout to at least ten heartbeat intervals (≥ ${ms(10 * beat)}).`;
+  return [evidence, fix];
+}
+
+/** Evidence and fix when the log lacks heartbeats or timeouts: the round trip, else the general rule. */
+function fallbackEvidence(f: ChurnFacts): [string, string] {
+  if (f.rtt) {
+    return [
+      `No heartbeat is logged; a vote round trip took ${range(f.rtt)}: messages take about as long as an election timeout, so followers time out before the new leader's first heartbeats reach them (§9.3: broadcastTime ≪ electionTimeout).`,
+      `Make the election timeout at least ten times the round trip (≥ ${ms(10 * f.rtt.median)}) and the heartbeat interval a small fraction of it.`,
+    ];
+  }
+  return [
+    'The log shows neither heartbeats nor message round trips: compare the heartbeat interval with the election timeout of this configuration.',
+    'Keep the heartbeat interval a small fraction (≤ 1/10) of the smallest election timeout (§5.2, §9.3).',
+  ];
+}
+
 /** Leader churn: at least two leaders, and most of those whose tenure ended in the log, deposed by connected followers. */
 export function churnFinding(f: ChurnFacts): Finding | null {
   const churned = f.tenures.filter((t) => t.end === 'churn');
   const ended = f.tenures.filter((t) => t.end !== 'lasted');
   if (churned.length < 2 || churned.length * 2 < ended.length) return null;
   const lasted = stats(churned.flatMap((t) => (t.lastedMs === null ? [] : [t.lastedMs])));
-  const evidence = [
+  const first =
     `${churned.length} of ${f.tenures.length} leaders were deposed by a follower that timed out and started an election while they still led ` +
-      `(its RequestVotes reached the others: it was not isolated)${lasted ? `, ${range(lasted)} after their election` : ''}; ` +
-      `first: ${churned[0].node}, leader of term ${churned[0].term} (line ${churned[0].line}), deposed by ${churned[0].by?.node}'s candidacy in term ${churned[0].by?.term} (line ${churned[0].by?.line}).`,
-  ];
-  const fix: string[] = [];
-  if (f.silence && f.drawn) {
-    evidence.push(
-      `The follower that deposed the leader had last heard an AppendEntries from it ${range(f.silence)} before it timed out; the election timeouts drawn are ${range(f.drawn)}` +
-        (f.heartbeat ? `; heartbeat intervals seen: ${range(f.heartbeat)}` : '') +
-        (f.silence.median >= f.drawn.min
-          ? ': the next heartbeat did not come within the election timeout — the heartbeat interval is longer than the election timeout (§5.2: leaders send periodic heartbeats "to maintain their authority"; §9.3).'
-          : '.'),
-    );
-    fix.push(
-      `Send heartbeats well within the election timeout: an interval of at most ${ms(Math.max(0.1, f.drawn.min / 10))} (a tenth of the smallest timeout, ${ms(f.drawn.min)}), ` +
-        `or raise the election timeout to at least ten heartbeat intervals.`,
-    );
-  } else if (f.heartbeat && f.drawn) {
-    const slower = f.heartbeat.median >= f.drawn.min;
-    evidence.push(
-      `The leader's heartbeat interval (AppendEntries to the same follower) is ${range(f.heartbeat)}; the election timeouts drawn are ${range(f.drawn)}` +
-        (slower
-          ? ': the heartbeat interval is longer than the election timeout, so followers time out between two heartbeats (§5.2: leaders send periodic heartbeats "to maintain their authority"; §9.3).'
-          : '.'),
-    );
-    fix.push(
-      `Send heartbeats well within the election timeout: an interval of at most ${ms(Math.max(0.1, f.drawn.min / 10))} (a tenth of the smallest timeout, ${ms(f.drawn.min)}), ` +
-        `or raise the election timeout to at least ten heartbeat intervals (≥ ${ms(10 * f.heartbeat.median)}).`,
-    );
-  } else if (f.rtt) {
-    evidence.push(
-      `No heartbeat is logged; a vote round trip took ${range(f.rtt)}: messages take about as long as an election timeout, so followers time out before the new leader's first heartbeats reach them (§9.3: broadcastTime ≪ electionTimeout).`,
-    );
-    fix.push(
-      `Make the election timeout at least ten times the round trip (≥ ${ms(10 * f.rtt.median)}) and the heartbeat interval a small fraction of it.`,
-    );
-  } else {
-    evidence.push(
-      'The log shows neither heartbeats nor message round trips: compare the heartbeat interval with the election timeout of this configuration.',
-    );
-    fix.push(
-      'Keep the heartbeat interval a small fraction (≤ 1/10) of the smallest election timeout (§5.2, §9.3).',
-    );
-  }
+    `(its RequestVotes reached the others: it was not isolated)${lasted ? `, ${range(lasted)} after their election` : ''}; ` +
+    `first: ${churned[0].node}, leader of term ${churned[0].term} (line ${churned[0].line}), deposed by ${churned[0].by?.node}'s candidacy in term ${churned[0].by?.term} (line ${churned[0].by?.line}).`;
+  const beat = heartbeatAtLeast(f);
+  const [evidence, fix] =
+    beat !== null && f.drawn ? heartbeatEvidence(f, f.drawn, beat) : fallbackEvidence(f);
   return {
     id: 'leader-churn',
     severity: 'failure',
-    title: `Leader churn: ${churned.length} leaders deposed while they led`,
+    title: `Leader churn: ${churned.length} leaders deposed while they led${heartbeatVersusTimeout(f)}`,
     termsLost: churned.length,
-    evidence,
-    fix,
+    evidence: [first, evidence],
+    fix: [fix],
   };
 }
 
@@ -228,7 +269,7 @@ export function rejoinFinding(
   tenureList: readonly Tenure[],
   candidacies: readonly Candidacy[],
   termsLost: number,
-  leaders: readonly { term: number; node: NodeId; line: number }[],
+  leaders: readonly { term: number; node: NodeId; line: number; index: number }[],
 ): Finding | null {
   const rejoins = tenureList.filter((t) => t.end === 'rejoin');
   if (rejoins.length === 0) return null;
@@ -238,7 +279,7 @@ export function rejoinFinding(
     );
     const terms = formatRanges(lonely.map((c) => c.term));
     const raised = Math.max(...lonely.map((c) => c.term));
-    const next = leaders.find((l) => l.term > raised && l.line > (t.stepDownLine ?? 0));
+    const next = leaders.find((l) => l.term > raised && l.index > t.to);
     return (
       `${t.by?.node} raised its term alone (terms ${terms}, cut off: ${lonely[0]?.isolated?.how}); when it could talk again, ${t.node}, leader of term ${t.term} ` +
       `(line ${t.line}), stepped down (line ${t.stepDownLine})` +

@@ -24,8 +24,9 @@ import type { ParsedTrace } from './trace.ts';
  * a state line.
  */
 
+/** Groups: the minute ("YYYY-MM-DDTHH:MM"), seconds, fraction, zone, the rest after the level. */
 const HEADER =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? +\[(TRACE|DEBUG|INFO|WARN|ERROR)\] *(.*)$/;
+  /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? +\[(?:TRACE|DEBUG|INFO|WARN|ERROR)\] *(.*)$/;
 
 /** The node a logger name stands for: the name without "raft" components, or null. */
 export function nodeOfLoggerName(name: string): NodeId | null {
@@ -33,11 +34,16 @@ export function nodeOfLoggerName(name: string): NodeId | null {
   return parts.length === 0 ? null : parts.join('-');
 }
 
-/** `{Voter n3 n3}` (a Server printed with %v) or a bare id/address → the id. */
-function serverId(text: string | undefined): NodeId | null {
+/**
+ * `{Voter n3 n3}` (a Server printed with %v) or a bare id/address → the id. An address
+ * the "initial configuration" line named is taken back to its server's ID (over TCP,
+ * hashicorp logs peers by address: `from=127.0.0.1:34383`).
+ */
+function serverId(text: string | undefined, addresses: ReadonlyMap<string, NodeId>): NodeId | null {
   if (text === undefined || text === '') return null;
   const m = /^\{\w+ (\S+) \S+\}$/.exec(text);
-  return m ? m[1] : /^[\w.:-]+$/.test(text) ? text : null;
+  if (m) return m[1];
+  return /^[\w.:-]+$/.test(text) ? (addresses.get(text) ?? text) : null;
 }
 
 type Handler = (node: NodeId, fields: Map<string, string>, sink: LineSink, state: HclogState) => Understood;
@@ -46,6 +52,19 @@ interface HclogState {
   /** The term of each node's last candidacy: hclog's "entering leader state" has no term. */
   readonly candidacyTerm: Map<NodeId, number>;
   readonly names: Map<string, NodeId>;
+  /** Server address → ID, from the "initial configuration" lines. */
+  readonly addresses: Map<string, NodeId>;
+  /** nodeOfLoggerName of each logger name seen, computed once. */
+  readonly loggerNodes: Map<string, NodeId | null>;
+  /** The node that wrote the whole file (one process's log, e.g. cluster mode's n1.log), or null. */
+  readonly fileNode: NodeId | null;
+}
+
+/** `servers="[{Suffrage:Voter ID:n1 Address:127.0.0.1:37241} …]"` → address → ID. */
+function learnAddresses(fields: Map<string, string>, state: HclogState): Understood {
+  const servers = fields.get('servers') ?? '';
+  for (const m of servers.matchAll(/ID:(\S+) Address:([^\s}]+)/g)) state.addresses.set(m[2], m[1]);
+  return 'info';
 }
 
 /** Known messages (prefix before ": " fields) → what they mean. */
@@ -73,8 +92,8 @@ const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['Election timeout reached, restarting election', (node, _f, sink) => timeout(node, sink)],
   [
     'vote granted',
-    (node, f, sink) => {
-      const from = serverId(f.get('from'));
+    (node, f, sink, state) => {
+      const from = serverId(f.get('from'), state.addresses);
       const term = intField(f, 'term');
       if (from === null || term === null) return null;
       if (from === node) return 'info'; // the candidate's own vote: counted from its candidacy
@@ -85,23 +104,50 @@ const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       return 'event';
     },
   ],
-  ['failed to make requestVote RPC', (node, f, sink) => failed(node, f.get('target'), sink, f.get('error'))],
-  ['failed to heartbeat to', (node, f, sink) => failed(node, f.get('peer'), sink, f.get('error'))],
-  ['failed to appendEntries to', (node, f, sink) => failed(node, f.get('peer'), sink, f.get('error'))],
-  ['failed to pipeline appendEntries', (node, f, sink) => failed(node, f.get('peer'), sink, f.get('error'))],
-  ['failed to contact', (node, f, sink) => failed(node, f.get('server-id'), sink, f.get('error'))],
-  ['rejecting vote request since we have a leader', (node, f, sink) => heard(f.get('from'), node, sink)],
+  [
+    'failed to make requestVote RPC',
+    (node, f, sink, st) => failed(node, serverId(f.get('target'), st.addresses), sink, f.get('error')),
+  ],
+  [
+    'failed to heartbeat to',
+    (node, f, sink, st) => failed(node, serverId(f.get('peer'), st.addresses), sink, f.get('error')),
+  ],
+  [
+    'failed to appendEntries to',
+    (node, f, sink, st) => failed(node, serverId(f.get('peer'), st.addresses), sink, f.get('error')),
+  ],
+  [
+    'failed to pipeline appendEntries',
+    (node, f, sink, st) => failed(node, serverId(f.get('peer'), st.addresses), sink, f.get('error')),
+  ],
+  [
+    'failed to contact',
+    (node, f, sink, st) => failed(node, serverId(f.get('server-id'), st.addresses), sink, f.get('error')),
+  ],
+  [
+    'rejecting vote request since we have a leader',
+    (node, f, sink, st) => heard(serverId(f.get('from'), st.addresses), node, sink),
+  ],
   [
     'rejecting vote request since our last term is greater',
-    (node, f, sink) => heard(f.get('candidate'), node, sink),
+    (node, f, sink, st) => heard(serverId(f.get('candidate'), st.addresses), node, sink),
   ],
   [
     'rejecting vote request since our last index is greater',
-    (node, f, sink) => heard(f.get('candidate'), node, sink),
+    (node, f, sink, st) => heard(serverId(f.get('candidate'), st.addresses), node, sink),
   ],
-  ['duplicate requestVote from', (node, f, sink) => heard(f.get('candidate'), node, sink)],
-  ['peer has newer term, stopping replication', (node, f, sink) => heard(f.get('peer'), node, sink)],
-  ['appendEntries rejected, sending older logs', (node, f, sink) => heard(f.get('peer'), node, sink)],
+  [
+    'duplicate requestVote from',
+    (node, f, sink, st) => heard(serverId(f.get('candidate'), st.addresses), node, sink),
+  ],
+  [
+    'peer has newer term, stopping replication',
+    (node, f, sink, st) => heard(serverId(f.get('peer'), st.addresses), node, sink),
+  ],
+  [
+    'appendEntries rejected, sending older logs',
+    (node, f, sink, st) => heard(serverId(f.get('peer'), st.addresses), node, sink),
+  ],
 ]);
 
 /** Understood lines that carry nothing to check. */
@@ -143,15 +189,13 @@ function timeout(node: NodeId, sink: LineSink): Understood {
  * A failed RPC is evidence of a cut link — unless it timed out: a slow peer is not an
  * unreachable one (the timing-broken run of test/fixtures/trace has RPCs that time out).
  */
-function failed(node: NodeId, peerText: string | undefined, sink: LineSink, error?: string): Understood {
-  const peer = serverId(peerText);
+function failed(node: NodeId, peer: NodeId | null, sink: LineSink, error?: string): Understood {
   if (peer === null || /time[ds]? ?out/i.test(error ?? '')) return 'info';
   sink.link(node, peer, false);
   return 'event';
 }
 
-function heard(fromText: string | undefined, node: NodeId, sink: LineSink): Understood {
-  const from = serverId(fromText);
+function heard(from: NodeId | null, node: NodeId, sink: LineSink): Understood {
   if (from === null) return 'info';
   sink.link(from, node, true);
   return 'event';
@@ -164,8 +208,14 @@ function splitMessage(text: string): { message: string; fields: string } {
   return { message: text.endsWith(':') ? text.slice(0, -1) : text, fields: '' };
 }
 
-function hclogReader(): LogReader {
-  const state: HclogState = { candidacyTerm: new Map(), names: new Map() };
+function hclogReader(fileNode: NodeId | null): LogReader {
+  const state: HclogState = {
+    candidacyTerm: new Map(),
+    names: new Map(),
+    addresses: new Map(),
+    loggerNodes: new Map(),
+    fileNode,
+  };
   const understood = (message: string) => MESSAGES.has(message) || INFO.includes(message);
   /** Whether a "name: " prefix is a logger's name, decided once per name (a name-less log's messages have colons too). */
   const isName = new Map<string, boolean>();
@@ -177,8 +227,8 @@ function hclogReader(): LogReader {
       const m = HEADER.exec(line);
       if (!m) return null;
       const time = clock(m, minutes);
-      const rest = m[10];
-      const named = /^([^\s:]+): (.*)$/.exec(rest);
+      const rest = m[5];
+      const named = loggerName(rest);
       if (named) {
         // A prefix is a logger's name once a known message has followed it.
         let known = isName.get(named[1]) === true;
@@ -192,6 +242,7 @@ function hclogReader(): LogReader {
     },
     message(header: Header, sink) {
       const { message, fields: fieldText } = splitMessage(header.message);
+      if (message === 'initial configuration') return learnAddresses(parseFields(fieldText), state);
       const handler = MESSAGES.get(message);
       if (!handler) return INFO.includes(message) ? 'info' : null;
       const fields = parseFields(fieldText);
@@ -214,37 +265,55 @@ function hclogReader(): LogReader {
   };
 }
 
+/** `name: message` where the name has no space or colon: [name, message], else null. */
+function loggerName(rest: string): [string, string, string] | null {
+  const colon = rest.indexOf(': ');
+  if (colon <= 0) return null;
+  const name = rest.slice(0, colon);
+  return /[\s:]/.test(name) ? null : [rest, name, rest.slice(colon + 2)];
+}
+
 /** The line's time in ms: the minute from a cache, the seconds and fraction added. */
 function clock(m: RegExpExecArray, minutes: Map<string, number | null>): number | null {
-  const key = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}${m[8] ?? ''}`;
+  const minute = m[1];
+  const zone = m[4];
+  const key = zone === undefined ? minute : minute + zone;
   let base = minutes.get(key);
   if (base === undefined) {
-    base = wallClockMs([m[1], m[2], m[3]], [m[4], m[5], '0'], undefined, m[8]);
+    const date: [string, string, string] = [minute.slice(0, 4), minute.slice(5, 7), minute.slice(8, 10)];
+    base = wallClockMs(date, [minute.slice(11, 13), minute.slice(14, 16), '0'], undefined, zone);
     if (minutes.size > 10_000) minutes.clear();
     minutes.set(key, base);
   }
-  const seconds = Number(m[6]);
+  const seconds = Number(m[2]);
   if (base === null || seconds > 60) return null;
-  return base + seconds * 1000 + (m[7] === undefined ? 0 : Number(`0.${m[7]}`) * 1000);
+  const frac = m[3];
+  return base + seconds * 1000 + (frac === undefined ? 0 : (Number(frac) * 1000) / 10 ** frac.length);
 }
 
 function nodeOf(header: Header, fields: Map<string, string>, state: HclogState): NodeId | null {
+  if (state.fileNode !== null) return state.fileNode;
   if (header.name !== null) {
-    const node = nodeOfLoggerName(header.name);
+    let node = state.loggerNodes.get(header.name);
+    if (node === undefined) {
+      node = nodeOfLoggerName(header.name);
+      state.loggerNodes.set(header.name, node);
+    }
     if (node !== null) {
-      state.names.set(header.name, node);
+      if (!state.names.has(header.name)) state.names.set(header.name, node);
       return node;
     }
   }
   const own = fields.get('node') ?? fields.get('follower') ?? fields.get('leader');
   const m = own === undefined ? null : /^Node at (\S+) \[/.exec(own);
-  return m ? m[1] : null;
+  return m ? (state.addresses.get(m[1]) ?? m[1]) : null;
 }
 
 export function looksLikeHclog(line: string): boolean {
   return HEADER.test(line.trim());
 }
 
-export function parseHclog(text: string, file: string): ParsedTrace {
-  return readLibraryLog(text, file, hclogReader());
+/** `fileNode`: the node that wrote every line of the file (one process's log), when the lines do not name it. */
+export function parseHclog(text: string, file: string, fileNode: NodeId | null = null): ParsedTrace {
+  return readLibraryLog(text, file, hclogReader(fileNode));
 }

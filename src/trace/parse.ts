@@ -1,3 +1,4 @@
+import type { NodeId } from '../../models/index.ts';
 import { looksLikeCanonical, parseCanonical } from './canonical.ts';
 import { looksLikeEliben, parseEliben } from './eliben.ts';
 import { TraceError } from './errors.ts';
@@ -21,7 +22,10 @@ const SHAPES: Readonly<Record<TraceFormat, (line: string) => boolean>> = {
   etcd: looksLikeEtcd,
 };
 
-const PARSERS: Readonly<Record<TraceFormat, (text: string, file: string) => ParsedTrace>> = {
+type Parser = (text: string, file: string, fileNode: NodeId | null) => ParsedTrace;
+
+/** `fileNode` is the node that wrote the whole file; only readers whose lines may not name their node use it. */
+const PARSERS: Readonly<Record<TraceFormat, Parser>> = {
   canonical: parseCanonical,
   eliben: parseEliben,
   hclog: parseHclog,
@@ -62,20 +66,36 @@ export interface ParseResult {
 }
 
 /** Parse a trace in the given format, or detect it. Throws only `TraceError`. */
-export function parseTrace(text: string, file: string, format: FormatChoice = 'auto'): ParseResult {
-  const detection = format === 'auto' ? detectFormat(text, file) : null;
-  const chosen = detection?.format ?? (format as TraceFormat);
-  const trace = PARSERS[chosen](text, file);
+export function parseTrace(
+  text: string,
+  file: string,
+  format: FormatChoice = 'auto',
+  fileNode: NodeId | null = null,
+): ParseResult {
+  const result = parseTraceLeniently(text, file, format, fileNode);
+  const { trace } = result;
   if (trace.events.length === 0) {
     const firstSkipped = trace.skipped.find((s) => s.kind === 'other');
     throw new TraceError(
       file,
       firstSkipped?.line ?? 1,
-      `at least one ${chosen} trace event`,
+      `at least one ${trace.format} trace event`,
       firstSkipped
         ? `no event; first line not understood: ${JSON.stringify(firstSkipped.text.slice(0, 80))}`
         : 'no event',
     );
   }
-  return { trace, detection };
+  return result;
+}
+
+/** `parseTrace` that accepts a file without events (one of several files of a run may have none). */
+export function parseTraceLeniently(
+  text: string,
+  file: string,
+  format: FormatChoice,
+  fileNode: NodeId | null,
+): ParseResult {
+  const detection = format === 'auto' ? detectFormat(text, file) : null;
+  const chosen = detection?.format ?? (format as TraceFormat);
+  return { trace: PARSERS[chosen](text, file, fileNode), detection };
 }

@@ -90,7 +90,9 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
   for (let i = 0; i < lines.length; i++) {
     const trimmed = lines[i].trim();
     const line = i + 1;
-    if (trimmed === '' || isFence(trimmed)) {
+    // A fence starts with ` or ~: test the first character before the regex.
+    const first = trimmed.charCodeAt(0);
+    if (trimmed === '' || ((first === 96 || first === 126) && isFence(trimmed))) {
       skipped.push({
         line,
         kind: trimmed === '' ? 'blank' : 'fence',

@@ -33,7 +33,7 @@ export interface JudgeInput {
   readonly candidacies: readonly Candidacy[];
   readonly terms: readonly TermView[];
   readonly isolatedTerms: readonly number[];
-  readonly leaders: readonly { term: number; node: NodeId; line: number }[];
+  readonly leaders: readonly { term: number; node: NodeId; line: number; index: number }[];
   readonly run: { from: number; to: number; length: number } | null;
   readonly threshold: number;
   readonly rtt: Stats | null;
@@ -127,7 +127,7 @@ function reelectionsAfterRejoin(input: JudgeInput, list: readonly Tenure[]) {
         .filter((c) => c.node === t.by?.node && c.isolated !== null)
         .map((c) => c.term),
     );
-    const next = input.leaders.find((l) => l.term > raised && l.line > (t.stepDownLine as number));
+    const next = input.leaders.find((l) => l.term > raised && l.index > t.to);
     const upTo = next?.term ?? Number.POSITIVE_INFINITY;
     termsLost += input.terms.filter(
       (x) => x.term > t.term && x.term <= upTo && x.candidates.length > 0 && !isolated.has(x.term),

@@ -69,7 +69,7 @@ describe('a healthy eliben/raft run', () => {
   });
 
   it('elects one leader in term 1 and is not a liveness failure', () => {
-    expect(report.diagnosis.leaders).toEqual([{ term: 1, node: 'n0', line: 18 }]);
+    expect(report.diagnosis.leaders).toEqual([{ term: 1, node: 'n0', line: 18, index: 11 }]);
     expect(report.diagnosis.livenessFailure).toBe(false);
   });
 

@@ -94,7 +94,11 @@ describe('eliben/raft: leader churn (election timeout 20–39 ms, heartbeat tick
     expect(r.diagnosis.dominant).toBe('leader-churn');
     expect(r.diagnosis.livenessFailure).toBe(true);
     const text = r.diagnosis.verdict.join('\n');
-    expect(text).toMatch(/Leader churn: 19 leaders deposed while they led/);
+    // The verdict's first line names both sides: the 50 ms ticker, seen as the longest gap
+    // between two AppendEntries of one leader to one follower, against the 20–39 ms timeouts.
+    expect(r.diagnosis.verdict[0]).toMatch(
+      /^Leader churn: 19 leaders deposed while they led — heartbeat interval ≥ 50\.7 ms vs election timeout 20\.0 ms–39\.0 ms, longer than the election timeout/,
+    );
     expect(text).toMatch(/election timeouts drawn are 20\.0 ms–39\.0 ms/);
     expect(text).toMatch(/heartbeat interval is longer than the election timeout/);
     expect(r.diagnosis.fix[0]).toMatch(/Send heartbeats well within the election timeout/);
@@ -115,7 +119,7 @@ describe('hashicorp/raft hclog', () => {
     const r = report('hashicorp-healthy.log');
     expect(r.detection?.format).toBe('hclog');
     expect(r.trace.nodes).toEqual(['n1', 'n2', 'n3']);
-    expect(r.diagnosis.leaders).toEqual([{ term: 2, node: 'n2', line: 14 }]);
+    expect(r.diagnosis.leaders).toEqual([{ term: 2, node: 'n2', line: 14, index: 6 }]);
     expect(r.check.replayed).toBe(false);
     expect(r.diagnosis.dominant).toBe('healthy');
     expect(exitCodeOf(r)).toBe(0);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { syntheticTrace } from '../../src/timing/synthetic.ts';
 import { toCanonicalLine } from '../../src/trace/events.ts';
-import { analyzeTrace, parseTrace, TraceError } from '../../src/trace/index.ts';
+import { analyzeTrace, analyzeTraceInputs, parseTrace, TraceError } from '../../src/trace/index.ts';
 import type { TraceFormat } from '../../src/trace/trace.ts';
 
 /**
@@ -91,6 +91,31 @@ describe('mutated real logs: every reader throws nothing but TraceError', () => 
       fc.assert(
         fc.property(mutated(base), (text) => onlyTraceErrors(() => analyzeTrace(text, 'fuzz.log'))),
         { numRuns: 300, seed: 20261207 },
+      );
+    }, 600_000);
+  }
+});
+
+describe('mutated cluster runs (several files, one per node, merged by time): nothing but TraceError', () => {
+  const run = (dir: string) => {
+    const read = (f: string) => fixture(`cluster/${dir}/${f}`);
+    return { kit: read('kit-events.ndjson'), logs: ['n1', 'n2', 'n3'].map((n) => read(`${n}.log`)) };
+  };
+  for (const dir of ['hashicorp-partitioned', 'etcd-partitioned']) {
+    it(`${dir}: 1,000 runs with one node's log and the kit's events mutated`, () => {
+      const { kit, logs } = run(dir);
+      fc.assert(
+        fc.property(mutated(logs[0]), mutated(kit), (log, events) =>
+          onlyTraceErrors(() =>
+            analyzeTraceInputs([
+              { text: events, file: 'kit-events.ndjson', node: null },
+              { text: log, file: 'n1.log', node: 'n1' },
+              { text: logs[1], file: 'n2.log', node: 'n2' },
+              { text: logs[2], file: 'n3.log', node: 'n3' },
+            ]),
+          ),
+        ),
+        { numRuns: 1_000, seed: 20261208 },
       );
     }, 600_000);
   }

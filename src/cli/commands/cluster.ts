@@ -208,7 +208,8 @@ export function register(program: Command): void {
     )
     .option(
       '--election-timeout-ms <ms>',
-      'with --impl external: the election timeout the program uses (default 1000)',
+      'with --impl external: the election timeout the program uses (default 1000); with --impl etcd: ' +
+        "etcd's --election-timeout, its heartbeat a tenth of it (default 1000, heartbeat 100)",
     )
     .option('--pre-vote', 'with --impl external: the program has PreVote (scenarios that need it run)')
     .option(

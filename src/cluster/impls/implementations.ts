@@ -12,7 +12,7 @@ import {
   shippedConfigs,
 } from '../config.ts';
 import type { ClusterImplementation } from '../types.ts';
-import { EtcdCluster, etcdVersion } from './etcd.ts';
+import { EtcdCluster, type EtcdOptions, etcdVersion } from './etcd.ts';
 import { ExternalCluster } from './external.ts';
 import { ReferenceCluster, TIMING_MUTANT } from './reference.ts';
 import { checkPlaceholders, splitWords, TemplateError } from './template.ts';
@@ -49,7 +49,17 @@ export interface RegistryOptions {
   readonly preVote?: boolean;
 }
 
-function builtIn(key: (typeof BUILT_IN)[number]): ImplementationChoice {
+/**
+ * etcd with `--election-timeout-ms`: its heartbeat at a tenth of it (etcd's own 100/1000
+ * ratio), at least 1 ms; etcd refuses an election timeout below 5 heartbeats.
+ */
+function etcdTimers(electionMs: number | undefined): EtcdOptions {
+  return electionMs === undefined
+    ? {}
+    : { electionMs, heartbeatMs: Math.max(1, Math.floor(electionMs / 10)) };
+}
+
+function builtIn(key: (typeof BUILT_IN)[number], options: RegistryOptions): ImplementationChoice {
   const linuxOnly = () => (existsSync('/proc/net/tcp') ? null : 'cluster mode needs Linux (/proc/net/tcp)');
   if (key === 'etcd') {
     return {
@@ -58,7 +68,7 @@ function builtIn(key: (typeof BUILT_IN)[number]): ImplementationChoice {
         etcdVersion() === null
           ? 'etcd not found on PATH (Debian: apt-get install -y etcd-server etcd-client)'
           : null,
-      make: () => new EtcdCluster(),
+      make: () => new EtcdCluster(etcdTimers(options.electionTimeoutMs)),
     };
   }
   const mutant = key === 'reference-timing-mutant';
@@ -145,7 +155,8 @@ export function resolveImplementations(
   const wanted = names.length === 1 && names[0] === 'all' ? all : names;
   return wanted.map((name) => {
     if (name === 'external') return fromNodeCmd(options);
-    if ((BUILT_IN as readonly string[]).includes(name)) return builtIn(name as (typeof BUILT_IN)[number]);
+    if ((BUILT_IN as readonly string[]).includes(name))
+      return builtIn(name as (typeof BUILT_IN)[number], options);
     const c = byKey.get(name);
     if (c !== undefined) return configured(c);
     throw new ConfigError(
