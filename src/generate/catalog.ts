@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { Scenario } from '../scenario/index.ts';
+import { namedSwitches, type Scenario, switchTokens } from '../scenario/index.ts';
 
 /**
  * `docs/scenarios.md`: the catalog of the whole suite, one table per folder, generated
@@ -52,7 +52,8 @@ export function catalogMarkdown(entries: readonly { file: string; scenario: Scen
       '|---|---|---|---|---|---|',
     );
     for (const { scenario: s } of list) {
-      const features = s.cluster.features.preVote ? ' (PreVote)' : '';
+      const named = switchTokens(namedSwitches(s.cluster.features));
+      const features = named.length > 0 ? ` (${named.join(' ')})` : '';
       lines.push(
         `| ${cell(s.name)}${features} | ${cell(purpose(s))} | ${cell(source(s))} | ${cell(s.header.references.join(', '))} | ${s.header.bugs.join(', ')} | ${cell(s.header.targets.map((t) => `\`${t}\``).join(', '))} |`,
       );

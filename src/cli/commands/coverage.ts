@@ -90,7 +90,14 @@ export function renderText(report: CoverageReport, scenarios: number, verbose: b
   lines.push(
     `${'total'.padEnd(11)} ${String(report.covered).padStart(4)} / ${String(report.reachable).padEnd(4)} reachable covered (${percent(report.covered, report.reachable)})`,
     '',
+    'configurations (default: the items of the model, covered in any configuration; each switch value: its own guards and whether it changed a step):',
   );
+  for (const c of report.configurations) {
+    lines.push(
+      `  ${c.name.padEnd(32)} ${String(c.scenarios).padStart(4)} scenarios  ${String(c.covered).padStart(4)} / ${String(c.reachable).padEnd(4)} covered (${percent(c.covered, c.reachable)})`,
+    );
+  }
+  lines.push('');
   for (const kind of ITEM_KINDS) {
     lines.push(`${kind}s:`);
     for (const item of report.items.filter((i) => i.kind === kind)) {
