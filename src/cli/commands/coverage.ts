@@ -26,7 +26,9 @@ export function register(program: Command): void {
         'classes of messages (term lower/equal/higher, votedFor, candidate log behind/equal/ahead, ' +
         'prevLog match/mismatch/beyond end, entries new/duplicate/conflicting), the rules of ' +
         'Figure 2, and cluster situations (first leader, split vote, Figure 8, …) recognised on ' +
-        'the cluster model. Items no scenario can reach are listed with the reason.',
+        'the cluster model. Per configuration of the switch matrix (each switch value of ' +
+        'models/features.ts), the switch’s own guards and whether a scenario of that ' +
+        'configuration changed a step by it. Items no scenario can reach are listed with the reason.',
     )
     .option('--scenarios <paths...>', `scenario files or folders (default: ${SCENARIO_ROOT})`, [
       SCENARIO_ROOT,
