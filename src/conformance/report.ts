@@ -1,6 +1,6 @@
 import type { LogEntry, Message } from '../../models/index.ts';
 import type { NodeStatus } from '../adapters/types.ts';
-import { formatInput, formatMessage, type NodeObservation } from '../scenario/index.ts';
+import { formatInput, formatMessage, type NodeObservation, switchTokens } from '../scenario/index.ts';
 import type { ScenarioResult, StepFailure } from './run-scenario.ts';
 import { reproduceCommand, type SuiteResult } from './suite.ts';
 
@@ -75,8 +75,10 @@ export function textReport(suite: SuiteResult, options: ReportOptions = WITH_TIM
   const lines: string[] = [
     `raftkit conform: ${suite.implementation} (${suite.adapter}), seed ${suite.seed}`,
     `features: ${Object.entries(suite.features)
+      .filter(([k]) => k !== 'switches')
       .map(([k, v]) => `${k}=${v ? 'yes' : 'no'}`)
       .join(' ')}`,
+    `switches declared: ${switchTokens(suite.features.switches ?? {}).join(' ') || 'none (the default model)'}`,
     ...oracleLines(suite),
     '',
   ];

@@ -18,6 +18,7 @@ import {
   type StepReply,
 } from '../adapters/types.ts';
 import {
+  behaviourSwitches,
   type ClusterSpec,
   formatInput,
   type ModelRun,
@@ -29,6 +30,7 @@ import {
   type StepInput,
   startModelRun,
   stepScenario,
+  switchTokens,
   withNodeMoved,
 } from '../scenario/index.ts';
 import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
@@ -138,11 +140,28 @@ export function requiredFeatures(scenario: Scenario): ImplementationFeatureName[
  * the model, from the model's state, so they are not what the run compares against.
  */
 export function oracleCluster(scenario: Scenario, features: ImplementationFeatures): ClusterSpec {
-  const switches = features.switches ?? {};
+  const declared = features.switches ?? {};
   const addNoOp = features.leaderNoOp === true && !scenario.cluster.features.leaderNoOp;
-  if (!addNoOp && Object.keys(switches).length === 0) return scenario.cluster;
+  if (!addNoOp && Object.keys(declared).length === 0) return scenario.cluster;
   const withNoOp = addNoOp ? { leaderNoOp: true } : {};
+  // The scenario's own switches are the declared ones where both name a switch (a scenario
+  // asking for another value is skipped first, `lackingSwitches`).
+  const switches = { ...scenario.cluster.features.switches, ...declared };
   return { ...scenario.cluster, features: { ...scenario.cluster.features, ...withNoOp, switches } };
+}
+
+/**
+ * The switches a scenario names (`features leaderStickiness=same-term`) that the
+ * implementation does not declare with that value, as `name=value`: such a scenario is
+ * skipped. The model would judge the implementation by rules it does not claim to follow.
+ */
+export function lackingSwitches(scenario: Scenario, features: ImplementationFeatures): string[] {
+  const declared: Readonly<Record<string, boolean | string>> = features.switches ?? {};
+  return switchTokens(
+    Object.fromEntries(
+      behaviourSwitches(scenario.cluster.features).filter(([name, value]) => declared[name] !== value),
+    ),
+  );
 }
 
 /** A skip reason for a scenario written for the model without the leader no-op. */
@@ -210,7 +229,10 @@ export async function runScenario(
   });
   if (scenario.cluster.mode !== 'step')
     return skip('cluster-mode scenario: the step-mode runner does not run it');
-  const lacking = requiredFeatures(scenario).filter((f) => !options.features[f]);
+  const lacking = [
+    ...requiredFeatures(scenario).filter((f) => !options.features[f]),
+    ...lackingSwitches(scenario, options.features),
+  ];
   if (lacking.length > 0)
     return skip(`needs ${lacking.join(', ')}, which the implementation does not declare`);
 

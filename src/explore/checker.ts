@@ -341,22 +341,23 @@ export function propertyResults(
 }
 
 /**
- * For the scenario generator: the shortest path (by BFS) from the initial state to a state
- * satisfying `goal`, within bounds; null when no such state is reachable within them.
+ * For the scenario generator: the shortest path (by BFS) from the initial state (or `from`,
+ * to search in stages: a path's indexes then count from that state) to a state satisfying
+ * `goal`, within bounds; null when no such state is reachable within them.
  * `goal` also sees the step that reached the state (null for the initial state).
  */
 export function findShortestPath(
   config: ClusterConfig,
   bounds: ClusterBounds,
   goal: (state: ClusterState, step: { from: ClusterState; action: ClusterAction } | null) => boolean,
-  options: { symmetry?: boolean; maxStates?: number } = {},
+  options: { symmetry?: boolean; maxStates?: number; from?: ClusterState } = {},
 ): Path | null {
   const encoder = new StateEncoder(config);
   const key = options.symmetry
     ? (s: ClusterState) => encoder.canonical(s)
     : (s: ClusterState) => encoder.encode(s);
   const maxStates = options.maxStates ?? 1_000_000;
-  const initial = initialClusterState(config);
+  const initial = options.from ?? initialClusterState(config);
   if (goal(initial, null)) return { actions: [], indexes: [] };
   const seen = new Set<string>([key(initial)]);
   let level: { state: ClusterState; indexes: number[] }[] = [{ state: initial, indexes: [] }];
@@ -368,7 +369,7 @@ export function findShortestPath(
         const reached = applyAction(config, state, actions[index]).state;
         if (!withinBounds(reached, bounds)) continue;
         if (goal(reached, { from: state, action: actions[index] })) {
-          return pathFromIndexes(config, bounds, [...indexes, index]);
+          return pathFromIndexes(config, bounds, [...indexes, index], initial);
         }
         const k = key(reached);
         if (seen.has(k)) continue;

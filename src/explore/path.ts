@@ -58,8 +58,9 @@ export function pathFromIndexes(
   config: ClusterConfig,
   bounds: ClusterBounds,
   indexes: readonly number[],
+  from: ClusterState = initialClusterState(config),
 ): Path {
-  let state = initialClusterState(config);
+  let state = from;
   const actions: ClusterAction[] = [];
   indexes.forEach((index, k) => {
     const enabled = enabledActions(config, state, bounds);

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { Scenario } from '../scenario/index.ts';
+import { namedSwitches, type Scenario, switchTokens } from '../scenario/index.ts';
 
 /**
  * `docs/scenarios.md`: the catalog of the whole suite, one table per folder, generated
@@ -25,6 +25,18 @@ function source(s: Scenario): string {
   return src.kind === 'curated' ? src.citation : `${src.generator} (seed ${src.seed})`;
 }
 
+/** What each generated folder holds, shown under its heading. */
+const FOLDER_NOTES: Readonly<Record<string, string>> = {
+  'conformance/scenarios/generated/node':
+    'Node level (src/generate/node-paths.ts): the shortest path in the node statechart to each transition, guard outcome, payload class and Figure 2 rule, without and with PreVote.',
+  'conformance/scenarios/generated/cluster-level':
+    'Cluster level (src/generate/cluster-paths.ts): the model checker’s shortest path to each situation, with three servers and, for elections and commits that need 3 of 5, with five.',
+  'conformance/scenarios/generated/environment':
+    'The environment (src/generate/environment-paths.ts): every message type delivered duplicated, late (after a term change) and reordered, and every role ticked until its timer fires.',
+  'conformance/scenarios/generated/switches':
+    'The configuration matrix (src/generate/switch-paths.ts): per switch value of models/features.ts, the shortest node-level paths to the switch’s own guards and to a step it changes. Each runs only against an implementation that declares the value; `raftkit coverage` lists the configurations.',
+};
+
 export function catalogMarkdown(entries: readonly { file: string; scenario: Scenario }[]): string {
   const byFolder = new Map<string, { file: string; scenario: Scenario }[]>();
   for (const entry of entries) {
@@ -48,11 +60,13 @@ export function catalogMarkdown(entries: readonly { file: string; scenario: Scen
       '',
       `## \`${folder}\``,
       '',
+      ...(FOLDER_NOTES[folder] ? [FOLDER_NOTES[folder], ''] : []),
       '| scenario | purpose | source | references | bugs | targets |',
       '|---|---|---|---|---|---|',
     );
     for (const { scenario: s } of list) {
-      const features = s.cluster.features.preVote ? ' (PreVote)' : '';
+      const named = switchTokens(namedSwitches(s.cluster.features));
+      const features = named.length > 0 ? ` (${named.join(' ')})` : '';
       lines.push(
         `| ${cell(s.name)}${features} | ${cell(purpose(s))} | ${cell(source(s))} | ${cell(s.header.references.join(', '))} | ${s.header.bugs.join(', ')} | ${cell(s.header.targets.map((t) => `\`${t}\``).join(', '))} |`,
       );

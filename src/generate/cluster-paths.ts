@@ -327,12 +327,34 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
   ];
 }
 
+/**
+ * Five-server variants (issue 13): elections and commits that need 3 of 5. A search in a
+ * five-server model explodes with the interleavings of the extra servers, so the path is
+ * found in stages: the shortest path to the first leader, then from there to the target.
+ */
+const FIVE_NODE_TARGETS: Readonly<Record<string, readonly string[]>> = {
+  'cluster:first-leader': [],
+  'cluster:entry-committed': ['cluster:first-leader'],
+  'cluster:leader-change': ['cluster:first-leader'],
+};
+
+interface Variant {
+  readonly nodes: 3 | 5;
+  readonly preVote: boolean;
+}
+
+function variantName(target: ClusterTarget, variant: Variant): string {
+  const base = target.id.replace(/^cluster:/, '');
+  return `${base}${variant.preVote ? '-prevote' : ''}${variant.nodes === 5 ? '-5-nodes' : ''}`;
+}
+
 function scenarioOf(
   target: ClusterTarget,
   config: ClusterConfig,
   actions: readonly ClusterAction[],
-  preVote: boolean,
+  variant: Variant,
 ): Scenario {
+  const { preVote } = variant;
   let state = initialClusterState(config);
   const steps: Step[] = [];
   for (const action of actions) {
@@ -340,12 +362,14 @@ function scenarioOf(
     state = applyAction(config, state, action).state;
   }
   const scenario: Scenario = {
-    name: `${target.id.replace(/^cluster:/, '')}${preVote ? '-prevote' : ''}`,
+    name: variantName(target, variant),
     header: {
       summary: [
         target.summary,
         `The shortest path to it in the cluster model (${config.nodes.length} servers${preVote ? ', PreVote' : ''}), found by the`,
-        'model checker’s breadth-first search (src/explore findShortestPath).',
+        variant.nodes === 5
+          ? 'model checker’s breadth-first search (src/explore findShortestPath), first to a leader, then on.'
+          : 'model checker’s breadth-first search (src/explore findShortestPath).',
       ],
       references: target.references,
       bugs: target.bugs,
@@ -358,22 +382,46 @@ function scenarioOf(
   return withModelExpectations(scenario);
 }
 
-/** One scenario per cluster-level target (and its PreVote variant where asked). */
+/** The shortest path through each stage's goal in turn, then to the target's. */
+function searchPath(
+  config: ClusterConfig,
+  target: ClusterTarget,
+  stages: readonly ClusterTarget[],
+): ClusterAction[] | null {
+  let from = initialClusterState(config);
+  const actions: ClusterAction[] = [];
+  for (const goal of [...stages.map((s) => s.goal), target.goal]) {
+    const path = findShortestPath(config, target.bounds, goal, { maxStates: 400_000, symmetry: true, from });
+    if (path === null) return null;
+    for (const action of path.actions) from = applyAction(config, from, action).state;
+    actions.push(...path.actions);
+  }
+  return actions;
+}
+
+function variantsOf(target: ClusterTarget): Variant[] {
+  const three = target.variants.map((v) => ({ nodes: 3 as const, preVote: v === 'preVote' }));
+  return target.id in FIVE_NODE_TARGETS ? [...three, { nodes: 5, preVote: false }] : three;
+}
+
+/** One scenario per cluster-level target (and its PreVote and five-server variants where asked). */
 export function clusterLevelScenarios(onProgress: (message: string) => void = () => {}): Scenario[] {
-  const make = (preVote: boolean, values: readonly string[] = []) =>
-    makeClusterConfig({ nodes: 3, features: { preVote }, values });
+  const make = (nodes: number, preVote: boolean, values: readonly string[] = []) =>
+    makeClusterConfig({ nodes, features: { preVote }, values });
   const scenarios: Scenario[] = [];
-  for (const target of clusterTargets((preVote) => make(preVote))) {
-    for (const preVote of target.variants.map((v) => v === 'preVote')) {
-      onProgress(`cluster-level: searching for ${target.id}${preVote ? ' (PreVote)' : ''}`);
-      const config = make(preVote, target.values);
-      const path = findShortestPath(config, target.bounds, target.goal, {
-        maxStates: 400_000,
-        symmetry: true,
-      });
-      if (path === null)
-        throw new Error(`no path to ${target.id}${preVote ? ' (PreVote)' : ''} within its bounds`);
-      scenarios.push(scenarioOf(target, config, path.actions, preVote));
+  for (const target of clusterTargets((preVote) => make(3, preVote))) {
+    for (const variant of variantsOf(target)) {
+      const what = `${target.id}${variant.preVote ? ' (PreVote)' : ''}${variant.nodes === 5 ? ' (5 servers)' : ''}`;
+      onProgress(`cluster-level: searching for ${what}`);
+      const config = make(variant.nodes, variant.preVote, target.values);
+      const all = clusterTargets(() => config);
+      const stages = (variant.nodes === 5 ? FIVE_NODE_TARGETS[target.id] : []).map(
+        (id) => all.find((t) => t.id === id) as ClusterTarget,
+      );
+      const goal = all.find((t) => t.id === target.id) as ClusterTarget;
+      const actions = searchPath(config, goal, stages);
+      if (actions === null) throw new Error(`no path to ${what} within its bounds`);
+      scenarios.push(scenarioOf(target, config, actions, variant));
     }
   }
   return scenarios;

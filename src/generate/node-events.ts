@@ -172,6 +172,9 @@ export function nodeInputs(state: NodeState): NodeInput[] {
     const response = { type: 'AppendEntriesResponse' as const, from: PEER, to: NODE, term };
     inputs.push(receive({ ...response, success: term !== t + 1, matchIndex: term !== t + 1 ? index : 0 }));
     if (term === t) inputs.push(receive({ ...response, success: false, matchIndex: 0 }));
+    // backoff=hint: a rejection naming the follower's last index (an empty log).
+    if (term === t && c.features.backoff === 'hint')
+      inputs.push(receive({ ...response, success: false, matchIndex: 0, rejectHint: 0 }));
   }
   if (c.features.preVote) inputs.push(...preVoteInputs(state));
   return inputs;

@@ -1,5 +1,6 @@
 import { getShortestPaths } from 'xstate/graph';
 import {
+  type Features,
   makeFeatures,
   type NodeInput,
   type NodeSnapshot,
@@ -55,11 +56,11 @@ function clean(state: NodeState): NodeState {
 
 /** The shortest path to every reachable state of the node, via xstate/graph. */
 export function reachableNodeStates(
-  preVote: boolean,
+  features: Features,
   bounds: NodeSearchBounds = DEFAULT_NODE_BOUNDS,
 ): ReachedState[] {
   const paths = getShortestPaths(nodeMachine, {
-    input: { id: NODE, cluster: CLUSTER, features: makeFeatures({ preVote }) },
+    input: { id: NODE, cluster: CLUSTER, features },
     events: (snapshot) => nodeInputs(clean(toNodeState(snapshot as NodeSnapshot))),
     serializeState: (snapshot) => serializeNode(toNodeState(snapshot as NodeSnapshot)),
     stopWhen: (snapshot) => {
@@ -78,20 +79,32 @@ export function reachableNodeStates(
     .map(({ r }) => r);
 }
 
-interface Chosen {
+export interface Chosen {
   readonly inputs: readonly NodeInput[];
   readonly before: NodeState;
   readonly items: string[];
 }
 
-/** Assign every coverage item the shortest path exercising it; group items by path. */
-export function chooseNodePaths(preVote: boolean, bounds: NodeSearchBounds = DEFAULT_NODE_BOUNDS): Chosen[] {
-  const universe = new Map(coverageUniverse().map((item, k) => [item.id, k]));
+/** The items one input exercises from one state: by default the coverage universe's. */
+export type ItemsOfInput = (state: NodeState, input: NodeInput) => string[];
+
+const universeItems: ItemsOfInput = (state, input) => itemsOfStep(recordStep(state, input));
+
+/**
+ * Assign every item (of `universe`, in its order) the shortest path exercising it; group
+ * items by path.
+ */
+export function chooseNodePaths(
+  features: Features,
+  bounds: NodeSearchBounds = DEFAULT_NODE_BOUNDS,
+  universe: ReadonlyMap<string, number> = new Map(coverageUniverse().map((item, k) => [item.id, k])),
+  itemsOf: ItemsOfInput = universeItems,
+): Chosen[] {
   const byPath = new Map<string, Chosen>();
   const taken = new Set<string>();
-  for (const { inputs, state } of reachableNodeStates(preVote, bounds)) {
+  for (const { inputs, state } of reachableNodeStates(features, bounds)) {
     for (const input of nodeInputs(state)) {
-      const items = itemsOfStep(recordStep(state, input)).filter((id) => universe.has(id) && !taken.has(id));
+      const items = itemsOf(state, input).filter((id) => universe.has(id) && !taken.has(id));
       if (items.length === 0) continue;
       const path = [...inputs, input];
       const key = JSON.stringify(path);
@@ -131,44 +144,65 @@ function describe(id: string): string {
   return DESCRIPTIONS.get(id) ?? id;
 }
 
-function scenarioOf(chosen: Chosen, preVote: boolean): Scenario {
+/** How a node-level scenario is named and described: its features and the words for them. */
+export interface NodeScenarioStyle {
+  readonly name: string;
+  /** ' with PreVote', ' with leaderStickiness=same-term', or ''. */
+  readonly with: string;
+  readonly features: Scenario['cluster']['features'];
+  readonly describe?: (id: string) => string;
+  readonly references?: readonly string[];
+  /** The generator named in the header (default node-paths). */
+  readonly generator?: string;
+}
+
+export function nodeScenarioOf(chosen: Chosen, style: NodeScenarioStyle): Scenario {
   const steps: Step[] = chosen.inputs.map((input) => ({ line: 0, input: stepOfNodeInput(NODE, input) }));
   const last = chosen.inputs[chosen.inputs.length - 1];
   const rules = RULES.filter((r) => chosen.items.includes(r.id));
   const references = [
-    ...new Set(
-      rules.flatMap((r) => (r.reference ?? '').split(', ').filter((x) => /^(§|thesis|Figure)/.test(x))),
-    ),
+    ...new Set([
+      ...rules.flatMap((r) => (r.reference ?? '').split(', ').filter((x) => /^(§|thesis|Figure)/.test(x))),
+      ...(style.references ?? []),
+    ]),
   ];
   const primary = chosen.items[0];
   const scenario: Scenario = {
-    name: `node-${slug(primary)}${preVote ? '-prevote' : ''}`,
+    name: style.name,
     header: {
       summary: [
-        `Target: ${describe(primary)}${chosen.items.length > 1 ? ` (and ${chosen.items.length - 1} more, below)` : ''}.`,
-        `Node level${preVote ? ' with PreVote' : ''}: n1 (${describeState(chosen.before)})`,
+        `Target: ${(style.describe ?? describe)(primary)}${chosen.items.length > 1 ? ` (and ${chosen.items.length - 1} more, below)` : ''}.`,
+        `Node level${style.with}: n1 (${describeState(chosen.before)})`,
         `gets: ${formatInput(stepOfNodeInput(NODE, last))}`,
         `The model takes: ${describeTaken(chosen.before, last)}.`,
         `Path: the shortest to that state in the node statechart (xstate/graph getShortestPaths), then the input.`,
       ],
       references,
       bugs: bugClassesOf(chosen.items),
-      source: { kind: 'generated', generator: NODE_PATHS_GENERATOR, seed: 0, target: primary },
+      source: {
+        kind: 'generated',
+        generator: style.generator ?? NODE_PATHS_GENERATOR,
+        seed: 0,
+        target: primary,
+      },
       targets: chosen.items,
     },
-    cluster: {
-      mode: 'step',
-      nodes: CLUSTER,
-      features: { preVote, checkQuorum: false },
-      initial: {},
-    },
+    cluster: { mode: 'step', nodes: CLUSTER, features: style.features, initial: {} },
     steps,
   };
   return withModelExpectations(scenario);
 }
 
+function scenarioOf(chosen: Chosen, preVote: boolean): Scenario {
+  return nodeScenarioOf(chosen, {
+    name: `node-${slug(chosen.items[0])}${preVote ? '-prevote' : ''}`,
+    with: preVote ? ' with PreVote' : '',
+    features: { preVote, checkQuorum: false },
+  });
+}
+
 /** Stable text of a scenario's steps, to tell whether two variants behave the same. */
-function stepsKey(scenario: Scenario): string {
+export function stepsKey(scenario: Scenario): string {
   return JSON.stringify(scenario.steps.map((s) => [s.input, s.expect]));
 }
 
@@ -177,9 +211,9 @@ function stepsKey(scenario: Scenario): string {
  * behaviour differs: its steps or expectations are not those of a scenario without PreVote.
  */
 export function nodeLevelScenarios(bounds: NodeSearchBounds = DEFAULT_NODE_BOUNDS): Scenario[] {
-  const plain = chooseNodePaths(false, bounds).map((c) => scenarioOf(c, false));
+  const plain = chooseNodePaths(makeFeatures(), bounds).map((c) => scenarioOf(c, false));
   const known = new Set(plain.map(stepsKey));
-  const withPreVote = chooseNodePaths(true, bounds)
+  const withPreVote = chooseNodePaths(makeFeatures({ preVote: true }), bounds)
     .map((c) => scenarioOf(c, true))
     .filter((s) => !known.has(stepsKey(s)));
   return [...plain, ...withPreVote];

@@ -7,13 +7,15 @@ import {
   stepModelRun,
 } from '../scenario/index.ts';
 import { clusterTargets } from './cluster-paths.ts';
+import { type CoverageItem, coverageUniverse, itemsOfScenario, UNREACHABLE } from './coverage.ts';
 import {
-  type CoverageItem,
-  coverageUniverse,
-  itemsOfScenario,
-  switchOnlyReason,
-  UNREACHABLE,
-} from './coverage.ts';
+  baseItemOf,
+  configurationItems,
+  configurationItemsOfScenario,
+  configurationsOf,
+  switchConfigurations,
+  UNREACHABLE_IN_CONFIGURATION,
+} from './matrix.ts';
 
 /**
  * The coverage report of a suite: node-level items (`coverage.ts`) and cluster-level
@@ -27,8 +29,18 @@ export interface CoverageRow extends CoverageItem {
   readonly unreachable?: string;
 }
 
+/** One configuration of the switch matrix: how many scenarios run in it, how much of its items they cover. */
+export interface ConfigurationRow {
+  readonly name: string;
+  readonly scenarios: number;
+  readonly covered: number;
+  readonly reachable: number;
+}
+
 export interface CoverageReport {
   readonly items: readonly CoverageRow[];
+  /** The default model first, then each switch value (`raftkit features`). */
+  readonly configurations: readonly ConfigurationRow[];
   /** Covered items among those not marked unreachable. */
   readonly covered: number;
   readonly reachable: number;
@@ -74,28 +86,60 @@ export function situationsOfScenario(scenario: Scenario): string[] {
   return [...reached];
 }
 
+/** Why an item cannot be covered: the base item's reason, or one of its configuration's. */
+function unreachableReason(id: string): string | undefined {
+  return UNREACHABLE[id] ?? UNREACHABLE_IN_CONFIGURATION[id] ?? UNREACHABLE[baseItemOf(id)];
+}
+
 export function coverageReport(scenarios: readonly Scenario[]): CoverageReport {
   const coveredBy = new Map<string, string[]>();
+  const perConfiguration = new Map<string, number>();
   for (const scenario of scenarios) {
     if (scenario.cluster.mode !== 'step') continue;
-    for (const id of [...itemsOfScenario(scenario), ...situationsOfScenario(scenario)]) {
-      const list = coveredBy.get(id) ?? [];
-      list.push(scenario.name);
-      coveredBy.set(id, list);
-    }
+    const configs = configurationsOf(scenario);
+    if (configs.length === 0) perConfiguration.set('default', (perConfiguration.get('default') ?? 0) + 1);
+    for (const c of configs) perConfiguration.set(c.name, (perConfiguration.get(c.name) ?? 0) + 1);
+    const ids = [
+      ...itemsOfScenario(scenario),
+      ...situationsOfScenario(scenario),
+      ...configurationItemsOfScenario(scenario),
+    ];
+    for (const id of ids) coveredBy.set(id, [...(coveredBy.get(id) ?? []), scenario.name]);
   }
-  const items = [...coverageUniverse(), ...situationItems()].map((item): CoverageRow => {
-    const reason = UNREACHABLE[item.id] ?? switchOnlyReason(item.id);
-    const by = coveredBy.get(item.id) ?? [];
-    return reason === undefined
-      ? { ...item, coveredBy: by }
-      : { ...item, coveredBy: by, unreachable: reason };
-  });
+  const items = [...coverageUniverse(), ...situationItems(), ...configurationItems()].map(
+    (item): CoverageRow => {
+      const reason = unreachableReason(item.id);
+      const by = coveredBy.get(item.id) ?? [];
+      return reason === undefined
+        ? { ...item, coveredBy: by }
+        : { ...item, coveredBy: by, unreachable: reason };
+    },
+  );
   const reachable = items.filter((i) => i.unreachable === undefined);
   return {
     items,
+    configurations: configurationRows(items, perConfiguration),
     reachable: reachable.length,
     covered: reachable.filter((i) => i.coveredBy.length > 0).length,
     contradicted: items.filter((i) => i.unreachable !== undefined && i.coveredBy.length > 0).map((i) => i.id),
   };
+}
+
+function configurationRows(
+  items: readonly CoverageRow[],
+  scenarios: ReadonlyMap<string, number>,
+): ConfigurationRow[] {
+  const row = (name: string, mine: (i: CoverageRow) => boolean): ConfigurationRow => {
+    const reachable = items.filter((i) => mine(i) && i.unreachable === undefined);
+    return {
+      name,
+      scenarios: scenarios.get(name) ?? 0,
+      reachable: reachable.length,
+      covered: reachable.filter((i) => i.coveredBy.length > 0).length,
+    };
+  };
+  return [
+    row('default', (i) => i.kind !== 'switch'),
+    ...switchConfigurations().map((c) => row(c.name, (i) => i.id.startsWith(`switch:${c.name}/`))),
+  ];
 }

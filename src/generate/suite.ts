@@ -17,7 +17,9 @@ import {
 } from '../scenario/index.ts';
 import { catalogMarkdown } from './catalog.ts';
 import { clusterLevelScenarios } from './cluster-paths.ts';
+import { environmentScenarios } from './environment-paths.ts';
 import { nodeLevelScenarios } from './node-paths.ts';
+import { switchScenarios } from './switch-paths.ts';
 
 /**
  * The generated part of the suite, as files: `conformance/scenarios/generated/**`, the
@@ -29,7 +31,12 @@ import { nodeLevelScenarios } from './node-paths.ts';
 export const CATALOG_FILE = 'docs/scenarios.md';
 export const SCHEMA_FILE = 'docs/scenario.schema.json';
 
-export const GENERATED_FOLDERS = { node: 'node', cluster: 'cluster-level' } as const;
+export const GENERATED_FOLDERS = {
+  node: 'node',
+  cluster: 'cluster-level',
+  switches: 'switches',
+  environment: 'environment',
+} as const;
 
 /** Relative path → content of every generated scenario file. */
 export function generatedScenarioFiles(
@@ -47,6 +54,8 @@ export function generatedScenarioFiles(
   onProgress('node-level: shortest paths in the node statechart (xstate/graph)');
   add(GENERATED_FOLDERS.node, nodeLevelScenarios());
   add(GENERATED_FOLDERS.cluster, clusterLevelScenarios(onProgress));
+  add(GENERATED_FOLDERS.environment, environmentScenarios(onProgress));
+  add(GENERATED_FOLDERS.switches, switchScenarios(onProgress));
   return files;
 }
 

@@ -75,7 +75,7 @@ export interface InitialNodeState {
 export interface ScenarioFeatures {
   /** PreVote (thesis §9.6). A scenario that needs it is skipped by an implementation without it. */
   readonly preVote: boolean;
-  /** CheckQuorum (thesis §6.2); not modelled, so only cluster-mode scenarios may set it. */
+  /** CheckQuorum (thesis §6.2). A scenario that needs it is skipped by an implementation without it. */
   readonly checkQuorum: boolean;
   /**
    * The leader no-op (thesis §6.4, §8): the model's leaders append a blank entry of their term
@@ -84,8 +84,10 @@ export interface ScenarioFeatures {
    */
   readonly leaderNoOp?: boolean;
   /**
-   * Other model switches (models/features.ts) the model runs with. Never written in a
-   * scenario file: the conformance oracle adds those the implementation declares.
+   * Every other model switch (models/features.ts) away from its default: those the scenario
+   * names on its `features` line (`leaderStickiness=same-term`; such a scenario runs only
+   * against an implementation that declares that value), and in the conformance oracle's
+   * copy also those the implementation declares.
    */
   readonly switches?: Partial<Features>;
 }

@@ -39,6 +39,7 @@ export function patternFor(state: ClusterState, message: Message): MessagePatter
   const same = (m: Message | undefined) => m !== undefined && JSON.stringify(m) === JSON.stringify(message);
   for (const [name] of MESSAGE_FIELDS[message.type]) {
     if (same(findInFlight(state, pattern))) break;
+    if (record[name] === undefined) continue;
     fields[name] = record[name] as number | boolean;
   }
   return pattern;

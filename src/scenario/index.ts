@@ -2,6 +2,7 @@
 export * from './ast.ts';
 export * from './convert.ts';
 export * from './errors.ts';
+export * from './features.ts';
 export * from './files.ts';
 export * from './json.ts';
 export * from './model-run.ts';

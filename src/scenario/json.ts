@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MESSAGE_TYPES, ROLES } from '../../models/index.ts';
+import { MESSAGE_TYPES, ROLES, SWITCHES } from '../../models/index.ts';
 import { CLUSTER_SITUATIONS, SCENARIO_FORMAT_VERSION, type Scenario } from './ast.ts';
 
 /**
@@ -43,10 +43,23 @@ export const messageSchema = z
         ...envelope,
         success: z.boolean(),
         matchIndex: nat,
+        rejectHint: nat.optional(),
       })
       .strict(),
   ])
   .meta({ id: 'Message', description: 'A Raft message in the model vocabulary (Figure 2 field names).' });
+
+/** The switches of models/features.ts besides preVote, checkQuorum and leaderNoOp, each with its values. */
+const otherSwitches = z
+  .object(
+    Object.fromEntries(
+      SWITCHES.filter((s) => !['preVote', 'checkQuorum', 'leaderNoOp'].includes(s.name)).map((s) => [
+        s.name,
+        z.union(s.values.map((v) => z.literal(v)) as unknown as [z.ZodLiteral, z.ZodLiteral]).optional(),
+      ]),
+    ),
+  )
+  .strict();
 
 const pattern = z
   .object({
@@ -201,7 +214,12 @@ export const scenarioSchema = z
         situation: z.enum(Object.keys(CLUSTER_SITUATIONS) as [string, ...string[]]).optional(),
         nodes: z.array(nodeId).min(1).max(9),
         features: z
-          .object({ preVote: z.boolean(), checkQuorum: z.boolean(), leaderNoOp: z.boolean().optional() })
+          .object({
+            preVote: z.boolean(),
+            checkQuorum: z.boolean(),
+            leaderNoOp: z.boolean().optional(),
+            switches: otherSwitches.optional(),
+          })
           .strict(),
         initial: z.record(nodeId, z.object({ currentTerm: nat, votedFor: nodeId.nullable(), log }).strict()),
       })

@@ -10,7 +10,6 @@ import {
   initialNodeState,
   LOSSY_DUPLICATING,
   type Message,
-  makeFeatures,
   type NodeId,
   type NodeInput,
   type NodeState,
@@ -28,6 +27,7 @@ import type {
 } from './ast.ts';
 import { actionOfStep, messageOfStep, targetNode } from './convert.ts';
 import { ScenarioRunError } from './errors.ts';
+import { modelFeaturesOf } from './features.ts';
 import { formatMessage, formatObservation, formatPattern } from './text.ts';
 
 /**
@@ -72,11 +72,7 @@ const defaultMachine = compileNodeMachine();
 
 /** The model cluster a scenario starts from: every node a follower with its initial persistent state. */
 export function startModelRun(cluster: ClusterSpec, machine: CompiledMachine = defaultMachine): ModelRun {
-  const features = makeFeatures({
-    ...cluster.features.switches,
-    preVote: cluster.features.preVote,
-    leaderNoOp: cluster.features.leaderNoOp ?? false,
-  });
+  const features = modelFeaturesOf(cluster.features);
   const config: ClusterConfig = {
     nodes: cluster.nodes,
     features,

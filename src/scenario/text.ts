@@ -1,5 +1,11 @@
-import type { LogEntry, Message, MessageType, NodeId, Role } from '../../models/index.ts';
-import { MESSAGE_TYPES, ROLES } from '../../models/index.ts';
+import type { Features, LogEntry, Message, MessageType, NodeId, Role } from '../../models/index.ts';
+import {
+  FEATURE_NAMES,
+  MESSAGE_TYPES,
+  parseFeatureList,
+  ROLES,
+  UnsupportedFeatureError,
+} from '../../models/index.ts';
 import {
   CLUSTER_SITUATIONS,
   type ClusterInput,
@@ -14,12 +20,14 @@ import {
   type NodeObservation,
   type Observation,
   type Scenario,
+  type ScenarioFeatures,
   type ScenarioHeader,
   type ScenarioInput,
   type ScenarioSource,
   type Step,
 } from './ast.ts';
 import { describeFound, ScenarioSyntaxError } from './errors.ts';
+import { namedSwitches, scenarioFeaturesOf, switchTokens } from './features.ts';
 
 /**
  * The scenario text format: parser and printer. The grammar, with examples, is in
@@ -33,7 +41,7 @@ import { describeFound, ScenarioSyntaxError } from './errors.ts';
  *   # targets: cluster:first-leader
  *
  *   cluster n1 n2 n3
- *   features preVote
+ *   features preVote leaderStickiness=same-term
  *   node n2 term=2 votedFor=n2 log=[1:a,2:b]
  *
  *   timeout n1
@@ -48,7 +56,8 @@ import { describeFound, ScenarioSyntaxError } from './errors.ts';
 // ------------------------------------------------------------------ message field layout
 
 type FieldKind = 'nat' | 'bool' | 'log';
-type FieldSpec = readonly [name: string, kind: FieldKind];
+/** `optional`: written only when the message has it (a switch's extra field, e.g. `rejectHint` of backoff=hint). */
+type FieldSpec = readonly [name: string, kind: FieldKind, optional?: 'optional'];
 
 const VOTE_REQUEST: readonly FieldSpec[] = [
   ['term', 'nat'],
@@ -77,6 +86,7 @@ export const MESSAGE_FIELDS: Readonly<Record<MessageType, readonly FieldSpec[]>>
     ['term', 'nat'],
     ['success', 'bool'],
     ['matchIndex', 'nat'],
+    ['rejectHint', 'nat', 'optional'],
   ],
 };
 
@@ -100,7 +110,9 @@ function formatField(value: unknown): string {
 /** `RequestVoteRequest n1->n2 term=1 lastLogIndex=0 lastLogTerm=0`. */
 export function formatMessage(message: Message): string {
   const record = message as unknown as Record<string, unknown>;
-  const fields = MESSAGE_FIELDS[message.type].map(([name]) => `${name}=${formatField(record[name])}`);
+  const fields = MESSAGE_FIELDS[message.type]
+    .filter(([name, , optional]) => optional === undefined || record[name] !== undefined)
+    .map(([name]) => `${name}=${formatField(record[name])}`);
   return [message.type, `${message.from}->${message.to}`, ...fields].join(' ');
 }
 
@@ -244,7 +256,7 @@ function printHeader(header: ScenarioHeader): string[] {
 
 function printCluster(cluster: ClusterSpec): string[] {
   const lines = [`cluster ${cluster.nodes.join(' ')}`];
-  const features = (['preVote', 'checkQuorum', 'leaderNoOp'] as const).filter((f) => cluster.features[f]);
+  const features = switchTokens(namedSwitches(cluster.features));
   if (features.length > 0) lines.push(`features ${features.join(' ')}`);
   if (cluster.mode === 'cluster') lines.push('mode cluster');
   if (cluster.situation !== undefined) lines.push(`situation ${cluster.situation}`);
@@ -421,7 +433,8 @@ function message(r: LineReader, ctx: Context): Message {
   const type = messageType(r);
   const { from, to } = link(r, ctx);
   const result: Record<string, unknown> = { type, from, to };
-  for (const [name, kind] of MESSAGE_FIELDS[type]) {
+  for (const [name, kind, optional] of MESSAGE_FIELDS[type]) {
+    if (optional && (r.atEnd() || !r.peek()?.text.startsWith(`${name}=`))) continue;
     const token = r.take(`'${name}=…'`);
     result[name] = fieldValue(r, token, name, kind, keyValue(r, token, name));
   }
@@ -884,21 +897,13 @@ function parseCluster(
   const ctx: Context = { file, nodes };
   let mode: ClusterSpec['mode'] = 'step';
   let situation: ClusterSituation | undefined;
-  const features: { preVote: boolean; checkQuorum: boolean; leaderNoOp?: boolean } = {
-    preVote: false,
-    checkQuorum: false,
-  };
+  let features: ScenarioFeatures = { preVote: false, checkQuorum: false };
   const initial: Record<NodeId, InitialNodeState> = {};
   for (i++; i < lines.length && lines[i] !== ''; i++) {
     const r = new LineReader(file, i + 1, lines[i]);
     const keyword = r.take("'features', 'mode', 'situation' or 'node'");
     if (keyword.text === 'features') {
-      do {
-        const token = r.take('a feature (preVote, checkQuorum, leaderNoOp)');
-        if (token.text !== 'preVote' && token.text !== 'checkQuorum' && token.text !== 'leaderNoOp')
-          r.fail('a feature (preVote, checkQuorum, leaderNoOp)', token);
-        features[token.text as 'preVote' | 'checkQuorum' | 'leaderNoOp'] = true;
-      } while (!r.atEnd());
+      features = featuresLine(r);
     } else if (keyword.text === 'mode') {
       const token = r.take("'step' or 'cluster'");
       if (token.text !== 'step' && token.text !== 'cluster') r.fail("'step' or 'cluster'", token);
@@ -921,15 +926,6 @@ function parseCluster(
       r.fail("'features', 'mode', 'situation', 'node' or a blank line", keyword);
     }
   }
-  if (features.checkQuorum && mode === 'step') {
-    throw new ScenarioSyntaxError(
-      file,
-      start + 2,
-      1,
-      'checkQuorum only in mode cluster (not modelled)',
-      "'checkQuorum'",
-    );
-  }
   const sortedInitial: Record<NodeId, InitialNodeState> = {};
   for (const node of nodes) if (initial[node]) sortedInitial[node] = initial[node];
   if (situation !== undefined && mode !== 'cluster') {
@@ -937,6 +933,35 @@ function parseCluster(
   }
   const cluster = { mode, nodes, features, initial: sortedInitial };
   return { cluster: situation === undefined ? cluster : { ...cluster, situation }, next: i };
+}
+
+const SWITCH_EXPECTED = `a switch of models/features.ts, as name or name=value (${FEATURE_NAMES.join(', ')}; raftkit features)`;
+
+/**
+ * `features preVote leaderStickiness=same-term backoff=hint`: each token is read by the
+ * parser of `raftkit check --features` (models/features.ts `parseFeatureList`), so a file
+ * names switches exactly as the checker does.
+ */
+function featuresLine(r: LineReader): ScenarioFeatures {
+  const named: Record<string, boolean | string> = {};
+  do {
+    const token = r.take(SWITCH_EXPECTED);
+    try {
+      const entries = Object.entries(parseFeatureList(token.text));
+      if (entries.length !== 1) r.fail(SWITCH_EXPECTED, token);
+      const [[name, value]] = entries;
+      if (name in named) r.fail('each switch once', token);
+      named[name] = value;
+    } catch (error) {
+      if (!(error instanceof UnsupportedFeatureError)) throw error;
+      r.fail(`${SWITCH_EXPECTED}: ${error.message}`, token);
+    }
+  } while (!r.atEnd());
+  try {
+    return scenarioFeaturesOf(named as Partial<Features>);
+  } catch (error) {
+    r.fail(`switches that fit together (${(error as Error).message})`, r.tokens[1]);
+  }
 }
 
 function parseSteps(file: string, lines: readonly string[], start: number, cluster: ClusterSpec): Step[] {

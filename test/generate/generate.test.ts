@@ -23,7 +23,11 @@ describe('raftkit generate', () => {
     expect(first.length).toBeGreaterThan(80);
   });
 
-  it('the committed suite, catalog and schema are what the model generates now (not stale)', () => {
+  // The whole generator (node level, cluster level, environment, switch matrix): about 100 s
+  // of one core on a loaded machine.
+  it('the committed suite, catalog and schema are what the model generates now (not stale)', {
+    timeout: 300_000,
+  }, () => {
     const staleness = checkSuite(computeSuite());
     expect(staleness.stale).toEqual([]);
     expect(staleness.obsolete).toEqual([]);

@@ -165,6 +165,16 @@ export const CLASSES: readonly DiscrepancyClass[] = [
     matches: (f) =>
       /^timeout /.test(f.input) && f.expectedState?.role === 'leader' && f.actualState?.role === 'follower',
   },
+  {
+    // tick-leader-until-election-timeout-check-quorum (src/generate/environment-paths.ts).
+    id: "C13 with checkQuorum declared, a leader's ticks reach its quorum check (tick.c:118-123) and it steps down, where the model's leader Tick drives only the heartbeat timer (models/node/timers.ts): the check is reachable in the model by ElectionTimeout only",
+    verdict: '(c) limit of the kit',
+    matches: (f) =>
+      /^tick /.test(f.input) &&
+      f.diagnosis.includes('fires HeartbeatTimeout') &&
+      f.expectedState?.role === 'leader' &&
+      f.actualState?.role === 'follower',
+  },
 ];
 
 export function classify(failure: Failure, classes = CLASSES): DiscrepancyClass | null {

@@ -26,7 +26,9 @@ export function register(program: Command): void {
         'classes of messages (term lower/equal/higher, votedFor, candidate log behind/equal/ahead, ' +
         'prevLog match/mismatch/beyond end, entries new/duplicate/conflicting), the rules of ' +
         'Figure 2, and cluster situations (first leader, split vote, Figure 8, …) recognised on ' +
-        'the cluster model. Items no scenario can reach are listed with the reason.',
+        'the cluster model. Per configuration of the switch matrix (each switch value of ' +
+        'models/features.ts), the switch’s own guards and whether a scenario of that ' +
+        'configuration changed a step by it. Items no scenario can reach are listed with the reason.',
     )
     .option('--scenarios <paths...>', `scenario files or folders (default: ${SCENARIO_ROOT})`, [
       SCENARIO_ROOT,
@@ -90,7 +92,14 @@ export function renderText(report: CoverageReport, scenarios: number, verbose: b
   lines.push(
     `${'total'.padEnd(11)} ${String(report.covered).padStart(4)} / ${String(report.reachable).padEnd(4)} reachable covered (${percent(report.covered, report.reachable)})`,
     '',
+    'configurations (default: the items of the model, covered in any configuration; each switch value: its own guards and whether it changed a step):',
   );
+  for (const c of report.configurations) {
+    lines.push(
+      `  ${c.name.padEnd(32)} ${String(c.scenarios).padStart(4)} scenarios  ${String(c.covered).padStart(4)} / ${String(c.reachable).padEnd(4)} covered (${percent(c.covered, c.reachable)})`,
+    );
+  }
+  lines.push('');
   for (const kind of ITEM_KINDS) {
     lines.push(`${kind}s:`);
     for (const item of report.items.filter((i) => i.kind === kind)) {
