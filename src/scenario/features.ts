@@ -41,7 +41,9 @@ export function modelFeaturesOf(features: ScenarioFeatures): Features {
   return makeFeatures({
     ...features.switches,
     preVote: features.preVote,
-    checkQuorum: features.checkQuorum,
+    // A scenario's `features checkQuorum` turns it on; an implementation that always runs it
+    // (`init_ok.features.checkQuorum: "always"`) turns it on for every scenario.
+    checkQuorum: features.checkQuorum || features.switches?.checkQuorum === true,
     leaderNoOp: features.leaderNoOp ?? false,
   });
 }
