@@ -20,6 +20,7 @@ async function report(options: CampaignOptions): Promise<string> {
     nodes: options.nodes,
     runs: options.runs,
     depth: options.depth,
+    batch: options.batch ?? 1,
     seed: options.seed,
     oracles: ['model', 'safety'],
     features: options.features,
