@@ -27,6 +27,8 @@ export interface CampaignOptions {
   readonly depth: number;
   /** Actions per round (run.ts): chosen together, sent together; 1 when absent. */
   readonly batch?: number;
+  /** The network may deliver an AppendEntries with a prefix of its entries (actions.ts); off when absent. */
+  readonly shortAppends?: boolean;
   readonly seed: number;
   readonly shard: { readonly index: number; readonly count: number };
   readonly jobs: number;
@@ -109,6 +111,7 @@ function setupOf(options: CampaignOptions): FuzzSetup {
     timing: options.timing ?? DEFAULT_TIMING,
     capacity: 8 * options.nodes,
     batch: options.batch ?? 1,
+    shortAppends: options.shortAppends === true,
   };
 }
 

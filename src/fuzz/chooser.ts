@@ -1,8 +1,8 @@
-import type { Message, NodeId, NodeState, Role } from '../../models/index.ts';
+import type { AppendEntriesRequest, Message, NodeId, NodeState, Role } from '../../models/index.ts';
 import type { Random } from '../explore/random.ts';
 import { payloadClasses } from '../generate/coverage.ts';
 import type { FuzzAction, FuzzActionKind } from './actions.ts';
-import type { FuzzNetwork } from './network.ts';
+import type { FuzzNetwork, InFlightMessage } from './network.ts';
 
 /**
  * The fuzzer's choice of the next environment action: seeded, and biased towards what the
@@ -26,6 +26,8 @@ export interface ChoiceView {
   modelState(node: NodeId): NodeState;
   readonly ticks: boolean;
   readonly crashes: boolean;
+  /** Whether the network may deliver an AppendEntries with a prefix of its entries. */
+  readonly shortAppends: boolean;
   readonly electionTicks: number;
 }
 
@@ -42,6 +44,7 @@ const WEIGHTS: Readonly<Record<FuzzActionKind, number>> = {
   restart: 2,
   partition: 0.4,
   heal: 1,
+  deliverPrefix: 3,
 };
 
 const CANDIDATES = 4;
@@ -54,10 +57,17 @@ export class Chooser {
   private readonly weights: Record<FuzzActionKind, number>;
   private values = 0;
 
-  constructor(private readonly random: Random) {
+  constructor(
+    private readonly random: Random,
+    shortAppends = false,
+  ) {
     const weights = { ...WEIGHTS };
+    // Drawn in this order (deliverPrefix last, and only when on) so that a campaign without
+    // short appends makes the same choices as before they existed.
     for (const kind of Object.keys(weights) as FuzzActionKind[])
-      if (kind !== 'deliver') weights[kind] *= SWARM_FACTORS[random.below(SWARM_FACTORS.length)];
+      if (kind !== 'deliver' && kind !== 'deliverPrefix')
+        weights[kind] *= SWARM_FACTORS[random.below(SWARM_FACTORS.length)];
+    weights.deliverPrefix = shortAppends ? WEIGHTS.deliverPrefix : 0;
     this.weights = weights;
   }
 
@@ -100,6 +110,18 @@ export class Chooser {
       case 'duplicate': {
         const { key, message } = view.network.at(r.below(view.network.size));
         return { action: { kind, key }, message };
+      }
+      case 'deliverPrefix': {
+        const appends = appendsWithEntries(view.network);
+        const { key, message } = appends[r.below(appends.length)];
+        const entries = r.below((message as AppendEntriesRequest).entries.length);
+        return {
+          action: { kind, key, entries },
+          message: {
+            ...message,
+            entries: (message as AppendEntriesRequest).entries.slice(0, entries),
+          } as Message,
+        };
       }
       case 'restart':
         return {
@@ -146,6 +168,7 @@ function enabledKinds(view: ChoiceView): FuzzActionKind[] {
   const down = view.nodes.some((n) => view.role(n) === 'crashed');
   const kinds: FuzzActionKind[] = [];
   if (view.network.size > 0) kinds.push('deliver', 'drop', 'duplicate');
+  if (view.shortAppends && appendsWithEntries(view.network).length > 0) kinds.push('deliverPrefix');
   if (up) kinds.push('timeout', 'heartbeat', 'propose');
   if (up && view.ticks) kinds.push('tick');
   if (up && view.crashes) kinds.push('crash');
@@ -161,6 +184,8 @@ function signatureOf(view: ChoiceView, action: FuzzAction, message: Message | un
       const classes = payloadClasses(view.modelState(m.to), { type: 'Receive', message: m });
       return `deliver|${view.role(m.to)}|${m.type}|${classes.join('|')}`;
     }
+    case 'deliverPrefix':
+      return `deliverPrefix|${view.role((message as Message).to)}|${appendRelation(view, message as AppendEntriesRequest)}`;
     case 'drop':
     case 'duplicate':
       return `${action.kind}|${(message as Message).type}`;
@@ -170,6 +195,32 @@ function signatureOf(view: ChoiceView, action: FuzzAction, message: Message | un
     default:
       return `${action.kind}|${view.role(action.node)}`;
   }
+}
+
+/** AppendEntries requests in flight that carry entries (a prefix of them can be delivered). */
+function appendsWithEntries(network: FuzzNetwork): InFlightMessage[] {
+  const found: InFlightMessage[] = [];
+  for (let k = 0; k < network.size; k++) {
+    const m = network.at(k).message;
+    if (m.type === 'AppendEntriesRequest' && m.entries.length > 0) found.push(network.at(k));
+  }
+  return found;
+}
+
+/**
+ * How a shortened AppendEntries meets its receiver (Figure 2 AppendEntries rules 3–5):
+ * whether its leaderCommit passes its last entry, and whether the receiver's log goes past
+ * that entry, with entries of another term than the leader's (a stale suffix the request
+ * does not vouch for).
+ * These are the relations under which min(leaderCommit, index of last new entry) matters.
+ */
+function appendRelation(view: ChoiceView, m: AppendEntriesRequest): string {
+  const lastNew = m.prevLogIndex + m.entries.length;
+  const log = view.modelState(m.to).context.log;
+  const commitBeyond = m.leaderCommit > lastNew;
+  const longer = log.length > lastNew;
+  const otherTerm = longer && log.slice(lastNew).some((e) => e.term !== m.term);
+  return `commitBeyondLastNew=${commitBeyond}|receiverLonger=${longer}|suffixOfOtherTerm=${otherTerm}`;
 }
 
 function pick<T>(random: Random, list: readonly T[]): T {

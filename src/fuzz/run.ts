@@ -45,6 +45,8 @@ export interface FuzzSetup {
   readonly timing: ClusterTiming;
   /** Most messages in flight at once (network.ts). */
   readonly capacity: number;
+  /** Whether the network may deliver an AppendEntries with a prefix of its entries (actions.ts); off when absent. */
+  readonly shortAppends?: boolean;
   /** Actions per round (chosen on the state before the round, sent together); 1 when absent. */
   readonly batch?: number;
 }
@@ -97,7 +99,9 @@ export async function fuzzRun(
   const run = new Run(adapter, setup, seed);
   try {
     await run.start();
-    await run.drive(script ? scripted(script) : chosen(new Chooser(new Random(seed)), run, setup.depth));
+    await run.drive(
+      script ? scripted(script) : chosen(new Chooser(new Random(seed), setup.shortAppends), run, setup.depth),
+    );
   } catch (error) {
     if (!(error instanceof AdapterError)) throw error;
     run.adapterFailed(error, run.taken.length);
@@ -156,6 +160,9 @@ class Run {
   }
   get crashes(): boolean {
     return this.setup.crashes;
+  }
+  get shortAppends(): boolean {
+    return this.setup.shortAppends === true;
   }
   get electionTicks(): number {
     return this.setup.timing.electionTicks;
@@ -297,6 +304,12 @@ class Run {
       case 'deliver': {
         const message = this.network.take(action.key);
         return message ? { type: 'deliver', message } : undefined;
+      }
+      case 'deliverPrefix': {
+        const message = this.setup.shortAppends ? this.network.take(action.key) : undefined;
+        return message?.type === 'AppendEntriesRequest'
+          ? { type: 'deliver', message: { ...message, entries: message.entries.slice(0, action.entries) } }
+          : undefined;
       }
       case 'drop':
       case 'duplicate':

@@ -96,6 +96,7 @@ function mergeTicks(actions: readonly FuzzAction[]): FuzzAction[] {
 function mentionsOnly(action: FuzzAction, nodes: readonly NodeId[]): boolean {
   switch (action.kind) {
     case 'deliver':
+    case 'deliverPrefix':
     case 'drop':
     case 'duplicate':
       return true; // a key of a message from or to a missing node is simply never in flight

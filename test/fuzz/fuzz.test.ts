@@ -21,6 +21,7 @@ async function report(options: CampaignOptions): Promise<string> {
     runs: options.runs,
     depth: options.depth,
     batch: options.batch ?? 1,
+    shortAppends: options.shortAppends === true,
     seed: options.seed,
     oracles: ['model', 'safety'],
     features: options.features,

@@ -36,6 +36,7 @@ export interface FuzzOptions {
   readonly runs: string;
   readonly depth: string;
   readonly batch: string;
+  readonly shortAppends: boolean;
   readonly seed: string;
   readonly shard: string;
   readonly jobs: string;
@@ -76,6 +77,10 @@ export function register(program: Command): void {
       '--batch <n>',
       'actions per round, chosen together and sent in one write (1–64; 1: each after the last reply)',
       String(DEFAULT_BATCH),
+    )
+    .option(
+      '--no-short-appends',
+      'never deliver an AppendEntries with only a prefix of its entries (the runs before they existed)',
     )
     .option('--seed <n>', 'campaign seed: every choice derives from it', '1')
     .option('--shard <i/n>', 'run only shard i of n (run r belongs to shard (r mod n) + 1)', '1/1')
@@ -155,6 +160,7 @@ function parseOptions(options: FuzzOptions): Parsed {
       runs: intInRange('--runs', options.runs, 1, 1_000_000),
       depth: intInRange('--depth', options.depth, 1, 100_000),
       batch: intInRange('--batch', options.batch, 1, 64),
+      shortAppends: options.shortAppends !== false,
       seed: intInRange('--seed', options.seed, 0, 2 ** 31 - 1),
       jobs: intInRange('--jobs', options.jobs, 1, 16),
       shrinkReplays: intInRange('--shrink-replays', options.shrinkReplays, 0, 100_000),
@@ -230,6 +236,7 @@ function headerOf(
     runs: campaign.runs,
     depth: campaign.depth,
     batch: campaign.batch ?? 1,
+    shortAppends: campaign.shortAppends === true,
     seed: campaign.seed,
     oracles: (['model', 'safety'] as const).filter((o) => campaign.oracles[o]),
     features: setup.features,
