@@ -142,6 +142,8 @@ class Run {
   private safety!: SafetyOracle;
   private initial: readonly NodeStatus[] = [];
   private nodeSteps = 0;
+  /** Settles when the last command sent has its reply (or failed). */
+  private lastSent: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly adapter: StepAdapter,
@@ -241,11 +243,27 @@ class Run {
       ...(command.type === 'deliver' ? { message: command.message } : {}),
     };
     this.taken.push(entry);
-    const reply = this.adapter.step(command).then(
+    const reply = this.stepInOrder(command).then(
       (reply) => ({ reply }),
       (error: unknown) => ({ error }),
     );
     return { entry, index: this.taken.length, reply };
+  }
+
+  /**
+   * Send a command now to an adapter that takes requests ahead of their replies
+   * (PROTOCOL.md §1), else once the previous command's reply is in (`pipelining: false`,
+   * and in-process adapters, for which waiting costs nothing).
+   */
+  private stepInOrder(command: StepCommand): Promise<StepReply> {
+    const reply = this.adapter.pipelining
+      ? this.adapter.step(command)
+      : this.lastSent.then(() => this.adapter.step(command));
+    this.lastSent = reply.then(
+      () => undefined,
+      () => undefined,
+    );
+    return reply;
   }
 
   /** Judge a step's reply, in sending order; after a failure the rest are only awaited. */
