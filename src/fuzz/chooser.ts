@@ -29,6 +29,8 @@ export interface ChoiceView {
   /** Whether the network may deliver an AppendEntries with a prefix of its entries. */
   readonly shortAppends: boolean;
   readonly electionTicks: number;
+  /** Whether the node is already stepped in the round being built (run.ts): its state here is stale. */
+  busy(node: NodeId): boolean;
 }
 
 /** Relative weights of the action kinds (deliveries dominate, as in a real network). */
@@ -48,6 +50,7 @@ const WEIGHTS: Readonly<Record<FuzzActionKind, number>> = {
 };
 
 const CANDIDATES = 4;
+const STALE_PENALTY = 1e9;
 
 /** Swarm testing (Groce et al., ISSTA 2012): each run scales every kind but delivery by one of these. */
 const SWARM_FACTORS = [0, 1, 1, 4] as const;
@@ -74,21 +77,19 @@ export class Chooser {
   next(view: ChoiceView): FuzzAction | null {
     const kinds = enabledKinds(view).filter((kind) => this.weights[kind] > 0);
     if (kinds.length === 0) return null;
-    let best: FuzzAction | null = null;
-    let bestSignature = '';
-    let bestCount = Number.POSITIVE_INFINITY;
+    let best: { action: FuzzAction; signature: string; count: number; rank: number } | null = null;
     for (let k = 0; k < CANDIDATES; k++) {
       const { action, message } = this.draw(view, this.pickKind(kinds));
       const signature = signatureOf(view, action, message);
       const count = this.seen.get(signature) ?? 0;
-      if (count < bestCount) {
-        best = action;
-        bestSignature = signature;
-        bestCount = count;
-      }
+      // A busy node's state is from before its step in this round: choose it last.
+      const target = targetOf(action, message);
+      const rank = count + (target !== undefined && view.busy(target) ? STALE_PENALTY : 0);
+      if (best === null || rank < best.rank) best = { action, signature, count, rank };
     }
-    this.seen.set(bestSignature, bestCount + 1);
-    return best;
+    if (best === null) return null;
+    this.seen.set(best.signature, best.count + 1);
+    return best.action;
   }
 
   private pickKind(kinds: readonly FuzzActionKind[]): FuzzActionKind {
@@ -221,6 +222,11 @@ function appendRelation(view: ChoiceView, m: AppendEntriesRequest): string {
   const longer = log.length > lastNew;
   const otherTerm = longer && log.slice(lastNew).some((e) => e.term !== m.term);
   return `commitBeyondLastNew=${commitBeyond}|receiverLonger=${longer}|suffixOfOtherTerm=${otherTerm}`;
+}
+
+function targetOf(action: FuzzAction, message: Message | undefined): NodeId | undefined {
+  if (action.kind === 'deliver' || action.kind === 'deliverPrefix') return message?.to;
+  return 'node' in action ? action.node : undefined;
 }
 
 function pick<T>(random: Random, list: readonly T[]): T {

@@ -6,6 +6,7 @@ import {
   type StepAdapter,
   type StepCommand,
   type StepReply,
+  steppedNode,
 } from '../adapters/types.ts';
 import type { ToleranceName } from '../conformance/index.ts';
 import { Random } from '../explore/random.ts';
@@ -142,6 +143,8 @@ class Run {
   private safety!: SafetyOracle;
   private initial: readonly NodeStatus[] = [];
   private nodeSteps = 0;
+  /** Nodes stepped in the round being built. */
+  private readonly stepped = new Set<NodeId>();
   /** Settles when the last command sent has its reply (or failed). */
   private lastSent: Promise<void> = Promise.resolve();
 
@@ -206,22 +209,37 @@ class Run {
     this.safety = new SafetyOracle(created.states);
   }
 
-  /** Take the actions of `next` round by round until it ends or a failure shows. */
+  /**
+   * Take the actions of `next` round by round until it ends or a failure shows. A round
+   * ends after `batch` steps, and when nothing is left in flight (the rest would be timers
+   * and clients only, not the mix of one-action rounds). The rule reads only the actions
+   * and the network, so a replayed list of actions falls into the same rounds. A node may
+   * be stepped twice in a round (the chooser prefers one that is not, whose state it knows).
+   */
   async drive(next: ActionSource): Promise<void> {
     const batch = Math.max(1, this.setup.batch ?? 1);
-    let more = true;
-    while (more && this.failure === null) {
-      const steps: InFlightStep[] = [];
-      let k = 0;
-      for (; k < batch; k++) {
-        const action = next();
-        if (action === null) break;
-        const step = this.send(action);
-        if (step) steps.push(step);
-      }
-      more = k === batch;
+    let steps: InFlightStep[] = [];
+    const settleRound = async () => {
       for (const step of steps) await this.settle(step);
+      steps = [];
+      this.stepped.clear();
+    };
+    while (this.failure === null) {
+      if (steps.length >= batch || (steps.length > 0 && this.network.size === 0)) await settleRound();
+      const action = this.failure === null ? next() : null;
+      if (action === null) break;
+      const step = this.send(action);
+      if (step) {
+        steps.push(step);
+        this.stepped.add(steppedNode(step.entry.command));
+      }
     }
+    await settleRound();
+  }
+
+  /** Whether the node is stepped in the round being built (the chooser prefers others). */
+  busy(node: NodeId): boolean {
+    return this.stepped.has(node);
   }
 
   /**

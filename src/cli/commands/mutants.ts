@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { runSuite, type SuiteResult } from '../../conformance/index.ts';
-import { DEFAULT_BATCH } from '../../fuzz/campaign.ts';
 import { type FuzzVerdict, fuzzMutant, fuzzMutantTable } from '../../fuzz/mutants.ts';
 import { MUTANTS, type MutantInfo } from '../../reference/index.ts';
 import { mutantsHtmlReport } from '../../report/mutants-html.ts';
@@ -64,7 +63,11 @@ export function register(program: Command): void {
     .option('--oracle <list>', 'with --fuzz: model, safety or both', 'model,safety')
     .option('--nodes <n>', 'with --fuzz: nodes in the cluster (3–5)', '3')
     .option('--depth <n>', 'with --fuzz: actions per run at most', '60')
-    .option('--batch <n>', 'with --fuzz: actions per round (raftkit fuzz --batch)', String(DEFAULT_BATCH))
+    .option(
+      '--batch <n>',
+      'with --fuzz: actions per round (raftkit fuzz --batch; in process a round saves nothing and choices on fresher states find more)',
+      '1',
+    )
     .option('--no-short-appends', 'with --fuzz: never deliver an AppendEntries with a prefix of its entries')
     .option(
       '--out <dir>',
