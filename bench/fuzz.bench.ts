@@ -10,7 +10,8 @@ import { type FuzzSetup, fuzzRun } from '../src/fuzz/run.ts';
  * `npm run bench:fuzz`: node steps per second of `raftkit fuzz` (a node step: one command
  * the adapter carries out, with the model's node stepped and judged, the coverage items
  * recorded, the safety properties checked across nodes, and the next action chosen), on
- * three nodes, depth 100, both oracles:
+ * three nodes, depth 100, both oracles, rounds of DEFAULT_BATCH actions (`BATCH=1` for one action per
+ * round) and short AppendEntries on, as `raftkit fuzz` runs by default:
  *
  * - in-process against the reference;
  * - over stdio with one `node bin/raftkit.js serve-reference` process (start-up excluded);
@@ -37,6 +38,7 @@ const setup: FuzzSetup = {
   timing: DEFAULT_TIMING,
   capacity: 24,
   batch: Number(process.env.BATCH ?? DEFAULT_BATCH),
+  shortAppends: true,
 };
 
 let nextRun = 0;
