@@ -10,6 +10,15 @@ import { formatMessage } from '../scenario/index.ts';
 export type FuzzAction =
   /** The message in flight with this key reaches its receiver. */
   | { readonly kind: 'deliver'; readonly key: string }
+  /**
+   * The AppendEntriesRequest in flight with this key reaches its receiver with only its
+   * first `entries` entries (prevLogIndex, terms and leaderCommit unchanged): the message a
+   * leader that caps what one message carries sends for the same nextIndex (etcd's
+   * MaxSizePerMsg, hashicorp/raft's MaxAppendEntries). Its leaderCommit may then pass the
+   * last entry it carries, the case Figure 2 AppendEntries rule 5 bounds with
+   * min(leaderCommit, index of last new entry).
+   */
+  | { readonly kind: 'deliverPrefix'; readonly key: string; readonly entries: number }
   /** The network loses one copy of it. */
   | { readonly kind: 'drop'; readonly key: string }
   /** The network puts a second copy of it in flight. */
@@ -39,6 +48,10 @@ export function describeAction(action: FuzzAction, message?: Message): string {
     case 'drop':
     case 'duplicate':
       return message ? `${action.kind} ${formatMessage(message)}` : `${action.kind} (not in flight)`;
+    case 'deliverPrefix':
+      return message
+        ? `deliver the first ${action.entries} entries of ${formatMessage(message)}`
+        : 'deliverPrefix (not in flight)';
     case 'tick':
       return `tick ${action.node} ${action.ticks}`;
     case 'propose':

@@ -25,6 +25,10 @@ export interface CampaignOptions {
   readonly nodes: number;
   readonly runs: number;
   readonly depth: number;
+  /** Actions per round (run.ts): chosen together, sent together; 1 when absent. */
+  readonly batch?: number;
+  /** The network may deliver an AppendEntries with a prefix of its entries (actions.ts); off when absent. */
+  readonly shortAppends?: boolean;
   readonly seed: number;
   readonly shard: { readonly index: number; readonly count: number };
   readonly jobs: number;
@@ -73,6 +77,13 @@ export interface CampaignResult {
   readonly failures: readonly FailureReport[];
 }
 
+/**
+ * Actions per round of `raftkit fuzz` unless `--batch` says otherwise: over stdio a round is
+ * one write and one read instead of one per step, and on a small machine a write that
+ * wakes the adapter costs more than judging the step.
+ */
+export const DEFAULT_BATCH = 8;
+
 export function nodeNames(count: number): NodeId[] {
   return Array.from({ length: count }, (_, k) => `n${k + 1}`);
 }
@@ -99,6 +110,8 @@ function setupOf(options: CampaignOptions): FuzzSetup {
     tolerances: new Set(options.tolerances),
     timing: options.timing ?? DEFAULT_TIMING,
     capacity: 8 * options.nodes,
+    batch: options.batch ?? 1,
+    shortAppends: options.shortAppends === true,
   };
 }
 

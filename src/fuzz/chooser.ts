@@ -1,8 +1,8 @@
-import type { Message, NodeId, NodeState, Role } from '../../models/index.ts';
+import type { AppendEntriesRequest, Message, NodeId, NodeState, Role } from '../../models/index.ts';
 import type { Random } from '../explore/random.ts';
 import { payloadClasses } from '../generate/coverage.ts';
 import type { FuzzAction, FuzzActionKind } from './actions.ts';
-import type { FuzzNetwork } from './network.ts';
+import type { FuzzNetwork, InFlightMessage } from './network.ts';
 
 /**
  * The fuzzer's choice of the next environment action: seeded, and biased towards what the
@@ -26,7 +26,11 @@ export interface ChoiceView {
   modelState(node: NodeId): NodeState;
   readonly ticks: boolean;
   readonly crashes: boolean;
+  /** Whether the network may deliver an AppendEntries with a prefix of its entries. */
+  readonly shortAppends: boolean;
   readonly electionTicks: number;
+  /** Whether the node is already stepped in the round being built (run.ts): its state here is stale. */
+  busy(node: NodeId): boolean;
 }
 
 /** Relative weights of the action kinds (deliveries dominate, as in a real network). */
@@ -42,9 +46,11 @@ const WEIGHTS: Readonly<Record<FuzzActionKind, number>> = {
   restart: 2,
   partition: 0.4,
   heal: 1,
+  deliverPrefix: 3,
 };
 
 const CANDIDATES = 4;
+const STALE_PENALTY = 1e9;
 
 /** Swarm testing (Groce et al., ISSTA 2012): each run scales every kind but delivery by one of these. */
 const SWARM_FACTORS = [0, 1, 1, 4] as const;
@@ -54,31 +60,36 @@ export class Chooser {
   private readonly weights: Record<FuzzActionKind, number>;
   private values = 0;
 
-  constructor(private readonly random: Random) {
+  constructor(
+    private readonly random: Random,
+    shortAppends = false,
+  ) {
     const weights = { ...WEIGHTS };
+    // Drawn in this order (deliverPrefix last, and only when on) so that a campaign without
+    // short appends makes the same choices as before they existed.
     for (const kind of Object.keys(weights) as FuzzActionKind[])
-      if (kind !== 'deliver') weights[kind] *= SWARM_FACTORS[random.below(SWARM_FACTORS.length)];
+      if (kind !== 'deliver' && kind !== 'deliverPrefix')
+        weights[kind] *= SWARM_FACTORS[random.below(SWARM_FACTORS.length)];
+    weights.deliverPrefix = shortAppends ? WEIGHTS.deliverPrefix : 0;
     this.weights = weights;
   }
 
   next(view: ChoiceView): FuzzAction | null {
     const kinds = enabledKinds(view).filter((kind) => this.weights[kind] > 0);
     if (kinds.length === 0) return null;
-    let best: FuzzAction | null = null;
-    let bestSignature = '';
-    let bestCount = Number.POSITIVE_INFINITY;
+    let best: { action: FuzzAction; signature: string; count: number; rank: number } | null = null;
     for (let k = 0; k < CANDIDATES; k++) {
       const { action, message } = this.draw(view, this.pickKind(kinds));
       const signature = signatureOf(view, action, message);
       const count = this.seen.get(signature) ?? 0;
-      if (count < bestCount) {
-        best = action;
-        bestSignature = signature;
-        bestCount = count;
-      }
+      // A busy node's state is from before its step in this round: choose it last.
+      const target = targetOf(action, message);
+      const rank = count + (target !== undefined && view.busy(target) ? STALE_PENALTY : 0);
+      if (best === null || rank < best.rank) best = { action, signature, count, rank };
     }
-    this.seen.set(bestSignature, bestCount + 1);
-    return best;
+    if (best === null) return null;
+    this.seen.set(best.signature, best.count + 1);
+    return best.action;
   }
 
   private pickKind(kinds: readonly FuzzActionKind[]): FuzzActionKind {
@@ -100,6 +111,18 @@ export class Chooser {
       case 'duplicate': {
         const { key, message } = view.network.at(r.below(view.network.size));
         return { action: { kind, key }, message };
+      }
+      case 'deliverPrefix': {
+        const appends = appendsWithEntries(view.network);
+        const { key, message } = appends[r.below(appends.length)];
+        const entries = r.below((message as AppendEntriesRequest).entries.length);
+        return {
+          action: { kind, key, entries },
+          message: {
+            ...message,
+            entries: (message as AppendEntriesRequest).entries.slice(0, entries),
+          } as Message,
+        };
       }
       case 'restart':
         return {
@@ -146,6 +169,7 @@ function enabledKinds(view: ChoiceView): FuzzActionKind[] {
   const down = view.nodes.some((n) => view.role(n) === 'crashed');
   const kinds: FuzzActionKind[] = [];
   if (view.network.size > 0) kinds.push('deliver', 'drop', 'duplicate');
+  if (view.shortAppends && appendsWithEntries(view.network).length > 0) kinds.push('deliverPrefix');
   if (up) kinds.push('timeout', 'heartbeat', 'propose');
   if (up && view.ticks) kinds.push('tick');
   if (up && view.crashes) kinds.push('crash');
@@ -161,6 +185,8 @@ function signatureOf(view: ChoiceView, action: FuzzAction, message: Message | un
       const classes = payloadClasses(view.modelState(m.to), { type: 'Receive', message: m });
       return `deliver|${view.role(m.to)}|${m.type}|${classes.join('|')}`;
     }
+    case 'deliverPrefix':
+      return `deliverPrefix|${view.role((message as Message).to)}|${appendRelation(view, message as AppendEntriesRequest)}`;
     case 'drop':
     case 'duplicate':
       return `${action.kind}|${(message as Message).type}`;
@@ -170,6 +196,37 @@ function signatureOf(view: ChoiceView, action: FuzzAction, message: Message | un
     default:
       return `${action.kind}|${view.role(action.node)}`;
   }
+}
+
+/** AppendEntries requests in flight that carry entries (a prefix of them can be delivered). */
+function appendsWithEntries(network: FuzzNetwork): InFlightMessage[] {
+  const found: InFlightMessage[] = [];
+  for (let k = 0; k < network.size; k++) {
+    const m = network.at(k).message;
+    if (m.type === 'AppendEntriesRequest' && m.entries.length > 0) found.push(network.at(k));
+  }
+  return found;
+}
+
+/**
+ * How a shortened AppendEntries meets its receiver (Figure 2 AppendEntries rules 3–5):
+ * whether its leaderCommit passes its last entry, and whether the receiver's log goes past
+ * that entry, with entries of another term than the leader's (a stale suffix the request
+ * does not vouch for).
+ * These are the relations under which min(leaderCommit, index of last new entry) matters.
+ */
+function appendRelation(view: ChoiceView, m: AppendEntriesRequest): string {
+  const lastNew = m.prevLogIndex + m.entries.length;
+  const log = view.modelState(m.to).context.log;
+  const commitBeyond = m.leaderCommit > lastNew;
+  const longer = log.length > lastNew;
+  const otherTerm = longer && log.slice(lastNew).some((e) => e.term !== m.term);
+  return `commitBeyondLastNew=${commitBeyond}|receiverLonger=${longer}|suffixOfOtherTerm=${otherTerm}`;
+}
+
+function targetOf(action: FuzzAction, message: Message | undefined): NodeId | undefined {
+  if (action.kind === 'deliver' || action.kind === 'deliverPrefix') return message?.to;
+  return 'node' in action ? action.node : undefined;
 }
 
 function pick<T>(random: Random, list: readonly T[]): T {

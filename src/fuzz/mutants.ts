@@ -24,6 +24,8 @@ export interface MutantFuzzOptions {
   readonly seed: number;
   readonly nodes: number;
   readonly depth: number;
+  readonly batch: number;
+  readonly shortAppends: boolean;
   readonly oracles: CampaignOptions['oracles'];
   readonly out: string;
 }
@@ -40,6 +42,8 @@ export async function fuzzMutant(mutant: MutantInfo, options: MutantFuzzOptions)
     nodes: options.nodes,
     runs: 1_000_000,
     depth: options.depth,
+    batch: options.batch,
+    shortAppends: options.shortAppends,
     seed: options.seed,
     shard: { index: 1, count: 1 },
     jobs: 1,

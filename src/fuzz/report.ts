@@ -19,6 +19,10 @@ interface CampaignHeader {
   readonly nodes: number;
   readonly runs: number;
   readonly depth: number;
+  /** Actions per round (`--batch`): a different batch is a different campaign. */
+  readonly batch: number;
+  /** Whether AppendEntries prefixes were delivered (`--no-short-appends` turns them off). */
+  readonly shortAppends: boolean;
   readonly seed: number;
   readonly oracles: readonly string[];
 }
@@ -98,7 +102,15 @@ export class MergeError extends Error {}
 export function mergeReports(reports: readonly FuzzReport[]): FuzzReport {
   const [first, ...rest] = reports;
   for (const r of rest) {
-    for (const key of ['implementation', 'nodes', 'runs', 'depth', 'seed'] as const) {
+    for (const key of [
+      'implementation',
+      'nodes',
+      'runs',
+      'depth',
+      'batch',
+      'shortAppends',
+      'seed',
+    ] as const) {
       if (r[key] !== first[key])
         throw new MergeError(
           `reports of different campaigns: ${key} ${String(first[key])} and ${String(r[key])}`,

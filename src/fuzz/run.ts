@@ -6,6 +6,7 @@ import {
   type StepAdapter,
   type StepCommand,
   type StepReply,
+  steppedNode,
 } from '../adapters/types.ts';
 import type { ToleranceName } from '../conformance/index.ts';
 import { Random } from '../explore/random.ts';
@@ -22,6 +23,14 @@ import { SafetyOracle } from './safety.ts';
  * node step both oracles look: the model per node (node-oracle.ts) and the safety
  * properties across nodes (safety.ts). The run stops at the first violation, or at the
  * first adapter failure (a crash, hang or garbage: the diagnosis of PROTOCOL.md §8).
+ *
+ * Actions are taken in rounds of `batch`: the round's actions are chosen (or read from the
+ * script) on what the cluster reported before the round, their commands are sent together
+ * (one write over stdio, pipelined as PROTOCOL.md §1 allows), and then the replies are
+ * judged in order and the messages they carry join the network. A round is the unit of the
+ * run's meaning, not of its transport: an adapter that refuses pipelining gets the same
+ * commands one at a time, and the run is the same (same seed, same batch, same run). A
+ * round can name a node twice: the adapter carries out its commands in order.
  */
 
 export interface FuzzSetup {
@@ -37,6 +46,10 @@ export interface FuzzSetup {
   readonly timing: ClusterTiming;
   /** Most messages in flight at once (network.ts). */
   readonly capacity: number;
+  /** Whether the network may deliver an AppendEntries with a prefix of its entries (actions.ts); off when absent. */
+  readonly shortAppends?: boolean;
+  /** Actions per round (chosen on the state before the round, sent together); 1 when absent. */
+  readonly batch?: number;
 }
 
 export type OracleKind = 'model' | 'safety' | 'adapter';
@@ -87,32 +100,53 @@ export async function fuzzRun(
   const run = new Run(adapter, setup, seed);
   try {
     await run.start();
-    if (script) for (const action of script) await run.take(action);
-    else {
-      const chooser = new Chooser(new Random(seed));
-      for (let k = 0; k < setup.depth && run.failure === null; k++) {
-        const action = chooser.next(run);
-        if (action === null) break;
-        await run.take(action);
-      }
-    }
+    await run.drive(
+      script ? scripted(script) : chosen(new Chooser(new Random(seed), setup.shortAppends), run, setup.depth),
+    );
   } catch (error) {
     if (!(error instanceof AdapterError)) throw error;
-    run.adapterFailed(error);
+    run.adapterFailed(error, run.taken.length);
   }
   return run.outcome();
+}
+
+/** The next action, or null at the end of the run. */
+type ActionSource = () => FuzzAction | null;
+
+function scripted(script: readonly FuzzAction[]): ActionSource {
+  let at = 0;
+  return () => (at < script.length ? script[at++] : null);
+}
+
+function chosen(chooser: Chooser, run: Run, depth: number): ActionSource {
+  let taken = 0;
+  return () => (taken++ < depth ? chooser.next(run) : null);
+}
+
+/** A node step sent and not yet judged: its entry in the history and its reply to come. */
+interface InFlightStep {
+  readonly entry: { action: FuzzAction; command: StepCommand; message?: Message; reply?: StepReply };
+  /** 1-based index of the action in the run's history. */
+  readonly index: number;
+  readonly reply: Promise<{ reply: StepReply } | { error: unknown }>;
 }
 
 class Run {
   readonly network: FuzzNetwork;
   failure: RunFailure | null = null;
-  private readonly taken: Taken[] = [];
+  readonly taken: Taken[] = [];
+  /** Nodes crashed by the run's commands (known before their replies come). */
+  private readonly down = new Set<NodeId>();
   private readonly items = new Set<string>();
   private readonly states = new Map<NodeId, NodeStatus>();
   private models!: NodeModels;
   private safety!: SafetyOracle;
   private initial: readonly NodeStatus[] = [];
   private nodeSteps = 0;
+  /** Nodes stepped in the round being built. */
+  private readonly stepped = new Set<NodeId>();
+  /** Settles when the last command sent has its reply (or failed). */
+  private lastSent: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly adapter: StepAdapter,
@@ -132,11 +166,17 @@ class Run {
   get crashes(): boolean {
     return this.setup.crashes;
   }
+  get shortAppends(): boolean {
+    return this.setup.shortAppends === true;
+  }
   get electionTicks(): number {
     return this.setup.timing.electionTicks;
   }
+  /** The role a node reported, or `crashed` when a crash was sent (a round's commands are known before their replies). */
   role(node: NodeId): Role {
-    return (this.states.get(node) as NodeStatus).role;
+    if (this.down.has(node)) return 'crashed';
+    const reported = (this.states.get(node) as NodeStatus).role;
+    return reported === 'crashed' ? 'follower' : reported;
   }
   modelState(node: NodeId) {
     return this.models.state(node);
@@ -156,7 +196,10 @@ class Run {
       seed: this.seed,
     });
     this.initial = created.states;
-    for (const s of created.states) this.states.set(s.id, s);
+    for (const s of created.states) {
+      this.states.set(s.id, s);
+      if (s.role === 'crashed') this.down.add(s.id);
+    }
     const timing = {
       electionMin: created.electionTimeoutTicks?.min ?? setup.timing.electionTicks,
       electionMax: created.electionTimeoutTicks?.max ?? setup.timing.electionTicks,
@@ -166,34 +209,101 @@ class Run {
     this.safety = new SafetyOracle(created.states);
   }
 
-  /** Apply one action; one that does not apply now (its message is gone, …) is skipped. */
-  async take(action: FuzzAction): Promise<void> {
-    if (this.failure !== null) return;
+  /**
+   * Take the actions of `next` round by round until it ends or a failure shows. A round
+   * ends after `batch` steps, and when nothing is left in flight (the rest would be timers
+   * and clients only, not the mix of one-action rounds). The rule reads only the actions
+   * and the network, so a replayed list of actions falls into the same rounds. A node may
+   * be stepped twice in a round (the chooser prefers one that is not, whose state it knows).
+   */
+  async drive(next: ActionSource): Promise<void> {
+    const batch = Math.max(1, this.setup.batch ?? 1);
+    let steps: InFlightStep[] = [];
+    const settleRound = async () => {
+      for (const step of steps) await this.settle(step);
+      steps = [];
+      this.stepped.clear();
+    };
+    while (this.failure === null) {
+      if (steps.length >= batch || (steps.length > 0 && this.network.size === 0)) await settleRound();
+      const action = this.failure === null ? next() : null;
+      if (action === null) break;
+      const step = this.send(action);
+      if (step) {
+        steps.push(step);
+        this.stepped.add(steppedNode(step.entry.command));
+      }
+    }
+    await settleRound();
+  }
+
+  /** Whether the node is stepped in the round being built (the chooser prefers others). */
+  busy(node: NodeId): boolean {
+    return this.stepped.has(node);
+  }
+
+  /**
+   * Apply an action now: a network action acts at once, a node step is sent (its reply is
+   * judged in `settle`); one that does not apply now (its message is gone, …) is skipped.
+   */
+  private send(action: FuzzAction): InFlightStep | undefined {
     const command = this.commandFor(action);
-    if (command === undefined) return;
+    if (command === undefined) return undefined;
     if (command === null) {
       this.taken.push(this.environment(action));
-      return;
+      return undefined;
     }
-    const entry: { action: FuzzAction; command: StepCommand; message?: Message; reply?: StepReply } = {
+    if (command.type === 'crash') this.down.add(command.node);
+    if (command.type === 'restart') this.down.delete(command.node);
+    const entry: InFlightStep['entry'] = {
       action,
       command,
       ...(command.type === 'deliver' ? { message: command.message } : {}),
     };
     this.taken.push(entry);
-    const reply = await this.adapter.step(command);
-    entry.reply = reply;
-    this.nodeSteps++;
-    this.judge(command, reply);
+    const reply = this.stepInOrder(command).then(
+      (reply) => ({ reply }),
+      (error: unknown) => ({ error }),
+    );
+    return { entry, index: this.taken.length, reply };
   }
 
-  private judge(command: StepCommand, reply: StepReply): void {
+  /**
+   * Send a command now to an adapter that takes requests ahead of their replies
+   * (PROTOCOL.md §1), else once the previous command's reply is in (`pipelining: false`,
+   * and in-process adapters, for which waiting costs nothing).
+   */
+  private stepInOrder(command: StepCommand): Promise<StepReply> {
+    const reply = this.adapter.pipelining
+      ? this.adapter.step(command)
+      : this.lastSent.then(() => this.adapter.step(command));
+    this.lastSent = reply.then(
+      () => undefined,
+      () => undefined,
+    );
+    return reply;
+  }
+
+  /** Judge a step's reply, in sending order; after a failure the rest are only awaited. */
+  private async settle(step: InFlightStep): Promise<void> {
+    const settled = await step.reply;
+    if (this.failure !== null) return;
+    if ('error' in settled) {
+      if (!(settled.error instanceof AdapterError)) throw settled.error;
+      this.adapterFailed(settled.error, step.index);
+      return;
+    }
+    step.entry.reply = settled.reply;
+    this.nodeSteps++;
+    this.judge(step.entry.command, settled.reply, step.index);
+  }
+
+  private judge(command: StepCommand, reply: StepReply, step: number): void {
     const node = reply.state.id;
     this.states.set(node, reply.state);
     this.network.send(reply.messages);
     const verdict = this.models.step(node, command, reply);
     for (const item of verdict.items) this.items.add(item);
-    const step = this.taken.length;
     if (verdict.violation) {
       const v = verdict.violation;
       this.failure = {
@@ -225,11 +335,17 @@ class Run {
    * when the action does not apply now (a replayed script after shrinking).
    */
   private commandFor(action: FuzzAction): StepCommand | null | undefined {
-    const up = (node: NodeId) => this.states.get(node)?.role !== 'crashed';
+    const up = (node: NodeId) => !this.down.has(node);
     switch (action.kind) {
       case 'deliver': {
         const message = this.network.take(action.key);
         return message ? { type: 'deliver', message } : undefined;
+      }
+      case 'deliverPrefix': {
+        const message = this.setup.shortAppends ? this.network.take(action.key) : undefined;
+        return message?.type === 'AppendEntriesRequest'
+          ? { type: 'deliver', message: { ...message, entries: message.entries.slice(0, action.entries) } }
+          : undefined;
       }
       case 'drop':
       case 'duplicate':
@@ -281,7 +397,7 @@ class Run {
     }
   }
 
-  adapterFailed(error: AdapterError): void {
+  adapterFailed(error: AdapterError, step: number): void {
     this.failure = {
       oracle: 'adapter',
       property: error.kind,
@@ -290,14 +406,15 @@ class Run {
         error.kind === 'implementation-error'
           ? 'docs/bugs.md #23: a legal input (reordered, duplicated or old-term message) must not crash a node'
           : 'the step protocol (conformance/PROTOCOL.md)',
-      step: this.taken.length,
+      step,
       ...(this.adapter.stderrTail?.() ? { stderr: this.adapter.stderrTail?.() } : {}),
     };
   }
 
+  /** What the run did; after a failure, the actions up to it (a round may have sent more). */
   outcome(): RunOutcome {
     return {
-      taken: this.taken,
+      taken: this.failure ? this.taken.slice(0, this.failure.step) : this.taken,
       nodeSteps: this.nodeSteps,
       items: this.items,
       failure: this.failure,

@@ -29,7 +29,7 @@ export async function shrinkRun(
   const target = failureSignature(original.failure!);
   let replays = 0;
   let best = {
-    actions: original.taken.map((t) => t.action).slice(0, original.failure!.step),
+    actions: original.taken.map((t) => t.action),
     nodes,
     outcome: original,
   };
@@ -38,7 +38,8 @@ export async function shrinkRun(
     replays++;
     const outcome = await replay(actions, on);
     if (outcome.failure === null || failureSignature(outcome.failure) !== target) return false;
-    best = { actions: actions.slice(0, outcome.failure.step), nodes: on, outcome };
+    // The actions the replay applied, up to the failure (skipped ones are not in `taken`).
+    best = { actions: outcome.taken.map((t) => t.action), nodes: on, outcome };
     return true;
   };
   await ddmin(best.actions, (candidate) => attempt(candidate));
@@ -95,6 +96,7 @@ function mergeTicks(actions: readonly FuzzAction[]): FuzzAction[] {
 function mentionsOnly(action: FuzzAction, nodes: readonly NodeId[]): boolean {
   switch (action.kind) {
     case 'deliver':
+    case 'deliverPrefix':
     case 'drop':
     case 'duplicate':
       return true; // a key of a message from or to a missing node is simply never in flight

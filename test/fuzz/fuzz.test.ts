@@ -20,6 +20,8 @@ async function report(options: CampaignOptions): Promise<string> {
     nodes: options.nodes,
     runs: options.runs,
     depth: options.depth,
+    batch: options.batch ?? 1,
+    shortAppends: options.shortAppends === true,
     seed: options.seed,
     oracles: ['model', 'safety'],
     features: options.features,
@@ -40,6 +42,9 @@ const setup: FuzzSetup = {
   capacity: 24,
 };
 
+/** What `raftkit fuzz` runs by default: rounds of 8 actions, short AppendEntries on. */
+const DEFAULTS = { batch: 8, shortAppends: true } as const;
+
 describe('raftkit fuzz against the reference', () => {
   it('finds no failure in the unmutated reference and covers most reachable model items', async () => {
     const json = JSON.parse(await report(campaign({ nodes: 5, runs: 30 })));
@@ -52,12 +57,38 @@ describe('raftkit fuzz against the reference', () => {
     const a = await report(campaign());
     const b = await report(campaign({ jobs: 2 }));
     expect(a).toBe(b);
+    const c = await report(campaign(DEFAULTS));
+    const d = await report(campaign({ ...DEFAULTS, jobs: 2 }));
+    expect(c).toBe(d);
+    expect(JSON.parse(c).nodeSteps).toBeGreaterThan(500);
   });
 
+  it('rounds of --batch are a different schedule, not a different coverage class', async () => {
+    const batched = JSON.parse(await report(campaign({ ...DEFAULTS, nodes: 5, runs: 30 })));
+    expect(batched.failures).toEqual([]);
+    expect(batched.coverage.covered / batched.coverage.reachable).toBeGreaterThan(0.8);
+  });
+
+  // Reference: Figure 2, AppendEntries receiver rule 5 — "If leaderCommit > commitIndex, set
+  // commitIndex = min(leaderCommit, index of last new entry)". Only a request whose
+  // leaderCommit passes its last entry tells the two apart; the reference's leaders never
+  // send one, a leader that caps its messages does (etcd MaxSizePerMsg), and so does the
+  // fuzz network's short AppendEntries.
+  it('short AppendEntries reach a follower whose commitIndex would pass the last new entry', async () => {
+    const mutant = { kind: 'builtin', name: 'reference', mutant: 'commit-beyond-last-new-entry' } as const;
+    const without = await runCampaign(campaign({ adapter: mutant, runs: 300, batch: 8 }));
+    expect(without.failures).toEqual([]);
+    const withShort = await runCampaign(campaign({ adapter: mutant, runs: 300, ...DEFAULTS }));
+    expect(withShort.failures.length).toBeGreaterThan(0);
+    expect(withShort.failures[0].diagnosis).toMatch(/commitIndex/);
+    const reference = await runCampaign(campaign({ runs: 300, ...DEFAULTS }));
+    expect(reference.failures).toEqual([]);
+  }, 120_000);
+
   it('shards 1/2 + 2/2 merged cover exactly what the unsharded run covers', async () => {
-    const whole = JSON.parse(await report(campaign()));
-    const one = JSON.parse(await report(campaign({ shard: { index: 1, count: 2 } })));
-    const two = JSON.parse(await report(campaign({ shard: { index: 2, count: 2 } })));
+    const whole = JSON.parse(await report(campaign(DEFAULTS)));
+    const one = JSON.parse(await report(campaign({ ...DEFAULTS, shard: { index: 1, count: 2 } })));
+    const two = JSON.parse(await report(campaign({ ...DEFAULTS, shard: { index: 2, count: 2 } })));
     const merged = mergeReports([one, two]);
     expect(merged.coverage.items).toEqual(whole.coverage.items);
     expect(merged.runsDone).toBe(whole.runsDone);
@@ -171,12 +202,30 @@ describe('raftkit fuzz over stdio', () => {
   it('serve-reference gives the same runs as the in-process reference', async () => {
     const stdio = await report(
       campaign({
+        ...DEFAULTS,
         adapter: { kind: 'command', command: 'node bin/raftkit.js serve-reference', stepTimeoutMs: 10000 },
         runs: 4,
       }),
     );
-    const inProcess = await report(campaign({ runs: 4 }));
+    const inProcess = await report(campaign({ ...DEFAULTS, runs: 4 }));
     expect(stdio).toBe(inProcess);
+  }, 60_000);
+
+  // PROTOCOL.md §1: a round goes out in one write to an adapter that takes requests ahead
+  // of their replies; one that says "pipelining": false gets them one at a time, and the
+  // runs are the same.
+  const LOCKSTEP = 'node_modules/.bin/tsx test/adapters/fixtures/lockstep-reference.ts';
+  it('sends a round in one write, and one request at a time to an adapter with "pipelining": false', async () => {
+    const inProcess = await report(campaign({ ...DEFAULTS, runs: 3 }));
+    const lockstep = (declare: string) =>
+      campaign({
+        ...DEFAULTS,
+        adapter: { kind: 'command', command: `${LOCKSTEP}${declare}`, stepTimeoutMs: 10000 },
+        runs: 3,
+      });
+    expect(await report(lockstep(' declare'))).toBe(inProcess);
+    const pipelined = await runCampaign({ ...lockstep(''), runs: 1, shrinkReplays: 0 });
+    expect(pipelined.failures[0]?.diagnosis).toMatch(/pipelined: \d+ requests arrived/);
   }, 60_000);
 
   it('runs the Python example adapter (no ticks: timeouts only)', () => {

@@ -5,7 +5,7 @@ import { makeFeatures } from '../../../models/index.ts';
 import { type AdapterSpec, adapterFlags, createAdapter } from '../../adapters/index.ts';
 import type { AdapterHello } from '../../adapters/types.ts';
 import { declaredTolerances, effectiveFeatures, SetupError } from '../../conformance/index.ts';
-import { type CampaignOptions, runCampaign } from '../../fuzz/campaign.ts';
+import { type CampaignOptions, DEFAULT_BATCH, runCampaign } from '../../fuzz/campaign.ts';
 import {
   buildReport,
   type FuzzReport,
@@ -35,6 +35,8 @@ export interface FuzzOptions {
   readonly nodes: string;
   readonly runs: string;
   readonly depth: string;
+  readonly batch: string;
+  readonly shortAppends: boolean;
   readonly seed: string;
   readonly shard: string;
   readonly jobs: string;
@@ -71,6 +73,15 @@ export function register(program: Command): void {
     .option('--nodes <n>', 'nodes in the cluster (3–5)', '3')
     .option('--runs <n>', 'runs, each with its own seed (1–1000000)', '100')
     .option('--depth <n>', 'actions per run at most (1–100000)', '100')
+    .option(
+      '--batch <n>',
+      'actions per round, chosen together and sent in one write (1–64; 1: each after the last reply)',
+      String(DEFAULT_BATCH),
+    )
+    .option(
+      '--no-short-appends',
+      'never deliver an AppendEntries with only a prefix of its entries (the runs before they existed)',
+    )
     .option('--seed <n>', 'campaign seed: every choice derives from it', '1')
     .option('--shard <i/n>', 'run only shard i of n (run r belongs to shard (r mod n) + 1)', '1/1')
     .option('--jobs <n>', 'runs in parallel, each on its own adapter (1–16)', '1')
@@ -89,6 +100,7 @@ export function register(program: Command): void {
         '  npx raftkit fuzz --nodes 5 --runs 500 --seed 1                 the reference, in process',
         '  npx raftkit fuzz --adapter-cmd "npx raftkit serve-reference" --runs 100',
         '  npx raftkit fuzz --mutant commit-previous-term --oracle safety --runs 20000 --depth 150 --out fuzz-out',
+        '  npx raftkit fuzz --batch 1 --no-short-appends --runs 100      each action after the last reply',
         '  npx raftkit fuzz --runs 1000 --shard 2/4 --json > shard-2.json   one shard of four',
         '  npx raftkit fuzz --merge shard-*.json                           one report of all shards',
         '',
@@ -148,6 +160,8 @@ function parseOptions(options: FuzzOptions): Parsed {
       nodes: intInRange('--nodes', options.nodes, 3, 5),
       runs: intInRange('--runs', options.runs, 1, 1_000_000),
       depth: intInRange('--depth', options.depth, 1, 100_000),
+      batch: intInRange('--batch', options.batch, 1, 64),
+      shortAppends: options.shortAppends !== false,
       seed: intInRange('--seed', options.seed, 0, 2 ** 31 - 1),
       jobs: intInRange('--jobs', options.jobs, 1, 16),
       shrinkReplays: intInRange('--shrink-replays', options.shrinkReplays, 0, 100_000),
@@ -222,6 +236,8 @@ function headerOf(
     nodes: campaign.nodes,
     runs: campaign.runs,
     depth: campaign.depth,
+    batch: campaign.batch ?? 1,
+    shortAppends: campaign.shortAppends === true,
     seed: campaign.seed,
     oracles: (['model', 'safety'] as const).filter((o) => campaign.oracles[o]),
     features: setup.features,

@@ -27,6 +27,8 @@ interface MutantsOptions {
   readonly oracle: string;
   readonly nodes: string;
   readonly depth: string;
+  readonly batch: string;
+  readonly shortAppends: boolean;
 }
 
 export interface MutantVerdict {
@@ -61,6 +63,12 @@ export function register(program: Command): void {
     .option('--oracle <list>', 'with --fuzz: model, safety or both', 'model,safety')
     .option('--nodes <n>', 'with --fuzz: nodes in the cluster (3–5)', '3')
     .option('--depth <n>', 'with --fuzz: actions per run at most', '60')
+    .option(
+      '--batch <n>',
+      'with --fuzz: actions per round (raftkit fuzz --batch; in process a round saves nothing and choices on fresher states find more)',
+      '1',
+    )
+    .option('--no-short-appends', 'with --fuzz: never deliver an AppendEntries with a prefix of its entries')
     .option(
       '--out <dir>',
       'with --report html: the directory for report.html; with --fuzz: where the shrunk scenario of each kill is written (default fuzz-mutants)',
@@ -202,6 +210,8 @@ async function runFuzzMutants(options: MutantsOptions): Promise<number> {
     seed: intInRange('--seed', options.seed, 0, 2 ** 31 - 1),
     nodes: intInRange('--nodes', options.nodes, 3, 5),
     depth: intInRange('--depth', options.depth, 1, 100_000),
+    batch: intInRange('--batch', options.batch, 1, 64),
+    shortAppends: options.shortAppends !== false,
     oracles: parseOracles(options.oracle),
     out: options.out ?? 'fuzz-mutants',
   };
