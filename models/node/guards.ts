@@ -279,5 +279,7 @@ export const SWITCH_OF_GUARD: Readonly<Partial<Record<GuardName, FeatureName>>> 
   retriesWithElection: 'candidateRetry',
   quorumLost: 'checkQuorum',
   checkQuorumEnabled: 'checkQuorum',
+  quorumCheckDue: 'checkQuorum',
+  quorumCheckAndHeartbeatDue: 'checkQuorum',
   hintedRejection: 'backoff',
 };

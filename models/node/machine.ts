@@ -43,10 +43,20 @@ const onElectionTick = [
   { actions: 'advanceElectionTimer' },
 ];
 
-/** A tick of a leader's clock (etcd `tickHeartbeat`): the heartbeat timer advances and may raise HeartbeatTimeout. */
+/**
+ * A tick of a leader's clock (etcd `tickHeartbeat`): the heartbeat timer advances and may
+ * raise HeartbeatTimeout; with CheckQuorum the election timer advances too and may raise the
+ * leader's ElectionTimeout, its quorum check, first.
+ */
+const leaderTimers = ['advanceQuorumTimer', 'advanceHeartbeatTimer'];
 const onHeartbeatTick = [
-  { guard: 'heartbeatIntervalElapsed', actions: ['advanceHeartbeatTimer', 'fireHeartbeatTimeout'] },
-  { actions: 'advanceHeartbeatTimer' },
+  {
+    guard: 'quorumCheckAndHeartbeatDue',
+    actions: [...leaderTimers, 'fireElectionTimeout', 'fireHeartbeatTimeout'],
+  },
+  { guard: 'quorumCheckDue', actions: [...leaderTimers, 'fireElectionTimeout'] },
+  { guard: 'heartbeatIntervalElapsed', actions: [...leaderTimers, 'fireHeartbeatTimeout'] },
+  { actions: leaderTimers },
 ];
 
 /**
@@ -54,8 +64,8 @@ const onHeartbeatTick = [
  * the switch neither transition is enabled and the environment never offers a leader this input.
  */
 const onQuorumCheck = [
-  { guard: 'quorumLost', target: 'follower', actions: 'stepDownOnLostQuorum' },
-  { guard: 'checkQuorumEnabled', actions: 'startQuorumCheck' },
+  { guard: 'quorumLost', target: 'follower', actions: ['stepDownOnLostQuorum', 'resetElectionTimer'] },
+  { guard: 'checkQuorumEnabled', actions: ['startQuorumCheck', 'resetElectionTimer'] },
 ];
 
 /** Figure 2, Candidates: "If AppendEntries RPC received from new leader: convert to follower". */

@@ -31,6 +31,20 @@ export const electionTimeoutElapsed: Guard = (context, event) =>
 export const heartbeatIntervalElapsed: Guard = (context, event) =>
   context.heartbeatElapsed + 1 >= tickOf(event).heartbeatTimeout;
 
+/**
+ * CheckQuorum (thesis §6.2), a switch: "a leader steps down if an election timeout elapses
+ * without a successful round of heartbeats to a majority": a leader's clock also counts the
+ * election timeout, and the tick that reaches it raises the leader's ElectionTimeout, its
+ * quorum check (etcd raft.go `tickHeartbeat`: `electionElapsed >= electionTimeout` →
+ * `MsgCheckQuorum`). Without the switch a leader counts heartbeats only.
+ */
+export const quorumCheckDue: Guard = (context, event) =>
+  context.features.checkQuorum && electionTimeoutElapsed(context, event);
+
+/** CheckQuorum: this tick reaches both the quorum check and the heartbeat (etcd: the check first, then `MsgBeat`). */
+export const quorumCheckAndHeartbeatDue: Guard = (context, event) =>
+  quorumCheckDue(context, event) && heartbeatIntervalElapsed(context, event);
+
 // ---------------------------------------------------------------- actions
 
 /** §5.2: a follower or candidate's election timer counts one more tick (etcd `tickElection`). */
@@ -45,13 +59,18 @@ export const advanceHeartbeatTimer: Update = (context) => ({
   heartbeatElapsed: context.heartbeatElapsed + 1,
 });
 
+/** CheckQuorum: a leader's election timer counts one more tick (etcd `tickHeartbeat`); without the switch it stays put. */
+export const advanceQuorumTimer: Update = (context, event) =>
+  context.features.checkQuorum ? advanceElectionTimer(context, event) : context;
+
 /**
  * Figure 2, Followers: "If election timeout elapses without receiving AppendEntries RPC from
  * current leader or granting vote to candidate: convert to candidate"; Candidates: "On
  * conversion to candidate, start election: … reset election timer". The election timer
  * restarts on an AppendEntries from the current leader, on granting a vote, on every new
  * election or pre-vote round and on becoming leader — and at nothing else: not on a refused
- * vote nor on a higher term alone (BUGS.md #6, etcd-io/raft#167).
+ * vote nor on a higher term alone (BUGS.md #6, etcd-io/raft#167). With CheckQuorum a leader's
+ * election timer also restarts at each quorum check, as etcd's `tickHeartbeat` does.
  */
 export const resetElectionTimer: Update = (context) =>
   context.electionElapsed === 0 ? context : { ...context, electionElapsed: 0 };
@@ -67,13 +86,16 @@ export function withFreshTimers(context: NodeContext): NodeContext {
     : { ...context, electionElapsed: 0, heartbeatElapsed: 0 };
 }
 
-export const timerGuards = { electionTimeoutElapsed, heartbeatIntervalElapsed } satisfies Record<
-  string,
-  Guard
->;
+export const timerGuards = {
+  electionTimeoutElapsed,
+  heartbeatIntervalElapsed,
+  quorumCheckDue,
+  quorumCheckAndHeartbeatDue,
+} satisfies Record<string, Guard>;
 
 export const timerUpdates = {
   advanceElectionTimer,
+  advanceQuorumTimer,
   advanceHeartbeatTimer,
   resetElectionTimer,
   resetHeartbeatTimer,
