@@ -28,6 +28,7 @@ const ALL: Partial<Features> = {
 };
 
 const cases: { features: Partial<Features>; distinct: number; duplicate?: boolean }[] = [
+  { features: { preVote: true }, distinct: 27_730 },
   { features: { checkQuorum: true }, distinct: 17_371 },
   { features: { leaderStickiness: 'same-term' }, distinct: 4_094 },
   { features: { leaderStickiness: 'any-term' }, distinct: 10_179 },
