@@ -180,6 +180,13 @@ describe('nextIndex back-off (Raft §5.3)', () => {
     const plainAtMatch = { ...plain, context: { ...plain.context, nextIndex: { n2: 3, n3: 6 } } };
     expect(stepBoth(plainAtMatch, appendResponse('n2', 2, false, 0)).state.context.nextIndex.n2).toBe(2);
   });
+  it('ignoreStaleRejections: a fresh rejection (nextIndex above matchIndex + 1) still backs off, else the follower is never repaired', () => {
+    // The plausible bug of this switch (docs/model.md): ignoring every rejection. Not a
+    // safety matter (nextIndex only chooses what to send, §5.3), so this rule is pinned here.
+    const stale = leader({ ignoreStaleRejections: true });
+    expect(stepBoth(stale, appendResponse('n2', 2, false, 0)).state.context.nextIndex.n2).toBe(5);
+    expect(stepBoth(stale, appendResponse('n3', 2, false, 0)).state.context.nextIndex.n3).toBe(5);
+  });
 });
 
 describe('appendMatchFrom (Figure 2, AppendEntries RPC results: term, success)', () => {
