@@ -54,6 +54,13 @@ export interface Features {
   readonly backoff: 'decrement' | 'hint';
   /** A rejection never moves nextIndex below matchIndex + 1. */
   readonly ignoreStaleRejections: boolean;
+  /**
+   * Where a leader's matchIndex comes from on a successful AppendEntries: `response`, the
+   * follower's `matchIndex` in the reply (raft.tla's `mmatchIndex`); or `request`, the request
+   * the reply answers (Figure 2's results are only term and success: over an RPC layer the
+   * leader knows which request it sent, and derives prevLogIndex + len(entries) from it).
+   */
+  readonly appendMatchFrom: 'response' | 'request';
 }
 
 export type FeatureName = keyof Features;
@@ -187,6 +194,19 @@ export const SWITCHES: readonly SwitchInfo[] = [
     source: 'Raft paper §5.3',
     seenIn: [`${ETCD} tracker/progress.go:176 (rejected <= pr.Match → stale) and 182 (Next = Match + 1)`],
   },
+  {
+    name: 'appendMatchFrom',
+    values: ['response', 'request'],
+    summary:
+      'a successful AppendEntriesResponse carries only term and success; the leader sets matchIndex from the request it answers (prevLogIndex + len(entries))',
+    replaces:
+      "the model's AppendEntriesResponse.matchIndex (raft.tla mmatchIndex), which Figure 2's AppendEntries results (term, success) do not have",
+    source: 'Raft paper Figure 2 (AppendEntries RPC, Results: term, success)',
+    seenIn: [
+      `response: ${ETCD} raft.go:1380 handleAppendEntries replies MsgAppResp Index: mlastIndex (= m.Index + len(m.Entries))`,
+      'request: hashicorp/raft 1.1.2 replication.go:236 (resp.Success → updateLastAppended(s, &req): the last entry of the request sent)',
+    ],
+  },
 ];
 
 export const FEATURE_NAMES: readonly FeatureName[] = SWITCHES.map((s) => s.name);
@@ -201,6 +221,7 @@ export const NO_FEATURES: Features = {
   preVoteOwnTerm: false,
   backoff: 'decrement',
   ignoreStaleRejections: false,
+  appendMatchFrom: 'response',
 };
 
 /** Features the model implements (every switch, now; kept for callers that list them). */

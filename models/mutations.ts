@@ -1,9 +1,21 @@
 import type { Features } from './features.ts';
-import { startElection, stepDownOnLostQuorum, type Update, updates, updateTerm } from './node/actions.ts';
+import {
+  appendLeaderNoOp,
+  backOffToHint,
+  grantPreVote,
+  startElection,
+  stepDownOnLostQuorum,
+  type Update,
+  updates,
+  updateTerm,
+  withMatch,
+} from './node/actions.ts';
 import { type CompiledMachine, compileNodeMachine } from './node/compiled.ts';
 import { peersOf } from './node/context.ts';
 import { candidateLogUpToDate, type Guard, guards, votedForAnother } from './node/guards.ts';
+import { lastLogIndex } from './node/log.ts';
 import { type NodeImplementations, nodeMachineConfig } from './node/machine.ts';
+import type { AppendEntriesResponse, PreVoteRequest } from './types.ts';
 
 /**
  * Model mutations: deliberately broken variants of the node statechart, for testing the
@@ -105,6 +117,45 @@ function retryWithoutSelfVoteConfig(): Parameters<typeof compileNodeMachine>[1] 
   return config as unknown as Parameters<typeof compileNodeMachine>[1];
 }
 
+/**
+ * match-from-leader-log: with success-only replies, the leader credits the follower with its
+ * own log as it is now, not with the request the success answers (entries appended since
+ * that request was sent count as replicated).
+ */
+const recordLeaderLogAsReplicated: Update = (context, event) =>
+  withMatch(context, (event as AppendEntriesResponse).from, lastLogIndex(context.log));
+
+/** no-op-committed-at-once: the new leader's blank entry is taken as committed when appended ("each leader commit[s] a blank no-op" misread). */
+const appendNoOpCommitted: Update = (context, event) => {
+  const next = appendLeaderNoOp(context, event);
+  return { ...next, commitIndex: lastLogIndex(next.log) };
+};
+
+/** pre-vote-records-vote: the pre-vote grant shares the RequestVote handler's bookkeeping and persists votedFor. */
+const grantPreVoteRecordingVote: Update = (context, event) => ({
+  ...grantPreVote(context, event),
+  votedFor: (event as PreVoteRequest).from,
+});
+
+/** hint-as-match: the leader reads the rejection's hint (the follower's last index) as how far the follower matches. */
+const backOffTakingHintAsMatch: Update = (context, event) => {
+  const response = event as AppendEntriesResponse;
+  const next = backOffToHint(context, event);
+  const hint = response.rejectHint ?? 0;
+  return { ...next, matchIndex: { ...next.matchIndex, [response.from]: hint } };
+};
+
+function candidateCountsPreVoteConfig(): Parameters<typeof compileNodeMachine>[1] {
+  const config = structuredClone(nodeMachineConfig) as unknown as {
+    states: { running: { states: { candidate: { on: Record<string, unknown> } } } };
+  };
+  // A late pre-vote grant echoes the term the candidate now campaigns in.
+  config.states.running.states.candidate.on.PreVoteResponse = [
+    { guard: 'ownTermPreVoteGranted', actions: 'recordGrantedVote' },
+  ];
+  return config as unknown as Parameters<typeof compileNodeMachine>[1];
+}
+
 export const MUTATIONS: readonly Mutation[] = [
   {
     name: 'double-vote',
@@ -166,6 +217,60 @@ export const MUTATIONS: readonly Mutation[] = [
     implementations: { guards, updates: { ...updates, startElectionWithoutSelfVote } },
     config: retryWithoutSelfVoteConfig(),
     features: { preVote: true, candidateRetry: 'election' },
+  },
+  {
+    name: 'pre-vote-records-vote',
+    description:
+      "a pre-vote grant records votedFor, in the voter's current term, as a RequestVote grant would",
+    bugClass: 'BUGS.md #2 (vote changed in the same term), through the preVote switch',
+    breaks: 'thesis §9.6: a pre-vote changes no term and no vote; §5.2 one vote per term',
+    implementations: { guards, updates: { ...updates, grantPreVote: grantPreVoteRecordingVote } },
+    features: { preVote: true },
+  },
+  {
+    name: 'candidate-counts-pre-vote',
+    description:
+      'a candidate counts a late pre-vote grant echoing its term (preVoteOwnTerm) as a vote of its election',
+    bugClass:
+      'no BUGS.md class (a pre-vote counted as a vote), through the preVoteOwnTerm switch: Election Safety',
+    breaks:
+      'Figure 2, Candidates: "If votes received from majority of servers: become leader" (votes, not pre-votes)',
+    implementations: { guards, updates },
+    config: candidateCountsPreVoteConfig(),
+    features: { preVote: true, preVoteOwnTerm: true },
+  },
+  {
+    name: 'no-op-committed-at-once',
+    description: 'a new leader takes its blank no-op entry as committed when it appends it',
+    bugClass: 'BUGS.md #24 (uncommitted entry taken as committed), through the leaderNoOp switch',
+    breaks:
+      'Figure 2, Leaders: commit N only if "a majority of matchIndex[i] ≥ N" (thesis §6.4: the no-op is committed, not declared so)',
+    implementations: { guards, updates: { ...updates, appendLeaderNoOp: appendNoOpCommitted } },
+    features: { leaderNoOp: true },
+  },
+  {
+    name: 'match-from-leader-log',
+    description:
+      'with success-only replies, the leader sets matchIndex to its own last index, not to the request the success answers',
+    bugClass:
+      'BUGS.md #24 (uncommitted entry taken as committed), through the appendMatchFrom switch (canonical raft C9 from the leader side)',
+    breaks:
+      'Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower" (with what the follower stored)',
+    implementations: {
+      guards,
+      updates: { ...updates, recordRequestReplication: recordLeaderLogAsReplicated },
+    },
+    features: { appendMatchFrom: 'request' },
+  },
+  {
+    name: 'hint-as-match',
+    description:
+      "the leader takes a rejection's hint (the follower's last index) as the follower's matchIndex",
+    bugClass: 'BUGS.md #24 (uncommitted entry taken as committed), through the backoff switch',
+    breaks:
+      'Figure 2, Leaders: matchIndex is the "highest log entry known to be replicated"; a rejection proves none',
+    implementations: { guards, updates: { ...updates, backOffToHint: backOffTakingHintAsMatch } },
+    features: { backoff: 'hint' },
   },
 ];
 

@@ -75,6 +75,19 @@ export interface AppendEntriesResponse extends Envelope {
    * Absent otherwise.
    */
   readonly rejectHint?: LogIndex;
+  /**
+   * With the `appendMatchFrom: 'request'` switch, on success: the request this reply answers,
+   * as an RPC layer correlates them (hashicorp/raft's leader holds its `req`): that request's
+   * prevLogIndex and number of entries. The follower then claims nothing (`matchIndex` 0);
+   * the leader derives the match from what it sent. Absent otherwise.
+   */
+  readonly inReplyTo?: AppendEntriesRequestRange;
+}
+
+/** Which AppendEntries request a reply answers: what an RPC layer gives back to the caller. */
+export interface AppendEntriesRequestRange {
+  readonly prevLogIndex: LogIndex;
+  readonly entries: number;
 }
 
 export type Message =

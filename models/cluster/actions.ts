@@ -2,7 +2,7 @@ import type { NodeState } from '../node/compiled.ts';
 import type { NodeEvent } from '../node/events.ts';
 import { isRequest } from '../node/guards.ts';
 import { type StepResult, step } from '../node/step.ts';
-import type { Message, NodeId, NodeInput } from '../types.ts';
+import type { AppendEntriesResponse, Message, NodeId, NodeInput } from '../types.ts';
 import type { ClusterConfig } from './config.ts';
 import {
   addMessages,
@@ -319,8 +319,15 @@ export function describeMessage(m: Message): string {
       return `${head} (prevLogIndex ${m.prevLogIndex}, prevLogTerm ${m.prevLogTerm}, entries [${entries}], leaderCommit ${m.leaderCommit})`;
     }
     case 'AppendEntriesResponse':
-      return `${head} (success ${m.success}, matchIndex ${m.matchIndex})`;
+      return `${head} (success ${m.success}, ${appendResponseDetail(m)})`;
   }
+}
+
+/** matchIndex, or the request a success answers (appendMatchFrom: request), and a rejection's hint. */
+function appendResponseDetail(m: AppendEntriesResponse): string {
+  const hint = m.rejectHint === undefined ? '' : `, rejectHint ${m.rejectHint}`;
+  if (m.inReplyTo === undefined) return `matchIndex ${m.matchIndex}${hint}`;
+  return `answers prevLogIndex ${m.inReplyTo.prevLogIndex} + ${m.inReplyTo.entries} entries`;
 }
 
 /** An action in the model's vocabulary, e.g. `Deliver RequestVoteRequest n1→n2 term 1 (…)`. */

@@ -124,7 +124,8 @@ export function messageKey(m: Message): string {
         head +
         (m.success ? '1' : '0') +
         n(m.matchIndex) +
-        (m.rejectHint === undefined ? '' : `h${n(m.rejectHint)}`)
+        (m.rejectHint === undefined ? '' : `h${n(m.rejectHint)}`) +
+        (m.inReplyTo === undefined ? '' : `r${n(m.inReplyTo.prevLogIndex)}${n(m.inReplyTo.entries)}`)
       );
   }
 }

@@ -306,7 +306,12 @@ export const advanceFollowerCommit: Update = (context, event) => {
   return commitIndex === context.commitIndex ? context : { ...context, commitIndex };
 };
 
-/** Figure 2, AppendEntries results: success = true with currentTerm, and (as raft.tla's mmatchIndex) the index of the last entry now known to match. */
+/**
+ * Figure 2, AppendEntries results: success = true with currentTerm, and (as raft.tla's
+ * mmatchIndex) the index of the last entry now known to match; with the appendMatchFrom
+ * switch, `request`, only Figure 2's term and success, the request it answers riding along
+ * as an RPC layer's correlation.
+ */
 export const replyAppendSuccess: Update = (context, event) => {
   const request = event as AppendEntriesRequest;
   return send(context, [
@@ -316,10 +321,23 @@ export const replyAppendSuccess: Update = (context, event) => {
       to: request.from,
       term: context.currentTerm,
       success: true,
-      matchIndex: request.prevLogIndex + request.entries.length,
+      ...acknowledgement(context, request),
     },
   ]);
 };
+
+/** What a success says about the follower's log: its claim (matchIndex), or under `appendMatchFrom: 'request'` none but the request answered. */
+function acknowledgement(
+  context: NodeContext,
+  request: AppendEntriesRequest,
+): Pick<AppendEntriesResponse, 'matchIndex' | 'inReplyTo'> {
+  const matched = request.prevLogIndex + request.entries.length;
+  if (context.features.appendMatchFrom !== 'request') return { matchIndex: matched };
+  return {
+    matchIndex: 0,
+    inReplyTo: { prevLogIndex: request.prevLogIndex, entries: request.entries.length },
+  };
+}
 
 /** Figure 2, AppendEntries receiver rule 2: "Reply false if log doesn't contain an entry at
  * prevLogIndex whose term matches prevLogTerm (§5.3)". */
@@ -347,15 +365,32 @@ function rejectHintOf(context: NodeContext): { rejectHint?: number } {
   return context.features.backoff === 'hint' ? { rejectHint: lastLogIndex(context.log) } : {};
 }
 
+/** matchIndex of `from` raised to `acknowledged` (never lowered: a reordered reply cannot move it back), nextIndex right after it. */
+export function withMatch(context: NodeContext, from: NodeId, acknowledged: number): NodeContext {
+  const match = Math.max(context.matchIndex[from] ?? 0, acknowledged);
+  return {
+    ...context,
+    matchIndex: { ...context.matchIndex, [from]: match },
+    nextIndex: { ...context.nextIndex, [from]: match + 1 },
+  };
+}
+
 /** Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)". */
 export const recordReplication: Update = (context, event) => {
   const response = event as AppendEntriesResponse;
-  const match = Math.max(context.matchIndex[response.from] ?? 0, response.matchIndex);
-  return {
-    ...context,
-    matchIndex: { ...context.matchIndex, [response.from]: match },
-    nextIndex: { ...context.nextIndex, [response.from]: match + 1 },
-  };
+  return withMatch(context, response.from, response.matchIndex);
+};
+
+/**
+ * The appendMatchFrom switch, `request`: Figure 2, Leaders: "If successful: update nextIndex and
+ * matchIndex for follower (§5.3)", the match being the last entry of the request the success
+ * answers (its consistency check passed at prevLogIndex and it stored the entries: §5.3 Log
+ * Matching), as hashicorp/raft 1.1.2 replication.go:589 `updateLastAppended` reads `req`.
+ */
+export const recordRequestReplication: Update = (context, event) => {
+  const response = event as AppendEntriesResponse;
+  const request = response.inReplyTo ?? { prevLogIndex: 0, entries: 0 };
+  return withMatch(context, response.from, request.prevLogIndex + request.entries);
 };
 
 /**
@@ -484,6 +519,7 @@ export const updates = {
   replyAppendSuccess,
   replyAppendFailure,
   recordReplication,
+  recordRequestReplication,
   backOffNextIndex,
   backOffToHint,
   startQuorumCheck,

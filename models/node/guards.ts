@@ -215,6 +215,17 @@ export const prevLogBeyondEnd: Guard = (context, event) =>
 export const prevLogTermMismatch: Guard = (context, event) =>
   !prevLogMatches(context, event) && !prevLogBeyondEnd(context, event);
 
+/**
+ * The appendMatchFrom switch, `request` (Figure 2, AppendEntries RPC, Results: only "term" and
+ * "success"): the success answers a request the leader sent, whose range it reads back
+ * (hashicorp/raft 1.1.2 replication.go:236 `updateLastAppended(s, &req)`).
+ */
+export const successAnswersRequest: Guard = (context, event) => {
+  const response = event as AppendEntriesResponse;
+  return (
+    context.features.appendMatchFrom === 'request' && response.success && response.inReplyTo !== undefined
+  );
+};
 /** Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)". */
 export const appendSucceeded: Guard = (_context, event) => (event as AppendEntriesResponse).success;
 /**
@@ -256,6 +267,7 @@ export const guards = {
   prevLogMatches,
   prevLogBeyondEnd,
   prevLogTermMismatch,
+  successAnswersRequest,
   appendSucceeded,
   hintedRejection,
   appendRejected,
@@ -282,4 +294,5 @@ export const SWITCH_OF_GUARD: Readonly<Partial<Record<GuardName, FeatureName>>> 
   quorumCheckDue: 'checkQuorum',
   quorumCheckAndHeartbeatDue: 'checkQuorum',
   hintedRejection: 'backoff',
+  successAnswersRequest: 'appendMatchFrom',
 };

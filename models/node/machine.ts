@@ -194,6 +194,10 @@ export const nodeMachineConfig = {
             ClientRequest: { actions: ['appendClientEntry', 'advanceCommitIndex'] },
             AppendEntriesResponse: [
               {
+                guard: 'successAnswersRequest',
+                actions: ['noteHeardFrom', 'recordRequestReplication', 'advanceCommitIndex'],
+              },
+              {
                 guard: 'appendSucceeded',
                 actions: ['noteHeardFrom', 'recordReplication', 'advanceCommitIndex'],
               },

@@ -1,7 +1,14 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
-import { guards, RAISED_TIMEOUTS, REDELIVER, updates } from '../../models/index.ts';
+import {
+  type GuardName,
+  guards,
+  RAISED_TIMEOUTS,
+  REDELIVER,
+  SWITCH_OF_GUARD,
+  updates,
+} from '../../models/index.ts';
 import { type RuleDoc, ruleRegistry } from '../rules/registry.ts';
 import {
   describeStatechart,
@@ -35,6 +42,12 @@ function cell(text: string): string {
 
 function code(name: string | null): string {
   return name === null ? '—' : `\`${name}\``;
+}
+
+/** A guard cell; a guard only a switch can make true says which (models/node/guards.ts SWITCH_OF_GUARD). */
+function guardCell(guard: string | null): string {
+  const feature = guard === null ? undefined : SWITCH_OF_GUARD[guard as GuardName];
+  return feature ? `${code(guard)} (switch \`${feature}\`)` : code(guard);
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -104,7 +117,7 @@ export function statechartMarkdown(chart: StatechartInfo = describeStatechart())
     '',
     table(
       ['defined on', 'event', 'guard', 'actions'],
-      shared.map((t) => [code(t.source), code(t.event), code(t.guard), t.actions.map(code).join(', ')]),
+      shared.map((t) => [code(t.source), code(t.event), guardCell(t.guard), t.actions.map(code).join(', ')]),
     ),
     '',
     '## All transitions, in the order the machine tries them',
@@ -117,7 +130,7 @@ export function statechartMarkdown(chart: StatechartInfo = describeStatechart())
       chart.transitions.map((t) => [
         code(t.source),
         code(t.event),
-        code(t.guard),
+        guardCell(t.guard),
         code(stateName(t.target)),
         t.actions.length === 0 ? '—' : t.actions.map(code).join(', '),
       ]),

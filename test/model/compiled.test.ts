@@ -35,6 +35,7 @@ const FEATURE_SETS: readonly Partial<Features>[] = [
   { backoff: 'hint' },
   { ignoreStaleRejections: true },
   { backoff: 'hint', ignoreStaleRejections: true },
+  { appendMatchFrom: 'request' },
   {
     preVote: true,
     checkQuorum: true,
@@ -45,6 +46,7 @@ const FEATURE_SETS: readonly Partial<Features>[] = [
     preVoteOwnTerm: true,
     backoff: 'hint',
     ignoreStaleRejections: true,
+    appendMatchFrom: 'request',
   },
 ];
 

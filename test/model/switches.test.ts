@@ -180,4 +180,64 @@ describe('nextIndex back-off (Raft §5.3)', () => {
     const plainAtMatch = { ...plain, context: { ...plain.context, nextIndex: { n2: 3, n3: 6 } } };
     expect(stepBoth(plainAtMatch, appendResponse('n2', 2, false, 0)).state.context.nextIndex.n2).toBe(2);
   });
+  it('ignoreStaleRejections: a fresh rejection (nextIndex above matchIndex + 1) still backs off, else the follower is never repaired', () => {
+    // The plausible bug of this switch (docs/model.md): ignoring every rejection. Not a
+    // safety matter (nextIndex only chooses what to send, §5.3), so this rule is pinned here.
+    const stale = leader({ ignoreStaleRejections: true });
+    expect(stepBoth(stale, appendResponse('n2', 2, false, 0)).state.context.nextIndex.n2).toBe(5);
+    expect(stepBoth(stale, appendResponse('n3', 2, false, 0)).state.context.nextIndex.n3).toBe(5);
+  });
+});
+
+describe('appendMatchFrom (Figure 2, AppendEntries RPC results: term, success)', () => {
+  const request = appendEntries('n2', {
+    term: 2,
+    prevLogIndex: 1,
+    prevLogTerm: 1,
+    entries: [{ term: 2, value: 'x' }],
+  });
+  it('request: a success carries only term and success, with the request it answers (prevLogIndex, entry count)', () => {
+    const follower = node(
+      'follower',
+      { currentTerm: 2, log: logOf(1) },
+      { features: { appendMatchFrom: 'request' } },
+    );
+    expect(stepBoth(follower, request).outputs).toEqual([
+      {
+        type: 'AppendEntriesResponse',
+        from: 'n1',
+        to: 'n2',
+        term: 2,
+        success: true,
+        matchIndex: 0,
+        inReplyTo: { prevLogIndex: 1, entries: 1 },
+      },
+    ]);
+    // Off (raft.tla mmatchIndex): the follower's own claim, prevLogIndex + len(entries).
+    const plain = node('follower', { currentTerm: 2, log: logOf(1) });
+    expect(stepBoth(plain, request).outputs[0]).toMatchObject({ matchIndex: 2 });
+    expect(stepBoth(plain, request).outputs[0]).not.toHaveProperty('inReplyTo');
+  });
+  it('request: "If successful: update nextIndex and matchIndex for follower (§5.3)" from the request answered, never backwards', () => {
+    const leader = leaderWith(
+      { appendMatchFrom: 'request' },
+      { log: logOf(1, 2, 2), nextIndex: { n2: 4, n3: 1 }, matchIndex: { n2: 0, n3: 0 } },
+    );
+    const answer = (prevLogIndex: number, entries: number) =>
+      receive({
+        type: 'AppendEntriesResponse',
+        from: 'n3',
+        to: 'n1',
+        term: 2,
+        success: true,
+        matchIndex: 0,
+        inReplyTo: { prevLogIndex, entries },
+      });
+    const acked = stepBoth(leader, answer(0, 2)).state;
+    expect(acked.context.matchIndex.n3).toBe(2);
+    expect(acked.context.nextIndex.n3).toBe(3);
+    expect(acked.context.commitIndex).toBe(2); // entry 2 is of term 2, on n1 and n3
+    // A delayed success for an earlier, shorter request does not move matchIndex back.
+    expect(stepBoth(acked, answer(0, 1)).state.context.matchIndex.n3).toBe(2);
+  });
 });

@@ -66,6 +66,8 @@ export function messageTo(to: NodeId): fc.Arbitrary<Message> {
         matchIndex: index,
         // The backoff switch's optional hint (the follower's last index) on a rejection.
         rejectHint: index,
+        // The appendMatchFrom switch's request a success answers.
+        inReplyTo: fc.record({ prevLogIndex: index, entries: fc.nat({ max: 3 }) }),
       },
       { requiredKeys: ['type', 'from', 'to', 'term', 'success', 'matchIndex'] },
     ),
