@@ -10,7 +10,7 @@ import type { Features } from '../../models/features.ts';
  * PreVote is not here: it is chosen per cluster (`create.features.preVote`); the leader
  * no-op has its own option (`NodeOptions.leaderNoOp`).
  */
-export type ReferenceSwitches = Omit<Features, 'preVote' | 'leaderNoOp'>;
+export type ReferenceSwitches = Omit<Features, 'preVote' | 'leaderNoOp' | 'appendMatchFrom'>;
 
 export type ReferenceSwitchName = keyof ReferenceSwitches;
 
