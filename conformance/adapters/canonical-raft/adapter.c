@@ -36,7 +36,7 @@
 #define RAFTKIT_DECLARE_PENDING_SWITCHES 1
 #endif
 #define PENDING_SWITCHES                                                                  \
-    ",\"checkQuorum\":true"                 /* C5: tick.c:118-123, always on */            \
+    ",\"checkQuorum\":\"always\""          /* C5: tick.c:118-123, always on */          \
     ",\"leaderStickiness\":\"any-term\""    /* C1: recv_request_vote.c:58-64 */            \
     ",\"preVoteRefusalTerm\":\"echo\""      /* C2: recv_request_vote.c:111-113 */          \
     ",\"preVoteOwnTerm\":true"              /* C3: recv.c:147-154, election.c:205 */       \

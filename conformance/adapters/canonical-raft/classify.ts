@@ -159,22 +159,6 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       /^(RequestVote|PreVote)Response$/.test(String(f.unexpected[0].type)) &&
       f.unexpected[0].voteGranted === false,
   },
-  {
-    id: "C12 with checkQuorum declared, a leader's injected election timeout advances the adapter's clock past the timeout, so canonical raft's contact timestamps (tick.c:118-123) are all older than it and the leader steps down, where the model counts who it heard from since its last check",
-    verdict: '(c) limit of the kit',
-    matches: (f) =>
-      /^timeout /.test(f.input) && f.expectedState?.role === 'leader' && f.actualState?.role === 'follower',
-  },
-  {
-    // tick-leader-until-election-timeout-check-quorum (src/generate/environment-paths.ts).
-    id: "C13 with checkQuorum declared, a leader's ticks reach its quorum check (tick.c:118-123) and it steps down, where the model's leader Tick drives only the heartbeat timer (models/node/timers.ts): the check is reachable in the model by ElectionTimeout only",
-    verdict: '(c) limit of the kit',
-    matches: (f) =>
-      /^tick /.test(f.input) &&
-      f.diagnosis.includes('fires HeartbeatTimeout') &&
-      f.expectedState?.role === 'leader' &&
-      f.actualState?.role === 'follower',
-  },
 ];
 
 export function classify(failure: Failure, classes = CLASSES): DiscrepancyClass | null {

@@ -219,18 +219,6 @@ export const LATER_CLASSES: readonly DiscrepancyClass[] = [
       /^timeout n\w+$/.test(f.input) &&
       f.differences.some((d) => d.field === 'role' && d.expected === 'follower' && d.actual === 'leader'),
   },
-  {
-    // tick-leader-until-election-timeout-check-quorum (src/generate/environment-paths.ts): etcd's
-    // tickHeartbeat runs the quorum check every electionTimeout ticks and steps down; the
-    // model's leader Tick advances only the heartbeat timer (models/node/timers.ts), so its
-    // CheckQuorum check is reachable by ElectionTimeout only. A gap of the model's timers.
-    id: "E15 a leader's ticks reach etcd's CheckQuorum step-down; the model's leader Tick drives only the heartbeat timer",
-    verdict: 'limit of the kit',
-    matches: (f) =>
-      f.input.startsWith('tick ') &&
-      f.diagnosis.includes('fires HeartbeatTimeout') &&
-      f.differences.some((d) => d.field === 'role' && d.expected === 'leader' && d.actual === 'follower'),
-  },
 ];
 
 const ALL_CLASSES = [...CLASSES, ...LATER_CLASSES];
