@@ -387,12 +387,16 @@ const TICK_ITEMS = [
     `transition:${role}:running/Tick[electionTimeoutElapsed]`,
     `transition:${role}:running/Tick[else]`,
   ]),
+  'transition:leader:running.leader/Tick[quorumCheckAndHeartbeatDue]',
+  'transition:leader:running.leader/Tick[quorumCheckDue]',
   'transition:leader:running.leader/Tick[heartbeatIntervalElapsed]',
   'transition:leader:running.leader/Tick[else]',
-  ...['electionTimeoutElapsed', 'heartbeatIntervalElapsed'].flatMap((g) => [
-    `guard:Tick/${g}=true`,
-    `guard:Tick/${g}=false`,
-  ]),
+  ...[
+    'electionTimeoutElapsed',
+    'heartbeatIntervalElapsed',
+    'quorumCheckDue',
+    'quorumCheckAndHeartbeatDue',
+  ].flatMap((g) => [`guard:Tick/${g}=true`, `guard:Tick/${g}=false`]),
 ];
 
 /** Leader stickiness needs a known leader; a (pre-)candidate has none. */
