@@ -90,7 +90,7 @@ describe('Mermaid stateDiagram-v2', () => {
       '    follower --> preCandidate : ElectionTimeout [preVoteEnabled; switch preVote] / startPreVote, broadcastPreVote, resetElectionTimer\n',
     );
     expect(mermaid).toContain(
-      '    leader --> follower : ElectionTimeout [quorumLost; switch checkQuorum] / stepDownOnLostQuorum\n',
+      '    leader --> follower : ElectionTimeout [quorumLost; switch checkQuorum] / stepDownOnLostQuorum, resetElectionTimer\n',
     );
     // The term rule is defined once on `running` and drawn from each role.
     for (const role of ['preCandidate', 'candidate', 'leader']) {
