@@ -127,4 +127,34 @@ describe('timers as logical ticks (Figure 2, §5.2)', () => {
     const s = run(follower(), [tick(), tick(), { type: 'Crash' }, { type: 'Restart' }]);
     expect(s.context.electionElapsed).toBe(0);
   });
+
+  it('with CheckQuorum a leader ticked for an election timeout runs its quorum check: alone it steps down, with a majority it stays (Reference: thesis §6.2; etcd tickHeartbeat)', () => {
+    const quorumFollower = () =>
+      initialNodeState({ id: 'n1', cluster: CLUSTER, features: makeFeatures({ checkQuorum: true }) });
+    const elected = run(quorumFollower(), [
+      tick(1),
+      {
+        type: 'Receive',
+        message: { type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true },
+      },
+    ]);
+    expect(elected.role).toBe('leader');
+    const heard: NodeInput = {
+      type: 'Receive',
+      message: { type: 'AppendEntriesResponse', from: 'n2', to: 'n1', term: 1, success: true, matchIndex: 0 },
+    };
+    // "a leader steps down if an election timeout elapses without a successful round of
+    // heartbeats to a majority of its cluster": a round starts on election and at each check.
+    const threeTicks = [tick(3, 5), tick(3, 5), tick(3, 5)];
+    const twoTicks = run(elected, [heard, tick(3, 5), tick(3, 5)]);
+    expect(twoTicks.role).toBe('leader');
+    expect(twoTicks.context.electionElapsed).toBe(2);
+    const checked = step(twoTicks, tick(3, 5)).state;
+    expect(checked.role).toBe('leader');
+    expect(checked.context.electionElapsed).toBe(0);
+    expect(run(checked, [heard, ...threeTicks]).role).toBe('leader');
+    const alone = run(checked, threeTicks);
+    expect(alone.role).toBe('follower');
+    expect(alone.context.currentTerm).toBe(1);
+  });
 });
