@@ -47,6 +47,8 @@ export class SafetyMonitor {
   /** Highest term each node ever reported (kept across restarts). */
   private readonly highestTerm = new Map<NodeId, number>();
   private readonly highestCommit = new Map<NodeId, number>();
+  /** Kills and restarts of each node so far: answers from an earlier incarnation are dropped. */
+  private readonly incarnations = new Map<NodeId, number>();
   private readonly started = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
@@ -89,13 +91,24 @@ export class SafetyMonitor {
 
   /** A node was killed: forget its latest sample. */
   nodeDown(node: NodeId): void {
+    this.nextIncarnation(node);
     this.latest.delete(node);
   }
 
   /** A node restarts: its commitIndex is volatile (Figure 2) and may start low again. */
   nodeRestarted(node: NodeId): void {
+    this.nextIncarnation(node);
     this.latest.delete(node);
     this.highestCommit.delete(node);
+  }
+
+  /**
+   * Each kill and restart starts a new incarnation of the node: an answer asked of the old
+   * process but checked after the restart would otherwise set the new process's baseline
+   * (its commitIndex 3, then the restarted node's 0 looked like a decrease without restart).
+   */
+  private nextIncarnation(node: NodeId): void {
+    this.incarnations.set(node, (this.incarnations.get(node) ?? 0) + 1);
   }
 
   /** Sample every running node once, now, and check the properties. */
@@ -114,6 +127,7 @@ export class SafetyMonitor {
     const signal = this.controller.signal; // each request also has its own 1 s deadline (http.ts)
     const nodes = this.running();
     const sequence = ++this.sequence;
+    const asked = nodes.map((n) => this.incarnations.get(n) ?? 0);
     const results = await Promise.allSettled(nodes.map((n) => this.implementation.status(n, signal)));
     const atMs = this.now();
     this.samples++;
@@ -121,6 +135,7 @@ export class SafetyMonitor {
     results.forEach((result, i) => {
       const node = nodes[i];
       if (!stillRunning.has(node)) return; // killed while we asked
+      if ((this.incarnations.get(node) ?? 0) !== asked[i]) return; // killed (and restarted) meanwhile
       if ((this.appliedSequence.get(node) ?? 0) > sequence) return; // a newer answer is in
       this.appliedSequence.set(node, sequence);
       if (result.status === 'rejected') {

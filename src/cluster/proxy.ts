@@ -26,7 +26,8 @@ interface Route {
   readonly node: NodeId;
   readonly server: Server;
   readonly listenPort: number;
-  readonly targetPort: number;
+  /** The node's own peer port; it changes when the node restarts on fresh ports (ports.ts). */
+  targetPort: number;
 }
 
 interface ProxiedConnection {
@@ -72,6 +73,13 @@ export class FaultProxy {
         resolve(port);
       });
     });
+  }
+
+  /** From now on, forward connections to `node` to `targetPort` (the node restarts there). */
+  retarget(node: NodeId, targetPort: number): void {
+    const route = this.routes.get(node);
+    if (route === undefined) throw new Error(`node ${node} has no proxy route`);
+    route.targetPort = targetPort;
   }
 
   /** The proxy port of `node`. */

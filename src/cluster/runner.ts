@@ -5,6 +5,7 @@ import type { LeaderChange, StaleLeaderStepDown } from './elections.ts';
 import { committedCheck } from './expect.ts';
 import type { Violation } from './monitor.ts';
 import { type ClusterVerdict, type Outcome, outcomeOf } from './outcome.ts';
+import type { PortChooser } from './ports.ts';
 import { ClusterSession } from './session.ts';
 import { situationReached } from './situations.ts';
 import { runStep } from './steps.ts';
@@ -30,6 +31,8 @@ export interface ClusterRunOptions {
   readonly timeScale?: number;
   /** Keep each node's log and the kit's event log here (created). */
   readonly evidenceDir?: string;
+  /** How node ports are picked (default: free ones from the OS); tests pick taken ones. */
+  readonly choosePorts?: PortChooser;
 }
 
 export interface ClusterScenarioResult {
@@ -90,11 +93,13 @@ function refusal(scenario: Scenario, implementation: ClusterImplementation): str
 }
 
 async function drive(session: ClusterSession): Promise<Outcome> {
+  await session.ports.allocate(session.nodes);
   await session.implementation.prepare({
     nodes: session.nodes,
     features: session.scenario.cluster.features,
     processes: session.processes,
     proxy: session.proxy,
+    ports: session.ports,
   });
   await session.startAll();
   for (const step of session.scenario.steps) await runStep(session, step);

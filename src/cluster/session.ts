@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { NodeId } from '../../models/index.ts';
 import type { Scenario } from '../scenario/ast.ts';
 import { ElectionTracker, type Leadership } from './elections.ts';
 import { KitLog } from './kit-log.ts';
 import { SafetyMonitor } from './monitor.ts';
 import { StepFailure } from './outcome.ts';
+import { PortBook, type PortChooser, saysPortTaken } from './ports.ts';
 import { ProcessManager } from './processes.ts';
 import { FaultProxy } from './proxy.ts';
 import { NodeReader } from './reader.ts';
@@ -35,11 +36,17 @@ export interface SessionOptions {
   readonly stableMs?: number;
   /** Multiplies every duration (timing.ts). */
   readonly timeScale: number;
+  /** How node ports are picked (default: free ones from the OS); tests pick taken ones. */
+  readonly choosePorts?: PortChooser;
 }
+
+/** How often a node that found its port taken is started again on fresh ports. */
+const PORT_RETRIES = 3;
 
 export class ClusterSession {
   readonly processes = new ProcessManager();
   readonly proxy: FaultProxy;
+  readonly ports: PortBook;
   readonly monitor: SafetyMonitor;
   readonly reader: NodeReader;
   readonly log: KitLog;
@@ -55,6 +62,9 @@ export class ClusterSession {
   /** How each node that exited on its own ended. */
   readonly exits = new Map<NodeId, string>();
   private readonly killing = new Set<NodeId>();
+  /** Where each node's log stood when it was last started (what it printed since is its own). */
+  private readonly logOffsets = new Map<NodeId, number>();
+  private readonly portRetries = new Map<NodeId, number>();
   private stopping = false;
 
   constructor(
@@ -65,6 +75,7 @@ export class ClusterSession {
     this.proxy = new FaultProxy((client, server) =>
       connectionOwner(client, server, this.processes.pidsByNode()),
     );
+    this.ports = new PortBook(this.proxy, options.choosePorts);
     this.log = new KitLog(() => this.monitor.now(), options.onEvent);
     this.reader = new NodeReader(implementation, (line) => this.log.line(line));
     this.monitor = new SafetyMonitor(
@@ -115,7 +126,7 @@ export class ClusterSession {
     this.monitor.start();
     const deadline = Date.now() + this.scaled(this.options.startupMs ?? 20_000);
     while (this.monitor.latest.size < this.nodes.length) {
-      this.failIfExited(0);
+      await this.retryOrFailIfExited(0);
       if (this.reader.fatal !== null) throw new StepFailure(this.reader.fatal.message, 0);
       if (Date.now() > deadline) {
         throw new StepFailure(
@@ -129,19 +140,51 @@ export class ClusterSession {
 
   private async spawn(node: NodeId): Promise<void> {
     this.exits.delete(node);
+    const log = this.processes.logFile(node);
+    this.logOffsets.set(node, existsSync(log) ? statSync(log).size : 0);
     await this.implementation.start(node);
     this.running.add(node);
     this.watchExit(node);
   }
 
-  /** A node that exited before answering: fail with how it ended and the end of its log. */
-  private failIfExited(line: number): void {
+  /**
+   * A node that exited before answering: started again on fresh ports if it could not bind
+   * one (another process took it between the kit's choice and the node's bind: ports.ts),
+   * else the step fails with how it ended and the end of its log.
+   */
+  private async retryOrFailIfExited(line: number): Promise<void> {
     const silent = this.nodes.find((n) => this.exits.has(n) && !this.monitor.latest.has(n));
     if (silent === undefined) return;
+    if (await this.retryOnFreshPorts(silent)) return;
+    const taken = saysPortTaken(this.logSinceStart(silent))
+      ? `: its port was taken (address already in use) after ${PORT_RETRIES} retries on fresh ports`
+      : '';
     throw new StepFailure(
-      `${silent} exited (${this.exits.get(silent)}) before answering /status; its log ${this.processes.logFile(silent)} ends: ${this.logTail(silent)}`,
+      `${silent} exited (${this.exits.get(silent)}) before answering /status${taken}; its log ${this.processes.logFile(silent)} ends: ${this.logTail(silent)}`,
       line,
     );
+  }
+
+  private async retryOnFreshPorts(node: NodeId): Promise<boolean> {
+    const attempt = (this.portRetries.get(node) ?? 0) + 1;
+    if (attempt > PORT_RETRIES || !saysPortTaken(this.logSinceStart(node))) return false;
+    this.portRetries.set(node, attempt);
+    this.log.line(
+      `     ${node} could not bind its port (taken by another process meanwhile): started again on fresh ports (retry ${attempt} of ${PORT_RETRIES})`,
+    );
+    await this.ports.renew(node);
+    await this.spawn(node);
+    this.monitor.nodeRestarted(node);
+    return true;
+  }
+
+  /** What the node printed since it was last started. */
+  private logSinceStart(node: NodeId): string {
+    const file = this.processes.logFile(node);
+    if (!existsSync(file)) return '';
+    return readFileSync(file)
+      .subarray(this.logOffsets.get(node) ?? 0)
+      .toString('utf8');
   }
 
   logTail(node: NodeId): string {
@@ -179,6 +222,7 @@ export class ClusterSession {
   async restart(node: NodeId, line: number): Promise<void> {
     if (this.running.has(node)) return;
     const before = this.monitor.currentLeadership();
+    await this.ports.renew(node);
     await this.spawn(node);
     this.monitor.nodeRestarted(node);
     this.log.trace({ event: 'Restart', node });
@@ -194,11 +238,15 @@ export class ClusterSession {
   private async awaitAnswer(node: NodeId, line: number): Promise<void> {
     const deadline =
       Date.now() + Math.min(this.scaled(this.options.startupMs ?? 20_000), this.scaled(10_000));
-    while (!this.monitor.latest.has(node) && Date.now() < deadline && this.running.has(node)) {
+    while (!this.monitor.latest.has(node) && Date.now() < deadline) {
+      if (!this.running.has(node)) {
+        await this.retryOrFailIfExited(line);
+        if (!this.running.has(node)) break;
+      }
       await this.sample(line);
       if (!this.monitor.latest.has(node)) await sleep(20);
     }
-    this.failIfExited(line);
+    await this.retryOrFailIfExited(line);
     if (this.monitor.latest.has(node)) this.silentAfterStart.delete(node);
     else {
       this.silentAfterStart.add(node);

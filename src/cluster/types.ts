@@ -1,4 +1,5 @@
 import type { NodeId } from '../../models/index.ts';
+import type { PortBook } from './ports.ts';
 import type { ProcessManager } from './processes.ts';
 import type { FaultProxy } from './proxy.ts';
 
@@ -55,6 +56,8 @@ export interface ClusterEnv {
   readonly features: ClusterFeatures;
   readonly processes: ProcessManager;
   readonly proxy: FaultProxy;
+  /** Each node's API, peer and proxy ports; read them at every `start` (a restart gets fresh ones). */
+  readonly ports: PortBook;
 }
 
 /** Optional fields of `NodeStatus` and the committed values an implementation may report. */
@@ -71,7 +74,7 @@ export interface ClusterImplementation {
   readonly sampleIntervalMs: number;
   /** The (minimum) election timeout it runs with; scenario deadlines scale with it (timing.ts). */
   readonly electionTimeoutMs: number;
-  /** Allocate ports, put the proxy in front of each peer port. Called once. */
+  /** Keep the environment (ports are already allocated, the proxy in front of each peer port). Called once. */
   prepare(env: ClusterEnv): Promise<void>;
   /** Start (or restart, from its data dir) one node's process. */
   start(node: NodeId): Promise<void>;

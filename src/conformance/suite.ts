@@ -161,8 +161,8 @@ async function startAdapter(spec: AdapterSpec): Promise<{ adapter: StepAdapter; 
   }
 }
 
-/** Names `init_ok.features` may carry besides the capabilities and the switches: informational ones. */
-const INFORMATIONAL_FEATURES = ['deterministicTicks'];
+/** Names `init_ok.features` may carry besides the capabilities and the switches: informational ones (PROTOCOL.md §3). */
+const INFORMATIONAL_FEATURES = ['deterministicTicks', 'rpcStyle'];
 
 /**
  * The model switches of `init_ok.features` (models/features.ts). An unknown feature name, or a

@@ -196,4 +196,50 @@ describe('an external program through CLUSTER-PROTOCOL.md', () => {
       await main(['cluster', '--impl', 'external', '--node-cmd', 'x {nope}', '--scenarios', scenarioFile]),
     ).toBe(2);
   }, 30_000);
+
+  it('bad --node-cmd from the command line: each scenario gets its own diagnosis (does not start, garbage /status, never elects), and no process or run directory is left', async () => {
+    const { main } = await import('../../src/cli/main.ts');
+    const scenarios = join(dir, 'two-scenarios');
+    const write = (name: string) =>
+      writeFileSync(
+        join(scenarios, `${name}.txt`),
+        `# ${name}\n#\n# source: curated: test\n\ncluster n1 n2 n3\nmode cluster\n\nexpect leader within 1s\n`,
+      );
+    rmSync(scenarios, { recursive: true, force: true });
+    const { mkdirSync, readdirSync } = await import('node:fs');
+    mkdirSync(scenarios);
+    write('first');
+    write('second');
+    const runDirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith('raftkit-cluster-'));
+    const before = new Set(runDirs());
+    const cases: [string, RegExp][] = [
+      ['/nonexistent/raft-node {id} {httpPort}', /n1: could not start '\/nonexistent\/raft-node'/],
+      [`${process.execPath} ${FAKE} {id} {httpPort} garbage`, /\/status answered garbage: expected/],
+      [`${process.execPath} ${FAKE} {id} {httpPort} never`, /no stable leader within 1s/],
+    ];
+    for (const [index, [cmd, diagnosis]] of cases.entries()) {
+      const out = join(dir, `bad-cli-${index}`);
+      const args = ['cluster', '--impl', 'external', '--node-cmd', cmd, '--election-timeout-ms', '200'];
+      const code = await main([...args, '--scenarios', scenarios, '--out', out, '--json']);
+      expect(code).toBe(1);
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      const results = report.implementations[0].results as {
+        scenario: string;
+        verdict: string;
+        reason: string;
+        leftoverPids: number[];
+        leftoverDir: boolean;
+      }[];
+      expect(results.map((r) => [r.scenario, r.verdict])).toEqual([
+        ['first', 'fail'],
+        ['second', 'fail'],
+      ]);
+      for (const r of results) {
+        expect(r.reason).toMatch(diagnosis);
+        expect(r.leftoverPids).toEqual([]);
+        expect(r.leftoverDir).toBe(false);
+      }
+    }
+    expect(runDirs().filter((d) => !before.has(d))).toEqual([]);
+  }, 60_000);
 });

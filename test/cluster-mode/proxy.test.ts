@@ -115,7 +115,9 @@ describe('loopback fault proxy', () => {
     expect(proxy.stats().get('n1->n2')?.dropped ?? 0).toBeGreaterThan(0);
     proxy.heal();
     expect(proxy.blockedLinks()).toEqual([]);
-    expect(await flowDuring('n2', 'n1', 300)).toBeGreaterThan(3);
+    // The cut reset n1's connection; it reconnects on its own schedule (slow on a loaded machine).
+    const healedAt = lastSeq('n2', 'n1');
+    await until('n1 -> n2 to flow again after heal', () => lastSeq('n2', 'n1') > healedAt + 3);
   });
 });
 

@@ -20,8 +20,8 @@ export const CLASSES: readonly DiscrepancyClass[] = [
     matches: same('C1').matches,
   },
   {
-    id: 'H2 a leader takes the match index from the request it sent, not from the response (appendResponseMatchIndex "derived")',
-    verdict: '(b) switch of the model',
+    id: "H2 a leader takes the match index from the request it sent (replication.go:589-595); hashicorp's response has no match index on the wire, so an injected response's matchIndex cannot reach it",
+    verdict: '(c) limit of the kit',
     matches: (f) =>
       f.input.startsWith('inject AppendEntriesResponse') &&
       f.input.includes('success=true') &&
@@ -56,6 +56,23 @@ export const CLASSES: readonly DiscrepancyClass[] = [
           (m.entries as { value: string }[]).every((e) => e.value === ''),
       ) &&
       f.differences.every((d) => d.field === 'commitIndex' && Number(d.actual) < Number(d.expected)),
+  },
+  {
+    id: "H7 with leaderStickiness declared, a disruptive RequestVote is answered with a refusal in the voter's own term (raft.go:1402-1404 always responds, :1417-1421 refuses), where the model drops it silently as etcd does: the model has no value of the switch for a refusing reply yet (canonical C11)",
+    verdict: '(c) limit of the kit',
+    matches: same('C11').matches,
+  },
+  {
+    id: "H8 with leaderStickiness declared, a RequestVote from the known leader itself in the same term is granted (raft.go:1417 exempts `leader == candidate`), where the model's stickiness refuses any candidate but the one voted for: the model has no value of the switch exempting the leader (plain Figure 2 grants, as hashicorp does)",
+    verdict: '(c) limit of the kit',
+    matches: (f) =>
+      f.input.includes('RequestVoteRequest') &&
+      f.expectedState?.role === 'follower' &&
+      f.differences.length === 1 &&
+      f.differences[0].field === 'votedFor' &&
+      f.unexpected.length === 1 &&
+      f.unexpected[0].type === 'RequestVoteResponse' &&
+      f.unexpected[0].voteGranted === true,
   },
 ];
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { NodeId } from '../../../models/index.ts';
 import { httpJson } from '../http.ts';
-import { LOOPBACK, type NodePorts, routedPorts } from '../ports.ts';
+import { LOOPBACK } from '../ports.ts';
 import type {
   ClusterEnv,
   ClusterImplementation,
@@ -65,7 +65,6 @@ export class EtcdCluster implements ClusterImplementation {
   readonly sampleIntervalMs = 50;
   readonly electionTimeoutMs: number;
   private env: ClusterEnv | null = null;
-  private ports = new Map<NodeId, NodePorts>();
   private readonly nodeOfId = new Map<string, NodeId>();
   private readonly idOfNode = new Map<NodeId, string>();
   private token = '';
@@ -77,18 +76,17 @@ export class EtcdCluster implements ClusterImplementation {
 
   async prepare(env: ClusterEnv): Promise<void> {
     this.env = env;
-    this.ports = await routedPorts(env.nodes, (node, peer) => env.proxy.route(node, peer));
     this.token = `raftkit-${process.pid}-${Date.now()}`;
   }
 
   private url(node: NodeId, path: string): string {
-    return `http://${LOOPBACK}:${this.ports.get(node)!.http}${path}`;
+    return `http://${LOOPBACK}:${this.env!.ports.get(node).http}${path}`;
   }
 
   async start(node: NodeId): Promise<void> {
     const env = this.env!;
-    const p = this.ports.get(node)!;
-    const cluster = env.nodes.map((n) => `${n}=http://${LOOPBACK}:${this.ports.get(n)!.proxy}`).join(',');
+    const p = this.env!.ports.get(node);
+    const cluster = env.nodes.map((n) => `${n}=http://${LOOPBACK}:${this.env!.ports.get(n).proxy}`).join(',');
     env.processes.start({
       name: node,
       command: this.options.binary ?? 'etcd',

@@ -1,6 +1,6 @@
 import type { NodeId } from '../../../models/index.ts';
 import { httpJson, loopbackUrl, postValue } from '../http.ts';
-import { LOOPBACK, type NodePorts, routedPorts } from '../ports.ts';
+import { LOOPBACK, type NodePorts } from '../ports.ts';
 import {
   type ClusterEnv,
   type ClusterFeatures,
@@ -40,7 +40,6 @@ export class ExternalCluster implements ClusterImplementation {
   readonly sampleIntervalMs: number;
   readonly electionTimeoutMs: number;
   private env: ClusterEnv | null = null;
-  private ports = new Map<NodeId, NodePorts>();
 
   constructor(private readonly spec: ExternalSpec) {
     checkPlaceholders(spec.nodeCmd);
@@ -52,13 +51,10 @@ export class ExternalCluster implements ClusterImplementation {
 
   async prepare(env: ClusterEnv): Promise<void> {
     this.env = env;
-    this.ports = await routedPorts(env.nodes, (node, peer) => env.proxy.route(node, peer));
   }
 
   private portsOf(node: NodeId): NodePorts {
-    const p = this.ports.get(node);
-    if (p === undefined) throw new Error(`${node} is not a node of this cluster`);
-    return p;
+    return this.env!.ports.get(node);
   }
 
   /** The argv of `node`, as CLUSTER-PROTOCOL.md §1 fills it. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { NodeId } from '../../../models/index.ts';
 import { httpJson, postValue } from '../http.ts';
-import { LOOPBACK, type NodePorts, routedPorts } from '../ports.ts';
+import { LOOPBACK } from '../ports.ts';
 import type { ClusterEnv, ClusterImplementation, CommittedAnswer, NodeStatus } from '../types.ts';
 
 /**
@@ -71,7 +71,6 @@ export class ReferenceCluster implements ClusterImplementation {
   readonly timing: ReferenceTiming;
   readonly seed: number;
   private env: ClusterEnv | null = null;
-  private ports = new Map<NodeId, NodePorts>();
 
   constructor(private readonly options: ReferenceClusterOptions = {}) {
     this.timing = options.timing ?? REFERENCE_TIMING;
@@ -85,7 +84,6 @@ export class ReferenceCluster implements ClusterImplementation {
 
   async prepare(env: ClusterEnv): Promise<void> {
     this.env = env;
-    this.ports = await routedPorts(env.nodes, (node, peer) => env.proxy.route(node, peer));
   }
 
   traceFileOf(node: NodeId): string {
@@ -94,11 +92,11 @@ export class ReferenceCluster implements ClusterImplementation {
 
   async start(node: NodeId): Promise<void> {
     const env = this.env!;
-    const p = this.ports.get(node)!;
+    const p = this.env!.ports.get(node);
     const t = this.timing;
     const peers = env.nodes
       .filter((n) => n !== node)
-      .flatMap((n) => ['--peer', `${n}=${this.ports.get(n)!.proxy}`]);
+      .flatMap((n) => ['--peer', `${n}=${this.env!.ports.get(n).proxy}`]);
     env.processes.start({
       name: node,
       command: process.execPath,
@@ -128,7 +126,7 @@ export class ReferenceCluster implements ClusterImplementation {
   }
 
   private url(node: NodeId, path: string): string {
-    return `http://${LOOPBACK}:${this.ports.get(node)!.http}${path}`;
+    return `http://${LOOPBACK}:${this.env!.ports.get(node).http}${path}`;
   }
 
   private async read(node: NodeId, signal: AbortSignal) {

@@ -114,7 +114,7 @@ func fail(code int, format string, args ...interface{}) *protocolError {
 }
 
 func u64(v uint64) *uint64 { return &v }
-func boolean(v bool) *bool  { return &v }
+func boolean(v bool) *bool { return &v }
 
 func canonical(m messageJSON) string {
 	b, _ := json.Marshal(m)
@@ -141,8 +141,8 @@ type transport struct {
 
 var errClosed = errors.New("node crashed: transport closed")
 
-func (t *transport) Consumer() <-chan raft.RPC        { return t.consumer }
-func (t *transport) LocalAddr() raft.ServerAddress     { return raft.ServerAddress(t.self) }
+func (t *transport) Consumer() <-chan raft.RPC          { return t.consumer }
+func (t *transport) LocalAddr() raft.ServerAddress      { return raft.ServerAddress(t.self) }
 func (t *transport) SetHeartbeatHandler(func(raft.RPC)) {}
 func (t *transport) EncodePeer(_ raft.ServerID, addr raft.ServerAddress) []byte {
 	return []byte(addr)
@@ -511,7 +511,10 @@ func replyMessage(n, to string, req, resp interface{}) (messageJSON, bool) {
 		if a, ok := req.(*raft.AppendEntriesRequest); ok && r.Success {
 			// no match index on the wire: the leader takes it from its request (updateLastAppended)
 			m.MatchIndex = u64(a.PrevLogEntry + uint64(len(a.Entries)))
-		} else if !r.Success {
+		} else if !r.Success && !(ok && r.Term > a.Term) {
+			// backoff=hint: LastLog is read only when the response is not of a newer term
+			// (replication.go:225-228 steps down before :242 moves nextIndex), so a stale
+			// request's rejection carries no hint, as in the model.
 			m.RejectHint = u64(r.LastLog)
 		}
 		return m, true
@@ -687,6 +690,9 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 				"restartWithPersistence": true,
 				"leaderNoOp":             true, // runLeader dispatches a LogNoop on election
 				"rpcStyle":               true, // PROTOCOL.md §3: responses only to calls it waits on
+				// Model switches (docs/implementations.md, hashicorp/raft section):
+				"leaderStickiness": "any-term", // H1: raft.go:1417 refuses a vote while it knows a leader
+				"backoff":          "hint",     // H6: replication.go:242 nextIndex = min(nextIndex-1, LastLog+1)
 			},
 			"pipelining": false,
 		}, nil
