@@ -60,8 +60,11 @@ export function matchAfterSuccess(
   match: number,
   response: { readonly matchIndex: number; readonly inReplyTo?: { prevLogIndex: number; entries: number } },
 ): number {
-  if (switches.appendMatchFrom !== 'request') return Math.max(match, response.matchIndex);
   const request = response.inReplyTo;
-  if (request === undefined) return match;
+  // A reply not paired with a request (written by a scenario, or from a peer that reports its
+  // match) is read as it says.
+  if (switches.appendMatchFrom !== 'request' || request === undefined) {
+    return Math.max(match, response.matchIndex);
+  }
   return Math.max(match, request.prevLogIndex + request.entries);
 }
