@@ -35,6 +35,11 @@ export const messageSchema = z.discriminatedUnion('type', [
     matchIndex: count,
     /** The backoff switch's hint (the follower's last index), on a rejection; optional. */
     rejectHint: count.optional(),
+    /**
+     * The appendMatchFrom=request switch: the range of the request a success answers. The kit
+     * fills it (the adapter need not send it) and hands it back to the leader on deliver.
+     */
+    inReplyTo: z.object({ prevLogIndex: count, entries: count }).optional(),
   }),
 ]);
 

@@ -34,6 +34,7 @@ import {
   withNodeMoved,
 } from '../scenario/index.ts';
 import { compareMessages, compareState, type FieldDifference, type ToleranceName } from './compare.ts';
+import { pairRepliesWithRequest } from './pair-replies.ts';
 import { Pipeline, SpeculationMissed } from './pipeline.ts';
 import { describeTaken, differingMessageFields, ruleFor } from './rules.ts';
 import { type TickBranch, type TickTiming, tickBranches } from './timers.ts';
@@ -447,7 +448,9 @@ async function runSteps(
     const node = result.node;
     const before = result.before!;
     const after = result.after!;
-    const reply = await stepAdapter(adapter, command, pipeline, k);
+    const raw = await stepAdapter(adapter, command, pipeline, k);
+    const sent = pairRepliesWithRequest(options.features.switches, delivered, raw.messages);
+    const reply = { ...raw, messages: sent };
     transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages, delivered });
     const expectedState = observeNode(node, after);
     const judged = judgeStep(

@@ -175,6 +175,16 @@ export function nodeInputs(state: NodeState): NodeInput[] {
     // backoff=hint: a rejection naming the follower's last index (an empty log).
     if (term === t && c.features.backoff === 'hint')
       inputs.push(receive({ ...response, success: false, matchIndex: 0, rejectHint: 0 }));
+    // appendMatchFrom=request: a success answering a request for the whole log.
+    if (term === t && c.features.appendMatchFrom === 'request')
+      inputs.push(
+        receive({
+          ...response,
+          success: true,
+          matchIndex: 0,
+          inReplyTo: { prevLogIndex: 0, entries: index },
+        }),
+      );
   }
   if (c.features.preVote) inputs.push(...preVoteInputs(state));
   return inputs;

@@ -13,7 +13,12 @@ import type {
 import { type Clock, ManualClock, Rng } from './clock.ts';
 import type { MutantName } from './mutants.ts';
 import { MemoryStorage, type Storage } from './storage.ts';
-import { nextIndexAfterRejection, PAPER_BEHAVIOUR, type ReferenceSwitches } from './switches.ts';
+import {
+  matchAfterSuccess,
+  nextIndexAfterRejection,
+  PAPER_BEHAVIOUR,
+  type ReferenceSwitches,
+} from './switches.ts';
 import type { Transport } from './transport.ts';
 
 /**
@@ -567,7 +572,19 @@ export class RaftNode {
     } else if (request.leaderCommit > this.commitIndex) {
       this.commitIndex = Math.max(this.commitIndex, Math.min(request.leaderCommit, lastNew));
     }
-    this.send({ ...reply, success: true, matchIndex: lastNew });
+    this.send({ ...reply, success: true, ...this.successMatch(request, lastNew) });
+  }
+
+  /** appendMatchFrom: request — a success says only "yes"; the RPC layer pairs it with the request. */
+  private successMatch(
+    request: AppendEntriesRequest,
+    lastNew: number,
+  ): Pick<AppendEntriesResponse, 'matchIndex' | 'inReplyTo'> {
+    if (this.switches.appendMatchFrom !== 'request') return { matchIndex: lastNew };
+    return {
+      matchIndex: 0,
+      inReplyTo: { prevLogIndex: request.prevLogIndex, entries: request.entries.length },
+    };
   }
 
   /** backoff: hint — a rejection carries our last index (etcd raft.go:1384 `RejectHint: r.raftLog.lastIndex()`). */
@@ -598,12 +615,11 @@ export class RaftNode {
     this.recentlyActive.add(peer);
     const match = this.matchIndex.get(peer)!;
     if (response.success) {
-      if (this.has('panic-on-reordered-reply') && response.matchIndex < match) {
-        throw new Error(
-          `assertion failed: matchIndex of ${peer} went back from ${match} to ${response.matchIndex}`,
-        );
+      const reported = matchAfterSuccess(this.switches, 0, response);
+      if (this.has('panic-on-reordered-reply') && reported < match) {
+        throw new Error(`assertion failed: matchIndex of ${peer} went back from ${match} to ${reported}`);
       }
-      const newMatch = Math.max(match, response.matchIndex);
+      const newMatch = matchAfterSuccess(this.switches, match, response);
       this.matchIndex.set(peer, newMatch);
       this.nextIndex.set(peer, newMatch + 1);
       this.advanceCommitIndex();

@@ -10,7 +10,7 @@ import type { Features } from '../../models/features.ts';
  * PreVote is not here: it is chosen per cluster (`create.features.preVote`); the leader
  * no-op has its own option (`NodeOptions.leaderNoOp`).
  */
-export type ReferenceSwitches = Omit<Features, 'preVote' | 'leaderNoOp' | 'appendMatchFrom'>;
+export type ReferenceSwitches = Omit<Features, 'preVote' | 'leaderNoOp'>;
 
 export type ReferenceSwitchName = keyof ReferenceSwitches;
 
@@ -23,6 +23,7 @@ export const PAPER_BEHAVIOUR: ReferenceSwitches = {
   preVoteOwnTerm: false,
   backoff: 'decrement',
   ignoreStaleRejections: false,
+  appendMatchFrom: 'response',
 };
 
 /** The switch names the reference implements (a switch of the model it lacks is refused, not ignored). */
@@ -46,4 +47,24 @@ export function nextIndexAfterRejection(
   if (switches.backoff === 'hint' && rejectHint !== undefined) next = Math.min(next, rejectHint + 1);
   const floor = switches.ignoreStaleRejections ? progress.match + 1 : 1;
   return Math.max(floor, next);
+}
+
+/**
+ * matchIndex a leader learns from a successful AppendEntries reply. `appendMatchFrom:
+ * 'request'`: the reply carries only term and success (Figure 2), so the leader derives the
+ * match from the request it answers (hashicorp/raft 1.1.2 replication.go `updateLastAppended(s,
+ * &req)`: last index of the request's entries, else its prevLogIndex). Never goes back.
+ */
+export function matchAfterSuccess(
+  switches: ReferenceSwitches,
+  match: number,
+  response: { readonly matchIndex: number; readonly inReplyTo?: { prevLogIndex: number; entries: number } },
+): number {
+  const request = response.inReplyTo;
+  // A reply not paired with a request (written by a scenario, or from a peer that reports its
+  // match) is read as it says.
+  if (switches.appendMatchFrom !== 'request' || request === undefined) {
+    return Math.max(match, response.matchIndex);
+  }
+  return Math.max(match, request.prevLogIndex + request.entries);
 }

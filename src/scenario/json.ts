@@ -44,6 +44,7 @@ export const messageSchema = z
         success: z.boolean(),
         matchIndex: nat,
         rejectHint: nat.optional(),
+        inReplyTo: z.object({ prevLogIndex: nat, entries: nat }).strict().optional(),
       })
       .strict(),
   ])

@@ -55,7 +55,7 @@ import { namedSwitches, scenarioFeaturesOf, switchTokens } from './features.ts';
 
 // ------------------------------------------------------------------ message field layout
 
-type FieldKind = 'nat' | 'bool' | 'log';
+type FieldKind = 'nat' | 'bool' | 'log' | 'range';
 /** `optional`: written only when the message has it (a switch's extra field, e.g. `rejectHint` of backoff=hint). */
 type FieldSpec = readonly [name: string, kind: FieldKind, optional?: 'optional'];
 
@@ -87,6 +87,8 @@ export const MESSAGE_FIELDS: Readonly<Record<MessageType, readonly FieldSpec[]>>
     ['success', 'bool'],
     ['matchIndex', 'nat'],
     ['rejectHint', 'nat', 'optional'],
+    // appendMatchFrom=request: the request a success answers, `prevLogIndex+entries` (e.g. `0+1`).
+    ['inReplyTo', 'range', 'optional'],
   ],
 };
 
@@ -104,6 +106,10 @@ export function formatLog(log: readonly LogEntry[]): string {
 
 function formatField(value: unknown): string {
   if (Array.isArray(value)) return formatLog(value as LogEntry[]);
+  if (typeof value === 'object' && value !== null) {
+    const range = value as { prevLogIndex: number; entries: number };
+    return `${range.prevLogIndex}+${range.entries}`;
+  }
   return String(value);
 }
 
@@ -425,7 +431,25 @@ function fieldValue(r: LineReader, token: Token, name: string, kind: FieldKind, 
     if (raw !== 'true' && raw !== 'false') r.fail(`${name} value true or false`, valueToken);
     return raw === 'true';
   }
+  if (kind === 'range') return requestRange(r, valueToken, name, raw);
   return parseLog(r, token, raw, name.length + 1);
+}
+
+/** `inReplyTo=2+1`: the answered request's prevLogIndex and number of entries. */
+function requestRange(r: LineReader, valueToken: Token, name: string, raw: string): unknown {
+  const plus = raw.indexOf('+');
+  if (plus < 0) r.fail(`${name} value prevLogIndex+entries such as 0+1`, valueToken);
+  const prevLogIndex = nat(
+    r,
+    { text: raw.slice(0, plus), column: valueToken.column },
+    `${name} prevLogIndex`,
+  );
+  const entries = nat(
+    r,
+    { text: raw.slice(plus + 1), column: valueToken.column + plus + 1 },
+    `${name} entries`,
+  );
+  return { prevLogIndex, entries };
 }
 
 /** A complete message: type, link and every field in order. */

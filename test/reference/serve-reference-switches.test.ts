@@ -46,21 +46,25 @@ describe('serve-reference --features', () => {
     ]);
   });
 
-  it('passes the suite over stdio with the switches, scenario by scenario as in-process', async () => {
-    const cmd = `node ${SERVE.join(' ')} --features ${SWITCHES}`;
-    const stdio = await runCli(['conform', '--no-progress', '--report', 'json', '--adapter-cmd', cmd]);
-    const inProcess = await runCli([
-      'conform',
-      '--no-progress',
-      '--report',
-      'json',
-      '--reference-features',
-      SWITCHES,
-    ]);
-    expect(stdio.code, stdio.stderr).toBe(0);
-    const rows = statuses(stdio.stdout);
-    expect(rows.filter((r) => r.includes(' fail '))).toEqual([]);
-    expect(rows.filter((r) => r.includes(' pass ')).length).toBeGreaterThan(150);
-    expect(rows).toEqual(statuses(inProcess.stdout));
-  }, 60_000);
+  it.each([SWITCHES, 'appendMatchFrom=request'])(
+    'passes the suite over stdio with %s, scenario by scenario as in-process',
+    async (switches) => {
+      const cmd = `node ${SERVE.join(' ')} --features ${switches}`;
+      const stdio = await runCli(['conform', '--no-progress', '--report', 'json', '--adapter-cmd', cmd]);
+      const inProcess = await runCli([
+        'conform',
+        '--no-progress',
+        '--report',
+        'json',
+        '--reference-features',
+        switches,
+      ]);
+      expect(stdio.code, stdio.stderr).toBe(0);
+      const rows = statuses(stdio.stdout);
+      expect(rows.filter((r) => r.includes(' fail '))).toEqual([]);
+      expect(rows.filter((r) => r.includes(' pass ')).length).toBeGreaterThan(150);
+      expect(rows).toEqual(statuses(inProcess.stdout));
+    },
+    60_000,
+  );
 });
