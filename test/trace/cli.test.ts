@@ -105,12 +105,14 @@ describe('raftkit trace', () => {
     );
   });
 
-  it('reads a cluster run directory as one trace: each <node>.log that node\'s own, the kit\'s events merged by time', async () => {
+  it("reads a cluster run directory as one trace: each <node>.log that node's own, the kit's events merged by time", async () => {
     const dir = 'test/fixtures/trace/cluster/hashicorp-partitioned';
     const { stdout, exitCode } = await run([dir]);
     expect(exitCode).toBe(0);
     expect(stdout).toMatch(/^nodes: n1, n2, n3; PreVote off$/m);
-    expect(stdout).toMatch(/4 files merged by timestamp, line numbers counted on across them: .*kit-events\.ndjson = lines 1–5; .*n1\.log = lines 6–42/);
+    expect(stdout).toMatch(
+      /4 files merged by timestamp, line numbers counted on across them: .*kit-events\.ndjson = lines 1–5; .*n1\.log = lines 6–42/,
+    );
     expect(stdout).toMatch(/n1: terms 3–7 started while it was cut off from a majority — stated by the log/);
     // The same files named one by one give the same report.
     const files = ['kit-events.ndjson', 'n1.log', 'n2.log', 'n3.log'].map((f) => join(dir, f));
