@@ -23,6 +23,7 @@ export const PAPER_BEHAVIOUR: ReferenceSwitches = {
   preVoteOwnTerm: false,
   backoff: 'decrement',
   ignoreStaleRejections: false,
+  yieldOnLostElection: false,
 };
 
 /** The switch names the reference implements (a switch of the model it lacks is refused, not ignored). */
