@@ -61,6 +61,12 @@ export interface Features {
    * leader knows which request it sent, and derives prevLogIndex + len(entries) from it).
    */
   readonly appendMatchFrom: 'response' | 'request';
+  /**
+   * A candidate or pre-candidate whose refusals leave too few servers for a majority becomes
+   * a follower of the same term at once, its vote kept (etcd `stepCandidate`: `poll` →
+   * `quorum.VoteLost` → `becomeFollower(r.Term, None)`), instead of waiting for its timeout.
+   */
+  readonly yieldOnLostElection: boolean;
 }
 
 export type FeatureName = keyof Features;
@@ -207,6 +213,19 @@ export const SWITCHES: readonly SwitchInfo[] = [
       'request: hashicorp/raft 1.1.2 replication.go:236 (resp.Success → updateLastAppended(s, &req): the last entry of the request sent)',
     ],
   },
+  {
+    name: 'yieldOnLostElection',
+    values: [false, true],
+    summary:
+      'a candidate or pre-candidate whose refusals leave too few servers for a majority becomes a follower of the same term at once',
+    replaces:
+      'Figure 2, Candidates: a candidate stays candidate until it wins, hears from a leader, or its election times out',
+    source:
+      'Raft paper §5.2 (a candidate that neither wins nor loses waits for its timeout; this one knows it lost)',
+    seenIn: [
+      `${ETCD} raft.go:1304-1307 stepCandidate: quorum.VoteLost → becomeFollower(r.Term, None); quorum/majority.go:206-209`,
+    ],
+  },
 ];
 
 export const FEATURE_NAMES: readonly FeatureName[] = SWITCHES.map((s) => s.name);
@@ -222,6 +241,7 @@ export const NO_FEATURES: Features = {
   backoff: 'decrement',
   ignoreStaleRejections: false,
   appendMatchFrom: 'response',
+  yieldOnLostElection: false,
 };
 
 /** Features the model implements (every switch, now; kept for callers that list them). */

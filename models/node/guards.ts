@@ -169,6 +169,17 @@ export const preVoteDenied: Guard = (_context, event) => !(event as PreVoteRespo
 /** Figure 2, Candidates: "If votes received from majority of servers: become leader". */
 export const hasVoteQuorum: Guard = (context) => isQuorum(context, context.votesGranted);
 
+/**
+ * The yieldOnLostElection switch: the refusals received leave fewer servers than a majority
+ * that could still grant (etcd quorum/majority.go VoteResult: granted + missing < quorum →
+ * VoteLost). The (pre-)candidate cannot win this round, so it waits as a follower.
+ */
+export const electionLost: Guard = (context) => {
+  if (!context.features.yieldOnLostElection) return false;
+  const refused = context.votesResponded.filter((id) => !context.votesGranted.includes(id)).length;
+  return !isQuorum(context, context.cluster.slice(refused));
+};
+
 /** The PreVote feature switch (thesis §9.6): an election timeout starts a pre-vote round first. */
 export const preVoteEnabled: Guard = (context) => context.features.preVote;
 
@@ -264,6 +275,7 @@ export const guards = {
   checkQuorumEnabled,
   quorumLost,
   hasVoteQuorumWithLeaderNoOp,
+  electionLost,
   prevLogMatches,
   prevLogBeyondEnd,
   prevLogTermMismatch,
@@ -295,4 +307,5 @@ export const SWITCH_OF_GUARD: Readonly<Partial<Record<GuardName, FeatureName>>> 
   quorumCheckAndHeartbeatDue: 'checkQuorum',
   hintedRejection: 'backoff',
   successAnswersRequest: 'appendMatchFrom',
+  electionLost: 'yieldOnLostElection',
 };

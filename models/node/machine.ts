@@ -60,6 +60,17 @@ const onHeartbeatTick = [
 ];
 
 /**
+ * The yieldOnLostElection switch (etcd raft.go:1304 `VoteLost` → `becomeFollower(r.Term,
+ * None)`): a (pre-)candidate that cannot win becomes a follower of the same term; its vote
+ * stays recorded (§5.2) and its election timer restarts, as etcd's becomeFollower does.
+ */
+const onElectionLost = {
+  guard: 'electionLost',
+  target: 'follower',
+  actions: ['becomeFollower', 'resetElectionTimer'],
+} as const;
+
+/**
  * CheckQuorum (thesis §6.2), a switch: a leader's election timeout is its quorum check. Without
  * the switch neither transition is enabled and the environment never offers a leader this input.
  */
@@ -137,11 +148,14 @@ export const nodeMachineConfig = {
             ],
             AppendEntriesRequest: onAppendEntriesFromLeader,
           },
-          always: {
-            guard: 'hasVoteQuorum',
-            target: 'candidate',
-            actions: ['startElection', 'broadcastRequestVote', 'resetElectionTimer'],
-          },
+          always: [
+            {
+              guard: 'hasVoteQuorum',
+              target: 'candidate',
+              actions: ['startElection', 'broadcastRequestVote', 'resetElectionTimer'],
+            },
+            onElectionLost,
+          ],
         },
         candidate: {
           on: {
@@ -184,6 +198,7 @@ export const nodeMachineConfig = {
                 'resetHeartbeatTimer',
               ],
             },
+            onElectionLost,
           ],
         },
         leader: {

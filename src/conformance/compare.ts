@@ -63,13 +63,6 @@ export const TOLERANCES = {
       'a leader may send, in any step, an AppendEntriesRequest it would send on a heartbeat from its state after the step',
   },
   // ---------------------------------------------------------------- opt-in (declared by the adapter)
-  candidateYieldsOnLostElection: {
-    name: 'candidate-yields-on-lost-election',
-    description:
-      'a candidate or pre-candidate whose refusals already make a majority impossible may become a follower in the same term at once (the model follows)',
-    optIn: true,
-    madeFor: 'E3',
-  },
   staleAppendDroppedWithoutPreVote: {
     name: 'stale-append-dropped-without-prevote',
     description:

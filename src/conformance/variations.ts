@@ -1,9 +1,7 @@
 import {
   type AppendEntriesRequest,
-  becomeFollower,
   type CompiledMachine,
   candidateLogUpToDate,
-  isQuorum,
   type Message,
   type NodeEvent,
   type NodeInput,
@@ -83,30 +81,6 @@ function otherReply(s: StepSituation, tolerance: ToleranceName, sent: readonly M
 }
 
 type VariationOf = (s: StepSituation) => Variation[];
-
-/**
- * E3. etcd `stepCandidate`: `case quorum.VoteLost: r.becomeFollower(r.Term, None)`. A
- * (pre-)candidate whose refusals leave too few servers to reach a majority becomes a
- * follower of the same term; its vote (for itself) stays, so no second vote in the term
- * follows. The model stays candidate until its next election timeout.
- */
-const candidateYieldsOnLostElection: VariationOf = (s) => {
-  const { after } = s;
-  if (after.role !== 'candidate' && after.role !== 'preCandidate') return [];
-  const c = after.context;
-  const stillPossible = [...c.votesGranted, ...c.cluster.filter((id) => !c.votesResponded.includes(id))];
-  if (isQuorum(c, stillPossible)) return [];
-  const follower: NodeState = { role: 'follower', context: becomeFollower(c, s.input as NodeEvent) };
-  return [
-    {
-      tolerance: 'candidate-yields-on-lost-election',
-      after: follower,
-      sent: s.sent,
-      actions: [...modelActions(s), 'becomeFollower'],
-      keepsModelMessages: false,
-    },
-  ];
-};
 
 /**
  * E4. etcd `Step`, `m.Term < r.Term`: without CheckQuorum and PreVote a lower-term MsgApp is
@@ -190,7 +164,6 @@ const staleAppendReplyUnrejected: VariationOf = (s) => {
 };
 
 const VARIATIONS: Readonly<Partial<Record<ToleranceName, VariationOf>>> = {
-  'candidate-yields-on-lost-election': candidateYieldsOnLostElection,
   'stale-append-dropped-without-prevote': staleAppendDroppedWithoutPreVote,
   'pre-vote-without-leader-stickiness': preVoteWithoutLeaderStickiness,
   'commit-index-persisted': commitIndexPersisted,

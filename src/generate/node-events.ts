@@ -161,6 +161,11 @@ export function nodeInputs(state: NodeState): NodeInput[] {
     if (term === t) {
       inputs.push(receive({ type: 'RequestVoteResponse', from: PEER, to: NODE, term, voteGranted: false }));
       inputs.push(receive({ type: 'RequestVoteResponse', from: OTHER, to: NODE, term, voteGranted: true }));
+      // yieldOnLostElection: a second refusal, so that the election is lost (etcd VoteLost).
+      if (c.features.yieldOnLostElection)
+        inputs.push(
+          receive({ type: 'RequestVoteResponse', from: OTHER, to: NODE, term, voteGranted: false }),
+        );
     }
   }
   for (const term of termsAround(t)) {
@@ -210,6 +215,9 @@ function preVoteInputs(state: NodeState): NodeInput[] {
     { ...response, from: PEER, term: t + 1, voteGranted: false },
     { ...response, from: PEER, term: t - 1, voteGranted: false },
   ];
+  // yieldOnLostElection: a second refusal, so that the pre-vote round is lost (etcd VoteLost).
+  if (c.features.yieldOnLostElection)
+    responses.push({ ...response, from: OTHER, term: t, voteGranted: false });
   inputs.push(...responses.filter((m) => m.term >= 1).map(receive));
   return inputs;
 }

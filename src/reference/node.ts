@@ -453,6 +453,7 @@ export class RaftNode {
     }
     this.responded.add(response.from);
     this.checkPreVoteQuorum();
+    this.yieldIfLost();
   }
 
   private checkPreVoteQuorum(): void {
@@ -490,6 +491,23 @@ export class RaftNode {
     if (response.voteGranted || this.has('denied-vote-counted')) this.granted.add(response.from);
     this.responded.add(response.from);
     this.checkVoteQuorum();
+    this.yieldIfLost();
+  }
+
+  /**
+   * yieldOnLostElection: as etcd's stepCandidate (raft.go:1304-1307), a (pre-)candidate whose
+   * grants plus the servers yet to answer are no majority (quorum/majority.go:206-209,
+   * VoteLost) becomes a follower of its current term, keeping its vote, timer restarted.
+   */
+  private yieldIfLost(): void {
+    if (!this.switches.yieldOnLostElection) return;
+    if (this.role !== 'candidate' && this.role !== 'preCandidate') return;
+    const missing = this.clusterSize - this.responded.size;
+    if (this.isMajority(this.granted.size + missing)) return;
+    this.role = 'follower';
+    this.leaderId = null;
+    this.clearCandidacy();
+    this.resetElectionTimer();
   }
 
   private checkVoteQuorum(): void {

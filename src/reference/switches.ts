@@ -24,6 +24,7 @@ export const PAPER_BEHAVIOUR: ReferenceSwitches = {
   backoff: 'decrement',
   ignoreStaleRejections: false,
   appendMatchFrom: 'response',
+  yieldOnLostElection: false,
 };
 
 /** The switch names the reference implements (a switch of the model it lacks is refused, not ignored). */

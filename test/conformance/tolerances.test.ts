@@ -92,38 +92,12 @@ describe('opt-in tolerances', () => {
   it('are the TOLERANCES entries marked optIn, each documented with the class it was made for', () => {
     const optIn = Object.values(TOLERANCES).filter((t) => 'optIn' in t);
     expect(OPT_IN_TOLERANCES).toEqual(optIn.map((t) => t.name));
-    // E9–E12 became model switches (leaderStickiness, preVoteOwnTerm, backoff, ignoreStaleRejections).
-    expect(OPT_IN_TOLERANCES).toHaveLength(6);
+    // E3 and E9–E12 became model switches (yieldOnLostElection, leaderStickiness, preVoteOwnTerm, backoff, ignoreStaleRejections).
+    expect(OPT_IN_TOLERANCES).toHaveLength(5);
     for (const t of optIn) expect(t.madeFor).toMatch(/^E\d+$/);
     // Each has its row in the opt-in table of docs/conformance.md, with its class.
     const doc = readFileSync('docs/conformance.md', 'utf8');
     for (const t of optIn) expect(doc).toContain(`| \`${t.name}\` | ${t.madeFor} |`);
-  });
-
-  it('candidate-yields-on-lost-election (E3): a candidate refused by a majority may become a follower at once', () => {
-    const candidate = node('candidate', {
-      currentTerm: 2,
-      votedFor: 'n1',
-      votesGranted: ['n1'],
-      votesResponded: ['n1', 'n2'],
-    });
-    const s = situate(candidate, voteResponse('n3', 2, false));
-    expect(s.after.role).toBe('candidate');
-    const accepted = expectOnlyWith(
-      'candidate-yields-on-lost-election',
-      s,
-      status(s.after, { role: 'follower' }),
-      [],
-    );
-    expect(accepted.variation?.after.role).toBe('follower'); // the model follows
-    expect(accepted.variation?.after.context.votedFor).toBe('n1'); // its vote of the term stays
-    // One refusal of two: a majority is still possible, so the candidate must stay.
-    const early = situate(
-      node('candidate', { currentTerm: 2, votedFor: 'n1', votesGranted: ['n1'], votesResponded: ['n1'] }),
-      voteResponse('n2', 2, false),
-    );
-    const follower = status(early.after, { role: 'follower' });
-    expect(judge(early, follower, [], ['candidate-yields-on-lost-election']).ok).toBe(false);
   });
 
   it('stale-append-dropped-without-prevote (E4): no reply to an older-term AppendEntries, without PreVote only', () => {

@@ -42,6 +42,11 @@ const cases: { features: Partial<Features>; distinct: number; duplicate?: boolea
   // More than the default: a success names the request it answers (prevLogIndex, entry
   // count) instead of their sum, so replies to different requests are different messages.
   { features: { appendMatchFrom: 'request' }, distinct: 3_264 },
+  // The default model's count at max term 2 (why the two spaces have equal size there was
+  // not worked out; the yield is reachable, see docs/model.md); at --max-term 3 it is 19,391 against the default's
+  // 19,389 (`npx raftkit check --no-drop --max-term 3 --features yieldOnLostElection`), and
+  // test/model/switches.test.ts shows the yield itself.
+  { features: { yieldOnLostElection: true }, distinct: 3_093 },
   // All together: the slowest case of the suite (~775k states; two minutes on a loaded
   // 2-core machine), on a network that neither loses nor duplicates messages.
   { features: ALL, distinct: 774_559, duplicate: false },

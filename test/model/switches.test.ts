@@ -12,6 +12,7 @@ import {
   requestVote,
   run,
   stepBoth,
+  voteResponse,
 } from './nodes.ts';
 
 /**
@@ -141,6 +142,28 @@ describe('PreVote variants (thesis §9.6)', () => {
     expect(stepBoth(voted, preVote('n2', 3, 0, 0)).outputs[0]).toMatchObject({ voteGranted: false });
     const pre = stepBoth(node('follower', { currentTerm: 3 }, { features }), electionTimeout).state;
     expect(stepBoth(pre, preVoteResponse('n2', 3, true)).state.role).toBe('candidate');
+  });
+  it('yieldOnLostElection: a candidate whose refusals make a majority impossible becomes a follower of the same term (etcd VoteLost)', () => {
+    const features = { yieldOnLostElection: true };
+    const fields = { currentTerm: 2, votedFor: 'n1', votesGranted: ['n1'], votesResponded: ['n1', 'n2'] };
+    const { state } = stepBoth(node('candidate', fields, { features }), voteResponse('n3', 2, false));
+    expect(state.role).toBe('follower');
+    expect(state.context.currentTerm).toBe(2);
+    expect(state.context.votedFor).toBe('n1'); // its vote of the term stays (§5.2)
+    // Off, Figure 2: the candidate waits for its election timeout.
+    expect(stepBoth(node('candidate', fields), voteResponse('n3', 2, false)).state.role).toBe('candidate');
+    // One refusal of two: a majority is still possible, so the candidate stays.
+    const early = node('candidate', { ...fields, votesResponded: ['n1'] }, { features });
+    expect(stepBoth(early, voteResponse('n2', 2, false)).state.role).toBe('candidate');
+    // A pre-candidate too.
+    const pre = node(
+      'preCandidate',
+      { currentTerm: 1, votesGranted: ['n1'], votesResponded: ['n1', 'n2'] },
+      {
+        features: { ...features, preVote: true },
+      },
+    );
+    expect(stepBoth(pre, preVoteResponse('n3', 1, false)).state.role).toBe('follower');
   });
 });
 

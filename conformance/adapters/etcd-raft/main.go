@@ -541,11 +541,11 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 				"preVoteOwnTerm":        true,        // E10, E11: canVote for a MsgPreVote of r.Term; poll of r.Term grants
 				"backoff":               "hint",      // E12: RejectHint = lastIndex (raft.go:1384), MaybeDecrTo
 				"ignoreStaleRejections": true,        // tracker/progress.go:176, 182
+				"yieldOnLostElection":   true,        // E3: stepCandidate, quorum.VoteLost → becomeFollower (raft.go:1304)
 			},
 			// Allowed variations not yet switches of the model (docs/implementations.md) and
 			// observation artefacts (docs/conformance.md, Tolerances).
 			"tolerances": []string{
-				"candidate-yields-on-lost-election",    // E3: stepCandidate, quorum.VoteLost → becomeFollower
 				"stale-append-dropped-without-prevote", // E4: a reply not sent is a lost reply (artefact)
 				"pre-vote-without-leader-stickiness",   // E5: inLease only with CheckQuorum
 				"commit-index-persisted",               // E6: HardState.Commit restored
