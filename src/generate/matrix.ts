@@ -162,9 +162,4 @@ export const UNREACHABLE_IN_CONFIGURATION: Readonly<Record<string, string>> = Ob
       .filter((item) => guardOf(item.id) === off.guard)
       .map((item) => [configurationItemId(config, item.id), off.reason]);
   }),
-  // A switch's transition in a role only another switch reaches (no pre-candidate without preVote).
-  [
-    'switch:yieldOnLostElection/transition:preCandidate:running.preCandidate/(always)[electionLost]',
-    "no pre-candidate without preVote, which this configuration leaves off (the pre-vote round's yield: test/model/switches.test.ts)",
-  ],
 ]);

@@ -17,7 +17,7 @@ describe('raftkit features', () => {
       expect(lines.slice(at, at + 12).join('\n')).toContain(`source: ${s.source}`);
     }
     // At least 8 values besides the defaults (issue 12).
-    expect(lines.at(-1)).toMatch(/^10 switches, 11 values besides the defaults\.$/);
+    expect(lines.at(-1)).toMatch(/^11 switches, 12 values besides the defaults\.$/);
   });
 
   it("reads the shipped etcd adapter's declared switches from its source", () => {
