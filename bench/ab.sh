@@ -1,0 +1,56 @@
+#!/bin/sh
+# bench/ab.sh: a benchmark at two git revisions, alternately, in one run, so that "before"
+# and "after" are measured in neighbouring windows of the same (possibly noisy) machine.
+#
+#   bench/ab.sh <before-rev> [after-rev]        after-rev defaults to the work tree
+#   AB_ROUNDS=2 AB_CHECK_CASES=a,b BENCH_SECONDS=30 bench/ab.sh 6083f17
+#
+# It checks out <before-rev> as a detached worktree under .raftkit-tmp/ab (node_modules
+# linked from this tree), then per round runs `npm run bench` (model steps/s) and
+# `bench/check.bench.ts --case X` (distinct states/s, one worker) in both trees, before
+# first. Prints one line per measurement and the after/before ratio of the best rounds.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+before=${1:?usage: bench/ab.sh <before-rev> [after-rev]}
+after=${2:-}
+rounds=${AB_ROUNDS:-2}
+cases=${AB_CHECK_CASES:-a,b}
+export BENCH_SECONDS=${BENCH_SECONDS:-30}
+tmp="$here/.raftkit-tmp/ab"
+mkdir -p "$tmp"
+
+tree_of() { # rev -> a worktree path at that revision
+  dir="$tmp/$1"
+  if [ ! -d "$dir" ]; then
+    git -C "$here" worktree add --detach "$dir" "$1" >/dev/null 2>&1
+    ln -s "$here/node_modules" "$dir/node_modules"
+  fi
+  echo "$dir"
+}
+b=$(tree_of "$before")
+if [ -n "$after" ]; then a=$(tree_of "$after"); else a=$here; fi
+
+step_rate() { # tree -> the compiled step's steps/s
+  (cd "$1" && npx tsx bench/step.bench.ts 2>/dev/null) | awk '/compiled `?step`?[^+]*$/ || /^ *compiled step / {for(i=1;i<=NF;i++) if ($i ~ /^[0-9,]+$/ && length($i)>4) {gsub(",","",$i); print $i; exit}}'
+}
+check_rate() { # tree case workers-flag -> distinct states/s
+  (cd "$1" && npx tsx bench/check.bench.ts --case "$2" $3 2>/dev/null) | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s.slice(s.indexOf("{")));console.log(Math.round(j.distinct/j.seconds))})'
+}
+best() { sort -n | tail -1; }
+: >"$tmp/results"
+for r in $(seq 1 "$rounds"); do
+  for side in before after; do
+    if [ $side = before ]; then t=$b; w=""; else t=$a; w="--workers 1"; fi
+    # the old bench has no --workers flag; the new one runs in-process with 1 worker
+    [ -f "$t/src/explore/parallel/coordinator.ts" ] || w=""
+    s=$(step_rate "$t"); echo "round $r $side step $s" | tee -a "$tmp/results"
+    for c in $(echo "$cases" | tr , ' '); do
+      d=$(check_rate "$t" "$c" "$w"); echo "round $r $side check-$c $d" | tee -a "$tmp/results"
+    done
+  done
+done
+for m in step $(echo "$cases" | tr , ' ' | sed 's/[^ ]*/check-&/g'); do
+  bv=$(awk -v m="$m" '$3=="before" && $4==m {print $5}' "$tmp/results" | best)
+  av=$(awk -v m="$m" '$3=="after" && $4==m {print $5}' "$tmp/results" | best)
+  awk -v m="$m" -v b="$bv" -v a="$av" 'BEGIN {printf "%-10s before %12d  after %12d  after/before %.3f\n", m, b, a, a/b}'
+done
