@@ -73,7 +73,7 @@ function malformed(id: number | null, text: string): Reply {
 function wireFeatures(features: StepTarget['features']): Record<string, boolean | string> {
   const { switches, ...capabilities } = features;
   const wire = { ...capabilities, ...switches } as Record<string, boolean | string>;
-  // A CheckQuorum that is always on is the switch, not the per-cluster capability (PROTOCOL.md §2).
+  // A CheckQuorum that is always on is the switch, not the per-cluster capability (PROTOCOL.md §3).
   if (switches?.checkQuorum === true) wire.checkQuorum = ALWAYS;
   return wire;
 }
