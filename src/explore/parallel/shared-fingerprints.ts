@@ -28,13 +28,17 @@ export const CONTROL = {
   generation: 2,
   /** Why every worker must stop: 0 go on, else a StopCode. */
   stop: 3,
-  /** Fingerprints in the table (workers add their counts in batches). */
-  count: 4,
+  /**
+   * Fingerprints in the table (workers add their counts in batches). Two cache lines away
+   * from the words every worker reads between two expansions, which would otherwise be
+   * invalidated in the other cores' caches at each addition.
+   */
+  count: 32,
   /** The count at which the table must grow. */
   growAt: 5,
   /** Workers paused for a growth. */
   paused: 6,
-  size: 16,
+  size: 48,
 } as const;
 
 export const STOP_CODES = ['', 'violation', 'time', 'memory', 'max-states'] as const;
