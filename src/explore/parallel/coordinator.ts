@@ -22,6 +22,7 @@ import type { ParallelProfile } from './profile.ts';
 import type { FromWorker, ModelRecipe, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
 import { CONTROL, growAtFor, grownTable, newTable, STOP_CODES } from './shared-fingerprints.ts';
+import { SpareTable } from './spare-table.ts';
 import { answer, newBoard, resetBoard, SENT } from './stealing.ts';
 
 /**
@@ -92,6 +93,7 @@ export class WorkerPool {
   private growthMs = 0;
   private growths = 0;
   private levels = 0;
+  private readonly spare = new SpareTable();
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
   private readonly stats: Float64Array;
   private table: SharedArrayBuffer;
@@ -206,7 +208,7 @@ export class WorkerPool {
       Atomics.wait(control, CONTROL.running, running, 100);
       running = Atomics.load(control, CONTROL.running);
     }
-    this.table = grownTable(this.table);
+    this.table = grownTable(this.table, this.spare.take(this.table.byteLength));
     for (const port of this.tablePorts) port.postMessage(this.table);
     Atomics.store(control, CONTROL.growAt, growAtFor(this.table.byteLength / 8));
     Atomics.store(control, CONTROL.running, Atomics.exchange(control, CONTROL.paused, 0));
@@ -220,6 +222,7 @@ export class WorkerPool {
   /** Level after level until the frontier is empty (true) or the run must stop (false). */
   async search(options: ParallelCheckOptions, start: number): Promise<boolean> {
     const progress = this.progressTimer(options, start);
+    const preparing = setInterval(() => this.prepareSpare(), 1);
     try {
       let queued = await this.firstLevel();
       for (let level = this.level + 1; ; level++) {
@@ -230,7 +233,18 @@ export class WorkerPool {
       }
     } finally {
       clearInterval(progress);
+      clearInterval(preparing);
     }
+  }
+
+  /** Map a few pages of the next table, once the table is half-way to its growth (`spare-table.ts`). */
+  private prepareSpare(): void {
+    const control = this.control;
+    this.spare.turn(
+      this.table.byteLength,
+      Atomics.load(control, CONTROL.count),
+      Atomics.load(control, CONTROL.growAt),
+    );
   }
 
   /** The initial state, or the rest of the level a checkpoint stopped in. */
@@ -315,6 +329,7 @@ export class WorkerPool {
       startupMs: this.startupMs,
       growthMs: this.growthMs,
       growths: this.growths,
+      premapped: this.spare.pagesTaken === 0 ? 0 : this.spare.pagesReady / this.spare.pagesTaken,
       levels: this.levels,
       workers,
     };

@@ -35,6 +35,8 @@ export interface ParallelProfile {
   /** The coordinator growing the table (waiting for the workers to pause, then rehashing). */
   readonly growthMs: number;
   readonly growths: number;
+  /** The share of the grown tables' pages mapped before the growth took them (`spare-table.ts`). */
+  readonly premapped: number;
   readonly levels: number;
   readonly workers: readonly WorkerProfile[];
 }
@@ -81,7 +83,8 @@ export function profileLine(p: ParallelProfile): string {
   const stolen = p.workers.reduce((a, w) => a + w.stolen, 0);
   return (
     `workers busy ${pct(s.busy)} of their time; waiting at level ends ${pct(s.levelEnd)}, ` +
-    `for stolen states ${pct(s.stealWait)}, for the table to grow ${pct(s.growth)} (${p.growths} growths); ` +
+    `for stolen states ${pct(s.stealWait)}, for the table to grow ${pct(s.growth)} ` +
+    `(${p.growths} growths, ${pct(p.premapped)} of their pages mapped ahead); ` +
     `giving ${pct(s.giving)}; ${steals} steals (${stolen} states); ` +
     `starting ${(p.startupMs / 1000).toFixed(1)} s of ${(p.wallMs / 1000).toFixed(1)} s`
   );

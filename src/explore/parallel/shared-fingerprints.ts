@@ -133,10 +133,16 @@ function insertShared(words: Int32Array, mask: number, a: number, b: number): bo
   }
 }
 
-/** A table twice the size with the same fingerprints (run while every worker is paused). */
-export function grownTable(old: SharedArrayBuffer): SharedArrayBuffer {
+/**
+ * A table twice the size with the same fingerprints (run while every worker is paused), in
+ * `into` if given (an empty buffer of that size, `spare-table.ts`).
+ */
+export function grownTable(
+  old: SharedArrayBuffer,
+  into: SharedArrayBuffer = new SharedArrayBuffer(old.byteLength * 2),
+): SharedArrayBuffer {
   const from = new Int32Array(old);
-  const buffer = new SharedArrayBuffer(old.byteLength * 2);
+  const buffer = into;
   const to = new Int32Array(buffer);
   const mask = to.length / 2 - 1;
   for (let i = 0; i < from.length; i += 2) {

@@ -117,7 +117,10 @@ class BfsWorker {
       const generated = this.search.generated;
       this.bfs.expand(item);
       if (this.search.stopped) {
+        // Cut short (time, memory, a violation): the whole run stops now, not after a
+        // level that would take this state for one of the next.
         this.bfs.interrupted = { item, generated };
+        this.requestStopForSearch();
         break;
       }
       if ((++expansions & 255) === 0) this.publishStats();
@@ -158,12 +161,17 @@ class BfsWorker {
     if (Atomics.load(control, CONTROL.count) >= this.setup.maxStates) this.requestStop('max-states');
     this.search.stopRequested = Atomics.load(control, CONTROL.stop) !== 0;
     if (this.search.shouldStop()) {
-      if (this.search.violated && this.search.stopOnViolation) this.requestStop('violation');
-      else if (this.search.outOfTime) this.requestStop('time');
-      else if (this.search.outOfMemory) this.requestStop('memory');
+      this.requestStopForSearch();
       return true;
     }
     return false;
+  }
+
+  /** Stop every worker for the reason this search stopped (if it was not asked to by another). */
+  private requestStopForSearch(): void {
+    if (this.search.violated && this.search.stopOnViolation) this.requestStop('violation');
+    else if (this.search.outOfTime) this.requestStop('time');
+    else if (this.search.outOfMemory) this.requestStop('memory');
   }
 
   private requestStop(reason: (typeof STOP_CODES)[number]): void {
