@@ -24,6 +24,7 @@ import { STATS_PER_WORKER } from './protocol.ts';
 import { CONTROL, growAtFor, grownTable, newTable, STOP_CODES } from './shared-fingerprints.ts';
 import { SpareTable } from './spare-table.ts';
 import { answer, newBoard, resetBoard, SENT } from './stealing.ts';
+import { workerUrl } from './worker-source.ts';
 
 /**
  * A breadth-first search on several cores (`raftkit check --workers N`): TLC's scheme.
@@ -122,7 +123,7 @@ export class WorkerPool {
   private spawn(index: number): void {
     const table = new MessageChannel();
     const steal = new MessageChannel();
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+    const worker = new Worker(workerUrl(), {
       workerData: { setup: this.setupOf(index), ports: { table: table.port2, steal: steal.port2 } },
       transferList: [table.port2, steal.port2],
     });
