@@ -22,7 +22,7 @@ import type { ParallelProfile } from './profile.ts';
 import type { FromWorker, ModelRecipe, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
 import { CONTROL, growAtFor, grownTable, newTable, STOP_CODES } from './shared-fingerprints.ts';
-import { SpareTable } from './spare-table.ts';
+import { SpareTable, TURN_EVERY_MS } from './spare-table.ts';
 import { answer, newBoard, resetBoard, SENT } from './stealing.ts';
 import { workerUrl } from './worker-source.ts';
 
@@ -223,7 +223,7 @@ export class WorkerPool {
   /** Level after level until the frontier is empty (true) or the run must stop (false). */
   async search(options: ParallelCheckOptions, start: number): Promise<boolean> {
     const progress = this.progressTimer(options, start);
-    const preparing = setInterval(() => this.prepareSpare(), 1);
+    const preparing = setInterval(() => this.prepareSpare(), TURN_EVERY_MS);
     try {
       let queued = await this.firstLevel();
       for (let level = this.level + 1; ; level++) {

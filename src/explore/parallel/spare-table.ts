@@ -13,8 +13,10 @@
  */
 
 const PAGE_INTS = 1024;
-/** Pages touched per turn of the coordinator's event loop (so relayed steals stay prompt). */
-const PAGES_PER_TURN = 32;
+/** How often the coordinator takes a turn, and how long a turn may map pages: waking up more
+ * often would take the cores from the workers, longer turns would hold up relayed steals. */
+export const TURN_EVERY_MS = 10;
+const TURN_MS = 4;
 
 export class SpareTable {
   private buffer: SharedArrayBuffer | null = null;
@@ -34,10 +36,13 @@ export class SpareTable {
       this.touched = 0;
     }
     const ints = new Int32Array(this.buffer);
-    const end = Math.min(ints.length, this.touched + PAGES_PER_TURN * PAGE_INTS);
-    for (let at = this.touched; at < end; at += PAGE_INTS) ints[at] = 0;
-    this.touched = end;
-    return end < ints.length;
+    const until = performance.now() + TURN_MS;
+    while (this.touched < ints.length && performance.now() < until) {
+      const end = Math.min(ints.length, this.touched + 16 * PAGE_INTS);
+      for (let at = this.touched; at < end; at += PAGE_INTS) ints[at] = 0;
+      this.touched = end;
+    }
+    return this.touched < ints.length;
   }
 
   /** The spare for growing a table of `tableBytes` bytes, if one was started (it is handed over). */
