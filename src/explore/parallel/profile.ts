@@ -84,7 +84,9 @@ export function profileLine(p: ParallelProfile): string {
   return (
     `workers busy ${pct(s.busy)} of their time; waiting at level ends ${pct(s.levelEnd)}, ` +
     `for stolen states ${pct(s.stealWait)}, for the table to grow ${pct(s.growth)} ` +
-    `(${p.growths} growths, ${pct(p.premapped)} of their pages mapped ahead); ` +
+    (p.growths === 0
+      ? '(no growth); '
+      : `(${p.growths} growths, ${pct(p.premapped)} of their pages mapped ahead); `) +
     `giving ${pct(s.giving)}; ${steals} steals (${stolen.toLocaleString('en-US')} states); ` +
     `starting ${(p.startupMs / 1000).toFixed(1)} s of ${(p.wallMs / 1000).toFixed(1)} s`
   );
