@@ -298,13 +298,7 @@ export class StateQueue {
       const to = c === this.writeChunk ? this.writeAt : this.used[c];
       if (to > from) pieces.push(chunk.subarray(from, to));
     }
-    const all = new Int32Array(pieces.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const piece of pieces) {
-      all.set(piece, at);
-      at += piece.length;
-    }
-    return all;
+    return pieces.length === 1 ? pieces[0].slice() : concatInts(pieces);
   }
 
   /** Queue records as `unread` gave them (copied int by int, no state read back). */
@@ -379,7 +373,8 @@ export class StateQueue {
   }
 }
 
-function concatInts(pieces: readonly Int32Array[]): Int32Array {
+/** The pieces one after the other (a single piece is returned as it is). */
+export function concatInts(pieces: readonly Int32Array[]): Int32Array {
   if (pieces.length === 1) return pieces[0];
   const all = new Int32Array(pieces.reduce((n, p) => n + p.length, 0));
   let at = 0;

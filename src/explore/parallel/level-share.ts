@@ -1,5 +1,5 @@
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { type QueuedState, type StateParts, StateQueue } from '../state-queue.ts';
+import { concatInts, type QueuedState, type StateParts, StateQueue } from '../state-queue.ts';
 import { Inbox, type MovedRecords, Outbox } from './moving.ts';
 import type { WorkerProfile } from './profile.ts';
 import { answer, MIN_STEAL, NOTHING, SENT, StealBoard, WAITING } from './stealing.ts';
@@ -92,7 +92,7 @@ export class LevelShare {
     const fromOwn = Math.min(count, this.ownLeft);
     const own = this.queue.takeRecords(fromOwn);
     this.ownLeft -= fromOwn;
-    const records = fromOwn === count ? own : join(own, this.stolen.takeRecords(count - fromOwn));
+    const records = fromOwn === count ? own : concatInts([own, this.stolen.takeRecords(count - fromOwn)]);
     this.outboxes[to] ??= new Outbox(this.parts, this.s.servers);
     this.s.send(to, this.outboxes[to].pack(records));
     this.s.profile.given += count;
@@ -142,11 +142,4 @@ export class LevelShare {
     this.s.profile.stolen += took;
     return took;
   }
-}
-
-function join(a: Int32Array, b: Int32Array): Int32Array {
-  const all = new Int32Array(a.length + b.length);
-  all.set(a);
-  all.set(b, a.length);
-  return all;
 }
