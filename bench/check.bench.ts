@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { makeClusterConfig } from '../models/index.ts';
 import { type CheckOptions, check } from '../src/explore/checker.ts';
 import { checkParallel } from '../src/explore/parallel/coordinator.ts';
+import { type ParallelProfile, profileLine } from '../src/explore/parallel/profile.ts';
 
 interface BenchCase {
   readonly id: string;
@@ -106,6 +107,8 @@ interface CaseResult {
   readonly heapUsedMb: number;
   /** CPU time the process got during the run (all threads): on a shared machine, less than workers × seconds. */
   readonly cpuSeconds: number;
+  /** With workers: where their time went (busy, waiting at level ends, growth, start). */
+  readonly parallel?: ParallelProfile;
 }
 
 async function runCase(c: BenchCase, workers: number, seconds: number): Promise<CaseResult> {
@@ -141,6 +144,7 @@ async function runCase(c: BenchCase, workers: number, seconds: number): Promise<
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
     cpuSeconds: (used.user + used.system) / 1e6,
+    parallel: result.parallel,
   };
 }
 
@@ -216,6 +220,7 @@ async function main(): Promise<void> {
         }
         if (workers === 1) oneWorkerRate = r.distinct / r.seconds;
         console.log(row(r, workers === 1 ? undefined : oneWorkerRate));
+        if (r.parallel !== undefined) console.log(`         ${profileLine(r.parallel)}`);
       }
     }
   }
@@ -228,6 +233,9 @@ async function main(): Promise<void> {
   );
   console.log(
     '  µs cpu/st: CPU time of the process per distinct state; cores: CPU s over wall s (on a shared machine, judge by these two)',
+  );
+  console.log(
+    "  workers busy …: the share of the workers' time spent expanding states, and where the rest went (src/explore/parallel/profile.ts)",
   );
 }
 

@@ -236,20 +236,19 @@ class PartPrints {
 
   write(f: Fingerprint, nodes: readonly number[], history: number, messages: readonly number[]): void {
     for (let i = 0; i < nodes.length; i++) {
-      if (2 * nodes[i] >= this.nodes.length || this.nodes[2 * nodes[i]] === 0)
-        this.nodes = this.learnNode(nodes[i]);
-      f.pushWord(this.nodes[2 * nodes[i]]);
-      f.pushWord(this.nodes[2 * nodes[i] + 1]);
+      const at = 2 * nodes[i];
+      const prints = at < this.nodes.length && this.nodes[at] !== 0 ? this.nodes : this.learnNode(nodes[i]);
+      f.pushPair(prints[at], prints[at + 1]);
     }
-    if (2 * history >= this.histories.length || this.histories[2 * history] === 0) this.learnHistory(history);
-    f.pushWord(this.histories[2 * history]);
-    f.pushWord(this.histories[2 * history + 1]);
+    const h = 2 * history;
+    if (h >= this.histories.length || this.histories[h] === 0) this.learnHistory(history);
+    f.pushPair(this.histories[h], this.histories[h + 1]);
     f.pushWord(messages.length);
     for (let k = 0; k < messages.length; k++) {
-      const at = messages[k];
-      if (2 * at >= this.messages.length || this.messages[2 * at] === 0) this.learnMessage(at);
-      f.pushWord(this.messages[2 * at]);
-      f.pushWord(this.messages[2 * at + 1]);
+      const at = 2 * messages[k];
+      const prints =
+        at < this.messages.length && this.messages[at] !== 0 ? this.messages : this.learnMessage(messages[k]);
+      f.pushPair(prints[at], prints[at + 1]);
     }
   }
 
@@ -262,9 +261,10 @@ class PartPrints {
     this.histories = remember(this.histories, at, this.scratch.of(historyKey(this.parts.historyOf(at))));
   }
 
-  private learnMessage(at: number): void {
+  private learnMessage(at: number): Ints {
     const m = this.parts.messageOf(at);
     this.messages = remember(this.messages, at, this.scratch.of(`${m.key}*${m.count}`));
+    return this.messages;
   }
 }
 

@@ -8,6 +8,7 @@ import { readCheckpoint, restore, writeCheckpoint } from './checkpoint.ts';
 import { depthFirst } from './dfs.ts';
 import { StateEncoder } from './encode.ts';
 import { collisionBound, Fingerprint, FingerprintSet } from './fingerprints.ts';
+import type { ParallelProfile } from './parallel/profile.ts';
 import { type Path, pathFromIndexes } from './path.ts';
 import { Random } from './random.ts';
 import { randomWalks, type WalkSettings } from './random-walk.ts';
@@ -124,6 +125,8 @@ export interface CheckResult {
   /** Threads that searched (`--workers`; 1 but for a parallel BFS). */
   readonly workers: number;
   readonly memory: MemoryUse;
+  /** A parallel search: where the workers' time went. */
+  readonly parallel?: ParallelProfile;
 }
 
 /** What the search's own structures cost (the process's whole footprint is larger). */

@@ -57,9 +57,15 @@ export function writeCheckpoint(dir: string, bfs: BreadthFirst, space: string): 
 
 /**
  * Write a search's columns and frontier as `<prefix>parent.bin` … `<prefix>frontier.bin`
- * (a state whose expansion was cut short first); returns what goes into `checkpoint.json`.
+ * (a state whose expansion was cut short first, then `ahead`, records to expand before the
+ * queue's: a parallel worker's stolen states); returns what goes into `checkpoint.json`.
  */
-export function writeSearchFiles(dir: string, prefix: string, bfs: BreadthFirst): SearchPiece {
+export function writeSearchFiles(
+  dir: string,
+  prefix: string,
+  bfs: BreadthFirst,
+  ahead: Int32Array = new Int32Array(0),
+): SearchPiece {
   const search = bfs.search;
   const interrupted = bfs.interrupted;
   const frontier = bfs.queue.unread();
@@ -67,7 +73,7 @@ export function writeSearchFiles(dir: string, prefix: string, bfs: BreadthFirst)
   writeAtomic(join(dir, `${prefix}parent.bin`), search.parent.values());
   writeAtomic(join(dir, `${prefix}action.bin`), search.actionIndex.values());
   writeAtomic(join(dir, `${prefix}depth.bin`), search.depthOf.values());
-  writeAtomic(join(dir, `${prefix}frontier.bin`), concat(first, frontier));
+  writeAtomic(join(dir, `${prefix}frontier.bin`), concat(concat(first, ahead), frontier));
   return {
     distinct: search.count,
     generated: interrupted?.generated ?? search.generated,

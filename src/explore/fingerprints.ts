@@ -89,6 +89,23 @@ export class Fingerprint {
     this.length += 2;
   }
 
+  /**
+   * Writes a 64-bit value (a part's own fingerprint, `parallel/` workers) as one mixing
+   * round: its high half into one lane, its low half into the other. Half the rounds of two
+   * `pushWord`s; the halves of a good 64-bit hash are independent, so the lanes still see
+   * independent 32-bit values and the finish mixes them as before.
+   */
+  pushPair(high: number, low: number): void {
+    this.flushPending();
+    let h1 = Math.imul(this.h1 ^ high, 0xcc9e2d51);
+    h1 = (h1 << 15) | (h1 >>> 17);
+    let h2 = Math.imul(this.h2 ^ low, 0x1b873593);
+    h2 = (h2 << 13) | (h2 >>> 19);
+    this.h1 = h1;
+    this.h2 = Math.imul(h2, 5) + 0xe6546b64;
+    this.length += 4;
+  }
+
   /** An odd character left over, mixed in a word of its own (the length tells it from a pair). */
   private flushPending(): void {
     if (this.pending < 0) return;

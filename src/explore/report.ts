@@ -2,6 +2,7 @@ import type { ClusterBounds } from '../../models/cluster/actions.ts';
 import type { ClusterConfig } from '../../models/cluster/config.ts';
 import { describeFeatures, type Features } from '../../models/features.ts';
 import type { CheckResult, PropertyResult } from './checker.ts';
+import { profileLine } from './parallel/profile.ts';
 import { describePath } from './path.ts';
 
 /**
@@ -88,6 +89,7 @@ export function summaryLines(result: CheckResult): string[] {
     lines.push('state space exhausted within the bounds');
   }
   lines.push(memoryLine(result));
+  if (result.parallel !== undefined) lines.push(profileLine(result.parallel));
   if (!result.exact) {
     lines.push(
       `visited set: 64-bit fingerprints; chance that a collision hid a state ≤ ${result.collisionBound.toExponential(1)} (--exact to rule it out)`,
@@ -168,6 +170,7 @@ export function resultJson(run: RunDescription, result: CheckResult): unknown {
     stoppedBy: result.stoppedBy,
     workers: result.workers,
     memory: result.memory,
+    ...(result.parallel === undefined ? {} : { parallel: result.parallel }),
     exact: result.exact,
     collisionBound: result.collisionBound,
     properties: result.properties.map(propertyJson),

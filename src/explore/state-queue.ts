@@ -250,16 +250,7 @@ export class StateQueue {
     messageNumbers: readonly number[],
   ): void {
     const need = 3 + this.servers + messageNumbers.length;
-    let chunk = this.writeChunk >= 0 ? this.chunks[this.writeChunk] : null;
-    if (chunk === null || this.writeAt + need > chunk.length) {
-      if (this.writeChunk >= 0) this.used[this.writeChunk] = this.writeAt;
-      chunk = new Int32Array(Math.max(this.chunkInts, need));
-      this.chunks.push(chunk);
-      this.used.push(0);
-      this.liveBytes += chunk.byteLength;
-      this.writeChunk = this.chunks.length - 1;
-      this.writeAt = 0;
-    }
+    const chunk = this.chunkFor(need);
     let at = this.writeAt;
     chunk[at++] = id;
     for (let i = 0; i < this.servers; i++) chunk[at++] = nodeNumbers[i];
@@ -267,9 +258,28 @@ export class StateQueue {
     chunk[at++] = messageNumbers.length;
     for (let k = 0; k < messageNumbers.length; k++) chunk[at++] = messageNumbers[k];
     this.writeAt = at;
+    this.counted(need);
+  }
+
+  /** The chunk to write a record of `need` ints into (a new one when the last is full). */
+  private chunkFor(need: number): Int32Array {
+    const chunk = this.writeChunk >= 0 ? this.chunks[this.writeChunk] : null;
+    if (chunk !== null && this.writeAt + need <= chunk.length) return chunk;
+    if (this.writeChunk >= 0) this.used[this.writeChunk] = this.writeAt;
+    const fresh = new Int32Array(Math.max(this.chunkInts, need));
+    this.chunks.push(fresh);
+    this.used.push(0);
+    this.liveBytes += fresh.byteLength;
+    this.writeChunk = this.chunks.length - 1;
+    this.writeAt = 0;
+    return fresh;
+  }
+
+  /** Count one record of `ints` ints just written. */
+  private counted(ints: number): void {
     this.count++;
     this.pushed++;
-    this.pushedInts += need;
+    this.pushedInts += ints;
     if (this.count > this.peak) this.peak = this.count;
   }
 
@@ -288,41 +298,44 @@ export class StateQueue {
       const to = c === this.writeChunk ? this.writeAt : this.used[c];
       if (to > from) pieces.push(chunk.subarray(from, to));
     }
-    const all = new Int32Array(pieces.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const piece of pieces) {
-      all.set(piece, at);
-      at += piece.length;
-    }
-    return all;
+    return pieces.length === 1 ? pieces[0].slice() : concatInts(pieces);
   }
 
-  /** Queue records as `unread` gave them. */
+  /** Queue records as `unread` gave them (copied int by int, no state read back). */
   pushRecords(records: Int32Array): void {
     for (let at = 0; at < records.length; ) {
-      const id = records[at];
-      const nodes = Array.from(records.subarray(at + 1, at + 1 + this.servers));
-      const history = records[at + 1 + this.servers];
-      const count = records[at + 2 + this.servers];
-      const messages = Array.from(records.subarray(at + 3 + this.servers, at + 3 + this.servers + count));
-      this.pushNumbers(id, nodes, history, messages);
-      at += 3 + this.servers + count;
+      const need = 3 + this.servers + records[at + 2 + this.servers];
+      const chunk = this.chunkFor(need);
+      chunk.set(records.subarray(at, at + need), this.writeAt);
+      this.writeAt += need;
+      this.counted(need);
+      at += need;
     }
+  }
+
+  /**
+   * Remove the `count` oldest records (fewer if the queue holds fewer) and return them as
+   * `unread` would: what a worker gives another without reading the states back.
+   */
+  takeRecords(count: number): Int32Array {
+    const pieces: Int32Array[] = [];
+    let taken = 0;
+    while (taken < count && this.count > 0) {
+      const chunk = this.readableChunk();
+      const end = this.readChunk === this.writeChunk ? this.writeAt : this.used[this.readChunk];
+      const from = this.readAt;
+      for (; taken < count && this.readAt < end; taken++, this.count--) {
+        this.readAt += 3 + this.servers + chunk[this.readAt + 2 + this.servers];
+      }
+      pieces.push(chunk.slice(from, this.readAt));
+    }
+    return concatInts(pieces);
   }
 
   /** The oldest state, or undefined when the queue is empty. */
   shift(): QueuedState | undefined {
     if (this.count === 0) return undefined;
-    let end = this.readChunk === this.writeChunk ? this.writeAt : this.used[this.readChunk];
-    while (this.readAt >= end) {
-      // This chunk is read: free it.
-      this.liveBytes -= (this.chunks[this.readChunk] as Int32Array).byteLength;
-      this.chunks[this.readChunk] = null;
-      this.readChunk++;
-      this.readAt = 0;
-      end = this.readChunk === this.writeChunk ? this.writeAt : this.used[this.readChunk];
-    }
-    const chunk = this.chunks[this.readChunk] as Int32Array;
+    const chunk = this.readableChunk();
     const parts = this.parts;
     let at = this.readAt;
     const id = chunk[at++];
@@ -345,4 +358,29 @@ export class StateQueue {
     this.count--;
     return { state: { nodes, network, history }, id, nodes: nodeNumbers, messages, history: historyNumber };
   }
+
+  /** The chunk holding the oldest record (chunks read to the end are freed); the queue is not empty. */
+  private readableChunk(): Int32Array {
+    let end = this.readChunk === this.writeChunk ? this.writeAt : this.used[this.readChunk];
+    while (this.readAt >= end) {
+      this.liveBytes -= (this.chunks[this.readChunk] as Int32Array).byteLength;
+      this.chunks[this.readChunk] = null;
+      this.readChunk++;
+      this.readAt = 0;
+      end = this.readChunk === this.writeChunk ? this.writeAt : this.used[this.readChunk];
+    }
+    return this.chunks[this.readChunk] as Int32Array;
+  }
+}
+
+/** The pieces one after the other (a single piece is returned as it is). */
+export function concatInts(pieces: readonly Int32Array[]): Int32Array {
+  if (pieces.length === 1) return pieces[0];
+  const all = new Int32Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    all.set(piece, at);
+    at += piece.length;
+  }
+  return all;
 }

@@ -114,5 +114,21 @@ describe('parallel breadth-first search', () => {
     // 2^18 slots (2 MB) after the growths, plus the columns (3 ints a state, grown by doubling).
     expect(result.memory.perVisited).toBeGreaterThan(16);
     expect(result.memory.perVisited).toBeLessThan(64);
+    expect(result.parallel?.growths).toBe(8);
+  });
+
+  it('a worker out of states steals from another within the level, and each accounts for its time', async () => {
+    // Level 1 is all worker 0's (it expanded the initial state): worker 1 can only steal.
+    const s = settings({ values: 0, maxLog: 0, symmetry: false });
+    const result = await checkParallel({ config: clusterConfigOf(s), bounds: boundsOf(s), workers: 2 });
+    expect([result.distinct, result.generated, result.depth]).toEqual([114_916, 501_519, 26]);
+    const p = result.parallel;
+    expect(p?.workers).toHaveLength(2);
+    expect(p?.levels).toBe(27);
+    const stolen = p?.workers.reduce((a, w) => a + w.stolen, 0);
+    const given = p?.workers.reduce((a, w) => a + w.given, 0);
+    expect(stolen).toBeGreaterThan(0);
+    expect(stolen).toBe(given);
+    for (const w of p?.workers ?? []) expect(w.expandingMs).toBeGreaterThan(0);
   });
 });

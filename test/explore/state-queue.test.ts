@@ -83,4 +83,21 @@ describe('StateQueue', () => {
     expect(queue.bytes).toBeLessThan(full / 4);
     expect(queue.shift()?.id).toBe(1900);
   });
+
+  it('hands its oldest records to another queue (a parallel worker giving states), which reads them back equal', () => {
+    const states = reachable(1500, 7);
+    const parts = new StateParts();
+    const giver = new StateQueue(parts, 3, 128);
+    states.forEach((state, id) => {
+      push(giver, state, id);
+    });
+    giver.shift();
+    const taker = new StateQueue(parts, 3, 64);
+    taker.pushRecords(giver.takeRecords(700)); // across many chunk boundaries
+    expect([giver.length, taker.length]).toEqual([799, 700]);
+    for (let id = 1; id <= 700; id++) expect(taker.shift()?.state).toEqual(states[id]);
+    expect(giver.shift()?.id).toBe(701);
+    expect(giver.takeRecords(5000).length).toBeGreaterThan(0);
+    expect([giver.length, giver.shift()]).toEqual([0, undefined]);
+  });
 });

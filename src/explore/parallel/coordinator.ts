@@ -18,9 +18,13 @@ import {
   readSharedTable,
   writeParallelCheckpoint,
 } from './checkpoint.ts';
+import type { ParallelProfile } from './profile.ts';
 import type { FromWorker, ModelRecipe, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
 import { CONTROL, growAtFor, grownTable, newTable, STOP_CODES } from './shared-fingerprints.ts';
+import { SpareTable, TURN_EVERY_MS } from './spare-table.ts';
+import { answer, newBoard, resetBoard, SENT } from './stealing.ts';
+import { workerUrl } from './worker-source.ts';
 
 /**
  * A breadth-first search on several cores (`raftkit check --workers N`): TLC's scheme.
@@ -31,9 +35,10 @@ import { CONTROL, growAtFor, grownTable, newTable, STOP_CODES } from './shared-f
  * first reached at its least depth, the counts are those of one worker, and the first
  * violation has a shortest counterexample, as with one worker (a violation found at depth
  * d + 1 stops the run after the level, and every state of depth ≤ d was checked before).
- * Between levels the coordinator evens out the next level's shares by moving states from
- * the busiest workers to the idlest. Ids are `local * N + worker`, so a path is rebuilt by
- * asking each state's owner for its parent.
+ * Within a level a worker that runs out of states steals half of another's
+ * (`stealing.ts`), so no worker waits at a level's end while another has much left, and
+ * the coordinator has nothing to do between levels but start the next. Ids are
+ * `local * N + worker`, so a path is rebuilt by asking each state's owner for its parent.
  */
 export interface ParallelCheckOptions extends CheckOptions {
   readonly workers: number;
@@ -61,11 +66,12 @@ export async function searchWith(
     if (options.checkpoint !== undefined && pool.stoppedShort(exhausted))
       await pool.checkpoint(options.checkpoint);
     const summaries = await pool.all({ type: 'finish' }, 'summary');
-    return await pool.result(
+    const result = await pool.result(
       summaries.map((m) => m.summary),
       exhausted,
       start,
     );
+    return { ...result, parallel: pool.profile(summaries.map((m) => m.profile)) };
   } finally {
     await pool.close();
   }
@@ -81,6 +87,14 @@ type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly tablePorts: MessagePort[] = [];
+  private readonly stealPorts: MessagePort[] = [];
+  private readonly board: Int32Array;
+  private readonly created = performance.now();
+  private startupMs = 0;
+  private growthMs = 0;
+  private growths = 0;
+  private levels = 0;
+  private readonly spare = new SpareTable();
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL.size * 4));
   private readonly stats: Float64Array;
   private table: SharedArrayBuffer;
@@ -95,6 +109,7 @@ export class WorkerPool {
   constructor(private readonly options: ParallelCheckOptions) {
     this.properties = options.properties ?? PROPERTIES;
     this.stats = new Float64Array(new SharedArrayBuffer(options.workers * STATS_PER_WORKER * 8));
+    this.board = new Int32Array(newBoard(options.workers));
     const dir = options.resume;
     this.resumed = dir === undefined ? null : readParallelMeta(dir, options.space ?? '', options.workers);
     this.table =
@@ -106,10 +121,11 @@ export class WorkerPool {
   }
 
   private spawn(index: number): void {
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-      workerData: { setup: this.setupOf(index), tablePort: port2 },
-      transferList: [port2],
+    const table = new MessageChannel();
+    const steal = new MessageChannel();
+    const worker = new Worker(workerUrl(), {
+      workerData: { setup: this.setupOf(index), ports: { table: table.port2, steal: steal.port2 } },
+      transferList: [table.port2, steal.port2],
     });
     this.waiting.push([]);
     worker.on('message', (message: FromWorker) => this.receive(index, message));
@@ -121,13 +137,15 @@ export class WorkerPool {
       for (const w of this.waiting[index].splice(0)) w.reject(error);
     });
     this.workers.push(worker);
-    this.tablePorts.push(port1);
+    this.tablePorts.push(table.port1);
+    this.stealPorts.push(steal.port1);
   }
 
   private setupOf(index: number): WorkerSetup {
     const o = this.options;
     return {
       index,
+      spawnedAt: Date.now(),
       workers: o.workers,
       recipe: recipeOf(o),
       bounds: o.bounds,
@@ -139,6 +157,7 @@ export class WorkerPool {
       control: this.control.buffer as SharedArrayBuffer,
       stats: this.stats.buffer as SharedArrayBuffer,
       table: this.table,
+      board: this.board.buffer as SharedArrayBuffer,
       maxMemoryFraction: o.maxMemoryFraction,
       resume:
         this.resumed === null ? undefined : { dir: o.resume as string, piece: this.resumed.pieces[index] },
@@ -147,7 +166,14 @@ export class WorkerPool {
 
   private receive(index: number, message: FromWorker): void {
     if (message.type === 'grow') this.grow();
+    else if (message.type === 'stolen') this.relay(index, message.to, message.moved);
     else this.waiting[index].shift()?.resolve(message);
+  }
+
+  /** States a victim gave: onto the thief's steal port, then the thief is told. */
+  private relay(from: number, to: number, moved: Reply<'stolen'>['moved']): void {
+    this.stealPorts[to].postMessage({ from, moved }, [moved.records.buffer as ArrayBuffer]);
+    answer(this.board, to, SENT);
   }
 
   /** Send a message to one worker and wait for its reply of the given type. */
@@ -166,8 +192,10 @@ export class WorkerPool {
     return Promise.all(this.workers.map((_, i) => this.ask(i, message, type)));
   }
 
-  ready(): Promise<Reply<'ready'>[]> {
-    return this.all(null, 'ready');
+  async ready(): Promise<Reply<'ready'>[]> {
+    const replies = await this.all(null, 'ready');
+    this.startupMs = performance.now() - this.created;
+    return replies;
   }
 
   /**
@@ -175,35 +203,49 @@ export class WorkerPool {
    * expansion, or has finished its level), rehash into one twice the size, hand it out.
    */
   private grow(): void {
+    const start = performance.now();
     const control = this.control;
     for (let running = Atomics.load(control, CONTROL.running); running > 0; ) {
       Atomics.wait(control, CONTROL.running, running, 100);
       running = Atomics.load(control, CONTROL.running);
     }
-    this.table = grownTable(this.table);
+    this.table = grownTable(this.table, this.spare.take(this.table.byteLength));
     for (const port of this.tablePorts) port.postMessage(this.table);
     Atomics.store(control, CONTROL.growAt, growAtFor(this.table.byteLength / 8));
     Atomics.store(control, CONTROL.running, Atomics.exchange(control, CONTROL.paused, 0));
     Atomics.store(control, CONTROL.grow, 0);
     Atomics.add(control, CONTROL.generation, 1);
     Atomics.notify(control, CONTROL.generation);
+    this.growthMs += performance.now() - start;
+    this.growths++;
   }
 
   /** Level after level until the frontier is empty (true) or the run must stop (false). */
   async search(options: ParallelCheckOptions, start: number): Promise<boolean> {
     const progress = this.progressTimer(options, start);
+    const preparing = setInterval(() => this.prepareSpare(), TURN_EVERY_MS);
     try {
       let queued = await this.firstLevel();
       for (let level = this.level + 1; ; level++) {
         if (Atomics.load(this.control, CONTROL.stop) !== 0) return false;
         if (queued.every((q) => q === 0)) return true;
         await this.checkpointIfDue();
-        queued = await this.balance(queued);
-        queued = await this.runLevel({ type: 'level', level });
+        queued = await this.runLevel({ type: 'level', level }, queued);
       }
     } finally {
       clearInterval(progress);
+      clearInterval(preparing);
     }
+  }
+
+  /** Map a few pages of the next table, once the table is half-way to its growth (`spare-table.ts`). */
+  private prepareSpare(): void {
+    const control = this.control;
+    this.spare.turn(
+      this.table.byteLength,
+      Atomics.load(control, CONTROL.count),
+      Atomics.load(control, CONTROL.growAt),
+    );
   }
 
   /** The initial state, or the rest of the level a checkpoint stopped in. */
@@ -213,12 +255,15 @@ export class WorkerPool {
       const first = await this.ask(0, { type: 'start' }, 'done');
       return [first.queued, ...this.workers.slice(1).map(() => 0)];
     }
-    return this.runLevel({ type: 'level', level: this.resumed.level, resumed: true });
+    const left = this.resumed.pieces.map((p) => p.levelLeft);
+    return this.runLevel({ type: 'level', level: this.resumed.level, resumed: true }, left);
   }
 
-  /** Every worker expands its share of one level; returns the next level's shares. */
-  private async runLevel(message: Extract<ToWorker, { type: 'level' }>): Promise<number[]> {
+  /** Every worker expands its share (`left`) of one level; returns the next level's shares. */
+  private async runLevel(message: Extract<ToWorker, { type: 'level' }>, left: number[]): Promise<number[]> {
     this.level = message.level;
+    this.levels++;
+    resetBoard(this.board, left);
     Atomics.store(this.control, CONTROL.running, this.workers.length);
     return (await this.all(message, 'done')).map((m) => m.queued);
   }
@@ -253,37 +298,6 @@ export class WorkerPool {
     });
   }
 
-  /** Move frontier states from workers above the average share to those below it. */
-  private async balance(queued: number[]): Promise<number[]> {
-    const total = queued.reduce((a, b) => a + b, 0);
-    const share = Math.ceil(total / queued.length);
-    const shares = queued.slice();
-    for (let to = 0; to < shares.length; to++) {
-      for (let from = 0; from < shares.length && shares[to] < share - 16; from++) {
-        const count = Math.min(shares[from] - share, share - shares[to]);
-        if (count <= 16) continue;
-        const moved = await this.move(from, to, count);
-        shares[from] -= moved;
-        shares[to] += moved;
-      }
-    }
-    return shares;
-  }
-
-  private async move(from: number, to: number, count: number): Promise<number> {
-    let moved = 0;
-    for (let left = count; left > 0; left -= 4096) {
-      const { moved: records } = await this.ask(
-        from,
-        { type: 'give', count: Math.min(left, 4096), to },
-        'states',
-      );
-      const { took } = await this.ask(to, { type: 'take', from, moved: records }, 'took');
-      moved += took;
-    }
-    return moved;
-  }
-
   private progressTimer(
     options: ParallelCheckOptions,
     start: number,
@@ -307,6 +321,19 @@ export class WorkerPool {
       t[3] += this.stats[at + 3];
     }
     return t;
+  }
+
+  /** Where the time went (`profile.ts`), with the workers' own accounts. */
+  profile(workers: Reply<'summary'>['profile'][]): ParallelProfile {
+    return {
+      wallMs: performance.now() - this.created,
+      startupMs: this.startupMs,
+      growthMs: this.growthMs,
+      growths: this.growths,
+      premapped: this.spare.pagesTaken === 0 ? 0 : this.spare.pagesReady / this.spare.pagesTaken,
+      levels: this.levels,
+      workers,
+    };
   }
 
   async result(summaries: WorkerSummary[], exhausted: boolean, start: number): Promise<CheckResult> {

@@ -66,18 +66,28 @@ function forEachNumber(
   }
 }
 
-/** Whether `at` is not in `sent` yet (and now is). */
-function firstTime(sent: Set<number>, at: number): boolean {
-  if (sent.has(at)) return false;
-  sent.add(at);
-  return true;
+/** Which part numbers were sent already: one byte per number (they are dense, from 0). */
+class SentFlags {
+  private flags = new Uint8Array(1024);
+
+  /** Whether `at` was not sent yet (it counts as sent from now on). */
+  firstTime(at: number): boolean {
+    if (at >= this.flags.length) {
+      const bigger = new Uint8Array(Math.max(2 * this.flags.length, at + 1));
+      bigger.set(this.flags);
+      this.flags = bigger;
+    }
+    if (this.flags[at] !== 0) return false;
+    this.flags[at] = 1;
+    return true;
+  }
 }
 
 /** What one worker has sent another so far: packs records with the parts new to it. */
 export class Outbox {
-  private readonly sentNodes = new Set<number>();
-  private readonly sentMessages = new Set<number>();
-  private readonly sentHistories = new Set<number>();
+  private readonly sentNodes = new SentFlags();
+  private readonly sentMessages = new SentFlags();
+  private readonly sentHistories = new SentFlags();
 
   constructor(
     private readonly parts: StateParts,
@@ -91,7 +101,7 @@ export class Outbox {
     const histories: { at: number; history: ClusterHistory }[] = [];
     forEachNumber(records, this.servers, {
       node: (at) => {
-        if (firstTime(this.sentNodes, at)) {
+        if (this.sentNodes.firstTime(at)) {
           nodes.push({
             at,
             position: parts.nodePositionOf(at),
@@ -102,11 +112,11 @@ export class Outbox {
         return at;
       },
       history: (at) => {
-        if (firstTime(this.sentHistories, at)) histories.push({ at, history: parts.historyOf(at) });
+        if (this.sentHistories.firstTime(at)) histories.push({ at, history: parts.historyOf(at) });
         return at;
       },
       message: (at) => {
-        if (firstTime(this.sentMessages, at)) messages.push({ at, inFlight: parts.messageOf(at) });
+        if (this.sentMessages.firstTime(at)) messages.push({ at, inFlight: parts.messageOf(at) });
         return at;
       },
     });

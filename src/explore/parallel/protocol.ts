@@ -3,12 +3,13 @@ import type { NetworkSemantics } from '../../../models/cluster/config.ts';
 import type { Features } from '../../../models/features.ts';
 import type { WorkerPiece } from './checkpoint.ts';
 import type { MovedRecords } from './moving.ts';
+import type { WorkerProfile } from './profile.ts';
 
 /**
  * What the coordinator and the workers of a parallel breadth-first search say to each
  * other (structured clones over `worker_threads` ports). The search goes level by level:
  * the coordinator starts a level in every worker, each expands its share of the frontier
- * and reports, the coordinator evens out the next level's shares, and so on.
+ * (stealing from the others when it runs out, `stealing.ts`) and reports, and so on.
  */
 
 /** What a worker needs to rebuild the cluster model (a compiled statechart cannot be cloned). */
@@ -24,6 +25,8 @@ export interface ModelRecipe {
 
 export interface WorkerSetup {
   readonly index: number;
+  /** When the coordinator created the thread (Date.now()). */
+  readonly spawnedAt: number;
   readonly workers: number;
   readonly recipe: ModelRecipe;
   readonly bounds: ClusterBounds;
@@ -36,6 +39,8 @@ export interface WorkerSetup {
   readonly control: SharedArrayBuffer;
   readonly stats: SharedArrayBuffer;
   readonly table: SharedArrayBuffer;
+  /** The steal board (`stealing.ts`). */
+  readonly board: SharedArrayBuffer;
   readonly maxMemoryFraction?: number;
   /** Go on from a checkpoint: its directory and this worker's part of it. */
   readonly resume?: { readonly dir: string; readonly piece: WorkerPiece };
@@ -45,8 +50,6 @@ export type ToWorker =
   | { readonly type: 'start' }
   | { readonly type: 'level'; readonly level: number; readonly resumed?: boolean }
   | { readonly type: 'checkpoint'; readonly dir: string }
-  | { readonly type: 'give'; readonly count: number; readonly to: number }
-  | { readonly type: 'take'; readonly from: number; readonly moved: MovedRecords }
   | { readonly type: 'lookup'; readonly id: number }
   | { readonly type: 'finish' };
 
@@ -77,11 +80,11 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'grow' }
   | { readonly type: 'done'; readonly queued: number }
-  | { readonly type: 'states'; readonly moved: MovedRecords }
-  | { readonly type: 'took'; readonly took: number }
+  /** States for thief `to`: the coordinator puts them on its steal port, then answers it. */
+  | { readonly type: 'stolen'; readonly to: number; readonly moved: MovedRecords }
   | { readonly type: 'step'; readonly parent: number; readonly action: number }
   | { readonly type: 'saved'; readonly piece: WorkerPiece }
-  | { readonly type: 'summary'; readonly summary: WorkerSummary };
+  | { readonly type: 'summary'; readonly summary: WorkerSummary; readonly profile: WorkerProfile };
 
 /** Per worker in the stats block (Float64Array): distinct, generated, depth, queued. */
 export const STATS_PER_WORKER = 4;

@@ -28,13 +28,17 @@ export const CONTROL = {
   generation: 2,
   /** Why every worker must stop: 0 go on, else a StopCode. */
   stop: 3,
-  /** Fingerprints in the table (workers add their counts in batches). */
-  count: 4,
+  /**
+   * Fingerprints in the table (workers add their counts in batches). Two cache lines away
+   * from the words every worker reads between two expansions, which would otherwise be
+   * invalidated in the other cores' caches at each addition.
+   */
+  count: 32,
   /** The count at which the table must grow. */
   growAt: 5,
   /** Workers paused for a growth. */
   paused: 6,
-  size: 16,
+  size: 48,
 } as const;
 
 export const STOP_CODES = ['', 'violation', 'time', 'memory', 'max-states'] as const;
@@ -129,10 +133,16 @@ function insertShared(words: Int32Array, mask: number, a: number, b: number): bo
   }
 }
 
-/** A table twice the size with the same fingerprints (run while every worker is paused). */
-export function grownTable(old: SharedArrayBuffer): SharedArrayBuffer {
+/**
+ * A table twice the size with the same fingerprints (run while every worker is paused), in
+ * `into` if given (an empty buffer of that size, `spare-table.ts`).
+ */
+export function grownTable(
+  old: SharedArrayBuffer,
+  into: SharedArrayBuffer = new SharedArrayBuffer(old.byteLength * 2),
+): SharedArrayBuffer {
   const from = new Int32Array(old);
-  const buffer = new SharedArrayBuffer(old.byteLength * 2);
+  const buffer = into;
   const to = new Int32Array(buffer);
   const mask = to.length / 2 - 1;
   for (let i = 0; i < from.length; i += 2) {

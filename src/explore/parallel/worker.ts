@@ -6,9 +6,10 @@ import { BreadthFirst } from '../bfs.ts';
 import { fingerprintIsNew } from '../checker.ts';
 import { readSearchFiles, restore, writeSearchFiles } from '../checkpoint.ts';
 import { Search } from '../search.ts';
-import { type QueuedState, StateParts } from '../state-queue.ts';
+import { StateParts } from '../state-queue.ts';
 import { type WorkerPiece, workerPrefix } from './checkpoint.ts';
-import { Inbox, type MovedRecords, Outbox, recordsOf } from './moving.ts';
+import { LevelShare } from './level-share.ts';
+import { emptyWorkerProfile, type WorkerProfile } from './profile.ts';
 import type { FromWorker, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
 import { CONTROL, SharedFingerprintSet, STOP_CODES } from './shared-fingerprints.ts';
@@ -18,7 +19,8 @@ import { CONTROL, SharedFingerprintSet, STOP_CODES } from './shared-fingerprints
  * its share of the frontier, its states' parent pointers (ids `local * workers + index`),
  * and what it found; it shares the visited set with every other worker, so each state is
  * admitted by exactly one of them. Between two expansions it stops if another worker asked
- * the run to stop, and pauses while the shared table grows.
+ * the run to stop, pauses while the shared table grows, and answers a worker that asks for
+ * states of the level (`level-share.ts`).
  */
 class BfsWorker {
   private readonly control: Int32Array;
@@ -26,17 +28,15 @@ class BfsWorker {
   private readonly visited: SharedFingerprintSet;
   private readonly search: Search;
   private readonly bfs: BreadthFirst;
-  private readonly servers: number;
-  /** Per other worker: the parts sent to it, the translation of the parts received from it. */
-  private readonly outboxes: Outbox[] = [];
-  private readonly inboxes: Inbox[] = [];
-  /** States at the front of the frontier that belong to the level under way. */
-  private levelLeft = 0;
+  private readonly share: LevelShare;
+  readonly profile: WorkerProfile = emptyWorkerProfile();
+  /** When this worker last finished a level (it waits for the others from then on), or -1. */
+  private doneAt = -1;
 
   constructor(
     private readonly setup: WorkerSetup,
-    private readonly tablePort: MessagePort,
-    private readonly post: (message: FromWorker) => void,
+    private readonly ports: WorkerPorts,
+    private readonly post: (message: FromWorker, transfer?: ArrayBuffer[]) => void,
   ) {
     this.control = new Int32Array(setup.control);
     this.stats = new Float64Array(setup.stats);
@@ -57,14 +57,31 @@ class BfsWorker {
     const resume = setup.resume;
     const parts = resume === undefined ? undefined : StateParts.load(resume.piece.parts);
     this.bfs = new BreadthFirst(this.search, { visited: this.visited, prints: 'contents', isNew, parts });
-    this.servers = setup.recipe.nodes;
+    this.share = this.shareOf(setup);
     if (resume !== undefined) {
       restore({ meta: resume.piece, ...readSearchFiles(resume.dir, workerPrefix(setup.index)) }, this.bfs);
-      this.levelLeft = resume.piece.levelLeft;
+      this.share.ownLeft = resume.piece.levelLeft;
     }
   }
 
+  private shareOf(setup: WorkerSetup): LevelShare {
+    return new LevelShare(this.bfs.queue, this.bfs.parts, {
+      index: setup.index,
+      workers: setup.workers,
+      board: setup.board,
+      servers: setup.recipe.nodes,
+      stealPort: this.ports.steal,
+      send: (to, moved) => this.post({ type: 'stolen', to, moved }, [moved.records.buffer as ArrayBuffer]),
+      whileWaiting: () => {
+        if (Atomics.load(this.control, CONTROL.grow) !== 0) this.pauseForGrowth();
+      },
+      profile: this.profile,
+    });
+  }
+
   handle(message: ToWorker): void {
+    if (this.doneAt >= 0) this.profile.levelEndMs += performance.now() - this.doneAt;
+    this.doneAt = -1;
     this.post(this.reply(message));
   }
 
@@ -77,62 +94,84 @@ class BfsWorker {
         return { type: 'done', queued: this.expandLevel(message.level, message.resumed === true) };
       case 'checkpoint':
         return { type: 'saved', piece: this.writeFiles(message.dir) };
-      case 'give':
-        return { type: 'states', moved: this.give(message.count, message.to) };
-      case 'take':
-        return { type: 'took', took: this.take(message.from, message.moved) };
       case 'lookup':
         return { type: 'step', ...this.lookup(message.id) };
       case 'finish':
-        return { type: 'summary', summary: this.summary() };
+        return { type: 'summary', summary: this.summary(), profile: this.profile };
     }
   }
 
   /**
-   * Expand the frontier's states of depth `level` (`resumed`: the ones a checkpoint left of
-   * it); returns the next level's share. A state whose expansion a stop cut short is kept
-   * to be expanded again after a resume.
+   * Expand the states of depth `level` (`resumed`: the ones a checkpoint left of it), its
+   * own and those it steals; returns the next level's share. A state whose expansion a stop
+   * cut short is kept to be expanded again after a resume.
    */
   private expandLevel(level: number, resumed: boolean): number {
+    const start = performance.now();
+    const waitedBefore = this.waitedMs();
     this.takeNewTable();
     this.bfs.level = level;
-    const queue = this.bfs.queue;
-    if (!resumed) this.levelLeft = queue.length;
-    while (this.levelLeft > 0 && !this.mustStop()) {
-      const item = queue.shift() as QueuedState;
+    if (!resumed) this.share.ownLeft = this.bfs.queue.length;
+    let expansions = 0;
+    for (let item = this.nextOfLevel(); item !== undefined; item = this.nextOfLevel()) {
       const generated = this.search.generated;
       this.bfs.expand(item);
       if (this.search.stopped) {
+        // Cut short (time, memory, a violation): the whole run stops now, not after a
+        // level that would take this state for one of the next.
         this.bfs.interrupted = { item, generated };
+        this.requestStopForSearch();
         break;
       }
-      if ((--this.levelLeft & 255) === 0) this.publishStats();
+      if ((++expansions & 255) === 0) this.publishStats();
     }
+    this.share.refuseThieves();
     this.visited.flush();
     this.publishStats();
     Atomics.sub(this.control, CONTROL.running, 1);
     Atomics.notify(this.control, CONTROL.running);
-    return queue.length;
+    this.doneAt = performance.now();
+    this.profile.expandingMs += this.doneAt - start - (this.waitedMs() - waitedBefore);
+    return this.bfs.queue.length;
   }
 
+  private nextOfLevel() {
+    return this.mustStop() ? undefined : this.share.next();
+  }
+
+  /** Time this worker spent in levels on anything but expanding, so far. */
+  private waitedMs(): number {
+    const p = this.profile;
+    return p.stealWaitMs + p.givingMs + p.growthMs;
+  }
+
+  /** This worker's files; its states of the level left: a cut-short one, stolen ones, its own. */
   private writeFiles(dir: string): WorkerPiece {
-    return { ...writeSearchFiles(dir, workerPrefix(this.setup.index), this.bfs), levelLeft: this.levelLeft };
+    const ahead = this.share.stolenRecords();
+    const piece = writeSearchFiles(dir, workerPrefix(this.setup.index), this.bfs, ahead);
+    return { ...piece, levelLeft: (this.bfs.interrupted === null ? 0 : 1) + this.share.left };
   }
 
   /** Between two expansions: pause for a growth; whether the run must stop. */
   private mustStop(): boolean {
     const control = this.control;
     if (Atomics.load(control, CONTROL.grow) !== 0) this.pauseForGrowth();
-    this.visited.flush();
+    // The shared count lags by the < 64 insertions each worker has not flushed yet: writing
+    // it after every expansion made both cores fight over its cache line.
     if (Atomics.load(control, CONTROL.count) >= this.setup.maxStates) this.requestStop('max-states');
     this.search.stopRequested = Atomics.load(control, CONTROL.stop) !== 0;
     if (this.search.shouldStop()) {
-      if (this.search.violated && this.search.stopOnViolation) this.requestStop('violation');
-      else if (this.search.outOfTime) this.requestStop('time');
-      else if (this.search.outOfMemory) this.requestStop('memory');
+      this.requestStopForSearch();
       return true;
     }
     return false;
+  }
+
+  /** Stop every worker for the reason this search stopped (if it was not asked to by another). */
+  private requestStopForSearch(): void {
+    if (this.search.violated && this.search.stopOnViolation) this.requestStop('violation');
+    else if (this.search.outOfTime) this.requestStop('time');
+    else if (this.search.outOfMemory) this.requestStop('memory');
   }
 
   private requestStop(reason: (typeof STOP_CODES)[number]): void {
@@ -140,6 +179,7 @@ class BfsWorker {
   }
 
   private pauseForGrowth(): void {
+    const start = performance.now();
     const control = this.control;
     const generation = Atomics.load(control, CONTROL.generation);
     this.visited.flush();
@@ -150,37 +190,18 @@ class BfsWorker {
       Atomics.wait(control, CONTROL.generation, generation, 1000);
     }
     this.takeNewTable();
+    this.profile.growthMs += performance.now() - start;
   }
 
   /** The latest table the coordinator handed out, if any since the last look. */
   private takeNewTable(): void {
     for (
-      let m = receiveMessageOnPort(this.tablePort);
+      let m = receiveMessageOnPort(this.ports.table);
       m !== undefined;
-      m = receiveMessageOnPort(this.tablePort)
+      m = receiveMessageOnPort(this.ports.table)
     ) {
       this.visited.replace(m.message as SharedArrayBuffer);
     }
-  }
-
-  /** Up to `count` of the oldest frontier states, packed for worker `to`. */
-  private give(count: number, to: number): MovedRecords {
-    const items: QueuedState[] = [];
-    for (let k = 0; k < count; k++) {
-      const item = this.bfs.queue.shift();
-      if (item === undefined) break;
-      items.push(item);
-    }
-    this.outboxes[to] ??= new Outbox(this.bfs.parts, this.servers);
-    return this.outboxes[to].pack(recordsOf(items));
-  }
-
-  /** Queue states worker `from` gave; how many. */
-  private take(from: number, moved: MovedRecords): number {
-    this.inboxes[from] ??= new Inbox(this.bfs.parts, this.servers);
-    const before = this.bfs.queue.length;
-    this.bfs.queue.pushRecords(this.inboxes[from].unpack(moved));
-    return this.bfs.queue.length - before;
   }
 
   private lookup(id: number): { parent: number; action: number } {
@@ -226,10 +247,17 @@ function configOf(setup: WorkerSetup) {
   });
 }
 
+/** The ports a worker reads synchronously: grown tables, and the states it stole. */
+export interface WorkerPorts {
+  readonly table: MessagePort;
+  readonly steal: MessagePort;
+}
+
 if (parentPort !== null) {
   const port = parentPort;
-  const { setup, tablePort } = workerData as { setup: WorkerSetup; tablePort: MessagePort };
-  const worker = new BfsWorker(setup, tablePort, (message) => port.postMessage(message));
+  const { setup, ports } = workerData as { setup: WorkerSetup; ports: WorkerPorts };
+  const worker = new BfsWorker(setup, ports, (message, transfer) => port.postMessage(message, transfer));
+  worker.profile.startupMs = Date.now() - setup.spawnedAt;
   port.on('message', (message: ToWorker) => worker.handle(message));
   port.postMessage({ type: 'ready' } satisfies FromWorker);
 }
