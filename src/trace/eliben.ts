@@ -4,10 +4,10 @@ import {
   type DamagedLine,
   type Hole,
   isFence,
+  LineReader,
   type ParsedTrace,
   type SkippedLine,
   sortedUnique,
-  splitLines,
 } from './trace.ts';
 
 /**
@@ -300,7 +300,7 @@ export function looksLikeEliben(text: string): boolean {
 }
 
 export function parseEliben(text: string, file: string): ParsedTrace {
-  const lines = splitLines(text);
+  const lines = new LineReader(text);
   const skipped: SkippedLine[] = [];
   const damaged: DamagedLine[] = [];
   const extraFields: DamagedLine[] = [];
@@ -320,9 +320,8 @@ export function parseEliben(text: string, file: string): ParsedTrace {
   let maxBackwardsMs = 0;
   let segmentLastTime: number | null = null;
 
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const textLine = lines[i];
+  for (let textLine = lines.next(); textLine !== null; textLine = lines.next()) {
+    const lineNo = lines.count;
     const trimmed = textLine.trim();
     if (trimmed === '') {
       skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
@@ -417,7 +416,7 @@ export function parseEliben(text: string, file: string): ParsedTrace {
   return {
     file,
     format: 'eliben',
-    totalLines: lines.length,
+    totalLines: lines.count,
     logLines,
     duplicates,
     firstDuplicateLines,

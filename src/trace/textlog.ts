@@ -2,12 +2,12 @@ import type { NodeId } from '../../models/index.ts';
 import type { TraceEvent } from './events.ts';
 import {
   isFence,
+  LineReader,
   type LinkEvidence,
   NO_PASTE_DAMAGE,
   type ParsedTrace,
   type SkippedLine,
   sortedUnique,
-  splitLines,
   type TraceFormat,
 } from './trace.ts';
 
@@ -52,14 +52,10 @@ export class LineSink {
     if (from === to) return;
     this.ids.add(from);
     this.ids.add(to);
-    this.links.push({
-      time: this.time,
-      from,
-      to,
-      reached,
-      line: this.line,
-      ...(term === undefined ? {} : { term }),
-    });
+    const { time, line } = this;
+    this.links.push(
+      term === undefined ? { time, from, to, reached, line } : { time, from, to, reached, line, term },
+    );
   }
 }
 
@@ -78,8 +74,13 @@ export interface LogReader {
   idMapping(nodes: readonly NodeId[]): string | null;
 }
 
+/** Whether the text has a U+2028/U+2029 (where `.` stops): one search per file, not one per line. */
+export function hasLineSeparator(text: string): boolean {
+  return text.includes('\u2028') || text.includes('\u2029');
+}
+
 export function readLibraryLog(text: string, file: string, reader: LogReader): ParsedTrace {
-  const lines = splitLines(text);
+  const lines = new LineReader(text);
   const skipped: SkippedLine[] = [];
   const sink = new LineSink();
   let logLines = 0;
@@ -87,9 +88,9 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
   let lastTime: number | null = null;
   let outOfOrder = 0;
   let maxBackwardsMs = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const trimmed = lines[i].trim();
-    const line = i + 1;
+  for (let raw = lines.next(); raw !== null; raw = lines.next()) {
+    const trimmed = raw.trim();
+    const line = lines.count;
     // A fence starts with ` or ~: test the first character before the regex.
     const first = trimmed.charCodeAt(0);
     if (trimmed === '' || ((first === 96 || first === 126) && isFence(trimmed))) {
@@ -137,7 +138,7 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
   return {
     file,
     format: reader.format,
-    totalLines: lines.length,
+    totalLines: lines.count,
     logLines,
     ...NO_PASTE_DAMAGE,
     informational,
@@ -151,22 +152,6 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
     links: sink.links,
     noReplay: reader.noReplay,
   };
-}
-
-/** `key=value` fields after a message: values bare or double-quoted (Go %q escapes). */
-export function parseFields(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  const re = /([\w.-]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    fields.set(m[1], m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]);
-  }
-  return fields;
-}
-
-/** A non-negative integer field, or null. */
-export function intField(fields: ReadonlyMap<string, string>, key: string): number | null {
-  const v = fields.get(key);
-  return v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : null;
 }
 
 /** Wall-clock time of `YYYY-MM-DD` / `YYYY/MM/DD` and `HH:MM:SS[.frac]` with an optional zone, in ms. */
