@@ -72,7 +72,7 @@ const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       const term = intField(f, 'term');
       if (term === null) return null;
       state.candidacyTerm.set(node, term);
-      sink.event(node, { event: 'BecomeCandidate', term });
+      sink.role(node, 'BecomeCandidate', term);
       return 'event';
     },
   ],
@@ -80,7 +80,7 @@ const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
     'entering leader state',
     (node, _f, sink, state) => {
       const term = state.candidacyTerm.get(node);
-      sink.event(node, term === undefined ? { event: 'BecomeLeader' } : { event: 'BecomeLeader', term });
+      sink.role(node, 'BecomeLeader', term);
       return 'event';
     },
   ],
@@ -93,10 +93,7 @@ const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       const term = intField(f, 'term');
       if (from === null || term === null) return null;
       if (from === node) return 'info'; // the candidate's own vote: counted from its candidacy
-      sink.event(node, {
-        event: 'Receive',
-        message: { type: 'RequestVoteResponse', from, to: node, term, voteGranted: true },
-      });
+      sink.message(node, 'Receive', { type: 'RequestVoteResponse', from, to: node, term, voteGranted: true });
       return 'event';
     },
   ],
@@ -173,7 +170,7 @@ const INFO = new Set([
 ]);
 
 function emit(sink: LineSink, node: NodeId, event: 'BecomeFollower' | 'ElectionTimeout'): Understood {
-  sink.event(node, { event });
+  sink.role(node, event);
   return 'event';
 }
 

@@ -1,5 +1,6 @@
-import type { NodeId } from '../../models/index.ts';
-import type { TraceEvent } from './events.ts';
+import type { Message, NodeId } from '../../models/index.ts';
+import type { EventKind, TraceEvent } from './events.ts';
+import { digitsAt } from './scan.ts';
 import {
   isFence,
   LineReader,
@@ -43,9 +44,17 @@ export class LineSink {
     this.time = time;
   }
 
-  event(node: NodeId, event: Omit<TraceEvent, 'line' | 'time' | 'node'>): void {
+  /** A role change or timeout (`term` left out when undefined): the event built whole, not spread. */
+  role(node: NodeId, event: EventKind, term?: number): void {
     this.ids.add(node);
-    this.events.push({ line: this.line, time: this.time, node, ...event });
+    const { line, time } = this;
+    this.events.push(term === undefined ? { line, time, node, event } : { line, time, node, event, term });
+  }
+
+  /** A message sent or received. */
+  message(node: NodeId, event: 'Send' | 'Receive', message: Message): void {
+    this.ids.add(node);
+    this.events.push({ line: this.line, time: this.time, node, event, message });
   }
 
   link(from: NodeId, to: NodeId, reached: boolean, term?: number): void {
@@ -152,6 +161,38 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
     links: sink.links,
     noReplay: reader.noReplay,
   };
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/**
+ * `wallClockMs` of a line's `YYYY?MM?DD HH:MM:SS[.frac]` (no zone) at `at`, with Date.UTC
+ * once a minute rather than once a line: Date.UTC of second s is that of second 0 plus
+ * s × 1000 exactly, and F / 10^k is the same double as Number("0.<k digits of F>").
+ */
+export class MinuteClock {
+  private lastMinute = '';
+  private lastBase: number | null = null;
+
+  /** `fracFrom`/`fracTo`: the fraction's digits (equal when there are none). */
+  at(line: string, at: number, fracFrom: number, fracTo: number): number | null {
+    const minute = line.slice(at, at + 16);
+    if (minute !== this.lastMinute) {
+      this.lastMinute = minute;
+      const date: [string, string, string] = [minute.slice(0, 4), minute.slice(5, 7), minute.slice(8, 10)];
+      this.lastBase = wallClockMs(
+        date,
+        [minute.slice(11, 13), minute.slice(14, 16), '0'],
+        undefined,
+        undefined,
+      );
+    }
+    const seconds = digitsAt(line, at + 17, 2);
+    if (this.lastBase === null || seconds > 60) return null;
+    const digits = fracTo - fracFrom;
+    const frac = digits === 0 ? 0 : (digitsAt(line, fracFrom, digits) / POW10[digits]) * 1000;
+    return this.lastBase + seconds * 1000 + frac;
+  }
 }
 
 /** Wall-clock time of `YYYY-MM-DD` / `YYYY/MM/DD` and `HH:MM:SS[.frac]` with an optional zone, in ms. */
