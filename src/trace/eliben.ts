@@ -282,7 +282,8 @@ const RULES: readonly Rule[] = [
  */
 export function literalPrefix(re: RegExp): string {
   const source = re.source;
-  if (!source.startsWith('^') || re.flags.replace(/[gy]/g, '') !== '' || topLevelAlternative(source)) return '';
+  if (!source.startsWith('^') || re.flags.replace(/[gy]/g, '') !== '' || topLevelAlternative(source))
+    return '';
   let prefix = '';
   for (let i = 1; i < source.length; i++) {
     let c = source[i];
@@ -672,7 +673,9 @@ function buildEvents(
       case 'role':
         if (raw.event === 'BecomeLeader') leaderTerm.set(r.node, raw.term);
         events.push({
-          line, time, node,
+          line,
+          time,
+          node,
           event: raw.event,
           term: raw.term,
           state: raw.log === undefined ? { currentTerm: raw.term } : { currentTerm: raw.term, log: raw.log },
@@ -700,7 +703,9 @@ function buildEvents(
           break;
         }
         events.push({
-          line, time, node,
+          line,
+          time,
+          node,
           event: 'Send',
           message: {
             type: 'RequestVoteRequest',
@@ -719,7 +724,9 @@ function buildEvents(
         }
         lastRvRecv.set(r.node, { candidate: raw.candidate, term: raw.term, answered: false });
         events.push({
-          line, time, node,
+          line,
+          time,
+          node,
           event: 'Receive',
           before: raw.before,
           message: {
@@ -746,7 +753,9 @@ function buildEvents(
         }
         request.answered = true;
         const event = {
-          line, time, node,
+          line,
+          time,
+          node,
           event: 'Send' as const,
           message: {
             type: 'RequestVoteResponse' as const,
@@ -777,7 +786,9 @@ function buildEvents(
           sendersMatched++;
         } else sendersUnknown++;
         events.push({
-          line, time, node,
+          line,
+          time,
+          node,
           event: 'Receive',
           message: {
             type: 'RequestVoteResponse',
@@ -803,7 +814,9 @@ function buildEvents(
           break;
         }
         events.push({
-          line, time, node,
+          line,
+          time,
+          node,
           event: 'Send',
           message: {
             type: 'AppendEntriesRequest',
@@ -825,7 +838,9 @@ function buildEvents(
           answered: false,
         });
         events.push({
-          line, time, node,
+          line,
+          time,
+          node,
           event: 'Receive',
           message: {
             type: 'AppendEntriesRequest',
@@ -854,7 +869,9 @@ function buildEvents(
         request.answered = true;
         aeRepliesInferred++;
         events.push({
-          line, time, node,
+          line,
+          time,
+          node,
           event: 'Send',
           message: {
             type: 'AppendEntriesResponse',
@@ -870,7 +887,9 @@ function buildEvents(
       }
       case 'aeReplyRecv':
         events.push({
-          line, time, node,
+          line,
+          time,
+          node,
           event: 'Receive',
           message: {
             type: 'AppendEntriesResponse',
@@ -892,7 +911,9 @@ function buildEvents(
         // Figure 2 AppendEntries rule 1). Only the term matters to the model: the term rule
         // (§5.1) turns the leader into a follower, which ignores the reply itself.
         const event = {
-          line, time, node,
+          line,
+          time,
+          node,
           event: 'Receive' as const,
           message: {
             type: 'AppendEntriesResponse' as const,

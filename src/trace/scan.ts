@@ -79,15 +79,6 @@ export function digitsEnd(text: string, from: number): number {
   return i;
 }
 
-/** Whether `text` from `from` to its end contains a line terminator (`.*$` then fails). */
-export function hasLineTerminator(text: string, from: number): boolean {
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x2028 || c === 0x2029 || c === 10 || c === 13) return true;
-  }
-  return false;
-}
-
 /** The end of the run of non-`\s` characters from `from` (`\S*`). */
 function nonSpaceEnd(text: string, from: number): number {
   let i = from;
