@@ -375,16 +375,8 @@ function trySend(
     return { ok: true, state, pending };
   }
   if (heartbeatAllowed && state.role === 'leader' && message.type === 'AppendEntriesRequest') {
-    const copy = clonePending(pending);
-    const beat = stepWith(machine, state, copy, { type: 'HeartbeatTimeout' });
-    if (beat.ok) {
-      const again = trySend(machine, beat.state, beat.pending, message, false);
-      if (again.ok) {
-        pending.length = 0;
-        pending.push(...again.pending);
-        return { ...again, pending, heartbeat: true };
-      }
-    }
+    const beat = heartbeat(machine, state, pending, message);
+    if (beat) return beat;
   }
   const similar = pending.find(
     (p) => !p.used && p.message.type === message.type && sameTarget(p.message, message),
@@ -407,6 +399,44 @@ function trySend(
         ? `no message: the model has sent nothing that is not already logged, in state ${state.role}`
         : `one of the messages the model has sent: ${open.slice(0, 4).join('; ')}${open.length > 4 ? '; …' : ''}`,
   };
+}
+
+/**
+ * A leader's AppendEntries the model has not sent yet, explained by an unlogged
+ * HeartbeatTimeout, or null. The heartbeat's messages are appended to the pending list in
+ * place and taken off again if they do not explain the send (a copy of the list per
+ * heartbeat was a tenth of the check); only where they would overflow it (compaction
+ * cannot be undone) is the step tried on a copy.
+ */
+function heartbeat(
+  machine: CompiledMachine,
+  state: NodeState,
+  pending: Pending[],
+  message: Message,
+): Attempt | null {
+  const length = pending.length;
+  const beat = stepExplained(state, { type: 'HeartbeatTimeout' }, machine);
+  if (length + beat.outputs.length > PENDING_CAP) return heartbeatOnCopy(machine, state, pending, message);
+  for (const output of beat.outputs) pending.push({ message: output, taken: beat.taken, used: false });
+  const again = trySend(machine, beat.state, pending, message, false);
+  if (again.ok) return { ...again, pending, heartbeat: true };
+  pending.length = length;
+  return null;
+}
+
+function heartbeatOnCopy(
+  machine: CompiledMachine,
+  state: NodeState,
+  pending: Pending[],
+  message: Message,
+): Attempt | null {
+  const beat = stepWith(machine, state, clonePending(pending), { type: 'HeartbeatTimeout' });
+  if (!beat.ok) return null;
+  const again = trySend(machine, beat.state, beat.pending, message, false);
+  if (!again.ok) return null;
+  pending.length = 0;
+  pending.push(...again.pending);
+  return { ...again, pending, heartbeat: true };
 }
 
 function clonePending(pending: readonly Pending[]): Pending[] {

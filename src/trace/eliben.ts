@@ -1,5 +1,6 @@
 import type { LogEntry, Message, NodeId } from '../../models/index.ts';
 import { KIT, type StateFields, type TraceEvent } from './events.ts';
+import { POW10 } from './scan.ts';
 import {
   type DamagedLine,
   type Hole,
@@ -388,7 +389,7 @@ export function parseEliben(text: string, file: string): ParsedTrace {
       continue;
     }
     logLines++;
-    const frac = m[4] === undefined ? 0 : Number(`0.${m[4]}`) * 1000;
+    const frac = m[4] === undefined ? 0 : (Number(m[4]) / POW10[m[4].length]) * 1000;
     let time = ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + frac + dayOffset;
     if (lastTime !== null && time < lastTime - DAY_MS / 2) {
       dayOffset += DAY_MS;

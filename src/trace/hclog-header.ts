@@ -1,4 +1,4 @@
-import { digitsAt, digitsEnd } from './scan.ts';
+import { digitsAt, digitsEnd, POW10 } from './scan.ts';
 import { wallClockMs } from './textlog.ts';
 
 /**
@@ -16,7 +16,6 @@ const HEAD =
   /\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? +\[(?:TRACE|DEBUG|INFO|WARN|ERROR)\] */y;
 /** What `.*$` cannot pass. */
 const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 export class HclogHeader {
   /** Where the message (everything after the level and its spaces) starts. */

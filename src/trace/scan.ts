@@ -20,6 +20,9 @@ export const CH = {
   closeBracket: 93,
 } as const;
 
+/** 10^k for a fraction of k ≤ 9 digits: F / 10^k is the double Number("0.<digits>") gives (both round the same quotient once). */
+export const POW10: readonly number[] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
 export function isDigit(code: number): boolean {
   return code >= CH.zero && code <= CH.nine;
 }

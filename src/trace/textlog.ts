@@ -1,6 +1,6 @@
 import type { Message, NodeId } from '../../models/index.ts';
 import type { EventKind, TraceEvent } from './events.ts';
-import { digitsAt } from './scan.ts';
+import { digitsAt, POW10 } from './scan.ts';
 import {
   isFence,
   LineReader,
@@ -162,8 +162,6 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
     noReplay: reader.noReplay,
   };
 }
-
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /**
  * `wallClockMs` of a line's `YYYY?MM?DD HH:MM:SS[.frac]` (no zone) at `at`, with Date.UTC
