@@ -204,10 +204,35 @@ function fieldsAt(text: string): number {
   return -1;
 }
 
-/** The message without its fields (and without a trailing colon when it has none). */
-function messageOf(text: string, at: number): string {
-  if (at >= 0) return text.slice(0, at);
-  return text.endsWith(':') ? text.slice(0, -1) : text;
+/** The length of the message without its fields (and without a trailing colon when it has none). */
+function messageLength(text: string, at: number): number {
+  if (at >= 0) return at;
+  return text.endsWith(':') ? text.length - 1 : text.length;
+}
+
+type Known = readonly [message: string, handler: Handler | null];
+
+/**
+ * Every known message by its length, with its handler (null: information only). A line's
+ * message is found by comparing in place rather than cut out and hashed.
+ */
+const KNOWN: ReadonlyMap<number, readonly Known[]> = (() => {
+  const byLength = new Map<number, Known[]>();
+  const entries: Known[] = [
+    ...MESSAGES,
+    ...[...INFO].filter((m) => !MESSAGES.has(m)).map((m) => [m, null] as const),
+  ];
+  for (const entry of entries)
+    byLength.set(entry[0].length, [...(byLength.get(entry[0].length) ?? []), entry]);
+  return byLength;
+})();
+
+/** The known message at the start of `text` that is `length` long, or undefined. */
+function knownMessage(text: string, length: number): Known | undefined {
+  const candidates = KNOWN.get(length);
+  if (candidates === undefined) return undefined;
+  for (const known of candidates) if (text.startsWith(known[0])) return known;
+  return undefined;
 }
 
 const NO_REPLAY =
@@ -215,8 +240,8 @@ const NO_REPLAY =
   'the nodes are not replayed against the model; the cross-node properties are checked on the candidacies and the votes ' +
   'candidates count, and liveness on the roles and terms logged';
 
-function understood(message: string): boolean {
-  return MESSAGES.has(message) || INFO.has(message);
+function understood(text: string): boolean {
+  return knownMessage(text, messageLength(text, fieldsAt(text))) !== undefined;
 }
 
 /** The hclog reader of one file: its state (names, addresses, candidacies) and per-line scratch. */
@@ -266,7 +291,7 @@ class HclogReader implements LogReader {
     const name = line.slice(from, to);
     if (this.knownNames.has(name)) return name;
     const message = line.slice(to + 2);
-    if (!understood(messageOf(message, fieldsAt(message)))) return null;
+    if (!understood(message)) return null;
     names.push(name);
     this.knownNames.add(name);
     return name;
@@ -274,13 +299,15 @@ class HclogReader implements LogReader {
 
   message(header: Header, sink: LineSink): Understood {
     const { state, fields } = this;
-    const at = fieldsAt(header.message);
-    const message = messageOf(header.message, at);
-    const fieldText = at >= 0 ? header.message.slice(at + 2) : '';
-    if (message === 'initial configuration') return learnAddresses(fields.read(fieldText), state);
-    const handler = MESSAGES.get(message);
-    if (!handler) return INFO.has(message) ? 'info' : null;
-    fields.read(fieldText);
+    const text = header.message;
+    const at = fieldsAt(text);
+    const known = knownMessage(text, messageLength(text, at));
+    if (known === undefined) return null;
+    const fieldsFrom = at >= 0 ? at + 2 : text.length;
+    if (known[0] === 'initial configuration') return learnAddresses(fields.read(text, fieldsFrom), state);
+    const handler = known[1];
+    if (handler === null) return 'info';
+    fields.read(text, fieldsFrom);
     const node = nodeOf(header, fields, state);
     return node === null ? null : handler(node, fields, sink, state);
   }

@@ -122,10 +122,11 @@ export class Fields implements FieldValues {
   /** Per field: key start, key end, value start, value end, 1 if quoted. */
   private spans = new Int32Array(5 * 16);
 
-  read(text: string): this {
+  /** The fields of `text` from `from` on (the same as of `text.slice(from)`). */
+  read(text: string, from = 0): this {
     this.text = text;
     this.count = 0;
-    let p = 0;
+    let p = from;
     while (p < text.length) {
       if (!isKeyChar(text.charCodeAt(p))) {
         p++;
