@@ -12,7 +12,8 @@ import {
 } from '../../models/index.ts';
 import { ruleRegistry } from '../rules/registry.ts';
 import { ROLE_EVENTS, type RoleEvent, type StateFields, type TraceEvent } from './events.ts';
-import type { Hole, ParsedTrace } from './trace.ts';
+import { HoleIndex } from './holes.ts';
+import type { ParsedTrace } from './trace.ts';
 
 /**
  * The trace checker. Each node's events are replayed against the model: the node's own
@@ -154,6 +155,7 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
   const divergences: Divergence[] = [];
   const bridges: Bridge[] = [];
   const cross = new CrossNode();
+  const holes = new HoleIndex(trace.holes);
   let heartbeatsAssumed = 0;
   let retransmissions = 0;
   let sendersAssumed = 0;
@@ -166,13 +168,13 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
     if (!replay || replay.halted || event.event === 'TimerStart' || event.event === 'Cluster') continue;
     checked++;
     if (event.message?.from === '?') sendersAssumed++;
-    if (mayBridge(replay, event, trace.holes)) {
+    if (mayBridge(replay, event, holes)) {
       replay.snapshot = {
         state: replay.state,
         pending: clonePending(replay.pending),
         events: [],
         line: event.line,
-        reason: replay.seen ? holeReason(replay, event, trace.holes) : 'the log may start mid-run',
+        reason: replay.seen ? holeReason(replay, event, holes) : 'the log may start mid-run',
       };
     }
     let attempt = tryEvent(machine, replay.state, replay.pending, event);
@@ -373,16 +375,8 @@ function trySend(
     return { ok: true, state, pending };
   }
   if (heartbeatAllowed && state.role === 'leader' && message.type === 'AppendEntriesRequest') {
-    const copy = clonePending(pending);
-    const beat = stepWith(machine, state, copy, { type: 'HeartbeatTimeout' });
-    if (beat.ok) {
-      const again = trySend(machine, beat.state, beat.pending, message, false);
-      if (again.ok) {
-        pending.length = 0;
-        pending.push(...again.pending);
-        return { ...again, pending, heartbeat: true };
-      }
-    }
+    const beat = heartbeat(machine, state, pending, message);
+    if (beat) return beat;
   }
   const similar = pending.find(
     (p) => !p.used && p.message.type === message.type && sameTarget(p.message, message),
@@ -405,6 +399,44 @@ function trySend(
         ? `no message: the model has sent nothing that is not already logged, in state ${state.role}`
         : `one of the messages the model has sent: ${open.slice(0, 4).join('; ')}${open.length > 4 ? '; …' : ''}`,
   };
+}
+
+/**
+ * A leader's AppendEntries the model has not sent yet, explained by an unlogged
+ * HeartbeatTimeout, or null. The heartbeat's messages are appended to the pending list in
+ * place and taken off again if they do not explain the send (a copy of the list per
+ * heartbeat was a tenth of the check); only where they would overflow it (compaction
+ * cannot be undone) is the step tried on a copy.
+ */
+function heartbeat(
+  machine: CompiledMachine,
+  state: NodeState,
+  pending: Pending[],
+  message: Message,
+): Attempt | null {
+  const length = pending.length;
+  const beat = stepExplained(state, { type: 'HeartbeatTimeout' }, machine);
+  if (length + beat.outputs.length > PENDING_CAP) return heartbeatOnCopy(machine, state, pending, message);
+  for (const output of beat.outputs) pending.push({ message: output, taken: beat.taken, used: false });
+  const again = trySend(machine, beat.state, pending, message, false);
+  if (again.ok) return { ...again, pending, heartbeat: true };
+  pending.length = length;
+  return null;
+}
+
+function heartbeatOnCopy(
+  machine: CompiledMachine,
+  state: NodeState,
+  pending: Pending[],
+  message: Message,
+): Attempt | null {
+  const beat = stepWith(machine, state, clonePending(pending), { type: 'HeartbeatTimeout' });
+  if (!beat.ok) return null;
+  const again = trySend(machine, beat.state, beat.pending, message, false);
+  if (!again.ok) return null;
+  pending.length = 0;
+  pending.push(...again.pending);
+  return { ...again, pending, heartbeat: true };
 }
 
 function clonePending(pending: readonly Pending[]): Pending[] {
@@ -512,18 +544,13 @@ function resolveSender(event: TraceEvent, state: NodeState): TraceEvent {
   return { ...event, message: { ...message, from: from ?? '?' } as Message };
 }
 
-function mayBridge(replay: NodeReplay, event: TraceEvent, holes: readonly Hole[]): boolean {
+function mayBridge(replay: NodeReplay, event: TraceEvent, holes: HoleIndex): boolean {
   if (!replay.seen) return true;
-  return holeBetween(replay.lastTime, event.time, holes) !== undefined;
+  return holes.between(replay.lastTime, event.time) !== undefined;
 }
 
-function holeBetween(from: number | null, to: number | null, holes: readonly Hole[]): Hole | undefined {
-  if (from === null || to === null) return undefined;
-  return holes.find((h) => h.from <= to && h.to >= from);
-}
-
-function holeReason(replay: NodeReplay, event: TraceEvent, holes: readonly Hole[]): string {
-  const hole = holeBetween(replay.lastTime, event.time, holes);
+function holeReason(replay: NodeReplay, event: TraceEvent, holes: HoleIndex): string {
+  const hole = holes.between(replay.lastTime, event.time);
   return hole ? `lines may be missing ${hole.reason} (near line ${hole.line})` : 'lines may be missing';
 }
 
@@ -622,7 +649,8 @@ function bridgeInputs(state: NodeState, first: TraceEvent, last: TraceEvent): No
 class CrossNode {
   readonly violations: Violation[] = [];
   private readonly leaders = new Map<number, { node: NodeId; line: number }>();
-  private readonly votes = new Map<string, { candidate: NodeId; line: number; how: string }>();
+  /** voter → term → the first vote seen (a map per voter: no string key to build per vote). */
+  private readonly votes = new Map<NodeId, Map<number, { candidate: NodeId; line: number; how: string }>>();
 
   observe(event: TraceEvent): void {
     // A candidate votes for itself (Figure 2 Candidates); a pre-candidate's vote is no vote (thesis §9.6).
@@ -651,9 +679,13 @@ class CrossNode {
 
   private vote(voter: NodeId, candidate: NodeId, term: number, line: number, how: string): void {
     if (voter === '?' || candidate === '?') return;
-    const key = `${voter}|${term}`;
-    const first = this.votes.get(key);
-    if (!first) this.votes.set(key, { candidate, line, how });
+    let byTerm = this.votes.get(voter);
+    if (byTerm === undefined) {
+      byTerm = new Map();
+      this.votes.set(voter, byTerm);
+    }
+    const first = byTerm.get(term);
+    if (!first) byTerm.set(term, { candidate, line, how });
     else if (first.candidate !== candidate) {
       const whom = (c: NodeId) => (c === voter ? 'itself' : c);
       this.violations.push({

@@ -3,7 +3,8 @@ import { formatRanges, percentile, round3, roundStats, type Stats, stats } from 
 import { type Candidacy, candidacies } from './connectivity.ts';
 import type { TraceEvent } from './events.ts';
 import { type Finding, rejoinCampaignTerms } from './findings.ts';
-import type { Hole, ParsedTrace } from './trace.ts';
+import { HoleIndex } from './holes.ts';
+import type { ParsedTrace } from './trace.ts';
 import { isolatedTerms, judge } from './verdict.ts';
 
 /**
@@ -125,7 +126,8 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   const rejoinTerms = rejoinCampaignTerms(events, cands, terms, leaders);
   const run = longestRun(firstTerm, maxTerm, leaderTerms, new Set([...isolatedSet, ...rejoinTerms]));
   const spreads = terms.flatMap((t) => (t.spreadMs === null ? [] : [t.spreadMs]));
-  const timers = timerSamples(events, trace.holes);
+  const holes = new HoleIndex(trace.holes);
+  const timers = timerSamples(events, holes);
   const drawn = stats(timers.map((s) => s.drawnMs));
   const actual = stats(timers.map((s) => s.actualMs));
   const byDrawn = groupByDrawn(timers);
@@ -134,7 +136,7 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   const rtt = stats(rttSamples);
   const broadcast = broadcastEstimate(rttSamples);
   const spread = stats(spreads);
-  const period = stats(termPeriods(terms, trace.holes));
+  const period = stats(termPeriods(terms, holes));
   const explanation = explain({
     nodes: trace.nodes.length,
     maxTerm,
@@ -244,7 +246,7 @@ function summarizeTerms(events: readonly TraceEvent[]): TermSummary[] {
     });
 }
 
-function termPeriods(terms: readonly TermSummary[], holes: readonly Hole[]): number[] {
+function termPeriods(terms: readonly TermSummary[], holes: HoleIndex): number[] {
   const periods: number[] = [];
   for (let i = 1; i < terms.length; i++) {
     const a = terms[i - 1];
@@ -252,7 +254,7 @@ function termPeriods(terms: readonly TermSummary[], holes: readonly Hole[]): num
     if (b.term !== a.term + 1 || a.startMs === null || b.startMs === null) continue;
     const from = a.startMs;
     const to = b.startMs;
-    if (holes.some((h) => h.from <= to && h.to >= from)) continue;
+    if (holes.between(from, to) !== undefined) continue;
     periods.push(to - from);
   }
   return periods;
@@ -305,7 +307,7 @@ function describeIsolated(cands: readonly Candidacy[]): Diagnosis['isolatedCandi
 }
 
 /** Timer start → the node's next candidacy, when no other timer start and no gap in the log lies between. */
-function timerSamples(events: readonly TraceEvent[], holes: readonly Hole[]): TimerSample[] {
+function timerSamples(events: readonly TraceEvent[], holes: HoleIndex): TimerSample[] {
   const open = new Map<NodeId, TraceEvent>();
   const samples: TimerSample[] = [];
   for (const e of events) {
@@ -316,7 +318,7 @@ function timerSamples(events: readonly TraceEvent[], holes: readonly Hole[]): Ti
       if (!start || start.time === null || e.time === null) continue;
       const from = start.time;
       const to = e.time;
-      if (holes.some((h) => h.from <= to && h.to >= from)) continue;
+      if (holes.between(from, to) !== undefined) continue;
       samples.push({ node: e.node, drawnMs: start.timeoutMs as number, actualMs: to - from, line: e.line });
     } else if (e.event === 'BecomeLeader' || e.event === 'Crash') open.delete(e.node);
   }

@@ -1,13 +1,14 @@
 import type { LogEntry, Message, NodeId } from '../../models/index.ts';
 import { KIT, type StateFields, type TraceEvent } from './events.ts';
+import { POW10 } from './scan.ts';
 import {
   type DamagedLine,
   type Hole,
   isFence,
+  LineReader,
   type ParsedTrace,
   type SkippedLine,
   sortedUnique,
-  splitLines,
 } from './trace.ts';
 
 /**
@@ -274,8 +275,52 @@ const RULES: readonly Rule[] = [
   ],
 ];
 
+/**
+ * The text every match of an anchored regex starts with: its source after `^` up to the
+ * first character that is not a literal (an escaped punctuation mark is one), less a last
+ * character a quantifier makes optional. A message without it cannot match: the regex is
+ * not run (most lines would otherwise run a dozen regexes before theirs).
+ */
+export function literalPrefix(re: RegExp): string {
+  const source = re.source;
+  if (!source.startsWith('^') || re.flags.replace(/[gy]/g, '') !== '' || topLevelAlternative(source))
+    return '';
+  let prefix = '';
+  for (let i = 1; i < source.length; i++) {
+    let c = source[i];
+    if (c === '\\') {
+      c = source[i + 1] ?? '';
+      if (!/^[^\w\s]$/.test(c)) break;
+      i++;
+    } else if ('()[]{}.*+?|^$'.includes(c)) break;
+    if (i + 1 < source.length && '?*{'.includes(source[i + 1])) break;
+    prefix += c;
+  }
+  return prefix;
+}
+
+/** Whether the source has a `|` outside every group (then `^` anchors only its first alternative). */
+function topLevelAlternative(source: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return true;
+  }
+  return false;
+}
+
+const PREFIXES: readonly string[] = RULES.map(([re]) => literalPrefix(re));
+
 export function recognize(message: string): Recognized | null {
-  for (const [re, build] of RULES) {
+  for (let i = 0; i < RULES.length; i++) {
+    if (!message.startsWith(PREFIXES[i])) continue;
+    const [re, build] = RULES[i];
     const m = re.exec(message);
     if (!m) continue;
     const raw = build(m);
@@ -300,7 +345,7 @@ export function looksLikeEliben(text: string): boolean {
 }
 
 export function parseEliben(text: string, file: string): ParsedTrace {
-  const lines = splitLines(text);
+  const lines = new LineReader(text);
   const skipped: SkippedLine[] = [];
   const damaged: DamagedLine[] = [];
   const extraFields: DamagedLine[] = [];
@@ -320,9 +365,8 @@ export function parseEliben(text: string, file: string): ParsedTrace {
   let maxBackwardsMs = 0;
   let segmentLastTime: number | null = null;
 
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const textLine = lines[i];
+  for (let textLine = lines.next(); textLine !== null; textLine = lines.next()) {
+    const lineNo = lines.count;
     const trimmed = textLine.trim();
     if (trimmed === '') {
       skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
@@ -345,7 +389,7 @@ export function parseEliben(text: string, file: string): ParsedTrace {
       continue;
     }
     logLines++;
-    const frac = m[4] === undefined ? 0 : Number(`0.${m[4]}`) * 1000;
+    const frac = m[4] === undefined ? 0 : (Number(m[4]) / POW10[m[4].length]) * 1000;
     let time = ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + frac + dayOffset;
     if (lastTime !== null && time < lastTime - DAY_MS / 2) {
       dayOffset += DAY_MS;
@@ -353,12 +397,13 @@ export function parseEliben(text: string, file: string): ParsedTrace {
     }
     lastTime = time;
     cover(coverage, segment, time, lineNo);
-    if (seen.has(trimmed)) {
+    // One hash-table operation per line: a line already seen leaves the set's size as it was.
+    const distinct = seen.size;
+    if (seen.add(trimmed).size === distinct) {
       duplicates++;
       if (firstDuplicateLines.length < 5) firstDuplicateLines.push(lineNo);
       continue;
     }
-    seen.add(trimmed);
     if (segmentLastTime !== null && time < segmentLastTime) {
       outOfOrder++;
       maxBackwardsMs = Math.max(maxBackwardsMs, segmentLastTime - time);
@@ -417,7 +462,7 @@ export function parseEliben(text: string, file: string): ParsedTrace {
   return {
     file,
     format: 'eliben',
-    totalLines: lines.length,
+    totalLines: lines.count,
     logLines,
     duplicates,
     firstDuplicateLines,
@@ -601,15 +646,16 @@ function buildEvents(
 
   const down = new Set<NodeId>();
   for (const r of sorted) {
-    const base = { line: r.line, time: r.time, node: r.node };
+    // Each event is built whole ({ line, time, node, … } — the order a spread of them gave): no spread per event.
+    const { line, time, node } = r;
     const raw = r.raw;
     if (raw.kind === 'net') {
       if (raw.connected) down.delete(raw.peer);
       else down.add(raw.peer);
       events.push(
         down.size === 0
-          ? { ...base, event: 'Heal' }
-          : { ...base, event: 'Partition', groups: groupsWithout(nodes, down) },
+          ? { line, time, node, event: 'Heal' }
+          : { line, time, node, event: 'Partition', groups: groupsWithout(nodes, down) },
       );
       continue;
     }
@@ -623,12 +669,14 @@ function buildEvents(
     }
     switch (raw.kind) {
       case 'timer':
-        events.push({ ...base, event: 'TimerStart', timeoutMs: raw.timeoutMs, term: raw.term });
+        events.push({ line, time, node, event: 'TimerStart', timeoutMs: raw.timeoutMs, term: raw.term });
         break;
       case 'role':
         if (raw.event === 'BecomeLeader') leaderTerm.set(r.node, raw.term);
         events.push({
-          ...base,
+          line,
+          time,
+          node,
           event: raw.event,
           term: raw.term,
           state: raw.log === undefined ? { currentTerm: raw.term } : { currentTerm: raw.term, log: raw.log },
@@ -636,11 +684,11 @@ function buildEvents(
         break;
       case 'dead':
         dead.add(r.node);
-        events.push({ ...base, event: 'Crash' });
+        events.push({ line, time, node, event: 'Crash' });
         break;
       case 'listen':
         // A server that starts listening after "becomes Dead" was restarted (eliben's RestartPeer).
-        if (dead.delete(r.node)) events.push({ ...base, event: 'Restart' });
+        if (dead.delete(r.node)) events.push({ line, time, node, event: 'Restart' });
         else listens++;
         break;
       case 'rvSend':
@@ -656,7 +704,9 @@ function buildEvents(
           break;
         }
         events.push({
-          ...base,
+          line,
+          time,
+          node,
           event: 'Send',
           message: {
             type: 'RequestVoteRequest',
@@ -675,7 +725,9 @@ function buildEvents(
         }
         lastRvRecv.set(r.node, { candidate: raw.candidate, term: raw.term, answered: false });
         events.push({
-          ...base,
+          line,
+          time,
+          node,
           event: 'Receive',
           before: raw.before,
           message: {
@@ -702,7 +754,9 @@ function buildEvents(
         }
         request.answered = true;
         const event = {
-          ...base,
+          line,
+          time,
+          node,
           event: 'Send' as const,
           message: {
             type: 'RequestVoteResponse' as const,
@@ -733,7 +787,9 @@ function buildEvents(
           sendersMatched++;
         } else sendersUnknown++;
         events.push({
-          ...base,
+          line,
+          time,
+          node,
           event: 'Receive',
           message: {
             type: 'RequestVoteResponse',
@@ -759,7 +815,9 @@ function buildEvents(
           break;
         }
         events.push({
-          ...base,
+          line,
+          time,
+          node,
           event: 'Send',
           message: {
             type: 'AppendEntriesRequest',
@@ -781,7 +839,9 @@ function buildEvents(
           answered: false,
         });
         events.push({
-          ...base,
+          line,
+          time,
+          node,
           event: 'Receive',
           message: {
             type: 'AppendEntriesRequest',
@@ -810,7 +870,9 @@ function buildEvents(
         request.answered = true;
         aeRepliesInferred++;
         events.push({
-          ...base,
+          line,
+          time,
+          node,
           event: 'Send',
           message: {
             type: 'AppendEntriesResponse',
@@ -826,7 +888,9 @@ function buildEvents(
       }
       case 'aeReplyRecv':
         events.push({
-          ...base,
+          line,
+          time,
+          node,
           event: 'Receive',
           message: {
             type: 'AppendEntriesResponse',
@@ -848,7 +912,9 @@ function buildEvents(
         // Figure 2 AppendEntries rule 1). Only the term matters to the model: the term rule
         // (§5.1) turns the leader into a follower, which ignores the reply itself.
         const event = {
-          ...base,
+          line,
+          time,
+          node,
           event: 'Receive' as const,
           message: {
             type: 'AppendEntriesResponse' as const,
@@ -865,10 +931,10 @@ function buildEvents(
         break;
       }
       case 'submit':
-        events.push({ ...base, event: 'ClientRequest', value: raw.value });
+        events.push({ line, time, node, event: 'ClientRequest', value: raw.value });
         break;
       case 'commit':
-        events.push({ ...base, event: 'State', state: { commitIndex: ix(raw.commitIndex) } });
+        events.push({ line, time, node, event: 'State', state: { commitIndex: ix(raw.commitIndex) } });
         break;
       case 'info':
         break;

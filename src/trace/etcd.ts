@@ -1,8 +1,11 @@
 import type { Message, NodeId } from '../../models/index.ts';
+import type { RoleEvent } from './events.ts';
 import {
   type Header,
+  hasLineSeparator,
   type LineSink,
   type LogReader,
+  MinuteClock,
   readLibraryLog,
   type Understood,
   wallClockMs,
@@ -28,7 +31,12 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|
 const ID = '([0-9a-f]{1,16})';
 const VOTE_MSG = '(MsgVote|MsgPreVote)';
 
-type Rule = readonly [RegExp, (m: RegExpExecArray, sink: LineSink) => Understood];
+/**
+ * A rule: the character its message has right after "<id> " (null: any — a rule whose
+ * character differs cannot match and its regex is not run; the order is kept), the regex,
+ * what the match means.
+ */
+type Rule = readonly [string | null, RegExp, (m: RegExpExecArray, sink: LineSink) => Understood];
 
 function voteRequest(
   from: NodeId,
@@ -58,77 +66,81 @@ const n = Number;
 function decision(m: RegExpExecArray, sink: LineSink): Understood {
   const [voter, verdict, kind, candidate, logTerm, index, term] = m.slice(1);
   const pre = kind === 'MsgPreVote';
-  sink.event(voter, {
-    event: 'Receive',
-    message: voteRequest(candidate, voter, n(term), n(index), n(logTerm), pre),
-  });
-  sink.event(voter, {
-    event: 'Send',
-    message: voteReply(voter, candidate, n(term), verdict === 'cast', pre),
-  });
+  sink.message(voter, 'Receive', voteRequest(candidate, voter, n(term), n(index), n(logTerm), pre));
+  sink.message(voter, 'Send', voteReply(voter, candidate, n(term), verdict === 'cast', pre));
   return 'event';
 }
 
+const ROLE_EVENT: Readonly<Record<string, RoleEvent>> = {
+  follower: 'BecomeFollower',
+  candidate: 'BecomeCandidate',
+  'pre-candidate': 'BecomePreCandidate',
+  leader: 'BecomeLeader',
+};
+
 const RULES: readonly Rule[] = [
   [
+    'b',
     new RegExp(`^${ID} became (follower|candidate|pre-candidate|leader) at term (\\d+)$`),
     (m, sink) => {
-      const event = {
-        follower: 'BecomeFollower',
-        candidate: 'BecomeCandidate',
-        'pre-candidate': 'BecomePreCandidate',
-        leader: 'BecomeLeader',
-      }[m[2]] as 'BecomeFollower';
-      if (event === ('BecomePreCandidate' as string)) sink.preVote = true;
-      sink.event(m[1], { event, term: n(m[3]) });
+      const event = ROLE_EVENT[m[2]];
+      if (event === 'BecomePreCandidate') sink.preVote = true;
+      sink.role(m[1], event, n(m[3]));
       return 'event';
     },
   ],
   [
+    'i',
     new RegExp(`^${ID} is starting a new election at term \\d+$`),
     (m, sink) => {
-      sink.event(m[1], { event: 'ElectionTimeout' });
+      sink.role(m[1], 'ElectionTimeout');
       return 'event';
     },
   ],
   [
+    '[',
     new RegExp(
       `^${ID} \\[logterm: (\\d+), index: (\\d+)\\] sent ${VOTE_MSG} request to ${ID} at term (\\d+)$`,
     ),
     (m, sink) => {
       const message = voteRequest(m[1], m[5], n(m[6]), n(m[3]), n(m[2]), m[4] === 'MsgPreVote');
-      sink.event(m[1], { event: 'Send', message });
+      sink.message(m[1], 'Send', message);
       return 'event';
     },
   ],
   [
+    'r',
     new RegExp(`^${ID} received (MsgVoteResp|MsgPreVoteResp)( rejection)? from ${ID} at term (\\d+)$`),
     (m, sink) => {
       if (m[1] === m[4]) return 'info'; // the candidate's own vote: counted from its candidacy
       const message = voteReply(m[4], m[1], n(m[5]), m[3] === undefined, m[2] === 'MsgPreVoteResp');
-      sink.event(m[1], { event: 'Receive', message });
+      sink.message(m[1], 'Receive', message);
       return 'event';
     },
   ],
   [
+    '[',
     new RegExp(
       `^${ID} \\[logterm: \\d+, index: \\d+, vote: [0-9a-f]+\\] (cast|rejected) ${VOTE_MSG} (?:for|from) ${ID} \\[logterm: (\\d+), index: (\\d+)\\] at term (\\d+)$`,
     ),
     decision,
   ],
   [
+    '[',
     new RegExp(
       `^${ID} \\[term: \\d+\\] (?:received a|ignored a) \\w+ message with (?:higher|lower) term from ${ID} \\[term: (\\d+)\\]$`,
     ),
     (m, sink) => heard(m[2], m[1], sink),
   ],
   [
+    '[',
     new RegExp(
       `^${ID} \\[logterm: \\d+, index: \\d+, vote: [0-9a-f]+\\] ignored \\w+ from ${ID} .*lease is not expired.*$`,
     ),
     (m, sink) => heard(m[2], m[1], sink),
   ],
   [
+    null,
     /^(?:newRaft |raft\.node: |[0-9a-f]{1,16} (?:switched to configuration|has received \d+ \w+ votes|no leader at term|not forwarding to leader|\[term \d+\] (?:starts to transfer|abort previous|transfer leadership|received MsgTimeoutNow)|sent MsgTimeoutNow|sends MsgTimeoutNow|received MsgTimeoutNow|\[commit: \d+|ignoring conf change|\[logterm: \d+, index: \d+, vote: [0-9a-f]+\] ignored)|initiating automatic transition)/,
     () => 'info',
   ],
@@ -139,9 +151,17 @@ function heard(from: NodeId, to: NodeId, sink: LineSink, term?: number): Underst
   return 'event';
 }
 
+/**
+ * The first character after "<id> " each rule needs (null: the last rule, tried on every
+ * line). Node ids have no space, so that is the character after the message's first space:
+ * a rule that cannot match is skipped without running its regex; the order is kept.
+ */
 function etcdMessage(header: Header, sink: LineSink): Understood {
   const text = header.message.trim();
-  for (const [re, read] of RULES) {
+  // Node ids have no space: the character after the first space is the one after "<id> ".
+  const lead = text.charAt(text.indexOf(' ') + 1);
+  for (const [needs, re, read] of RULES) {
+    if (needs !== null && needs !== lead) continue;
     const m = re.exec(text);
     if (m) return read(m, sink);
   }
@@ -169,6 +189,33 @@ function zapHeader(line: string): Header | null {
   return { time, name: null, message: msg };
 }
 
+/**
+ * GO_LOG without the captures: the header by one sticky regex (capturing the logger's
+ * prefix, which moves the date, and the fraction), the message left where it is, the time
+ * from the positions (MinuteClock). A line with a line terminator fails, as `(.*)$` does.
+ */
+const GO_HEAD =
+  /([^\d\s]\S*? ?)?\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.(\d{1,9}))? (?:(?:DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|PANIC|FATAL): )?/y;
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+
+class GoLogHeader {
+  private readonly clock = new MinuteClock();
+
+  /** `lineSeparators`: whether a line may hold U+2028/U+2029 (false: the text has none, no line is searched). */
+  constructor(private readonly lineSeparators: boolean) {}
+
+  read(line: string): Header | null {
+    GO_HEAD.lastIndex = 0;
+    const m = GO_HEAD.exec(line);
+    if (m === null || (this.lineSeparators && LINE_TERMINATOR.test(line))) return null;
+    const at = m[1] === undefined ? 0 : m[1].length;
+    const fracTo = m[2] === undefined ? at + 19 : at + 20 + m[2].length;
+    const time = this.clock.at(line, at, fracTo - (m[2]?.length ?? 0), fracTo);
+    return { time, name: null, message: line.slice(GO_HEAD.lastIndex) };
+  }
+}
+
+/** The header as GO_LOG takes it apart (detection: one line at a time, no clock to keep). */
 function goLogHeader(line: string): Header | null {
   const m = GO_LOG.exec(line);
   if (!m) return null;
@@ -179,9 +226,14 @@ function goLogHeader(line: string): Header | null {
   };
 }
 
-const reader: LogReader = {
+/** A reader for one file (its clock caches the current minute). */
+function etcdReader(lineSeparators: boolean): LogReader {
+  const goLog = new GoLogHeader(lineSeparators);
+  return { ...READER, header: (line) => goLog.read(line) ?? zapHeader(line) };
+}
+
+const READER: Omit<LogReader, 'header'> = {
   format: 'etcd',
-  header: (line) => goLogHeader(line) ?? zapHeader(line),
   message: etcdMessage,
   noReplay:
     "etcd raft's logger shows the vote messages but no AppendEntries, no heartbeats and no log contents: a follower's step-down on " +
@@ -204,5 +256,5 @@ export function looksLikeEtcd(line: string): boolean {
 }
 
 export function parseEtcd(text: string, file: string): ParsedTrace {
-  return readLibraryLog(text, file, reader);
+  return readLibraryLog(text, file, etcdReader(hasLineSeparator(text)));
 }

@@ -1,13 +1,13 @@
 import type { NodeId } from '../../models/index.ts';
+import { HclogHeader } from './hclog-header.ts';
+import { CH, Fields, type FieldValues, intField, isKeyChar, isSpace } from './scan.ts';
 import {
   type Header,
-  intField,
+  hasLineSeparator,
   type LineSink,
   type LogReader,
-  parseFields,
   readLibraryLog,
   type Understood,
-  wallClockMs,
 } from './textlog.ts';
 import type { ParsedTrace } from './trace.ts';
 
@@ -23,10 +23,6 @@ import type { ParsedTrace } from './trace.ts';
  * name without its "raft" part (`raft-n2`, `raft.n2`, `n2` → n2), else the `Node at X` of
  * a state line.
  */
-
-/** Groups: the minute ("YYYY-MM-DDTHH:MM"), seconds, fraction, zone, the rest after the level. */
-const HEADER =
-  /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? +\[(?:TRACE|DEBUG|INFO|WARN|ERROR)\] *(.*)$/;
 
 /** The node a logger name stands for: the name without "raft" components, or null. */
 export function nodeOfLoggerName(name: string): NodeId | null {
@@ -46,7 +42,7 @@ function serverId(text: string | undefined, addresses: ReadonlyMap<string, NodeI
   return /^[\w.:-]+$/.test(text) ? (addresses.get(text) ?? text) : null;
 }
 
-type Handler = (node: NodeId, fields: Map<string, string>, sink: LineSink, state: HclogState) => Understood;
+type Handler = (node: NodeId, fields: FieldValues, sink: LineSink, state: HclogState) => Understood;
 
 interface HclogState {
   /** The term of each node's last candidacy: hclog's "entering leader state" has no term. */
@@ -61,7 +57,7 @@ interface HclogState {
 }
 
 /** `servers="[{Suffrage:Voter ID:n1 Address:127.0.0.1:37241} …]"` → address → ID. */
-function learnAddresses(fields: Map<string, string>, state: HclogState): Understood {
+function learnAddresses(fields: FieldValues, state: HclogState): Understood {
   const servers = fields.get('servers') ?? '';
   for (const m of servers.matchAll(/ID:(\S+) Address:([^\s}]+)/g)) state.addresses.set(m[2], m[1]);
   return 'info';
@@ -76,7 +72,7 @@ const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       const term = intField(f, 'term');
       if (term === null) return null;
       state.candidacyTerm.set(node, term);
-      sink.event(node, { event: 'BecomeCandidate', term });
+      sink.role(node, 'BecomeCandidate', term);
       return 'event';
     },
   ],
@@ -84,7 +80,7 @@ const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
     'entering leader state',
     (node, _f, sink, state) => {
       const term = state.candidacyTerm.get(node);
-      sink.event(node, term === undefined ? { event: 'BecomeLeader' } : { event: 'BecomeLeader', term });
+      sink.role(node, 'BecomeLeader', term);
       return 'event';
     },
   ],
@@ -97,10 +93,7 @@ const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       const term = intField(f, 'term');
       if (from === null || term === null) return null;
       if (from === node) return 'info'; // the candidate's own vote: counted from its candidacy
-      sink.event(node, {
-        event: 'Receive',
-        message: { type: 'RequestVoteResponse', from, to: node, term, voteGranted: true },
-      });
+      sink.message(node, 'Receive', { type: 'RequestVoteResponse', from, to: node, term, voteGranted: true });
       return 'event';
     },
   ],
@@ -151,7 +144,7 @@ const MESSAGES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
 ]);
 
 /** Understood lines that carry nothing to check. */
-const INFO = [
+const INFO = new Set([
   'initial configuration',
   'election won',
   'votes',
@@ -174,10 +167,10 @@ const INFO = [
   'Installed remote snapshot',
   'copied to local snapshot',
   'starting restore from snapshot',
-];
+]);
 
 function emit(sink: LineSink, node: NodeId, event: 'BecomeFollower' | 'ElectionTimeout'): Understood {
-  sink.event(node, { event });
+  sink.role(node, event);
   return 'event';
 }
 
@@ -201,97 +194,142 @@ function heard(from: NodeId | null, node: NodeId, sink: LineSink): Understood {
   return 'event';
 }
 
-/** Split "message: k=v k=v" (hclog writes the fields after ": "). */
-function splitMessage(text: string): { message: string; fields: string } {
-  const at = text.search(/: [\w.-]+=/);
-  if (at >= 0) return { message: text.slice(0, at), fields: text.slice(at + 2) };
-  return { message: text.endsWith(':') ? text.slice(0, -1) : text, fields: '' };
-}
-
-function hclogReader(fileNode: NodeId | null): LogReader {
-  const state: HclogState = {
-    candidacyTerm: new Map(),
-    names: new Map(),
-    addresses: new Map(),
-    loggerNodes: new Map(),
-    fileNode,
-  };
-  const understood = (message: string) => MESSAGES.has(message) || INFO.includes(message);
-  /** Whether a "name: " prefix is a logger's name, decided once per name (a name-less log's messages have colons too). */
-  const isName = new Map<string, boolean>();
-  /** Milliseconds of each "YYYY-MM-DDTHH:MM" prefix: Date.UTC once a minute, not once a line. */
-  const minutes = new Map<string, number | null>();
-  return {
-    format: 'hclog',
-    header(line) {
-      const m = HEADER.exec(line);
-      if (!m) return null;
-      const time = clock(m, minutes);
-      const rest = m[5];
-      const named = loggerName(rest);
-      if (named) {
-        // A prefix is a logger's name once a known message has followed it.
-        let known = isName.get(named[1]) === true;
-        if (!known && understood(splitMessage(named[2]).message)) {
-          isName.set(named[1], true);
-          known = true;
-        }
-        if (known) return { time, name: named[1], message: named[2] };
-      }
-      return { time, name: null, message: rest };
-    },
-    message(header: Header, sink) {
-      const { message, fields: fieldText } = splitMessage(header.message);
-      if (message === 'initial configuration') return learnAddresses(parseFields(fieldText), state);
-      const handler = MESSAGES.get(message);
-      if (!handler) return INFO.includes(message) ? 'info' : null;
-      const fields = parseFields(fieldText);
-      const node = nodeOf(header, fields, state);
-      return node === null ? null : handler(node, fields, sink, state);
-    },
-    noReplay:
-      'hclog shows no message contents (no RequestVote, AppendEntries or replies), no follower terms and no vote a voter grants: ' +
-      'the nodes are not replayed against the model; the cross-node properties are checked on the candidacies and the votes ' +
-      'candidates count, and liveness on the roles and terms logged',
-    inferences: [
-      'hclog\'s "entering leader state" has no term: the term of the node\'s last "entering candidate state" is taken',
-    ],
-    idMapping(nodes) {
-      const named = [...state.names.entries()].filter(([name, node]) => name !== node);
-      return named.length === 0
-        ? null
-        : `hclog logger names ${named.map(([name]) => name).join(', ')} → ${nodes.join(', ')}`;
-    },
-  };
-}
-
-/** `name: message` where the name has no space or colon: [name, message], else null. */
-function loggerName(rest: string): [string, string, string] | null {
-  const colon = rest.indexOf(': ');
-  if (colon <= 0) return null;
-  const name = rest.slice(0, colon);
-  return /[\s:]/.test(name) ? null : [rest, name, rest.slice(colon + 2)];
-}
-
-/** The line's time in ms: the minute from a cache, the seconds and fraction added. */
-function clock(m: RegExpExecArray, minutes: Map<string, number | null>): number | null {
-  const minute = m[1];
-  const zone = m[4];
-  const key = zone === undefined ? minute : minute + zone;
-  let base = minutes.get(key);
-  if (base === undefined) {
-    const date: [string, string, string] = [minute.slice(0, 4), minute.slice(5, 7), minute.slice(8, 10)];
-    base = wallClockMs(date, [minute.slice(11, 13), minute.slice(14, 16), '0'], undefined, zone);
-    if (minutes.size > 10_000) minutes.clear();
-    minutes.set(key, base);
+/** Where the fields of "message: k=v k=v" start (`text.search(/: [\w.-]+=/)`): hclog writes them after ": ". */
+function fieldsAt(text: string): number {
+  for (let i = text.indexOf(': '); i >= 0; i = text.indexOf(': ', i + 1)) {
+    let j = i + 2;
+    while (j < text.length && isKeyChar(text.charCodeAt(j))) j++;
+    if (j > i + 2 && text.charCodeAt(j) === CH.equals) return i;
   }
-  const seconds = Number(m[2]);
-  if (base === null || seconds > 60) return null;
-  const frac = m[3];
-  return base + seconds * 1000 + (frac === undefined ? 0 : (Number(frac) * 1000) / 10 ** frac.length);
+  return -1;
 }
 
-function nodeOf(header: Header, fields: Map<string, string>, state: HclogState): NodeId | null {
+/** The length of the message without its fields (and without a trailing colon when it has none). */
+function messageLength(text: string, at: number): number {
+  if (at >= 0) return at;
+  return text.endsWith(':') ? text.length - 1 : text.length;
+}
+
+type Known = readonly [message: string, handler: Handler | null];
+
+/**
+ * Every known message by its length, with its handler (null: information only). A line's
+ * message is found by comparing in place rather than cut out and hashed.
+ */
+const KNOWN: ReadonlyMap<number, readonly Known[]> = (() => {
+  const byLength = new Map<number, Known[]>();
+  const entries: Known[] = [
+    ...MESSAGES,
+    ...[...INFO].filter((m) => !MESSAGES.has(m)).map((m) => [m, null] as const),
+  ];
+  for (const entry of entries)
+    byLength.set(entry[0].length, [...(byLength.get(entry[0].length) ?? []), entry]);
+  return byLength;
+})();
+
+/** The known message at the start of `text` that is `length` long, or undefined. */
+function knownMessage(text: string, length: number): Known | undefined {
+  const candidates = KNOWN.get(length);
+  if (candidates === undefined) return undefined;
+  for (const known of candidates) if (text.startsWith(known[0])) return known;
+  return undefined;
+}
+
+const NO_REPLAY =
+  'hclog shows no message contents (no RequestVote, AppendEntries or replies), no follower terms and no vote a voter grants: ' +
+  'the nodes are not replayed against the model; the cross-node properties are checked on the candidacies and the votes ' +
+  'candidates count, and liveness on the roles and terms logged';
+
+function understood(text: string): boolean {
+  return knownMessage(text, messageLength(text, fieldsAt(text))) !== undefined;
+}
+
+/** The hclog reader of one file: its state (names, addresses, candidacies) and per-line scratch. */
+class HclogReader implements LogReader {
+  readonly format = 'hclog';
+  readonly noReplay = NO_REPLAY;
+  readonly inferences = [
+    'hclog\'s "entering leader state" has no term: the term of the node\'s last "entering candidate state" is taken',
+  ];
+  private readonly state: HclogState;
+  /** Prefixes known to be a logger's name: a prefix is one once a known message has followed it (a name-less log's messages have colons too). */
+  private readonly loggerNames: string[] = [];
+  private readonly knownNames = new Set<string>();
+  private readonly scan: HclogHeader;
+  private readonly fields = new Fields();
+
+  constructor(fileNode: NodeId | null, lineSeparators: boolean) {
+    this.state = {
+      candidacyTerm: new Map(),
+      names: new Map(),
+      addresses: new Map(),
+      loggerNodes: new Map(),
+      fileNode,
+    };
+    this.scan = new HclogHeader(lineSeparators);
+  }
+
+  header(line: string): Header | null {
+    const scan = this.scan;
+    if (!scan.scan(line)) return null;
+    const time = scan.time(line);
+    const colon = line.indexOf(': ', scan.rest);
+    if (colon > scan.rest && !hasSpaceOrColon(line, scan.rest, colon)) {
+      const name = this.loggerName(line, scan.rest, colon);
+      if (name !== null) return { time, name, message: line.slice(colon + 2) };
+    }
+    return { time, name: null, message: line.slice(scan.rest) };
+  }
+
+  /** line[from, to) if it is a logger's name (known, or followed by a known message now), else null. */
+  private loggerName(line: string, from: number, to: number): string | null {
+    const names = this.loggerNames;
+    // A log has a few loggers: compare in place before cutting the name out.
+    for (let i = 0; i < names.length && i < 8; i++) {
+      if (names[i].length === to - from && line.startsWith(names[i], from)) return names[i];
+    }
+    const name = line.slice(from, to);
+    if (this.knownNames.has(name)) return name;
+    const message = line.slice(to + 2);
+    if (!understood(message)) return null;
+    names.push(name);
+    this.knownNames.add(name);
+    return name;
+  }
+
+  message(header: Header, sink: LineSink): Understood {
+    const { state, fields } = this;
+    const text = header.message;
+    const at = fieldsAt(text);
+    const known = knownMessage(text, messageLength(text, at));
+    if (known === undefined) return null;
+    const fieldsFrom = at >= 0 ? at + 2 : text.length;
+    if (known[0] === 'initial configuration') return learnAddresses(fields.read(text, fieldsFrom), state);
+    const handler = known[1];
+    if (handler === null) return 'info';
+    fields.read(text, fieldsFrom);
+    const node = nodeOf(header, fields, state);
+    return node === null ? null : handler(node, fields, sink, state);
+  }
+
+  idMapping(nodes: readonly NodeId[]): string | null {
+    const named = [...this.state.names.entries()].filter(([name, node]) => name !== node);
+    return named.length === 0
+      ? null
+      : `hclog logger names ${named.map(([name]) => name).join(', ')} → ${nodes.join(', ')}`;
+  }
+}
+
+/** `/[\s:]/` in line[from, to): a logger's name has no space or colon. */
+function hasSpaceOrColon(line: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = line.charCodeAt(i);
+    if (c === CH.colon || isSpace(c)) return true;
+  }
+  return false;
+}
+
+function nodeOf(header: Header, fields: FieldValues, state: HclogState): NodeId | null {
   if (state.fileNode !== null) return state.fileNode;
   if (header.name !== null) {
     let node = state.loggerNodes.get(header.name);
@@ -309,11 +347,13 @@ function nodeOf(header: Header, fields: Map<string, string>, state: HclogState):
   return m ? (state.addresses.get(m[1]) ?? m[1]) : null;
 }
 
+const SHAPE = new HclogHeader(true);
+
 export function looksLikeHclog(line: string): boolean {
-  return HEADER.test(line.trim());
+  return SHAPE.scan(line.trim());
 }
 
 /** `fileNode`: the node that wrote every line of the file (one process's log), when the lines do not name it. */
 export function parseHclog(text: string, file: string, fileNode: NodeId | null = null): ParsedTrace {
-  return readLibraryLog(text, file, hclogReader(fileNode));
+  return readLibraryLog(text, file, new HclogReader(fileNode, hasLineSeparator(text)));
 }

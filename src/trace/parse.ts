@@ -4,7 +4,7 @@ import { looksLikeEliben, parseEliben } from './eliben.ts';
 import { TraceError } from './errors.ts';
 import { looksLikeEtcd, parseEtcd } from './etcd.ts';
 import { looksLikeHclog, parseHclog } from './hclog.ts';
-import { FORMATS, type ParsedTrace, splitLines, type TraceFormat } from './trace.ts';
+import { FORMATS, LineReader, type ParsedTrace, type TraceFormat } from './trace.ts';
 
 export type FormatChoice = TraceFormat | 'auto';
 
@@ -40,7 +40,8 @@ const SHAPE_NAMES =
 export function detectFormat(text: string, file: string): Detection {
   const votes: Record<TraceFormat, number> = { canonical: 0, eliben: 0, hclog: 0, etcd: 0 };
   let sampled = 0;
-  for (const line of splitLines(text)) {
+  const lines = new LineReader(text);
+  for (let line = lines.next(); line !== null; line = lines.next()) {
     if (line.trim() === '') continue;
     if (++sampled > 2000) break;
     const shape = FORMATS.find((f) => SHAPES[f](line));

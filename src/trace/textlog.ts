@@ -1,13 +1,14 @@
-import type { NodeId } from '../../models/index.ts';
-import type { TraceEvent } from './events.ts';
+import type { Message, NodeId } from '../../models/index.ts';
+import type { EventKind, TraceEvent } from './events.ts';
+import { digitsAt, POW10 } from './scan.ts';
 import {
   isFence,
+  LineReader,
   type LinkEvidence,
   NO_PASTE_DAMAGE,
   type ParsedTrace,
   type SkippedLine,
   sortedUnique,
-  splitLines,
   type TraceFormat,
 } from './trace.ts';
 
@@ -43,23 +44,27 @@ export class LineSink {
     this.time = time;
   }
 
-  event(node: NodeId, event: Omit<TraceEvent, 'line' | 'time' | 'node'>): void {
+  /** A role change or timeout (`term` left out when undefined): the event built whole, not spread. */
+  role(node: NodeId, event: EventKind, term?: number): void {
     this.ids.add(node);
-    this.events.push({ line: this.line, time: this.time, node, ...event });
+    const { line, time } = this;
+    this.events.push(term === undefined ? { line, time, node, event } : { line, time, node, event, term });
+  }
+
+  /** A message sent or received. */
+  message(node: NodeId, event: 'Send' | 'Receive', message: Message): void {
+    this.ids.add(node);
+    this.events.push({ line: this.line, time: this.time, node, event, message });
   }
 
   link(from: NodeId, to: NodeId, reached: boolean, term?: number): void {
     if (from === to) return;
     this.ids.add(from);
     this.ids.add(to);
-    this.links.push({
-      time: this.time,
-      from,
-      to,
-      reached,
-      line: this.line,
-      ...(term === undefined ? {} : { term }),
-    });
+    const { time, line } = this;
+    this.links.push(
+      term === undefined ? { time, from, to, reached, line } : { time, from, to, reached, line, term },
+    );
   }
 }
 
@@ -78,8 +83,13 @@ export interface LogReader {
   idMapping(nodes: readonly NodeId[]): string | null;
 }
 
+/** Whether the text has a U+2028/U+2029 (where `.` stops): one search per file, not one per line. */
+export function hasLineSeparator(text: string): boolean {
+  return text.includes('\u2028') || text.includes('\u2029');
+}
+
 export function readLibraryLog(text: string, file: string, reader: LogReader): ParsedTrace {
-  const lines = splitLines(text);
+  const lines = new LineReader(text);
   const skipped: SkippedLine[] = [];
   const sink = new LineSink();
   let logLines = 0;
@@ -87,9 +97,9 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
   let lastTime: number | null = null;
   let outOfOrder = 0;
   let maxBackwardsMs = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const trimmed = lines[i].trim();
-    const line = i + 1;
+  for (let raw = lines.next(); raw !== null; raw = lines.next()) {
+    const trimmed = raw.trim();
+    const line = lines.count;
     // A fence starts with ` or ~: test the first character before the regex.
     const first = trimmed.charCodeAt(0);
     if (trimmed === '' || ((first === 96 || first === 126) && isFence(trimmed))) {
@@ -137,7 +147,7 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
   return {
     file,
     format: reader.format,
-    totalLines: lines.length,
+    totalLines: lines.count,
     logLines,
     ...NO_PASTE_DAMAGE,
     informational,
@@ -153,20 +163,34 @@ export function readLibraryLog(text: string, file: string, reader: LogReader): P
   };
 }
 
-/** `key=value` fields after a message: values bare or double-quoted (Go %q escapes). */
-export function parseFields(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  const re = /([\w.-]+)=(?:"((?:[^"\\]|\\.)*)"|(\S*))/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    fields.set(m[1], m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]);
-  }
-  return fields;
-}
+/**
+ * `wallClockMs` of a line's `YYYY?MM?DD HH:MM:SS[.frac]` (no zone) at `at`, with Date.UTC
+ * once a minute rather than once a line: Date.UTC of second s is that of second 0 plus
+ * s × 1000 exactly, and F / 10^k is the same double as Number("0.<k digits of F>").
+ */
+export class MinuteClock {
+  private lastMinute = '';
+  private lastBase: number | null = null;
 
-/** A non-negative integer field, or null. */
-export function intField(fields: ReadonlyMap<string, string>, key: string): number | null {
-  const v = fields.get(key);
-  return v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : null;
+  /** `fracFrom`/`fracTo`: the fraction's digits (equal when there are none). */
+  at(line: string, at: number, fracFrom: number, fracTo: number): number | null {
+    const minute = line.slice(at, at + 16);
+    if (minute !== this.lastMinute) {
+      this.lastMinute = minute;
+      const date: [string, string, string] = [minute.slice(0, 4), minute.slice(5, 7), minute.slice(8, 10)];
+      this.lastBase = wallClockMs(
+        date,
+        [minute.slice(11, 13), minute.slice(14, 16), '0'],
+        undefined,
+        undefined,
+      );
+    }
+    const seconds = digitsAt(line, at + 17, 2);
+    if (this.lastBase === null || seconds > 60) return null;
+    const digits = fracTo - fracFrom;
+    const frac = digits === 0 ? 0 : (digitsAt(line, fracFrom, digits) / POW10[digits]) * 1000;
+    return this.lastBase + seconds * 1000 + frac;
+  }
 }
 
 /** Wall-clock time of `YYYY-MM-DD` / `YYYY/MM/DD` and `HH:MM:SS[.frac]` with an optional zone, in ms. */

@@ -101,6 +101,40 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/**
+ * The lines of a text one at a time, exactly as `splitLines` cuts them, without an array
+ * of every line: a reader keeps only what it makes of each line (a million-line log would
+ * otherwise be held twice). A text with a CR (rare) is split the general way.
+ */
+export class LineReader {
+  /** Lines returned so far: after the last, the total (`ParsedTrace.totalLines`). */
+  count = 0;
+  private pos = 0;
+  private readonly split: string[] | null;
+
+  constructor(private readonly text: string) {
+    this.split = text.includes('\r') ? splitLines(text) : null;
+  }
+
+  /** The next line, or null after the last. */
+  next(): string | null {
+    if (this.split !== null) return this.count < this.split.length ? this.split[this.count++] : null;
+    const { text, pos } = this;
+    if (pos > text.length) return null;
+    const end = text.indexOf('\n', pos);
+    if (end >= 0) {
+      this.pos = end + 1;
+      this.count++;
+      return text.slice(pos, end);
+    }
+    this.pos = text.length + 1;
+    // A text that ends with a newline has no empty last line (splitLines drops it).
+    if (this.count > 0 && pos === text.length) return null;
+    this.count++;
+    return text.slice(pos);
+  }
+}
+
 export function sortedUnique(ids: Iterable<NodeId>): NodeId[] {
   return [...new Set(ids)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
