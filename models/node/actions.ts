@@ -339,6 +339,25 @@ function acknowledgement(
   };
 }
 
+/**
+ * The appendBelowCommit switch, `reply-commit` (etcd raft.go:1375 `MsgAppResp Index:
+ * committed`): success with matchIndex = commitIndex, the log left as it is. True by Leader
+ * Completeness (§5.4): the entries up to commitIndex are in the log of this leader.
+ */
+export const replyAppendAtCommit: Update = (context, event) => {
+  const request = event as AppendEntriesRequest;
+  return send(context, [
+    {
+      type: 'AppendEntriesResponse',
+      from: context.id,
+      to: request.from,
+      term: context.currentTerm,
+      success: true,
+      matchIndex: context.commitIndex,
+    },
+  ]);
+};
+
 /** Figure 2, AppendEntries receiver rule 2: "Reply false if log doesn't contain an entry at
  * prevLogIndex whose term matches prevLogTerm (§5.3)". */
 export const replyAppendFailure: Update = (context, event) => {
@@ -493,6 +512,15 @@ export const loseVolatileState: Update = (context) => ({
   leaderId: null,
 });
 
+/**
+ * The persistCommitIndex switch: a crash loses the volatile state of Figure 2 but commitIndex,
+ * which is on stable storage (etcd `HardState.Commit`, restored by `loadState`, raft.go:1570-1577).
+ */
+export const loseVolatileStateKeepingCommit: Update = (context, event) => ({
+  ...loseVolatileState(context, event),
+  commitIndex: context.commitIndex,
+});
+
 export const updates = {
   updateTerm,
   rejectStaleRequest,
@@ -518,6 +546,7 @@ export const updates = {
   advanceFollowerCommit,
   replyAppendSuccess,
   replyAppendFailure,
+  replyAppendAtCommit,
   recordReplication,
   recordRequestReplication,
   backOffNextIndex,
@@ -527,6 +556,7 @@ export const updates = {
   stepDownOnLostQuorum,
   advanceCommitIndex,
   loseVolatileState,
+  loseVolatileStateKeepingCommit,
   ...timerUpdates,
 } satisfies Record<string, Update>;
 
