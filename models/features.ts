@@ -67,6 +67,25 @@ export interface Features {
    * `quorum.VoteLost` → `becomeFollower(r.Term, None)`), instead of waiting for its timeout.
    */
   readonly yieldOnLostElection: boolean;
+  /**
+   * Whether a voter that hears from a current leader refuses a pre-vote (thesis §9.6 asks for
+   * both an up-to-date log and no heartbeat from a leader within the election timeout; §4.2.3).
+   * `false`: a pre-vote for a higher term is granted on the log alone, as etcd does unless
+   * CheckQuorum's lease ignores the request (raft.go:846, 941-947).
+   */
+  readonly preVoteStickiness: boolean;
+  /**
+   * commitIndex survives a crash: a restarted server knows the commitIndex it had (etcd
+   * persists `HardState.Commit`, raft.go:398-403, and `loadState` restores it, raft.go:1570-1577).
+   * Figure 2 lists commitIndex as volatile state.
+   */
+  readonly persistCommitIndex: boolean;
+  /**
+   * How a follower answers an AppendEntries whose prevLogIndex is below its commitIndex:
+   * `process`, Figure 2's receiver rules; `reply-commit`, success with matchIndex = commitIndex,
+   * nothing appended (etcd `handleAppendEntries`, raft.go:1374-1377).
+   */
+  readonly appendBelowCommit: 'process' | 'reply-commit';
 }
 
 export type FeatureName = keyof Features;
@@ -226,6 +245,41 @@ export const SWITCHES: readonly SwitchInfo[] = [
       `${ETCD} raft.go:1304-1307 stepCandidate: quorum.VoteLost → becomeFollower(r.Term, None); quorum/majority.go:206-209`,
     ],
   },
+  {
+    name: 'preVoteStickiness',
+    values: [true, false],
+    summary:
+      'false: a pre-vote for a higher term is granted to an up-to-date log although the voter hears from a current leader',
+    replaces:
+      "the model's pre-vote rule (thesis §9.6): no pre-vote while a current leader is heard from (hasCurrentLeader)",
+    source: 'thesis §9.6 (PreVote) and §4.2.3 (leader stickiness), two mechanisms the default bundles',
+    seenIn: [
+      `false: ${ETCD} raft.go:941-947 canVote holds for any MsgPreVote with m.Term > r.Term, whatever r.lead`,
+      `false: ${ETCD} raft.go:846 stickiness only as inLease, with checkQuorum (leaderStickiness=any-term)`,
+    ],
+    requires: { preVote: true },
+  },
+  {
+    name: 'persistCommitIndex',
+    values: [false, true],
+    summary: 'commitIndex is kept on stable storage: a crashed and restarted server knows its commitIndex',
+    replaces: 'Figure 2, State: commitIndex is "volatile state on all servers" (0 after a restart)',
+    source: 'Raft paper §5.4 (a committed entry stays committed, so remembering it is true)',
+    seenIn: [`${ETCD} raft.go:398-403 hardState() carries Commit; raft.go:1570-1577 loadState restores it`],
+  },
+  {
+    name: 'appendBelowCommit',
+    values: ['process', 'reply-commit'],
+    summary:
+      'an AppendEntries whose prevLogIndex is below commitIndex is answered success with matchIndex = commitIndex, and nothing is appended',
+    replaces: "Figure 2, AppendEntries receiver rules 2-5 for a request below the receiver's commitIndex",
+    source: "Raft paper §5.4 (Leader Completeness: the entries up to commitIndex are in the leader's log)",
+    seenIn: [
+      `reply-commit: ${ETCD} raft.go:1373-1377 handleAppendEntries: m.Index < committed → MsgAppResp Index: committed`,
+    ],
+    // A reply that names no index cannot say "up to commitIndex": the leader would read the request's range.
+    requires: { appendMatchFrom: 'response' },
+  },
 ];
 
 export const FEATURE_NAMES: readonly FeatureName[] = SWITCHES.map((s) => s.name);
@@ -242,6 +296,9 @@ export const NO_FEATURES: Features = {
   ignoreStaleRejections: false,
   appendMatchFrom: 'response',
   yieldOnLostElection: false,
+  preVoteStickiness: true,
+  persistCommitIndex: false,
+  appendBelowCommit: 'process',
 };
 
 /** Features the model implements (every switch, now; kept for callers that list them). */

@@ -3,6 +3,8 @@ import {
   appendLeaderNoOp,
   backOffToHint,
   grantPreVote,
+  loseVolatileStateKeepingCommit,
+  replyAppendAtCommit,
   startElection,
   stepDownOnLostQuorum,
   type Update,
@@ -15,7 +17,7 @@ import { peersOf } from './node/context.ts';
 import { candidateLogUpToDate, type Guard, guards, votedForAnother } from './node/guards.ts';
 import { lastLogIndex } from './node/log.ts';
 import { type NodeImplementations, nodeMachineConfig } from './node/machine.ts';
-import type { AppendEntriesResponse, PreVoteRequest } from './types.ts';
+import type { AppendEntriesRequest, AppendEntriesResponse, PreVoteRequest } from './types.ts';
 
 /**
  * Model mutations: deliberately broken variants of the node statechart, for testing the
@@ -156,6 +158,41 @@ function candidateCountsPreVoteConfig(): Parameters<typeof compileNodeMachine>[1
   return config as unknown as Parameters<typeof compileNodeMachine>[1];
 }
 
+// ------------------------------------------------ etcd E5-E7 switches (preVoteStickiness, persistCommitIndex, appendBelowCommit)
+
+/**
+ * shared-handler-records-pre-vote: the pre-vote granted despite a known leader goes through the
+ * RequestVote handler's bookkeeping and records votedFor (etcd shares one handler and guards the
+ * record with `if m.Type == pb.MsgVote`, raft.go:975-979 "Only record real votes").
+ */
+function preVoteDespiteLeaderRecordsVoteConfig(): Parameters<typeof compileNodeMachine>[1] {
+  const config = structuredClone(nodeMachineConfig) as unknown as {
+    states: { running: { on: { PreVoteRequest: { guard: string; actions: string }[] } } };
+  };
+  for (const t of config.states.running.on.PreVoteRequest) {
+    if (t.guard === 'canGrantPreVoteDespiteLeader') t.actions = 'grantPreVoteRecordingVote';
+  }
+  return config as unknown as Parameters<typeof compileNodeMachine>[1];
+}
+
+/** restart-commits-whole-log: the persisted commit index is restored as the last log index. */
+const keepLogAsCommitted: Update = (context, event) => {
+  const next = loseVolatileStateKeepingCommit(context, event);
+  return { ...next, commitIndex: lastLogIndex(next.log) };
+};
+
+/**
+ * below-commit-claims-request: the reply below commitIndex skips the append (etcd's shortcut)
+ * but claims the request's last index (prevLogIndex + len(entries)), as the normal branch would.
+ */
+const replyBelowCommitWithRequestEnd: Update = (context, event) => {
+  const request = event as AppendEntriesRequest;
+  const next = replyAppendAtCommit(context, event);
+  const reply = next.outbox[next.outbox.length - 1];
+  const matchIndex = request.prevLogIndex + request.entries.length;
+  return { ...next, outbox: [...next.outbox.slice(0, -1), { ...reply, matchIndex }] };
+};
+
 export const MUTATIONS: readonly Mutation[] = [
   {
     name: 'double-vote',
@@ -271,6 +308,43 @@ export const MUTATIONS: readonly Mutation[] = [
       'Figure 2, Leaders: matchIndex is the "highest log entry known to be replicated"; a rejection proves none',
     implementations: { guards, updates: { ...updates, backOffToHint: backOffTakingHintAsMatch } },
     features: { backoff: 'hint' },
+  },
+  {
+    name: 'shared-handler-records-pre-vote',
+    description:
+      'a pre-vote granted despite a known leader (preVoteStickiness=false) records votedFor, as the shared RequestVote handler would',
+    bugClass: 'BUGS.md #2 (vote changed in the same term), through the preVoteStickiness switch',
+    breaks:
+      'thesis §9.6: a pre-vote changes no vote (etcd raft.go:975 "Only record real votes"); §5.2 one vote per term',
+    implementations: { guards, updates: { ...updates, grantPreVoteRecordingVote } },
+    config: preVoteDespiteLeaderRecordsVoteConfig(),
+    features: { preVote: true, preVoteStickiness: false },
+  },
+  {
+    name: 'restart-commits-whole-log',
+    description:
+      'with persistCommitIndex, a restarted server takes its whole log as committed instead of the commit index it kept',
+    bugClass: 'BUGS.md #24 (uncommitted entry taken as committed), through the persistCommitIndex switch',
+    breaks:
+      'Figure 2, State: commitIndex is the "index of highest log entry known to be committed" (etcd loadState restores HardState.Commit)',
+    implementations: {
+      guards,
+      updates: { ...updates, loseVolatileStateKeepingCommit: keepLogAsCommitted },
+    },
+    features: { persistCommitIndex: true },
+  },
+  {
+    name: 'below-commit-claims-request',
+    description:
+      "a follower answers an AppendEntries below its commitIndex without appending, but claims the request's last index as matchIndex",
+    bugClass: 'BUGS.md #24 (uncommitted entry taken as committed), through the appendBelowCommit switch',
+    breaks:
+      'Figure 2, Leaders: matchIndex is the "highest log entry known to be replicated" (etcd answers Index: committed, raft.go:1375)',
+    implementations: {
+      guards,
+      updates: { ...updates, replyAppendAtCommit: replyBelowCommitWithRequestEnd },
+    },
+    features: { appendBelowCommit: 'reply-commit' },
   },
 ];
 

@@ -314,17 +314,18 @@ export const advanceFollowerCommit: Update = (context, event) => {
  */
 export const replyAppendSuccess: Update = (context, event) => {
   const request = event as AppendEntriesRequest;
-  return send(context, [
-    {
-      type: 'AppendEntriesResponse',
-      from: context.id,
-      to: request.from,
-      term: context.currentTerm,
-      success: true,
-      ...acknowledgement(context, request),
-    },
-  ]);
+  return answerAppend(context, request, { success: true, ...acknowledgement(context, request) });
 };
+
+/** Figure 2, AppendEntries results: the reply to `request`, with currentTerm "for leader to update itself". */
+function answerAppend(
+  context: NodeContext,
+  request: AppendEntriesRequest,
+  outcome: Pick<AppendEntriesResponse, 'success' | 'matchIndex' | 'inReplyTo' | 'rejectHint'>,
+): NodeContext {
+  const envelope = { type: 'AppendEntriesResponse' as const, from: context.id, to: request.from };
+  return send(context, [{ ...envelope, term: context.currentTerm, ...outcome }]);
+}
 
 /** What a success says about the follower's log: its claim (matchIndex), or under `appendMatchFrom: 'request'` none but the request answered. */
 function acknowledgement(
@@ -339,22 +340,22 @@ function acknowledgement(
   };
 }
 
+/**
+ * The appendBelowCommit switch, `reply-commit` (etcd raft.go:1375 `MsgAppResp Index:
+ * committed`): success with matchIndex = commitIndex, the log left as it is. True by Leader
+ * Completeness (§5.4): the entries up to commitIndex are in the log of this leader.
+ */
+export const replyAppendAtCommit: Update = (context, event) =>
+  answerAppend(context, event as AppendEntriesRequest, { success: true, matchIndex: context.commitIndex });
+
 /** Figure 2, AppendEntries receiver rule 2: "Reply false if log doesn't contain an entry at
  * prevLogIndex whose term matches prevLogTerm (§5.3)". */
-export const replyAppendFailure: Update = (context, event) => {
-  const request = event as AppendEntriesRequest;
-  return send(context, [
-    {
-      type: 'AppendEntriesResponse',
-      from: context.id,
-      to: request.from,
-      term: context.currentTerm,
-      success: false,
-      matchIndex: 0,
-      ...rejectHintOf(context),
-    },
-  ]);
-};
+export const replyAppendFailure: Update = (context, event) =>
+  answerAppend(context, event as AppendEntriesRequest, {
+    success: false,
+    matchIndex: 0,
+    ...rejectHintOf(context),
+  });
 
 /**
  * The backoff switch, `hint`: a rejection carries the follower's last index (etcd
@@ -493,6 +494,15 @@ export const loseVolatileState: Update = (context) => ({
   leaderId: null,
 });
 
+/**
+ * The persistCommitIndex switch: a crash loses the volatile state of Figure 2 but commitIndex,
+ * which is on stable storage (etcd `HardState.Commit`, restored by `loadState`, raft.go:1570-1577).
+ */
+export const loseVolatileStateKeepingCommit: Update = (context, event) => ({
+  ...loseVolatileState(context, event),
+  commitIndex: context.commitIndex,
+});
+
 export const updates = {
   updateTerm,
   rejectStaleRequest,
@@ -518,6 +528,7 @@ export const updates = {
   advanceFollowerCommit,
   replyAppendSuccess,
   replyAppendFailure,
+  replyAppendAtCommit,
   recordReplication,
   recordRequestReplication,
   backOffNextIndex,
@@ -527,6 +538,7 @@ export const updates = {
   stepDownOnLostQuorum,
   advanceCommitIndex,
   loseVolatileState,
+  loseVolatileStateKeepingCommit,
   ...timerUpdates,
 } satisfies Record<string, Update>;
 

@@ -132,6 +132,19 @@ export const canGrantPreVote: Guard = (context, event) =>
   candidateLogUpToDate(context, event);
 
 /**
+ * The preVoteStickiness switch, `false` (etcd raft.go:941-947: `canVote` holds for a MsgPreVote
+ * of a higher term whatever leader the voter knows): grant a pre-vote for a higher term to an
+ * up-to-date log although a current leader is heard from. Only a pre-vote: the real vote still
+ * asks for the term and the log (§5.2, §5.4.1), so this costs protection against disruption
+ * (BUGS.md #9), never safety.
+ */
+export const canGrantPreVoteDespiteLeader: Guard = (context, event) =>
+  !context.features.preVoteStickiness &&
+  !preVoteTermNotAhead(context, event) &&
+  hasCurrentLeader(context, event) &&
+  candidateLogUpToDate(context, event);
+
+/**
  * The preVoteOwnTerm switch (etcd `canVote` for a MsgPreVote of the voter's own term): grant a
  * pre-vote for currentTerm to an up-to-date log exactly when the real vote of that term could
  * still be granted (voted for this candidate, or neither voted nor heard from a leader).
@@ -227,6 +240,19 @@ export const prevLogTermMismatch: Guard = (context, event) =>
   !prevLogMatches(context, event) && !prevLogBeyondEnd(context, event);
 
 /**
+ * The appendBelowCommit switch, `reply-commit` (etcd raft.go:1374 `if m.Index <
+ * r.raftLog.committed`): the request's prevLogIndex lies below commitIndex. The entries up to
+ * commitIndex are committed, hence in this leader's log (§5.4 Leader Completeness), so the
+ * follower answers with its commitIndex instead of running the consistency check.
+ */
+export const prevLogBelowCommit: Guard = (context, event) =>
+  context.features.appendBelowCommit === 'reply-commit' &&
+  (event as AppendEntriesRequest).prevLogIndex < context.commitIndex;
+
+/** The persistCommitIndex switch (etcd HardState.Commit, raft.go:398-403): a crash keeps commitIndex. */
+export const commitIndexPersisted: Guard = (context) => context.features.persistCommitIndex;
+
+/**
  * The appendMatchFrom switch, `request` (Figure 2, AppendEntries RPC, Results: only "term" and
  * "success"): the success answers a request the leader sent, whose range it reads back
  * (hashicorp/raft 1.1.2 replication.go:236 `updateLastAppended(s, &req)`).
@@ -261,6 +287,7 @@ export const guards = {
   candidateLogBehind,
   canGrantPreVote,
   canGrantPreVoteInOwnTerm,
+  canGrantPreVoteDespiteLeader,
   leaderKnownInTerm,
   preVoteTermNotAhead,
   hasCurrentLeader,
@@ -279,6 +306,8 @@ export const guards = {
   prevLogMatches,
   prevLogBeyondEnd,
   prevLogTermMismatch,
+  prevLogBelowCommit,
+  commitIndexPersisted,
   successAnswersRequest,
   appendSucceeded,
   hintedRejection,
@@ -308,4 +337,7 @@ export const SWITCH_OF_GUARD: Readonly<Partial<Record<GuardName, FeatureName>>> 
   hintedRejection: 'backoff',
   successAnswersRequest: 'appendMatchFrom',
   electionLost: 'yieldOnLostElection',
+  canGrantPreVoteDespiteLeader: 'preVoteStickiness',
+  commitIndexPersisted: 'persistCommitIndex',
+  prevLogBelowCommit: 'appendBelowCommit',
 };

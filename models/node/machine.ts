@@ -104,12 +104,16 @@ export const nodeMachineConfig = {
         ],
         PreVoteRequest: [
           { guard: 'canGrantPreVote', actions: 'grantPreVote' },
+          { guard: 'canGrantPreVoteDespiteLeader', actions: 'grantPreVote' },
           { guard: 'canGrantPreVoteInOwnTerm', actions: 'grantPreVote' },
           { guard: 'preVoteTermNotAhead', actions: 'rejectPreVote' },
           { guard: 'hasCurrentLeader', actions: 'rejectPreVote' },
           { guard: 'candidateLogBehind', actions: 'rejectPreVote' },
         ],
-        Crash: { target: 'crashed', actions: 'loseVolatileState' },
+        Crash: [
+          { guard: 'commitIndexPersisted', target: 'crashed', actions: 'loseVolatileStateKeepingCommit' },
+          { target: 'crashed', actions: 'loseVolatileState' },
+        ],
         Tick: onElectionTick,
       },
       states: {
@@ -117,6 +121,10 @@ export const nodeMachineConfig = {
           on: {
             ElectionTimeout: onElectionTimeout,
             AppendEntriesRequest: [
+              {
+                guard: 'prevLogBelowCommit',
+                actions: ['recognizeLeader', 'replyAppendAtCommit', 'resetElectionTimer'],
+              },
               {
                 guard: 'prevLogMatches',
                 actions: [

@@ -70,27 +70,6 @@ export const TOLERANCES = {
     optIn: true,
     madeFor: 'E4',
   },
-  preVoteWithoutLeaderStickiness: {
-    name: 'pre-vote-without-leader-stickiness',
-    description:
-      'without CheckQuorum, a pre-vote for a higher term and an up-to-date log may be granted although the voter hears from a leader (PreVote without thesis §4.2.3 leader stickiness)',
-    optIn: true,
-    madeFor: 'E5',
-  },
-  commitIndexPersisted: {
-    name: 'commit-index-persisted',
-    description:
-      'a restarted node may report any commitIndex up to the one it had before the crash (a persisted commit index); the model follows',
-    optIn: true,
-    madeFor: 'E6',
-  },
-  appendMatchAtCommit: {
-    name: 'append-match-at-commit',
-    description:
-      "an AppendEntries whose prevLogIndex is below the receiver's commitIndex may be answered with success and matchIndex = commitIndex",
-    optIn: true,
-    madeFor: 'E7',
-  },
   staleAppendReplyUnrejected: {
     name: 'stale-append-reply-unrejected',
     description:

@@ -352,8 +352,6 @@ async function runSteps(
   const switchesAdded = Object.keys(cluster.features.switches ?? {}).length > 0;
   const declared = new Set(options.tolerances ?? []);
   const runFeatures = { preVote: cluster.features.preVote, checkQuorum: cluster.features.checkQuorum };
-  /** commitIndex of each node just before its last crash (commit-index-persisted). */
-  const commitBeforeCrash = new Map<NodeId, number>();
   let created: Awaited<ReturnType<StepAdapter['create']>>;
   const creating = adapter.create({
     nodes: scenario.cluster.nodes,
@@ -462,7 +460,6 @@ async function runSteps(
         sent: result.sent,
         taken: result.taken,
         features: runFeatures,
-        commitBeforeCrash: commitBeforeCrash.get(node),
         machine,
       },
       reply,
@@ -493,7 +490,6 @@ async function runSteps(
         modelTook: describeTaken(result.taken) || '(no transition)',
       });
     }
-    if (input.kind === 'crash') commitBeforeCrash.set(node, before.context.commitIndex);
     for (const t of judged.used) tolerances.add(t);
     run = variation === undefined ? result.run : followVariation(result.run, node, result.sent, variation);
   }

@@ -1,14 +1,4 @@
-import {
-  type AppendEntriesRequest,
-  type CompiledMachine,
-  candidateLogUpToDate,
-  type Message,
-  type NodeEvent,
-  type NodeInput,
-  type NodeState,
-  type PreVoteRequest,
-  type PreVoteResponse,
-} from '../../models/index.ts';
+import type { CompiledMachine, Message, NodeInput, NodeState } from '../../models/index.ts';
 import type { NodeStatus } from '../adapters/types.ts';
 import { observeNode, type TakenTransition } from '../scenario/index.ts';
 import {
@@ -42,8 +32,6 @@ export interface StepSituation {
   readonly taken: readonly TakenTransition[];
   /** Features of the cluster this scenario runs (PreVote, CheckQuorum). */
   readonly features: { readonly preVote: boolean; readonly checkQuorum: boolean };
-  /** For a Restart: the node's commitIndex just before it crashed. */
-  readonly commitBeforeCrash?: number;
   readonly machine: CompiledMachine;
 }
 
@@ -97,58 +85,6 @@ const staleAppendDroppedWithoutPreVote: VariationOf = (s) => {
 };
 
 /**
- * E5. etcd grants a MsgPreVote for a future term to an up-to-date log whatever leader it
- * knows; leader stickiness (thesis §4.2.3, `inLease`) comes with CheckQuorum only. The model
- * refused only for `hasCurrentLeader`; the grant is what it would send without that rule.
- */
-const preVoteWithoutLeaderStickiness: VariationOf = (s) => {
-  const m = received(s.input);
-  if (m?.type !== 'PreVoteRequest' || !took(s, 'hasCurrentLeader') || s.features.checkQuorum) return [];
-  if (!candidateLogUpToDate(s.before.context, m as PreVoteRequest as NodeEvent)) return [];
-  return [otherReply(s, 'pre-vote-without-leader-stickiness', [grantPreVoteOf(s, m as PreVoteRequest)])];
-};
-
-function grantPreVoteOf(s: StepSituation, m: PreVoteRequest): PreVoteResponse {
-  return { type: 'PreVoteResponse', from: s.before.context.id, to: m.from, term: m.term, voteGranted: true };
-}
-
-/**
- * E6. etcd persists `HardState.Commit` and restores it on restart. An index that was
- * committed stays committed (§5.4: Leader Completeness), so a restarted node may know it.
- */
-const commitIndexPersisted: VariationOf = (s) => {
-  if (s.input.type !== 'Restart' || s.after.role === 'crashed') return [];
-  const max = Math.min(s.commitBeforeCrash ?? 0, s.after.context.log.length);
-  const out: Variation[] = [];
-  for (let commitIndex = 1; commitIndex <= max; commitIndex++) {
-    out.push({
-      tolerance: 'commit-index-persisted',
-      after: { role: s.after.role, context: { ...s.after.context, commitIndex } },
-      sent: s.sent,
-      actions: modelActions(s),
-      keepsModelMessages: false,
-    });
-  }
-  return out;
-};
-
-/**
- * E7. etcd `handleAppendEntries`: `if m.Index < r.raftLog.committed { send MsgAppResp
- * Index: committed }`. The entries up to commitIndex are committed, hence in the log of
- * every leader of a later term (Leader Completeness), so the claim is true.
- */
-const appendMatchAtCommit: VariationOf = (s) => {
-  const m = received(s.input);
-  if (m?.type !== 'AppendEntriesRequest' || !took(s, 'prevLogMatches')) return [];
-  const commitIndex = s.before.context.commitIndex;
-  if ((m as AppendEntriesRequest).prevLogIndex >= commitIndex) return [];
-  const sent = s.sent.map((r) =>
-    r.type === 'AppendEntriesResponse' && r.success ? { ...r, matchIndex: commitIndex } : r,
-  );
-  return [otherReply(s, 'append-match-at-commit', sent)];
-};
-
-/**
  * E8. etcd `Step`, `m.Term < r.Term` with CheckQuorum or PreVote: `r.send(pb.Message{To:
  * m.From, Type: pb.MsgAppResp})` — the newer term, no Reject flag. The stale leader steps
  * down on the term (Figure 2, All Servers) before it reads the flag.
@@ -165,9 +101,6 @@ const staleAppendReplyUnrejected: VariationOf = (s) => {
 
 const VARIATIONS: Readonly<Partial<Record<ToleranceName, VariationOf>>> = {
   'stale-append-dropped-without-prevote': staleAppendDroppedWithoutPreVote,
-  'pre-vote-without-leader-stickiness': preVoteWithoutLeaderStickiness,
-  'commit-index-persisted': commitIndexPersisted,
-  'append-match-at-commit': appendMatchAtCommit,
   'stale-append-reply-unrejected': staleAppendReplyUnrejected,
 };
 

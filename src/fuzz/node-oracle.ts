@@ -81,7 +81,6 @@ function drained(state: NodeState): NodeState {
 
 export class NodeModels {
   private readonly states: NodeState[];
-  private readonly commitBeforeCrash: (number | undefined)[];
   private readonly machine: CompiledMachine = defaultMachine;
 
   constructor(
@@ -93,7 +92,6 @@ export class NodeModels {
     private readonly judging: boolean,
   ) {
     this.states = nodes.map((id) => initialNodeState({ id, cluster: nodes, features }));
-    this.commitBeforeCrash = nodes.map(() => undefined);
   }
 
   /** The model's state of a node (for the fuzzer's choices). */
@@ -119,7 +117,6 @@ export class NodeModels {
         sent: record.outputs,
         taken,
         features: { preVote: this.features.preVote, checkQuorum: this.features.checkQuorum },
-        commitBeforeCrash: this.commitBeforeCrash[i],
         machine: this.machine,
       },
       reply,
@@ -129,7 +126,6 @@ export class NodeModels {
     const items = itemsOfStep(record);
     if (!judged.ok && this.judging)
       return { violation: violationOf(command, { before, after, taken }, judged), items };
-    if (input.type === 'Crash') this.commitBeforeCrash[i] = before.context.commitIndex;
     const next = judged.variation ? drained(judged.variation.after) : after;
     this.states[i] = next;
     return { violation: null, items };

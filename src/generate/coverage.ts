@@ -448,6 +448,14 @@ export const UNREACHABLE: Readonly<Record<string, string>> = {
     'startElection',
     'candidate',
   ),
+  'transition:preCandidate:running/PreVoteRequest[canGrantPreVoteDespiteLeader]': NO_LEADER_KNOWN(
+    'startPreVote',
+    'pre-candidate',
+  ),
+  'transition:candidate:running/PreVoteRequest[canGrantPreVoteDespiteLeader]': NO_LEADER_KNOWN(
+    'startElection',
+    'candidate',
+  ),
   'transition:candidate:running/PreVoteRequest[canGrantPreVoteInOwnTerm]':
     'a candidate voted for itself in its term, and a PreVote of that term comes from another server, so the real vote could not be granted',
   'transition:leader:running/PreVoteRequest[canGrantPreVoteInOwnTerm]':

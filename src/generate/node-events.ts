@@ -191,8 +191,26 @@ export function nodeInputs(state: NodeState): NodeInput[] {
         }),
       );
   }
+  // appendBelowCommit=reply-commit: a heartbeat probing from index 0 (a leader whose nextIndex
+  // lags), below commitIndex, so that the answer names commitIndex (etcd raft.go:1374-1377).
+  if (c.features.appendBelowCommit === 'reply-commit' && c.commitIndex > 0 && state.role !== 'leader')
+    inputs.push(receive(probeFromStart(t)));
   if (c.features.preVote) inputs.push(...preVoteInputs(state));
   return inputs;
+}
+
+/** An AppendEntries of the node's term with prevLogIndex 0 and no entries: it matches any log. */
+function probeFromStart(term: number): AppendEntriesRequest {
+  return {
+    type: 'AppendEntriesRequest',
+    from: PEER,
+    to: NODE,
+    term,
+    prevLogIndex: 0,
+    prevLogTerm: 0,
+    entries: [],
+    leaderCommit: 0,
+  };
 }
 
 /** Thesis §9.6: pre-vote requests carry the proposed term; grants echo it. */

@@ -121,6 +121,9 @@ export class RaftNode {
     this.timing = options.timing ?? DEFAULT_TIMING;
     this.rng = new Rng(options.seed ?? 1);
     this.mutant = options.mutant;
+    if (this.switches.persistCommitIndex && !this.storage.loadCommitIndex) {
+      throw new Error('persistCommitIndex needs a storage that keeps the commit index (setCommitIndex)');
+    }
     this.loadFromStorage();
     this.resetElectionTimer();
   }
@@ -400,9 +403,18 @@ export class RaftNode {
    * (etcd raft.go:941 canVote applied to a MsgPreVote of r.Term).
    */
   private canPreVote(request: PreVoteRequest): boolean {
-    if (request.term > this.currentTerm) return this.leaderId === null || this.has('pre-vote-ignores-leader');
+    if (request.term > this.currentTerm) return this.leaderId === null || this.preVoteIgnoresLeader();
     if (!this.switches.preVoteOwnTerm || request.term !== this.currentTerm) return false;
     return this.votedFor === request.from || (this.votedFor === null && this.leaderId === null);
+  }
+
+  /**
+   * preVoteStickiness: false — a pre-vote for a future term is granted on the log alone,
+   * whatever leader we know (etcd raft.go:941-947 `canVote` ... `|| (m.Type == pb.MsgPreVote
+   * && m.Term > r.Term)`; its stickiness is the CheckQuorum lease of raft.go:846 only).
+   */
+  private preVoteIgnoresLeader(): boolean {
+    return !this.switches.preVoteStickiness || this.has('pre-vote-ignores-leader');
   }
 
   /**
@@ -574,6 +586,12 @@ export class RaftNode {
       to: request.from,
       term: replyTerm,
     };
+    // appendBelowCommit: reply-commit — etcd raft.go:1374-1377: `if m.Index <
+    // r.raftLog.committed`, answer with the committed index and touch nothing.
+    if (this.switches.appendBelowCommit === 'reply-commit' && request.prevLogIndex < this.commitIndex) {
+      this.send({ ...reply, success: true, matchIndex: this.commitIndex });
+      return;
+    }
     const matches = this.termOf(request.prevLogIndex) === request.prevLogTerm;
     if (!matches && !this.has('skip-consistency-check')) {
       this.storage.sync();
@@ -590,6 +608,7 @@ export class RaftNode {
     } else if (request.leaderCommit > this.commitIndex) {
       this.commitIndex = Math.max(this.commitIndex, Math.min(request.leaderCommit, lastNew));
     }
+    this.persistCommit();
     this.send({ ...reply, success: true, ...this.successMatch(request, lastNew) });
   }
 
@@ -658,6 +677,7 @@ export class RaftNode {
       if (!this.isMajority(replicas)) continue;
       if (this.termOf(n) === this.currentTerm || this.has('commit-previous-term')) {
         this.commitIndex = n;
+        this.persistCommit();
         return;
       }
     }
@@ -695,6 +715,18 @@ export class RaftNode {
     this.currentTerm = saved.currentTerm;
     this.votedFor = saved.votedFor;
     this.log = [...saved.log];
+    // persistCommitIndex: the commit index is on disk too (etcd raft.go:1570-1577 loadState).
+    if (this.switches.persistCommitIndex) this.commitIndex = this.storage.loadCommitIndex?.() ?? 0;
+  }
+
+  /**
+   * persistCommitIndex: write commitIndex to storage and sync it, as etcd's HardState.Commit
+   * goes to storage with the Ready that reports it (raft.go:398-403).
+   */
+  private persistCommit(): void {
+    if (!this.switches.persistCommitIndex) return;
+    this.storage.setCommitIndex?.(this.commitIndex);
+    this.storage.sync();
   }
 
   private send(message: Message): void {

@@ -20,11 +20,19 @@ export interface Storage {
   sync(): void;
   /** Power loss: buffered writes are gone. */
   loseUnsynced(): void;
+  /**
+   * The commit index, for the persistCommitIndex switch (etcd keeps it in `HardState.Commit`);
+   * a storage without these cannot run that switch. Buffered until `sync()` like the rest.
+   */
+  setCommitIndex?(index: number): void;
+  loadCommitIndex?(): number;
 }
 
 export class MemoryStorage implements Storage {
   private durable: PersistentState;
   private pending: PersistentState;
+  private durableCommit = 0;
+  private pendingCommit = 0;
 
   constructor(initial: PersistentState = { currentTerm: 0, votedFor: null, log: [] }) {
     this.durable = { ...initial, log: [...initial.log] };
@@ -45,14 +53,24 @@ export class MemoryStorage implements Storage {
 
   sync(): void {
     this.durable = this.pending;
+    this.durableCommit = this.pendingCommit;
   }
 
   loseUnsynced(): void {
     this.pending = this.durable;
+    this.pendingCommit = this.durableCommit;
+  }
+
+  setCommitIndex(index: number): void {
+    this.pendingCommit = index;
+  }
+
+  loadCommitIndex(): number {
+    return this.durableCommit;
   }
 
   /** True when every write is durable (for tests). */
   isSynced(): boolean {
-    return this.pending === this.durable;
+    return this.pending === this.durable && this.pendingCommit === this.durableCommit;
   }
 }

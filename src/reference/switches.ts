@@ -25,6 +25,9 @@ export const PAPER_BEHAVIOUR: ReferenceSwitches = {
   ignoreStaleRejections: false,
   appendMatchFrom: 'response',
   yieldOnLostElection: false,
+  preVoteStickiness: true,
+  persistCommitIndex: false,
+  appendBelowCommit: 'process',
 };
 
 /** The switch names the reference implements (a switch of the model it lacks is refused, not ignored). */

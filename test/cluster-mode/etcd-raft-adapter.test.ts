@@ -69,13 +69,13 @@ describe.skipIf(!haveGo)(
         backoff: 'hint',
         ignoreStaleRejections: true,
         yieldOnLostElection: true, // E3
+        preVoteStickiness: false, // E5
+        persistCommitIndex: true, // E6
+        appendBelowCommit: 'reply-commit', // E7
       });
-      // etcd's remaining allowed variations (E5–E7) and observation artefacts (E4, E8).
+      // Only observation artefacts stay tolerances (E4, E8; docs/conformance.md).
       expect(reply.tolerances).toEqual([
         'stale-append-dropped-without-prevote',
-        'pre-vote-without-leader-stickiness',
-        'commit-index-persisted',
-        'append-match-at-commit',
         'stale-append-reply-unrejected',
       ]);
       const created = await send({ type: 'create', nodes: ['n1', 'n2', 'n3'], features: { preVote: false } });

@@ -49,8 +49,11 @@ describe('tolerances declared by the adapter', () => {
       /not an opt-in tolerance/,
     );
     expect(
-      declaredTolerances({ ...hello, tolerances: ['commit-index-persisted', 'append-match-at-commit'] }),
-    ).toEqual(['append-match-at-commit', 'commit-index-persisted']);
+      declaredTolerances({
+        ...hello,
+        tolerances: ['stale-append-reply-unrejected', 'stale-append-dropped-without-prevote'],
+      }),
+    ).toEqual(['stale-append-dropped-without-prevote', 'stale-append-reply-unrejected']);
   });
 
   it('init_ok.features declares model switches; an unknown name or value is a setup error', () => {

@@ -17,7 +17,7 @@ describe('raftkit features', () => {
       expect(lines.slice(at, at + 12).join('\n')).toContain(`source: ${s.source}`);
     }
     // At least 8 values besides the defaults (issue 12).
-    expect(lines.at(-1)).toMatch(/^11 switches, 12 values besides the defaults\.$/);
+    expect(lines.at(-1)).toMatch(/^14 switches, 15 values besides the defaults\.$/);
   });
 
   it("reads the shipped etcd adapter's declared switches from its source", () => {
@@ -25,6 +25,10 @@ describe('raftkit features', () => {
     expect(block('leaderStickiness')).toMatch(/declared by shipped adapters: etcd-raft \(same-term\)/);
     expect(block('backoff')).toMatch(/declared by shipped adapters: etcd-raft \(hint\)/);
     expect(block('candidateRetry')).toMatch(/declared by shipped adapters: none/);
+    // etcd E5-E7: a switch whose default is true is declared with its other value.
+    expect(block('preVoteStickiness')).toMatch(/declared by shipped adapters: etcd-raft \(false\)/);
+    expect(block('persistCommitIndex')).toMatch(/declared by shipped adapters: etcd-raft\n/);
+    expect(block('appendBelowCommit')).toMatch(/declared by shipped adapters: etcd-raft \(reply-commit\)/);
   });
 });
 

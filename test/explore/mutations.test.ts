@@ -104,6 +104,35 @@ const cases = [
     property: 'Leader Completeness',
     length: 32,
   },
+  {
+    mutation: 'shared-handler-records-pre-vote',
+    // Thesis §9.6: a pre-vote changes no vote (etcd raft.go:975 "Only record real votes"); §5.2 one vote per term.
+    s: settings({ mutation: 'shared-handler-records-pre-vote' }),
+    property: 'One vote per term',
+    length: 10,
+  },
+  {
+    mutation: 'restart-commits-whole-log',
+    // Figure 2: commitIndex is the "index of highest log entry known to be committed"; a crash is needed.
+    s: settings({ mutation: 'restart-commits-whole-log', crashes: 1 }),
+    property: 'Leader Completeness',
+    length: 11,
+  },
+  {
+    mutation: 'below-commit-claims-request',
+    // Figure 2, Leaders: matchIndex is the "highest log entry known to be replicated". Two
+    // AppendEntries to one follower in flight (the second, sent after a client request, carries
+    // an entry the follower then claims without storing): max log 2, max in flight 4.
+    s: settings({
+      mutation: 'below-commit-claims-request',
+      maxLog: 2,
+      maxInFlight: 4,
+      drop: false,
+      duplicate: false,
+    }),
+    property: 'Leader Completeness',
+    length: 27,
+  },
 ];
 
 describe('model mutations are caught with a counterexample', () => {

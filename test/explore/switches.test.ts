@@ -27,7 +27,7 @@ const ALL: Partial<Features> = {
   appendMatchFrom: 'request',
 };
 
-const cases: { features: Partial<Features>; distinct: number; duplicate?: boolean }[] = [
+const cases: { features: Partial<Features>; distinct: number; duplicate?: boolean; crashes?: number }[] = [
   { features: { preVote: true }, distinct: 27_730 },
   { features: { checkQuorum: true }, distinct: 17_371 },
   { features: { leaderStickiness: 'same-term' }, distinct: 4_094 },
@@ -47,6 +47,15 @@ const cases: { features: Partial<Features>; distinct: number; duplicate?: boolea
   // 19,389 (`npx raftkit check --no-drop --max-term 3 --features yieldOnLostElection`), and
   // test/model/switches.test.ts shows the yield itself.
   { features: { yieldOnLostElection: true }, distinct: 3_093 },
+  // etcd E5-E7 (docs/implementations.md). preVoteStickiness=false grants pre-votes a known
+  // leader would have refused, so fewer distinct refusals than with preVote alone (27,730).
+  { features: { preVote: true, preVoteStickiness: false }, distinct: 10_340 },
+  // Without crashes a commitIndex is never lost, so persistCommitIndex needs `crashes: 1`
+  // (76,119 states for the default model at the same bounds).
+  { features: { persistCommitIndex: true }, distinct: 78_778, crashes: 1 },
+  // The default's 3,093 less two: at max log 1 an AppendEntries below commitIndex carries the
+  // committed entry itself, so only the reply's path differs (17,787 against 17,757 at max log 2).
+  { features: { appendBelowCommit: 'reply-commit' }, distinct: 3_091 },
   // All together: the slowest case of the suite (~775k states; two minutes on a loaded
   // 2-core machine), on a network that neither loses nor duplicates messages.
   { features: ALL, distinct: 774_559, duplicate: false },
@@ -58,7 +67,12 @@ describe('the model checker checks every switch (reliable network, default bound
       timeout: 600_000,
     }, () => {
       const { result } = runCheck(
-        settings({ drop: false, duplicate: c.duplicate ?? true, features: c.features }),
+        settings({
+          drop: false,
+          duplicate: c.duplicate ?? true,
+          crashes: c.crashes ?? 0,
+          features: c.features,
+        }),
       );
       expect(result.stoppedBy).toBe('exhausted');
       const statuses = Object.fromEntries(result.properties.map((p) => [p.property.name, p.status]));

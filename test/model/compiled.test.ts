@@ -36,6 +36,23 @@ const FEATURE_SETS: readonly Partial<Features>[] = [
   { ignoreStaleRejections: true },
   { backoff: 'hint', ignoreStaleRejections: true },
   { appendMatchFrom: 'request' },
+  // etcd E5-E7 (docs/implementations.md): each alone, then together with etcd's other switches.
+  { preVote: true, preVoteStickiness: false },
+  { persistCommitIndex: true },
+  { appendBelowCommit: 'reply-commit' },
+  {
+    preVote: true,
+    checkQuorum: true,
+    leaderNoOp: true,
+    leaderStickiness: 'same-term',
+    preVoteOwnTerm: true,
+    backoff: 'hint',
+    ignoreStaleRejections: true,
+    yieldOnLostElection: true,
+    preVoteStickiness: false,
+    persistCommitIndex: true,
+    appendBelowCommit: 'reply-commit',
+  },
   {
     preVote: true,
     checkQuorum: true,

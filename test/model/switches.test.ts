@@ -3,6 +3,7 @@ import type { Features, NodeState } from '../../models/index.ts';
 import {
   appendEntries,
   appendResponse,
+  crash,
   electionTimeout,
   logOf,
   node,
@@ -10,6 +11,7 @@ import {
   preVoteResponse,
   receive,
   requestVote,
+  restart,
   run,
   stepBoth,
   voteResponse,
@@ -262,5 +264,85 @@ describe('appendMatchFrom (Figure 2, AppendEntries RPC results: term, success)',
     expect(acked.context.commitIndex).toBe(2); // entry 2 is of term 2, on n1 and n3
     // A delayed success for an earlier, shorter request does not move matchIndex back.
     expect(stepBoth(acked, answer(0, 1)).state.context.matchIndex.n3).toBe(2);
+  });
+});
+
+describe('preVoteStickiness (thesis §9.6 PreVote, §4.2.3 leader stickiness)', () => {
+  const follower = (preVoteStickiness: boolean) =>
+    node(
+      'follower',
+      { currentTerm: 2, leaderId: 'n3', log: logOf(1) },
+      { features: { preVote: true, preVoteStickiness } },
+    );
+  it("default: a voter that hears from a current leader refuses a pre-vote (no heartbeat from a valid leader is one of §9.6's two conditions)", () => {
+    expect(stepBoth(follower(true), preVote('n2', 3, 1, 1)).outputs).toEqual([
+      { type: 'PreVoteResponse', from: 'n1', to: 'n2', term: 2, voteGranted: false },
+    ]);
+  });
+  it('false: a pre-vote for a higher term is granted on the log alone (etcd canVote), and nothing of the voter changes', () => {
+    const voter = follower(false);
+    const { state, outputs } = stepBoth(voter, preVote('n2', 3, 1, 1));
+    expect(outputs).toEqual([{ type: 'PreVoteResponse', from: 'n1', to: 'n2', term: 3, voteGranted: true }]);
+    expect(state.context).toEqual({ ...voter.context, outbox: state.context.outbox });
+    // The election restriction still holds (§5.4.1): a log behind is refused.
+    expect(stepBoth(voter, preVote('n2', 3, 0, 0)).outputs[0]).toMatchObject({ voteGranted: false, term: 2 });
+  });
+});
+
+describe('persistCommitIndex (Figure 2 State: commitIndex is volatile; etcd HardState.Commit)', () => {
+  const follower = (persistCommitIndex: boolean) =>
+    node(
+      'follower',
+      { currentTerm: 2, leaderId: 'n2', log: logOf(1, 2), commitIndex: 2 },
+      { features: { persistCommitIndex } },
+    );
+  it('on: a crashed and restarted server knows the commitIndex it had', () => {
+    const { state } = run(follower(true), [crash, restart]);
+    expect(state.role).toBe('follower');
+    expect(state.context.commitIndex).toBe(2);
+    expect(state.context.leaderId).toBeNull(); // the rest of the volatile state is gone
+  });
+  it('off: "volatile state on all servers": commitIndex is 0 after a restart', () => {
+    expect(run(follower(false), [crash, restart]).state.context.commitIndex).toBe(0);
+  });
+});
+
+describe('appendBelowCommit (etcd handleAppendEntries, m.Index < committed)', () => {
+  const below = appendEntries('n2', {
+    term: 2,
+    prevLogIndex: 0,
+    prevLogTerm: 0,
+    entries: [{ term: 3, value: 'z' }],
+    leaderCommit: 0,
+  });
+  const follower = (appendBelowCommit: Features['appendBelowCommit']) =>
+    node(
+      'follower',
+      { currentTerm: 2, log: logOf(1, 2), commitIndex: 2 },
+      { features: { appendBelowCommit } },
+    );
+  it('reply-commit: success with matchIndex = commitIndex, the log untouched, the leader recognized', () => {
+    const { state, outputs } = stepBoth(follower('reply-commit'), below);
+    expect(outputs).toEqual([
+      { type: 'AppendEntriesResponse', from: 'n1', to: 'n2', term: 2, success: true, matchIndex: 2 },
+    ]);
+    expect(state.context.log).toEqual(logOf(1, 2));
+    expect(state.context.leaderId).toBe('n2');
+  });
+  it('process: Figure 2 rules 3 and 4 run (here they would cut committed entries: an input no cluster sends, §5.4)', () => {
+    const { state, outputs } = stepBoth(follower('process'), below);
+    expect(state.context.log).toEqual([{ term: 3, value: 'z' }]);
+    expect(outputs[0]).toMatchObject({ success: true, matchIndex: 1 });
+  });
+  it('reply-commit: a request at or above commitIndex takes the Figure 2 path', () => {
+    const at = appendEntries('n2', {
+      term: 2,
+      prevLogIndex: 2,
+      prevLogTerm: 2,
+      entries: [{ term: 2, value: 'y' }],
+    });
+    const { state, outputs } = stepBoth(follower('reply-commit'), at);
+    expect(state.context.log).toHaveLength(3);
+    expect(outputs[0]).toMatchObject({ success: true, matchIndex: 3 });
   });
 });

@@ -33,7 +33,19 @@ export function eachValueAlone(): Configuration[] {
   });
 }
 
-/** Every switch on at once; a switch with several values contributes one configuration per value. */
+/**
+ * Leave out a switch that needs another build switch at a value the set does not have
+ * (appendBelowCommit=reply-commit needs appendMatchFrom=response); preVote is per scenario.
+ */
+function dropIncompatible(features: Record<string, FeatureValue>): void {
+  for (const s of BUILD_SWITCHES) {
+    const needs = Object.entries(s.requires ?? {}).filter(([name]) => name !== 'preVote');
+    if (needs.some(([name, value]) => (features[name] ?? NO_FEATURES[name as keyof Features]) !== value))
+      delete features[s.name];
+  }
+}
+
+/** Every compatible switch on at once; a switch with several values contributes one configuration per value. */
 export function allTogether(): Configuration[] {
   const widest = Math.max(...BUILD_SWITCHES.map((s) => s.values.length - 1));
   const out: Configuration[] = [];
@@ -43,6 +55,7 @@ export function allTogether(): Configuration[] {
       const others = s.values.filter((v) => v !== NO_FEATURES[s.name]);
       features[s.name] = others[Math.min(k, others.length - 1)];
     }
+    dropIncompatible(features);
     out.push({ flag: flagOf(features as Partial<Features>), features: features as Partial<Features> });
   }
   return out;

@@ -104,8 +104,8 @@ export const CLASSES: readonly DiscrepancyClass[] = [
     },
   },
   {
-    id: 'E5 PreVote granted although a leader is known (etcd ties leader stickiness to CheckQuorum)',
-    verdict: 'allowed variation',
+    id: 'E5 PreVote granted although a leader is known (switch preVoteStickiness=false; etcd ties leader stickiness to CheckQuorum)',
+    verdict: 'model switch',
     matches: (f) =>
       f.differences.length === 0 &&
       f.unexpected.length === 1 &&
@@ -113,14 +113,14 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       f.unexpected[0].voteGranted === true,
   },
   {
-    id: 'E6 commitIndex survives a restart (HardState.Commit)',
-    verdict: 'allowed variation',
+    id: 'E6 commitIndex survives a restart (switch persistCommitIndex; HardState.Commit)',
+    verdict: 'model switch',
     matches: (f) =>
       f.input.startsWith('restart') && f.differences.length === 1 && f.differences[0].field === 'commitIndex',
   },
   {
-    id: 'E7 an append below the commit index is answered with matchIndex = commitIndex',
-    verdict: 'allowed variation',
+    id: 'E7 an append below the commit index is answered with matchIndex = commitIndex (switch appendBelowCommit=reply-commit)',
+    verdict: 'model switch',
     matches: (f) =>
       f.differences.length === 0 &&
       f.unexpected.length === 1 &&

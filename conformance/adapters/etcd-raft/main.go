@@ -264,7 +264,9 @@ func (c *cluster) node(name string) (*node, error) {
 
 func (c *cluster) state(n *node) (stateJSON, error) {
 	hs, _, _ := n.storage.InitialState()
-	s := stateJSON{ID: n.name, Role: "crashed", CurrentTerm: hs.Term, Log: []entryJSON{}}
+	// A crashed node shows what its storage keeps: HardState (term, vote, and the commit index
+	// that persistCommitIndex declares) and the entries.
+	s := stateJSON{ID: n.name, Role: "crashed", CurrentTerm: hs.Term, CommitIndex: hs.Commit, Log: []entryJSON{}}
 	if hs.Vote != 0 {
 		v := c.nameOf(hs.Vote)
 		s.VotedFor = &v
@@ -537,19 +539,18 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 				"deterministicTicks": false,
 				// Model switches (models/features.ts; raftkit features), each classified in
 				// docs/implementations.md:
-				"leaderStickiness":      "same-term", // E9: canVote needs r.lead == None (raft.go:941)
-				"preVoteOwnTerm":        true,        // E10, E11: canVote for a MsgPreVote of r.Term; poll of r.Term grants
-				"backoff":               "hint",      // E12: RejectHint = lastIndex (raft.go:1384), MaybeDecrTo
-				"ignoreStaleRejections": true,        // tracker/progress.go:176, 182
-				"yieldOnLostElection":   true,        // E3: stepCandidate, quorum.VoteLost → becomeFollower (raft.go:1304)
+				"leaderStickiness":      "same-term",    // E9: canVote needs r.lead == None (raft.go:941)
+				"preVoteOwnTerm":        true,           // E10, E11: canVote for a MsgPreVote of r.Term; poll of r.Term grants
+				"backoff":               "hint",         // E12: RejectHint = lastIndex (raft.go:1384), MaybeDecrTo
+				"ignoreStaleRejections": true,           // tracker/progress.go:176, 182
+				"yieldOnLostElection":   true,           // E3: stepCandidate, quorum.VoteLost → becomeFollower (raft.go:1304)
+				"preVoteStickiness":     false,          // E5: canVote grants any MsgPreVote of a higher term (raft.go:941-947)
+				"persistCommitIndex":    true,           // E6: HardState.Commit (raft.go:398-403), loadState (raft.go:1570-1577)
+				"appendBelowCommit":     "reply-commit", // E7: handleAppendEntries, m.Index < committed (raft.go:1374-1377)
 			},
-			// Allowed variations not yet switches of the model (docs/implementations.md) and
-			// observation artefacts (docs/conformance.md, Tolerances).
+			// Observation artefacts only (docs/conformance.md, Tolerances).
 			"tolerances": []string{
 				"stale-append-dropped-without-prevote", // E4: a reply not sent is a lost reply (artefact)
-				"pre-vote-without-leader-stickiness",   // E5: inLease only with CheckQuorum
-				"commit-index-persisted",               // E6: HardState.Commit restored
-				"append-match-at-commit",               // E7: handleAppendEntries, m.Index < committed
 				"stale-append-reply-unrejected",        // E8: success is never read under a newer term (artefact)
 			},
 		}, nil
