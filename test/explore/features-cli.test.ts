@@ -17,7 +17,7 @@ describe('raftkit features', () => {
       expect(lines.slice(at, at + 12).join('\n')).toContain(`source: ${s.source}`);
     }
     // At least 8 values besides the defaults (issue 12).
-    expect(lines.at(-1)).toMatch(/^11 switches, 12 values besides the defaults\.$/);
+    expect(lines.at(-1)).toMatch(/^11 switches, 14 values besides the defaults\.$/);
   });
 
   it("reads the shipped etcd adapter's declared switches from its source", () => {
@@ -25,6 +25,14 @@ describe('raftkit features', () => {
     expect(block('leaderStickiness')).toMatch(/declared by shipped adapters: etcd-raft \(same-term\)/);
     expect(block('backoff')).toMatch(/declared by shipped adapters: etcd-raft \(hint\)/);
     expect(block('candidateRetry')).toMatch(/declared by shipped adapters: none/);
+  });
+
+  it("reads canonical raft's (a C string macro) and hashicorp/raft's (a Go map) declared switches", () => {
+    const block = (name: string) => lines.slice(lines.findIndex((l) => l.startsWith(`${name}: `))).join('\n');
+    expect(block('leaderStickiness')).toMatch(
+      /declared by shipped adapters: etcd-raft \(same-term\), canonical-raft \(any-term-reply\), hashicorp-raft \(any-term-reply-except-leader\)\n/,
+    );
+    expect(block('candidateRetry')).toMatch(/declared by shipped adapters: canonical-raft \(election\)\n/);
   });
 });
 
