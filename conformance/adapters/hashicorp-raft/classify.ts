@@ -20,7 +20,7 @@ export const CLASSES: readonly DiscrepancyClass[] = [
     matches: same('C1').matches,
   },
   {
-    id: "H2 a leader takes the match index from the request it sent (replication.go:589-595); hashicorp's response has no match index on the wire, so an injected response's matchIndex cannot reach it",
+    id: 'H2 a leader takes the match index from the request it really sent (replication.go:236, 589-595; appendMatchFrom "request", declared); an injected success naming another request (its matchIndex or inReplyTo) cannot reach it: hashicorp\'s response carries neither',
     verdict: '(c) limit of the kit',
     matches: (f) =>
       f.input.startsWith('inject AppendEntriesResponse') &&
