@@ -24,7 +24,7 @@ describe('raftkit features', () => {
     const block = (name: string) => lines.slice(lines.findIndex((l) => l.startsWith(`${name}: `))).join('\n');
     expect(block('leaderStickiness')).toMatch(/declared by shipped adapters: etcd-raft \(same-term\)/);
     expect(block('backoff')).toMatch(/declared by shipped adapters: etcd-raft \(hint\)/);
-    expect(block('candidateRetry')).toMatch(/declared by shipped adapters: none/);
+    expect(block('appendMatchFrom')).toMatch(/declared by shipped adapters: hashicorp-raft \(request\)\n/);
   });
 
   it("reads canonical raft's (a C string macro) and hashicorp/raft's (a Go map) declared switches", () => {
