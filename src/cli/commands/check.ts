@@ -275,7 +275,8 @@ export function reproduceCommand(s: CheckSettings): string {
   if (!s.drop) parts.push('--no-drop');
   if (!s.duplicate) parts.push('--no-duplicate');
   if (!s.symmetry) parts.push('--no-symmetry');
-  if (s.preVote) parts.push('--prevote');
+  // PreVote named in --features (preVote) is PreVote too: the command must reproduce it.
+  if (s.preVote || s.features?.preVote) parts.push('--prevote');
   const switches = describeFeatures(makeFeatures({ ...s.features, preVote: false }));
   if (switches !== 'none') parts.push(`--features ${switches}`);
   parts.push(`--strategy ${s.strategy}`, `--seed ${s.seed}`);
