@@ -41,9 +41,17 @@ export interface Features {
    * RequestVote request within the minimum election timeout of hearing from a current
    * leader, it does not update its term or grant its vote". `same-term`: a server that knows
    * the leader of its term refuses a RequestVote of that term; `any-term`: also ignores a
-   * higher-term RequestVote or PreVote (no term update, no reply).
+   * higher-term RequestVote or PreVote (no term update, no reply). `any-term-reply`: refuses
+   * every RequestVote while it knows a leader, answering "not granted" in its own term, with no
+   * term update (canonical/raft); `any-term-reply-except-leader`: the same, but a RequestVote
+   * from the leader it knows is not refused (hashicorp/raft).
    */
-  readonly leaderStickiness: 'off' | 'same-term' | 'any-term';
+  readonly leaderStickiness:
+    | 'off'
+    | 'same-term'
+    | 'any-term'
+    | 'any-term-reply'
+    | 'any-term-reply-except-leader';
   /** The term a refused pre-vote carries: the voter's currentTerm, or the request's echoed. */
   readonly preVoteRefusalTerm: 'voter' | 'echo';
   /** A candidate whose election times out goes back through a pre-vote round (with PreVote), or starts a new election directly. */
@@ -145,17 +153,17 @@ export const SWITCHES: readonly SwitchInfo[] = [
   },
   {
     name: 'leaderStickiness',
-    values: ['off', 'same-term', 'any-term'],
+    values: ['off', 'same-term', 'any-term', 'any-term-reply', 'any-term-reply-except-leader'],
     summary:
-      'a server that hears from a current leader refuses RequestVotes of its term (same-term) and ignores higher-term ones (any-term)',
+      'a server that hears from a current leader refuses RequestVotes of its term (same-term), also ignores higher-term ones (any-term), or refuses every one with a reply in its own term (any-term-reply; -except-leader spares the leader it knows)',
     replaces:
       'Figure 2, RequestVote receiver rule 2 (grant if votedFor is null) and Rules for All Servers (adopt a higher term)',
     source: 'thesis §4.2.3',
     seenIn: [
       `same-term: ${ETCD} raft.go:941 canVote needs r.lead == None when r.Vote == None`,
       `any-term: ${ETCD} raft.go:846 inLease (with checkQuorum) ignores MsgVote/MsgPreVote of a higher term`,
-      'any-term: hashicorp/raft 1.1.2 raft.go:1417 "rejecting vote request since we have a leader"',
-      'any-term: canonical/raft src/recv_request_vote.c recvRequestVote has_leader → reject',
+      'any-term-reply: canonical/raft v0.15.0 src/recv_request_vote.c:58-64 has_leader (leader, or follower with current_leader) → goto reply: not granted, result->term = current_term (:102), before recvEnsureMatchingTerms',
+      'any-term-reply-except-leader: hashicorp/raft 1.1.2 raft.go:1402-1404 deferred rpc.Respond (Granted false, Term: its own) and raft.go:1417 `leader != "" && leader != candidate` → "rejecting vote request since we have a leader"',
     ],
   },
   {
@@ -166,7 +174,7 @@ export const SWITCHES: readonly SwitchInfo[] = [
     source: 'thesis §9.6',
     seenIn: [
       `voter: ${ETCD} raft.go:893 and 986 (Term: r.Term, Reject: true); a grant echoes m.Term (raft.go:977)`,
-      'voter: canonical/raft src/recv_request_vote.c (result->term = r->current_term)',
+      'echo: canonical/raft v0.15.0 src/recv_request_vote.c:111-113 (for a pre-vote, result->term = args->term, granted or not)',
     ],
     requires: { preVote: true },
   },

@@ -2,6 +2,7 @@ import type { Features } from './features.ts';
 import {
   appendLeaderNoOp,
   backOffToHint,
+  becomeFollower,
   grantPreVote,
   loseVolatileStateKeepingCommit,
   replyAppendAtCommit,
@@ -17,7 +18,13 @@ import { peersOf } from './node/context.ts';
 import { candidateLogUpToDate, type Guard, guards, votedForAnother } from './node/guards.ts';
 import { lastLogIndex } from './node/log.ts';
 import { type NodeImplementations, nodeMachineConfig } from './node/machine.ts';
-import type { AppendEntriesRequest, AppendEntriesResponse, PreVoteRequest } from './types.ts';
+import type {
+  AppendEntriesRequest,
+  AppendEntriesResponse,
+  PreVoteRequest,
+  PreVoteResponse,
+  RequestVoteRequest,
+} from './types.ts';
 
 /**
  * Model mutations: deliberately broken variants of the node statechart, for testing the
@@ -38,6 +45,11 @@ export interface Mutation {
   readonly config?: Parameters<typeof compileNodeMachine>[1];
   /** The switches (models/features.ts) the broken rule belongs to; the checker turns them on. */
   readonly features?: Partial<Features>;
+  /**
+   * Set for a plausible bug of a switch that no safety property can catch, and why: the
+   * evidence that the switch has no safety-relevant mutation (the checker passes with it).
+   */
+  readonly harmless?: string;
 }
 
 /** double-vote: the vote is granted without asking whether this term's vote is already cast. */
@@ -193,6 +205,50 @@ const replyBelowCommitWithRequestEnd: Update = (context, event) => {
   return { ...next, outbox: [...next.outbox.slice(0, -1), { ...reply, matchIndex }] };
 };
 
+/** yield-forgets-vote: the lost (pre-)candidate becomes a follower as if of a new term, votedFor cleared. */
+const yieldForgettingVote: Update = (context, event) => ({
+  ...becomeFollower(context, event),
+  votedFor: null,
+});
+
+type AlwaysList = { guard: string; actions: string[] }[];
+
+function yieldForgetsVoteConfig(): Parameters<typeof compileNodeMachine>[1] {
+  const config = structuredClone(nodeMachineConfig) as unknown as {
+    states: { running: { states: Record<string, { always?: AlwaysList }> } };
+  };
+  for (const role of ['preCandidate', 'candidate']) {
+    const lost = config.states.running.states[role].always?.find((t) => t.guard === 'electionLost');
+    if (lost === undefined) throw new Error(`no electionLost transition in ${role}`);
+    lost.actions = ['yieldForgettingVote', 'resetElectionTimer'];
+  }
+  return config as unknown as Parameters<typeof compileNodeMachine>[1];
+}
+
+/** sticky-leader-vote-unchecked: the RequestVote of the leader a server knows (in its term) is spared by stickiness. */
+const isFromKnownLeader: Guard = (context, event) =>
+  context.features.leaderStickiness === 'any-term-reply-except-leader' &&
+  (event as RequestVoteRequest).from === context.leaderId;
+
+function stickyLeaderVoteUncheckedConfig(): Parameters<typeof compileNodeMachine>[1] {
+  const config = structuredClone(nodeMachineConfig) as unknown as {
+    states: { running: { on: { RequestVoteRequest: unknown[] } } };
+  };
+  // "It already won this term": the leader's request is granted before votedFor or the log is read.
+  config.states.running.on.RequestVoteRequest.unshift({
+    guard: 'isFromKnownLeader',
+    actions: ['grantVote', 'resetElectionTimer'],
+  });
+  return config as unknown as Parameters<typeof compileNodeMachine>[1];
+}
+
+/** pre-vote-refusal-counted: a pre-candidate decides "granted" by the echoed term alone, so an echoed refusal counts. */
+const preVoteGrantedByTerm: Guard = (context, event) =>
+  (event as PreVoteResponse).term === context.currentTerm + 1;
+
+/** every-rejection-stale: the floor of ignoreStaleRejections is taken from nextIndex, so no rejection moves it. */
+const backOffNever: Update = (context) => context;
+
 export const MUTATIONS: readonly Mutation[] = [
   {
     name: 'double-vote',
@@ -246,6 +302,26 @@ export const MUTATIONS: readonly Mutation[] = [
     features: { leaderStickiness: 'any-term' },
   },
   {
+    name: 'sticky-reply-grants-without-term',
+    description:
+      'a server that answers disruptive RequestVotes fills the answer with a grant and records the vote, in its own older term',
+    bugClass: 'BUGS.md #1, #2 (vote not tied to its term), through leaderStickiness=any-term-reply',
+    breaks: 'thesis §4.2.3: "it does not update its term or grant its vote"',
+    implementations: { guards, updates: { ...updates, refuseDisruptiveVote: grantWithoutTerm } },
+    features: { leaderStickiness: 'any-term-reply' },
+  },
+  {
+    name: 'sticky-leader-vote-unchecked',
+    description:
+      'stickiness spares the known leader, and its RequestVote is then granted without checking votedFor or the log',
+    bugClass:
+      'BUGS.md #2 (vote changed in the same term), through leaderStickiness=any-term-reply-except-leader',
+    breaks: 'Figure 2, RequestVote receiver rule 2: "If votedFor is null or candidateId…"',
+    implementations: { guards: { ...guards, isFromKnownLeader }, updates },
+    config: stickyLeaderVoteUncheckedConfig(),
+    features: { leaderStickiness: 'any-term-reply-except-leader' },
+  },
+  {
     name: 'retry-without-self-vote',
     description:
       'a candidate that retries its election directly counts its own vote but leaves votedFor empty, so it may also vote for another',
@@ -275,6 +351,17 @@ export const MUTATIONS: readonly Mutation[] = [
     implementations: { guards, updates },
     config: candidateCountsPreVoteConfig(),
     features: { preVote: true, preVoteOwnTerm: true },
+  },
+  {
+    name: 'yield-forgets-vote',
+    description:
+      'a (pre-)candidate that lost its election becomes a follower with votedFor cleared, as if its term were new',
+    bugClass: 'BUGS.md #2 (vote cleared in the same term), through the yieldOnLostElection switch',
+    breaks:
+      '§5.2: "each server will vote for at most one candidate in a given term" (etcd becomeFollower(r.Term, None) keeps r.Vote)',
+    implementations: { guards, updates: { ...updates, yieldForgettingVote } },
+    config: yieldForgetsVoteConfig(),
+    features: { yieldOnLostElection: true },
   },
   {
     name: 'no-op-committed-at-once',
@@ -345,6 +432,31 @@ export const MUTATIONS: readonly Mutation[] = [
       updates: { ...updates, replyAppendAtCommit: replyBelowCommitWithRequestEnd },
     },
     features: { appendBelowCommit: 'reply-commit' },
+  },
+  // ------------------------------------------------ switches whose plausible bugs safety cannot see
+  {
+    name: 'pre-vote-refusal-counted',
+    description:
+      'with echoed pre-vote refusals, a pre-candidate counts any response echoing currentTerm + 1 as a grant, refusals included',
+    bugClass:
+      'BUGS.md #9 (disruption: an election no majority agreed to), through the preVoteRefusalTerm switch',
+    breaks: 'thesis §9.6: a pre-candidate starts the real election only with a majority of pre-vote grants',
+    implementations: { guards: { ...guards, preVoteGranted: preVoteGrantedByTerm }, updates },
+    features: { preVote: true, preVoteRefusalTerm: 'echo' },
+    harmless:
+      'a pre-vote changes no term and no vote; the real election it starts still needs a majority of real votes (§5.2), so only liveness suffers',
+  },
+  {
+    name: 'every-rejection-stale',
+    description:
+      'with ignoreStaleRejections, the leader takes every rejection as stale: nextIndex never moves back',
+    bugClass: 'no BUGS.md class (a follower never repaired), through the ignoreStaleRejections switch',
+    breaks:
+      'Figure 2, Leaders: "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry"',
+    implementations: { guards, updates: { ...updates, backOffNextIndex: backOffNever } },
+    features: { ignoreStaleRejections: true },
+    harmless:
+      "nextIndex only chooses what the leader sends; the follower's consistency check at prevLogIndex decides what it stores (Log Matching) and matchIndex what commits, so a follower left behind costs liveness only",
   },
 ];
 

@@ -91,6 +91,14 @@ export const dropStaleResponse: Update = (context) => context;
 /** Leader stickiness, `any-term` (thesis §4.2.3): neither update the term nor answer (etcd `inLease`). */
 export const ignoreDisruptiveRequest: Update = (context) => context;
 
+/**
+ * Leader stickiness, `any-term-reply` (thesis §4.2.3): keep the term, answer the RequestVote
+ * "not granted" with the voter's own currentTerm (canonical recv_request_vote.c:102
+ * `result->term = r->current_term`; hashicorp raft.go:1397 `Term: r.getCurrentTerm()`). The
+ * candidate, at a higher term, drops the answer as stale.
+ */
+export const refuseDisruptiveVote: Update = (context, event) => rejectVote(context, received(event));
+
 // ---------------------------------------------------------------- elections (§5.2)
 
 /**
@@ -508,6 +516,7 @@ export const updates = {
   rejectStaleRequest,
   dropStaleResponse,
   ignoreDisruptiveRequest,
+  refuseDisruptiveVote,
   startElection,
   broadcastRequestVote,
   startPreVote,

@@ -65,6 +65,47 @@ export const isDisruptiveRequest: Guard = (context, event) => {
   return vote && message.term > context.currentTerm;
 };
 
+/** The leaderStickiness values that answer a refused RequestVote instead of dropping it. */
+function stickinessReplies(context: NodeContext): boolean {
+  const value = context.features.leaderStickiness;
+  return value === 'any-term-reply' || value === 'any-term-reply-except-leader';
+}
+
+/**
+ * Whom leader stickiness lets through to the ordinary vote rule: the candidate already voted
+ * for (etcd raft.go:941 `canVote`: `r.Vote == m.From`), nobody (canonical/raft
+ * recv_request_vote.c:58-64 `has_leader`), or the leader the server knows (hashicorp/raft
+ * raft.go:1417 `leader != candidate`).
+ */
+function sparedByStickiness(context: NodeContext, candidate: string): boolean {
+  switch (context.features.leaderStickiness) {
+    case 'any-term-reply':
+      return false;
+    case 'any-term-reply-except-leader':
+      return candidate === context.leaderId;
+    default:
+      return context.votedFor === candidate;
+  }
+}
+
+/**
+ * Leader stickiness, `any-term-reply` and `any-term-reply-except-leader` (thesis §4.2.3: "it
+ * does not update its term or grant its vote"): a higher-term RequestVote while a leader is
+ * known is refused with a reply in the voter's own term, before the term rule (canonical
+ * recv_request_vote.c:58-64 → `goto reply`; hashicorp raft.go:1402-1421, a deferred
+ * `rpc.Respond` with `Granted: false`). A PreVote goes on to the pre-vote rule, which refuses
+ * it with a reply too (`hasCurrentLeader`).
+ */
+export const isRefusedDisruptiveVote: Guard = (context, event) => {
+  if (!stickinessReplies(context) || context.leaderId === null) return false;
+  const message = received(event);
+  return (
+    message.type === 'RequestVoteRequest' &&
+    message.term > context.currentTerm &&
+    !sparedByStickiness(context, message.from)
+  );
+};
+
 /** Figure 2, RequestVote and AppendEntries receiver rule 1: "Reply false if term < currentTerm (§5.1)". */
 export const isStaleRequest: Guard = (context, event) => {
   const message = received(event);
@@ -105,15 +146,16 @@ export const canGrantVote: Guard = (context, event) =>
   !votedForAnother(context, event) && candidateLogUpToDate(context, event);
 
 /**
- * Leader stickiness, `same-term` or `any-term` (thesis §4.2.3: a server that heard from a
- * current leader does not "grant its vote"): a server that knows the leader of its current
- * term refuses a RequestVote of that term, unless it repeats the vote it already cast (etcd
- * `canVote := r.Vote == m.From || (r.Vote == None && r.lead == None)`).
+ * Leader stickiness, every value (thesis §4.2.3: a server that heard from a current leader
+ * does not "grant its vote"): a server that knows the leader of its current term refuses a
+ * RequestVote of that term, unless stickiness spares the candidate (`sparedByStickiness`: for
+ * etcd the vote it already cast, `canVote := r.Vote == m.From || (r.Vote == None && r.lead ==
+ * None)`; for hashicorp the leader itself; for canonical/raft nobody).
  */
 export const leaderKnownInTerm: Guard = (context, event) =>
   context.features.leaderStickiness !== 'off' &&
   context.leaderId !== null &&
-  context.votedFor !== (event as RequestVoteRequest).from;
+  !sparedByStickiness(context, (event as RequestVoteRequest).from);
 
 /** Thesis §9.6: a pre-vote is only for a term above the voter's own. */
 export const preVoteTermNotAhead: Guard = (context, event) =>
@@ -279,6 +321,7 @@ export const appendRejected: Guard = (_context, event) => !(event as AppendEntri
 export const guards = {
   isHigherTerm,
   isDisruptiveRequest,
+  isRefusedDisruptiveVote,
   isStaleRequest,
   isStaleResponse,
   canGrantVote,
@@ -326,6 +369,7 @@ export const SWITCH_OF_GUARD: Readonly<Partial<Record<GuardName, FeatureName>>> 
   preVoteEnabled: 'preVote',
   hasVoteQuorumWithLeaderNoOp: 'leaderNoOp',
   isDisruptiveRequest: 'leaderStickiness',
+  isRefusedDisruptiveVote: 'leaderStickiness',
   leaderKnownInTerm: 'leaderStickiness',
   canGrantPreVoteInOwnTerm: 'preVoteOwnTerm',
   ownTermPreVoteGranted: 'preVoteOwnTerm',

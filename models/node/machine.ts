@@ -91,6 +91,7 @@ export const nodeMachineConfig = {
       on: {
         Receive: [
           { guard: 'isDisruptiveRequest', actions: 'ignoreDisruptiveRequest' },
+          { guard: 'isRefusedDisruptiveVote', actions: 'refuseDisruptiveVote' },
           { guard: 'isHigherTerm', target: '.follower', actions: ['updateTerm', REDELIVER] },
           { guard: 'isStaleRequest', actions: 'rejectStaleRequest' },
           { guard: 'isStaleResponse', actions: 'dropStaleResponse' },

@@ -440,6 +440,14 @@ export const UNREACHABLE: Readonly<Record<string, string>> = {
     'pre-candidate',
   ),
   'transition:candidate:running/Receive[isDisruptiveRequest]': NO_LEADER_KNOWN('startElection', 'candidate'),
+  'transition:preCandidate:running/Receive[isRefusedDisruptiveVote]': NO_LEADER_KNOWN(
+    'startPreVote',
+    'pre-candidate',
+  ),
+  'transition:candidate:running/Receive[isRefusedDisruptiveVote]': NO_LEADER_KNOWN(
+    'startElection',
+    'candidate',
+  ),
   'transition:preCandidate:running/RequestVoteRequest[leaderKnownInTerm]': NO_LEADER_KNOWN(
     'startPreVote',
     'pre-candidate',

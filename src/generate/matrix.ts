@@ -142,12 +142,20 @@ export function configurationItemsOfScenario(scenario: Scenario): string[] {
 }
 
 /** Guards a value of their switch cannot make true, and why. */
-const GUARDS_OFF_IN: Readonly<Record<string, { readonly guard: string; readonly reason: string }>> = {
-  'leaderStickiness=same-term': {
-    guard: 'isDisruptiveRequest',
-    reason:
-      'isDisruptiveRequest holds only with leaderStickiness=any-term (same-term refuses, it does not ignore)',
-  },
+const SILENT_ONLY =
+  'isDisruptiveRequest holds only with leaderStickiness=any-term (the other values refuse, they do not ignore)';
+const REPLY_ONLY =
+  'isRefusedDisruptiveVote holds only with leaderStickiness=any-term-reply or any-term-reply-except-leader';
+const GUARDS_OFF_IN: Readonly<
+  Record<string, readonly { readonly guard: string; readonly reason: string }[]>
+> = {
+  'leaderStickiness=same-term': [
+    { guard: 'isDisruptiveRequest', reason: SILENT_ONLY },
+    { guard: 'isRefusedDisruptiveVote', reason: REPLY_ONLY },
+  ],
+  'leaderStickiness=any-term': [{ guard: 'isRefusedDisruptiveVote', reason: REPLY_ONLY }],
+  'leaderStickiness=any-term-reply': [{ guard: 'isDisruptiveRequest', reason: SILENT_ONLY }],
+  'leaderStickiness=any-term-reply-except-leader': [{ guard: 'isDisruptiveRequest', reason: SILENT_ONLY }],
 };
 
 /**
@@ -156,10 +164,11 @@ const GUARDS_OFF_IN: Readonly<Record<string, { readonly guard: string; readonly 
  */
 export const UNREACHABLE_IN_CONFIGURATION: Readonly<Record<string, string>> = Object.fromEntries([
   ...switchConfigurations().flatMap((config) => {
-    const off = GUARDS_OFF_IN[config.name];
-    if (off === undefined) return [];
-    return ownGuardItems(config.switch)
-      .filter((item) => guardOf(item.id) === off.guard)
-      .map((item) => [configurationItemId(config, item.id), off.reason]);
+    const off = GUARDS_OFF_IN[config.name] ?? [];
+    return off.flatMap(({ guard, reason }) =>
+      ownGuardItems(config.switch)
+        .filter((item) => guardOf(item.id) === guard)
+        .map((item) => [configurationItemId(config, item.id), reason]),
+    );
   }),
 ]);

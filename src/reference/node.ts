@@ -149,6 +149,16 @@ export class RaftNode {
   receive(message: Message): void {
     if (this.role === 'crashed') return;
     if (this.isInLease(message)) return;
+    if (this.refusesWhileLed(message)) {
+      this.send({
+        type: 'RequestVoteResponse',
+        from: this.id,
+        to: message.from,
+        term: this.currentTerm,
+        voteGranted: false,
+      });
+      return;
+    }
     const termBefore = this.currentTerm;
     // Rules for All Servers: a higher term makes us a follower of that term (§5.1). A
     // pre-vote request, and a pre-vote grant, only carry a proposed term (thesis §9.6); so
@@ -202,6 +212,22 @@ export class RaftNode {
     if (this.switches.leaderStickiness !== 'any-term' || this.leaderId === null) return false;
     const vote = message.type === 'RequestVoteRequest' || message.type === 'PreVoteRequest';
     return vote && message.term > this.currentTerm;
+  }
+
+  /**
+   * Leader stickiness, any-term-reply and any-term-reply-except-leader: a RequestVote of any
+   * term is answered "not granted" with our own term, the term untouched, while we know a
+   * leader (we are one, or a follower that heard from one). canonical/raft v0.15.0
+   * recv_request_vote.c:58-64 checks `has_leader` before the term, then `goto reply` with
+   * `result->term = r->current_term`; hashicorp/raft 1.1.2 raft.go:1417 does the same from a
+   * deferred `rpc.Respond` (raft.go:1402) but lets the leader it knows through
+   * (`leader != candidate`).
+   */
+  private refusesWhileLed(message: Message): boolean {
+    const mode = this.switches.leaderStickiness;
+    if (mode !== 'any-term-reply' && mode !== 'any-term-reply-except-leader') return false;
+    if (message.type !== 'RequestVoteRequest' || this.leaderId === null) return false;
+    return mode === 'any-term-reply' || message.from !== this.leaderId;
   }
 
   /** The election timer fired (or the harness says it did). */
@@ -388,7 +414,9 @@ export class RaftNode {
    * `canVote := r.Vote == m.From || (r.Vote == None && r.lead == None) || …`).
    */
   private stickyInTerm(): boolean {
-    return this.switches.leaderStickiness !== 'off' && this.leaderId !== null;
+    // The replying values refuse before the term check (refusesWhileLed), with their own exemptions.
+    const mode = this.switches.leaderStickiness;
+    return (mode === 'same-term' || mode === 'any-term') && this.leaderId !== null;
   }
 
   private onPreVote(request: PreVoteRequest): void {

@@ -17,18 +17,26 @@ describe('raftkit features', () => {
       expect(lines.slice(at, at + 12).join('\n')).toContain(`source: ${s.source}`);
     }
     // At least 8 values besides the defaults (issue 12).
-    expect(lines.at(-1)).toMatch(/^14 switches, 15 values besides the defaults\.$/);
+    expect(lines.at(-1)).toMatch(/^14 switches, 17 values besides the defaults\.$/);
   });
 
   it("reads the shipped etcd adapter's declared switches from its source", () => {
     const block = (name: string) => lines.slice(lines.findIndex((l) => l.startsWith(`${name}: `))).join('\n');
     expect(block('leaderStickiness')).toMatch(/declared by shipped adapters: etcd-raft \(same-term\)/);
     expect(block('backoff')).toMatch(/declared by shipped adapters: etcd-raft \(hint\)/);
-    expect(block('candidateRetry')).toMatch(/declared by shipped adapters: none/);
     // etcd E5-E7: a switch whose default is true is declared with its other value.
     expect(block('preVoteStickiness')).toMatch(/declared by shipped adapters: etcd-raft \(false\)/);
     expect(block('persistCommitIndex')).toMatch(/declared by shipped adapters: etcd-raft\n/);
     expect(block('appendBelowCommit')).toMatch(/declared by shipped adapters: etcd-raft \(reply-commit\)/);
+    expect(block('appendMatchFrom')).toMatch(/declared by shipped adapters: hashicorp-raft \(request\)\n/);
+  });
+
+  it("reads canonical raft's (a C string macro) and hashicorp/raft's (a Go map) declared switches", () => {
+    const block = (name: string) => lines.slice(lines.findIndex((l) => l.startsWith(`${name}: `))).join('\n');
+    expect(block('leaderStickiness')).toMatch(
+      /declared by shipped adapters: etcd-raft \(same-term\), canonical-raft \(any-term-reply\), hashicorp-raft \(any-term-reply-except-leader\)\n/,
+    );
+    expect(block('candidateRetry')).toMatch(/declared by shipped adapters: canonical-raft \(election\)\n/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MUTATION_NAMES, type StepProperty } from '../../models/index.ts';
+import { MUTATION_NAMES, mutationNamed, type StepProperty } from '../../models/index.ts';
 import { clusterConfigOf, runCheck } from '../../src/cli/commands/check.ts';
 import { replay } from '../../src/explore/index.ts';
 import { settings } from './support.ts';
@@ -81,6 +81,27 @@ const cases = [
     length: 15,
   },
   {
+    mutation: 'yield-forgets-vote',
+    // §5.2: "each server will vote for at most one candidate in a given term" — a yield keeps the term, so it keeps the vote.
+    s: settings({ mutation: 'yield-forgets-vote' }),
+    property: 'One vote per term',
+    length: 8,
+  },
+  {
+    mutation: 'sticky-reply-grants-without-term',
+    // Thesis §4.2.3: "it does not update its term or grant its vote" — the reply must refuse.
+    s: settings({ mutation: 'sticky-reply-grants-without-term', drop: false }),
+    property: 'One vote per term',
+    length: 9,
+  },
+  {
+    mutation: 'sticky-leader-vote-unchecked',
+    // Figure 2, RequestVote rule 2: "If votedFor is null or candidateId … grant vote" — the known leader too.
+    s: settings({ mutation: 'sticky-leader-vote-unchecked', drop: false }),
+    property: 'One vote per term',
+    length: 19,
+  },
+  {
     mutation: 'no-op-committed-at-once',
     // Figure 2, Leaders: commit N only when "a majority of matchIndex[i] ≥ N" (thesis §6.4: the no-op is committed by replication).
     s: settings({ mutation: 'no-op-committed-at-once' }),
@@ -137,7 +158,10 @@ const cases = [
 
 describe('model mutations are caught with a counterexample', () => {
   it('covers every mutation', () => {
-    expect(cases.map((c) => c.mutation).sort()).toEqual([...MUTATION_NAMES].sort());
+    const harmless = HARMLESS.map((h) => h.mutation);
+    expect([...cases.map((c) => c.mutation), ...harmless].sort()).toEqual([...MUTATION_NAMES].sort());
+    for (const name of harmless) expect(mutationNamed(name).harmless).toBeTruthy();
+    for (const c of cases) expect(mutationNamed(c.mutation).harmless).toBeUndefined();
   });
 
   for (const c of cases) {
@@ -171,6 +195,37 @@ describe('model mutations are caught with a counterexample', () => {
         expect(clean.stoppedBy).toBe('exhausted');
         expect(clean.properties.filter((p) => p.status === 'fail')).toEqual([]);
       }
+    });
+  }
+});
+
+/**
+ * The plausible bugs of switches that touch no vote, term, entry or matchIndex: the checker
+ * explores a state space the bug changes (the count differs from the clean model's) and
+ * finds every safety property holding. This is the evidence that those switches have no
+ * safety-relevant mutation (docs/model.md, "A planted bug per switch").
+ */
+const HARMLESS = [
+  {
+    // Thesis §9.6: a pre-vote changes no term and no vote; §5.2: the real election still needs real votes.
+    mutation: 'pre-vote-refusal-counted',
+    s: settings({ mutation: 'pre-vote-refusal-counted', drop: false }),
+  },
+  {
+    // §5.3: the consistency check decides what a follower stores, whatever nextIndex the leader picks.
+    mutation: 'every-rejection-stale',
+    s: settings({ mutation: 'every-rejection-stale', drop: false }),
+  },
+];
+
+describe('plausible bugs that safety cannot see (switches without a safety-relevant mutation)', () => {
+  for (const h of HARMLESS) {
+    it(`${h.mutation}: changes the reachable states, every safety property holds`, () => {
+      const { result } = runCheck(h.s);
+      expect(result.stoppedBy).toBe('exhausted');
+      expect(result.properties.filter((p) => p.status === 'fail')).toEqual([]);
+      const clean = runCheck({ ...h.s, mutation: null, features: mutationNamed(h.mutation).features }).result;
+      expect(result.distinct).not.toBe(clean.distinct);
     });
   }
 });

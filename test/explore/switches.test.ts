@@ -32,6 +32,8 @@ const cases: { features: Partial<Features>; distinct: number; duplicate?: boolea
   { features: { checkQuorum: true }, distinct: 17_371 },
   { features: { leaderStickiness: 'same-term' }, distinct: 4_094 },
   { features: { leaderStickiness: 'any-term' }, distinct: 10_179 },
+  { features: { leaderStickiness: 'any-term-reply' }, distinct: 12_052 },
+  { features: { leaderStickiness: 'any-term-reply-except-leader' }, distinct: 11_080 },
   { features: { preVote: true, preVoteRefusalTerm: 'echo' }, distinct: 27_244 },
   { features: { preVote: true, candidateRetry: 'election' }, distinct: 31_172 },
   { features: { preVote: true, preVoteOwnTerm: true }, distinct: 27_597 },

@@ -28,6 +28,8 @@ const FEATURE_SETS: readonly Partial<Features>[] = [
   { preVote: true, leaderNoOp: true },
   { checkQuorum: true },
   { leaderStickiness: 'same-term' },
+  { leaderStickiness: 'any-term-reply' },
+  { leaderStickiness: 'any-term-reply-except-leader', preVote: true },
   { leaderStickiness: 'any-term', preVote: true },
   { preVote: true, preVoteRefusalTerm: 'echo' },
   { preVote: true, candidateRetry: 'election' },

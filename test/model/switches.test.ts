@@ -88,6 +88,60 @@ describe('leaderStickiness (thesis §4.2.3)', () => {
     expect(state.context.currentTerm).toBe(4);
     expect(state.context.votedFor).toBe('n3');
   });
+  it("any-term-reply: a higher-term RequestVote is refused with a reply in the voter's own term, no term update (canonical recv_request_vote.c:58-64)", () => {
+    for (const value of ['any-term-reply', 'any-term-reply-except-leader'] as const) {
+      const before = follower(value);
+      const { state, outputs } = stepBoth(before, requestVote('n3', 3, 0, 0));
+      expect(state).toEqual(before);
+      expect(outputs).toEqual([
+        { type: 'RequestVoteResponse', from: 'n1', to: 'n3', term: 2, voteGranted: false },
+      ]);
+    }
+  });
+  it('any-term-reply: a leader refuses too (it knows a leader: itself), and so does a follower asked by the candidate it voted for', () => {
+    const leader = leaderWith({ leaderStickiness: 'any-term-reply' });
+    expect(stepBoth(leader, requestVote('n3', 3, 0, 0)).outputs).toEqual([
+      { type: 'RequestVoteResponse', from: 'n1', to: 'n3', term: 2, voteGranted: false },
+    ]);
+    // canonical's has_leader comes before electionVote: no exemption for the vote already cast
+    // (etcd's canVote, the same-term value, repeats it).
+    const voted = (value: Features['leaderStickiness']) =>
+      node(
+        'follower',
+        { currentTerm: 2, leaderId: 'n2', votedFor: 'n3' },
+        { features: { leaderStickiness: value } },
+      );
+    expect(stepBoth(voted('any-term-reply'), requestVote('n3', 2, 0, 0)).outputs[0]).toMatchObject({
+      voteGranted: false,
+    });
+    expect(stepBoth(voted('same-term'), requestVote('n3', 2, 0, 0)).outputs[0]).toMatchObject({
+      voteGranted: true,
+    });
+  });
+  it('any-term-reply-except-leader: the leader the server knows is not refused (hashicorp raft.go:1417 `leader != candidate`)', () => {
+    // Same term: plain Figure 2 decides, and grants (votedFor is null, log up to date).
+    const same = stepBoth(follower('any-term-reply-except-leader'), requestVote('n2', 2, 0, 0));
+    expect(same.state.context.votedFor).toBe('n2');
+    expect(
+      stepBoth(follower('any-term-reply'), requestVote('n2', 2, 0, 0)).state.context.votedFor,
+    ).toBeNull();
+    // Higher term: the term rule applies, then the vote.
+    const higher = stepBoth(follower('any-term-reply-except-leader'), requestVote('n2', 3, 0, 0));
+    expect(higher.state.context.currentTerm).toBe(3);
+    expect(higher.outputs).toEqual([
+      { type: 'RequestVoteResponse', from: 'n1', to: 'n2', term: 3, voteGranted: true },
+    ]);
+  });
+  it('any-term-reply: a higher-term PreVote goes to the pre-vote rule, which refuses it with a reply while a leader is known', () => {
+    const voter = node(
+      'follower',
+      { currentTerm: 2, leaderId: 'n2' },
+      { features: { preVote: true, leaderStickiness: 'any-term-reply' }, cluster: CLUSTER5 },
+    );
+    const { state, outputs } = stepBoth(voter, preVote('n3', 3, 0, 0));
+    expect(state).toEqual(voter);
+    expect(outputs).toEqual([{ type: 'PreVoteResponse', from: 'n1', to: 'n3', term: 2, voteGranted: false }]);
+  });
 });
 
 describe('PreVote variants (thesis §9.6)', () => {

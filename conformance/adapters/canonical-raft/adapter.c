@@ -37,7 +37,7 @@
 #endif
 #define PENDING_SWITCHES                                                                  \
     ",\"checkQuorum\":\"always\""          /* C5: tick.c:118-123, always on */          \
-    ",\"leaderStickiness\":\"any-term\""    /* C1: recv_request_vote.c:58-64 */            \
+    ",\"leaderStickiness\":\"any-term-reply\"" /* C1, C11: recv_request_vote.c:58-64 */    \
     ",\"preVoteRefusalTerm\":\"echo\""      /* C2: recv_request_vote.c:111-113 */          \
     ",\"preVoteOwnTerm\":true"              /* C3: recv.c:147-154, election.c:205 */       \
     ",\"candidateRetry\":\"election\""      /* C4: tick.c:71-73 */                         \

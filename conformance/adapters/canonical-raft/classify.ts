@@ -51,7 +51,7 @@ const fieldsDiffer = (f: Failure, ...fields: string[]) =>
 
 export const CLASSES: readonly DiscrepancyClass[] = [
   {
-    id: 'C1 a server that has a leader refuses RequestVote without adopting its term (leaderStickiness "any-term")',
+    id: 'C1 a server that has a leader refuses RequestVote without adopting its term (leaderStickiness "any-term-reply")',
     verdict: '(b) switch of the model',
     matches: (f) =>
       received(f, 'RequestVoteRequest') &&
@@ -149,8 +149,8 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       Number(f.unexpected[0].prevLogIndex) < Number(f.missing[0].prevLogIndex),
   },
   {
-    id: "C11 with leaderStickiness declared, a disruptive RequestVote/PreVote is answered with a refusal in the voter's own term (recv_request_vote.c:58-64), where the model drops it silently as etcd does: the model has no value of the switch for a refusing reply yet",
-    verdict: '(c) limit of the kit',
+    id: 'C11 a disruptive RequestVote/PreVote is answered with a refusal in the voter\'s own term (recv_request_vote.c:58-64), not dropped as etcd\'s inLease does (leaderStickiness "any-term-reply", declared)',
+    verdict: '(b) switch of the model',
     matches: (f) =>
       (received(f, 'RequestVoteRequest') || received(f, 'PreVoteRequest')) &&
       f.differences.length === 0 &&

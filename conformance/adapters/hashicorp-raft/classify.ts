@@ -15,12 +15,12 @@ const same = (id: string) => CANONICAL.find((c) => c.id.startsWith(`${id} `)) as
 
 export const CLASSES: readonly DiscrepancyClass[] = [
   {
-    id: 'H1 a server that has a leader refuses RequestVote without adopting its term (leaderStickiness "any-term"; canonical C1)',
+    id: 'H1 a server that has a leader refuses RequestVote without adopting its term (leaderStickiness "any-term-reply-except-leader"; canonical C1)',
     verdict: '(b) switch of the model',
     matches: same('C1').matches,
   },
   {
-    id: "H2 a leader takes the match index from the request it sent (replication.go:589-595); hashicorp's response has no match index on the wire, so an injected response's matchIndex cannot reach it",
+    id: 'H2 a leader takes the match index from the request it really sent (replication.go:236, 589-595; appendMatchFrom "request", declared); an injected success naming another request (its matchIndex or inReplyTo) cannot reach it: hashicorp\'s response carries neither',
     verdict: '(c) limit of the kit',
     matches: (f) =>
       f.input.startsWith('inject AppendEntriesResponse') &&
@@ -58,13 +58,13 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       f.differences.every((d) => d.field === 'commitIndex' && Number(d.actual) < Number(d.expected)),
   },
   {
-    id: "H7 with leaderStickiness declared, a disruptive RequestVote is answered with a refusal in the voter's own term (raft.go:1402-1404 always responds, :1417-1421 refuses), where the model drops it silently as etcd does: the model has no value of the switch for a refusing reply yet (canonical C11)",
-    verdict: '(c) limit of the kit',
+    id: 'H7 a disruptive RequestVote is answered with a refusal in the voter\'s own term (raft.go:1402-1404 always responds, :1417-1421 refuses), not dropped as etcd\'s inLease does (leaderStickiness "any-term-reply-except-leader", declared; canonical C11)',
+    verdict: '(b) switch of the model',
     matches: same('C11').matches,
   },
   {
-    id: "H8 with leaderStickiness declared, a RequestVote from the known leader itself (in the same or a higher term) is granted (raft.go:1417 exempts `leader == candidate`), where the model's stickiness refuses any candidate but the one voted for: the model has no value of the switch exempting the leader (plain Figure 2 grants, as hashicorp does)",
-    verdict: '(c) limit of the kit',
+    id: 'H8 a RequestVote from the known leader itself (in the same or a higher term) is decided by Figure 2 and granted (raft.go:1417 exempts `leader == candidate`; leaderStickiness "any-term-reply-except-leader", declared)',
+    verdict: '(b) switch of the model',
     matches: (f) =>
       f.input.includes('RequestVoteRequest') &&
       f.expectedState?.role === 'follower' &&

@@ -12,6 +12,8 @@ import { NO_FEATURES, SWITCHES, type SwitchInfo } from '../../../models/features
 /** The shipped stdio adapters, and the file whose `features` literal is their `init_ok.features`. */
 const SHIPPED_ADAPTERS: readonly { readonly name: string; readonly file: string }[] = [
   { name: 'etcd-raft', file: 'conformance/adapters/etcd-raft/main.go' },
+  { name: 'canonical-raft', file: 'conformance/adapters/canonical-raft/adapter.c' },
+  { name: 'hashicorp-raft', file: 'conformance/adapters/hashicorp-raft/step/main.go' },
   { name: 'python-example', file: 'conformance/adapters/python-example/adapter.py' },
 ];
 
@@ -35,6 +37,21 @@ function featuresLiteral(source: string): string {
   return '';
 }
 
+/**
+ * canonical raft's C adapter writes its switches as a string macro continued over lines
+ * (`#define PENDING_SWITCHES ",\"backoff\":\"hint\"" \`): its text, comments dropped, quotes unescaped.
+ */
+function cMacroLiteral(source: string): string {
+  const start = source.indexOf('#define PENDING_SWITCHES');
+  if (start < 0) return '';
+  const lines: string[] = [];
+  for (const line of source.slice(start).split('\n')) {
+    lines.push(line.replace(/\/\*.*?\*\//g, ''));
+    if (!line.trimEnd().endsWith('\\')) break;
+  }
+  return lines.join('\n').replace(/\\"/g, '"');
+}
+
 /** `"name": value` pairs of a Go map or Python dict literal, values as written (true, False, "hint"). */
 function declaredValues(literal: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -48,7 +65,8 @@ function declaredBy(root: string, info: SwitchInfo): string[] {
   for (const adapter of SHIPPED_ADAPTERS) {
     const path = join(root, adapter.file);
     if (!existsSync(path)) continue;
-    const value = declaredValues(featuresLiteral(readFileSync(path, 'utf8'))).get(info.name);
+    const source = readFileSync(path, 'utf8');
+    const value = declaredValues(featuresLiteral(source) || cMacroLiteral(source)).get(info.name);
     if (value === undefined || value.toLowerCase() === String(NO_FEATURES[info.name])) continue;
     out.push(value.toLowerCase() === 'true' ? adapter.name : `${adapter.name} (${value})`);
   }

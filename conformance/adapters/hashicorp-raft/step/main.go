@@ -691,8 +691,12 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 				"leaderNoOp":             true, // runLeader dispatches a LogNoop on election
 				"rpcStyle":               true, // PROTOCOL.md §3: responses only to calls it waits on
 				// Model switches (docs/implementations.md, hashicorp/raft section):
-				"leaderStickiness": "any-term", // H1: raft.go:1417 refuses a vote while it knows a leader
-				"backoff":          "hint",     // H6: replication.go:242 nextIndex = min(nextIndex-1, LastLog+1)
+				// H1, H7, H8: raft.go:1417 refuses (a deferred rpc.Respond, raft.go:1402) while it
+				// knows a leader other than the candidate
+				"leaderStickiness": "any-term-reply-except-leader",
+				"backoff":          "hint", // H6: replication.go:242 nextIndex = min(nextIndex-1, LastLog+1)
+				// H2: replication.go:236 resp.Success → updateLastAppended(s, &req): the match is the request's
+				"appendMatchFrom": "request",
 			},
 			"pipelining": false,
 		}, nil
