@@ -218,66 +218,29 @@ export async function runScenario(
   options: RunOptions,
 ): Promise<ScenarioResult> {
   const started = performance.now();
-  const base: { name: string; file: string; replayedInLockstep?: boolean } = { name: scenario.name, file };
-  const skip = (reason: string): ScenarioResult => ({
-    ...base,
-    status: 'skip',
-    reason,
-    steps: 0,
-    durationMs: performance.now() - started,
-    tolerances: [],
-    transcript: [],
-  });
-  if (scenario.cluster.mode !== 'step')
-    return skip('cluster-mode scenario: the step-mode runner does not run it');
-  const lacking = [
-    ...requiredFeatures(scenario).filter((f) => !options.features[f]),
-    ...lackingSwitches(scenario, options.features),
-  ];
-  if (lacking.length > 0)
-    return skip(`needs ${lacking.join(', ')}, which the implementation does not declare`);
-
+  const why = whyNotRun(scenario, options);
+  if (why !== null) return skipped({ name: scenario.name, file }, why, started);
   const transcript: TranscriptEntry[] = [];
   const tolerances = new Set<ToleranceName>();
-  let executed = 0;
-  let pipeline = adapter.pipelining ? new Pipeline(adapter) : null;
-  let replayedInLockstep = false;
-  let caught: { error: unknown } | null = null;
-  try {
-    try {
-      executed = await runSteps(adapter, scenario, options, transcript, tolerances, pipeline);
-    } catch (error) {
-      if (!(error instanceof SpeculationMissed) || !pipeline) throw error;
-      // The implementation departed from the model's first choice in a way that changes
-      // later commands: replay the scenario from `create`, one request at a time.
-      await pipeline.settle();
-      pipeline = null;
-      replayedInLockstep = true;
-      transcript.length = 0;
-      tolerances.clear();
-      executed = await runSteps(adapter, scenario, options, transcript, tolerances, null);
-    }
-  } catch (error) {
-    caught = { error };
-  }
-  // Replies to requests sent ahead of a failure still arrive: read them all, so the next
-  // scenario starts on a quiet conversation (or on a fresh process, if one broke it).
-  await pipeline?.settle();
+  const walked = await walkScenario(adapter, scenario, options, transcript, tolerances);
+  const base = {
+    name: scenario.name,
+    file,
+    ...(walked.replayedInLockstep ? { replayedInLockstep: true } : {}),
+  };
   const adapterBroken = adapter.broken === true;
-  if (replayedInLockstep) base.replayedInLockstep = true;
-  if (caught === null) {
+  if (walked.caught === null)
     return {
       ...base,
       status: 'pass',
-      steps: executed,
+      steps: walked.executed,
       durationMs: performance.now() - started,
       tolerances: [...tolerances].sort(),
       transcript,
     };
-  }
-  const { error } = caught;
+  const { error } = walked.caught;
   if (error instanceof Skipped)
-    return { ...skip(error.message), ...(adapterBroken ? { adapterBroken } : {}) };
+    return { ...skipped(base, error.message, started), ...(adapterBroken ? { adapterBroken } : {}) };
   const failure =
     error instanceof Failed
       ? error.failure
@@ -296,6 +259,65 @@ export async function runScenario(
     adapterBroken: (cause instanceof AdapterError && cause.processBroken) || adapterBroken,
     ...(cause instanceof AdapterError && cause.kind === 'hung' ? { adapterHung: true } : {}),
   };
+}
+
+/** Why the step runner does not run this scenario against this implementation (null: it does). */
+function whyNotRun(scenario: Scenario, options: RunOptions): string | null {
+  if (scenario.cluster.mode !== 'step') return 'cluster-mode scenario: the step-mode runner does not run it';
+  const lacking = [
+    ...requiredFeatures(scenario).filter((f) => !options.features[f]),
+    ...lackingSwitches(scenario, options.features),
+  ];
+  return lacking.length > 0 ? `needs ${lacking.join(', ')}, which the implementation does not declare` : null;
+}
+
+function skipped(base: { name: string; file: string }, reason: string, started: number): ScenarioResult {
+  return {
+    ...base,
+    status: 'skip',
+    reason,
+    steps: 0,
+    durationMs: performance.now() - started,
+    tolerances: [],
+    transcript: [],
+  };
+}
+
+/**
+ * Walks the scenario, pipelined when the adapter allows it; when the implementation departs
+ * from the model's first choice in a way that changes later commands, replays it from
+ * `create` one request at a time. What stopped the walk is returned, not thrown.
+ */
+async function walkScenario(
+  adapter: StepAdapter,
+  scenario: Scenario,
+  options: RunOptions,
+  transcript: TranscriptEntry[],
+  tolerances: Set<ToleranceName>,
+): Promise<{ executed: number; replayedInLockstep: boolean; caught: { error: unknown } | null }> {
+  let pipeline = adapter.pipelining ? new Pipeline(adapter) : null;
+  let replayedInLockstep = false;
+  let executed = 0;
+  let caught: { error: unknown } | null = null;
+  try {
+    try {
+      executed = await runSteps(adapter, scenario, options, transcript, tolerances, pipeline);
+    } catch (error) {
+      if (!(error instanceof SpeculationMissed) || !pipeline) throw error;
+      await pipeline.settle();
+      pipeline = null;
+      replayedInLockstep = true;
+      transcript.length = 0;
+      tolerances.clear();
+      executed = await runSteps(adapter, scenario, options, transcript, tolerances, null);
+    }
+  } catch (error) {
+    caught = { error };
+  }
+  // Replies to requests sent ahead of a failure still arrive: read them all, so the next
+  // scenario starts on a quiet conversation (or on a fresh process, if one broke it).
+  await pipeline?.settle();
+  return { executed, replayedInLockstep, caught };
 }
 
 function adapterFailure(
@@ -338,6 +360,24 @@ function failAt(
   throw new Failed({ step: k + 1, line: step.line, input: formatInput(step.input), ...f });
 }
 
+/** Everything one scenario's walk reads, and the model run it advances step by step. */
+interface Walk {
+  readonly adapter: StepAdapter;
+  readonly scenario: Scenario;
+  readonly options: RunOptions;
+  readonly transcript: TranscriptEntry[];
+  readonly tolerances: Set<ToleranceName>;
+  readonly pipeline: Pipeline | null;
+  readonly machine: CompiledMachine;
+  /** The run's oracle has a leader no-op / switches the scenario was not written for. */
+  readonly noOpAdded: boolean;
+  readonly switchesAdded: boolean;
+  readonly declared: ReadonlySet<ToleranceName>;
+  readonly runFeatures: { readonly preVote: boolean; readonly checkQuorum: boolean };
+  timing: TickTiming;
+  run: ModelRun;
+}
+
 async function runSteps(
   adapter: StepAdapter,
   scenario: Scenario,
@@ -348,153 +388,202 @@ async function runSteps(
 ): Promise<number> {
   const machine = options.machine ?? defaultMachine;
   const cluster = oracleCluster(scenario, options.features);
-  const noOpAdded = cluster.features.leaderNoOp === true && scenario.cluster.features.leaderNoOp !== true;
-  const switchesAdded = Object.keys(cluster.features.switches ?? {}).length > 0;
-  const declared = new Set(options.tolerances ?? []);
-  const runFeatures = { preVote: cluster.features.preVote, checkQuorum: cluster.features.checkQuorum };
-  let created: Awaited<ReturnType<StepAdapter['create']>>;
+  const walk: Walk = {
+    adapter,
+    scenario,
+    options,
+    transcript,
+    tolerances,
+    pipeline,
+    machine,
+    noOpAdded: cluster.features.leaderNoOp === true && scenario.cluster.features.leaderNoOp !== true,
+    switchesAdded: Object.keys(cluster.features.switches ?? {}).length > 0,
+    declared: new Set(options.tolerances ?? []),
+    runFeatures: { preVote: cluster.features.preVote, checkQuorum: cluster.features.checkQuorum },
+    timing: { electionMin: 0, electionMax: 0, heartbeat: 0 },
+    run: startModelRun(cluster, machine),
+  };
+  await createNodes(walk, cluster.features.leaderNoOp === true);
+  for (let k = 0; k < scenario.steps.length; k++) {
+    const step = scenario.steps[k];
+    if (pipeline?.needsPlan(k)) planAhead(pipeline, scenario, walk.run, k);
+    if ((step.input as StepInput).kind === 'tick') await walkTick(walk, k);
+    else await walkInput(walk, k);
+  }
+  await checkFinalStates(adapter, scenario, walk.run, transcript.length, pipeline);
+  return scenario.steps.length;
+}
+
+/** `create` the implementation's nodes (planning ahead meanwhile) and read its timer ranges. */
+async function createNodes(walk: Walk, leaderNoOp: boolean): Promise<void> {
+  const { adapter, scenario, options, pipeline, runFeatures } = walk;
   const creating = adapter.create({
     nodes: scenario.cluster.nodes,
-    features: cluster.features.leaderNoOp ? { ...runFeatures, leaderNoOp: true } : runFeatures,
+    features: leaderNoOp ? { ...runFeatures, leaderNoOp: true } : runFeatures,
     initial: scenario.cluster.initial,
     timing: options.timing,
     seed: options.seed,
   });
-  let run = startModelRun(cluster, machine);
-  if (pipeline) planAhead(pipeline, scenario, run, 0);
+  if (pipeline) planAhead(pipeline, scenario, walk.run, 0);
+  let created: Awaited<ReturnType<StepAdapter['create']>>;
   try {
     created = await creating;
   } catch (error) {
     if (error instanceof AdapterError && error.kind === 'not-supported') throw new Skipped(error.message);
     throw new OutsideSteps('(create)', error);
   }
-  const timing: TickTiming = {
+  walk.timing = {
     electionMin: created.electionTimeoutTicks?.min ?? options.timing.electionTicks,
     electionMax: created.electionTimeoutTicks?.max ?? options.timing.electionTicks,
     heartbeat: created.heartbeatTicks ?? options.timing.heartbeatTicks,
   };
+}
 
-  for (let k = 0; k < scenario.steps.length; k++) {
-    const step = scenario.steps[k];
-    const input = step.input as StepInput;
-    const where = { scenario: scenario.name, line: step.line };
-    if (pipeline?.needsPlan(k)) planAhead(pipeline, scenario, run, k);
-    if (input.kind === 'tick') {
-      const node = input.node;
-      const i = run.config.nodes.indexOf(node);
-      if (i < 0)
-        throw new ScenarioRunError(scenario.name, step.line, `expected a node of the cluster, found ${node}`);
-      const reply = await stepAdapter(adapter, { type: 'tick', node, ticks: input.ticks }, pipeline, k);
-      transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
-      const before = run.state.nodes[i];
-      const branches = tickBranches(before, input.ticks, timing, machine);
-      const matched = matchTickBranch(node, before, branches, reply, machine);
-      const chosen = matched?.branch;
-      for (const t of matched?.used ?? []) tolerances.add(t);
-      if (!chosen) {
-        const expected = branches[0];
-        const diffs = compareState(observeNode(node, expected.state), reply.state);
-        const msgs = compareMessages(expected.sent, reply.messages, {
-          after: expected.state,
-          heartbeat: expected.fired.includes('HeartbeatTimeout'),
-          electedNow: false,
-          machine,
-        });
-        const fired = expected.fired.length > 0 ? `fires ${expected.fired.join(', ')}` : 'fires no timer';
-        failAt(k, step, {
-          node,
-          diagnosis: `after ${input.ticks} tick(s) the model ${fired} (election timeout ${timing.electionMin}–${timing.electionMax} ticks, ${before.context.electionElapsed} elapsed before; heartbeat every ${timing.heartbeat}), the implementation did otherwise${branches.length > 1 ? ` (${branches.length} outcomes allowed)` : ''}`,
-          differences: diffs,
-          missing: msgs.missing,
-          unexpected: msgs.unexpected,
-          expectedState: observeNode(node, expected.state),
-          expectedSent: expected.sent,
-          actualState: reply.state,
-          actualSent: reply.messages,
-          rule: ruleFor([], 'tick', { fields: [], messageFields: [], messagesDiffer: !msgs.ok }),
-          modelTook: expected.fired.join(', ') || '(no timer)',
-        });
-      }
-      run = withNodeMoved(run, node, chosen!.state, chosen!.sent);
-      continue;
-    }
-
-    let result: ScenarioStep;
-    try {
-      result = stepScenario(run, input, where);
-    } catch (error) {
-      // A deliver/drop/duplicate that names a message the model without the no-op sends:
-      // the scenario's steps were written for exact indexes it no longer has.
-      if (noOpAdded && error instanceof ScenarioRunError)
-        throw new Skipped(
-          `${NEEDS_NO_LEADER_NO_OP} (line ${step.line}: ${formatInput(input)} matches no message in flight with the no-op)`,
-        );
-      if (switchesAdded && error instanceof ScenarioRunError)
-        throw new Skipped(
-          `${NEEDS_DEFAULT_SWITCHES} (line ${step.line}: ${formatInput(input)} matches no message in flight with the declared switches)`,
-        );
-      throw error;
-    }
-    const delivered = result.input?.type === 'Receive' ? result.input.message : undefined;
-    const command = commandFor(input, delivered);
-    if (command === null || result.node === null) {
-      pipeline?.take(k, null);
-      transcript.push({ line: step.line, input, sent: [] });
-      run = result.run;
-      continue;
-    }
-    const node = result.node;
-    const before = result.before!;
-    const after = result.after!;
-    const raw = await stepAdapter(adapter, command, pipeline, k);
-    const sent = pairRepliesWithRequest(options.features.switches, delivered, raw.messages);
-    const reply = { ...raw, messages: sent };
-    transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages, delivered });
-    const expectedState = observeNode(node, after);
-    const judged = judgeStep(
-      node,
-      {
-        input: result.input!,
-        before,
-        after,
-        sent: result.sent,
-        taken: result.taken,
-        features: runFeatures,
-        machine,
-      },
-      reply,
-      declared,
-      input.kind === 'heartbeat',
+/** A `tick` step: the implementation's reply must match one of the model's timer outcomes. */
+async function walkTick(walk: Walk, k: number): Promise<void> {
+  const step = walk.scenario.steps[k];
+  const input = step.input as Extract<StepInput, { kind: 'tick' }>;
+  const node = input.node;
+  const i = walk.run.config.nodes.indexOf(node);
+  if (i < 0)
+    throw new ScenarioRunError(
+      walk.scenario.name,
+      step.line,
+      `expected a node of the cluster, found ${node}`,
     );
-    const { diffs, msgs, variation } = judged;
-    if (!judged.ok) {
-      failAt(k, step, {
-        node,
-        diagnosis: diagnose(node, diffs, msgs.missing.length, msgs.unexpected.length),
-        differences: diffs,
-        missing: msgs.missing,
-        unexpected: msgs.unexpected,
-        expectedState,
-        expectedSent: result.sent,
-        actualState: reply.state,
-        actualSent: reply.messages,
-        rule: ruleFor(result.taken, input.kind, {
-          fields: diffs.map((d) => ({
-            field: d.field,
-            changedByModel:
-              JSON.stringify(observeNode(node, before)[d.field]) !== JSON.stringify(expectedState[d.field]),
-          })),
-          messageFields: differingMessageFields(msgs.missing, msgs.unexpected),
-          messagesDiffer: !msgs.ok,
-        }),
-        modelTook: describeTaken(result.taken) || '(no transition)',
-      });
-    }
-    for (const t of judged.used) tolerances.add(t);
-    run = variation === undefined ? result.run : followVariation(result.run, node, result.sent, variation);
+  const reply = await stepAdapter(walk.adapter, { type: 'tick', node, ticks: input.ticks }, walk.pipeline, k);
+  walk.transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages });
+  const before = walk.run.state.nodes[i];
+  const branches = tickBranches(before, input.ticks, walk.timing, walk.machine);
+  const matched = matchTickBranch(node, before, branches, reply, walk.machine);
+  if (!matched) failTick(walk, k, before, branches[0], reply);
+  for (const t of matched.used) walk.tolerances.add(t);
+  walk.run = withNodeMoved(walk.run, node, matched.branch.state, matched.branch.sent);
+}
+
+function failTick(walk: Walk, k: number, before: NodeState, expected: TickBranch, reply: StepReply): never {
+  const step = walk.scenario.steps[k];
+  const input = step.input as Extract<StepInput, { kind: 'tick' }>;
+  const { node } = input;
+  const { timing } = walk;
+  const branches = tickBranches(before, input.ticks, timing, walk.machine);
+  const msgs = compareMessages(expected.sent, reply.messages, {
+    after: expected.state,
+    heartbeat: expected.fired.includes('HeartbeatTimeout'),
+    electedNow: false,
+    machine: walk.machine,
+  });
+  const fired = expected.fired.length > 0 ? `fires ${expected.fired.join(', ')}` : 'fires no timer';
+  failAt(k, step, {
+    node,
+    diagnosis: `after ${input.ticks} tick(s) the model ${fired} (election timeout ${timing.electionMin}–${timing.electionMax} ticks, ${before.context.electionElapsed} elapsed before; heartbeat every ${timing.heartbeat}), the implementation did otherwise${branches.length > 1 ? ` (${branches.length} outcomes allowed)` : ''}`,
+    differences: compareState(observeNode(node, expected.state), reply.state),
+    missing: msgs.missing,
+    unexpected: msgs.unexpected,
+    expectedState: observeNode(node, expected.state),
+    expectedSent: expected.sent,
+    actualState: reply.state,
+    actualSent: reply.messages,
+    rule: ruleFor([], 'tick', { fields: [], messageFields: [], messagesDiffer: !msgs.ok }),
+    modelTook: expected.fired.join(', ') || '(no timer)',
+  });
+}
+
+/**
+ * The model's step for a scenario input; a message the model does not have in flight with
+ * the oracle's added no-op or switches means the scenario needs the model it was written for.
+ */
+function modelStep(walk: Walk, k: number): ScenarioStep {
+  const step = walk.scenario.steps[k];
+  const input = step.input as StepInput;
+  try {
+    return stepScenario(walk.run, input, { scenario: walk.scenario.name, line: step.line });
+  } catch (error) {
+    if (walk.noOpAdded && error instanceof ScenarioRunError)
+      throw new Skipped(
+        `${NEEDS_NO_LEADER_NO_OP} (line ${step.line}: ${formatInput(input)} matches no message in flight with the no-op)`,
+      );
+    if (walk.switchesAdded && error instanceof ScenarioRunError)
+      throw new Skipped(
+        `${NEEDS_DEFAULT_SWITCHES} (line ${step.line}: ${formatInput(input)} matches no message in flight with the declared switches)`,
+      );
+    throw error;
   }
-  await checkFinalStates(adapter, scenario, run, transcript.length, pipeline);
-  return scenario.steps.length;
+}
+
+/** Any other step: step the model, send the same input to the implementation, judge its reply. */
+async function walkInput(walk: Walk, k: number): Promise<void> {
+  const step = walk.scenario.steps[k];
+  const input = step.input as StepInput;
+  const result = modelStep(walk, k);
+  const delivered = result.input?.type === 'Receive' ? result.input.message : undefined;
+  const command = commandFor(input, delivered);
+  if (command === null || result.node === null) {
+    walk.pipeline?.take(k, null);
+    walk.transcript.push({ line: step.line, input, sent: [] });
+    walk.run = result.run;
+    return;
+  }
+  const raw = await stepAdapter(walk.adapter, command, walk.pipeline, k);
+  const reply = {
+    ...raw,
+    messages: pairRepliesWithRequest(walk.options.features.switches, delivered, raw.messages),
+  };
+  walk.transcript.push({ line: step.line, input, state: reply.state, sent: reply.messages, delivered });
+  const judged = judgeStep(
+    result.node,
+    {
+      input: result.input!,
+      before: result.before!,
+      after: result.after!,
+      sent: result.sent,
+      taken: result.taken,
+      features: walk.runFeatures,
+      machine: walk.machine,
+    },
+    reply,
+    walk.declared,
+    input.kind === 'heartbeat',
+  );
+  if (!judged.ok) failInput(walk, k, result, reply, judged);
+  for (const t of judged.used) walk.tolerances.add(t);
+  walk.run =
+    judged.variation === undefined
+      ? result.run
+      : followVariation(result.run, result.node, result.sent, judged.variation);
+}
+
+function failInput(
+  walk: Walk,
+  k: number,
+  result: ScenarioStep,
+  reply: StepReply,
+  { diffs, msgs }: Pick<ReturnType<typeof judgeStep>, 'diffs' | 'msgs'>,
+): never {
+  const step = walk.scenario.steps[k];
+  const node = result.node!;
+  const expectedState = observeNode(node, result.after!);
+  const beforeState = observeNode(node, result.before!);
+  failAt(k, step, {
+    node,
+    diagnosis: diagnose(node, diffs, msgs.missing.length, msgs.unexpected.length),
+    differences: diffs,
+    missing: msgs.missing,
+    unexpected: msgs.unexpected,
+    expectedState,
+    expectedSent: result.sent,
+    actualState: reply.state,
+    actualSent: reply.messages,
+    rule: ruleFor(result.taken, (step.input as StepInput).kind, {
+      fields: diffs.map((d) => ({
+        field: d.field,
+        changedByModel: JSON.stringify(beforeState[d.field]) !== JSON.stringify(expectedState[d.field]),
+      })),
+      messageFields: differingMessageFields(msgs.missing, msgs.unexpected),
+      messagesDiffer: !msgs.ok,
+    }),
+    modelTook: describeTaken(result.taken) || '(no transition)',
+  });
 }
 
 /**
@@ -643,35 +732,9 @@ async function checkFinalStates(
     input: '(end of scenario)',
     modelTook: '',
   };
-  for (let i = 0; i < run.config.nodes.length; i++) {
-    const node = run.config.nodes[i];
-    const expectedState = observeNode(node, run.state.nodes[i]);
-    const actual = states.get(node);
-    if (!actual) {
-      throw new OutsideSteps(
-        '(end of scenario)',
-        new AdapterError(
-          'wrong-shape',
-          `reply has the wrong shape: inspect_ok has no state of ${node}`,
-          false,
-        ),
-      );
-    }
-    const diffs = compareState(expectedState, actual);
-    if (diffs.length > 0) {
-      throw new Failed({
-        ...end,
-        node,
-        diagnosis: `at the end, ${diagnose(node, diffs, 0, 0)} (a node changed without being stepped)`,
-        differences: diffs,
-        missing: [],
-        unexpected: [],
-        expectedState,
-        actualState: actual,
-        rule: 'a node changes only when it takes a step (timers are inputs)',
-      });
-    }
-  }
+  run.config.nodes.forEach((node, i) => {
+    checkFinalNode(node, observeNode(node, run.state.nodes[i]), states.get(node), end);
+  });
   if (messages.length > 0) {
     throw new Failed({
       ...end,
@@ -683,4 +746,31 @@ async function checkFinalStates(
       rule: 'a node sends only when it takes a step (messages are outputs of a step)',
     });
   }
+}
+
+/** One node at the end: in the model's state, or the scenario fails (or the reply was malformed). */
+function checkFinalNode(
+  node: NodeId,
+  expectedState: NodeObservation,
+  actual: NodeStatus | undefined,
+  end: { step: number; line: number; input: string; modelTook: string },
+): void {
+  if (!actual)
+    throw new OutsideSteps(
+      '(end of scenario)',
+      new AdapterError('wrong-shape', `reply has the wrong shape: inspect_ok has no state of ${node}`, false),
+    );
+  const diffs = compareState(expectedState, actual);
+  if (diffs.length === 0) return;
+  throw new Failed({
+    ...end,
+    node,
+    diagnosis: `at the end, ${diagnose(node, diffs, 0, 0)} (a node changed without being stepped)`,
+    differences: diffs,
+    missing: [],
+    unexpected: [],
+    expectedState,
+    actualState: actual,
+    rule: 'a node changes only when it takes a step (timers are inputs)',
+  });
 }
