@@ -66,6 +66,6 @@ describe('etcd raft classify.ts', () => {
     ]);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/ {3}1 {2}UNCLASSIFIED\n {6}mystery: timeout n1/);
-    expect(bad.stdout).toMatch(/ {3}1 {2}skipped {12}needs: no leader no-op/);
+    expect(bad.stdout).toMatch(/ {3}1 {2}skipped {15}needs: no leader no-op/);
   });
 });

@@ -10,7 +10,7 @@
  * first discrepancy). Verdicts: (a) a departure from Raft, (b) a switch of the model
  * (SWITCHES.md names), (c) a limit of the kit. The source lines are canonical/raft v0.15.0.
  */
-import { readFileSync } from 'node:fs';
+import { classifyCli, printClassified as printReport, type ReportResult } from '../classify-report.ts';
 
 type Message = Readonly<Record<string, unknown>>;
 
@@ -24,13 +24,7 @@ export interface Failure {
   readonly actualState?: { role: string; currentTerm: number };
 }
 
-interface Result {
-  readonly name: string;
-  readonly status: 'pass' | 'fail' | 'skip';
-  readonly reason?: string;
-  readonly tolerances?: readonly string[];
-  readonly failure?: Failure;
-}
+type Result = ReportResult<Failure>;
 
 export interface DiscrepancyClass {
   readonly id: string;
@@ -165,50 +159,9 @@ export function classify(failure: Failure, classes = CLASSES): DiscrepancyClass 
   return classes.find((c) => c.matches(failure)) ?? null;
 }
 
-const pad = (n: number) => String(n).padStart(4);
-
-function countBy<T>(items: readonly T[], key: (t: T) => string | undefined): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const item of items) {
-    const k = key(item);
-    if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return counts;
-}
-
 /** Prints the classified summary of a report; returns the failures no class explains. */
 export function printClassified(results: readonly Result[], classes = CLASSES): Result[] {
-  const failed = results.filter((r) => r.status === 'fail' && r.failure !== undefined);
-  const byClass = countBy(failed, (r) => classify(r.failure as Failure, classes)?.id);
-  const status = countBy(results, (r) => r.status);
-  const out: string[] = [
-    `${results.length} scenarios: ${status.get('pass') ?? 0} passed, ${status.get('fail') ?? 0} failed, ${status.get('skip') ?? 0} skipped`,
-  ];
-  for (const c of classes) out.push(`${pad(byClass.get(c.id) ?? 0)}  ${c.verdict.padEnd(24)}  ${c.id}`);
-  const skips = countBy(results, (r) =>
-    r.status === 'skip' ? (r.reason ?? '').replace(/ \(line .*$/, '') : undefined,
-  );
-  for (const [why, n] of skips) out.push(`${pad(n)}  skipped                   ${why}`);
-  const used = countBy(
-    results.flatMap((r) => r.tolerances ?? []),
-    (t) => t,
-  );
-  out.push(`tolerances used (scenarios): ${[...used].map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}`);
-  const unexplained = failed.filter((r) => classify(r.failure as Failure, classes) === null);
-  out.push(`${pad(unexplained.length)}  UNCLASSIFIED`);
-  for (const r of unexplained) out.push(`      ${r.name}: ${r.failure?.input} — ${r.failure?.diagnosis}`);
-  process.stdout.write(`${out.join('\n')}\n`);
-  return unexplained;
+  return printReport(results, classes);
 }
 
-if (process.argv[1]?.endsWith('canonical-raft/classify.ts')) {
-  const file = process.argv[2];
-  if (file === undefined) {
-    process.stderr.write(
-      'raftkit: usage: tsx conformance/adapters/canonical-raft/classify.ts <conform --report json output>\n',
-    );
-    process.exit(2);
-  }
-  const report = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: Result[] };
-  process.exitCode = printClassified(report.scenarios).length > 0 ? 1 : 0;
-}
+classifyCli('canonical-raft/classify.ts', CLASSES);

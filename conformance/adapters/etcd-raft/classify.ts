@@ -9,7 +9,7 @@
  * Each class is one predicate on the first failing step (the runner stops a scenario at its
  * first discrepancy, so later ones stay hidden: the doc says so).
  */
-import { readFileSync } from 'node:fs';
+import { classifyCli } from '../classify-report.ts';
 
 interface Failure {
   readonly input: string;
@@ -24,14 +24,6 @@ interface Failure {
     log?: { term: number; value: string }[];
   };
   readonly actualState?: { role: string; log: { term?: number; value: string }[] };
-}
-
-interface Result {
-  readonly name: string;
-  readonly status: 'pass' | 'fail' | 'skip';
-  readonly reason?: string;
-  readonly tolerances?: readonly string[];
-  readonly failure?: Failure;
 }
 
 interface DiscrepancyClass {
@@ -227,49 +219,4 @@ export function classify(failure: Failure): DiscrepancyClass | null {
   return ALL_CLASSES.find((c) => c.matches(failure)) ?? null;
 }
 
-if (process.argv[1]?.endsWith('classify.ts')) {
-  const file = process.argv[2];
-  if (file === undefined) {
-    process.stderr.write(
-      'usage: tsx conformance/adapters/etcd-raft/classify.ts <conform --report json output>\n',
-    );
-    process.exit(2);
-  }
-  const report = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: Result[] };
-  const byClass = new Map<string, string[]>();
-  const unexplained: Result[] = [];
-  for (const result of report.scenarios) {
-    if (result.status !== 'fail' || result.failure === undefined) continue;
-    const found = classify(result.failure);
-    if (found === null) unexplained.push(result);
-    else byClass.set(found.id, [...(byClass.get(found.id) ?? []), result.name]);
-  }
-  const count = (s: string) => report.scenarios.filter((r) => r.status === s).length;
-  process.stdout.write(
-    `${report.scenarios.length} scenarios: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped\n`,
-  );
-  for (const c of ALL_CLASSES) {
-    const names = byClass.get(c.id) ?? [];
-    process.stdout.write(`${String(names.length).padStart(4)}  ${c.verdict.padEnd(20)}  ${c.id}\n`);
-  }
-  const skipped = new Map<string, number>();
-  for (const r of report.scenarios) {
-    if (r.status !== 'skip') continue;
-    const why = (r.reason ?? '').replace(/ \(line .*$/, '');
-    skipped.set(why, (skipped.get(why) ?? 0) + 1);
-  }
-  for (const [why, n] of skipped)
-    process.stdout.write(`${String(n).padStart(4)}  skipped            ${why}\n`);
-  const used = new Map<string, number>();
-  for (const r of report.scenarios) for (const t of r.tolerances ?? []) used.set(t, (used.get(t) ?? 0) + 1);
-  process.stdout.write(
-    `tolerances used (scenarios): ${[...used]
-      .sort()
-      .map(([t, n]) => `${t} ${n}`)
-      .join(', ')}\n`,
-  );
-  process.stdout.write(`${String(unexplained.length).padStart(4)}  UNCLASSIFIED\n`);
-  for (const r of unexplained)
-    process.stdout.write(`      ${r.name}: ${r.failure?.input} — ${r.failure?.diagnosis}\n`);
-  process.exitCode = unexplained.length > 0 ? 1 : 0;
-}
+classifyCli('etcd-raft/classify.ts', ALL_CLASSES, 20);

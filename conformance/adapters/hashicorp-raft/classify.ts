@@ -8,8 +8,8 @@
  *
  * Source lines are Debian's copy of v1.1.2 (/usr/share/gocode/src/github.com/hashicorp/raft).
  */
-import { readFileSync } from 'node:fs';
-import { CLASSES as CANONICAL, type DiscrepancyClass, printClassified } from '../canonical-raft/classify.ts';
+import { CLASSES as CANONICAL, type DiscrepancyClass } from '../canonical-raft/classify.ts';
+import { classifyCli } from '../classify-report.ts';
 
 const same = (id: string) => CANONICAL.find((c) => c.id.startsWith(`${id} `)) as DiscrepancyClass;
 
@@ -76,16 +76,4 @@ export const CLASSES: readonly DiscrepancyClass[] = [
   },
 ];
 
-if (process.argv[1]?.endsWith('hashicorp-raft/classify.ts')) {
-  const file = process.argv[2];
-  if (file === undefined) {
-    process.stderr.write(
-      'raftkit: usage: tsx conformance/adapters/hashicorp-raft/classify.ts <conform --report json output>\n',
-    );
-    process.exit(2);
-  }
-  const report = JSON.parse(readFileSync(file, 'utf8')) as {
-    scenarios: Parameters<typeof printClassified>[0];
-  };
-  process.exitCode = printClassified(report.scenarios, CLASSES).length > 0 ? 1 : 0;
-}
+classifyCli('hashicorp-raft/classify.ts', CLASSES);
