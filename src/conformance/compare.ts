@@ -190,6 +190,13 @@ function appendAllowed(
   return null;
 }
 
+/** What is left of a comparison while the tolerances are tried on it, and the tolerances used. */
+interface Leftover {
+  missing: Message[];
+  unexpected: Message[];
+  readonly used: Set<ToleranceName>;
+}
+
 /**
  * Compare the implementation's messages with the model's, as a multiset, then try the
  * tolerances on what is left over on each side.
@@ -199,6 +206,30 @@ export function compareMessages(
   actual: readonly Message[],
   context: MessageContext,
 ): MessageComparison {
+  const left = matchExactly(expected, actual);
+  const leaderLog = context.after.context.log;
+  pairAppends(left, context.heartbeat, leaderLog);
+  // stale-vote-request-dropped: no answer at all to a RequestVote from an older term.
+  if (context.staleVoteRequest && actual.length === 0 && left.missing.length === 1 && expected.length === 1) {
+    left.used.add('stale-vote-request-dropped');
+    left.missing = [];
+  }
+  // first-heartbeat-deferred: a new leader's AppendEntries may come later.
+  if (context.electedNow && left.missing.length > 0 && left.missing.every(isAppend)) {
+    left.used.add('first-heartbeat-deferred');
+    left.missing = [];
+  }
+  allowEarlyHeartbeat(left, context, leaderLog);
+  const { missing, unexpected, used } = left;
+  const ok = missing.length === 0 && unexpected.length === 0;
+  const exact = used.size === 0 || (used.size === 1 && used.has('failed-append-match-index'));
+  if (ok && exact && actual.length > 1 && actual.map(looseKey).join('|') !== expected.map(looseKey).join('|'))
+    used.add('message-order');
+  return { ok, missing, unexpected, used: [...used] };
+}
+
+/** The multiset match (looseKey): what each side has that the other has not. */
+function matchExactly(expected: readonly Message[], actual: readonly Message[]): Leftover {
   const used = new Set<ToleranceName>();
   const pool = new Map<string, Message[]>();
   for (const m of expected) {
@@ -207,78 +238,67 @@ export function compareMessages(
     if (list) list.push(m);
     else pool.set(k, [m]);
   }
-  let unexpected: Message[] = [];
-  actual.forEach((m) => {
+  const unexpected: Message[] = [];
+  for (const m of actual) {
     const list = pool.get(looseKey(m));
-    if (list && list.length > 0) {
-      list.pop();
-      if (m.type === 'AppendEntriesResponse' && !m.success && m.matchIndex !== 0)
-        used.add('failed-append-match-index');
-    } else {
+    if (!list || list.length === 0) {
       unexpected.push(m);
+      continue;
     }
-  });
-  let missing = [...pool.values()].flat();
-  const leaderLog = context.after.context.log;
+    list.pop();
+    if (m.type === 'AppendEntriesResponse' && !m.success && m.matchIndex !== 0)
+      used.add('failed-append-match-index');
+  }
+  return { missing: [...pool.values()].flat(), unexpected, used };
+}
 
-  // append-batching / heartbeat-content: pair a left-over actual AE with a missing model AE.
-  if (unexpected.some(isAppend) && missing.some(isAppend)) {
-    const stillUnexpected: Message[] = [];
-    for (const m of unexpected) {
-      if (!isAppend(m)) {
-        stillUnexpected.push(m);
-        continue;
-      }
-      const at = missing.findIndex(
-        (e) => isAppend(e) && appendAllowed(e, m, context.heartbeat, leaderLog) !== null,
-      );
-      if (at < 0) {
-        stillUnexpected.push(m);
-        continue;
-      }
-      used.add(appendAllowed(missing[at] as AppendEntriesRequest, m, context.heartbeat, leaderLog)!);
-      missing = [...missing.slice(0, at), ...missing.slice(at + 1)];
+/** append-batching / heartbeat-content: pair a left-over actual AE with a missing model AE. */
+function pairAppends(
+  left: Leftover,
+  heartbeat: boolean,
+  leaderLog: MessageContext['after']['context']['log'],
+): void {
+  if (!left.unexpected.some(isAppend) || !left.missing.some(isAppend)) return;
+  const stillUnexpected: Message[] = [];
+  for (const m of left.unexpected) {
+    const at = isAppend(m)
+      ? left.missing.findIndex((e) => isAppend(e) && appendAllowed(e, m, heartbeat, leaderLog) !== null)
+      : -1;
+    if (at < 0) {
+      stillUnexpected.push(m);
+      continue;
     }
-    unexpected = stillUnexpected;
-  }
-
-  // stale-vote-request-dropped: no answer at all to a RequestVote from an older term.
-  if (context.staleVoteRequest && actual.length === 0 && missing.length === 1 && expected.length === 1) {
-    used.add('stale-vote-request-dropped');
-    missing = [];
-  }
-
-  // first-heartbeat-deferred: a new leader's AppendEntries may come later.
-  if (context.electedNow && missing.length > 0 && missing.every(isAppend)) {
-    used.add('first-heartbeat-deferred');
-    missing = [];
-  }
-
-  // leader-sends-early: what it would send on a heartbeat from its state after the step.
-  if (unexpected.length > 0 && context.after.role === 'leader' && unexpected.every(isAppend)) {
-    const wouldSend = step(context.after, { type: 'HeartbeatTimeout' }, context.machine).outputs;
-    const allowed = unexpected.every((m) =>
-      wouldSend.some(
-        (h) =>
-          isAppend(h) &&
-          (messageKey(h) === messageKey(m) ||
-            appendAllowed(h, m as AppendEntriesRequest, true, leaderLog) !== null),
-      ),
+    left.used.add(
+      appendAllowed(
+        left.missing[at] as AppendEntriesRequest,
+        m as AppendEntriesRequest,
+        heartbeat,
+        leaderLog,
+      )!,
     );
-    if (allowed) {
-      used.add('leader-sends-early');
-      unexpected = [];
-    }
+    left.missing = [...left.missing.slice(0, at), ...left.missing.slice(at + 1)];
   }
-  const ok = missing.length === 0 && unexpected.length === 0;
-  const exact = used.size === 0 || (used.size === 1 && used.has('failed-append-match-index'));
-  if (
-    ok &&
-    exact &&
-    actual.length > 1 &&
-    actual.map(looseKey).join('|') !== expected.map(looseKey).join('|')
-  ) {
-    used.add('message-order');
-  }
-  return { ok, missing, unexpected, used: [...used] };
+  left.unexpected = stillUnexpected;
+}
+
+/** leader-sends-early: what it would send on a heartbeat from its state after the step. */
+function allowEarlyHeartbeat(
+  left: Leftover,
+  context: MessageContext,
+  leaderLog: MessageContext['after']['context']['log'],
+): void {
+  if (left.unexpected.length === 0 || context.after.role !== 'leader' || !left.unexpected.every(isAppend))
+    return;
+  const wouldSend = step(context.after, { type: 'HeartbeatTimeout' }, context.machine).outputs;
+  const allowed = left.unexpected.every((m) =>
+    wouldSend.some(
+      (h) =>
+        isAppend(h) &&
+        (messageKey(h) === messageKey(m) ||
+          appendAllowed(h, m as AppendEntriesRequest, true, leaderLog) !== null),
+    ),
+  );
+  if (!allowed) return;
+  left.used.add('leader-sends-early');
+  left.unexpected = [];
 }
