@@ -211,64 +211,10 @@ export function declaredTolerances(hello: AdapterHello): ToleranceName[] {
 
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const started = performance.now();
-  const total = options.scenarios.length;
-  const results: ScenarioResult[] = new Array(total);
   const first = await startAdapter(options.adapter);
-  let features = effectiveFeatures(first.hello.features, options.features);
-  let tolerances: ToleranceName[];
-  try {
-    features = { ...features, switches: declaredSwitches(first.hello) };
-    tolerances = declaredTolerances(first.hello);
-  } catch (error) {
-    await first.adapter.close();
-    throw error;
-  }
-  let next = 0;
-  let done = 0;
+  const { features, tolerances } = await readDeclarations(first, options);
   const fuse = timeoutFuse(options.maxTimeouts ?? DEFAULT_MAX_TIMEOUTS);
-
-  const worker = async (initial: StepAdapter | null) => {
-    let adapter = initial ?? (await startAdapter(options.adapter)).adapter;
-    try {
-      for (;;) {
-        if (fuse.tripped) return;
-        const index = next++;
-        if (index >= total) return;
-        const { scenario, file } = options.scenarios[index];
-        const result = await runScenario(adapter, scenario, file, {
-          features,
-          timing: options.timing ?? DEFAULT_TIMING,
-          seed: options.seed,
-          tolerances,
-        });
-        results[index] = result;
-        fuse.record(result);
-        done++;
-        options.onResult?.(result, done, total);
-        if (result.adapterBroken && next < total && !fuse.tripped) {
-          await adapter.close();
-          adapter = (await startAdapter(options.adapter)).adapter;
-        }
-      }
-    } finally {
-      await adapter.close();
-    }
-  };
-
-  const jobs = Math.max(1, Math.min(options.jobs, total));
-  const workers = [worker(first.adapter)];
-  try {
-    for (let j = 1; j < jobs; j++) workers.push(worker(null));
-  } finally {
-    await Promise.allSettled(workers);
-  }
-  for (const w of workers) await w; // rethrow a setup error of a later worker
-  if (total === 0) await first.adapter.close();
-  const stoppedEarly = fuse.tripped;
-  for (let i = 0; i < total; i++) {
-    if (results[i] === undefined) results[i] = notRun(options.scenarios[i], stoppedEarly ?? 'stopped');
-  }
-
+  const results = await runAll(options, first.adapter, { features, tolerances }, fuse);
   const counts = { pass: 0, fail: 0, skip: 0 };
   let steps = 0;
   for (const r of results) {
@@ -276,6 +222,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     steps += r.steps;
   }
   const durationMs = performance.now() - started;
+  const stoppedEarly = fuse.tripped;
   return {
     adapter: first.adapter.name,
     implementation: first.hello.implementation,
@@ -289,6 +236,78 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     adapterFlags: adapterFlags(options.adapter),
     ...(stoppedEarly ? { stoppedEarly } : {}),
   };
+}
+
+type Started = Awaited<ReturnType<typeof startAdapter>>;
+interface Declared {
+  readonly features: ImplementationFeatures;
+  readonly tolerances: ToleranceName[];
+}
+
+/** The features, switches and tolerances the adapter's `init_ok` declares (a bad one closes it and throws). */
+async function readDeclarations(first: Started, options: SuiteOptions): Promise<Declared> {
+  try {
+    const features = effectiveFeatures(first.hello.features, options.features);
+    return {
+      features: { ...features, switches: declaredSwitches(first.hello) },
+      tolerances: declaredTolerances(first.hello),
+    };
+  } catch (error) {
+    await first.adapter.close();
+    throw error;
+  }
+}
+
+/**
+ * Runs every scenario on `options.jobs` adapters at once (the first already started), each
+ * taking the next scenario when it is free; a broken adapter process is replaced; the fuse
+ * stops the run after too many hung scenarios, and what was not run is reported as such.
+ */
+async function runAll(
+  options: SuiteOptions,
+  firstAdapter: StepAdapter,
+  declared: Declared,
+  fuse: ReturnType<typeof timeoutFuse>,
+): Promise<ScenarioResult[]> {
+  const total = options.scenarios.length;
+  const results: ScenarioResult[] = new Array(total);
+  let next = 0;
+  let done = 0;
+  const worker = async (initial: StepAdapter | null) => {
+    let adapter = initial ?? (await startAdapter(options.adapter)).adapter;
+    try {
+      for (let index = next++; index < total && !fuse.tripped; index = next++) {
+        const { scenario, file } = options.scenarios[index];
+        const result = await runScenario(adapter, scenario, file, {
+          features: declared.features,
+          timing: options.timing ?? DEFAULT_TIMING,
+          seed: options.seed,
+          tolerances: declared.tolerances,
+        });
+        results[index] = result;
+        fuse.record(result);
+        options.onResult?.(result, ++done, total);
+        if (result.adapterBroken && next < total && !fuse.tripped) {
+          await adapter.close();
+          adapter = (await startAdapter(options.adapter)).adapter;
+        }
+      }
+    } finally {
+      await adapter.close();
+    }
+  };
+  const jobs = Math.max(1, Math.min(options.jobs, total));
+  const workers = [worker(firstAdapter)];
+  try {
+    for (let j = 1; j < jobs; j++) workers.push(worker(null));
+  } finally {
+    await Promise.allSettled(workers);
+  }
+  for (const w of workers) await w; // rethrow a setup error of a later worker
+  if (total === 0) await firstAdapter.close();
+  for (let i = 0; i < total; i++)
+    if (results[i] === undefined) results[i] = notRun(options.scenarios[i], fuse.tripped ?? 'stopped');
+  return results;
 }
 
 export function reproduceCommand(suite: Pick<SuiteResult, 'adapterFlags'>, file: string): string {
