@@ -583,90 +583,74 @@ const CLUSTER_KEYWORDS = 'kill, start, partition, cut, heal, wait, submit, expec
 function input(r: LineReader, ctx: Context, mode: ClusterSpec['mode']): ScenarioInput {
   const expected = `a ${mode}-mode step (${mode === 'step' ? STEP_KEYWORDS : CLUSTER_KEYWORDS})`;
   const keyword = r.take(expected);
-  const one = <T>(make: (node: NodeId) => T, allowLeader = false): T => {
-    const node = nodeId(r, ctx, r.take('a node id'), allowLeader);
-    const result = make(node);
-    return result;
-  };
-  let result: ScenarioInput;
-  if (mode === 'step') {
-    switch (keyword.text) {
-      case 'timeout':
-      case 'heartbeat':
-      case 'crash':
-      case 'restart': {
-        const kind = keyword.text;
-        result = one((node) => ({ kind, node }));
-        break;
-      }
-      case 'propose':
-        result = one((node) => ({ kind: 'propose' as const, node, value: value(r) }));
-        break;
-      case 'tick':
-        result = one((node) => {
-          const token = r.take('a number of ticks');
-          const ticks = nat(r, token, 'a number of ticks');
-          if (ticks === 0) r.fail('a number of ticks ≥ 1', token);
-          return { kind: 'tick' as const, node, ticks };
-        });
-        break;
-      case 'deliver':
-      case 'drop':
-      case 'duplicate':
-        result = { kind: keyword.text, pattern: pattern(r, ctx) };
-        break;
-      case 'inject':
-        result = { kind: 'inject', message: message(r, ctx) };
-        break;
-      default:
-        return r.fail(expected, keyword);
+  if (mode === 'cluster' && keyword.text === 'expect') return expectInput(r, ctx);
+  const result = mode === 'step' ? stepInput(r, ctx, keyword.text) : clusterInput(r, ctx, keyword.text);
+  if (result === null) return r.fail(expected, keyword);
+  r.end();
+  return result;
+}
+
+/** A step-mode input after its keyword (null: not a step-mode keyword). */
+function stepInput(r: LineReader, ctx: Context, keyword: string): ScenarioInput | null {
+  const node = () => nodeId(r, ctx, r.take('a node id'), false);
+  switch (keyword) {
+    case 'timeout':
+    case 'heartbeat':
+    case 'crash':
+    case 'restart':
+      return { kind: keyword, node: node() };
+    case 'propose':
+      return { kind: 'propose', node: node(), value: value(r) };
+    case 'tick': {
+      const at = node();
+      const token = r.take('a number of ticks');
+      const ticks = nat(r, token, 'a number of ticks');
+      if (ticks === 0) r.fail('a number of ticks ≥ 1', token);
+      return { kind: 'tick', node: at, ticks };
     }
-    r.end();
-    return result;
+    case 'deliver':
+    case 'drop':
+    case 'duplicate':
+      return { kind: keyword, pattern: pattern(r, ctx) };
+    case 'inject':
+      return { kind: 'inject', message: message(r, ctx) };
+    default:
+      return null;
   }
-  switch (keyword.text) {
+}
+
+/** A cluster-mode input after its keyword, but `expect` (null: not a cluster-mode keyword). */
+function clusterInput(r: LineReader, ctx: Context, keyword: string): ScenarioInput | null {
+  switch (keyword) {
     case 'kill':
-      result = { kind: 'kill', node: target(r, ctx, ROLE_TARGETS) };
-      break;
+      return { kind: 'kill', node: target(r, ctx, ROLE_TARGETS) };
     case 'start':
-      result = { kind: 'start', node: target(r, ctx, []) };
-      break;
+      return { kind: 'start', node: target(r, ctx, []) };
     case 'submit':
-      result = { kind: 'submit', node: target(r, ctx, ['leader']), value: value(r) };
-      break;
+      return { kind: 'submit', node: target(r, ctx, ['leader']), value: value(r) };
     case 'heal':
-      result = { kind: 'heal' };
-      break;
+      return { kind: 'heal' };
     case 'wait':
-      result = { kind: 'wait', ms: duration(r) };
-      break;
+      return { kind: 'wait', ms: duration(r) };
     case 'partition':
-      result = partition(r, ctx);
-      break;
+      return partition(r, ctx);
     case 'cut':
-      result = cut(r, ctx);
-      break;
-    case 'expect':
-      return expectInput(r, ctx);
+      return cut(r, ctx);
     case 'capture': {
       const name = r.take('a variable such as $t');
       if (!VAR.test(name.text)) r.fail('a variable such as $t', name);
       r.word('=');
-      result = { kind: 'capture', name: name.text, subject: subject(r, ctx) };
-      break;
+      return { kind: 'capture', name: name.text, subject: subject(r, ctx) };
     }
     case 'repeat': {
       const token = r.take('a repeat count');
       const count = nat(r, token, 'a repeat count');
       if (count < 1 || count > 1000) r.fail('a repeat count from 1 to 1000', token);
-      result = { kind: 'repeat', count, steps: [] };
-      break;
+      return { kind: 'repeat', count, steps: [] };
     }
     default:
-      return r.fail(expected, keyword);
+      return null;
   }
-  r.end();
-  return result;
 }
 
 /** Role words a cluster step may aim at instead of a node id (resolved when it runs). */
@@ -996,32 +980,15 @@ function parseSteps(file: string, lines: readonly string[], start: number, clust
   let i = start;
   while (i < lines.length) {
     const raw = lines[i];
-    if (raw === '') {
-      i++;
-      continue;
-    }
-    const r = new LineReader(file, i + 1, raw);
-    // `end` closes a repeat; it is written at the body's indentation (or the repeat's).
-    const closing =
-      r.tokens[0]?.text === 'end' &&
-      r.tokens.length === 1 &&
-      stack.length > 0 &&
-      [2 * stack.length, 2 * stack.length - 2].includes(r.tokens[0].column - 1);
-    const indent = 2 * stack.length;
-    if (!closing && (raw.slice(0, indent) !== ' '.repeat(indent) || raw[indent] === ' ')) {
-      r.fail(`a step indented by ${indent} spaces`, r.tokens[0]);
-    }
-    if (closing) {
-      r.take('end');
-      r.end();
-      const frame = stack.pop() as { steps: Step[]; line: number };
-      current = frame.steps;
-      i++;
+    i++;
+    if (raw === '') continue;
+    const r = new LineReader(file, i, raw);
+    if (closesRepeat(r, raw, stack.length)) {
+      current = (stack.pop() as { steps: Step[]; line: number }).steps;
       continue;
     }
     if (r.tokens[0]?.text === '----') r.fail('a step before the ---- block', r.tokens[0]);
     const parsed = input(r, ctx, cluster.mode);
-    i++;
     if (parsed.kind === 'repeat') {
       const body: Step[] = [];
       current.push({ line: r.line, input: { ...parsed, steps: body } });
@@ -1029,35 +996,11 @@ function parseSteps(file: string, lines: readonly string[], start: number, clust
       current = body;
       continue;
     }
-    let expect: Observation | undefined;
-    if (lines[i] === '----') {
-      if (cluster.mode === 'cluster') {
-        new LineReader(file, i + 1, lines[i]).fail(
-          'no ---- block in mode cluster (cluster steps state expectations with expect)',
-        );
-      }
-      i++;
-      const into: {
-        nodes: NodeObservation[];
-        sent: Message[];
-        timers?: ('ElectionTimeout' | 'HeartbeatTimeout')[];
-      } = {
-        nodes: [],
-        sent: [],
-      };
-      if (lines[i] === 'ok') i++;
-      else {
-        const blockStart = i;
-        for (; i < lines.length && lines[i] !== ''; i++)
-          observationLine(new LineReader(file, i + 1, lines[i]), ctx, into);
-        if (i === blockStart)
-          new LineReader(file, i + 1, lines[i] ?? '').fail(
-            "an observation, or 'ok' when nothing is observed",
-          );
-      }
-      expect = into.timers ? into : { nodes: into.nodes, sent: into.sent };
-    }
-    current.push(expect ? { line: r.line, input: parsed, expect } : { line: r.line, input: parsed });
+    const block = lines[i] === '----' ? observationBlock(file, lines, i, ctx, cluster.mode) : null;
+    if (block) i = block.next;
+    current.push(
+      block ? { line: r.line, input: parsed, expect: block.expect } : { line: r.line, input: parsed },
+    );
   }
   if (stack.length > 0) {
     throw new ScenarioSyntaxError(
@@ -1069,6 +1012,58 @@ function parseSteps(file: string, lines: readonly string[], start: number, clust
     );
   }
   return top;
+}
+
+/**
+ * Whether this line is the `end` of the innermost repeat (written at the body's indentation
+ * or the repeat's); any other line must sit at the body's indentation exactly.
+ */
+function closesRepeat(r: LineReader, raw: string, depth: number): boolean {
+  const closing =
+    r.tokens[0]?.text === 'end' &&
+    r.tokens.length === 1 &&
+    depth > 0 &&
+    [2 * depth, 2 * depth - 2].includes(r.tokens[0].column - 1);
+  const indent = 2 * depth;
+  if (!closing && (raw.slice(0, indent) !== ' '.repeat(indent) || raw[indent] === ' '))
+    r.fail(`a step indented by ${indent} spaces`, r.tokens[0]);
+  if (closing) {
+    r.take('end');
+    r.end();
+  }
+  return closing;
+}
+
+/** The `----` block after a step at line index `at`: what is observed, and the index after it. */
+function observationBlock(
+  file: string,
+  lines: readonly string[],
+  at: number,
+  ctx: Context,
+  mode: ClusterSpec['mode'],
+): { expect: Observation; next: number } {
+  if (mode === 'cluster')
+    new LineReader(file, at + 1, lines[at]).fail(
+      'no ---- block in mode cluster (cluster steps state expectations with expect)',
+    );
+  let i = at + 1;
+  const into: {
+    nodes: NodeObservation[];
+    sent: Message[];
+    timers?: ('ElectionTimeout' | 'HeartbeatTimeout')[];
+  } = {
+    nodes: [],
+    sent: [],
+  };
+  if (lines[i] === 'ok') i++;
+  else {
+    const blockStart = i;
+    for (; i < lines.length && lines[i] !== ''; i++)
+      observationLine(new LineReader(file, i + 1, lines[i]), ctx, into);
+    if (i === blockStart)
+      new LineReader(file, i + 1, lines[i] ?? '').fail("an observation, or 'ok' when nothing is observed");
+  }
+  return { expect: into.timers ? into : { nodes: into.nodes, sent: into.sent }, next: i };
 }
 
 /** Parse a scenario file. Throws only `ScenarioSyntaxError`. */
