@@ -15,12 +15,13 @@ import {
 } from './node/actions.ts';
 import { type CompiledMachine, compileNodeMachine } from './node/compiled.ts';
 import { peersOf } from './node/context.ts';
-import { candidateLogUpToDate, type Guard, guards, votedForAnother } from './node/guards.ts';
+import { candidateLogUpToDate, type Guard, guards, isHigherTerm, votedForAnother } from './node/guards.ts';
 import { lastLogIndex } from './node/log.ts';
 import { type NodeImplementations, nodeMachineConfig } from './node/machine.ts';
 import type {
   AppendEntriesRequest,
   AppendEntriesResponse,
+  Message,
   PreVoteRequest,
   PreVoteResponse,
   RequestVoteRequest,
@@ -249,6 +250,29 @@ const preVoteGrantedByTerm: Guard = (context, event) =>
 /** every-rejection-stale: the floor of ignoreStaleRejections is taken from nextIndex, so no rejection moves it. */
 const backOffNever: Update = (context) => context;
 
+// ------------------------------------------------ preVoteRefusalTerm, ignoreStaleRejections
+
+/**
+ * echoed-refusal-adopts-term: the term rule also for a refused pre-vote, as etcd's `Step` has
+ * it (raft.go:858-863: only a pre-vote request and a granted pre-vote response of a higher term
+ * are spared; a rejected one makes it a follower of that term). Right when a refusal carries
+ * the voter's term (etcd, raft.go:986), wrong with echoed refusals: the pre-candidate moves to
+ * its own proposed term, which no candidate started.
+ */
+const isHigherTermCountingEchoedRefusals: Guard = (context, event) => {
+  if (isHigherTerm(context, event)) return true;
+  const message = (event as { message: Message }).message;
+  return message.type === 'PreVoteResponse' && !message.voteGranted && message.term > context.currentTerm;
+};
+
+/** stale-bound-off-by-one: the floor of ignoreStaleRejections is matchIndex, not matchIndex + 1. */
+const backOffToMatchIndex: Update = (context, event) => {
+  const from = (event as AppendEntriesResponse).from;
+  const floor = context.matchIndex[from] ?? 0;
+  const next = Math.max(floor, (context.nextIndex[from] ?? 1) - 1);
+  return { ...context, nextIndex: { ...context.nextIndex, [from]: next } };
+};
+
 export const MUTATIONS: readonly Mutation[] = [
   {
     name: 'double-vote',
@@ -433,7 +457,29 @@ export const MUTATIONS: readonly Mutation[] = [
     },
     features: { appendBelowCommit: 'reply-commit' },
   },
-  // ------------------------------------------------ switches whose plausible bugs safety cannot see
+  {
+    name: 'echoed-refusal-adopts-term',
+    description:
+      "with echoed pre-vote refusals, a pre-candidate applies the term rule to a refusal and becomes a follower of the refusal's term, its own proposed currentTerm + 1",
+    bugClass:
+      'BUGS.md #9 (term inflation: a term no candidate started, which then deposes the leader), through the preVoteRefusalTerm switch',
+    breaks:
+      '§5.2: "To begin an election, a follower increments its current term … It then votes for itself" (canonical/raft v0.15.0 recv_request_vote_result.c:41-46, 89-91 bumps only above currentTerm + 1)',
+    implementations: { guards: { ...guards, isHigherTerm: isHigherTermCountingEchoedRefusals }, updates },
+    features: { preVote: true, preVoteRefusalTerm: 'echo' },
+  },
+  {
+    name: 'stale-bound-off-by-one',
+    description:
+      'with ignoreStaleRejections, a rejection may move nextIndex down to matchIndex (the floor is matchIndex, not matchIndex + 1)',
+    bugClass:
+      'no BUGS.md class (an entry known to match is sent again, or nextIndex 0), through ignoreStaleRejections',
+    breaks:
+      'etcd-io/raft tracker/progress.go:37 "Invariant: 0 <= Match < Next" (MaybeDecrTo floors at Match + 1, :249)',
+    implementations: { guards, updates: { ...updates, backOffNextIndex: backOffToMatchIndex } },
+    features: { ignoreStaleRejections: true },
+  },
+  // ------------------------------------------------ plausible bugs of those two that safety cannot see
   {
     name: 'pre-vote-refusal-counted',
     description:

@@ -29,6 +29,14 @@ export interface StateProperty extends PropertyBase {
   /** For a witness: why no state within these bounds can have it (undefined: one can). A
    * witness that cannot exist is "not applicable", not missing. */
   readonly impossible?: (config: ClusterConfig, bounds: ClusterBounds) => string | undefined;
+  /** For an `always` property that states one switch's promise: why it says nothing in this
+   * configuration (the switch is off; `holds` is then true everywhere). Reported "not
+   * applicable", not PASS. */
+  readonly vacuous?: (config: ClusterConfig) => string | undefined;
+  /** Set when the property reads what an implementation does not report (a leader's
+   * nextIndex and matchIndex, the model's switches), and says what: the fuzz oracle, which
+   * evaluates properties on reported states, leaves it out. */
+  readonly modelOnly?: string;
 }
 
 export interface StepProperty extends PropertyBase {
@@ -167,6 +175,71 @@ const commitWithinLog: StateProperty = {
   holds: (_config, state) => state.nodes.every((n) => n.context.commitIndex <= n.context.log.length),
 };
 
+// ------------------------------------------------------------------ always (terms and switches)
+
+/** Whether some server holding the highest currentTerm of the cluster voted for itself in it. */
+function highestTermHasItsCandidate(nodes: ClusterState['nodes']): boolean {
+  let highest = 0;
+  let started = false;
+  for (const node of nodes) {
+    const { currentTerm, votedFor, id } = node.context;
+    if (currentTerm > highest) {
+      highest = currentTerm;
+      started = votedFor === id;
+    } else if (currentTerm === highest && votedFor === id) {
+      started = true;
+    }
+  }
+  return highest === 0 || started;
+}
+
+/**
+ * A term exists only because a candidate started it (§5.2: it increments its term and votes
+ * for itself); while that term is the highest, the candidate cannot leave it (§5.1: only a
+ * higher term moves a server) and its vote in it never changes (votedFor is persistent, one
+ * per term). So a server that reaches a term by any other way (a term echoed in a pre-vote
+ * refusal, say) shows up here. Crashed servers count: their term and vote are persistent.
+ */
+const termsStartedByCandidates: StateProperty = {
+  name: 'Terms are started by candidates',
+  kind: 'always',
+  scope: 'state',
+  sentence:
+    'To begin an election, a follower increments its current term and votes for itself; so whenever the highest currentTerm of any server is above 0, a server holding that term has voted for itself in it.',
+  reference: '§5.2, §5.1',
+  holds: (_config, state) => highestTermHasItsCandidate(state.nodes),
+};
+
+/**
+ * Every leader's nextIndex for each follower is above its matchIndex: the entries up to
+ * matchIndex are known to match, so the next one to send lies beyond them (etcd-io/raft
+ * tracker/progress.go:37 "Invariant: 0 <= Match < Next", kept by MaybeUpdate, :210, and by
+ * MaybeDecrTo's floor Match + 1, :249).
+ */
+export function leadersKeepNextAboveMatch(state: ClusterState): boolean {
+  for (const node of state.nodes) {
+    if (node.role !== 'leader') continue;
+    const { nextIndex, matchIndex } = node.context;
+    for (const peer of Object.keys(nextIndex)) {
+      if (nextIndex[peer] <= (matchIndex[peer] ?? 0)) return false;
+    }
+  }
+  return true;
+}
+
+const nextIndexAboveMatch: StateProperty = {
+  name: 'nextIndex above matchIndex',
+  kind: 'always',
+  scope: 'state',
+  sentence:
+    "With ignoreStaleRejections, every leader's nextIndex for each follower stays above its matchIndex: no rejection sends it back over entries known to match (not applicable without the switch).",
+  reference: '§5.3, Figure 2 (State: nextIndex, matchIndex)',
+  holds: (config, state) => !config.features.ignoreStaleRejections || leadersKeepNextAboveMatch(state),
+  // Figure 2's own decrement may take nextIndex to matchIndex or below on a stale rejection.
+  vacuous: (config) => (config.features.ignoreStaleRejections ? undefined : 'ignoreStaleRejections is off'),
+  modelOnly: "a leader's nextIndex and matchIndex, and the ignoreStaleRejections switch",
+};
+
 // ------------------------------------------------------------------ sometimes (witnesses)
 
 const leaderElected: StateProperty = {
@@ -222,6 +295,8 @@ export const PROPERTIES: readonly Property[] = [
   termMonotonic,
   oneVotePerTerm,
   commitWithinLog,
+  termsStartedByCandidates,
+  nextIndexAboveMatch,
   leaderElected,
   entryCommitted,
   leadershipChanges,

@@ -96,7 +96,7 @@ export interface PropertyResult {
   readonly status: PropertyStatus;
   /** For `fail`: a counterexample; for `witnessed`: a witness. */
   readonly path?: Path;
-  /** For `not-applicable`: why the bounds rule the witness out. */
+  /** For `not-applicable`: why the bounds rule the witness out, or why the always-property says nothing here. */
   readonly reason?: string;
 }
 
@@ -335,7 +335,9 @@ export function propertyResults(
   return search.properties.map((property) => {
     const f = search.found.get(property);
     if (property.kind === 'always') {
-      return f ? { property, status: 'fail', path: pathTo(f) } : { property, status: 'pass' };
+      if (f) return { property, status: 'fail', path: pathTo(f) };
+      const vacuous = property.scope === 'state' ? property.vacuous?.(config) : undefined;
+      return vacuous ? { property, status: 'not-applicable', reason: vacuous } : { property, status: 'pass' };
     }
     if (f) return { property, status: 'witnessed', path: pathTo(f) };
     const reason = property.scope === 'state' ? property.impossible?.(config, bounds) : undefined;

@@ -11,7 +11,7 @@
 export interface PropertyJson {
   readonly name: string;
   readonly kind: 'always' | 'sometimes';
-  readonly status: 'pass' | 'fail' | 'witnessed' | 'unwitnessed';
+  readonly status: 'pass' | 'fail' | 'witnessed' | 'unwitnessed' | 'not-applicable';
   readonly sentence: string;
   readonly reference: string;
   readonly length?: number;
@@ -83,9 +83,11 @@ function mergeProperty(name: string, results: readonly ResultJson[]): PropertyJs
   return found.reduce((a, b) => ((b.length ?? Infinity) < (a.length ?? Infinity) ? b : a));
 }
 
-/** Whether the merged verdict is good: no failure, every witness found. */
+/** Whether the merged verdict is good: no failure, every witness found (or not applicable, as in one run). */
 export function mergedOk(merged: MergedJson): boolean {
-  return merged.properties.every((p) => p.status === 'pass' || p.status === 'witnessed');
+  return merged.properties.every(
+    (p) => p.status === 'pass' || p.status === 'witnessed' || p.status === 'not-applicable',
+  );
 }
 
 export function mergedLines(merged: MergedJson): string[] {

@@ -97,16 +97,17 @@ export function summaryLines(result: CheckResult): string[] {
   }
   const width = Math.max(...result.properties.map((p) => p.property.name.length));
   for (const p of result.properties) {
-    const steps = p.path
-      ? ` (${p.path.actions.length} steps)`
-      : p.reason
-        ? ` (cannot happen: ${p.reason})`
-        : '';
+    const steps = p.path ? ` (${p.path.actions.length} steps)` : p.reason ? ` (${notApplicableWhy(p)})` : '';
     lines.push(
       `  ${STATUS_WORD[p.status].padEnd(13)} ${p.property.kind.padEnd(9)} ${p.property.name.padEnd(width)}  ${p.property.reference}${steps}`,
     );
   }
   return lines;
+}
+
+/** Why a property is "n/a": a witness that cannot happen, or an always-property with nothing to check. */
+function notApplicableWhy(p: PropertyResult): string {
+  return p.property.kind === 'sometimes' ? `cannot happen: ${p.reason}` : `holds trivially: ${p.reason}`;
 }
 
 /** What the search's structures cost per state (Speed and memory, docs/checking.md). */

@@ -19,7 +19,8 @@ import { formatLog } from '../scenario/index.ts';
 /**
  * Oracle (b) of a fuzz run, across nodes, on the states the implementation reports: the
  * Raft properties of models/properties (Election Safety, Log Matching, Leader
- * Completeness, State Machine Safety, commitIndex within the log; Figure 3), evaluated on
+ * Completeness, State Machine Safety, commitIndex within the log, Terms are started by
+ * candidates; Figure 3 and §5.2), evaluated on
  * a cluster made of the reported states and history variables kept from them (who was
  * leader in which term, which entries a node reported committed), plus what must survive a
  * restart (Figure 2, persistent state): a node's currentTerm never goes back, and an entry
@@ -35,8 +36,9 @@ export interface SafetyViolation {
   readonly diagnosis: string;
 }
 
+/** The state properties a reported state can show (not those reading a leader's nextIndex or the switches: `modelOnly`). */
 const CLUSTER_PROPERTIES = PROPERTIES.filter(
-  (p): p is StateProperty => p.kind === 'always' && p.scope === 'state',
+  (p): p is StateProperty => p.kind === 'always' && p.scope === 'state' && p.modelOnly === undefined,
 );
 /** Step properties over a node's consecutive steps while it is up (Term monotonic, One vote per term). */
 const STEP_PROPERTIES = PROPERTIES.filter((p): p is StepProperty => p.scope === 'step');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MUTATION_NAMES, mutationNamed, type StepProperty } from '../../models/index.ts';
-import { clusterConfigOf, runCheck } from '../../src/cli/commands/check.ts';
-import { replay } from '../../src/explore/index.ts';
+import { MUTATION_NAMES, mutationNamed, PROPERTIES, type StepProperty } from '../../models/index.ts';
+import { boundsOf, clusterConfigOf, runCheck } from '../../src/cli/commands/check.ts';
+import { check, replay } from '../../src/explore/index.ts';
 import { settings } from './support.ts';
 
 /**
@@ -62,9 +62,11 @@ const cases = [
   {
     mutation: 'retry-without-self-vote',
     // Figure 2, Candidates: "increment currentTerm, vote for self" — on the direct retry too.
+    // The retried term has no candidate voting in it at once; Election Safety falls at 18
+    // steps (the test after this list).
     s: settings({ mutation: 'retry-without-self-vote', values: 0, maxLog: 0 }),
-    property: 'Election Safety',
-    length: 18,
+    property: 'Terms are started by candidates',
+    length: 6,
   },
   {
     mutation: 'pre-vote-records-vote',
@@ -154,6 +156,24 @@ const cases = [
     property: 'Leader Completeness',
     length: 27,
   },
+  {
+    mutation: 'echoed-refusal-adopts-term',
+    // §5.2: "To begin an election, a follower increments its current term … It then votes for
+    // itself": a pre-candidate that takes its own echoed term from a refusal is in a term no
+    // candidate started.
+    s: settings({ mutation: 'echoed-refusal-adopts-term' }),
+    property: 'Terms are started by candidates',
+    length: 11,
+  },
+  {
+    mutation: 'stale-bound-off-by-one',
+    // Figure 2: matchIndex is the "index of highest log entry known to be replicated", so the
+    // next to send lies above it (etcd progress.go "Invariant: 0 <= Match < Next"). Two
+    // rejections of one prevLogIndex (two heartbeats in flight) take nextIndex to 0.
+    s: settings({ mutation: 'stale-bound-off-by-one' }),
+    property: 'nextIndex above matchIndex',
+    length: 20,
+  },
 ];
 
 describe('model mutations are caught with a counterexample', () => {
@@ -197,6 +217,18 @@ describe('model mutations are caught with a counterexample', () => {
       }
     });
   }
+});
+
+describe('a mutation caught by a stronger property still breaks the Figure 3 one', () => {
+  it('retry-without-self-vote: with "Terms are started by candidates" left out, Election Safety fails in 18 steps', () => {
+    // Figure 2, Candidates: "increment currentTerm, vote for self"; §5.2 "at most one leader … in a given term".
+    const s = settings({ mutation: 'retry-without-self-vote', values: 0, maxLog: 0 });
+    const properties = PROPERTIES.filter((p) => p.name !== 'Terms are started by candidates');
+    const result = check({ config: clusterConfigOf(s), bounds: boundsOf(s), symmetry: true, properties });
+    const failed = result.properties.filter((p) => p.status === 'fail');
+    expect(failed.map((p) => p.property.name)).toEqual(['Election Safety']);
+    expect(failed[0].path?.actions).toHaveLength(18);
+  });
 });
 
 /**

@@ -1,9 +1,11 @@
 import {
   addMessages,
+  type ClusterConfig,
   type ClusterState,
   type Message,
   type NodeId,
   type NodeState,
+  type Property,
 } from '../../models/index.ts';
 import { CHECK_DEFAULTS, type CheckSettings } from '../../src/cli/commands/check.ts';
 
@@ -29,6 +31,15 @@ export function settings(overrides: Partial<CheckSettings> = {}): CheckSettings 
     keepGoing: false,
     ...overrides,
   };
+}
+
+/**
+ * The verdict an `always` property must get in a clean run: PASS, or "n/a" when it states a
+ * switch's promise and that switch is off in `config` (*nextIndex above matchIndex*).
+ */
+export function cleanVerdict(property: Property, config: ClusterConfig): 'pass' | 'not-applicable' {
+  const vacuous = property.scope === 'state' && property.vacuous?.(config) !== undefined;
+  return vacuous ? 'not-applicable' : 'pass';
 }
 
 /**

@@ -54,6 +54,10 @@ describe('swarm', () => {
     expect(merged.distinct).toBe(a.result.distinct + b.result.distinct);
     expect(merged.properties.filter((p) => p.status === 'fail')).toEqual([]);
     expect(merged.properties.find((p) => p.name === 'Leader elected')?.status).toBe('witnessed');
+    // ignoreStaleRejections is off: its promise stays "n/a" through the merge, and is no failure.
+    const na = merged.properties.filter((p) => p.name === 'nextIndex above matchIndex');
+    expect(na.map((p) => p.status)).toEqual(['not-applicable']);
+    expect(mergedOk({ ...merged, properties: na })).toBe(true);
     const union = new Set([...(a.json.swarm?.coverage ?? []), ...(b.json.swarm?.coverage ?? [])]);
     expect(merged.coverage).toEqual([...union].sort());
     expect(merged.coverage).toContain('candidate receives RequestVoteResponse → leader');
