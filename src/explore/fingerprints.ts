@@ -161,6 +161,37 @@ export function collisionBound(n: number): number {
   return (n * n) / 2 ** 65;
 }
 
+/** How many fingerprints a table of `slots` slots holds before it doubles (70% load). */
+export function growsAt(slots: number): number {
+  return Math.floor(slots * 0.7);
+}
+
+/**
+ * Fingerprints a run stopped at `maxStates` may still admit: the search notices the bound
+ * between two expansions, and parallel workers count their insertions in batches, so a
+ * few thousand states past it.
+ */
+export function withOvershoot(maxStates: number): number {
+  return maxStates + maxStates / 16 + 4096;
+}
+
+/** The largest table sized up front for `--max-states` (2^26 slots, 512 MB); past it the table grows as usual. */
+const MAX_PRESIZED_LOG2 = 26;
+
+/**
+ * log2 of a visited table's first size in slots for a run of at most `maxStates` states:
+ * `unknown` when the bound is not finite, else big enough that the table never grows (up
+ * to 2^26 slots). Each doubling rehashes every fingerprint and maps a table twice the size,
+ * each page faulting once on its first write (12 µs of CPU a page on this VM): sized once,
+ * an 8,000,000-state run maps 128 MB instead of every table from the first up to 128 MB.
+ */
+export function slotsLog2For(maxStates: number, unknown: number): number {
+  let log2 = unknown;
+  if (!Number.isFinite(maxStates)) return log2;
+  while (log2 < MAX_PRESIZED_LOG2 && growsAt(2 ** log2) < withOvershoot(maxStates)) log2++;
+  return log2;
+}
+
 export class FingerprintSet {
   /**
    * Slot i is words 2i (high) and 2i + 1 (low): both halves of a fingerprint share a cache
@@ -175,7 +206,7 @@ export class FingerprintSet {
     const slots = 2 ** initialSlotsLog2;
     this.words = new Uint32Array(slots * 2);
     this.mask = slots - 1;
-    this.growAt = Math.floor(slots * 0.7);
+    this.growAt = growsAt(slots);
   }
 
   get size(): number {
@@ -197,7 +228,7 @@ export class FingerprintSet {
     const set = new FingerprintSet();
     set.words = words;
     set.mask = words.length / 2 - 1;
-    set.growAt = Math.floor((words.length / 2) * 0.7);
+    set.growAt = growsAt(words.length / 2);
     set.count = size;
     return set;
   }
@@ -265,7 +296,7 @@ export class FingerprintSet {
     const slots = old.length; // twice the old slot count
     this.words = new Uint32Array(slots * 2);
     this.mask = slots - 1;
-    this.growAt = Math.floor(slots * 0.7);
+    this.growAt = growsAt(slots);
     this.count = 0;
     for (let i = 0; i < old.length; i += 2) {
       if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i], old[i + 1]);
