@@ -13,6 +13,9 @@
  * got. The worker counts of one case run one after the other, BENCH_ROUNDS times
  * (default 1), so that on a shared machine each pair of rates is measured in neighbouring
  * windows; the last column is the rate with N workers over the rate with 1 in that round.
+ * On a shared machine judge by CPU per state (`µs cpu/st`, and the `cpu:` line under each
+ * run: the searching threads apart from the rest) and page faults per 1,000 states
+ * (`flt/kst`; a fault costs ~12 µs of CPU here and as much on the host), not by rates.
  * Reference: TLC 2.x on Ongaro's raft.tla explores about 8,500 distinct states/s
  * (≈ 85,000 generated states/s) with one worker on a machine like this one.
  *

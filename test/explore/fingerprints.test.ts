@@ -135,12 +135,20 @@ describe('slotsLog2For (a table sized for --max-states)', () => {
 });
 
 describe('IntColumn', () => {
-  it('grows and keeps what was pushed', () => {
-    const column = new IntColumn(2);
+  it('grows and keeps what was pushed, across blocks; values() gives them back in order for a checkpoint', () => {
+    const column = new IntColumn(2); // blocks of 4 entries
     for (let i = 0; i < 1000; i++) column.push(i * 7 - 3);
     expect(column.length).toBe(1000);
     expect(column.get(0)).toBe(-3);
+    expect(column.get(4)).toBe(25);
     expect(column.get(999)).toBe(999 * 7 - 3);
+    expect(column.bytes).toBe(1000 * 4);
+    const values = column.values();
+    expect(values).toHaveLength(1000);
+    expect(values.every((v, i) => v === i * 7 - 3)).toBe(true);
+    const copy = new IntColumn(3);
+    copy.pushAll(values.subarray(0, 13));
+    expect([copy.length, copy.get(12), copy.values().length]).toEqual([13, 81, 13]);
   });
 });
 
