@@ -13,6 +13,9 @@
  * got. The worker counts of one case run one after the other, BENCH_ROUNDS times
  * (default 1), so that on a shared machine each pair of rates is measured in neighbouring
  * windows; the last column is the rate with N workers over the rate with 1 in that round.
+ * On a shared machine judge by CPU per state (`µs cpu/st`, and the `cpu:` line under each
+ * run: the searching threads apart from the rest) and page faults per 1,000 states
+ * (`flt/kst`; a fault costs ~12 µs of CPU here and as much on the host), not by rates.
  * Reference: TLC 2.x on Ongaro's raft.tla explores about 8,500 distinct states/s
  * (≈ 85,000 generated states/s) with one worker on a machine like this one.
  *
@@ -30,6 +33,7 @@ import { makeClusterConfig } from '../models/index.ts';
 import { type CheckOptions, check } from '../src/explore/checker.ts';
 import { checkParallel } from '../src/explore/parallel/coordinator.ts';
 import { type ParallelProfile, profileLine } from '../src/explore/parallel/profile.ts';
+import { threadUsage } from '../src/explore/parallel/thread-usage.ts';
 
 interface BenchCase {
   readonly id: string;
@@ -107,6 +111,11 @@ interface CaseResult {
   readonly heapUsedMb: number;
   /** CPU time the process got during the run (all threads): on a shared machine, less than workers × seconds. */
   readonly cpuSeconds: number;
+  /** Of which the main thread's, and the workers' threads' (the rest: V8's helper threads). */
+  readonly mainCpuSeconds: number;
+  readonly workersCpuSeconds: number;
+  /** Minor page faults of the process during the run (first touches of memory). */
+  readonly minorFaults: number;
   /** With workers: where their time went (busy, waiting at level ends, growth, start). */
   readonly parallel?: ParallelProfile;
 }
@@ -131,8 +140,11 @@ async function runCase(c: BenchCase, workers: number, seconds: number): Promise<
     progressEveryMs: 30_000,
   };
   const cpu = process.cpuUsage();
+  const faults = process.resourceUsage().minorPageFault;
+  const main = threadUsage();
   const result = workers === 1 ? check(options) : await checkParallel({ ...options, workers });
   const used = process.cpuUsage(cpu);
+  const mainAfter = threadUsage();
   return {
     id: c.id,
     workers,
@@ -144,6 +156,9 @@ async function runCase(c: BenchCase, workers: number, seconds: number): Promise<
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
     cpuSeconds: (used.user + used.system) / 1e6,
+    mainCpuSeconds: main === null || mainAfter === null ? 0 : (mainAfter.cpuMs - main.cpuMs) / 1000,
+    workersCpuSeconds: (result.parallel?.workers ?? []).reduce((a, w) => a + w.cpuMs, 0) / 1000,
+    minorFaults: process.resourceUsage().minorPageFault - faults,
     parallel: result.parallel,
   };
 }
@@ -181,6 +196,7 @@ function row(r: CaseResult, oneWorkerRate: number | undefined): string {
     r.seconds.toFixed(1).padStart(8),
     r.cpuSeconds.toFixed(1).padStart(6),
     ((r.cpuSeconds / r.distinct) * 1e6).toFixed(2).padStart(9),
+    ((r.minorFaults / r.distinct) * 1000).toFixed(1).padStart(9),
     (r.cpuSeconds / r.seconds).toFixed(2).padStart(5),
     fmt(rate).padStart(11),
     `${(rate / TLC_DISTINCT_PER_SECOND).toFixed(1)}×`.padStart(6),
@@ -190,6 +206,17 @@ function row(r: CaseResult, oneWorkerRate: number | undefined): string {
     (oneWorkerRate === undefined ? '' : `${(rate / oneWorkerRate).toFixed(2)}×`).padStart(8),
     r.stoppedBy === 'exhausted' ? ' yes' : ` no (${r.stoppedBy})`,
   ].join(' ');
+}
+
+/** Where the process's CPU went: the threads that search, and the rest (V8's helpers, the coordinator). */
+function cpuLine(r: CaseResult): string {
+  const searching = r.workers === 1 ? r.mainCpuSeconds : r.workersCpuSeconds;
+  const rest = r.cpuSeconds - searching;
+  const perState = (s: number) => `${((s / r.distinct) * 1e6).toFixed(2)} µs/st`;
+  return (
+    `cpu: searching thread${r.workers === 1 ? '' : 's'} ${searching.toFixed(1)} s (${perState(searching)}), ` +
+    `other threads ${rest.toFixed(1)} s (${perState(rest)}); ${fmt(r.minorFaults)} minor page faults`
+  );
 }
 
 async function main(): Promise<void> {
@@ -207,7 +234,7 @@ async function main(): Promise<void> {
     `raftkit check benchmark: BFS, ${seconds} s at most per run${states === undefined ? '' : `, ${fmt(states)} distinct states at most`}, workers ${workerCounts.join(' and ')}, ${rounds} round(s); node ${process.version}`,
   );
   console.log(
-    'case   workers    distinct    generated  depth  seconds  cpu s  µs cpu/st  cores  distinct/s  × TLC  generated/s  peak RSS  bytes/state  vs 1 wkr  finished?',
+    'case   workers    distinct    generated  depth  seconds  cpu s  µs cpu/st  flt/kst  cores  distinct/s  × TLC  generated/s  peak RSS  bytes/state  vs 1 wkr  finished?',
   );
   for (const c of CASES.filter((k) => only.includes(k.id))) {
     for (let round = 0; round < rounds; round++) {
@@ -220,6 +247,7 @@ async function main(): Promise<void> {
         }
         if (workers === 1) oneWorkerRate = r.distinct / r.seconds;
         console.log(row(r, workers === 1 ? undefined : oneWorkerRate));
+        console.log(`         ${cpuLine(r)}`);
         if (r.parallel !== undefined) console.log(`         ${profileLine(r.parallel)}`);
       }
     }
@@ -232,7 +260,7 @@ async function main(): Promise<void> {
     '  vs 1 wkr: distinct states/s over the 1-worker run of the same round (the seconds include starting the workers)',
   );
   console.log(
-    '  µs cpu/st: CPU time of the process per distinct state; cores: CPU s over wall s (on a shared machine, judge by these two)',
+    '  µs cpu/st: CPU time of the process per distinct state; flt/kst: minor page faults per 1,000 distinct states; cores: CPU s over wall s (on a shared machine, judge by these)',
   );
   console.log(
     "  workers busy …: the share of the workers' time spent expanding states, and where the rest went (src/explore/parallel/profile.ts)",

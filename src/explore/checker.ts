@@ -7,7 +7,7 @@ import { BreadthFirst, type IsNew, type VisitedFingerprints } from './bfs.ts';
 import { readCheckpoint, restore, writeCheckpoint } from './checkpoint.ts';
 import { depthFirst } from './dfs.ts';
 import { StateEncoder } from './encode.ts';
-import { collisionBound, Fingerprint, FingerprintSet } from './fingerprints.ts';
+import { collisionBound, Fingerprint, FingerprintSet, slotsLog2For } from './fingerprints.ts';
 import type { ParallelProfile } from './parallel/profile.ts';
 import { type Path, pathFromIndexes } from './path.ts';
 import { Random } from './random.ts';
@@ -255,7 +255,8 @@ export function fingerprintIsNew(search: Search, visited: VisitedFingerprints): 
 /** A breadth-first search from the initial state, or from a checkpoint (`options.resume`). */
 function startBfs(search: Search, exact: boolean, options: CheckOptions): BreadthFirst {
   const saved = options.resume === undefined ? null : readCheckpoint(options.resume, options.space ?? '');
-  const visited = saved?.visited ?? new FingerprintSet();
+  const visited =
+    saved?.visited ?? new FingerprintSet(slotsLog2For(options.maxStates ?? Number.POSITIVE_INFINITY, 16));
   const isNew = exact
     ? isNewFor(search, true)
     : search.symmetry

@@ -7,8 +7,11 @@ import {
   Fingerprint,
   FingerprintSet,
   fingerprintHex,
+  growsAt,
   IntColumn,
+  slotsLog2For,
 } from '../../src/explore/fingerprints.ts';
+import { firstSlotsLog2, mayGrow } from '../../src/explore/parallel/shared-fingerprints.ts';
 import { settings } from './support.ts';
 
 /**
@@ -109,13 +112,43 @@ describe('FingerprintSet', () => {
   });
 });
 
+describe('slotsLog2For (a table sized for --max-states)', () => {
+  it('is the default without a bound, else the smallest table that holds the bound without growing, up to 2^26 slots', () => {
+    expect(slotsLog2For(Number.POSITIVE_INFINITY, 16)).toBe(16);
+    expect(slotsLog2For(1_000, 16)).toBe(16);
+    for (const n of [50_000, 1_000_000, 8_000_000, 30_000_000]) {
+      const log2 = slotsLog2For(n, 16);
+      expect(growsAt(2 ** log2)).toBeGreaterThanOrEqual(n);
+      expect(growsAt(2 ** (log2 - 1))).toBeLessThan(n * 1.07 + 4096);
+    }
+    expect(slotsLog2For(8_000_000, 16)).toBe(24);
+    expect(slotsLog2For(1e9, 16)).toBe(26);
+  });
+
+  it("workers' shared table: 2^20 slots without a bound; with one, no growth and so no spare table mapped ahead", () => {
+    expect(firstSlotsLog2(Number.POSITIVE_INFINITY)).toBe(20);
+    expect(firstSlotsLog2(8_000_000)).toBe(24);
+    expect(mayGrow(growsAt(2 ** 24), 8_000_000)).toBe(false);
+    expect(mayGrow(growsAt(2 ** 20), 8_000_000)).toBe(true);
+    expect(mayGrow(growsAt(2 ** 26), Number.POSITIVE_INFINITY)).toBe(true);
+  });
+});
+
 describe('IntColumn', () => {
-  it('grows and keeps what was pushed', () => {
-    const column = new IntColumn(2);
+  it('grows and keeps what was pushed, across blocks; values() gives them back in order for a checkpoint', () => {
+    const column = new IntColumn(2); // blocks of 4 entries
     for (let i = 0; i < 1000; i++) column.push(i * 7 - 3);
     expect(column.length).toBe(1000);
     expect(column.get(0)).toBe(-3);
+    expect(column.get(4)).toBe(25);
     expect(column.get(999)).toBe(999 * 7 - 3);
+    expect(column.bytes).toBe(1000 * 4);
+    const values = column.values();
+    expect(values).toHaveLength(1000);
+    expect(values.every((v, i) => v === i * 7 - 3)).toBe(true);
+    const copy = new IntColumn(3);
+    copy.pushAll(values.subarray(0, 13));
+    expect([copy.length, copy.get(12), copy.values().length]).toEqual([13, 81, 13]);
   });
 });
 

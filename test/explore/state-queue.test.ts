@@ -84,6 +84,25 @@ describe('StateQueue', () => {
     expect(queue.shift()?.id).toBe(1900);
   });
 
+  it('writes into the chunks it has read to the end instead of allocating new ones (a fresh chunk faults in every page)', () => {
+    const states = reachable(600, 9);
+    const queue = new StateQueue(new StateParts(), 3, 64);
+    // A breadth-first search's pattern: read one level from the front, write the next at the back.
+    for (let id = 0; id < 200; id++) push(queue, states[id], id);
+    const first = queue.chunksAllocated;
+    expect(first).toBeGreaterThan(4);
+    for (let id = 200; id < 600; id++) {
+      push(queue, states[id], id);
+      expect(queue.shift()?.id).toBe(id - 200);
+    }
+    // Without reuse every 64 ints written would take a chunk of their own (~100 here); the
+    // steady frontier's chunks come back, so only the first level and the records that
+    // grew (more messages in flight) allocate.
+    expect(queue.chunksAllocated).toBeLessThan(queue.pushedInts / 64 / 2);
+    for (let id = 400; id < 600; id++) expect(queue.shift()?.state).toEqual(states[id]);
+    expect(queue.shift()).toBeUndefined();
+  });
+
   it('hands its oldest records to another queue (a parallel worker giving states), which reads them back equal', () => {
     const states = reachable(1500, 7);
     const parts = new StateParts();

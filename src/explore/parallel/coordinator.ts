@@ -21,7 +21,15 @@ import {
 import type { ParallelProfile } from './profile.ts';
 import type { FromWorker, ModelRecipe, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
-import { CONTROL, growAtFor, grownTable, newTable, STOP_CODES } from './shared-fingerprints.ts';
+import {
+  CONTROL,
+  firstSlotsLog2,
+  growAtFor,
+  grownTable,
+  mayGrow,
+  newTable,
+  STOP_CODES,
+} from './shared-fingerprints.ts';
 import { SpareTable, TURN_EVERY_MS } from './spare-table.ts';
 import { answer, newBoard, resetBoard, SENT } from './stealing.ts';
 import { workerUrl } from './worker-source.ts';
@@ -44,11 +52,12 @@ export interface ParallelCheckOptions extends CheckOptions {
   readonly workers: number;
   /** The mutation the config's statechart was compiled with (workers compile it again). */
   readonly mutation?: string | null;
-  /** log2 of the shared table's first size in slots (default 20: 8 MB); tests start small to see it grow. */
+  /**
+   * log2 of the shared table's first size in slots (default 20, 8 MB, or enough for
+   * `maxStates`: `firstSlotsLog2`); tests start small to see it grow.
+   */
   readonly tableSlotsLog2?: number;
 }
-
-const INITIAL_SLOTS_LOG2 = 20;
 
 export async function checkParallel(options: ParallelCheckOptions): Promise<CheckResult> {
   return searchWith(new WorkerPool(options), options, performance.now());
@@ -113,7 +122,9 @@ export class WorkerPool {
     const dir = options.resume;
     this.resumed = dir === undefined ? null : readParallelMeta(dir, options.space ?? '', options.workers);
     this.table =
-      dir === undefined ? newTable(options.tableSlotsLog2 ?? INITIAL_SLOTS_LOG2) : readSharedTable(dir);
+      dir === undefined
+        ? newTable(options.tableSlotsLog2 ?? firstSlotsLog2(options.maxStates ?? Number.POSITIVE_INFINITY))
+        : readSharedTable(dir);
     Atomics.store(this.control, CONTROL.growAt, growAtFor(this.table.byteLength / 8));
     Atomics.store(this.control, CONTROL.count, this.resumed?.visited ?? 0);
     this.nextCheckpoint = Date.now() + this.checkpointEveryMs;
@@ -238,14 +249,16 @@ export class WorkerPool {
     }
   }
 
-  /** Map a few pages of the next table, once the table is half-way to its growth (`spare-table.ts`). */
+  /**
+   * Map a few pages of the next table, once the table is half-way to its growth
+   * (`spare-table.ts`); none when `--max-states` stops the run before the table can grow
+   * (a spare mapped for nothing costs the workers' cores a fault a page).
+   */
   private prepareSpare(): void {
     const control = this.control;
-    this.spare.turn(
-      this.table.byteLength,
-      Atomics.load(control, CONTROL.count),
-      Atomics.load(control, CONTROL.growAt),
-    );
+    const growAt = Atomics.load(control, CONTROL.growAt);
+    if (!mayGrow(growAt, this.options.maxStates ?? Number.POSITIVE_INFINITY)) return;
+    this.spare.turn(this.table.byteLength, Atomics.load(control, CONTROL.count), growAt);
   }
 
   /** The initial state, or the rest of the level a checkpoint stopped in. */

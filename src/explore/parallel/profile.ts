@@ -25,6 +25,9 @@ export interface WorkerProfile {
   steals: number;
   stolen: number;
   given: number;
+  /** The thread's own CPU time and minor page faults over its life (`thread-usage.ts`; 0 where unknown). */
+  cpuMs: number;
+  minorFaults: number;
 }
 
 export interface ParallelProfile {
@@ -52,6 +55,8 @@ export function emptyWorkerProfile(): WorkerProfile {
     steals: 0,
     stolen: 0,
     given: 0,
+    cpuMs: 0,
+    minorFaults: 0,
   };
 }
 

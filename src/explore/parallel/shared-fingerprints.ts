@@ -1,3 +1,5 @@
+import { growsAt, slotsLog2For, withOvershoot } from '../fingerprints.ts';
+
 /**
  * The visited set of a parallel search: 64-bit fingerprints in a table every worker reads
  * and writes at once, through a `SharedArrayBuffer`.
@@ -45,7 +47,17 @@ export const STOP_CODES = ['', 'violation', 'time', 'memory', 'max-states'] as c
 
 /** How many fingerprints a table of `slots` slots holds before it must grow. */
 export function growAtFor(slots: number): number {
-  return Math.floor(slots * 0.7);
+  return growsAt(slots);
+}
+
+/** log2 of the first table's slots: 2^20 (8 MB) when the run's size is not known, else enough for it (`slotsLog2For`). */
+export function firstSlotsLog2(maxStates: number): number {
+  return slotsLog2For(maxStates, 20);
+}
+
+/** Whether a table that grows at `growAt` may have to grow in a run of at most `maxStates` states. */
+export function mayGrow(growAt: number, maxStates: number): boolean {
+  return growAt < withOvershoot(maxStates);
 }
 
 /** A new empty table of 2^slotsLog2 slots. */

@@ -13,6 +13,7 @@ import { emptyWorkerProfile, type WorkerProfile } from './profile.ts';
 import type { FromWorker, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
 import { CONTROL, SharedFingerprintSet, STOP_CODES } from './shared-fingerprints.ts';
+import { threadUsage } from './thread-usage.ts';
 
 /**
  * One worker of a parallel breadth-first search (`coordinator.ts` starts them). It keeps
@@ -97,6 +98,7 @@ class BfsWorker {
       case 'lookup':
         return { type: 'step', ...this.lookup(message.id) };
       case 'finish':
+        Object.assign(this.profile, threadUsage());
         return { type: 'summary', summary: this.summary(), profile: this.profile };
     }
   }
