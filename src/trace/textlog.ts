@@ -40,8 +40,8 @@ export class LineSink {
   time: number | null = null;
   /**
    * Each id once: a reader cuts a fresh copy of an id out of every line, and an event or a
-   * link keeps it to the end; keeping the first copy instead (the rest die young) took a
-   * third of the hclog reader's time off (fewer survivors for the collector to copy).
+   * link keeps it to the end; keeping the first copy instead (the rest die young) leaves
+   * the collector fewer survivors to copy (hclog's reading 1.09× faster on the bench text).
    */
   private readonly kept = new Map<NodeId, NodeId>();
 
