@@ -1,13 +1,14 @@
-import type { NodeId } from '../../models/index.ts';
+import type { Message, NodeId } from '../../models/index.ts';
+import { readCanonicalLine } from './canonical-line.ts';
 import { excerpt, TraceError } from './errors.ts';
 import { type CanonicalEvent, canonicalEventSchema, KIT, type TraceEvent } from './events.ts';
 import {
   isFence,
+  LineReader,
   NO_PASTE_DAMAGE,
   type ParsedTrace,
   type SkippedLine,
   sortedUnique,
-  splitLines,
 } from './trace.ts';
 
 /**
@@ -26,44 +27,6 @@ function describeIssue(issue: { path: readonly PropertyKey[]; message: string; c
 export function looksLikeCanonical(text: string): boolean {
   const t = text.trim();
   return t.startsWith('{') && t.includes('"event"');
-}
-
-const BLOCK = 4096;
-
-/**
- * JSON.parse every line that starts with '{', a block of lines at a time (one parse of
- * "[l1,l2,…]" is much faster than one per line); a block that fails is parsed line by line
- * to name the bad line. Lines that are not JSON objects are left undefined.
- */
-function parseJsonLines(lines: readonly string[], file: string): unknown[] {
-  const result: unknown[] = new Array(lines.length);
-  let indexes: number[] = [];
-  const flush = () => {
-    if (indexes.length === 0) return;
-    let values: unknown[] | null = null;
-    try {
-      values = JSON.parse(`[${indexes.map((i) => lines[i]).join(',')}]`) as unknown[];
-      if (values.length !== indexes.length) values = null;
-    } catch {
-      values = null;
-    }
-    if (values === null) values = indexes.map((i) => parseLine(lines[i], i + 1, file));
-    for (let k = 0; k < indexes.length; k++) result[indexes[k]] = values[k];
-    indexes = [];
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line.startsWith('{')) continue;
-    if (!line.endsWith('}')) {
-      flush();
-      result[i] = parseLine(line, i + 1, file);
-      continue;
-    }
-    indexes.push(i);
-    if (indexes.length >= BLOCK) flush();
-  }
-  flush();
-  return result;
 }
 
 function parseLine(line: string, lineNo: number, file: string): unknown {
@@ -100,125 +63,198 @@ function networkEvent(e: NetworkCanonical, line: number, ids: Set<NodeId>): Trac
   return base;
 }
 
-export function parseCanonical(text: string, file: string): ParsedTrace {
-  const lines = splitLines(text);
-  const skipped: SkippedLine[] = [];
-  const events: TraceEvent[] = [];
-  const ids = new Set<NodeId>();
-  let clusterNodes: readonly NodeId[] | null = null;
-  let preVote = false;
-  let logLines = 0;
-  let outOfOrder = 0;
-  let maxBackwardsMs = 0;
-  let lastTime: number | null = null;
-  let untimed = 0;
+/**
+ * The JSON object of a line that the fast reader did not take, or the TraceError naming
+ * its bad JSON. The text parsed is the one the reader parsed before the fast reader (a
+ * line ending in '}' untrimmed, any other trimmed), so the error's wording is the same.
+ */
+function parseJsonLine(line: string, trimmed: string, lineNo: number, file: string): unknown {
+  return parseLine(trimmed.endsWith('}') ? line : trimmed, lineNo, file);
+}
 
-  const parsedJson = parseJsonLines(lines, file);
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    const json = parsedJson[i];
-    if (json === undefined) {
-      const trimmed = lines[i].trim();
-      if (trimmed === '') skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
-      else if (isFence(trimmed))
-        skipped.push({ line: lineNo, kind: 'fence', text: trimmed, reason: 'markdown fence' });
-      else skipped.push({ line: lineNo, kind: 'other', text: trimmed, reason: 'not a JSON object' });
+/** The event of a parsed JSON object, validated by the schema (zod returns a fresh object: it is given its line and time). */
+function validated(json: unknown, line: string, lineNo: number, file: string): TraceEvent {
+  const result = canonicalEventSchema.safeParse(json);
+  if (!result.success) {
+    throw new TraceError(
+      file,
+      lineNo,
+      'a trace event as in docs/trace-format.md',
+      `${describeIssue(result.error.issues[0])} in ${excerpt(line)}`,
+    );
+  }
+  const event = result.data as unknown as { line: number; time: number | null };
+  event.line = lineNo;
+  event.time = (event as { time?: number }).time ?? null;
+  return event as unknown as TraceEvent;
+}
+
+/**
+ * The first line after the reader's position whose JSON is bad, as its TraceError, or
+ * null. A reader that parsed every line before validating any reported bad JSON anywhere
+ * in the file before a schema error: an error found while reading line by line is thrown
+ * only after this look at the rest, so the error for a file is the one it always was.
+ */
+function laterJsonError(lines: LineReader, file: string): TraceError | null {
+  for (let line = lines.next(); line !== null; line = lines.next()) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('{') || readCanonicalLine(line, lines.count) !== undefined) continue;
+    try {
+      parseJsonLine(line, trimmed, lines.count, file);
+    } catch (error) {
+      return error as TraceError;
+    }
+  }
+  return null;
+}
+
+export function parseCanonical(text: string, file: string): ParsedTrace {
+  const lines = new LineReader(text);
+  const reading = new CanonicalReading(file);
+  for (let line = lines.next(); line !== null; line = lines.next()) {
+    const lineNo = lines.count;
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('{')) {
+      reading.skip(lineNo, trimmed);
       continue;
     }
-    const trimmed = lines[i];
-    const result = canonicalEventSchema.safeParse(json);
-    if (!result.success) {
-      const issue = result.error.issues[0];
+    const fast = readCanonicalLine(line, lineNo);
+    const json = fast === undefined ? parseJsonLine(line, trimmed, lineNo, file) : undefined;
+    try {
+      reading.add(fast ?? validated(json, line, lineNo, file), line);
+    } catch (error) {
+      throw laterJsonError(lines, file) ?? error;
+    }
+  }
+  return reading.finish(lines.count);
+}
+
+/** What the lines read so far make: events, skipped lines, membership, clock order. */
+class CanonicalReading {
+  readonly skipped: SkippedLine[] = [];
+  readonly events: TraceEvent[] = [];
+  readonly ids = new Set<NodeId>();
+  clusterNodes: readonly NodeId[] | null = null;
+  preVote = false;
+  logLines = 0;
+  outOfOrder = 0;
+  maxBackwardsMs = 0;
+  lastTime: number | null = null;
+  untimed = 0;
+
+  constructor(readonly file: string) {}
+
+  skip(lineNo: number, trimmed: string): void {
+    if (trimmed === '') this.skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
+    else if (isFence(trimmed))
+      this.skipped.push({ line: lineNo, kind: 'fence', text: trimmed, reason: 'markdown fence' });
+    else this.skipped.push({ line: lineNo, kind: 'other', text: trimmed, reason: 'not a JSON object' });
+  }
+
+  /** A valid event of line `text`. */
+  add(e: TraceEvent, text: string): void {
+    this.logLines++;
+    if (e.event === 'Cluster') {
+      if (this.clusterNodes === null) {
+        this.clusterNodes = e.nodes ?? [];
+        this.preVote = e.preVote ?? false;
+      }
+      return;
+    }
+    if (e.message !== undefined) this.checkOwnMessage(e, text);
+    this.clock(e.time);
+    if (e.event === 'Partition' || e.event === 'Cut' || e.event === 'Heal') {
+      this.events.push(networkEvent(e as unknown as NetworkCanonical, e.line, this.ids));
+      return;
+    }
+    this.addNodeEvent(e, text);
+  }
+
+  /** A Send is logged by its sender, a Receive by its recipient. */
+  private checkOwnMessage(e: TraceEvent, text: string): void {
+    const message = e.message as Message;
+    const own = e.event === 'Send' ? message.from : message.to;
+    if (own !== e.node) {
       throw new TraceError(
-        file,
-        lineNo,
-        'a trace event as in docs/trace-format.md',
-        `${describeIssue(issue)} in ${excerpt(trimmed)}`,
+        this.file,
+        e.line,
+        `message.${e.event === 'Send' ? 'from' : 'to'} to be the node that logs the ${e.event} (${e.node})`,
+        `${own} in ${excerpt(text)}`,
       );
     }
-    logLines++;
-    const e: CanonicalEvent = result.data;
-    if (e.event === 'Cluster') {
-      if (clusterNodes === null) {
-        clusterNodes = e.nodes;
-        preVote = e.preVote ?? false;
-      }
-      continue;
+  }
+
+  /** Events out of clock order (sorted afterwards), and events without a time. */
+  private clock(time: number | null): void {
+    if (time === null) {
+      this.untimed++;
+      return;
     }
-    if ('message' in e) {
-      const own = e.event === 'Send' ? e.message.from : e.message.to;
-      if (own !== e.node) {
-        throw new TraceError(
-          file,
-          lineNo,
-          `message.${e.event === 'Send' ? 'from' : 'to'} to be the node that logs the ${e.event} (${e.node})`,
-          `${own} in ${excerpt(trimmed)}`,
-        );
-      }
+    const last = this.lastTime;
+    if (last !== null && time < last) {
+      this.outOfOrder++;
+      this.maxBackwardsMs = Math.max(this.maxBackwardsMs, last - time);
     }
-    const time = e.time ?? null;
-    if (time === null) untimed++;
-    else {
-      if (lastTime !== null && time < lastTime) {
-        outOfOrder++;
-        maxBackwardsMs = Math.max(maxBackwardsMs, lastTime - time);
-      }
-      lastTime = lastTime === null ? time : Math.max(lastTime, time);
-    }
-    if (e.event === 'Partition' || e.event === 'Cut' || e.event === 'Heal') {
-      events.push(networkEvent(e, lineNo, ids));
-      continue;
-    }
+    this.lastTime = last === null ? time : Math.max(last, time);
+  }
+
+  private addNodeEvent(e: TraceEvent, text: string): void {
     if (e.node === KIT) {
       throw new TraceError(
-        file,
-        lineNo,
+        this.file,
+        e.line,
         `a server id other than "${KIT}" (the kit's own, for network events)`,
-        `${excerpt(trimmed)}`,
+        `${excerpt(text)}`,
       );
     }
+    const { ids } = this;
     if (!ids.has(e.node)) ids.add(e.node);
-    if ('message' in e && !(ids.has(e.message.from) && ids.has(e.message.to))) {
-      ids.add(e.message.from);
-      ids.add(e.message.to);
+    const m = e.message;
+    if (m !== undefined && !(ids.has(m.from) && ids.has(m.to))) {
+      ids.add(m.from);
+      ids.add(m.to);
     }
-    // zod returns a fresh object: give it its line and time rather than copying it.
-    const event = e as unknown as { line: number; time: number | null };
-    event.line = lineNo;
-    event.time = time;
-    events.push(event as unknown as TraceEvent);
+    this.events.push(e);
   }
-  // Order by time when every event has one (stable: ties keep file order).
-  if (untimed === 0 && outOfOrder > 0) {
-    events.sort((a, b) => (a.time as number) - (b.time as number) || a.line - b.line);
-  }
-  if (clusterNodes !== null) {
-    const unknown = [...ids].filter((id) => !clusterNodes?.includes(id));
-    if (unknown.length > 0) {
-      const first = events.find((e) => unknown.includes(e.node) || unknown.includes(e.message?.from ?? ''));
-      throw new TraceError(
-        file,
-        first?.line ?? 1,
-        `only the nodes of the Cluster event (${clusterNodes.join(', ')})`,
-        `node ${unknown[0]}`,
-      );
+
+  finish(totalLines: number): ParsedTrace {
+    const { events, clusterNodes } = this;
+    // Order by time when every event has one (stable: ties keep file order).
+    if (this.untimed === 0 && this.outOfOrder > 0) {
+      events.sort((a, b) => (a.time as number) - (b.time as number) || a.line - b.line);
     }
+    if (clusterNodes !== null) this.checkMembership(clusterNodes);
+    return {
+      file: this.file,
+      format: 'canonical',
+      totalLines,
+      logLines: this.logLines,
+      ...NO_PASTE_DAMAGE,
+      informational: 0,
+      skipped: this.skipped,
+      outOfOrder: { count: this.outOfOrder, maxBackwardsMs: this.maxBackwardsMs },
+      events,
+      nodes: clusterNodes ? sortedUnique(clusterNodes) : sortedUnique(this.ids),
+      preVote: this.preVote,
+      idMapping: null,
+      inferences: [],
+      links: [],
+      noReplay: null,
+    };
   }
-  return {
-    file,
-    format: 'canonical',
-    totalLines: lines.length,
-    logLines,
-    ...NO_PASTE_DAMAGE,
-    informational: 0,
-    skipped,
-    outOfOrder: { count: outOfOrder, maxBackwardsMs },
-    events,
-    nodes: clusterNodes ? sortedUnique(clusterNodes) : sortedUnique(ids),
-    preVote,
-    idMapping: null,
-    inferences: [],
-    links: [],
-    noReplay: null,
-  };
+
+  /** Every server named is one of the Cluster event's. */
+  private checkMembership(clusterNodes: readonly NodeId[]): void {
+    const unknown = [...this.ids].filter((id) => !clusterNodes.includes(id));
+    if (unknown.length === 0) return;
+    const first = this.events.find(
+      (e) => unknown.includes(e.node) || unknown.includes(e.message?.from ?? ''),
+    );
+    throw new TraceError(
+      this.file,
+      first?.line ?? 1,
+      `only the nodes of the Cluster event (${clusterNodes.join(', ')})`,
+      `node ${unknown[0]}`,
+    );
+  }
 }

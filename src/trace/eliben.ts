@@ -92,8 +92,12 @@ function parseGoIntMap(text: string): Map<number, number> | null {
   return result;
 }
 
+/** The model ids of eliben ids 0–63, made once: every line names one or two, and each copy would be kept with its event. */
+const SMALL_IDS: readonly NodeId[] = Array.from({ length: 64 }, (_, i) => `n${i}`);
+
 export function nodeIdOf(elibenId: string | number): NodeId {
-  return `n${Number(elibenId)}`;
+  const n = Number(elibenId);
+  return Number.isInteger(n) && n >= 0 && n < 64 ? SMALL_IDS[n] : `n${n}`;
 }
 
 /** A recognized log line before inference: what the line says, in the model's terms where possible. */
@@ -157,17 +161,22 @@ const num = Number;
 const RV_ARGS = String.raw`\{Term:(\d+) CandidateId:(\d+) LastLogIndex:(-?\d+) LastLogTerm:(-?\d+)\}`;
 const AE_ARGS = String.raw`\{Term:(\d+) LeaderId:(\d+)(?: PrevLogIndex:(-?\d+) PrevLogTerm:(-?\d+) Entries:(\[.*?\]) LeaderCommit:(-?\d+))?\}`;
 
-function aeFields(m: RegExpExecArray, offset: number) {
+/**
+ * The raw line of an AppendEntries request whose fields start at capture `offset`: a
+ * receipt, or a send to `to`. One literal each (a spread of shared fields per line cost as
+ * much as the regex).
+ */
+function aeRaw(m: RegExpExecArray, offset: number, to: NodeId | null): Raw | null {
   const entries = m[offset + 4] === undefined ? [] : parseGoLog(m[offset + 4]);
   if (entries === null) return null;
-  return {
-    term: num(m[offset]),
-    leader: nodeIdOf(m[offset + 1]),
-    prevLogIndex: num(m[offset + 2] ?? 0),
-    prevLogTerm: num(m[offset + 3] ?? 0),
-    entries,
-    leaderCommit: num(m[offset + 5] ?? 0),
-  };
+  const term = num(m[offset]);
+  const leader = nodeIdOf(m[offset + 1]);
+  const prevLogIndex = num(m[offset + 2] ?? 0);
+  const prevLogTerm = num(m[offset + 3] ?? 0);
+  const leaderCommit = num(m[offset + 5] ?? 0);
+  return to === null
+    ? { kind: 'aeRecv', term, leader, prevLogIndex, prevLogTerm, entries, leaderCommit }
+    : { kind: 'aeSend', to, term, leader, prevLogIndex, prevLogTerm, entries, leaderCommit };
 }
 
 type RoleRaw = Extract<Raw, { kind: 'role' }>;
@@ -175,7 +184,7 @@ type RoleRaw = Extract<Raw, { kind: 'role' }>;
 function withLog(raw: RoleRaw, logText: string | undefined): Raw | null {
   if (logText === undefined) return raw;
   const log = parseGoLog(logText);
-  return log === null ? null : { ...raw, log };
+  return log === null ? null : { kind: raw.kind, event: raw.event, term: raw.term, log };
 }
 
 /** Each rule matches a message prefix; whatever follows the match is `trailing`. */
@@ -235,18 +244,9 @@ const RULES: readonly Rule[] = [
   ],
   [
     new RegExp(`^sending AppendEntries to (\\d+): ni=(\\d+), args=${AE_ARGS}`),
-    (m) => {
-      const fields = aeFields(m, 3);
-      return fields && { kind: 'aeSend', to: nodeIdOf(m[1]), ...fields };
-    },
+    (m) => aeRaw(m, 3, nodeIdOf(m[1])),
   ],
-  [
-    new RegExp(`^AppendEntries: ${AE_ARGS}`),
-    (m) => {
-      const fields = aeFields(m, 1);
-      return fields && { kind: 'aeRecv', ...fields };
-    },
-  ],
+  [new RegExp(`^AppendEntries: ${AE_ARGS}`), (m) => aeRaw(m, 1, null)],
   [
     /^AppendEntries reply: &?\{Term:(\d+) Success:(true|false)(?: ConflictIndex:-?\d+ ConflictTerm:-?\d+)?\}/,
     (m) => ({ kind: 'aeReply', term: num(m[1]), success: m[2] === 'true' }),
@@ -350,7 +350,7 @@ export function parseEliben(text: string, file: string): ParsedTrace {
   const damaged: DamagedLine[] = [];
   const extraFields: DamagedLine[] = [];
   const holes: Hole[] = [];
-  const seen = new Set<string>();
+  const seen = new RepeatedLines();
   const firstDuplicateLines: number[] = [];
   const records: LogLine[] = [];
   const coverage = new Map<number, Range>();
@@ -390,16 +390,15 @@ export function parseEliben(text: string, file: string): ParsedTrace {
     }
     logLines++;
     const frac = m[4] === undefined ? 0 : (Number(m[4]) / POW10[m[4].length]) * 1000;
-    let time = ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + frac + dayOffset;
+    const clock = ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + frac;
+    let time = clock + dayOffset;
     if (lastTime !== null && time < lastTime - DAY_MS / 2) {
       dayOffset += DAY_MS;
       time += DAY_MS;
     }
     lastTime = time;
     cover(coverage, segment, time, lineNo);
-    // One hash-table operation per line: a line already seen leaves the set's size as it was.
-    const distinct = seen.size;
-    if (seen.add(trimmed).size === distinct) {
+    if (seen.repeats(clock, trimmed)) {
       duplicates++;
       if (firstDuplicateLines.length < 5) firstDuplicateLines.push(lineNo);
       continue;
@@ -443,10 +442,7 @@ export function parseEliben(text: string, file: string): ParsedTrace {
     records.push({ line: lineNo, text: trimmed, time, node, raw, segment });
   }
 
-  // Order by timestamp; the sort is stable, so equal times keep file order.
-  const order = records.map((_r, i) => i);
-  order.sort((a, b) => records[a].time - records[b].time || a - b);
-  const sorted = order.map((i) => records[i]);
+  const sorted = byTime(records);
 
   const zeroBased = detectZeroBased(sorted);
   const nodes = sortedUnique(ids);
@@ -487,6 +483,60 @@ export function parseEliben(text: string, file: string): ParsedTrace {
     links: [],
     noReplay: null,
   };
+}
+
+/** The records ordered by timestamp; the sort is stable, so equal times keep file order (a log in order is left as it is). */
+function byTime(records: LogLine[]): LogLine[] {
+  let ordered = true;
+  for (let i = 1; i < records.length && ordered; i++) ordered = records[i - 1].time <= records[i].time;
+  if (ordered) return records;
+  const order = records.map((_r, i) => i);
+  order.sort((a, b) => records[a].time - records[b].time || a - b);
+  return order.map((i) => records[i]);
+}
+
+/**
+ * Exact repeats of earlier log lines (chunks pasted with overlap). Equal lines have equal
+ * clock readings, and a line read later than every line kept so far repeats none of them:
+ * such a line (nearly every line of a log) costs two array pushes, where a set of line
+ * texts hashed every line whole (a third of the eliben reader). The rest are looked for
+ * among the kept lines of their clock reading (a binary search), and kept apart by clock.
+ */
+class RepeatedLines {
+  /** Clock readings of the lines kept in increasing order, and their texts. */
+  private readonly clocks: number[] = [];
+  private readonly texts: string[] = [];
+  /** Lines not later than every line before them, by clock reading. */
+  private readonly others = new Map<number, string[]>();
+
+  /** Whether `text`, read at `clock`, repeats an earlier line; if not, it is kept. */
+  repeats(clock: number, text: string): boolean {
+    const { clocks } = this;
+    if (clocks.length === 0 || clock > clocks[clocks.length - 1]) {
+      clocks.push(clock);
+      this.texts.push(text);
+      return false;
+    }
+    if (this.inOrder(clock, text)) return true;
+    const same = this.others.get(clock);
+    if (same === undefined) this.others.set(clock, [text]);
+    else if (same.includes(text)) return true;
+    else same.push(text);
+    return false;
+  }
+
+  private inOrder(clock: number, text: string): boolean {
+    const { clocks, texts } = this;
+    let lo = 0;
+    let hi = clocks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (clocks[mid] < clock) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < clocks.length && clocks[i] === clock; i++) if (texts[i] === text) return true;
+    return false;
+  }
 }
 
 interface Range {
@@ -538,8 +588,18 @@ function damagedHoles(records: readonly LogLine[], damaged: readonly DamagedLine
   return holes;
 }
 
+/** The notes on inferred fields, one array each, shared by the events they describe (never changed). */
+const INFERRED = {
+  candidate: ['candidate from the RequestVote logged just before'],
+  voterMatched: ['voter matched to its logged reply'],
+  voterUnknown: ['voter unknown'],
+  leaderAndMatch: ['leader and matchIndex from the AppendEntries logged just before'],
+  leaderTerm: ['term from the leader\'s "becomes Leader" line'],
+  staleReply: ['sender unknown; term from the "becomes Follower" line after it; success false'],
+} as const satisfies Record<string, readonly string[]>;
+
 interface PendingReply {
-  readonly event: { message: Message; inferred?: string[] };
+  readonly event: { message: Message; inferred?: readonly string[] };
   readonly voter: NodeId;
   readonly term: number;
   readonly granted: boolean;
@@ -765,7 +825,7 @@ function buildEvents(
             term: raw.term,
             voteGranted: raw.granted,
           } as Message,
-          inferred: ['candidate from the RequestVote logged just before'],
+          inferred: INFERRED.candidate,
         };
         events.push(event);
         const pending = { event, voter: r.node, term: raw.term, granted: raw.granted, matched: false };
@@ -798,7 +858,7 @@ function buildEvents(
             term: raw.term,
             voteGranted: raw.granted,
           },
-          inferred: [reply ? 'voter matched to its logged reply' : 'voter unknown'],
+          inferred: reply ? INFERRED.voterMatched : INFERRED.voterUnknown,
         });
         break;
       }
@@ -882,7 +942,7 @@ function buildEvents(
             success: raw.success,
             matchIndex: raw.success ? request.matchIndex : 0,
           },
-          inferred: ['leader and matchIndex from the AppendEntries logged just before'],
+          inferred: INFERRED.leaderAndMatch,
         });
         break;
       }
@@ -900,7 +960,7 @@ function buildEvents(
             success: raw.success,
             matchIndex: raw.success && raw.matchIndex !== null ? ix(raw.matchIndex) : 0,
           },
-          inferred: ['term from the leader\'s "becomes Leader" line'],
+          inferred: INFERRED.leaderTerm,
         });
         break;
       case 'aeStaleReply': {
@@ -924,7 +984,7 @@ function buildEvents(
             success: false,
             matchIndex: 0,
           } as Message,
-          inferred: ['sender unknown; term from the "becomes Follower" line after it; success false'],
+          inferred: INFERRED.staleReply,
         };
         events.push(event);
         staleAwaitingTerm.set(r.node, event);
