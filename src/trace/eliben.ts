@@ -671,69 +671,124 @@ function groupsWithout(nodes: readonly NodeId[], down: ReadonlySet<NodeId>): Nod
   return [...(rest.length > 0 ? [rest] : []), ...[...down].sort().map((n) => [n])];
 }
 
-function buildEvents(
-  sorted: readonly LogLine[],
-  zeroBased: boolean,
-  nodes: readonly NodeId[],
-): {
+function buildEvents(sorted: readonly LogLine[], zeroBased: boolean, nodes: readonly NodeId[]): BuiltEvents {
+  const builder = new ElibenEvents(zeroBased, nodes);
+  for (const r of sorted) builder.add(r);
+  return builder.result();
+}
+
+interface BuiltEvents {
   events: TraceEvent[];
   inferences: string[];
   inconsistent: DamagedLine[];
   /** "listening at" lines that are not a restart. */
   informational: number;
-} {
-  const ix = (index: number) => (zeroBased ? index + 1 : index);
-  const tm = (term: number) => Math.max(0, term);
-  const events: TraceEvent[] = [];
-  const lastRvRecv = new Map<NodeId, { candidate: NodeId; term: number; answered: boolean }>();
-  const lastAeRecv = new Map<
+}
+
+type RawOf<K extends Raw['kind']> = Extract<Raw, { kind: K }>;
+
+/**
+ * The canonical events of eliben's log lines, in time order, with what each line leaves for
+ * later ones: the last RequestVote and AppendEntries each node received (its reply names
+ * neither candidate nor leader), the logged vote replies a candidate's receipt is matched
+ * to, the stale-reply events waiting for their term, who is down and who is dead.
+ */
+class ElibenEvents {
+  private readonly events: TraceEvent[] = [];
+  private readonly inconsistent: DamagedLine[] = [];
+  private readonly lastRvRecv = new Map<NodeId, { candidate: NodeId; term: number; answered: boolean }>();
+  private readonly lastAeRecv = new Map<
     NodeId,
     { leader: NodeId; term: number; matchIndex: number; answered: boolean }
   >();
-  const leaderTerm = new Map<NodeId, number>();
-  const replies: PendingReply[] = [];
-  const openReplies = new Map<string, PendingReply[]>();
-  const inconsistent: DamagedLine[] = [];
-  const dead = new Set<NodeId>();
-  let listens = 0;
-  let sendersMatched = 0;
-  let sendersUnknown = 0;
-  let aeRepliesInferred = 0;
+  private readonly leaderTerm = new Map<NodeId, number>();
+  private readonly replies: PendingReply[] = [];
+  private readonly openReplies = new Map<string, PendingReply[]>();
+  private readonly dead = new Set<NodeId>();
+  private readonly down = new Set<NodeId>();
   // "term out of date in heartbeat reply" events waiting for their term from the node's next line.
-  const staleAwaitingTerm = new Map<NodeId, TraceEvent & { message: Message }>();
-  const staleUnread = new Set<TraceEvent>();
-  let staleRead = 0;
+  private readonly staleAwaitingTerm = new Map<NodeId, TraceEvent & { message: Message }>();
+  private readonly staleUnread = new Set<TraceEvent>();
+  private staleRead = 0;
+  private listens = 0;
+  private sendersMatched = 0;
+  private sendersUnknown = 0;
+  private aeRepliesInferred = 0;
 
-  const down = new Set<NodeId>();
-  for (const r of sorted) {
-    // Each event is built whole ({ line, time, node, … } — the order a spread of them gave): no spread per event.
-    const { line, time, node } = r;
+  constructor(
+    private readonly zeroBased: boolean,
+    private readonly nodes: readonly NodeId[],
+  ) {}
+
+  private ix(index: number): number {
+    return this.zeroBased ? index + 1 : index;
+  }
+
+  private tm(term: number): number {
+    return Math.max(0, term);
+  }
+
+  // Each event is built whole ({ line, time, node, … } — the order a spread of them gave): no spread per event.
+  add(r: LogLine): void {
     const raw = r.raw;
     if (raw.kind === 'net') {
-      if (raw.connected) down.delete(raw.peer);
-      else down.add(raw.peer);
-      events.push(
-        down.size === 0
-          ? { line, time, node, event: 'Heal' }
-          : { line, time, node, event: 'Partition', groups: groupsWithout(nodes, down) },
-      );
-      continue;
+      this.network(r, raw);
+      return;
     }
-    const stale = staleAwaitingTerm.get(r.node);
-    if (stale) {
-      staleAwaitingTerm.delete(r.node);
-      if (raw.kind === 'role' && raw.event === 'BecomeFollower') {
-        stale.message = { ...stale.message, term: raw.term };
-        staleRead++;
-      } else staleUnread.add(stale);
+    this.readStaleTerm(r);
+    switch (raw.kind) {
+      case 'rvSend':
+      case 'rvRecv':
+      case 'rvReply':
+      case 'rvReplyRecv':
+        this.voteLine(r, raw);
+        break;
+      case 'aeSend':
+      case 'aeRecv':
+      case 'aeReply':
+      case 'aeReplyRecv':
+      case 'aeStaleReply':
+        this.appendLine(r, raw);
+        break;
+      default:
+        this.nodeLine(r, raw);
+        break;
     }
+  }
+
+  private network({ line, time, node }: LogLine, raw: RawOf<'net'>): void {
+    if (raw.connected) this.down.delete(raw.peer);
+    else this.down.add(raw.peer);
+    this.events.push(
+      this.down.size === 0
+        ? { line, time, node, event: 'Heal' }
+        : { line, time, node, event: 'Partition', groups: groupsWithout(this.nodes, this.down) },
+    );
+  }
+
+  /** A stale-reply event takes its term from the "becomes Follower" line right after it, or stays unread. */
+  private readStaleTerm(r: LogLine): void {
+    const stale = this.staleAwaitingTerm.get(r.node);
+    if (!stale) return;
+    this.staleAwaitingTerm.delete(r.node);
+    if (r.raw.kind === 'role' && r.raw.event === 'BecomeFollower') {
+      stale.message = { ...stale.message, term: r.raw.term };
+      this.staleRead++;
+    } else this.staleUnread.add(stale);
+  }
+
+  private nodeLine(
+    r: LogLine,
+    raw: RawOf<'timer' | 'role' | 'dead' | 'listen' | 'submit' | 'commit' | 'info'>,
+  ): void {
+    const { line, time, node } = r;
     switch (raw.kind) {
       case 'timer':
-        events.push({ line, time, node, event: 'TimerStart', timeoutMs: raw.timeoutMs, term: raw.term });
+        this.events.push({ line, time, node, event: 'TimerStart', timeoutMs: raw.timeoutMs, term: raw.term });
         break;
       case 'role':
-        if (raw.event === 'BecomeLeader') leaderTerm.set(r.node, raw.term);
-        events.push({
+        if (raw.event === 'BecomeLeader') this.leaderTerm.set(r.node, raw.term);
+        this.events.push({
           line,
           time,
           node,
@@ -743,293 +798,356 @@ function buildEvents(
         });
         break;
       case 'dead':
-        dead.add(r.node);
-        events.push({ line, time, node, event: 'Crash' });
+        this.dead.add(r.node);
+        this.events.push({ line, time, node, event: 'Crash' });
         break;
       case 'listen':
         // A server that starts listening after "becomes Dead" was restarted (eliben's RestartPeer).
-        if (dead.delete(r.node)) events.push({ line, time, node, event: 'Restart' });
-        else listens++;
+        if (this.dead.delete(r.node)) this.events.push({ line, time, node, event: 'Restart' });
+        else this.listens++;
         break;
-      case 'rvSend':
-        if (raw.candidate !== r.node || raw.to === r.node) {
-          inconsistent.push(
-            contradiction(
-              r,
-              raw.to === r.node
-                ? 'a node sending RequestVote to itself'
-                : `[${r.node.slice(1)}] logs a RequestVote whose CandidateId is ${raw.candidate.slice(1)}`,
-            ),
-          );
-          break;
-        }
-        events.push({
-          line,
-          time,
-          node,
-          event: 'Send',
-          message: {
-            type: 'RequestVoteRequest',
-            from: raw.candidate,
-            to: raw.to,
-            term: raw.term,
-            lastLogIndex: ix(raw.lastLogIndex),
-            lastLogTerm: tm(raw.lastLogTerm),
-          },
-        });
-        break;
-      case 'rvRecv':
-        if (raw.candidate === r.node) {
-          inconsistent.push(contradiction(r, 'a node receiving its own RequestVote'));
-          break;
-        }
-        lastRvRecv.set(r.node, { candidate: raw.candidate, term: raw.term, answered: false });
-        events.push({
-          line,
-          time,
-          node,
-          event: 'Receive',
-          before: raw.before,
-          message: {
-            type: 'RequestVoteRequest',
-            from: raw.candidate,
-            to: r.node,
-            term: raw.term,
-            lastLogIndex: ix(raw.lastLogIndex),
-            lastLogTerm: tm(raw.lastLogTerm),
-          },
-        });
-        break;
-      case 'rvReply': {
-        const request = lastRvRecv.get(r.node);
-        const known = request !== undefined && !request.answered && request.term <= raw.term;
-        if (!known) {
-          inconsistent.push(
-            contradiction(
-              r,
-              'a RequestVote reply with no unanswered RequestVote logged by this node before it',
-            ),
-          );
-          break;
-        }
-        request.answered = true;
-        const event = {
-          line,
-          time,
-          node,
-          event: 'Send' as const,
-          message: {
-            type: 'RequestVoteResponse' as const,
-            from: r.node,
-            to: request.candidate,
-            term: raw.term,
-            voteGranted: raw.granted,
-          } as Message,
-          inferred: INFERRED.candidate,
-        };
-        events.push(event);
-        const pending = { event, voter: r.node, term: raw.term, granted: raw.granted, matched: false };
-        replies.push(pending);
-        const key = `${request.candidate}|${raw.term}|${raw.granted}`;
-        const queue = openReplies.get(key);
-        if (queue) queue.push(pending);
-        else openReplies.set(key, [pending]);
-        break;
-      }
-      case 'rvReplyRecv': {
-        // The earliest unmatched logged reply to this candidate with the same term and answer.
-        const queue = openReplies.get(`${r.node}|${raw.term}|${raw.granted}`);
-        const reply = queue?.shift();
-        let from = '?';
-        if (reply) {
-          reply.matched = true;
-          from = reply.voter;
-          sendersMatched++;
-        } else sendersUnknown++;
-        events.push({
-          line,
-          time,
-          node,
-          event: 'Receive',
-          message: {
-            type: 'RequestVoteResponse',
-            from,
-            to: r.node,
-            term: raw.term,
-            voteGranted: raw.granted,
-          },
-          inferred: reply ? INFERRED.voterMatched : INFERRED.voterUnknown,
-        });
-        break;
-      }
-      case 'aeSend':
-        if (raw.leader !== r.node || raw.to === r.node) {
-          inconsistent.push(
-            contradiction(
-              r,
-              raw.to === r.node
-                ? 'a node sending AppendEntries to itself'
-                : `[${r.node.slice(1)}] logs an AppendEntries whose LeaderId is ${raw.leader.slice(1)}`,
-            ),
-          );
-          break;
-        }
-        events.push({
-          line,
-          time,
-          node,
-          event: 'Send',
-          message: {
-            type: 'AppendEntriesRequest',
-            from: raw.leader,
-            to: raw.to,
-            term: raw.term,
-            prevLogIndex: ix(raw.prevLogIndex),
-            prevLogTerm: tm(raw.prevLogTerm),
-            entries: raw.entries,
-            leaderCommit: ix(raw.leaderCommit),
-          },
-        });
-        break;
-      case 'aeRecv':
-        lastAeRecv.set(r.node, {
-          leader: raw.leader,
-          term: raw.term,
-          matchIndex: ix(raw.prevLogIndex) + raw.entries.length,
-          answered: false,
-        });
-        events.push({
-          line,
-          time,
-          node,
-          event: 'Receive',
-          message: {
-            type: 'AppendEntriesRequest',
-            from: raw.leader,
-            to: r.node,
-            term: raw.term,
-            prevLogIndex: ix(raw.prevLogIndex),
-            prevLogTerm: tm(raw.prevLogTerm),
-            entries: raw.entries,
-            leaderCommit: ix(raw.leaderCommit),
-          },
-        });
-        break;
-      case 'aeReply': {
-        const request = lastAeRecv.get(r.node);
-        const known = request !== undefined && !request.answered;
-        if (!known) {
-          inconsistent.push(
-            contradiction(
-              r,
-              'an AppendEntries reply with no unanswered AppendEntries logged by this node before it',
-            ),
-          );
-          break;
-        }
-        request.answered = true;
-        aeRepliesInferred++;
-        events.push({
-          line,
-          time,
-          node,
-          event: 'Send',
-          message: {
-            type: 'AppendEntriesResponse',
-            from: r.node,
-            to: request.leader,
-            term: raw.term,
-            success: raw.success,
-            matchIndex: raw.success ? request.matchIndex : 0,
-          },
-          inferred: INFERRED.leaderAndMatch,
-        });
-        break;
-      }
-      case 'aeReplyRecv':
-        events.push({
-          line,
-          time,
-          node,
-          event: 'Receive',
-          message: {
-            type: 'AppendEntriesResponse',
-            from: raw.from,
-            to: r.node,
-            term: leaderTerm.get(r.node) ?? 0,
-            success: raw.success,
-            matchIndex: raw.success && raw.matchIndex !== null ? ix(raw.matchIndex) : 0,
-          },
-          inferred: INFERRED.leaderTerm,
-        });
-        break;
-      case 'aeStaleReply': {
-        // eliben: `if reply.Term > savedCurrentTerm { dlog("term out of date in heartbeat
-        // reply"); becomeFollower(reply.Term) }`. The line is the receipt of an AppendEntries
-        // reply; its term is the one the "becomes Follower with term=T" line right after
-        // it shows. Neither the replying peer nor `Success` is logged: the sender is left
-        // unknown and the reply read as a rejection (a follower in a higher term rejects,
-        // Figure 2 AppendEntries rule 1). Only the term matters to the model: the term rule
-        // (§5.1) turns the leader into a follower, which ignores the reply itself.
-        const event = {
-          line,
-          time,
-          node,
-          event: 'Receive' as const,
-          message: {
-            type: 'AppendEntriesResponse' as const,
-            from: '?',
-            to: r.node,
-            term: Number.NaN,
-            success: false,
-            matchIndex: 0,
-          } as Message,
-          inferred: INFERRED.staleReply,
-        };
-        events.push(event);
-        staleAwaitingTerm.set(r.node, event);
-        break;
-      }
       case 'submit':
-        events.push({ line, time, node, event: 'ClientRequest', value: raw.value });
+        this.events.push({ line, time, node, event: 'ClientRequest', value: raw.value });
         break;
       case 'commit':
-        events.push({ line, time, node, event: 'State', state: { commitIndex: ix(raw.commitIndex) } });
+        this.events.push({
+          line,
+          time,
+          node,
+          event: 'State',
+          state: { commitIndex: this.ix(raw.commitIndex) },
+        });
         break;
       case 'info':
         break;
     }
   }
-  for (const stale of staleAwaitingTerm.values()) staleUnread.add(stale);
-  const kept = staleUnread.size === 0 ? events : events.filter((e) => !staleUnread.has(e));
-  const inferences: string[] = [];
-  if (staleRead + staleUnread.size > 0) {
-    inferences.push(
-      `"term out of date in heartbeat reply" names neither the replying peer nor its term: ${staleRead} read as the ` +
-        'receipt of an AppendEntries reply with the term of the "becomes Follower with term=T" line that follows it ' +
-        '(sender not logged: the checker names a peer, which the model does not use once the term rule has made the node a follower)' +
-        (staleUnread.size > 0
-          ? `; ${staleUnread.size} not followed by that line, kept as information only (the term is unknown)`
-          : ''),
-    );
+
+  private voteLine(r: LogLine, raw: RawOf<'rvSend' | 'rvRecv' | 'rvReply' | 'rvReplyRecv'>): void {
+    switch (raw.kind) {
+      case 'rvSend':
+        this.voteRequestSent(r, raw);
+        break;
+      case 'rvRecv':
+        this.voteRequestReceived(r, raw);
+        break;
+      case 'rvReply':
+        this.voteReplySent(r, raw);
+        break;
+      case 'rvReplyRecv':
+        this.voteReplyReceived(r, raw);
+        break;
+    }
   }
-  if (sendersMatched + sendersUnknown > 0) {
-    inferences.push(
-      `"received RequestVoteReply" names no voter: ${sendersMatched} matched to the voter's logged reply` +
-        (sendersUnknown > 0
-          ? `, ${sendersUnknown} unmatched (the checker assumes the first peer that has not answered yet)`
-          : ''),
+
+  /**
+   * A request the node logs sending must name it as the sender (`named`, its CandidateId or
+   * LeaderId) and go to another node; otherwise the line contradicts the log (kept as such).
+   */
+  private misaddressed(
+    r: LogLine,
+    named: NodeId,
+    to: NodeId,
+    rpc: 'RequestVote' | 'AppendEntries',
+    field: string,
+  ): boolean {
+    if (named === r.node && to !== r.node) return false;
+    const article = rpc === 'AppendEntries' ? 'an' : 'a';
+    this.inconsistent.push(
+      contradiction(
+        r,
+        to === r.node
+          ? `a node sending ${rpc} to itself`
+          : `[${r.node.slice(1)}] logs ${article} ${rpc} whose ${field} is ${named.slice(1)}`,
+      ),
     );
+    return true;
   }
-  if (replies.length > 0) {
-    inferences.push(
-      `"... RequestVote reply" names no candidate: ${replies.length} taken from the RequestVote the voter logged just before`,
-    );
+
+  /** The RequestVote a send or receipt line shows (indexes made 1-based, the "-1" term made 0). */
+  private voteRequest(raw: RawOf<'rvSend' | 'rvRecv'>, to: NodeId): Message {
+    return {
+      type: 'RequestVoteRequest',
+      from: raw.candidate,
+      to,
+      term: raw.term,
+      lastLogIndex: this.ix(raw.lastLogIndex),
+      lastLogTerm: this.tm(raw.lastLogTerm),
+    };
   }
-  if (aeRepliesInferred > 0) {
-    inferences.push(
-      `${aeRepliesInferred} AppendEntries replies: leader and matchIndex taken from the request just before`,
-    );
+
+  /** The AppendEntries a send or receipt line shows. */
+  private appendRequest(raw: RawOf<'aeSend' | 'aeRecv'>, to: NodeId): Message {
+    return {
+      type: 'AppendEntriesRequest',
+      from: raw.leader,
+      to,
+      term: raw.term,
+      prevLogIndex: this.ix(raw.prevLogIndex),
+      prevLogTerm: this.tm(raw.prevLogTerm),
+      entries: raw.entries,
+      leaderCommit: this.ix(raw.leaderCommit),
+    };
   }
-  return { events: kept, inferences, inconsistent, informational: listens + staleUnread.size };
+
+  private voteRequestSent(r: LogLine, raw: RawOf<'rvSend'>): void {
+    const { line, time, node } = r;
+    if (this.misaddressed(r, raw.candidate, raw.to, 'RequestVote', 'CandidateId')) return;
+    this.events.push({
+      line,
+      time,
+      node,
+      event: 'Send',
+      message: this.voteRequest(raw, raw.to),
+    });
+  }
+
+  private voteRequestReceived(r: LogLine, raw: RawOf<'rvRecv'>): void {
+    const { line, time, node } = r;
+    if (raw.candidate === r.node) {
+      this.inconsistent.push(contradiction(r, 'a node receiving its own RequestVote'));
+      return;
+    }
+    this.lastRvRecv.set(r.node, { candidate: raw.candidate, term: raw.term, answered: false });
+    this.events.push({
+      line,
+      time,
+      node,
+      event: 'Receive',
+      before: raw.before,
+      message: this.voteRequest(raw, r.node),
+    });
+  }
+
+  /** A vote reply names no candidate: the RequestVote this node logged just before, unanswered. */
+  private voteReplySent(r: LogLine, raw: RawOf<'rvReply'>): void {
+    const { line, time, node } = r;
+    const request = this.lastRvRecv.get(r.node);
+    const known = request !== undefined && !request.answered && request.term <= raw.term;
+    if (!known) {
+      this.inconsistent.push(
+        contradiction(r, 'a RequestVote reply with no unanswered RequestVote logged by this node before it'),
+      );
+      return;
+    }
+    request.answered = true;
+    const event = {
+      line,
+      time,
+      node,
+      event: 'Send' as const,
+      message: {
+        type: 'RequestVoteResponse' as const,
+        from: r.node,
+        to: request.candidate,
+        term: raw.term,
+        voteGranted: raw.granted,
+      } as Message,
+      inferred: INFERRED.candidate,
+    };
+    this.events.push(event);
+    const pending = { event, voter: r.node, term: raw.term, granted: raw.granted, matched: false };
+    this.replies.push(pending);
+    const key = `${request.candidate}|${raw.term}|${raw.granted}`;
+    const queue = this.openReplies.get(key);
+    if (queue) queue.push(pending);
+    else this.openReplies.set(key, [pending]);
+  }
+
+  /** A received vote reply names no voter: the earliest unmatched logged reply to this candidate with the same term and answer. */
+  private voteReplyReceived(r: LogLine, raw: RawOf<'rvReplyRecv'>): void {
+    const { line, time, node } = r;
+    const reply = this.openReplies.get(`${r.node}|${raw.term}|${raw.granted}`)?.shift();
+    let from = '?';
+    if (reply) {
+      reply.matched = true;
+      from = reply.voter;
+      this.sendersMatched++;
+    } else this.sendersUnknown++;
+    this.events.push({
+      line,
+      time,
+      node,
+      event: 'Receive',
+      message: { type: 'RequestVoteResponse', from, to: r.node, term: raw.term, voteGranted: raw.granted },
+      inferred: reply ? INFERRED.voterMatched : INFERRED.voterUnknown,
+    });
+  }
+
+  private appendLine(
+    r: LogLine,
+    raw: RawOf<'aeSend' | 'aeRecv' | 'aeReply' | 'aeReplyRecv' | 'aeStaleReply'>,
+  ): void {
+    switch (raw.kind) {
+      case 'aeSend':
+        this.appendSent(r, raw);
+        break;
+      case 'aeRecv':
+        this.appendReceived(r, raw);
+        break;
+      case 'aeReply':
+        this.appendReplySent(r, raw);
+        break;
+      case 'aeReplyRecv':
+        this.appendReplyReceived(r, raw);
+        break;
+      case 'aeStaleReply':
+        this.staleAppendReply(r);
+        break;
+    }
+  }
+
+  private appendSent(r: LogLine, raw: RawOf<'aeSend'>): void {
+    const { line, time, node } = r;
+    if (this.misaddressed(r, raw.leader, raw.to, 'AppendEntries', 'LeaderId')) return;
+    this.events.push({
+      line,
+      time,
+      node,
+      event: 'Send',
+      message: this.appendRequest(raw, raw.to),
+    });
+  }
+
+  private appendReceived(r: LogLine, raw: RawOf<'aeRecv'>): void {
+    const { line, time, node } = r;
+    this.lastAeRecv.set(r.node, {
+      leader: raw.leader,
+      term: raw.term,
+      matchIndex: this.ix(raw.prevLogIndex) + raw.entries.length,
+      answered: false,
+    });
+    this.events.push({
+      line,
+      time,
+      node,
+      event: 'Receive',
+      message: this.appendRequest(raw, r.node),
+    });
+  }
+
+  /** An AppendEntries reply names neither leader nor match: the request this node logged just before. */
+  private appendReplySent(r: LogLine, raw: RawOf<'aeReply'>): void {
+    const { line, time, node } = r;
+    const request = this.lastAeRecv.get(r.node);
+    if (request === undefined || request.answered) {
+      this.inconsistent.push(
+        contradiction(
+          r,
+          'an AppendEntries reply with no unanswered AppendEntries logged by this node before it',
+        ),
+      );
+      return;
+    }
+    request.answered = true;
+    this.aeRepliesInferred++;
+    this.events.push({
+      line,
+      time,
+      node,
+      event: 'Send',
+      message: {
+        type: 'AppendEntriesResponse',
+        from: r.node,
+        to: request.leader,
+        term: raw.term,
+        success: raw.success,
+        matchIndex: raw.success ? request.matchIndex : 0,
+      },
+      inferred: INFERRED.leaderAndMatch,
+    });
+  }
+
+  private appendReplyReceived(r: LogLine, raw: RawOf<'aeReplyRecv'>): void {
+    const { line, time, node } = r;
+    this.events.push({
+      line,
+      time,
+      node,
+      event: 'Receive',
+      message: {
+        type: 'AppendEntriesResponse',
+        from: raw.from,
+        to: r.node,
+        term: this.leaderTerm.get(r.node) ?? 0,
+        success: raw.success,
+        matchIndex: raw.success && raw.matchIndex !== null ? this.ix(raw.matchIndex) : 0,
+      },
+      inferred: INFERRED.leaderTerm,
+    });
+  }
+
+  /**
+   * eliben: `if reply.Term > savedCurrentTerm { dlog("term out of date in heartbeat reply");
+   * becomeFollower(reply.Term) }`. The line is the receipt of an AppendEntries reply; its term
+   * is the one the "becomes Follower with term=T" line right after it shows. Neither the
+   * replying peer nor `Success` is logged: the sender is left unknown and the reply read as a
+   * rejection (a follower in a higher term rejects, Figure 2 AppendEntries rule 1). Only the
+   * term matters to the model: the term rule (§5.1) turns the leader into a follower, which
+   * ignores the reply itself.
+   */
+  private staleAppendReply({ line, time, node }: LogLine): void {
+    const event = {
+      line,
+      time,
+      node,
+      event: 'Receive' as const,
+      message: {
+        type: 'AppendEntriesResponse' as const,
+        from: '?',
+        to: node,
+        term: Number.NaN,
+        success: false,
+        matchIndex: 0,
+      } as Message,
+      inferred: INFERRED.staleReply,
+    };
+    this.events.push(event);
+    this.staleAwaitingTerm.set(node, event);
+  }
+
+  result(): BuiltEvents {
+    for (const stale of this.staleAwaitingTerm.values()) this.staleUnread.add(stale);
+    const events =
+      this.staleUnread.size === 0 ? this.events : this.events.filter((e) => !this.staleUnread.has(e));
+    return {
+      events,
+      inferences: this.inferences(),
+      inconsistent: this.inconsistent,
+      informational: this.listens + this.staleUnread.size,
+    };
+  }
+
+  private inferences(): string[] {
+    const inferences: string[] = [];
+    if (this.staleRead + this.staleUnread.size > 0) {
+      inferences.push(
+        `"term out of date in heartbeat reply" names neither the replying peer nor its term: ${this.staleRead} read as the ` +
+          'receipt of an AppendEntries reply with the term of the "becomes Follower with term=T" line that follows it ' +
+          '(sender not logged: the checker names a peer, which the model does not use once the term rule has made the node a follower)' +
+          (this.staleUnread.size > 0
+            ? `; ${this.staleUnread.size} not followed by that line, kept as information only (the term is unknown)`
+            : ''),
+      );
+    }
+    if (this.sendersMatched + this.sendersUnknown > 0) {
+      inferences.push(
+        `"received RequestVoteReply" names no voter: ${this.sendersMatched} matched to the voter's logged reply` +
+          (this.sendersUnknown > 0
+            ? `, ${this.sendersUnknown} unmatched (the checker assumes the first peer that has not answered yet)`
+            : ''),
+      );
+    }
+    if (this.replies.length > 0) {
+      inferences.push(
+        `"... RequestVote reply" names no candidate: ${this.replies.length} taken from the RequestVote the voter logged just before`,
+      );
+    }
+    if (this.aeRepliesInferred > 0) {
+      inferences.push(
+        `${this.aeRepliesInferred} AppendEntries replies: leader and matchIndex taken from the request just before`,
+      );
+    }
+    return inferences;
+  }
 }
