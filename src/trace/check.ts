@@ -138,75 +138,98 @@ export interface CheckOptions {
 }
 
 export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): CheckResult {
-  const machine = options.machine ?? compileNodeMachine();
-  const features = makeFeatures({ preVote: trace.preVote });
-  const replays = new Map<NodeId, NodeReplay>();
-  for (const id of trace.nodes) {
-    replays.set(id, {
-      state: initialNodeState({ id, cluster: trace.nodes, features }),
-      pending: [],
-      lastTime: null,
-      seen: false,
-      halted: false,
-      snapshot: null,
-      last: null,
-    });
-  }
-  const divergences: Divergence[] = [];
-  const bridges: Bridge[] = [];
-  const cross = new CrossNode();
-  const holes = new HoleIndex(trace.holes);
-  let heartbeatsAssumed = 0;
-  let retransmissions = 0;
-  let sendersAssumed = 0;
-  let checked = 0;
+  const replay = new TraceReplay(trace, options.machine ?? compileNodeMachine());
+  for (const event of trace.events) replay.event(event);
+  return replay.result();
+}
 
-  for (const event of trace.events) {
-    cross.observe(event);
-    if (trace.noReplay !== null) continue;
-    const replay = replays.get(event.node);
-    if (!replay || replay.halted || event.event === 'TimerStart' || event.event === 'Cluster') continue;
-    checked++;
-    if (event.message?.from === '?') sendersAssumed++;
-    if (mayBridge(replay, event, holes)) {
+/** The replay of a whole trace: each node's model state, the cross-node properties, and the account kept. */
+class TraceReplay {
+  private readonly replays = new Map<NodeId, NodeReplay>();
+  private readonly divergences: Divergence[] = [];
+  private readonly bridges: Bridge[] = [];
+  private readonly cross = new CrossNode();
+  private readonly holes: HoleIndex;
+  private heartbeatsAssumed = 0;
+  private retransmissions = 0;
+  private sendersAssumed = 0;
+  private checked = 0;
+
+  constructor(
+    private readonly trace: ParsedTrace,
+    private readonly machine: CompiledMachine,
+  ) {
+    const features = makeFeatures({ preVote: trace.preVote });
+    for (const id of trace.nodes) {
+      const state = initialNodeState({ id, cluster: trace.nodes, features });
+      this.replays.set(id, {
+        state,
+        pending: [],
+        lastTime: null,
+        seen: false,
+        halted: false,
+        snapshot: null,
+        last: null,
+      });
+    }
+    this.holes = new HoleIndex(trace.holes);
+  }
+
+  event(event: TraceEvent): void {
+    this.cross.observe(event);
+    if (this.trace.noReplay !== null) return;
+    const replay = this.replays.get(event.node);
+    if (!replay || replay.halted || event.event === 'TimerStart' || event.event === 'Cluster') return;
+    this.checked++;
+    if (event.message?.from === '?') this.sendersAssumed++;
+    if (mayBridge(replay, event, this.holes)) {
       replay.snapshot = {
         state: replay.state,
         pending: clonePending(replay.pending),
         events: [],
         line: event.line,
-        reason: replay.seen ? holeReason(replay, event, holes) : 'the log may start mid-run',
+        reason: replay.seen ? holeReason(replay, event, this.holes) : 'the log may start mid-run',
       };
     }
-    let attempt = tryEvent(machine, replay.state, replay.pending, event);
-    if (!attempt.ok && replay.snapshot) {
-      const bridged = bridge(machine, replay.snapshot, [...replay.snapshot.events, event]);
-      if (bridged) {
-        bridges.push({
-          line: replay.snapshot.line,
-          node: event.node,
-          inputs: bridged.inputs,
-          reason: replay.snapshot.reason,
-          neededAt: event.line,
-        });
-        replay.snapshot = null;
-        attempt = bridged.attempt;
-      }
-    }
-    if (!attempt.ok) {
-      divergences.push({
-        rule: attempt.rule,
-        line: event.line,
-        node: event.node,
-        found: attempt.found,
-        expected: attempt.expected,
-        modelState: describeState(replay.state),
-        after: replay.last && `line ${replay.last.line}: ${describeEvent(replay.last)}`,
-      });
-      replay.halted = true;
-      continue;
-    }
-    if (attempt.heartbeat) heartbeatsAssumed++;
-    if (attempt.retransmission) retransmissions++;
+    const attempt = this.attempt(replay, event);
+    if (attempt.ok) this.accept(replay, event, attempt);
+    else this.diverge(replay, event, attempt);
+  }
+
+  /** The event on the node's model state; failing that, on the state before a hole with inputs the log may have lost. */
+  private attempt(replay: NodeReplay, event: TraceEvent): Attempt {
+    const attempt = tryEvent(this.machine, replay.state, replay.pending, event);
+    const snapshot = replay.snapshot;
+    if (attempt.ok || !snapshot) return attempt;
+    const bridged = bridge(this.machine, snapshot, [...snapshot.events, event]);
+    if (!bridged) return attempt;
+    this.bridges.push({
+      line: snapshot.line,
+      node: event.node,
+      inputs: bridged.inputs,
+      reason: snapshot.reason,
+      neededAt: event.line,
+    });
+    replay.snapshot = null;
+    return bridged.attempt;
+  }
+
+  private diverge(replay: NodeReplay, event: TraceEvent, attempt: Extract<Attempt, { ok: false }>): void {
+    this.divergences.push({
+      rule: attempt.rule,
+      line: event.line,
+      node: event.node,
+      found: attempt.found,
+      expected: attempt.expected,
+      modelState: describeState(replay.state),
+      after: replay.last && `line ${replay.last.line}: ${describeEvent(replay.last)}`,
+    });
+    replay.halted = true;
+  }
+
+  private accept(replay: NodeReplay, event: TraceEvent, attempt: Extract<Attempt, { ok: true }>): void {
+    if (attempt.heartbeat) this.heartbeatsAssumed++;
+    if (attempt.retransmission) this.retransmissions++;
     replay.state = attempt.state;
     replay.pending =
       attempt.pending.length > PENDING_CAP ? attempt.pending.slice(-PENDING_CAP) : attempt.pending;
@@ -218,17 +241,20 @@ export function checkTrace(trace: ParsedTrace, options: CheckOptions = {}): Chec
       if (replay.snapshot.events.length > SNAPSHOT_WINDOW) replay.snapshot = null;
     }
   }
-  return {
-    replayed: trace.noReplay === null,
-    eventsChecked: checked,
-    nodes: trace.nodes,
-    divergences: divergences.sort((a, b) => a.line - b.line),
-    violations: cross.violations,
-    bridges,
-    heartbeatsAssumed,
-    retransmissions,
-    sendersAssumed,
-  };
+
+  result(): CheckResult {
+    return {
+      replayed: this.trace.noReplay === null,
+      eventsChecked: this.checked,
+      nodes: this.trace.nodes,
+      divergences: this.divergences.sort((a, b) => a.line - b.line),
+      violations: this.cross.violations,
+      bridges: this.bridges,
+      heartbeatsAssumed: this.heartbeatsAssumed,
+      retransmissions: this.retransmissions,
+      sendersAssumed: this.sendersAssumed,
+    };
+  }
 }
 
 // ------------------------------------------------------------------ one event

@@ -1,4 +1,4 @@
-import type { NodeId } from '../../models/index.ts';
+import type { Message, NodeId } from '../../models/index.ts';
 import { formatRanges, percentile, round3, roundStats, type Stats, stats } from '../timing/stats.ts';
 import { type Candidacy, candidacies } from './connectivity.ts';
 import type { TraceEvent } from './events.ts';
@@ -102,6 +102,43 @@ export interface DiagnoseOptions {
 
 export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Diagnosis {
   const threshold = options.maxLeaderlessTerms ?? 3;
+  const t = termFacts(trace);
+  const timing = timingFacts(trace, t.terms);
+  const explanation = explain({
+    ...{ nodes: trace.nodes.length, maxTerm: t.maxTerm, terms: t.terms, leaders: t.leaders.length },
+    ...{ splitVoteTerms: t.splitVoteTerms, allNodesCandidateTerms: t.allNodesCandidateTerms, run: t.run },
+    ...timing,
+    livenessFailure: t.run !== null && t.run.length >= threshold,
+  });
+  const judgement = judge({
+    ...{ events: trace.events, candidacies: t.candidacies, terms: t.terms, isolatedTerms: t.isolated },
+    ...{ leaders: t.leaders, run: t.run, threshold, rtt: timing.rtt, noLeader: explanation },
+  });
+  return {
+    nodes: trace.nodes.length,
+    maxTerm: t.maxTerm,
+    terms: t.terms,
+    missingTerms: t.missingTerms,
+    leaders: t.leaders,
+    splitVoteTerms: t.splitVoteTerms,
+    allNodesCandidateTerms: t.allNodesCandidateTerms,
+    longestLeaderlessRun: t.run,
+    spreadMs: roundStats(timing.spread),
+    termPeriodMs: roundStats(timing.period),
+    voteRoundTripMs: roundStats(timing.rtt),
+    drawnTimeoutMs: roundStats(timing.drawn),
+    actualTimeoutMs: roundStats(timing.actual),
+    byDrawn: timing.byDrawn.map((g) => ({ drawnMs: g.drawnMs, actualMs: roundStats(g.actualMs) as Stats })),
+    tickMs: timing.tickMs,
+    isolatedTerms: t.isolated,
+    isolatedCandidacies: describeIsolated(t.candidacies),
+    ...explanation,
+    ...judgement,
+  };
+}
+
+/** The terms of the log: who stood, who led, which terms were an isolated node's, the longest run without a leader. */
+function termFacts(trace: ParsedTrace) {
   const events = trace.events;
   const terms = summarizeTerms(events);
   const maxTerm = events.reduce((m, e) => Math.max(m, e.term ?? e.message?.term ?? 0), 0);
@@ -119,131 +156,115 @@ export function diagnose(trace: ParsedTrace, options: DiagnoseOptions = {}): Dia
   const isolated = isolatedTerms(terms, cands);
   const isolatedSet = new Set(isolated);
   const contested = terms.filter((t) => !isolatedSet.has(t.term));
-  const splitVoteTerms = contested.filter((t) => t.candidates.length >= 2 && t.leader === null).length;
-  const allNodesCandidateTerms = terms.filter((t) => t.candidates.length === trace.nodes.length).length;
   // Terms before the first candidacy in the log are a bootstrap term (etcd, hashicorp start in term 1) or before the log began.
   const firstTerm = terms.length > 0 ? terms[0].term : maxTerm + 1;
   const rejoinTerms = rejoinCampaignTerms(events, cands, terms, leaders);
-  const run = longestRun(firstTerm, maxTerm, leaderTerms, new Set([...isolatedSet, ...rejoinTerms]));
-  const spreads = terms.flatMap((t) => (t.spreadMs === null ? [] : [t.spreadMs]));
-  const holes = new HoleIndex(trace.holes);
-  const timers = timerSamples(events, holes);
-  const drawn = stats(timers.map((s) => s.drawnMs));
-  const actual = stats(timers.map((s) => s.actualMs));
-  const byDrawn = groupByDrawn(timers);
-  const tickMs = estimateTick(timers, byDrawn);
-  const rttSamples = voteRoundTrips(events);
-  const rtt = stats(rttSamples);
-  const broadcast = broadcastEstimate(rttSamples);
-  const spread = stats(spreads);
-  const period = stats(termPeriods(terms, holes));
-  const explanation = explain({
-    nodes: trace.nodes.length,
-    maxTerm,
-    terms,
-    leaders: leaders.length,
-    splitVoteTerms,
-    allNodesCandidateTerms,
-    run,
-    spread,
-    rtt,
-    broadcast,
-    drawn,
-    actual,
-    tickMs,
-    livenessFailure: run !== null && run.length >= threshold,
-  });
-  const judgement = judge({
-    events,
-    candidacies: cands,
-    terms,
-    isolatedTerms: isolated,
-    leaders,
-    run,
-    threshold,
-    rtt,
-    noLeader: explanation,
-  });
   return {
-    nodes: trace.nodes.length,
-    maxTerm,
     terms,
+    maxTerm,
     missingTerms,
     leaders,
-    splitVoteTerms,
-    allNodesCandidateTerms,
-    longestLeaderlessRun: run,
-    spreadMs: roundStats(spread),
-    termPeriodMs: roundStats(period),
-    voteRoundTripMs: roundStats(rtt),
-    drawnTimeoutMs: roundStats(drawn),
-    actualTimeoutMs: roundStats(actual),
-    byDrawn: byDrawn.map((g) => ({ drawnMs: g.drawnMs, actualMs: roundStats(g.actualMs) as Stats })),
-    tickMs,
-    isolatedTerms: isolated,
-    isolatedCandidacies: describeIsolated(cands),
-    ...explanation,
-    ...judgement,
+    candidacies: cands,
+    isolated,
+    splitVoteTerms: contested.filter((t) => t.candidates.length >= 2 && t.leader === null).length,
+    allNodesCandidateTerms: terms.filter((t) => t.candidates.length === trace.nodes.length).length,
+    run: longestRun(firstTerm, maxTerm, leaderTerms, new Set([...isolatedSet, ...rejoinTerms])),
+  };
+}
+
+/** The timing of the log: timers drawn and fired, the tick, vote round trips, candidacy spreads, term periods. */
+function timingFacts(trace: ParsedTrace, terms: readonly TermSummary[]) {
+  const events = trace.events;
+  const holes = new HoleIndex(trace.holes);
+  const timers = timerSamples(events, holes);
+  const byDrawn = groupByDrawn(timers);
+  const rttSamples = voteRoundTrips(events);
+  return {
+    drawn: stats(timers.map((s) => s.drawnMs)),
+    actual: stats(timers.map((s) => s.actualMs)),
+    byDrawn,
+    tickMs: estimateTick(timers, byDrawn),
+    rtt: stats(rttSamples),
+    broadcast: broadcastEstimate(rttSamples),
+    spread: stats(terms.flatMap((t) => (t.spreadMs === null ? [] : [t.spreadMs]))),
+    period: stats(termPeriods(terms, holes)),
   };
 }
 
 function summarizeTerms(events: readonly TraceEvent[]): TermSummary[] {
-  interface Acc {
-    candidates: Map<NodeId, number | null>;
-    inferred: Set<NodeId>;
-    votes: Set<string>;
-    leader: NodeId | null;
-    firstLine: number;
-  }
-  const byTerm = new Map<number, Acc>();
-  const acc = (term: number, line: number): Acc => {
-    let a = byTerm.get(term);
+  const accounts = new TermAccounts();
+  for (const e of events) accounts.observe(e);
+  return accounts.summaries();
+}
+
+/** What one term's lines say: its candidates (with the time each stood), those only inferred, the votes, its leader. */
+interface TermAccount {
+  candidates: Map<NodeId, number | null>;
+  inferred: Set<NodeId>;
+  votes: Set<string>;
+  leader: NodeId | null;
+  firstLine: number;
+}
+
+class TermAccounts {
+  private readonly byTerm = new Map<number, TermAccount>();
+
+  private of(term: number, line: number): TermAccount {
+    let a = this.byTerm.get(term);
     if (!a) {
       a = { candidates: new Map(), inferred: new Set(), votes: new Set(), leader: null, firstLine: line };
-      byTerm.set(term, a);
+      this.byTerm.set(term, a);
     }
     a.firstLine = Math.min(a.firstLine, line);
     return a;
-  };
-  for (const e of events) {
+  }
+
+  observe(e: TraceEvent): void {
     if (e.event === 'BecomeCandidate' && e.term !== undefined) {
-      const a = acc(e.term, e.line);
+      const a = this.of(e.term, e.line);
       if (!a.candidates.has(e.node) || a.candidates.get(e.node) === null) a.candidates.set(e.node, e.time);
       a.inferred.delete(e.node);
     } else if (e.event === 'BecomeLeader' && e.term !== undefined) {
-      acc(e.term, e.line).leader = e.node;
+      this.of(e.term, e.line).leader = e.node;
     } else if (e.message) {
-      const m = e.message;
-      if (m.type === 'RequestVoteRequest') {
-        const a = acc(m.term, e.line);
-        if (!a.candidates.has(m.from)) {
-          a.candidates.set(m.from, null);
-          a.inferred.add(m.from);
-        }
-      } else if (m.type === 'RequestVoteResponse' && m.voteGranted) {
-        const candidate = e.event === 'Receive' ? e.node : m.to;
-        const voter = m.from;
-        if (voter !== '?' && candidate !== '?') acc(m.term, e.line).votes.add(`${voter}→${candidate}`);
-      }
+      this.message(e, e.message);
     }
   }
-  return [...byTerm.entries()]
-    .filter(([term]) => term > 0)
-    .sort(([a], [b]) => a - b)
-    .map(([term, a]) => {
-      const times = [...a.candidates.values()].filter((t): t is number => t !== null);
-      return {
-        term,
-        candidates: [...a.candidates.keys()].sort(),
-        inferredCandidates: [...a.inferred].sort(),
-        votesGranted: [...a.votes].sort(),
-        leader: a.leader,
-        spreadMs:
-          times.length >= 2 ? Math.round((Math.max(...times) - Math.min(...times)) * 1000) / 1000 : null,
-        startMs: times.length > 0 ? Math.min(...times) : null,
-        firstLine: a.firstLine,
-      };
-    });
+
+  /** A RequestVote names a candidate (inferred unless its candidacy is logged); a granted vote counts. */
+  private message(e: TraceEvent, m: Message): void {
+    if (m.type === 'RequestVoteRequest') {
+      const a = this.of(m.term, e.line);
+      if (!a.candidates.has(m.from)) {
+        a.candidates.set(m.from, null);
+        a.inferred.add(m.from);
+      }
+    } else if (m.type === 'RequestVoteResponse' && m.voteGranted) {
+      const candidate = e.event === 'Receive' ? e.node : m.to;
+      const voter = m.from;
+      if (voter !== '?' && candidate !== '?') this.of(m.term, e.line).votes.add(`${voter}→${candidate}`);
+    }
+  }
+
+  summaries(): TermSummary[] {
+    return [...this.byTerm.entries()]
+      .filter(([term]) => term > 0)
+      .sort(([a], [b]) => a - b)
+      .map(([term, a]) => {
+        const times = [...a.candidates.values()].filter((t): t is number => t !== null);
+        return {
+          term,
+          candidates: [...a.candidates.keys()].sort(),
+          inferredCandidates: [...a.inferred].sort(),
+          votesGranted: [...a.votes].sort(),
+          leader: a.leader,
+          spreadMs:
+            times.length >= 2 ? Math.round((Math.max(...times) - Math.min(...times)) * 1000) / 1000 : null,
+          startMs: times.length > 0 ? Math.min(...times) : null,
+          firstLine: a.firstLine,
+        };
+      });
+  }
 }
 
 function termPeriods(terms: readonly TermSummary[], holes: HoleIndex): number[] {
@@ -445,39 +466,58 @@ export function niceCeil(x: number): number {
   return 10 * decade;
 }
 
-function explain(f: Facts): Pick<Diagnosis, 'verdict' | 'fix' | 'recommended' | 'simulateCommand'> {
-  const verdict: string[] = [];
-  const fix: string[] = [];
+type Explanation = Pick<Diagnosis, 'verdict' | 'fix' | 'recommended' | 'simulateCommand'>;
+
+function explain(f: Facts): Explanation {
   if (!f.livenessFailure) {
-    verdict.push(
+    const verdict =
       f.leaders > 0
         ? `Leaders were elected (${f.leaders} in ${f.maxTerm} terms); no run of leaderless terms long enough to call a liveness failure.`
-        : `No leader in the log, but too few terms (${f.maxTerm}) to call it a liveness failure.`,
-    );
-    return { verdict, fix, recommended: null, simulateCommand: null };
+        : `No leader in the log, but too few terms (${f.maxTerm}) to call it a liveness failure.`;
+    return { verdict: [verdict], fix: [], recommended: null, simulateCommand: null };
   }
   const run = f.run as { from: number; to: number; length: number };
-  verdict.push(
+  const verdict = [
     `No leader was elected in ${run.length} consecutive terms (${run.from}–${run.to})` +
       (f.leaders === 0 ? ', and none at all in the log.' : '.'),
-  );
-  if (f.splitVoteTerms > 0) {
-    const full = f.terms.filter((t) => t.inferredCandidates.length === 0);
-    const fullAll = full.filter((t) => t.candidates.length === f.nodes && t.leader === null).length;
-    const partial = f.terms.filter((t) => t.inferredCandidates.length > 0);
-    const partialSplit = partial.filter((t) => t.candidates.length >= 2 && t.leader === null);
-    const every =
-      fullAll === full.length
-        ? `every term whose candidacies are in the log (${full.length} of ${full.length})`
-        : `${fullAll} of the ${full.length} terms whose candidacies are in the log`;
+    ...(f.splitVoteTerms > 0 ? [splitVotes(f)] : []),
+    ...timingVerdicts(f),
+  ];
+  const recommended = recommend(f);
+  const fix = fixes(f, recommended);
+  if (f.drawn && f.drawn.count >= 3 && f.drawn.max === f.drawn.min) {
     verdict.push(
-      `Split votes: in ${every} all ${f.nodes} nodes became candidates, each voted for itself and refused the others ` +
-        '(§5.2: "each server will vote for at most one candidate in a given term"), so no one reached a majority' +
-        (partial.length > 0
-          ? `; ${partialSplit.length} of the ${partial.length} terms only partly in the log (${formatRanges(partial.map((t) => t.term))}) show the same.`
-          : '.'),
+      `Every election timer drew the same timeout (${ms(f.drawn.min)}): the timeouts are not randomized at all.`,
+    );
+    fix.push(
+      'Draw a fresh random timeout every time the timer is reset, from a generator seeded differently on each node.',
     );
   }
+  return { verdict, fix, recommended, simulateCommand: simulateCommand(f, recommended) };
+}
+
+/** The split-vote sentence: in how many terms whose candidacies are in the log every node stood. */
+function splitVotes(f: Facts): string {
+  const full = f.terms.filter((t) => t.inferredCandidates.length === 0);
+  const fullAll = full.filter((t) => t.candidates.length === f.nodes && t.leader === null).length;
+  const partial = f.terms.filter((t) => t.inferredCandidates.length > 0);
+  const partialSplit = partial.filter((t) => t.candidates.length >= 2 && t.leader === null);
+  const every =
+    fullAll === full.length
+      ? `every term whose candidacies are in the log (${full.length} of ${full.length})`
+      : `${fullAll} of the ${full.length} terms whose candidacies are in the log`;
+  return (
+    `Split votes: in ${every} all ${f.nodes} nodes became candidates, each voted for itself and refused the others ` +
+    '(§5.2: "each server will vote for at most one candidate in a given term"), so no one reached a majority' +
+    (partial.length > 0
+      ? `; ${partialSplit.length} of the ${partial.length} terms only partly in the log (${formatRanges(partial.map((t) => t.term))}) show the same.`
+      : '.')
+  );
+}
+
+/** What the timing of the log says: candidacies closer than a round trip, a coarse tick, a narrow range, §9.3. */
+function timingVerdicts(f: Facts): string[] {
+  const verdict: string[] = [];
   if (f.spread && f.rtt) {
     verdict.push(
       `The candidacies of a term were at most ${ms(f.spread.max)} apart (median ${ms(f.spread.median)}), while a RequestVote round trip took ` +
@@ -503,25 +543,35 @@ function explain(f: Facts): Pick<Diagnosis, 'verdict' | 'fix' | 'recommended' | 
         `(${ms(f.drawn.min)}) is only ${(f.drawn.min / f.rtt.median).toFixed(1)}× the median vote round trip.`,
     );
   }
+  return verdict;
+}
+
+type Recommended = NonNullable<Diagnosis['recommended']>;
+
+/** Timeouts ten times the round trip (or the tick), at least the paper's 150 ms; a tick a small fraction of them. */
+function recommend(f: Facts): Recommended {
   const b = f.broadcast;
-  const rttHigh = b ? b.basisMs : 5;
   const tick = f.tickMs ?? 10;
-  const min = Math.max(150, niceCeil(10 * rttHigh), niceCeil(10 * tick));
-  const recommended = {
+  const min = Math.max(150, niceCeil(10 * (b ? b.basisMs : 5)), niceCeil(10 * tick));
+  return {
     timeoutMinMs: min,
     timeoutMaxMs: 2 * min,
     tickMs: Math.min(tick, Math.max(1, Math.floor(min / 15))),
     rttBasisMs: b ? b.basisMs : null,
     rttOutliers: b ? b.outliers : 0,
   };
+}
+
+function fixes(f: Facts, recommended: Recommended): string[] {
+  const b = f.broadcast;
   const basis = b
     ? ` (p99 of ${b.samples - b.outliers} vote round trips: ${ms(b.basisMs)})`
     : ' (no vote round trip in the log; 5 ms assumed)';
-  fix.push(
+  const fix = [
     `Draw election timeouts from ${recommended.timeoutMinMs}–${recommended.timeoutMaxMs} ms (the paper uses 150–300 ms, §9.3): ` +
       `at least ten times the vote round trip${basis} — broadcastTime ≪ electionTimeout, "an order of magnitude" — with a randomization range ` +
       `(${recommended.timeoutMaxMs - recommended.timeoutMinMs} ms) well above both the round trip and the timer tick.`,
-  );
+  ];
   if (b && b.outliers > 0) {
     fix.push(
       `${b.outliers} of ${b.samples} vote round trips (up to ${ms(b.outlierMaxMs as number)}) ${b.outliers === 1 ? 'is' : 'are'} far above the others ` +
@@ -535,20 +585,16 @@ function explain(f: Facts): Pick<Diagnosis, 'verdict' | 'fix' | 'recommended' | 
         'polling on a ticker — so that different draws really fire at different times.',
     );
   }
-  if (f.drawn && f.drawn.count >= 3 && f.drawn.max === f.drawn.min) {
-    verdict.push(
-      `Every election timer drew the same timeout (${ms(f.drawn.min)}): the timeouts are not randomized at all.`,
-    );
-    fix.push(
-      'Draw a fresh random timeout every time the timer is reset, from a generator seeded differently on each node.',
-    );
-  }
+  return fix;
+}
+
+function simulateCommand(f: Facts, recommended: Recommended): string {
+  const b = f.broadcast;
   const rttArg =
     f.rtt && b
       ? `${Math.max(0.1, Math.floor(f.rtt.min * 10) / 10)}-${Math.max(1, Math.ceil(b.basisMs))}ms`
       : '1-5ms';
-  const simulateCommand = `raftkit simulate --nodes ${f.nodes} --timeout ${recommended.timeoutMinMs}-${recommended.timeoutMaxMs}ms --tick ${f.tickMs ?? recommended.tickMs}ms --rtt ${rttArg}`;
-  return { verdict, fix, recommended, simulateCommand };
+  return `raftkit simulate --nodes ${f.nodes} --timeout ${recommended.timeoutMinMs}-${recommended.timeoutMaxMs}ms --tick ${f.tickMs ?? recommended.tickMs}ms --rtt ${rttArg}`;
 }
 
 export function describeTerms(d: Diagnosis): string {

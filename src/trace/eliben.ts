@@ -346,143 +346,189 @@ export function looksLikeEliben(text: string): boolean {
 
 export function parseEliben(text: string, file: string): ParsedTrace {
   const lines = new LineReader(text);
-  const skipped: SkippedLine[] = [];
-  const damaged: DamagedLine[] = [];
-  const extraFields: DamagedLine[] = [];
-  const holes: Hole[] = [];
-  const seen = new RepeatedLines();
-  const firstDuplicateLines: number[] = [];
-  const records: LogLine[] = [];
-  const coverage = new Map<number, Range>();
-  const ids = new Set<NodeId>();
-  let duplicates = 0;
-  let logLines = 0;
-  let informational = 0;
-  let segment = 0;
-  let dayOffset = 0;
-  let lastTime: number | null = null;
-  let outOfOrder = 0;
-  let maxBackwardsMs = 0;
-  let segmentLastTime: number | null = null;
-
+  const reading = new ElibenReading();
   for (let textLine = lines.next(); textLine !== null; textLine = lines.next()) {
-    const lineNo = lines.count;
-    const trimmed = textLine.trim();
+    reading.line(textLine.trim(), lines.count);
+  }
+  return reading.result(file, lines.count);
+}
+
+/** The account of an eliben log's lines as they are read, in file order; events are built at the end, by time. */
+class ElibenReading {
+  readonly skipped: SkippedLine[] = [];
+  readonly damaged: DamagedLine[] = [];
+  readonly extraFields: DamagedLine[] = [];
+  private readonly seen = new RepeatedLines();
+  readonly firstDuplicateLines: number[] = [];
+  readonly records: LogLine[] = [];
+  private readonly coverage = new Map<number, Range>();
+  readonly ids = new Set<NodeId>();
+  duplicates = 0;
+  logLines = 0;
+  informational = 0;
+  private segment = 0;
+  private readonly clock = new DayClock();
+  private readonly order = new SegmentOrder();
+
+  line(trimmed: string, lineNo: number): void {
     if (trimmed === '') {
-      skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
-      continue;
+      this.skipped.push({ line: lineNo, kind: 'blank', text: '', reason: 'blank line' });
+      return;
     }
     if (isFence(trimmed)) {
-      skipped.push({ line: lineNo, kind: 'fence', text: trimmed, reason: 'markdown fence (chunk boundary)' });
-      segment++;
-      segmentLastTime = null;
-      continue;
+      this.skipped.push({
+        line: lineNo,
+        kind: 'fence',
+        text: trimmed,
+        reason: 'markdown fence (chunk boundary)',
+      });
+      this.segment++;
+      this.order.newSegment();
+      return;
     }
     const m = LINE.exec(trimmed);
     if (!m) {
-      skipped.push({
-        line: lineNo,
-        kind: 'other',
-        text: trimmed,
-        reason: 'not a log line (no "HH:MM:SS.micro [id]")',
-      });
-      continue;
+      const reason = 'not a log line (no "HH:MM:SS.micro [id]")';
+      this.skipped.push({ line: lineNo, kind: 'other', text: trimmed, reason });
+      return;
     }
-    logLines++;
+    this.logLine(m, trimmed, lineNo);
+  }
+
+  /** A line of the log's shape: timed, checked for a repeat, then read as the harness's or a node's. */
+  private logLine(m: RegExpExecArray, trimmed: string, lineNo: number): void {
+    this.logLines++;
     const frac = m[4] === undefined ? 0 : (Number(m[4]) / POW10[m[4].length]) * 1000;
     const clock = ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + frac;
-    let time = clock + dayOffset;
-    if (lastTime !== null && time < lastTime - DAY_MS / 2) {
-      dayOffset += DAY_MS;
-      time += DAY_MS;
+    const time = this.clock.time(clock);
+    cover(this.coverage, this.segment, time, lineNo);
+    if (this.seen.repeats(clock, trimmed)) {
+      this.duplicates++;
+      if (this.firstDuplicateLines.length < 5) this.firstDuplicateLines.push(lineNo);
+      return;
     }
-    lastTime = time;
-    cover(coverage, segment, time, lineNo);
-    if (seen.repeats(clock, trimmed)) {
-      duplicates++;
-      if (firstDuplicateLines.length < 5) firstDuplicateLines.push(lineNo);
-      continue;
+    this.order.at(time);
+    if (m[5] === 'TEST') this.harnessLine(m[6], trimmed, lineNo, time);
+    else this.nodeLine(nodeIdOf(m[5]), m[6], trimmed, lineNo, time);
+  }
+
+  private harnessLine(message: string, trimmed: string, lineNo: number, time: number): void {
+    const harness = recognizeHarness(message);
+    if (harness === null) {
+      this.informational++;
+      return;
     }
-    if (segmentLastTime !== null && time < segmentLastTime) {
-      outOfOrder++;
-      maxBackwardsMs = Math.max(maxBackwardsMs, segmentLastTime - time);
-    }
-    segmentLastTime = segmentLastTime === null ? time : Math.max(segmentLastTime, time);
-    if (m[5] === 'TEST') {
-      const harness = recognizeHarness(m[6]);
-      if (harness === null) informational++;
-      else {
-        ids.add(harness.peer);
-        records.push({ line: lineNo, text: trimmed, time, node: KIT, raw: harness, segment });
-      }
-      continue;
-    }
-    const node = nodeIdOf(m[5]);
-    ids.add(node);
-    const recognized = recognize(m[6]);
+    this.ids.add(harness.peer);
+    this.records.push({ line: lineNo, text: trimmed, time, node: KIT, raw: harness, segment: this.segment });
+  }
+
+  private nodeLine(node: NodeId, message: string, trimmed: string, lineNo: number, time: number): void {
+    this.ids.add(node);
+    const recognized = recognize(message);
     if (recognized === null) {
-      skipped.push({
-        line: lineNo,
-        kind: 'other',
-        text: trimmed,
-        reason: 'log line with a message the eliben parser does not know',
-      });
-      continue;
+      const reason = 'log line with a message the eliben parser does not know';
+      this.skipped.push({ line: lineNo, kind: 'other', text: trimmed, reason });
+      return;
     }
     if (recognized.trailing !== '') {
       const extra = isExtraFields(recognized.trailing);
-      (extra ? extraFields : damaged).push({ line: lineNo, text: trimmed, ignored: recognized.trailing });
-    }
-    if (recognized.raw.kind === 'info') {
-      informational++;
-      continue;
+      (extra ? this.extraFields : this.damaged).push({
+        line: lineNo,
+        text: trimmed,
+        ignored: recognized.trailing,
+      });
     }
     const raw = recognized.raw;
-    if ('to' in raw) ids.add(raw.to);
-    records.push({ line: lineNo, text: trimmed, time, node, raw, segment });
+    if (raw.kind === 'info') {
+      this.informational++;
+      return;
+    }
+    if ('to' in raw) this.ids.add(raw.to);
+    this.records.push({ line: lineNo, text: trimmed, time, node, raw, segment: this.segment });
   }
 
-  const sorted = byTime(records);
+  result(file: string, totalLines: number): ParsedTrace {
+    const sorted = byTime(this.records);
+    const zeroBased = detectZeroBased(sorted);
+    const nodes = sortedUnique(this.ids);
+    const built = buildEvents(sorted, zeroBased, nodes);
+    const holes = [
+      ...chunkHoles(this.coverage),
+      ...damagedHoles(sorted, this.damaged, 'a damaged line (two lines run together)'),
+      ...damagedHoles(sorted, built.inconsistent, 'a line that contradicts itself'),
+    ];
+    return {
+      file,
+      format: 'eliben',
+      totalLines,
+      logLines: this.logLines,
+      duplicates: this.duplicates,
+      firstDuplicateLines: this.firstDuplicateLines,
+      informational: this.informational + built.informational,
+      skipped: this.skipped,
+      damaged: this.damaged,
+      extraFields: this.extraFields,
+      inconsistent: built.inconsistent,
+      outOfOrder: this.order.outOfOrder(),
+      events: built.events,
+      nodes,
+      preVote: false,
+      holes: holes.sort((a, b) => a.from - b.from),
+      idMapping: idMapping(nodes, zeroBased),
+      inferences: built.inferences,
+      links: [],
+      noReplay: null,
+    };
+  }
+}
 
-  const zeroBased = detectZeroBased(sorted);
-  const nodes = sortedUnique(ids);
-  const built = buildEvents(sorted, zeroBased, nodes);
-  const { events, inferences, inconsistent } = built;
-  informational += built.informational;
-  holes.push(
-    ...chunkHoles(coverage),
-    ...damagedHoles(sorted, damaged, 'a damaged line (two lines run together)'),
-    ...damagedHoles(sorted, inconsistent, 'a line that contradicts itself'),
-  );
+function idMapping(nodes: readonly NodeId[], zeroBased: boolean): string | null {
+  if (nodes.length === 0) return null;
   const elibenIds = nodes.map((n) => n.slice(1));
-  return {
-    file,
-    format: 'eliben',
-    totalLines: lines.count,
-    logLines,
-    duplicates,
-    firstDuplicateLines,
-    informational,
-    skipped,
-    damaged,
-    extraFields,
-    inconsistent,
-    outOfOrder: { count: outOfOrder, maxBackwardsMs },
-    events,
-    nodes,
-    preVote: false,
-    holes: holes.sort((a, b) => a.from - b.from),
-    idMapping:
-      nodes.length === 0
-        ? null
-        : `eliben ids ${elibenIds.join(', ')} → ${nodes.join(', ')}` +
-          (zeroBased
-            ? "; log indexes 0-based (eliben parts 2–3: -1 = none), shifted to the model's 1-based"
-            : ''),
-    inferences,
-    links: [],
-    noReplay: null,
-  };
+  return (
+    `eliben ids ${elibenIds.join(', ')} → ${nodes.join(', ')}` +
+    (zeroBased ? "; log indexes 0-based (eliben parts 2–3: -1 = none), shifted to the model's 1-based" : '')
+  );
+}
+
+/** Clock readings (ms since midnight) to times that go on past midnight: a reading half a day below the last is the next day's. */
+class DayClock {
+  private dayOffset = 0;
+  private lastTime: number | null = null;
+
+  time(clock: number): number {
+    let time = clock + this.dayOffset;
+    if (this.lastTime !== null && time < this.lastTime - DAY_MS / 2) {
+      this.dayOffset += DAY_MS;
+      time += DAY_MS;
+    }
+    this.lastTime = time;
+    return time;
+  }
+}
+
+/** Lines logged earlier than one before them in the same chunk (a fence starts a new chunk). */
+class SegmentOrder {
+  private count = 0;
+  private maxBackwardsMs = 0;
+  private last: number | null = null;
+
+  newSegment(): void {
+    this.last = null;
+  }
+
+  at(time: number): void {
+    const last = this.last;
+    if (last !== null && time < last) {
+      this.count++;
+      this.maxBackwardsMs = Math.max(this.maxBackwardsMs, last - time);
+    }
+    this.last = last === null ? time : Math.max(last, time);
+  }
+
+  outOfOrder(): { count: number; maxBackwardsMs: number } {
+    return { count: this.count, maxBackwardsMs: this.maxBackwardsMs };
+  }
 }
 
 /** The records ordered by timestamp; the sort is stable, so equal times keep file order (a log in order is left as it is). */

@@ -157,7 +157,7 @@ function heard(from: NodeId, to: NodeId, sink: LineSink, term?: number): Underst
  * a rule that cannot match is skipped without running its regex; the order is kept.
  */
 function etcdMessage(header: Header, sink: LineSink): Understood {
-  const text = header.message.trim();
+  const text = header.text.slice(header.from).trim();
   // Node ids have no space: the character after the first space is the one after "<id> ".
   const lead = text.charAt(text.indexOf(' ') + 1);
   for (const [needs, re, read] of RULES) {
@@ -186,7 +186,7 @@ function zapHeader(line: string): Header | null {
     const m = ISO.exec(ts);
     time = m ? wallClockMs([m[1], m[2], m[3]], [m[4], m[5], m[6]], m[7], m[8]) : null;
   }
-  return { time, name: null, message: msg };
+  return { time, name: null, text: msg, from: 0 };
 }
 
 /**
@@ -211,7 +211,7 @@ class GoLogHeader {
     const at = m[1] === undefined ? 0 : m[1].length;
     const fracTo = m[2] === undefined ? at + 19 : at + 20 + m[2].length;
     const time = this.clock.at(line, at, fracTo - (m[2]?.length ?? 0), fracTo);
-    return { time, name: null, message: line.slice(GO_HEAD.lastIndex) };
+    return { time, name: null, text: line, from: GO_HEAD.lastIndex };
   }
 }
 
@@ -222,7 +222,8 @@ function goLogHeader(line: string): Header | null {
   return {
     time: wallClockMs([m[1], m[2], m[3]], [m[4], m[5], m[6]], m[7], undefined),
     name: null,
-    message: m[8],
+    text: m[8],
+    from: 0,
   };
 }
 
@@ -250,7 +251,7 @@ export function looksLikeEtcd(line: string): boolean {
   return (
     header !== null &&
     /^[0-9a-f]{1,16} (?:became|is starting|received|\[logterm|\[term|has received)|^newRaft /.test(
-      header.message,
+      header.text.slice(header.from),
     )
   );
 }

@@ -45,9 +45,9 @@ export class HclogHeader {
 
   /** The line's time in ms, as `wallClockMs` of its minute plus its seconds and fraction; or null. */
   time(line: string): number | null {
-    const minute = line.slice(0, 16);
-    if (minute !== this.lastMinute || this.zone !== this.lastZone) {
-      this.lastMinute = minute;
+    // Compared in place: a line's minute is cut out only when it changes.
+    if (!sameMinute(line, this.lastMinute) || this.zone !== this.lastZone) {
+      this.lastMinute = line.slice(0, 16);
       this.lastZone = this.zone;
       this.lastBase = minuteMs(line, this.zone);
     }
@@ -57,6 +57,16 @@ export class HclogHeader {
     const frac = digits === 0 ? 0 : (digitsAt(line, this.fracFrom, digits) * 1000) / POW10[digits];
     return this.lastBase + seconds * 1000 + frac;
   }
+}
+
+/**
+ * Whether the line starts with `minute` (16 characters, or '' before the first line), compared
+ * from the end: the minute's digits are the ones that change from line to line.
+ */
+function sameMinute(line: string, minute: string): boolean {
+  if (minute.length !== 16) return false;
+  for (let i = 15; i >= 0; i--) if (line.charCodeAt(i) !== minute.charCodeAt(i)) return false;
+  return true;
 }
 
 /** The zone `Z|[+-]\d{2}:?\d{2}` the header regex matched at `at`, or undefined. */

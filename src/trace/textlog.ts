@@ -24,7 +24,9 @@ export interface Header {
   readonly time: number | null;
   /** The logger's name or another per-line node hint, or null. */
   readonly name: string | null;
-  readonly message: string;
+  /** The message is `text.slice(from)`: left in place, so a reader that skips the line cuts nothing out. */
+  readonly text: string;
+  readonly from: number;
 }
 
 /**
@@ -105,77 +107,90 @@ export function hasLineSeparator(text: string): boolean {
 
 export function readLibraryLog(text: string, file: string, reader: LogReader): ParsedTrace {
   const lines = new LineReader(text);
-  const skipped: SkippedLine[] = [];
-  const sink = new LineSink();
-  let logLines = 0;
-  let informational = 0;
-  let lastTime: number | null = null;
-  let outOfOrder = 0;
-  let maxBackwardsMs = 0;
-  for (let raw = lines.next(); raw !== null; raw = lines.next()) {
-    const trimmed = raw.trim();
-    const line = lines.count;
+  const reading = new LibraryLogReading(reader);
+  for (let raw = lines.next(); raw !== null; raw = lines.next()) reading.line(raw.trim(), lines.count);
+  return reading.result(file, lines.count);
+}
+
+/** The account of one library log's lines as they are read: events, information, lines skipped, order. */
+class LibraryLogReading {
+  readonly skipped: SkippedLine[] = [];
+  readonly sink = new LineSink();
+  logLines = 0;
+  informational = 0;
+  private lastTime: number | null = null;
+  private outOfOrder = 0;
+  private maxBackwardsMs = 0;
+
+  constructor(private readonly reader: LogReader) {}
+
+  line(trimmed: string, line: number): void {
     // A fence starts with ` or ~: test the first character before the regex.
     const first = trimmed.charCodeAt(0);
     if (trimmed === '' || ((first === 96 || first === 126) && isFence(trimmed))) {
-      skipped.push({
-        line,
-        kind: trimmed === '' ? 'blank' : 'fence',
-        text: trimmed,
-        reason: trimmed === '' ? 'blank line' : 'markdown fence',
-      });
-      continue;
+      const blank = trimmed === '';
+      this.skip(line, blank ? 'blank' : 'fence', trimmed, blank ? 'blank line' : 'markdown fence');
+      return;
     }
+    const { reader, sink } = this;
     const header = reader.header(trimmed);
     if (header === null) {
-      skipped.push({ line, kind: 'other', text: trimmed, reason: `not a ${reader.format} log line` });
-      continue;
+      this.skip(line, 'other', trimmed, `not a ${reader.format} log line`);
+      return;
     }
-    logLines++;
+    this.logLines++;
     sink.at(line, header.time);
     const before = sink.events.length;
-    const understood = reader.message(header, sink);
-    if (understood === null) {
+    if (reader.message(header, sink) === null) {
       sink.events.length = before;
-      skipped.push({
-        line,
-        kind: 'other',
-        text: trimmed,
-        reason: `${reader.format} line with a message the ${reader.format} reader does not know`,
-      });
-      continue;
+      const format = reader.format;
+      this.skip(line, 'other', trimmed, `${format} line with a message the ${format} reader does not know`);
+      return;
     }
-    if (header.time !== null) {
-      if (lastTime !== null && header.time < lastTime) {
-        outOfOrder++;
-        maxBackwardsMs = Math.max(maxBackwardsMs, lastTime - header.time);
-      }
-      lastTime = lastTime === null ? header.time : Math.max(lastTime, header.time);
+    this.order(header.time);
+    if (sink.events.length === before) this.informational++;
+  }
+
+  private skip(line: number, kind: SkippedLine['kind'], text: string, reason: string): void {
+    this.skipped.push({ line, kind, text, reason });
+  }
+
+  /** Count a line logged earlier than one before it (the events are then sorted by time). */
+  private order(time: number | null): void {
+    if (time === null) return;
+    const last = this.lastTime;
+    if (last !== null && time < last) {
+      this.outOfOrder++;
+      this.maxBackwardsMs = Math.max(this.maxBackwardsMs, last - time);
     }
-    if (sink.events.length === before) informational++;
+    this.lastTime = last === null ? time : Math.max(last, time);
   }
-  const events = sink.events;
-  if (outOfOrder > 0 && events.every((e) => e.time !== null)) {
-    events.sort((a, b) => (a.time as number) - (b.time as number) || a.line - b.line);
+
+  result(file: string, totalLines: number): ParsedTrace {
+    const { reader, sink } = this;
+    const events = sink.events;
+    if (this.outOfOrder > 0 && events.every((e) => e.time !== null)) {
+      events.sort((a, b) => (a.time as number) - (b.time as number) || a.line - b.line);
+    }
+    const nodes = sortedUnique(sink.ids);
+    return {
+      file,
+      format: reader.format,
+      totalLines,
+      logLines: this.logLines,
+      ...NO_PASTE_DAMAGE,
+      informational: this.informational,
+      skipped: this.skipped,
+      outOfOrder: { count: this.outOfOrder, maxBackwardsMs: this.maxBackwardsMs },
+      events,
+      nodes,
+      preVote: sink.preVote,
+      idMapping: reader.idMapping(nodes),
+      inferences: reader.inferences,
+      links: sink.links,
+      noReplay: reader.noReplay,
+    };
   }
-  const nodes = sortedUnique(sink.ids);
-  return {
-    file,
-    format: reader.format,
-    totalLines: lines.count,
-    logLines,
-    ...NO_PASTE_DAMAGE,
-    informational,
-    skipped,
-    outOfOrder: { count: outOfOrder, maxBackwardsMs },
-    events,
-    nodes,
-    preVote: sink.preVote,
-    idMapping: reader.idMapping(nodes),
-    inferences: reader.inferences,
-    links: sink.links,
-    noReplay: reader.noReplay,
-  };
 }
 
 /**

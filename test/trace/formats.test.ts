@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HCLOG_MESSAGES } from '../../src/trace/hclog.ts';
 import { analyzeTrace, exitCodeOf, parseTrace, TraceError } from '../../src/trace/index.ts';
 
 /**
@@ -68,6 +69,33 @@ describe('hclog and etcd lines', () => {
       lastLogIndex: 3,
       lastLogTerm: 1,
     });
+  });
+  it('hclog: a message is recognised in place — it ends at the end, a final colon or ": key=", never inside a longer text', () => {
+    // The reader compares known messages where they stand; that reads a line as cutting its
+    // message at the first ": key=" would only because no known message has a colon.
+    expect(HCLOG_MESSAGES.filter((m) => m.includes(':'))).toEqual([]);
+    const line = (message: string) => `2026-12-06T10:46:30.943Z [WARN]  raft-n1: ${message}`;
+    const { trace } = parseTrace(
+      [
+        line('heartbeat timeout reached, starting election: last-leader='), // fields: read
+        line('heartbeat timeout reached, starting election:'), // a final colon, no fields: read
+        line('heartbeat timeout reached, starting election'), // bare: read
+        line('heartbeat timeout reached, starting election: soon'), // ": " and no key=: not this message
+        line('heartbeat timeout reached, starting elections: last-leader='), // a longer word: not this message
+        line('failed to contact quorum of nodes, stepping down'), // a known message that starts like "failed to contact"
+        line('failed to contact: server-id=n2 time=50.1ms'),
+      ].join('\n'),
+      'h.log',
+      'hclog',
+    );
+    expect(trace.events.map((e) => [e.line, e.event])).toEqual([
+      [1, 'ElectionTimeout'],
+      [2, 'ElectionTimeout'],
+      [3, 'ElectionTimeout'],
+    ]);
+    expect(trace.skipped.map((s) => s.line)).toEqual([4, 5]);
+    expect(trace.informational).toBe(2); // line 6, and line 7: link evidence is no event
+    expect(trace.links.map((l) => [l.line, l.from, l.to, l.reached])).toEqual([[7, 'n1', 'n2', false]]);
   });
   it('--format forces a reader: an etcd log read as hclog has no event, a TraceError', () => {
     const text = 'raft 2026/12/06 10:47:21.347714 INFO: 2 became candidate at term 2\n';
