@@ -11,54 +11,55 @@ function flagsOf(r: { timeoutMinMs: number; timeoutMaxMs: number; tickMs: number
 }
 
 export function renderSimulationText(result: SimulationResult, recommendation: Recommendation): string {
+  const out = [
+    ...configurationLines(result),
+    '',
+    ...outcomeLines(result),
+    '',
+    ...verdictLines(result, recommendation),
+    '',
+    `repeat: ${commandOf(result)}`,
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+function configurationLines(result: SimulationResult): string[] {
   const c = result.config;
-  const out: string[] = [];
-  const what = c.crashLeader ? 'replace a crashed leader' : 'elect a leader';
-  out.push(
+  return [
     `raftkit simulate: ${c.nodes} nodes, election timeout ${formatMs(c.timeoutMinMs, c.timeoutMaxMs)}, timer tick ` +
       `${c.tickMs > 0 ? formatMs(c.tickMs) : 'none (exact timers)'}, round trip ${formatMs(c.rttMinMs, c.rttMaxMs)}, ` +
       `heartbeat ${formatMs(c.heartbeatMs)}, jitter ${formatMs(c.jitterMs)}${c.preVote ? ', PreVote on' : ''}`,
-  );
-  out.push(
     `${result.trials} trials, simultaneous start, up to ${c.maxTerms} terms each` +
       (c.crashLeader ? '; the first leader is crashed after its first heartbeats arrive' : ''),
-  );
-  out.push('');
-  out.push(
-    `P(leader per term): ${pct(result.pLeaderPerTerm)}  (${result.termsWithLeader} of ${result.terms} terms with a candidate)`,
-  );
-  out.push(
-    `split-vote rate:    ${pct(result.splitVoteRate)}  (${result.splitVoteTerms} terms: ≥ 2 candidates, no leader)`,
-  );
-  out.push(
-    `trials that managed to ${what} within ${c.maxTerms} terms: ${result.elected} of ${result.trials}`,
-  );
+  ];
+}
+
+function outcomeLines(result: SimulationResult): string[] {
+  const c = result.config;
+  const what = c.crashLeader ? 'replace a crashed leader' : 'elect a leader';
   const t = result.timeToLeaderMs;
-  out.push(
+  return [
+    `P(leader per term): ${pct(result.pLeaderPerTerm)}  (${result.termsWithLeader} of ${result.terms} terms with a candidate)`,
+    `split-vote rate:    ${pct(result.splitVoteRate)}  (${result.splitVoteTerms} terms: ≥ 2 candidates, no leader)`,
+    `trials that managed to ${what} within ${c.maxTerms} terms: ${result.elected} of ${result.trials}`,
     `time to ${what}: ` +
       (t === null ? 'never, in any trial' : `median ${fmt(t.median)}, p99 ${fmt(t.p99)}, max ${fmt(t.max)}`),
-  );
-  out.push('');
-  if (recommendation.alreadyGood) {
-    out.push(`verdict: good — ${recommendation.reason}.`);
-  } else {
-    out.push(
-      `verdict: ${result.pLeaderPerTerm < TARGET_P_LEADER ? 'too many split votes' : 'see the recommendation'} — ` +
-        'Raft needs candidacies spread further apart than a vote round trip (§5.2), and broadcastTime ≪ electionTimeout (§9.3).',
-    );
-    const r = recommendation.result;
-    out.push(
-      `recommended: ${flagsOf(recommendation)}` +
-        (r
-          ? ` → P(leader per term) ${pct(r.pLeaderPerTerm)}, time to elect median ${fmt(r.timeToLeaderMs?.median)}, ` +
-            `p99 ${fmt(r.timeToLeaderMs?.p99)} (${r.trials} trials, same seed)`
-          : ''),
-    );
-    out.push(`  why: ${recommendation.reason}`);
-  }
-  out.push('');
-  out.push(`repeat: ${commandOf(result)}`);
-  return `${out.join('\n')}\n`;
+  ];
+}
+
+function verdictLines(result: SimulationResult, recommendation: Recommendation): string[] {
+  if (recommendation.alreadyGood) return [`verdict: good — ${recommendation.reason}.`];
+  const r = recommendation.result;
+  return [
+    `verdict: ${result.pLeaderPerTerm < TARGET_P_LEADER ? 'too many split votes' : 'see the recommendation'} — ` +
+      'Raft needs candidacies spread further apart than a vote round trip (§5.2), and broadcastTime ≪ electionTimeout (§9.3).',
+    `recommended: ${flagsOf(recommendation)}` +
+      (r
+        ? ` → P(leader per term) ${pct(r.pLeaderPerTerm)}, time to elect median ${fmt(r.timeToLeaderMs?.median)}, ` +
+          `p99 ${fmt(r.timeToLeaderMs?.p99)} (${r.trials} trials, same seed)`
+        : ''),
+    `  why: ${recommendation.reason}`,
+  ];
 }
 
 export function commandOf(result: SimulationResult): string {

@@ -91,61 +91,72 @@ interface TrialOutcome {
 
 function runTrial(options: SimulationOptions, random: Random, machine?: CompiledMachine): TrialOutcome {
   const cluster = new TimedCluster(options, random, null, machine);
-  const tallies = new Map<number, TermTally>();
-  let countFromTerm = 1;
-  let leader: { node: string; term: number; time: number } | null = null;
-  let highestTerm = 0;
-  cluster.onRoleChange = (change: RoleChange) => {
-    highestTerm = Math.max(highestTerm, change.term);
-    if (change.term < countFromTerm) return;
-    let tally = tallies.get(change.term);
-    if (!tally) {
-      tally = { candidates: new Set(), leader: false };
-      tallies.set(change.term, tally);
-    }
-    if (change.role === 'candidate') tally.candidates.add(change.node);
-    if (change.role === 'leader') {
-      tally.leader = true;
-      if (leader === null) leader = { node: change.node, term: change.term, time: change.time };
-    }
-  };
-  const horizon = () => (highestTerm + 2) * (options.timeoutMaxMs + options.tickMs + options.rttMaxMs) + 1000;
+  const terms = new TrialTerms();
+  cluster.onRoleChange = (change) => terms.observe(change);
+  const horizon = () =>
+    (terms.highest + 2) * (options.timeoutMaxMs + options.tickMs + options.rttMaxMs) + 1000;
   cluster.start();
   let startedAt = 0;
-  const elected = () => leader !== null;
-  const outOfTerms = () => highestTerm - countFromTerm + 1 > options.maxTerms;
-  cluster.run(() => elected() || outOfTerms(), Number.POSITIVE_INFINITY);
-  if (options.crashLeader && leader !== null) {
-    const first: { node: string; term: number; time: number } = leader;
+  const done = () => terms.leader !== null || terms.highest - terms.countFrom + 1 > options.maxTerms;
+  cluster.run(done, Number.POSITIVE_INFINITY);
+  if (options.crashLeader && terms.leader !== null) {
+    const first = terms.leader;
     // Let the first heartbeats arrive, then crash the leader; count the terms after it.
     cluster.run(() => false, first.time + options.rttMaxMs);
     cluster.crash(cluster.ids.indexOf(first.node));
     startedAt = cluster.now;
-    countFromTerm = first.term + 1;
-    tallies.clear();
-    leader = null;
-    cluster.run(() => elected() || outOfTerms(), startedAt + horizon() * (options.maxTerms + 1));
+    terms.restartFrom(first.term + 1);
+    cluster.run(done, startedAt + horizon() * (options.maxTerms + 1));
   } else if (options.crashLeader) {
-    tallies.clear();
+    terms.tallies.clear();
   }
-  // A trial cut off by maxTerms stops in the first candidacy of a term: that term is unfinished.
-  if (leader === null) tallies.delete(highestTerm);
-  let terms = 0;
-  let termsWithLeader = 0;
-  let splitVoteTerms = 0;
-  for (const tally of tallies.values()) {
-    if (tally.candidates.size === 0) continue;
-    terms++;
-    if (tally.leader) termsWithLeader++;
-    else if (tally.candidates.size >= 2) splitVoteTerms++;
+  return terms.outcome(startedAt);
+}
+
+/** The terms of one trial as the nodes change roles: who stood in each, whether it had a leader, the first leader. */
+class TrialTerms {
+  readonly tallies = new Map<number, TermTally>();
+  countFrom = 1;
+  highest = 0;
+  leader: { node: string; term: number; time: number } | null = null;
+
+  observe(change: RoleChange): void {
+    this.highest = Math.max(this.highest, change.term);
+    if (change.term < this.countFrom) return;
+    let tally = this.tallies.get(change.term);
+    if (!tally) {
+      tally = { candidates: new Set(), leader: false };
+      this.tallies.set(change.term, tally);
+    }
+    if (change.role === 'candidate') tally.candidates.add(change.node);
+    if (change.role === 'leader') {
+      tally.leader = true;
+      if (this.leader === null) this.leader = { node: change.node, term: change.term, time: change.time };
+    }
   }
-  const won = leader as { time: number } | null;
-  return {
-    terms,
-    termsWithLeader,
-    splitVoteTerms,
-    timeToLeaderMs: won === null ? null : round3(won.time - startedAt),
-  };
+
+  /** Count only the terms from `term` on, and wait for a new leader (after a crash). */
+  restartFrom(term: number): void {
+    this.countFrom = term;
+    this.tallies.clear();
+    this.leader = null;
+  }
+
+  outcome(startedAt: number): TrialOutcome {
+    // A trial cut off by maxTerms stops in the first candidacy of a term: that term is unfinished.
+    if (this.leader === null) this.tallies.delete(this.highest);
+    let terms = 0;
+    let termsWithLeader = 0;
+    let splitVoteTerms = 0;
+    for (const tally of this.tallies.values()) {
+      if (tally.candidates.size === 0) continue;
+      terms++;
+      if (tally.leader) termsWithLeader++;
+      else if (tally.candidates.size >= 2) splitVoteTerms++;
+    }
+    const timeToLeaderMs = this.leader === null ? null : round3(this.leader.time - startedAt);
+    return { terms, termsWithLeader, splitVoteTerms, timeToLeaderMs };
+  }
 }
 
 export interface Recommendation {
@@ -224,33 +235,9 @@ export function recommend(
     for (const tickMs of ticks) {
       if (min <= options.timeoutMinMs && min * 2 <= options.timeoutMaxMs && tickMs >= options.tickMs)
         continue;
-      const trials = Math.min(options.trials, 1000);
-      const trying = `--timeout ${min}-${2 * min}ms --tick ${tickMs}ms`;
-      last = simulate(
-        {
-          ...options,
-          timeoutMinMs: min,
-          timeoutMaxMs: 2 * min,
-          tickMs,
-          heartbeatMs: Math.max(1, Math.round(min / 3)),
-          trials,
-        },
-        onProgress && ((done) => onProgress(trying, done, trials)),
-      );
-      if (last.pLeaderPerTerm >= TARGET_P_LEADER) {
-        const faster = fasterThan(current, last);
-        if (faster !== null) return faster;
-        return {
-          alreadyGood: false,
-          timeoutMinMs: min,
-          timeoutMaxMs: 2 * min,
-          tickMs,
-          result: last,
-          reason:
-            'the smallest election timeout range [T, 2T] with T ≥ 10 round trips, ≥ 10 ticks and ≥ 150 ms, ' +
-            `with the coarsest tick (of ${ticks.join(', ')} ms) that elects a leader in ≥ ${TARGET_P_LEADER * 100}% of terms (§5.2, §9.3)`,
-        };
-      }
+      last = simulateRange(options, min, tickMs, onProgress);
+      if (last.pLeaderPerTerm >= TARGET_P_LEADER)
+        return fasterThan(current, last) ?? recommended(last, ticks);
     }
   }
   const r = last as SimulationResult;
@@ -261,5 +248,35 @@ export function recommend(
     tickMs: r.config.tickMs,
     result: r,
     reason: 'the best configuration tried; lower the round trip as well',
+  };
+}
+
+/** The simulation (same seed and mode, up to 1,000 trials) of the range [min, 2·min] with the given tick. */
+function simulateRange(
+  options: SimulationOptions,
+  min: number,
+  tickMs: number,
+  onProgress?: (trying: string, trialsDone: number, trials: number) => void,
+): SimulationResult {
+  const trials = Math.min(options.trials, 1000);
+  const trying = `--timeout ${min}-${2 * min}ms --tick ${tickMs}ms`;
+  const heartbeatMs = Math.max(1, Math.round(min / 3));
+  return simulate(
+    { ...options, timeoutMinMs: min, timeoutMaxMs: 2 * min, tickMs, heartbeatMs, trials },
+    onProgress && ((done) => onProgress(trying, done, trials)),
+  );
+}
+
+function recommended(result: SimulationResult, ticks: readonly number[]): Recommendation {
+  const c = result.config;
+  return {
+    alreadyGood: false,
+    timeoutMinMs: c.timeoutMinMs,
+    timeoutMaxMs: c.timeoutMaxMs,
+    tickMs: c.tickMs,
+    result,
+    reason:
+      'the smallest election timeout range [T, 2T] with T ≥ 10 round trips, ≥ 10 ticks and ≥ 150 ms, ' +
+      `with the coarsest tick (of ${ticks.join(', ')} ms) that elects a leader in ≥ ${TARGET_P_LEADER * 100}% of terms (§5.2, §9.3)`,
   };
 }
