@@ -18,6 +18,7 @@ import {
   readSharedTable,
   writeParallelCheckpoint,
 } from './checkpoint.ts';
+import { serialScavengesFor } from './gc-threads.ts';
 import type { ParallelProfile } from './profile.ts';
 import type { FromWorker, ModelRecipe, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
@@ -114,6 +115,8 @@ export class WorkerPool {
   /** The level under way (or last finished), for a checkpoint. */
   private level = 0;
   private nextCheckpoint: number;
+  /** Gives parallel scavenging back when the pool closes (`gc-threads.ts`). */
+  private readonly releaseGc: () => void;
 
   constructor(private readonly options: ParallelCheckOptions) {
     this.properties = options.properties ?? PROPERTIES;
@@ -128,6 +131,7 @@ export class WorkerPool {
     Atomics.store(this.control, CONTROL.growAt, growAtFor(this.table.byteLength / 8));
     Atomics.store(this.control, CONTROL.count, this.resumed?.visited ?? 0);
     this.nextCheckpoint = Date.now() + this.checkpointEveryMs;
+    this.releaseGc = serialScavengesFor(options.workers);
     for (let index = 0; index < options.workers; index++) this.spawn(index);
   }
 
@@ -420,6 +424,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+    this.releaseGc();
   }
 }
 
