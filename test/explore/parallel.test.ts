@@ -129,6 +129,12 @@ describe('parallel breadth-first search', () => {
     const given = p?.workers.reduce((a, w) => a + w.given, 0);
     expect(stolen).toBeGreaterThan(0);
     expect(stolen).toBe(given);
-    for (const w of p?.workers ?? []) expect(w.expandingMs).toBeGreaterThan(0);
+    for (const w of p?.workers ?? []) {
+      expect(w.expandingMs).toBeGreaterThan(0);
+      // 114,916 states allocate far more than one young generation: each worker collects.
+      expect(w.gcPauses).toBeGreaterThan(0);
+      expect(w.gcMs).toBeGreaterThan(0);
+      expect(w.gcMs).toBeLessThan(w.expandingMs + w.levelEndMs + w.stealWaitMs + w.givingMs + w.growthMs);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 
 /**
@@ -43,5 +44,31 @@ export function serialScavengesFor(
     if (--holders === 0 && !process.execArgv.includes('--no-parallel-scavenge')) {
       setFlags('--parallel-scavenge');
     }
+  };
+}
+
+/** Where a thread adds up its garbage-collection pauses. */
+export interface GcPauses {
+  gcMs: number;
+  gcPauses: number;
+}
+
+/**
+ * Count this thread's garbage-collection pauses into `into` from now on (V8 reports each
+ * pause after it; the profile shows the workers' share, which the helper threads above
+ * lengthened). Returns what reads the pauses not yet reported and stops counting.
+ */
+export function countGcPauses(into: GcPauses): () => void {
+  const add = (entries: readonly PerformanceEntry[]) => {
+    for (const entry of entries) {
+      into.gcMs += entry.duration;
+      into.gcPauses++;
+    }
+  };
+  const observer = new PerformanceObserver((list) => add(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  return () => {
+    add(observer.takeRecords());
+    observer.disconnect();
   };
 }
