@@ -53,6 +53,17 @@ interface Successor {
   messages: readonly number[];
 }
 
+/**
+ * Every state of depth ≤ `depth` had been found (`distinct` states, no deeper one) at
+ * `seconds`: the same work for any number of threads, so two runs compare by the deepest
+ * mark both reached (`npm run bench:check`). Seconds from the run's start in a result.
+ */
+export interface LevelMark {
+  readonly depth: number;
+  readonly distinct: number;
+  readonly seconds: number;
+}
+
 /** A state whose expansion a stop cut short, and the transitions counted before it began. */
 export interface Interrupted {
   readonly item: QueuedState;
@@ -72,6 +83,9 @@ export class BreadthFirst {
   level = -1;
   /** Set when the search stopped in the middle of an expansion (a checkpoint expands it again). */
   interrupted: Interrupted | null = null;
+  /** One thread's search (`level` unset): when each depth had all its states found. */
+  readonly levelMarks: LevelMark[] = [];
+  private lastDepth = -1;
 
   constructor(
     readonly search: Search,
@@ -122,7 +136,7 @@ export class BreadthFirst {
   /** One state's successors: the new ones admitted and queued. */
   expand(item: QueuedState): void {
     const search = this.search;
-    const depth = this.level >= 0 ? this.level : search.depthAfter(item.id) - 1;
+    const depth = this.level >= 0 ? this.level : this.depthOf(item);
     const sigs = this.sigsOf(item.nodes);
     if (!this.byRecord) {
       search.successors(item.state, sigs, item.id, depth, (next, nextSigs, index, stepped) => {
@@ -137,6 +151,20 @@ export class BreadthFirst {
       this.addToBatch(item, next, nextSigs, index, stepped),
     );
     this.admitBatch(item.id, depth + 1);
+  }
+
+  /**
+   * The depth of a state taken from the queue (one thread's search). The first state of a
+   * depth d comes out after every state of depth d − 1 was expanded: then every state of
+   * depth ≤ d has been found, and no deeper one.
+   */
+  private depthOf(item: QueuedState): number {
+    const depth = this.search.depthAfter(item.id) - 1;
+    if (depth !== this.lastDepth) {
+      this.lastDepth = depth;
+      this.levelMarks.push({ depth, distinct: this.search.count, seconds: performance.now() / 1000 });
+    }
+    return depth;
   }
 
   private isNew(state: ClusterState, sigs: readonly string[]): boolean {

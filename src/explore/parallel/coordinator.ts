@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Property } from '../../../models/properties/index.ts';
 import { PROPERTIES } from '../../../models/properties/index.ts';
+import type { LevelMark } from '../bfs.ts';
 import {
   type CheckOptions,
   type CheckResult,
@@ -115,6 +116,9 @@ export class WorkerPool {
   /** The level under way (or last finished), for a checkpoint. */
   private level = 0;
   private nextCheckpoint: number;
+  /** When the run started (`performance.now()`), and when each depth had all its states found. */
+  private startedAt = 0;
+  private readonly levelMarks: LevelMark[] = [];
   /** Gives parallel scavenging back when the pool closes (`gc-threads.ts`). */
   private readonly releaseGc: () => void;
 
@@ -237,6 +241,7 @@ export class WorkerPool {
 
   /** Level after level until the frontier is empty (true) or the run must stop (false). */
   async search(options: ParallelCheckOptions, start: number): Promise<boolean> {
+    this.startedAt = start;
     const progress = this.progressTimer(options, start);
     const preparing = setInterval(() => this.prepareSpare(), TURN_EVERY_MS);
     try {
@@ -282,7 +287,16 @@ export class WorkerPool {
     this.levels++;
     resetBoard(this.board, left);
     Atomics.store(this.control, CONTROL.running, this.workers.length);
-    return (await this.all(message, 'done')).map((m) => m.queued);
+    const queued = (await this.all(message, 'done')).map((m) => m.queued);
+    this.markLevel(message.level + 1);
+    return queued;
+  }
+
+  /** After level d − 1: every state of depth ≤ d was found, unless the run stopped within it. */
+  private markLevel(depth: number): void {
+    if (Atomics.load(this.control, CONTROL.stop) !== 0) return;
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    this.levelMarks.push({ depth, distinct: this.totals()[0], seconds });
   }
 
   private get checkpointEveryMs(): number {
@@ -377,6 +391,7 @@ export class WorkerPool {
       stoppedBy: this.stopReason(summaries, exhausted),
       properties,
       workers: this.workers.length,
+      levels: this.levelMarks,
       memory: {
         perVisited: distinct === 0 ? 0 : (this.table.byteLength + sum((s) => s.columnBytes)) / distinct,
         perFrontier: pushed === 0 ? 0 : (sum((s) => s.pushedInts) * 4) / pushed,
