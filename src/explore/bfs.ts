@@ -85,7 +85,8 @@ export class BreadthFirst {
   interrupted: Interrupted | null = null;
   /** One thread's search (`level` unset): when each depth had all its states found. */
   readonly levelMarks: LevelMark[] = [];
-  private lastDepth = -1;
+  /** The id of the first state of the next depth, once admitted (`markLevel`). */
+  private nextLevelAt = 0;
 
   constructor(
     readonly search: Search,
@@ -125,6 +126,7 @@ export class BreadthFirst {
     while (!this.search.shouldStop()) {
       const item = this.queue.shift();
       if (item === undefined) return true;
+      if (item.id >= this.nextLevelAt) this.markLevel(item);
       const generated = this.search.generated;
       this.expand(item);
       if (this.search.stopped) this.interrupted = { item, generated };
@@ -136,7 +138,7 @@ export class BreadthFirst {
   /** One state's successors: the new ones admitted and queued. */
   expand(item: QueuedState): void {
     const search = this.search;
-    const depth = this.level >= 0 ? this.level : this.depthOf(item);
+    const depth = this.level >= 0 ? this.level : search.depthAfter(item.id) - 1;
     const sigs = this.sigsOf(item.nodes);
     if (!this.byRecord) {
       search.successors(item.state, sigs, item.id, depth, (next, nextSigs, index, stepped) => {
@@ -154,17 +156,16 @@ export class BreadthFirst {
   }
 
   /**
-   * The depth of a state taken from the queue (one thread's search). The first state of a
-   * depth d comes out after every state of depth d − 1 was expanded: then every state of
-   * depth ≤ d has been found, and no deeper one.
+   * One thread's search takes the states from its queue in the order it admitted them
+   * (ids 0, 1, 2, …). When it takes the first state of depth d, every state of depth ≤ d
+   * has been found and no deeper one, and the next one found is the first of depth d + 1.
+   * (After a resume the queue also holds states found before the checkpoint, which breaks
+   * this order: the checker keeps no marks then.) A compare per expansion, no more.
    */
-  private depthOf(item: QueuedState): number {
+  private markLevel(item: QueuedState): void {
     const depth = this.search.depthAfter(item.id) - 1;
-    if (depth !== this.lastDepth) {
-      this.lastDepth = depth;
-      this.levelMarks.push({ depth, distinct: this.search.count, seconds: performance.now() / 1000 });
-    }
-    return depth;
+    this.levelMarks.push({ depth, distinct: this.search.count, seconds: performance.now() / 1000 });
+    this.nextLevelAt = this.search.count;
   }
 
   private isNew(state: ClusterState, sigs: readonly string[]): boolean {

@@ -209,9 +209,8 @@ function breadthFirst(
     options.onExpanded?.(search.count);
   });
   if (!exhausted && !(search.violated && search.stopOnViolation)) checkpoints(true);
-  // After a resume the first depth seen was found in part before the checkpoint, with
-  // some of the next: not a complete level.
-  const marks = options.resume === undefined ? bfs.levelMarks : bfs.levelMarks.slice(1);
+  // After a resume the queue's order is not the order of the ids (`markLevel`).
+  const marks = options.resume === undefined ? bfs.levelMarks : [];
   const levels = marks.map((m) => ({ ...m, seconds: m.seconds - start / 1000 }));
   return { exhausted, memory: bfsMemory(bfs, exact), levels };
 }
