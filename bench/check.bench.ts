@@ -30,6 +30,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { makeClusterConfig } from '../models/index.ts';
+import type { LevelMark } from '../src/explore/bfs.ts';
 import { type CheckOptions, check } from '../src/explore/checker.ts';
 import { checkParallel } from '../src/explore/parallel/coordinator.ts';
 import { type ParallelProfile, profileLine } from '../src/explore/parallel/profile.ts';
@@ -118,6 +119,8 @@ interface CaseResult {
   readonly minorFaults: number;
   /** With workers: where their time went (busy, waiting at level ends, growth, start). */
   readonly parallel?: ParallelProfile;
+  /** When each depth had all its states found (`LevelMark`, src/explore/bfs.ts). */
+  readonly levels: readonly LevelMark[];
 }
 
 async function runCase(c: BenchCase, workers: number, seconds: number): Promise<CaseResult> {
@@ -160,6 +163,7 @@ async function runCase(c: BenchCase, workers: number, seconds: number): Promise<
     workersCpuSeconds: (result.parallel?.workers ?? []).reduce((a, w) => a + w.cpuMs, 0) / 1000,
     minorFaults: process.resourceUsage().minorPageFault - faults,
     parallel: result.parallel,
+    levels: result.levels ?? [],
   };
 }
 
@@ -219,6 +223,64 @@ function cpuLine(r: CaseResult): string {
   );
 }
 
+/**
+ * The two runs over the same work: every state of depth ≤ D, for the deepest D both
+ * completed. A fixed window lets the faster run go deeper, where states cost more (more
+ * messages in flight, a fuller table), so its rate over the window understates it.
+ */
+function sameLevelsLine(one: CaseResult, many: CaseResult): string {
+  const theirs = new Map(many.levels.map((m) => [m.depth, m]));
+  const common = one.levels.filter((m) => theirs.has(m.depth) && m.distinct > 1).at(-1);
+  if (common === undefined) return 'same levels: none completed by both runs';
+  const other = theirs.get(common.depth) as LevelMark;
+  const rate = (m: LevelMark) => `${fmt(m.distinct / m.seconds)}/s`;
+  return (
+    `same levels: all ${fmt(common.distinct)} states of depth ≤ ${common.depth} found in ` +
+    `${common.seconds.toFixed(1)} s by 1 worker (${rate(common)}), ${other.seconds.toFixed(1)} s by ` +
+    `${many.workers} (${rate(other)}): ${(common.seconds / other.seconds).toFixed(2)}×` +
+    (other.distinct === common.distinct ? '' : ` (COUNTS DIFFER: ${fmt(other.distinct)})`)
+  );
+}
+
+/** One round of a case: each worker count in turn, printed as it ends. */
+function benchRound(c: BenchCase, workerCounts: readonly number[]): void {
+  let oneWorker: CaseResult | undefined;
+  for (const workers of workerCounts) {
+    const r = spawnRun(c.id, workers);
+    if (r === null) {
+      console.log(`${c.id.padEnd(6)} ${String(workers).padStart(7)} failed`);
+      continue;
+    }
+    if (workers === 1) oneWorker = r;
+    const base =
+      workers === 1 || oneWorker === undefined ? undefined : oneWorker.distinct / oneWorker.seconds;
+    console.log(row(r, base));
+    console.log(`         ${cpuLine(r)}`);
+    if (r.parallel !== undefined) console.log(`         ${profileLine(r.parallel)}`);
+    if (workers !== 1 && oneWorker !== undefined) console.log(`         ${sameLevelsLine(oneWorker, r)}`);
+  }
+}
+
+/** What the columns and lines mean. */
+function legend(cases: readonly BenchCase[]): void {
+  for (const c of cases) console.log(`  ${c.id}: ${c.title}`);
+  console.log(
+    `  × TLC: distinct states/s over TLC's ${TLC_DISTINCT_PER_SECOND.toLocaleString('en-US')}/s (one worker); with symmetry each state stands for up to 3! = 6 renamings`,
+  );
+  console.log(
+    '  vs 1 wkr: distinct states/s over the 1-worker run of the same round (the seconds include starting the workers)',
+  );
+  console.log(
+    '  same levels: the time each run took to find every state of the deepest depth both completed (the same states): the fair speed-up when the faster run went deeper in its window',
+  );
+  console.log(
+    '  µs cpu/st: CPU time of the process per distinct state; flt/kst: minor page faults per 1,000 distinct states; cores: CPU s over wall s (on a shared machine, judge by these)',
+  );
+  console.log(
+    "  workers busy …: the share of the workers' time spent expanding states (and of it, paused for garbage collection), and where the rest went (src/explore/parallel/profile.ts)",
+  );
+}
+
 async function main(): Promise<void> {
   const caseId = flag('--case');
   if (caseId !== undefined) {
@@ -236,35 +298,9 @@ async function main(): Promise<void> {
   console.log(
     'case   workers    distinct    generated  depth  seconds  cpu s  µs cpu/st  flt/kst  cores  distinct/s  × TLC  generated/s  peak RSS  bytes/state  vs 1 wkr  finished?',
   );
-  for (const c of CASES.filter((k) => only.includes(k.id))) {
-    for (let round = 0; round < rounds; round++) {
-      let oneWorkerRate: number | undefined;
-      for (const workers of workerCounts) {
-        const r = spawnRun(c.id, workers);
-        if (r === null) {
-          console.log(`${c.id.padEnd(6)} ${String(workers).padStart(7)} failed`);
-          continue;
-        }
-        if (workers === 1) oneWorkerRate = r.distinct / r.seconds;
-        console.log(row(r, workers === 1 ? undefined : oneWorkerRate));
-        console.log(`         ${cpuLine(r)}`);
-        if (r.parallel !== undefined) console.log(`         ${profileLine(r.parallel)}`);
-      }
-    }
-  }
-  for (const c of CASES.filter((k) => only.includes(k.id))) console.log(`  ${c.id}: ${c.title}`);
-  console.log(
-    `  × TLC: distinct states/s over TLC's ${TLC_DISTINCT_PER_SECOND.toLocaleString('en-US')}/s (one worker); with symmetry each state stands for up to 3! = 6 renamings`,
-  );
-  console.log(
-    '  vs 1 wkr: distinct states/s over the 1-worker run of the same round (the seconds include starting the workers)',
-  );
-  console.log(
-    '  µs cpu/st: CPU time of the process per distinct state; flt/kst: minor page faults per 1,000 distinct states; cores: CPU s over wall s (on a shared machine, judge by these)',
-  );
-  console.log(
-    "  workers busy …: the share of the workers' time spent expanding states, and where the rest went (src/explore/parallel/profile.ts)",
-  );
+  const cases = CASES.filter((k) => only.includes(k.id));
+  for (const c of cases) for (let round = 0; round < rounds; round++) benchRound(c, workerCounts);
+  legend(cases);
 }
 
 await main();

@@ -53,6 +53,17 @@ interface Successor {
   messages: readonly number[];
 }
 
+/**
+ * Every state of depth ≤ `depth` had been found (`distinct` states, no deeper one) at
+ * `seconds`: the same work for any number of threads, so two runs compare by the deepest
+ * mark both reached (`npm run bench:check`). Seconds from the run's start in a result.
+ */
+export interface LevelMark {
+  readonly depth: number;
+  readonly distinct: number;
+  readonly seconds: number;
+}
+
 /** A state whose expansion a stop cut short, and the transitions counted before it began. */
 export interface Interrupted {
   readonly item: QueuedState;
@@ -72,6 +83,10 @@ export class BreadthFirst {
   level = -1;
   /** Set when the search stopped in the middle of an expansion (a checkpoint expands it again). */
   interrupted: Interrupted | null = null;
+  /** One thread's search (`level` unset): when each depth had all its states found. */
+  readonly levelMarks: LevelMark[] = [];
+  /** The id of the first state of the next depth, once admitted (`markLevel`). */
+  private nextLevelAt = 0;
 
   constructor(
     readonly search: Search,
@@ -111,6 +126,7 @@ export class BreadthFirst {
     while (!this.search.shouldStop()) {
       const item = this.queue.shift();
       if (item === undefined) return true;
+      if (item.id >= this.nextLevelAt) this.markLevel(item);
       const generated = this.search.generated;
       this.expand(item);
       if (this.search.stopped) this.interrupted = { item, generated };
@@ -137,6 +153,19 @@ export class BreadthFirst {
       this.addToBatch(item, next, nextSigs, index, stepped),
     );
     this.admitBatch(item.id, depth + 1);
+  }
+
+  /**
+   * One thread's search takes the states from its queue in the order it admitted them
+   * (ids 0, 1, 2, …). When it takes the first state of depth d, every state of depth ≤ d
+   * has been found and no deeper one, and the next one found is the first of depth d + 1.
+   * (After a resume the queue also holds states found before the checkpoint, which breaks
+   * this order: the checker keeps no marks then.) A compare per expansion, no more.
+   */
+  private markLevel(item: QueuedState): void {
+    const depth = this.search.depthAfter(item.id) - 1;
+    this.levelMarks.push({ depth, distinct: this.search.count, seconds: performance.now() / 1000 });
+    this.nextLevelAt = this.search.count;
   }
 
   private isNew(state: ClusterState, sigs: readonly string[]): boolean {

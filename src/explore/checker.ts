@@ -3,7 +3,7 @@ import { applyAction, enabledActions, withinBounds } from '../../models/cluster/
 import type { ClusterConfig } from '../../models/cluster/config.ts';
 import { type ClusterState, initialClusterState } from '../../models/cluster/state.ts';
 import type { Property } from '../../models/properties/index.ts';
-import { BreadthFirst, type IsNew, type VisitedFingerprints } from './bfs.ts';
+import { BreadthFirst, type IsNew, type LevelMark, type VisitedFingerprints } from './bfs.ts';
 import { readCheckpoint, restore, writeCheckpoint } from './checkpoint.ts';
 import { depthFirst } from './dfs.ts';
 import { StateEncoder } from './encode.ts';
@@ -127,6 +127,8 @@ export interface CheckResult {
   readonly memory: MemoryUse;
   /** A parallel search: where the workers' time went. */
   readonly parallel?: ParallelProfile;
+  /** A breadth-first search: when each depth had all its states found (`bfs.ts`). */
+  readonly levels?: readonly LevelMark[];
 }
 
 /** What the search's own structures cost (the process's whole footprint is larger). */
@@ -156,26 +158,17 @@ export function check(options: CheckOptions): CheckResult {
   const search = new Search(searchSettings(options));
   const exact = strategy === 'random' || (options.exact ?? false);
   const progress = progressReporter(options, search, start);
-  let exhausted = false;
-  let memory: MemoryUse = { perVisited: 0, perFrontier: 0, peakFrontier: 0 };
-  if (strategy === 'bfs') {
-    const bfs = startBfs(search, exact, options);
-    const checkpoints = checkpointer(options, bfs);
-    exhausted = bfs.run(() => {
-      progress(bfs.queue.length);
-      checkpoints(false);
-      options.onExpanded?.(search.count);
-    });
-    if (!exhausted && !(search.violated && search.stopOnViolation)) checkpoints(true);
-    memory = bfsMemory(bfs, exact);
-  } else if (strategy === 'dfs') {
-    exhausted = depthFirst(search, isNewFor(search, exact), progress);
-  } else {
+  let ran: Ran = { exhausted: false, memory: { perVisited: 0, perFrontier: 0, peakFrontier: 0 } };
+  if (strategy === 'bfs') ran = breadthFirst(search, exact, options, progress, start);
+  else if (strategy === 'dfs')
+    ran = { ...ran, exhausted: depthFirst(search, isNewFor(search, exact), progress) };
+  else {
     randomWalks(
       search,
       walkSettings(options, () => progress(0)),
     );
   }
+  const { exhausted, memory, levels } = ran;
   return resultOf({
     strategy,
     seed: options.seed ?? 1,
@@ -189,7 +182,37 @@ export function check(options: CheckOptions): CheckResult {
     properties: propertyResults(search, (f) => pathToLocal(search, f)),
     workers: 1,
     memory,
+    levels,
   });
+}
+
+/** How a strategy's search ended. */
+interface Ran {
+  readonly exhausted: boolean;
+  readonly memory: MemoryUse;
+  readonly levels?: readonly LevelMark[];
+}
+
+/** One thread's breadth-first search (`start`: the run's, from `performance.now()`). */
+function breadthFirst(
+  search: Search,
+  exact: boolean,
+  options: CheckOptions,
+  progress: (queued: number) => void,
+  start: number,
+): Ran {
+  const bfs = startBfs(search, exact, options);
+  const checkpoints = checkpointer(options, bfs);
+  const exhausted = bfs.run(() => {
+    progress(bfs.queue.length);
+    checkpoints(false);
+    options.onExpanded?.(search.count);
+  });
+  if (!exhausted && !(search.violated && search.stopOnViolation)) checkpoints(true);
+  // After a resume the queue's order is not the order of the ids (`markLevel`).
+  const marks = options.resume === undefined ? bfs.levelMarks : [];
+  const levels = marks.map((m) => ({ ...m, seconds: m.seconds - start / 1000 }));
+  return { exhausted, memory: bfsMemory(bfs, exact), levels };
 }
 
 function bfsMemory(bfs: BreadthFirst, exact: boolean): MemoryUse {

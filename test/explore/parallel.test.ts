@@ -54,6 +54,15 @@ describe('parallel breadth-first search', () => {
         });
       }
       expect(verdicts(two)).toEqual(verdicts(one));
+      // The same states at every depth: a mark of depth d counts every state of depth ≤ d
+      // (what npm run bench:check compares runs by). One thread marks depth 0 when it takes
+      // the initial state; the workers mark d + 1 after level d, the last one past the end.
+      const marks = (r: typeof one) => (r.levels ?? []).map((m) => [m.depth, m.distinct]);
+      const depths = Array.from({ length: c.depth + 1 }, (_, d) => d);
+      expect(marks(one).map(([d]) => d)).toEqual(depths);
+      expect(marks(two).map(([d]) => d)).toEqual([...depths.slice(1), c.depth + 1]);
+      expect(marks(two).slice(0, -1)).toEqual(marks(one).slice(1));
+      expect(marks(two).at(-1)).toEqual([c.depth + 1, c.distinct]);
     });
   }
 
@@ -129,6 +138,12 @@ describe('parallel breadth-first search', () => {
     const given = p?.workers.reduce((a, w) => a + w.given, 0);
     expect(stolen).toBeGreaterThan(0);
     expect(stolen).toBe(given);
-    for (const w of p?.workers ?? []) expect(w.expandingMs).toBeGreaterThan(0);
+    for (const w of p?.workers ?? []) {
+      expect(w.expandingMs).toBeGreaterThan(0);
+      // 114,916 states allocate far more than one young generation: each worker collects.
+      expect(w.gcPauses).toBeGreaterThan(0);
+      expect(w.gcMs).toBeGreaterThan(0);
+      expect(w.gcMs).toBeLessThan(w.expandingMs + w.levelEndMs + w.stealWaitMs + w.givingMs + w.growthMs);
+    }
   });
 });

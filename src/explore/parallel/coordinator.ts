@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Property } from '../../../models/properties/index.ts';
 import { PROPERTIES } from '../../../models/properties/index.ts';
+import type { LevelMark } from '../bfs.ts';
 import {
   type CheckOptions,
   type CheckResult,
@@ -18,6 +19,7 @@ import {
   readSharedTable,
   writeParallelCheckpoint,
 } from './checkpoint.ts';
+import { serialScavengesFor } from './gc-threads.ts';
 import type { ParallelProfile } from './profile.ts';
 import type { FromWorker, ModelRecipe, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
@@ -114,6 +116,11 @@ export class WorkerPool {
   /** The level under way (or last finished), for a checkpoint. */
   private level = 0;
   private nextCheckpoint: number;
+  /** When the run started (`performance.now()`), and when each depth had all its states found. */
+  private startedAt = 0;
+  private readonly levelMarks: LevelMark[] = [];
+  /** Gives parallel scavenging back when the pool closes (`gc-threads.ts`). */
+  private readonly releaseGc: () => void;
 
   constructor(private readonly options: ParallelCheckOptions) {
     this.properties = options.properties ?? PROPERTIES;
@@ -128,6 +135,7 @@ export class WorkerPool {
     Atomics.store(this.control, CONTROL.growAt, growAtFor(this.table.byteLength / 8));
     Atomics.store(this.control, CONTROL.count, this.resumed?.visited ?? 0);
     this.nextCheckpoint = Date.now() + this.checkpointEveryMs;
+    this.releaseGc = serialScavengesFor(options.workers);
     for (let index = 0; index < options.workers; index++) this.spawn(index);
   }
 
@@ -233,6 +241,7 @@ export class WorkerPool {
 
   /** Level after level until the frontier is empty (true) or the run must stop (false). */
   async search(options: ParallelCheckOptions, start: number): Promise<boolean> {
+    this.startedAt = start;
     const progress = this.progressTimer(options, start);
     const preparing = setInterval(() => this.prepareSpare(), TURN_EVERY_MS);
     try {
@@ -278,7 +287,16 @@ export class WorkerPool {
     this.levels++;
     resetBoard(this.board, left);
     Atomics.store(this.control, CONTROL.running, this.workers.length);
-    return (await this.all(message, 'done')).map((m) => m.queued);
+    const queued = (await this.all(message, 'done')).map((m) => m.queued);
+    this.markLevel(message.level + 1);
+    return queued;
+  }
+
+  /** After level d − 1: every state of depth ≤ d was found, unless the run stopped within it. */
+  private markLevel(depth: number): void {
+    if (Atomics.load(this.control, CONTROL.stop) !== 0) return;
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    this.levelMarks.push({ depth, distinct: this.totals()[0], seconds });
   }
 
   private get checkpointEveryMs(): number {
@@ -373,6 +391,7 @@ export class WorkerPool {
       stoppedBy: this.stopReason(summaries, exhausted),
       properties,
       workers: this.workers.length,
+      levels: this.levelMarks,
       memory: {
         perVisited: distinct === 0 ? 0 : (this.table.byteLength + sum((s) => s.columnBytes)) / distinct,
         perFrontier: pushed === 0 ? 0 : (sum((s) => s.pushedInts) * 4) / pushed,
@@ -420,6 +439,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+    this.releaseGc();
   }
 }
 

@@ -28,6 +28,9 @@ export interface WorkerProfile {
   /** The thread's own CPU time and minor page faults over its life (`thread-usage.ts`; 0 where unknown). */
   cpuMs: number;
   minorFaults: number;
+  /** Garbage-collection pauses of the thread's heap, and their time (within the above; `gc-threads.ts`). */
+  gcPauses: number;
+  gcMs: number;
 }
 
 export interface ParallelProfile {
@@ -57,6 +60,8 @@ export function emptyWorkerProfile(): WorkerProfile {
     given: 0,
     cpuMs: 0,
     minorFaults: 0,
+    gcPauses: 0,
+    gcMs: 0,
   };
 }
 
@@ -67,6 +72,7 @@ export function shares(p: ParallelProfile): {
   stealWait: number;
   giving: number;
   growth: number;
+  gc: number;
 } {
   const sum = (pick: (w: WorkerProfile) => number) => p.workers.reduce((a, w) => a + pick(w), 0);
   const total = sum((w) => w.expandingMs + w.levelEndMs + w.stealWaitMs + w.givingMs + w.growthMs) || 1;
@@ -76,6 +82,7 @@ export function shares(p: ParallelProfile): {
     stealWait: sum((w) => w.stealWaitMs) / total,
     giving: sum((w) => w.givingMs) / total,
     growth: sum((w) => w.growthMs) / total,
+    gc: sum((w) => w.gcMs) / total,
   };
 }
 
@@ -86,8 +93,10 @@ export function profileLine(p: ParallelProfile): string {
   const s = shares(p);
   const steals = p.workers.reduce((a, w) => a + w.steals, 0);
   const stolen = p.workers.reduce((a, w) => a + w.stolen, 0);
+  const pauses = p.workers.reduce((a, w) => a + w.gcPauses, 0);
   return (
-    `workers busy ${pct(s.busy)} of their time; waiting at level ends ${pct(s.levelEnd)}, ` +
+    `workers busy ${pct(s.busy)} of their time (garbage collection ${pct(s.gc)}, ${pauses} pauses); ` +
+    `waiting at level ends ${pct(s.levelEnd)}, ` +
     `for stolen states ${pct(s.stealWait)}, for the table to grow ${pct(s.growth)} ` +
     (p.growths === 0
       ? '(no growth); '

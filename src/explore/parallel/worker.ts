@@ -8,6 +8,7 @@ import { readSearchFiles, restore, writeSearchFiles } from '../checkpoint.ts';
 import { Search } from '../search.ts';
 import { StateParts } from '../state-queue.ts';
 import { type WorkerPiece, workerPrefix } from './checkpoint.ts';
+import { countGcPauses } from './gc-threads.ts';
 import { LevelShare } from './level-share.ts';
 import { emptyWorkerProfile, type WorkerProfile } from './profile.ts';
 import type { FromWorker, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
@@ -33,6 +34,8 @@ class BfsWorker {
   readonly profile: WorkerProfile = emptyWorkerProfile();
   /** When this worker last finished a level (it waits for the others from then on), or -1. */
   private doneAt = -1;
+  /** Adds the garbage-collection pauses not reported yet to the profile. */
+  private readonly gcPauses = countGcPauses(this.profile);
 
   constructor(
     private readonly setup: WorkerSetup,
@@ -98,6 +101,7 @@ class BfsWorker {
       case 'lookup':
         return { type: 'step', ...this.lookup(message.id) };
       case 'finish':
+        this.gcPauses();
         Object.assign(this.profile, threadUsage());
         return { type: 'summary', summary: this.summary(), profile: this.profile };
     }
