@@ -18,14 +18,16 @@
  * smallest size is not the one that pays for compilation (eliben's check at 30k events takes
  * five runs to reach its steady time: 250, 186, 106, 126, 72, 61 ms in one process); the
  * first of them, cold, is printed too: what a one-off `raftkit trace` of a small log sees.
- * The text is built and the garbage of building it collected before the clock starts: the
- * reader is timed, not the tiler.
+ * The texts are written to files first and each timed run reads its file, as `raftkit trace`
+ * does: the reader is timed, not the tiler (see writeTexts).
  * Last, the seed log end to end (read, parse, check, diagnose, render), target < 0.5 s.
  *
  * Usage: npm run bench:trace [-- --quick]   (--quick: 10k to 100k events instead of 30k to 1M)
  *        BENCH_FORMATS=hclog,etcd npm run bench:trace   (only these readers; the seed log is timed always)
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { syntheticTrace } from '../src/timing/synthetic.ts';
@@ -44,13 +46,18 @@ const LINEAR_MARGIN = 0.25;
 const WARM_UP_RUNS = 5;
 
 /**
- * A full garbage collection, run before each timed parse: building the bench's text (tiling
- * a log a thousand times) leaves hundreds of MB of garbage that the collector would
- * otherwise clear on the reader's clock (16–26% of a profiled hclog parse at 300k events).
- * `raftkit trace` reads a file into one string and leaves none.
+ * The texts are built first, for every size of a reader, and written to files; the garbage
+ * of building them (tiling a log thousands of times: hundreds of MB) is collected once,
+ * before the warm-up. Each timed run then reads its file, as `raftkit trace` does (one flat
+ * string, next to no garbage). Collected on the reader's clock instead, that garbage cost
+ * 16–26% of a profiled hclog parse at 300k events; collected by a forced GC before each
+ * timed run, it shrinks the young generation back to its start, and a short run (30k events)
+ * then pays for growing it again: hclog 150k/s at 30k against 255k/s without that GC.
  */
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
+const TEXTS = mkdtempSync(join(tmpdir(), 'raftkit-bench-trace-'));
+process.on('exit', () => rmSync(TEXTS, { recursive: true, force: true }));
 
 interface Timed<T> {
   readonly value: T;
@@ -77,21 +84,11 @@ const REAL_LOGS: Readonly<Record<Exclude<TraceFormat, 'canonical'>, string>> = {
 
 /** A text of about `events` events in the reader's format. */
 function textOf(format: TraceFormat, events: number): string {
-  if (format === 'canonical') {
-    return asRead(`${syntheticTrace({ events, seed: SEED }).map(toCanonicalLine).join('\n')}\n`);
-  }
+  if (format === 'canonical')
+    return `${syntheticTrace({ events, seed: SEED }).map(toCanonicalLine).join('\n')}\n`;
   const base = readFileSync(REAL_LOGS[format], 'utf8');
   const perCopy = parseTrace(base, REAL_LOGS[format], format).trace.events.length;
-  return asRead(tile(base, format, Math.max(1, Math.round(events / perCopy))));
-}
-
-/**
- * The text as `raftkit trace` gets it from a file: one flat string. A string built by joins
- * and concatenation is a tree of pieces that the first scan of it copies into one (0.6 s
- * for 100 MB), which is the bench's making, not the reader's.
- */
-function asRead(text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8');
+  return tile(base, format, Math.max(1, Math.round(events / perCopy)));
 }
 
 interface Sample {
@@ -101,9 +98,16 @@ interface Sample {
   readonly replayed: number;
 }
 
-function measure(format: TraceFormat, size: number): Sample {
-  const text = textOf(format, size);
+/** Write the reader's text of every size to a file (then collect the garbage of building them). */
+function writeTexts(format: TraceFormat): void {
+  for (const size of SIZES) writeFileSync(fileOf(format, size), textOf(format, size));
   collectGarbage();
+}
+
+const fileOf = (format: TraceFormat, size: number) => join(TEXTS, `${format}-${size}.log`);
+
+function measure(format: TraceFormat, size: number): Sample {
+  const text = readFileSync(fileOf(format, size), 'utf8');
   const parse = time(() => parseTrace(text, `${format}-${size}`, format));
   const check = time(() => checkTrace(parse.value.trace));
   const result = check.value;
@@ -133,6 +137,7 @@ console.log(
 const FORMATS = ['canonical', 'eliben', 'hclog', 'etcd'] as const;
 const only = process.env.BENCH_FORMATS?.split(',');
 for (const format of FORMATS.filter((f) => only === undefined || only.includes(f))) {
+  writeTexts(format);
   const cold = measure(format, SIZES[0]);
   console.log(`${report(format, cold)} — cold: the process's first run, not counted`);
   for (let i = 1; i < WARM_UP_RUNS; i++) measure(format, SIZES[0]); // the JIT warms up here, not in the sweep
