@@ -3,8 +3,8 @@
  * this tree's, compared whole (the report object and its text, deep-equal):
  * - every log of test/fixtures/trace and the seed log, read alone (`analyzeTrace`);
  * - every cluster run there (a directory of n<i>.log files, `analyzeTraceInputs`);
- * - mutated documents of the real logs: the mutations of test/trace/fuzz.test.ts's kind
- *   (lines dropped, repeated, swapped, cut, joined, garbled) plus cuts at a message's end
+ * - mutated documents of the real logs: the fuzz test's mutations (test/trace/log-mutations.ts)
+ *   plus cuts at a message's end
  *   (": ", ":", ": k=1" …), where the readers decide what a message is.
  *
  *   git worktree add --detach /tmp/old 9bdc98b && ln -s "$PWD/node_modules" /tmp/old/
@@ -19,6 +19,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import * as NEW from '../src/trace/index.ts';
 import type { TraceFormat } from '../src/trace/trace.ts';
+import { at, type Mutation, mutation } from '../test/trace/log-mutations.ts';
 
 type Trace = Pick<typeof NEW, 'analyzeTrace' | 'analyzeTraceInputs' | 'renderText'>;
 
@@ -80,29 +81,9 @@ function runOf(dir: string): (t: Trace) => NEW.TraceReport {
   return (t) => t.analyzeTraceInputs(inputs);
 }
 
-type Mutation = (lines: string[]) => void;
-const at = (lines: string[], i: number) => (lines.length === 0 ? 0 : i % lines.length);
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.nat().map((i) => (l: string[]) => void l.splice(at(l, i), 1)),
-  fc.nat().map((i) => (l: string[]) => void l.splice(at(l, i), 0, l[at(l, i)] ?? '')),
-  fc.tuple(fc.nat(), fc.nat()).map(([i, j]) => (l: string[]) => {
-    const [a, b] = [at(l, i), at(l, j)];
-    [l[a], l[b]] = [l[b], l[a]];
-  }),
-  fc.tuple(fc.nat(), fc.nat()).map(([i, k]) => (l: string[]) => {
-    const a = at(l, i);
-    l[a] = (l[a] ?? '').slice(0, k % ((l[a] ?? '').length + 1));
-  }),
-  fc
-    .nat()
-    .map((i) => (l: string[]) => void l.splice(at(l, i), 2, `${l[at(l, i)] ?? ''}${l[at(l, i) + 1] ?? ''}`)),
-  fc.tuple(fc.nat(), fc.string({ maxLength: 12 })).map(([i, s]) => (l: string[]) => {
-    const a = at(l, i);
-    const k = i % ((l[a] ?? '').length + 1);
-    l[a] = (l[a] ?? '').slice(0, k) + s + (l[a] ?? '').slice(k);
-  }),
-  // At a message's end: where a reader decides what the message is.
+/** The fuzz test's mutations, and cuts at a message's end: where a reader decides what the message is. */
+const mutationOrCut: fc.Arbitrary<Mutation> = fc.oneof(
+  mutation,
   fc
     .tuple(fc.nat(), fc.constantFrom(':', ': ', ': x', ': k=1', '::', ' k=', 'x'))
     .map(([i, s]) => (l: string[]) => {
@@ -117,12 +98,16 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 /** `PER_LOG` mutated documents of one log, each analysed by both trees in the given format (or detected). */
 function mutatedCases(file: string, format: TraceFormat): [string, (t: Trace) => NEW.TraceReport][] {
   const base = readFileSync(file, 'utf8');
-  const documents = fc.sample(fc.tuple(fc.array(mutation, { minLength: 1, maxLength: 6 }), fc.boolean()), {
-    numRuns: PER_LOG,
-    seed: 42,
-  });
-  return documents.map(([mutations, detect], i) => {
-    const lines = base.split('\n');
+  const all = base.split('\n');
+  const documents = fc.sample(
+    fc.tuple(fc.array(mutationOrCut, { minLength: 1, maxLength: 6 }), fc.nat(), fc.boolean()),
+    { numRuns: PER_LOG, seed: 42 },
+  );
+  return documents.map(([mutations, start, detect], i) => {
+    // A window of the log, as in the fuzz test: on whole mutated logs a run of 2,000 per log
+    // did not finish in ten minutes (not looked into; see the stop note).
+    const from = start % Math.max(1, all.length - 60);
+    const lines = all.slice(from, from + 80);
     for (const m of mutations) m(lines);
     const text = lines.join('\n');
     return [`${file}#${i}`, (t) => t.analyzeTrace(text, file, { format: detect ? 'auto' : format })];

@@ -9,6 +9,7 @@ import {
   type ParsedTrace,
   type SkippedLine,
   sortedUnique,
+  TimeOrder,
 } from './trace.ts';
 
 /**
@@ -368,7 +369,8 @@ class ElibenReading {
   informational = 0;
   private segment = 0;
   private readonly clock = new DayClock();
-  private readonly order = new SegmentOrder();
+  /** Order within a chunk: a fence starts a new chunk. */
+  private readonly order = new TimeOrder();
 
   line(trimmed: string, lineNo: number): void {
     if (trimmed === '') {
@@ -383,7 +385,7 @@ class ElibenReading {
         reason: 'markdown fence (chunk boundary)',
       });
       this.segment++;
-      this.order.newSegment();
+      this.order.restart();
       return;
     }
     const m = LINE.exec(trimmed);
@@ -504,30 +506,6 @@ class DayClock {
     }
     this.lastTime = time;
     return time;
-  }
-}
-
-/** Lines logged earlier than one before them in the same chunk (a fence starts a new chunk). */
-class SegmentOrder {
-  private count = 0;
-  private maxBackwardsMs = 0;
-  private last: number | null = null;
-
-  newSegment(): void {
-    this.last = null;
-  }
-
-  at(time: number): void {
-    const last = this.last;
-    if (last !== null && time < last) {
-      this.count++;
-      this.maxBackwardsMs = Math.max(this.maxBackwardsMs, last - time);
-    }
-    this.last = last === null ? time : Math.max(last, time);
-  }
-
-  outOfOrder(): { count: number; maxBackwardsMs: number } {
-    return { count: this.count, maxBackwardsMs: this.maxBackwardsMs };
   }
 }
 

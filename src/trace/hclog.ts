@@ -209,13 +209,13 @@ const KNOWN_BY_LENGTH: readonly (readonly Known[] | undefined)[] = (() => {
 /**
  * The known message that starts at text[from], or undefined. hclog writes a message, then
  * its fields after ": " (`message: k=v k=v`), or a bare message (maybe with a final colon).
- * No known message has a colon (test/trace/hclog.test.ts pins it), so a known message ends
+ * No known message has a colon (test/trace/formats.test.ts pins it), so a known message ends
  * at the first colon after `from` (or at the end), and it is the line's message — as
  * `/^(.*?)(?:: [\w.-]+=|:?$)/` cuts it — if the end, a final colon or ": key=" follows it.
  * Found in place (one `indexOf`, one comparison): 73% of a busy log's lines are
  * information and are done with here, nothing cut out of them.
  */
-export function knownAt(text: string, from: number): Known | undefined {
+function knownAt(text: string, from: number): Known | undefined {
   const colon = text.indexOf(':', from);
   const candidates = KNOWN_BY_LENGTH[(colon < 0 ? text.length : colon) - from];
   if (candidates === undefined) return undefined;
@@ -245,8 +245,7 @@ const NO_REPLAY =
   'candidates count, and liveness on the roles and terms logged';
 
 /** The hclog reader of one file: its state (names, addresses, candidacies) and per-line scratch. */
-
-export class HclogReader implements LogReader {
+class HclogReader implements LogReader {
   readonly format = 'hclog';
   readonly noReplay = NO_REPLAY;
   readonly inferences = [

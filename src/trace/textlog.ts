@@ -9,6 +9,7 @@ import {
   type ParsedTrace,
   type SkippedLine,
   sortedUnique,
+  TimeOrder,
   type TraceFormat,
 } from './trace.ts';
 
@@ -118,9 +119,7 @@ class LibraryLogReading {
   readonly sink = new LineSink();
   logLines = 0;
   informational = 0;
-  private lastTime: number | null = null;
-  private outOfOrder = 0;
-  private maxBackwardsMs = 0;
+  private readonly order = new TimeOrder();
 
   constructor(private readonly reader: LogReader) {}
 
@@ -147,7 +146,7 @@ class LibraryLogReading {
       this.skip(line, 'other', trimmed, `${format} line with a message the ${format} reader does not know`);
       return;
     }
-    this.order(header.time);
+    if (header.time !== null) this.order.at(header.time);
     if (sink.events.length === before) this.informational++;
   }
 
@@ -155,21 +154,12 @@ class LibraryLogReading {
     this.skipped.push({ line, kind, text, reason });
   }
 
-  /** Count a line logged earlier than one before it (the events are then sorted by time). */
-  private order(time: number | null): void {
-    if (time === null) return;
-    const last = this.lastTime;
-    if (last !== null && time < last) {
-      this.outOfOrder++;
-      this.maxBackwardsMs = Math.max(this.maxBackwardsMs, last - time);
-    }
-    this.lastTime = last === null ? time : Math.max(last, time);
-  }
-
   result(file: string, totalLines: number): ParsedTrace {
     const { reader, sink } = this;
     const events = sink.events;
-    if (this.outOfOrder > 0 && events.every((e) => e.time !== null)) {
+    const outOfOrder = this.order.outOfOrder();
+    // Lines logged earlier than one before them: the events are sorted by time.
+    if (outOfOrder.count > 0 && events.every((e) => e.time !== null)) {
       events.sort((a, b) => (a.time as number) - (b.time as number) || a.line - b.line);
     }
     const nodes = sortedUnique(sink.ids);
@@ -181,7 +171,7 @@ class LibraryLogReading {
       ...NO_PASTE_DAMAGE,
       informational: this.informational,
       skipped: this.skipped,
-      outOfOrder: { count: this.outOfOrder, maxBackwardsMs: this.maxBackwardsMs },
+      outOfOrder,
       events,
       nodes,
       preVote: sink.preVote,

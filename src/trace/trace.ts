@@ -135,6 +135,30 @@ export class LineReader {
   }
 }
 
+/** Lines logged earlier than one before them: how many, and the furthest back. `restart` forgets the lines before. */
+export class TimeOrder {
+  private count = 0;
+  private maxBackwardsMs = 0;
+  private last: number | null = null;
+
+  restart(): void {
+    this.last = null;
+  }
+
+  at(time: number): void {
+    const last = this.last;
+    if (last !== null && time < last) {
+      this.count++;
+      this.maxBackwardsMs = Math.max(this.maxBackwardsMs, last - time);
+    }
+    this.last = last === null ? time : Math.max(last, time);
+  }
+
+  outOfOrder(): ParsedTrace['outOfOrder'] {
+    return { count: this.count, maxBackwardsMs: this.maxBackwardsMs };
+  }
+}
+
 export function sortedUnique(ids: Iterable<NodeId>): NodeId[] {
   return [...new Set(ids)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
