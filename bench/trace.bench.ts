@@ -14,22 +14,25 @@
  * every size). The check is one-sided: only a reader that is slower per event at the largest
  * size (by more than 25%) is "NOT linear" — a lower time per event at the larger size is
  * what a warm JIT and fixed costs spread over more events give, not a sign of worse than
- * linear growth. Each reader is warmed up first by five runs at the smallest size, so the
+ * linear growth. Each process is warmed up first by five runs at the smallest size, so the
  * smallest size is not the one that pays for compilation (eliben's check at 30k events takes
  * five runs to reach its steady time: 250, 186, 106, 126, 72, 61 ms in one process); the
  * first of them, cold, is printed too: what a one-off `raftkit trace` of a small log sees.
  * The texts are written to files first and each timed run reads its file, as `raftkit trace`
- * does: the reader is timed, not the tiler (see writeTexts).
+ * does: the reader is timed, not the tiler; each size is read in a process of its own, as
+ * `raftkit trace` reads one log per process (see TEXTS).
  * Last, the seed log end to end (read, parse, check, diagnose, render), target < 0.5 s.
  *
  * Usage: npm run bench:trace [-- --quick]   (--quick: 10k to 100k events instead of 30k to 1M)
+ *        BENCH_ROUNDS=3 npm run bench:trace   (three sweeps per reader; the verdicts read each size's median run:
+ *                                              one run on this VM moves ±20%)
  *        BENCH_FORMATS=hclog,etcd npm run bench:trace   (only these readers; the seed log is timed always)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { fileURLToPath } from 'node:url';
 import { syntheticTrace } from '../src/timing/synthetic.ts';
 import { toCanonicalLine } from '../src/trace/events.ts';
 import { analyzeTrace, checkTrace, parseTrace, renderText } from '../src/trace/index.ts';
@@ -46,18 +49,18 @@ const LINEAR_MARGIN = 0.25;
 const WARM_UP_RUNS = 5;
 
 /**
- * The texts are built first, for every size of a reader, and written to files; the garbage
- * of building them (tiling a log thousands of times: hundreds of MB) is collected once,
- * before the warm-up. Each timed run then reads its file, as `raftkit trace` does (one flat
- * string, next to no garbage). Collected on the reader's clock instead, that garbage cost
- * 16–26% of a profiled hclog parse at 300k events; collected by a forced GC before each
- * timed run, it shrinks the young generation back to its start, and a short run (30k events)
- * then pays for growing it again: hclog 150k/s at 30k against 255k/s without that GC.
+ * The texts are built first, for every size of a reader, and written to files; each timed
+ * run then reads its file, as `raftkit trace` does: the reader is timed, not the tiler
+ * (whose garbage, collected on the reader's clock, cost 16–26% of a profiled hclog parse).
+ * Each size is read in a process of its own (`--measure`), warmed up first at the smallest
+ * size, as `raftkit trace` reads one log per process: in one process for the whole sweep, a
+ * size's time per event depended on the sizes read before it (hclog's parse at 1M events:
+ * 5.5 µs per event in a fresh process, as at 30k, but 1.29–1.56× the 30k time after the
+ * smaller sizes in the same heap).
  */
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-const TEXTS = mkdtempSync(join(tmpdir(), 'raftkit-bench-trace-'));
-process.on('exit', () => rmSync(TEXTS, { recursive: true, force: true }));
+const TEXTS = process.argv.includes('--measure')
+  ? (process.argv[process.argv.indexOf('--measure') + 3] as string)
+  : mkdtempSync(join(tmpdir(), 'raftkit-bench-trace-'));
 
 interface Timed<T> {
   readonly value: T;
@@ -91,17 +94,22 @@ function textOf(format: TraceFormat, events: number): string {
   return tile(base, format, Math.max(1, Math.round(events / perCopy)));
 }
 
+/** One run's numbers only: a sample that kept its parsed trace would keep it alive while the next is timed. */
 interface Sample {
   readonly events: number;
-  readonly parse: Timed<unknown>;
-  readonly check: Timed<unknown>;
+  readonly parse: Seconds;
+  readonly check: Seconds;
   readonly replayed: number;
 }
 
-/** Write the reader's text of every size to a file (then collect the garbage of building them). */
+interface Seconds {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/** Write the reader's text of every size to a file. */
 function writeTexts(format: TraceFormat): void {
   for (const size of SIZES) writeFileSync(fileOf(format, size), textOf(format, size));
-  collectGarbage();
 }
 
 const fileOf = (format: TraceFormat, size: number) => join(TEXTS, `${format}-${size}.log`);
@@ -115,7 +123,39 @@ function measure(format: TraceFormat, size: number): Sample {
     console.error('the synthetic trace does not check clean:', result.divergences[0] ?? result.violations[0]);
     process.exit(1);
   }
-  return { events: parse.value.trace.events.length, parse, check, replayed: result.eventsChecked };
+  const seconds = ({ wall, cpu }: Seconds): Seconds => ({ wall, cpu });
+  return {
+    events: parse.value.trace.events.length,
+    parse: seconds(parse),
+    check: seconds(check),
+    replayed: result.eventsChecked,
+  };
+}
+
+interface Measured {
+  /** The process's first run (smallest size, before the JIT warmed up). */
+  readonly cold: Sample;
+  readonly sample: Sample;
+}
+
+/** `--measure <format> <size> <dir>`: this process warms up on the smallest text, times `size`, prints JSON. */
+function measureInThisProcess(format: TraceFormat, size: number): void {
+  const cold = measure(format, SIZES[0]);
+  for (let i = 1; i < WARM_UP_RUNS; i++) measure(format, SIZES[0]); // the JIT warms up here
+  const result: Measured = { cold, sample: measure(format, size) };
+  console.log(JSON.stringify(result));
+}
+
+/** One size of a reader in a child process of its own. */
+function measureInChild(format: TraceFormat, size: number): Measured {
+  const self = fileURLToPath(import.meta.url);
+  const args = ['tsx', self, '--measure', format, String(size), TEXTS, ...(quick ? ['--quick'] : [])];
+  const child = spawnSync('npx', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (child.status !== 0) {
+    console.error(`bench:trace: measuring ${format} at ${size} failed (exit ${child.status})`);
+    process.exit(1);
+  }
+  return JSON.parse(child.stdout.trim().split('\n').pop() as string) as Measured;
 }
 
 function report(format: TraceFormat, s: Sample): string {
@@ -131,36 +171,72 @@ function report(format: TraceFormat, s: Sample): string {
   );
 }
 
-console.log(
-  `seed ${SEED}; node ${process.version}; sizes ${SIZES.join(', ')}; target ${TARGET.toLocaleString('en-US')} events/s per reader`,
-);
-const FORMATS = ['canonical', 'eliben', 'hclog', 'etcd'] as const;
-const only = process.env.BENCH_FORMATS?.split(',');
-for (const format of FORMATS.filter((f) => only === undefined || only.includes(f))) {
+/** Sweeps per reader (BENCH_ROUNDS, default 1): with more than one, each size's median rate is what the verdicts read. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+
+if (process.argv.includes('--measure')) {
+  const at = process.argv.indexOf('--measure');
+  measureInThisProcess(process.argv[at + 1] as TraceFormat, Number(process.argv[at + 2]));
+} else {
+  process.on('exit', () => rmSync(TEXTS, { recursive: true, force: true }));
+  console.log(
+    `seed ${SEED}; node ${process.version}; sizes ${SIZES.join(', ')}, each in a process of its own; ${ROUNDS} round(s); ` +
+      `target ${TARGET.toLocaleString('en-US')} events/s per reader`,
+  );
+  const FORMATS = ['canonical', 'eliben', 'hclog', 'etcd'] as const;
+  const only = process.env.BENCH_FORMATS?.split(',');
+  for (const format of FORMATS.filter((f) => only === undefined || only.includes(f))) benchReader(format);
+  seedEndToEnd();
+}
+
+/** One reader: its texts, ROUNDS sweeps (the first run of the first child printed as cold), then the verdicts. */
+function benchReader(format: TraceFormat): void {
   writeTexts(format);
-  const cold = measure(format, SIZES[0]);
-  console.log(`${report(format, cold)} — cold: the process's first run, not counted`);
-  for (let i = 1; i < WARM_UP_RUNS; i++) measure(format, SIZES[0]); // the JIT warms up here, not in the sweep
-  const samples = SIZES.map((size) => measure(format, size));
-  for (const s of samples) console.log(report(format, s));
+  const rounds: Sample[][] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const samples = SIZES.map((size, i) => {
+      const { cold, sample } = measureInChild(format, size);
+      if (round === 0 && i === 0)
+        console.log(`${report(format, cold)} — cold: a process's first run, not counted`);
+      console.log(`${report(format, sample)}${ROUNDS > 1 ? ` — round ${round + 1}` : ''}`);
+      return sample;
+    });
+    rounds.push(samples);
+  }
+  const typical = SIZES.map((_, i) => medianSample(rounds.map((samples) => samples[i])));
+  if (ROUNDS > 1) for (const s of typical) console.log(`${report(format, s)} — median of ${ROUNDS} rounds`);
+  console.log(linearity(format, typical));
+  for (const size of SIZES) rmSync(fileOf(format, size), { force: true });
+}
+
+/** The sample whose parse+check CPU time is the median one (the lower middle of an even count). */
+function medianSample(samples: readonly Sample[]): Sample {
+  const cpu = (s: Sample) => s.parse.cpu + s.check.cpu;
+  return [...samples].sort((a, b) => cpu(a) - cpu(b))[(samples.length - 1) >> 1];
+}
+
+function linearity(format: TraceFormat, samples: readonly Sample[]): string {
   const perEvent = (s: Sample) => (s.parse.cpu + s.check.cpu) / s.events;
   const perEventWall = (s: Sample) => (s.parse.wall + s.check.wall) / s.events;
   const [first, last] = [samples[0], samples[samples.length - 1]];
   const cpuRatio = perEvent(last) / perEvent(first);
-  console.log(
+  return (
     `${format.padEnd(9)} linearity: ${(last.events / first.events).toFixed(0)}× the events, time per event ` +
-      `${(perEventWall(last) / perEventWall(first)).toFixed(2)}× wall, ${cpuRatio.toFixed(2)}× CPU (1.00 is linear) — ` +
-      `${cpuRatio <= 1 + LINEAR_MARGIN ? 'linear' : 'NOT linear'}: at most +${LINEAR_MARGIN * 100}% per event (CPU)`,
+    `${(perEventWall(last) / perEventWall(first)).toFixed(2)}× wall, ${cpuRatio.toFixed(2)}× CPU (1.00 is linear) — ` +
+    `${cpuRatio <= 1 + LINEAR_MARGIN ? 'linear' : 'NOT linear'}: at most +${LINEAR_MARGIN * 100}% per event (CPU)`
   );
 }
 
-const seedFile = 'test/fixtures/000_c99288ffe9c5615b.txt';
-const runs = Array.from({ length: 5 }, () =>
-  time(() => renderText(analyzeTrace(readFileSync(seedFile, 'utf8'), seedFile))),
-).map((r) => r.wall * 1000);
-const sorted = [...runs].sort((a, b) => a - b);
-console.log(
-  `seed log end to end (read, parse, check, diagnose, render): best ${sorted[0].toFixed(0)} ms, ` +
-    `median ${sorted[2].toFixed(0)} ms; runs in order (the first cold): ${runs.map((r) => r.toFixed(0)).join(', ')} ms ` +
-    `(target < 500 ms)`,
-);
+/** The seed log end to end, in this process. */
+function seedEndToEnd(): void {
+  const seedFile = 'test/fixtures/000_c99288ffe9c5615b.txt';
+  const runs = Array.from({ length: 5 }, () =>
+    time(() => renderText(analyzeTrace(readFileSync(seedFile, 'utf8'), seedFile))),
+  ).map((r) => r.wall * 1000);
+  const sorted = [...runs].sort((a, b) => a - b);
+  console.log(
+    `seed log end to end (read, parse, check, diagnose, render): best ${sorted[0].toFixed(0)} ms, ` +
+      `median ${sorted[2].toFixed(0)} ms; runs in order (the first cold): ${runs.map((r) => r.toFixed(0)).join(', ')} ms ` +
+      `(target < 500 ms)`,
+  );
+}
