@@ -257,6 +257,7 @@ describe('raftkit fuzz usage errors', () => {
     [['--nodes', '8'], '--nodes'],
     [['--shard', '3/2'], '--shard'],
     [['--oracle', 'bogus'], '--oracle'],
+    [['--reference-features', 'leaderStickiness=sometimes'], '--reference-features'],
   ] as const) {
     it(`${args.join(' ')} → one line naming ${flag}, exit 2`, () => {
       let status = 0;
