@@ -106,7 +106,7 @@ export function register(program: Command): void {
         'Examples:',
         '  npx raftkit fuzz --nodes 5 --runs 500 --seed 1                 the reference, in process',
         '  npx raftkit fuzz --adapter-cmd "npx raftkit serve-reference" --runs 100',
-        '  npx raftkit fuzz --reference-features checkQuorum,leaderStickiness=same-term --runs 100   judged with those switches',
+        '  npx raftkit fuzz --reference-features leaderStickiness=same-term,backoff=hint --runs 100   judged with those switches',
         '  npx raftkit fuzz --mutant commit-previous-term --oracle safety --runs 20000 --depth 150 --out fuzz-out',
         '  npx raftkit fuzz --batch 1 --no-short-appends --runs 100      each action after the last reply',
         '  npx raftkit fuzz --runs 1000 --shard 2/4 --json > shard-2.json   one shard of four',
