@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +6,9 @@ import type { Message } from '../../models/index.ts';
 import { makeFeatures, NO_FEATURES, SWITCHES } from '../../models/index.ts';
 import type { AdapterHello, StepAdapter } from '../../src/adapters/index.ts';
 import { createAdapter } from '../../src/adapters/index.ts';
-import { campaignFeatures } from '../../src/cli/commands/fuzz.ts';
 import { oracleCluster, runFeatures, SetupError } from '../../src/conformance/index.ts';
 import { runCampaign } from '../../src/fuzz/campaign.ts';
+import { campaignFeatures } from '../../src/fuzz/features.ts';
 import {
   buildReport,
   type FuzzReport,
@@ -21,7 +20,7 @@ import {
 } from '../../src/fuzz/report.ts';
 import { fuzzRun } from '../../src/fuzz/run.ts';
 import { modelFeaturesOf, parseScenario } from '../../src/scenario/index.ts';
-import { campaign } from './support.ts';
+import { campaign, raftkit } from './support.ts';
 
 /**
  * "An implementation declares its switches; the runner judges it against the model with
@@ -196,19 +195,6 @@ function onlyYes(inner: StepAdapter): StepAdapter {
     inspect: () => inner.inspect(),
     close: () => inner.close(),
   };
-}
-
-function raftkit(args: readonly string[]): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync('node', ['bin/raftkit.js', ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { status: 0, stdout, stderr: '' };
-  } catch (error) {
-    const e = error as { status: number; stdout: string; stderr: string };
-    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
-  }
 }
 
 // Switches whose behaviour the default model forbids on the paths fuzz takes (Ongaro's

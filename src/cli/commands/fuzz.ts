@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type AdapterSpec, adapterFlags, createAdapter } from '../../adapters/index.ts';
 import type { AdapterHello } from '../../adapters/types.ts';
-import { declaredTolerances, oracleFeatures, runFeatures, SetupError } from '../../conformance/index.ts';
+import { SetupError } from '../../conformance/index.ts';
 import { type CampaignOptions, DEFAULT_BATCH, runCampaign } from '../../fuzz/campaign.ts';
+import { campaignFeatures } from '../../fuzz/features.ts';
 import {
   buildReport,
   FUZZ_REPORT_VERSION,
@@ -17,7 +18,7 @@ import {
   textReport,
   upgradeReport,
 } from '../../fuzz/report.ts';
-import { modelFeaturesOf, writeFileAtomic } from '../../scenario/index.ts';
+import { writeFileAtomic } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
 import { parseAdapter, parseFeatures } from './conform.ts';
 
@@ -177,27 +178,6 @@ function parseOptions(options: FuzzOptions): Parsed {
       shard,
       ...(options.out ? { out: options.out } : {}),
     },
-  };
-}
-
-/**
- * What the campaign may do and the model it is judged by, from the adapter's `init_ok` and
- * `--features`. The cluster asks for PreVote and CheckQuorum when `--features` lists them
- * (and the adapter has them); the leader no-op and every model switch the adapter declares
- * join them exactly as step mode adds them to every scenario (`runFeatures`,
- * `oracleFeatures`, `modelFeaturesOf`): one derivation, so fuzz judges by the model that
- * `raftkit conform` and `raftkit check --features` use for that implementation.
- */
-export function campaignFeatures(hello: AdapterHello, listed: Parsed['listed']) {
-  const declared = runFeatures(hello, listed);
-  const asked = (name: 'preVote' | 'checkQuorum') => declared[name] && (listed?.includes(name) ?? false);
-  const cluster = { preVote: asked('preVote'), checkQuorum: asked('checkQuorum') };
-  return {
-    hello,
-    features: modelFeaturesOf(oracleFeatures(cluster, declared)),
-    ticks: declared.ticks,
-    crashes: declared.restartWithPersistence,
-    tolerances: declaredTolerances(hello),
   };
 }
 
