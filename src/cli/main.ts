@@ -100,7 +100,7 @@ if (isEntryPoint || viaBin) {
 /**
  * Exit once stdout and stderr have taken everything written to them: `process.exit()` at once
  * drops what a pipe has not read yet (`raftkit fuzz --json | jq` lost all but the first 64 KiB).
- * The write callbacks run in order, so an empty write's runs after every earlier one.
+ * Write callbacks run in order: an empty write's callback runs once every earlier write is out.
  */
 function exitAfterOutput(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -4,11 +4,12 @@ import { modelFeaturesOf } from '../scenario/index.ts';
 
 /**
  * What a fuzz campaign may do and the model it is judged by (`raftkit fuzz` and `raftkit
- * mutants --fuzz`), from the adapter's `init_ok` and `--features`. The cluster asks for PreVote and CheckQuorum when `--features` lists them
- * (and the adapter has them); the leader no-op and every model switch the adapter declares
- * join them exactly as step mode adds them to every scenario (`runFeatures`,
- * `oracleFeatures`, `modelFeaturesOf`): one derivation, so fuzz judges by the model that
- * `raftkit conform` and `raftkit check --features` use for that implementation.
+ * mutants --fuzz`), from the adapter's `init_ok` and `--features`. The cluster asks for
+ * PreVote and CheckQuorum when `--features` lists them (and the adapter has them); the leader
+ * no-op and every model switch the adapter declares join them exactly as step mode adds them
+ * to every scenario (`runFeatures`, `oracleFeatures`, `modelFeaturesOf`): one derivation, so
+ * fuzz judges by the model `raftkit conform` uses for that implementation, the one
+ * `raftkit check --features` checks.
  */
 export function campaignFeatures(
   hello: AdapterHello,
