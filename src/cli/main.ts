@@ -89,10 +89,19 @@ const isEntryPoint =
 const viaBin = process.argv[1]?.endsWith('raftkit') || process.argv[1]?.endsWith('raftkit.js');
 if (isEntryPoint || viaBin) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterOutput(code),
     (error: unknown) => {
       process.stderr.write(internalErrorText(error));
-      process.exit(2);
+      exitAfterOutput(2);
     },
   );
+}
+
+/**
+ * Exit once stdout and stderr have taken everything written to them: `process.exit()` at once
+ * drops what a pipe has not read yet (`raftkit fuzz --json | jq` lost all but the first 64 KiB).
+ * Write callbacks run in order: an empty write's callback runs once every earlier write is out.
+ */
+function exitAfterOutput(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

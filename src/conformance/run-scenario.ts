@@ -25,6 +25,7 @@ import {
   type NodeObservation,
   observeNode,
   type Scenario,
+  type ScenarioFeatures,
   ScenarioRunError,
   type ScenarioStep,
   type StepInput,
@@ -141,14 +142,26 @@ export function requiredFeatures(scenario: Scenario): ImplementationFeatureName[
  * the model, from the model's state, so they are not what the run compares against.
  */
 export function oracleCluster(scenario: Scenario, features: ImplementationFeatures): ClusterSpec {
+  const own = scenario.cluster.features;
+  const oracle = oracleFeatures(own, features);
+  return oracle === own ? scenario.cluster : { ...scenario.cluster, features: oracle };
+}
+
+/**
+ * A cluster's features (a scenario's, or those `raftkit fuzz` asks for) plus what the
+ * implementation declares it always runs with: the leader no-op and its model switches.
+ * The one place both step mode and fuzz mode turn a declaration into the oracle's model
+ * (`modelFeaturesOf` of the result).
+ */
+export function oracleFeatures(own: ScenarioFeatures, features: ImplementationFeatures): ScenarioFeatures {
   const declared = features.switches ?? {};
-  const addNoOp = features.leaderNoOp === true && !scenario.cluster.features.leaderNoOp;
-  if (!addNoOp && Object.keys(declared).length === 0) return scenario.cluster;
+  const addNoOp = features.leaderNoOp === true && !own.leaderNoOp;
+  if (!addNoOp && Object.keys(declared).length === 0) return own;
   const withNoOp = addNoOp ? { leaderNoOp: true } : {};
   // The scenario's own switches are the declared ones where both name a switch (a scenario
   // asking for another value is skipped first, `lackingSwitches`).
-  const switches = { ...scenario.cluster.features.switches, ...declared };
-  return { ...scenario.cluster, features: { ...scenario.cluster.features, ...withNoOp, switches } };
+  const switches = { ...own.switches, ...declared };
+  return { ...own, ...withNoOp, switches };
 }
 
 /**

@@ -161,6 +161,19 @@ async function startAdapter(spec: AdapterSpec): Promise<{ adapter: StepAdapter; 
   }
 }
 
+/**
+ * What a run may use of the adapter's declaration: its capabilities (restricted by
+ * `--features`) and every model switch it declares (never restricted: the implementation runs
+ * with them whatever the kit asks). Step mode (`raftkit conform`) and `raftkit fuzz` both read
+ * `init_ok` through this; a bad switch is a SetupError.
+ */
+export function runFeatures(
+  hello: AdapterHello,
+  only: readonly ImplementationFeatureName[] | undefined,
+): ImplementationFeatures {
+  return { ...effectiveFeatures(hello.features, only), switches: declaredSwitches(hello) };
+}
+
 /** Names `init_ok.features` may carry besides the capabilities and the switches: informational ones (PROTOCOL.md §3). */
 const INFORMATIONAL_FEATURES = ['deterministicTicks', 'rpcStyle'];
 
@@ -247,9 +260,8 @@ interface Declared {
 /** The features, switches and tolerances the adapter's `init_ok` declares (a bad one closes it and throws). */
 async function readDeclarations(first: Started, options: SuiteOptions): Promise<Declared> {
   try {
-    const features = effectiveFeatures(first.hello.features, options.features);
     return {
-      features: { ...features, switches: declaredSwitches(first.hello) },
+      features: runFeatures(first.hello, options.features),
       tolerances: declaredTolerances(first.hello),
     };
   } catch (error) {

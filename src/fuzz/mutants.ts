@@ -1,7 +1,7 @@
-import { makeFeatures } from '../../models/index.ts';
-import { type AdapterSpec, createAdapter } from '../adapters/index.ts';
+import { type AdapterSpec, createAdapter, IMPLEMENTATION_FEATURE_NAMES } from '../adapters/index.ts';
 import type { MutantInfo, MutantName } from '../reference/index.ts';
 import { type CampaignOptions, type FailureReport, runCampaign } from './campaign.ts';
+import { campaignFeatures } from './features.ts';
 
 /**
  * `raftkit mutants --fuzz`: the bug-class benchmark with fuzzing alone (no fixed suite).
@@ -38,7 +38,6 @@ export async function fuzzMutant(mutant: MutantInfo, options: MutantFuzzOptions)
   const started = performance.now();
   const result = await runCampaign({
     adapter,
-    hello,
     nodes: options.nodes,
     runs: 1_000_000,
     depth: options.depth,
@@ -48,10 +47,11 @@ export async function fuzzMutant(mutant: MutantInfo, options: MutantFuzzOptions)
     shard: { index: 1, count: 1 },
     jobs: 1,
     oracles: options.oracles,
-    features: makeFeatures({ preVote: needsPreVote(mutant) }),
-    ticks: hello.features.ticks,
-    crashes: hello.features.restartWithPersistence,
-    tolerances: [],
+    // `--features` of every capability, or of all but PreVote: the cluster's PreVote choice.
+    ...campaignFeatures(
+      hello,
+      IMPLEMENTATION_FEATURE_NAMES.filter((name) => name !== 'preVote' || needsPreVote(mutant)),
+    ),
     shrinkReplays: 2000,
     stopAtFailure: true,
     deadline: started + options.budgetMs,

@@ -1,5 +1,12 @@
-import type { Features } from '../../models/index.ts';
-import { type GuardName, NO_FEATURES, SWITCH_OF_GUARD } from '../../models/index.ts';
+import {
+  describeFeatures,
+  type Features,
+  type GuardName,
+  makeFeatures,
+  NO_FEATURES,
+  SWITCH_OF_GUARD,
+  SWITCHES,
+} from '../../models/index.ts';
 import { coverageUniverse, UNREACHABLE } from '../generate/coverage.ts';
 import type { CampaignResult, FailureReport } from './campaign.ts';
 
@@ -8,9 +15,12 @@ import type { CampaignResult, FailureReport } from './campaign.ts';
  * can reach with the cluster's switches), and the failures with their histories and shrunk
  * scenarios. The JSON form has no timings, so the same seed and adapter give byte-identical
  * JSON, and `--merge` can add shards' reports together.
+ *
+ * Version 2 records every model switch the runs were judged with, with its value (version 1
+ * listed the boolean switches that were on, and only preVote and leaderNoOp could be).
  */
 
-export const FUZZ_REPORT_VERSION = 1;
+export const FUZZ_REPORT_VERSION = 2;
 
 /** What ran: the same in every shard of a campaign. */
 interface CampaignHeader {
@@ -29,7 +39,8 @@ interface CampaignHeader {
 
 export interface FuzzReport extends CampaignHeader {
   readonly version: number;
-  readonly features: readonly string[];
+  /** Every switch of models/features.ts and its value in the model the runs were judged by. */
+  readonly features: Features;
   /** The shards whose runs this report holds, e.g. ["1/2", "2/2"]. */
   readonly shards: readonly string[];
   readonly runsDone: number;
@@ -76,8 +87,30 @@ function needsSwitchOff(id: string, features: Features): boolean {
   return features[feature] === NO_FEATURES[feature];
 }
 
-function featureList(features: Features): string[] {
-  return (Object.keys(features) as (keyof Features)[]).filter((k) => features[k] === true).sort();
+export class MergeError extends Error {}
+
+/** Every switch with its value, in the order of models/features.ts (the same bytes for the same model). */
+function everySwitch(features: Features): Features {
+  return Object.fromEntries(SWITCHES.map((s) => [s.name, features[s.name]])) as unknown as Features;
+}
+
+/**
+ * The model a report's runs were judged by, rebuilt from the report (for `--merge`). A
+ * version 1 report listed the boolean switches that were on; every other switch was at its
+ * default then, so that list is its model exactly. An unknown switch or value is a MergeError.
+ */
+export function reportFeatures(report: { readonly version: number; readonly features: unknown }): Features {
+  const named =
+    report.version === 1 && Array.isArray(report.features)
+      ? Object.fromEntries(report.features.map((name) => [String(name), true]))
+      : report.features;
+  if (typeof named !== 'object' || named === null || Array.isArray(named))
+    throw new MergeError('its features are not an object of model switches');
+  try {
+    return makeFeatures(named as Partial<Features>);
+  } catch (error) {
+    throw new MergeError(`its features: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export function buildReport(header: ReportHeader, result: CampaignResult): FuzzReport {
@@ -87,7 +120,7 @@ export function buildReport(header: ReportHeader, result: CampaignResult): FuzzR
   return {
     version: FUZZ_REPORT_VERSION,
     ...campaign,
-    features: featureList(features),
+    features: everySwitch(features),
     shards: [shard],
     runsDone: result.runsDone,
     nodeSteps: result.nodeSteps,
@@ -96,27 +129,30 @@ export function buildReport(header: ReportHeader, result: CampaignResult): FuzzR
   };
 }
 
-export class MergeError extends Error {}
+/**
+ * A report read back (`--merge`) in this version's form: its model rebuilt with every switch
+ * and value (`reportFeatures`), so shards compare, and print, by the model they ran.
+ */
+export function upgradeReport(report: FuzzReport): FuzzReport {
+  return { ...report, version: FUZZ_REPORT_VERSION, features: everySwitch(reportFeatures(report)) };
+}
+
+/** Refuse to add up shards of different campaigns: another model is another campaign. */
+function checkSameCampaign(first: FuzzReport, r: FuzzReport): void {
+  for (const key of ['implementation', 'nodes', 'runs', 'depth', 'batch', 'shortAppends', 'seed'] as const) {
+    if (r[key] !== first[key])
+      throw new MergeError(
+        `reports of different campaigns: ${key} ${String(first[key])} and ${String(r[key])}`,
+      );
+  }
+  const [a, b] = [describeFeatures(first.features), describeFeatures(r.features)];
+  if (a !== b) throw new MergeError(`reports of different campaigns: model switches ${a} and ${b}`);
+}
 
 /** Shards of one campaign as one report: coverage union, runs and steps added, failures by run. */
 export function mergeReports(reports: readonly FuzzReport[]): FuzzReport {
   const [first, ...rest] = reports;
-  for (const r of rest) {
-    for (const key of [
-      'implementation',
-      'nodes',
-      'runs',
-      'depth',
-      'batch',
-      'shortAppends',
-      'seed',
-    ] as const) {
-      if (r[key] !== first[key])
-        throw new MergeError(
-          `reports of different campaigns: ${key} ${String(first[key])} and ${String(r[key])}`,
-        );
-    }
-  }
+  for (const r of rest) checkSameCampaign(first, r);
   const items = [...new Set(reports.flatMap((r) => r.coverage.items))].sort();
   const shards = reports.flatMap((r) => r.shards);
   const duplicated = shards.find((s, k) => shards.indexOf(s) !== k);
@@ -140,7 +176,7 @@ export function textReport(report: FuzzReport, reachable: readonly string[]): st
   const covered = new Set(report.coverage.items);
   const missing = reachable.filter((id) => !covered.has(id));
   const lines = [
-    `raftkit fuzz: ${report.implementation}, ${report.nodes} nodes, ${report.runsDone} of ${report.runs} runs (shard ${report.shards.join(' + ')}), depth ${report.depth}, seed ${report.seed}, oracles ${report.oracles.join('+')}${report.features.length > 0 ? `, features ${report.features.join(',')}` : ''}`,
+    `raftkit fuzz: ${report.implementation}, ${report.nodes} nodes, ${report.runsDone} of ${report.runs} runs (shard ${report.shards.join(' + ')}), depth ${report.depth}, seed ${report.seed}, oracles ${report.oracles.join('+')}${switchesText(report.features)}`,
     `node steps: ${report.nodeSteps}, failures: ${report.failures.length}`,
     `coverage: ${report.coverage.covered} of ${report.coverage.reachable} reachable model items (${pct.toFixed(1)}%)`,
   ];
@@ -150,6 +186,12 @@ export function textReport(report: FuzzReport, reachable: readonly string[]): st
     );
   for (const f of report.failures) lines.push('', ...failureLines(f));
   return `${lines.join('\n')}\n`;
+}
+
+/** The switches away from their defaults (the JSON has them all), or nothing for the default model. */
+function switchesText(features: Features): string {
+  const named = describeFeatures(features);
+  return named === 'none' ? '' : `, features ${named}`;
 }
 
 function failureLines(f: FailureReport): string[] {

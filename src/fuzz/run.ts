@@ -9,6 +9,7 @@ import {
   steppedNode,
 } from '../adapters/types.ts';
 import type { ToleranceName } from '../conformance/index.ts';
+import { pairRepliesWithRequest } from '../conformance/pair-replies.ts';
 import { Random } from '../explore/random.ts';
 import type { FuzzAction } from './actions.ts';
 import { Chooser } from './chooser.ts';
@@ -37,7 +38,10 @@ export interface FuzzSetup {
   readonly nodes: readonly NodeId[];
   readonly depth: number;
   readonly oracles: { readonly model: boolean; readonly safety: boolean };
-  /** The model's switches for the cluster (what `create.features` asks for). */
+  /**
+   * The model's switches for the cluster: what `create.features` asks for (preVote,
+   * checkQuorum, leaderNoOp) and every switch the adapter declares (`campaignFeatures`).
+   */
   readonly features: Features;
   /** Actions the implementation supports: its own clock (`tick`), crash and restart. */
   readonly ticks: boolean;
@@ -188,7 +192,7 @@ class Run {
       nodes: setup.nodes,
       features: {
         preVote: setup.features.preVote,
-        checkQuorum: false,
+        checkQuorum: setup.features.checkQuorum,
         ...(setup.features.leaderNoOp ? { leaderNoOp: true } : {}),
       },
       initial: {},
@@ -293,9 +297,16 @@ class Run {
       this.adapterFailed(settled.error, step.index);
       return;
     }
-    step.entry.reply = settled.reply;
+    const { command } = step.entry;
+    // The kit is the RPC layer between the nodes, as in step mode (pair-replies.ts): with
+    // appendMatchFrom=request a success answers the AppendEntries it was sent for.
+    const delivered = command.type === 'deliver' ? command.message : undefined;
+    const switches: Partial<Features> = this.setup.features;
+    const messages = pairRepliesWithRequest(switches, delivered, settled.reply.messages);
+    const reply = { ...settled.reply, messages };
+    step.entry.reply = reply;
     this.nodeSteps++;
-    this.judge(step.entry.command, settled.reply, step.index);
+    this.judge(command, reply, step.index);
   }
 
   private judge(command: StepCommand, reply: StepReply, step: number): void {

@@ -1,6 +1,13 @@
-import type { Features, NodeId } from '../../models/index.ts';
+import { type Features, type NodeId, SWITCHES } from '../../models/index.ts';
 import type { StepCommand } from '../adapters/types.ts';
-import { type Scenario, type Step, type StepInput, withModelExpectations } from '../scenario/index.ts';
+import {
+  type Scenario,
+  type ScenarioFeatures,
+  type Step,
+  type StepInput,
+  scenarioFeaturesOf,
+  withModelExpectations,
+} from '../scenario/index.ts';
 import type { RunFailure, Taken } from './run.ts';
 
 /**
@@ -45,6 +52,19 @@ export function signatureSlug(signature: string): string {
     .toLowerCase();
 }
 
+/**
+ * The shrunk scenario's `features` line: every switch the run was judged with, so its
+ * expected blocks are that model's and `conform` skips it for an implementation that does not
+ * declare them. A switch whose requirement is off (candidateRetry without preVote) changes
+ * nothing in that run and a scenario may not name it, so it is left out.
+ */
+function scenarioFeatures(features: Features): ScenarioFeatures {
+  const meaningful = SWITCHES.filter((info) =>
+    Object.entries(info.requires ?? {}).every(([name, value]) => features[name as keyof Features] === value),
+  );
+  return scenarioFeaturesOf(Object.fromEntries(meaningful.map((info) => [info.name, features[info.name]])));
+}
+
 export function fuzzScenario(
   taken: readonly Taken[],
   nodes: readonly NodeId[],
@@ -78,11 +98,7 @@ export function fuzzScenario(
     cluster: {
       mode: 'step',
       nodes,
-      features: {
-        preVote: features.preVote,
-        checkQuorum: false,
-        ...(features.leaderNoOp ? { leaderNoOp: true } : {}),
-      },
+      features: scenarioFeatures(features),
       initial: {},
     },
     steps,

@@ -252,11 +252,23 @@ describe('raftkit fuzz over stdio', () => {
   }, 60_000);
 });
 
+describe('raftkit fuzz --json through a pipe', () => {
+  // A shell pipe (a FIFO of 64 KiB), not execFileSync's socket pair: there the report was cut.
+  it('arrives whole: the process exits only once stdout has taken the report (here > 128 KiB)', () => {
+    const command =
+      'node bin/raftkit.js fuzz --mutant stale-term-in-reply --runs 100 --json --shrink-replays 0 --no-progress 2>/dev/null | cat';
+    const stdout = execFileSync('sh', ['-c', command], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(stdout.length).toBeGreaterThan(131_072);
+    expect(JSON.parse(stdout).failures.length).toBeGreaterThan(10);
+  });
+});
+
 describe('raftkit fuzz usage errors', () => {
   for (const [args, flag] of [
     [['--nodes', '8'], '--nodes'],
     [['--shard', '3/2'], '--shard'],
     [['--oracle', 'bogus'], '--oracle'],
+    [['--reference-features', 'leaderStickiness=sometimes'], '--reference-features'],
   ] as const) {
     it(`${args.join(' ')} → one line naming ${flag}, exit 2`, () => {
       let status = 0;

@@ -1,21 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-function raftkit(args: readonly string[]): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync('node', ['bin/raftkit.js', ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { status: 0, stdout, stderr: '' };
-  } catch (error) {
-    const e = error as { status: number; stdout: string; stderr: string };
-    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { raftkit } from './support.ts';
 
 describe('raftkit mutants --fuzz', () => {
   // Reference: Figure 2 "Rules for All Servers" (a reply carries the current term) and

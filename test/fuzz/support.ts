@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { makeFeatures } from '../../models/index.ts';
 import type { AdapterSpec } from '../../src/adapters/index.ts';
 import type { CampaignOptions } from '../../src/fuzz/campaign.ts';
@@ -31,4 +32,18 @@ export function campaign(overrides: Partial<CampaignOptions> = {}): CampaignOpti
     shrinkReplays: 500,
     ...overrides,
   };
+}
+
+/** `raftkit <args>` from the repository's bin, its exit status and output (never throws). */
+export function raftkit(args: readonly string[]): { status: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync('node', ['bin/raftkit.js', ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { status: 0, stdout, stderr: '' };
+  } catch (error) {
+    const e = error as { status: number; stdout: string; stderr: string };
+    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
 }

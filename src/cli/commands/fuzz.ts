@@ -1,19 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { makeFeatures } from '../../../models/index.ts';
 import { type AdapterSpec, adapterFlags, createAdapter } from '../../adapters/index.ts';
 import type { AdapterHello } from '../../adapters/types.ts';
-import { declaredTolerances, effectiveFeatures, SetupError } from '../../conformance/index.ts';
+import { SetupError } from '../../conformance/index.ts';
 import { type CampaignOptions, DEFAULT_BATCH, runCampaign } from '../../fuzz/campaign.ts';
+import { campaignFeatures } from '../../fuzz/features.ts';
 import {
   buildReport,
+  FUZZ_REPORT_VERSION,
   type FuzzReport,
   jsonReport,
   MergeError,
   mergeReports,
   reachableItems,
+  reportFeatures,
   textReport,
+  upgradeReport,
 } from '../../fuzz/report.ts';
 import { writeFileAtomic } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
@@ -32,6 +35,7 @@ export interface FuzzOptions {
   readonly adapterCmd?: string;
   readonly mutant?: string;
   readonly features?: string;
+  readonly referenceFeatures?: string;
   readonly nodes: string;
   readonly runs: string;
   readonly depth: string;
@@ -68,7 +72,11 @@ export function register(program: Command): void {
     .option('--mutant <name>', 'with builtin:reference: fuzz one of its named mutants')
     .option(
       '--features <list>',
-      'comma-separated features to use out of what the adapter declares; preVote switches PreVote on for the cluster',
+      'comma-separated capabilities to use out of what the adapter declares; preVote and checkQuorum switch them on for the cluster (the model switches the adapter declares are always on)',
+    )
+    .option(
+      '--reference-features <list>',
+      'build the built-in reference with these model switches (name or name=value, see raftkit features); it declares them and the model judges it with them',
     )
     .option('--nodes <n>', 'nodes in the cluster (3–5)', '3')
     .option('--runs <n>', 'runs, each with its own seed (1–1000000)', '100')
@@ -99,6 +107,7 @@ export function register(program: Command): void {
         'Examples:',
         '  npx raftkit fuzz --nodes 5 --runs 500 --seed 1                 the reference, in process',
         '  npx raftkit fuzz --adapter-cmd "npx raftkit serve-reference" --runs 100',
+        '  npx raftkit fuzz --reference-features leaderStickiness=same-term,backoff=hint --runs 100   judged with those switches',
         '  npx raftkit fuzz --mutant commit-previous-term --oracle safety --runs 20000 --depth 150 --out fuzz-out',
         '  npx raftkit fuzz --batch 1 --no-short-appends --runs 100      each action after the last reply',
         '  npx raftkit fuzz --runs 1000 --shard 2/4 --json > shard-2.json   one shard of four',
@@ -172,21 +181,6 @@ function parseOptions(options: FuzzOptions): Parsed {
   };
 }
 
-/** What the campaign may do, from the adapter's declared features and `--features`. */
-export function campaignFeatures(hello: AdapterHello, listed: Parsed['listed']) {
-  const features = effectiveFeatures(hello.features, listed);
-  return {
-    hello,
-    features: makeFeatures({
-      preVote: features.preVote && (listed?.includes('preVote') ?? false),
-      leaderNoOp: features.leaderNoOp === true,
-    }),
-    ticks: features.ticks,
-    crashes: features.restartWithPersistence,
-    tolerances: declaredTolerances(hello),
-  };
-}
-
 async function runFuzz(options: FuzzOptions): Promise<number> {
   const { spec, campaign, listed } = parseOptions(options);
   let setup: ReturnType<typeof campaignFeatures>;
@@ -256,11 +250,9 @@ function mergeCommand(options: FuzzOptions): number {
     if (error instanceof MergeError) throw new UsageError(`--merge: ${error.message}`);
     throw error;
   }
-  const features = makeFeatures({
-    preVote: merged.features.includes('preVote'),
-    leaderNoOp: merged.features.includes('leaderNoOp'),
-  });
-  process.stdout.write(options.json ? jsonReport(merged) : textReport(merged, reachableItems(features)));
+  process.stdout.write(
+    options.json ? jsonReport(merged) : textReport(merged, reachableItems(reportFeatures(merged))),
+  );
   return merged.failures.length > 0 ? 1 : 0;
 }
 
@@ -277,10 +269,17 @@ function readReport(file: string): FuzzReport {
   if (
     typeof r !== 'object' ||
     r === null ||
-    r.version !== 1 ||
+    (r.version !== 1 && r.version !== FUZZ_REPORT_VERSION) ||
     !Array.isArray(r.coverage?.items) ||
     !Array.isArray(r.shards)
   )
-    throw new UsageError(`--merge: ${file} is not a raftkit fuzz --json report (version 1)`);
-  return r as FuzzReport;
+    throw new UsageError(
+      `--merge: ${file} is not a raftkit fuzz --json report (version 1 or ${FUZZ_REPORT_VERSION})`,
+    );
+  try {
+    return upgradeReport(r as FuzzReport);
+  } catch (error) {
+    if (error instanceof MergeError) throw new UsageError(`--merge: ${file}: ${error.message}`);
+    throw error;
+  }
 }
