@@ -306,16 +306,19 @@ function longestRun(
   return best;
 }
 
-/** Terms from..to minus the isolated ones: their count and the first and last of them. */
+/**
+ * Terms from..to minus the isolated ones (ascending, no repeats): their count and the first
+ * and last of them. Walks the isolated terms, not the term numbers: a damaged line can claim
+ * a term of 10^20, past 2^53, where t + 1 === t and a `while (isolated.has(t)) t++` never ends.
+ */
 function leaderlessBetween(from: number, to: number, isolated: readonly number[]) {
   const inside = isolated.filter((t) => t >= from && t <= to);
   const length = to - from + 1 - inside.length;
   if (length <= 0) return null;
-  const skip = new Set(inside);
   let first = from;
-  while (skip.has(first)) first++;
+  for (const t of inside) if (t === first) first++;
   let last = to;
-  while (skip.has(last)) last--;
+  for (let k = inside.length - 1; k >= 0; k--) if (inside[k] === last) last--;
   return { from: first, to: last, length };
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticTrace } from '../../src/timing/synthetic.ts';
 import { toCanonicalLine } from '../../src/trace/events.ts';
 import { analyzeTrace, analyzeTraceInputs, parseTrace, TraceError } from '../../src/trace/index.ts';
@@ -78,6 +78,45 @@ describe('mutated cluster runs (several files, one per node, merged by time): no
           ),
         ),
         { numRuns: 1_000, seed: 20261208 },
+      );
+    }, 600_000);
+  }
+});
+
+const HUGE = ['99999999999999999999', '18446744073709551615', '9007199254740993'];
+
+/** The whole log once per line naming a term, that term replaced by a value past 2^53 (where t + 1 === t). */
+function hugeTerms(base: string): string[] {
+  const lines = base.split('\n');
+  return lines.flatMap((line, i) => {
+    if (!/term\W{0,2}\d/i.test(line)) return [];
+    const copy = lines.slice();
+    copy[i] = line.replace(/(term\W{0,2})\d+/i, `$1${HUGE[i % HUGE.length]}`);
+    return [copy.join('\n')];
+  });
+}
+
+/** Whole logs, not windows: a number a damaged line makes huge must not make the work huge. */
+function wholeMutated(base: string): fc.Arbitrary<string> {
+  const lines = base.split('\n');
+  return fc.array(mutation, { minLength: 1, maxLength: 8 }).map((mutations) => {
+    const copy = lines.slice();
+    for (const m of mutations) m(copy);
+    return copy.join('\n');
+  });
+}
+
+describe('whole mutated logs: work bounded by the log, not by the numbers in it (a damaged log is reported, not hung)', () => {
+  const WHOLE = ['eliben-follower-comes-back.log', 'etcd-partitioned.log', 'hashicorp-partitioned.log'];
+  for (const name of WHOLE) {
+    it(`${name}: every line naming a term, its term past 2^53, and 60 documents with the fuzz mutations, analysed`, () => {
+      const base = fixture(name);
+      const documents = hugeTerms(base);
+      expect(documents.length).toBeGreaterThan(20);
+      for (const text of documents) onlyTraceErrors(() => analyzeTrace(text, name));
+      fc.assert(
+        fc.property(wholeMutated(base), (text) => onlyTraceErrors(() => analyzeTrace(text, name))),
+        { numRuns: 60, seed: 20261209 },
       );
     }, 600_000);
   }
