@@ -54,19 +54,31 @@ export interface FuzzOptions {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('fuzz')
     .summary('drive 3–5 nodes with their own messages under a seeded scheduler; check, shrink, shard')
-    .description(
-      'Create a cluster through the step protocol (one adapter hosts every node) and run seeded ' +
-        'runs of environment actions: deliver a message a node sent (in any order), drop or ' +
-        'duplicate it, fire an election or heartbeat timeout or tick a clock in any role, a client ' +
-        'request, crash and restart, partition and heal — biased towards model transitions and ' +
-        'term/vote/log relations not met yet. After every step: (a) the node did what the model ' +
-        'allows, (b) Election Safety, Log Matching, Leader Completeness, State Machine Safety, ' +
-        'and persistent term and committed entries hold across nodes and restarts. A failure is ' +
-        'shrunk to a scenario file that `raftkit conform --scenarios` replays.',
-    )
+    .description(FUZZ_DESCRIPTION);
+  adapterOptions(command);
+  campaignOptions(command);
+  outputOptions(command);
+  command.addHelpText('after', FUZZ_HELP_AFTER).action(async (options: FuzzOptions) => {
+    process.exitCode = options.merge ? mergeCommand(options) : await runFuzz(options);
+  });
+}
+
+const FUZZ_DESCRIPTION =
+  'Create a cluster through the step protocol (one adapter hosts every node) and run seeded ' +
+  'runs of environment actions: deliver a message a node sent (in any order), drop or ' +
+  'duplicate it, fire an election or heartbeat timeout or tick a clock in any role, a client ' +
+  'request, crash and restart, partition and heal — biased towards model transitions and ' +
+  'term/vote/log relations not met yet. After every step: (a) the node did what the model ' +
+  'allows, (b) Election Safety, Log Matching, Leader Completeness, State Machine Safety, ' +
+  'and persistent term and committed entries hold across nodes and restarts. A failure is ' +
+  'shrunk to a scenario file that `raftkit conform --scenarios` replays.';
+
+/** Which implementation, and which of its features and switches. */
+function adapterOptions(command: Command): void {
+  command
     .option('--adapter <name>', 'built-in implementation: builtin:reference (default when no --adapter-cmd)')
     .option('--adapter-cmd <command>', 'a program speaking conformance/PROTOCOL.md (run without a shell)')
     .option('--mutant <name>', 'with builtin:reference: fuzz one of its named mutants')
@@ -77,7 +89,12 @@ export function register(program: Command): void {
     .option(
       '--reference-features <list>',
       'build the built-in reference with these model switches (name or name=value, see raftkit features); it declares them and the model judges it with them',
-    )
+    );
+}
+
+/** The runs: cluster size, how many, how long, how chosen, which share. */
+function campaignOptions(command: Command): void {
+  command
     .option('--nodes <n>', 'nodes in the cluster (3–5)', '3')
     .option('--runs <n>', 'runs, each with its own seed (1–1000000)', '100')
     .option('--depth <n>', 'actions per run at most (1–100000)', '100')
@@ -92,34 +109,34 @@ export function register(program: Command): void {
     )
     .option('--seed <n>', 'campaign seed: every choice derives from it', '1')
     .option('--shard <i/n>', 'run only shard i of n (run r belongs to shard (r mod n) + 1)', '1/1')
-    .option('--jobs <n>', 'runs in parallel, each on its own adapter (1–16)', '1')
+    .option('--jobs <n>', 'runs in parallel, each on its own adapter (1–16)', '1');
+}
+
+/** What is checked and what is written. */
+function outputOptions(command: Command): void {
+  command
     .option('--oracle <list>', 'oracles: model (per node), safety (across nodes), or both', 'model,safety')
     .option('--json', 'print the report as JSON (no timings: the same seed gives the same bytes)')
     .option('--out <dir>', 'write shrunk scenarios and fuzz-report.json here')
     .option('--step-timeout-ms <ms>', 'per-step reply deadline for --adapter-cmd (100–600000)', '5000')
     .option('--shrink-replays <n>', 'replays a shrink may take (0–100000)', '2000')
     .option('--merge <reports...>', 'merge the --json reports of shards into one report; runs nothing')
-    .option('--no-progress', 'no progress line on stderr')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  npx raftkit fuzz --nodes 5 --runs 500 --seed 1                 the reference, in process',
-        '  npx raftkit fuzz --adapter-cmd "npx raftkit serve-reference" --runs 100',
-        '  npx raftkit fuzz --reference-features leaderStickiness=same-term,backoff=hint --runs 100   judged with those switches',
-        '  npx raftkit fuzz --mutant commit-previous-term --oracle safety --runs 20000 --depth 150 --out fuzz-out',
-        '  npx raftkit fuzz --batch 1 --no-short-appends --runs 100      each action after the last reply',
-        '  npx raftkit fuzz --runs 1000 --shard 2/4 --json > shard-2.json   one shard of four',
-        '  npx raftkit fuzz --merge shard-*.json                           one report of all shards',
-        '',
-        'Exit codes: 0 no failure, 1 a run failed, 2 usage or setup error. See docs/fuzz.md.',
-      ].join('\n'),
-    )
-    .action(async (options: FuzzOptions) => {
-      process.exitCode = options.merge ? mergeCommand(options) : await runFuzz(options);
-    });
+    .option('--no-progress', 'no progress line on stderr');
 }
+
+const FUZZ_HELP_AFTER = [
+  '',
+  'Examples:',
+  '  npx raftkit fuzz --nodes 5 --runs 500 --seed 1                 the reference, in process',
+  '  npx raftkit fuzz --adapter-cmd "npx raftkit serve-reference" --runs 100',
+  '  npx raftkit fuzz --reference-features leaderStickiness=same-term,backoff=hint --runs 100   judged with those switches',
+  '  npx raftkit fuzz --mutant commit-previous-term --oracle safety --runs 20000 --depth 150 --out fuzz-out',
+  '  npx raftkit fuzz --batch 1 --no-short-appends --runs 100      each action after the last reply',
+  '  npx raftkit fuzz --runs 1000 --shard 2/4 --json > shard-2.json   one shard of four',
+  '  npx raftkit fuzz --merge shard-*.json                           one report of all shards',
+  '',
+  'Exit codes: 0 no failure, 1 a run failed, 2 usage or setup error. See docs/fuzz.md.',
+].join('\n');
 
 export function parseShard(raw: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(raw);

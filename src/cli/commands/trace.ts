@@ -18,18 +18,8 @@ export function register(program: Command): void {
     .summary(
       'check an implementation log against the model and explain it (safety, split votes, churn, partitions)',
     )
-    .description(
-      "Check an implementation's log against the model: replay each node's events through the statechart, " +
-        "check at most one leader and one vote per term (a candidate's own vote counted), and diagnose liveness " +
-        'on the nodes that could talk (split votes, timer tick, leader churn, disruptive rejoin, slow elections; ' +
-        'partitions stated by Partition/Cut/Heal events or inferred).',
-    )
-    .argument(
-      '<files...>',
-      'the log: canonical NDJSON (docs/trace-format.md), eliben/raft output, hashicorp/raft hclog output or etcd raft logger lines; ' +
-        "pasted text is fine. Several files are one run: each <node>.log is that node's own log, *.ndjson the kit's events; " +
-        "a directory is a `raftkit cluster --out` run's evidence (its node logs and kit-events.ndjson)",
-    )
+    .description(TRACE_DESCRIPTION)
+    .argument('<files...>', TRACE_FILES)
     .addOption(
       new Option('--format <format>', 'log format (auto: detected per file)')
         .choices(['auto', ...FORMATS])
@@ -42,43 +32,55 @@ export function register(program: Command): void {
       'a run of at least this many terms without a leader is a liveness failure',
       '3',
     )
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  raftkit trace test/fixtures/000_c99288ffe9c5615b.txt      diagnose the endless split vote of the seed log',
-        '  raftkit trace run.ndjson --format canonical --json        machine-readable report of a canonical trace',
-        '  raftkit trace node-logs.txt --no-liveness                 fail only on safety (a divergence from the model)',
-        "  raftkit trace test/fixtures/trace/etcd-partitioned.log    an isolated node's terms, a disruptive rejoin (exit 0)",
-        '  raftkit trace reports/hc/hashicorp/follower-comes-back    a cluster-mode run: n1.log n2.log n3.log + kit-events.ndjson',
-        '  raftkit trace consul.log --format hclog                   force the hashicorp/raft reader',
-        '',
-        'Exit codes: 0 no problem (warnings do not fail); 1 a safety violation or divergence from the model, or a',
-        'liveness failure: no leader among nodes that could talk, or leader churn (unless --no-liveness);',
-        '2 unreadable input or bad flags (the message names file, line, expected and found).',
-      ].join('\n'),
-    )
-    .action(async (paths: string[], flags: TraceFlags) => {
-      // Loaded on use, so that other subcommands (and --help) do not pay for the checker.
-      const { analyzeTraceInputs, exitCodeOf, renderJson, renderText, TraceError } = await import(
-        '../../trace/index.ts'
-      );
-      const maxLeaderlessTerms = intInRange('--max-leaderless-terms', flags.maxLeaderlessTerms, 1, 1_000_000);
-      const inputs = traceInputs(paths);
-      try {
-        const report = analyzeTraceInputs(inputs, {
-          format: flags.format as 'auto',
-          liveness: flags.liveness,
-          maxLeaderlessTerms,
-        });
-        process.stdout.write(flags.json ? renderJson(report) : renderText(report));
-        process.exitCode = exitCodeOf(report);
-      } catch (error) {
-        if (error instanceof TraceError) throw new UsageError(error.message);
-        throw error;
-      }
+    .addHelpText('after', TRACE_HELP_AFTER)
+    .action(traceAction);
+}
+
+const TRACE_DESCRIPTION =
+  "Check an implementation's log against the model: replay each node's events through the statechart, " +
+  "check at most one leader and one vote per term (a candidate's own vote counted), and diagnose liveness " +
+  'on the nodes that could talk (split votes, timer tick, leader churn, disruptive rejoin, slow elections; ' +
+  'partitions stated by Partition/Cut/Heal events or inferred).';
+
+const TRACE_FILES =
+  'the log: canonical NDJSON (docs/trace-format.md), eliben/raft output, hashicorp/raft hclog output or etcd raft logger lines; ' +
+  "pasted text is fine. Several files are one run: each <node>.log is that node's own log, *.ndjson the kit's events; " +
+  "a directory is a `raftkit cluster --out` run's evidence (its node logs and kit-events.ndjson)";
+
+const TRACE_HELP_AFTER = [
+  '',
+  'Examples:',
+  '  raftkit trace test/fixtures/000_c99288ffe9c5615b.txt      diagnose the endless split vote of the seed log',
+  '  raftkit trace run.ndjson --format canonical --json        machine-readable report of a canonical trace',
+  '  raftkit trace node-logs.txt --no-liveness                 fail only on safety (a divergence from the model)',
+  "  raftkit trace test/fixtures/trace/etcd-partitioned.log    an isolated node's terms, a disruptive rejoin (exit 0)",
+  '  raftkit trace reports/hc/hashicorp/follower-comes-back    a cluster-mode run: n1.log n2.log n3.log + kit-events.ndjson',
+  '  raftkit trace consul.log --format hclog                   force the hashicorp/raft reader',
+  '',
+  'Exit codes: 0 no problem (warnings do not fail); 1 a safety violation or divergence from the model, or a',
+  'liveness failure: no leader among nodes that could talk, or leader churn (unless --no-liveness);',
+  '2 unreadable input or bad flags (the message names file, line, expected and found).',
+].join('\n');
+
+async function traceAction(paths: string[], flags: TraceFlags): Promise<void> {
+  // Loaded on use, so that other subcommands (and --help) do not pay for the checker.
+  const { analyzeTraceInputs, exitCodeOf, renderJson, renderText, TraceError } = await import(
+    '../../trace/index.ts'
+  );
+  const maxLeaderlessTerms = intInRange('--max-leaderless-terms', flags.maxLeaderlessTerms, 1, 1_000_000);
+  const inputs = traceInputs(paths);
+  try {
+    const report = analyzeTraceInputs(inputs, {
+      format: flags.format as 'auto',
+      liveness: flags.liveness,
+      maxLeaderlessTerms,
     });
+    process.stdout.write(flags.json ? renderJson(report) : renderText(report));
+    process.exitCode = exitCodeOf(report);
+  } catch (error) {
+    if (error instanceof TraceError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 interface Input {
