@@ -341,26 +341,8 @@ export class StdioAdapter implements StepAdapter {
       );
       return;
     }
-    let reply: unknown;
-    try {
-      reply = JSON.parse(line);
-    } catch {
-      this.fail(
-        new AdapterError('invalid-json', `adapter wrote invalid JSON: ${truncate(line, 120)}`, false),
-      );
-      return;
-    }
-    if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) {
-      this.fail(
-        new AdapterError(
-          'invalid-json',
-          `adapter wrote ${truncate(line, 80)}, expected a JSON object`,
-          false,
-        ),
-      );
-      return;
-    }
-    const body = reply as Record<string, unknown>;
+    const body = this.parseReply(line);
+    if (body === undefined) return;
     if (body.in_reply_to !== pending.id) {
       this.fail(
         new AdapterError(
@@ -374,12 +356,7 @@ export class StdioAdapter implements StepAdapter {
     this.queue.shift();
     this.armWatchdog();
     if (body.type === 'error') {
-      const parsed = errorReplySchema.safeParse(body);
-      const code = parsed.success ? parsed.data.code : 20;
-      const known = ERROR_CODES[code] ?? { kind: 'implementation-error' as const, definite: false };
-      const text = parsed.success ? (parsed.data.text ?? `error ${code}`) : line;
-      const prefix = known.kind === 'implementation-error' ? 'implementation raised an error: ' : '';
-      pending.reject(new AdapterError(known.kind, `${prefix}${text} (error ${code})`, known.definite));
+      rejectWithErrorReply(pending, body, line);
       return;
     }
     if (body.type !== `${pending.type}_ok`) {
@@ -394,6 +371,30 @@ export class StdioAdapter implements StepAdapter {
       return;
     }
     pending.resolve(body);
+  }
+
+  /** The reply as a JSON object, or undefined once the adapter is failed for writing anything else. */
+  private parseReply(line: string): Record<string, unknown> | undefined {
+    let reply: unknown;
+    try {
+      reply = JSON.parse(line);
+    } catch {
+      this.fail(
+        new AdapterError('invalid-json', `adapter wrote invalid JSON: ${truncate(line, 120)}`, false),
+      );
+      return undefined;
+    }
+    if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) {
+      this.fail(
+        new AdapterError(
+          'invalid-json',
+          `adapter wrote ${truncate(line, 80)}, expected a JSON object`,
+          false,
+        ),
+      );
+      return undefined;
+    }
+    return reply as Record<string, unknown>;
   }
 
   private onStderr(chunk: string): void {
@@ -437,4 +438,14 @@ export class StdioAdapter implements StepAdapter {
     if (pid !== undefined) killGroup(pid);
     return this.failure;
   }
+}
+
+/** An `error` reply (PROTOCOL.md): the step fails with the kind its code names (unknown codes: an implementation error). */
+function rejectWithErrorReply(pending: Pending, body: Record<string, unknown>, line: string): void {
+  const parsed = errorReplySchema.safeParse(body);
+  const code = parsed.success ? parsed.data.code : 20;
+  const known = ERROR_CODES[code] ?? { kind: 'implementation-error' as const, definite: false };
+  const text = parsed.success ? (parsed.data.text ?? `error ${code}`) : line;
+  const prefix = known.kind === 'implementation-error' ? 'implementation raised an error: ' : '';
+  pending.reject(new AdapterError(known.kind, `${prefix}${text} (error ${code})`, known.definite));
 }

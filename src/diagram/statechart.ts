@@ -303,28 +303,49 @@ export function toDot(chart: StatechartInfo, mark?: MarkTransition): string {
     '  edge [fontname="Helvetica", fontsize=9, color="#555555", arrowsize=0.7];',
     '  "[*]" [shape=point, width=0.12, fillcolor=black];',
   ];
-  const emit = (path: string, indent: string) => {
-    const state = stateByPath(chart, path);
-    if (state.children.length === 0) {
-      const internal = edges.filter((e) => e.from === path && e.to === path).map((e) => e.transition);
-      out.push(`${indent}${dotId(path)} [label=${stateLabel(state.name, internal, mark)}];`);
-      return;
-    }
-    out.push(`${indent}subgraph ${dotString(`cluster_${path}`)} {`);
-    out.push(
-      `${indent}  label=${dotString(state.name)}; style="rounded,dashed"; color="#3b5b92"; fontname="Helvetica-Bold";`,
-    );
-    for (const child of state.children) emit(`${path}.${child}`, `${indent}  `);
-    const shared = sharedTransitions(chart).filter((t) => t.source === path);
-    if (shared.length > 0) {
-      out.push(
-        `${indent}  ${dotString(`${path} rules`)} [shape=note, style=filled, fillcolor="#fffbe6", color="#b59f3b", fontname="Helvetica", fontsize=9, label=${sharedNoteLabel(state.name, shared, mark)}];`,
-      );
-    }
-    out.push(`${indent}}`);
-  };
-  for (const state of chart.states.filter((s) => !s.path.includes('.'))) emit(state.path, '  ');
+  for (const state of chart.states.filter((s) => !s.path.includes('.')))
+    emitState(out, chart, edges, mark, state.path, '  ');
+  emitEdges(out, chart, edges, mark);
+  out.push('}');
+  return `${out.join('\n')}\n`;
+}
 
+/** A state into `out`: a leaf as a node (with its self-loops), a compound state as a cluster of its children. */
+function emitState(
+  out: string[],
+  chart: StatechartInfo,
+  edges: readonly Edge[],
+  mark: MarkTransition | undefined,
+  path: string,
+  indent: string,
+): void {
+  const state = stateByPath(chart, path);
+  if (state.children.length === 0) {
+    const internal = edges.filter((e) => e.from === path && e.to === path).map((e) => e.transition);
+    out.push(`${indent}${dotId(path)} [label=${stateLabel(state.name, internal, mark)}];`);
+    return;
+  }
+  out.push(`${indent}subgraph ${dotString(`cluster_${path}`)} {`);
+  out.push(
+    `${indent}  label=${dotString(state.name)}; style="rounded,dashed"; color="#3b5b92"; fontname="Helvetica-Bold";`,
+  );
+  for (const child of state.children) emitState(out, chart, edges, mark, `${path}.${child}`, `${indent}  `);
+  const shared = sharedTransitions(chart).filter((t) => t.source === path);
+  if (shared.length > 0) {
+    out.push(
+      `${indent}  ${dotString(`${path} rules`)} [shape=note, style=filled, fillcolor="#fffbe6", color="#b59f3b", fontname="Helvetica", fontsize=9, label=${sharedNoteLabel(state.name, shared, mark)}];`,
+    );
+  }
+  out.push(`${indent}}`);
+}
+
+/** The initial arrow and every edge between two states, drawn to or from a cluster's initial leaf. */
+function emitEdges(
+  out: string[],
+  chart: StatechartInfo,
+  edges: readonly Edge[],
+  mark?: MarkTransition,
+): void {
   const cluster = (path: string) => dotString(`cluster_${path}`);
   const rootTarget = chart.initial;
   out.push(
@@ -341,6 +362,4 @@ export function toDot(chart: StatechartInfo, mark?: MarkTransition): string {
     attrs.push(...markAttrs(mark?.(e.transition)));
     out.push(`  ${dotId(from)} -> ${dotId(to)} [${attrs.join(', ')}];`);
   }
-  out.push('}');
-  return `${out.join('\n')}\n`;
 }

@@ -196,55 +196,71 @@ export class StateEncoder {
   /** Writes what follows the servers in the encoding: the network and the history. */
   private writeRest(state: ClusterState, perm: readonly number[], parts: KeySink): void {
     const identity = perm === this.identity;
-    const network = state.network;
-    if (network.length > 0) {
-      parts.push('#');
-      if (identity) {
-        // Already sorted by key.
-        for (let k = 0; k < network.length; k++) {
-          parts.push(network[k].key);
-          parts.push('*');
-          parts.push(num(network[k].count));
-        }
-      } else {
-        const messages = new Array<string>(network.length);
-        for (let k = 0; k < network.length; k++) {
-          const key = network[k].key;
-          messages[k] =
-            num(perm[key.charCodeAt(0) - 48]) +
-            num(perm[key.charCodeAt(1) - 48]) +
-            key.slice(2) +
-            '*' +
-            num(network[k].count);
-        }
-        messages.sort();
-        for (let k = 0; k < messages.length; k++) parts.push(messages[k]);
-      }
-    }
+    if (state.network.length > 0) this.writeNetwork(state.network, perm, identity, parts);
     const h = state.history;
-    if (h.elections.length > 0 || h.committed.length > 0 || h.crashes > 0) {
-      parts.push('!');
-      parts.push(num(h.crashes));
-      if (identity) {
-        for (const e of h.elections) {
-          parts.push(num(e.term));
-          parts.push(this.id(e.leader, perm));
-        }
-      } else
-        parts.push(
-          h.elections
-            .map((e) => num(e.term) + this.id(e.leader, perm))
-            .sort()
-            .join(''),
-        );
-      parts.push('!');
-      for (const e of h.committed) {
-        const v = this.values.get(e.value);
-        parts.push(num(e.index));
-        parts.push(num(e.term));
-        parts.push(v === undefined ? `"${e.value}"` : num(v));
-        parts.push(num(e.knownInTerm));
+    if (h.elections.length > 0 || h.committed.length > 0 || h.crashes > 0)
+      this.writeHistory(h, perm, identity, parts);
+  }
+
+  /** `#`, then each message in flight and its copies; renamed, messages are sorted again. */
+  private writeNetwork(
+    network: ClusterState['network'],
+    perm: readonly number[],
+    identity: boolean,
+    parts: KeySink,
+  ): void {
+    parts.push('#');
+    if (identity) {
+      // Already sorted by key.
+      for (let k = 0; k < network.length; k++) {
+        parts.push(network[k].key);
+        parts.push('*');
+        parts.push(num(network[k].count));
       }
+      return;
+    }
+    const messages = new Array<string>(network.length);
+    for (let k = 0; k < network.length; k++) {
+      const key = network[k].key;
+      messages[k] =
+        num(perm[key.charCodeAt(0) - 48]) +
+        num(perm[key.charCodeAt(1) - 48]) +
+        key.slice(2) +
+        '*' +
+        num(network[k].count);
+    }
+    messages.sort();
+    for (let k = 0; k < messages.length; k++) parts.push(messages[k]);
+  }
+
+  /** `!crashes`, the elections (renamed: sorted again), `!`, then the committed entries. */
+  private writeHistory(
+    h: ClusterState['history'],
+    perm: readonly number[],
+    identity: boolean,
+    parts: KeySink,
+  ): void {
+    parts.push('!');
+    parts.push(num(h.crashes));
+    if (identity) {
+      for (const e of h.elections) {
+        parts.push(num(e.term));
+        parts.push(this.id(e.leader, perm));
+      }
+    } else
+      parts.push(
+        h.elections
+          .map((e) => num(e.term) + this.id(e.leader, perm))
+          .sort()
+          .join(''),
+      );
+    parts.push('!');
+    for (const e of h.committed) {
+      const v = this.values.get(e.value);
+      parts.push(num(e.index));
+      parts.push(num(e.term));
+      parts.push(v === undefined ? `"${e.value}"` : num(v));
+      parts.push(num(e.knownInTerm));
     }
   }
 

@@ -52,12 +52,19 @@ const WITH_CRASH: ReadonlySet<ClusterActionType> = new Set([...NO_LOSS, 'Crash',
 
 const elections: ClusterBounds = { maxTerm: 2, maxLog: 0, maxCopies: 1, maxCrashes: 0, actions: NO_LOSS };
 
+/** A delivered message and its receiver's state before and after. */
+interface Delivery {
+  readonly message: Message;
+  readonly before: NodeState;
+  readonly after: NodeState;
+}
+
 /** The server stepped by `action` and its state before and after, when the action delivered a message. */
 function delivered(
   config: ClusterConfig,
   step: { from: ClusterState; action: ClusterAction } | null,
   state: ClusterState,
-) {
+): Delivery | null {
   if (step === null || step.action.type !== 'Deliver') return null;
   const i = config.nodes.indexOf(step.action.message.to);
   return { message: step.action.message, before: step.from.nodes[i], after: state.nodes[i] };
@@ -72,9 +79,76 @@ function isPrefix(a: NodeState['context']['log'], b: NodeState['context']['log']
   return a.length <= b.length && a.every((e, k) => e.term === b[k].term && e.value === b[k].value);
 }
 
+/** A goal met when the step delivered a message and `test` holds of it and its receiver. */
+function onDelivery(cfg: ClusterConfig, test: (d: Delivery) => boolean): Goal {
+  return (s, step) => {
+    const d = delivered(cfg, step, s);
+    return d !== null && test(d);
+  };
+}
+
+/** A leader of the reply's term got a failed AppendEntries reply (it must back off and retry). */
+function isRejectedAppendAtLeader(d: Delivery): boolean {
+  return (
+    d.message.type === 'AppendEntriesResponse' &&
+    !d.message.success &&
+    d.before.role === 'leader' &&
+    d.before.context.currentTerm === d.message.term
+  );
+}
+
+/** A candidate heard from every server without a majority, and another server campaigned in its term. */
+function splitVote(cfg: ClusterConfig): Goal {
+  return (s) =>
+    s.nodes.some(
+      (n) =>
+        n.role === 'candidate' &&
+        n.context.votesResponded.length === cfg.nodes.length &&
+        !isQuorum(n.context, n.context.votesGranted) &&
+        // another server campaigned in the same term: it voted for itself
+        s.nodes.some(
+          (o) =>
+            o !== n && o.context.currentTerm === n.context.currentTerm && o.context.votedFor === o.context.id,
+        ),
+    );
+}
+
+/** A leader holds an entry of an earlier term, not yet committed, on a majority (Figure 8). */
+function figure8(cfg: ClusterConfig): Goal {
+  return (s) =>
+    s.nodes.some((leader) => {
+      if (leader.role !== 'leader') return false;
+      const c = leader.context;
+      for (let n = c.commitIndex + 1; n <= c.log.length; n++) {
+        const entry = c.log[n - 1];
+        if (entry.term >= c.currentTerm) continue;
+        const holders = s.nodes.filter(
+          (o) => o.context.log[n - 1]?.term === entry.term && o.context.log[n - 1]?.value === entry.value,
+        );
+        if (
+          holders.length * 2 > s.nodes.length &&
+          c.matchIndex[cfg.nodes[s.nodes.indexOf(holders.find((h) => h !== leader) as NodeState)]] >= n
+        )
+          return true;
+      }
+      return false;
+    });
+}
+
 /** The cluster-level coverage targets of the issue, each with its search bounds. */
 export function clusterTargets(config: (preVote: boolean) => ClusterConfig): ClusterTarget[] {
   const cfg = config(false);
+  return [
+    ...electionTargets(cfg),
+    ...voteTargets(cfg),
+    ...replicationTargets(cfg),
+    ...persistenceAndRejectionTargets(cfg),
+    ...recoveryTargets(cfg),
+  ];
+}
+
+/** Elections: the first leader, a leader change, a split vote. */
+function electionTargets(cfg: ClusterConfig): ClusterTarget[] {
   return [
     {
       id: 'cluster:first-leader',
@@ -103,38 +177,28 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
         'A split vote: a candidate hears from every server but has no majority (each voted for itself).',
       references: ['§5.2'],
       bugs: [8],
-      goal: (s) =>
-        s.nodes.some(
-          (n) =>
-            n.role === 'candidate' &&
-            n.context.votesResponded.length === cfg.nodes.length &&
-            !isQuorum(n.context, n.context.votesGranted) &&
-            // another server campaigned in the same term: it voted for itself
-            s.nodes.some(
-              (o) =>
-                o !== n &&
-                o.context.currentTerm === n.context.currentTerm &&
-                o.context.votedFor === o.context.id,
-            ),
-        ),
+      goal: splitVote(cfg),
       bounds: { ...elections, maxTerm: 1 },
       values: [],
       variants: PLAIN,
     },
+  ];
+}
+
+/** Votes denied (stale log, already voted) and a stale leader stepping down. */
+function voteTargets(cfg: ClusterConfig): ClusterTarget[] {
+  return [
     {
       id: 'cluster:vote-denied-stale-log',
       summary:
         'A vote denied for a stale log: the voter holds an entry the candidate lacks (§5.4.1 election restriction).',
       references: ['§5.4.1'],
       bugs: [4],
-      goal: (s, step) => {
-        const d = delivered(cfg, step, s);
-        return (
-          d !== null &&
-          d.message.type === 'RequestVoteRequest' &&
-          guardFired(d.before, d.message, 'candidateLogBehind')
-        );
-      },
+      goal: onDelivery(
+        cfg,
+        (d) =>
+          d.message.type === 'RequestVoteRequest' && guardFired(d.before, d.message, 'candidateLogBehind'),
+      ),
       bounds: { maxTerm: 2, maxLog: 1, maxCopies: 1, maxCrashes: 0, actions: NO_LOSS },
       values: ['x'],
       variants: BOTH,
@@ -144,14 +208,10 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
       summary: 'A vote denied because the voter already voted for another candidate in this term (§5.2).',
       references: ['§5.2'],
       bugs: [2],
-      goal: (s, step) => {
-        const d = delivered(cfg, step, s);
-        return (
-          d !== null &&
-          d.message.type === 'RequestVoteRequest' &&
-          guardFired(d.before, d.message, 'votedForAnother')
-        );
-      },
+      goal: onDelivery(
+        cfg,
+        (d) => d.message.type === 'RequestVoteRequest' && guardFired(d.before, d.message, 'votedForAnother'),
+      ),
       bounds: { ...elections, maxTerm: 1 },
       values: [],
       variants: BOTH,
@@ -169,6 +229,12 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
       values: [],
       variants: BOTH,
     },
+  ];
+}
+
+/** Replication: a commit, a repaired log conflict, the Figure 8 situation. */
+function replicationTargets(cfg: ClusterConfig): ClusterTarget[] {
+  return [
     {
       id: 'cluster:entry-committed',
       summary:
@@ -186,14 +252,11 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
         'A log conflict repaired: a follower deletes a conflicting entry and takes the leader’s (§5.3).',
       references: ['§5.3', 'Figure 7'],
       bugs: [11],
-      goal: (s, step) => {
-        const d = delivered(cfg, step, s);
-        return (
-          d !== null &&
-          d.message.type === 'AppendEntriesRequest' &&
-          !isPrefix(d.before.context.log, d.after.context.log)
-        );
-      },
+      goal: onDelivery(
+        cfg,
+        (d) =>
+          d.message.type === 'AppendEntriesRequest' && !isPrefix(d.before.context.log, d.after.context.log),
+      ),
       bounds: { maxTerm: 2, maxLog: 1, maxCopies: 1, maxCrashes: 0, actions: NO_LOSS },
       values: ['x', 'y'],
       variants: PLAIN,
@@ -204,28 +267,17 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
         'The Figure 8 situation: a leader holds an entry of an earlier term on a majority and must not commit it by counting replicas (§5.4.2).',
       references: ['§5.4.2', 'Figure 8'],
       bugs: [15],
-      goal: (s) =>
-        s.nodes.some((leader) => {
-          if (leader.role !== 'leader') return false;
-          const c = leader.context;
-          for (let n = c.commitIndex + 1; n <= c.log.length; n++) {
-            const entry = c.log[n - 1];
-            if (entry.term >= c.currentTerm) continue;
-            const holders = s.nodes.filter(
-              (o) => o.context.log[n - 1]?.term === entry.term && o.context.log[n - 1]?.value === entry.value,
-            );
-            if (
-              holders.length * 2 > s.nodes.length &&
-              c.matchIndex[cfg.nodes[s.nodes.indexOf(holders.find((h) => h !== leader) as NodeState)]] >= n
-            )
-              return true;
-          }
-          return false;
-        }),
+      goal: figure8(cfg),
       bounds: { maxTerm: 2, maxLog: 1, maxCopies: 1, maxCrashes: 0, actions: NO_LOSS },
       values: ['x'],
       variants: PLAIN,
     },
+  ];
+}
+
+/** A restart keeping the vote, a pre-vote denied by stickiness, a stale request rejected. */
+function persistenceAndRejectionTargets(cfg: ClusterConfig): ClusterTarget[] {
+  return [
     {
       id: 'cluster:crash-restart-keeps-vote',
       summary:
@@ -248,14 +300,10 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
         'A pre-vote denied by leader stickiness: a follower that hears from a current leader does not help another server start an election (thesis §9.6).',
       references: ['thesis §4.2.3', 'thesis §9.6'],
       bugs: [9],
-      goal: (s, step) => {
-        const d = delivered(cfg, step, s);
-        return (
-          d !== null &&
-          d.message.type === 'PreVoteRequest' &&
-          guardFired(d.before, d.message, 'hasCurrentLeader')
-        );
-      },
+      goal: onDelivery(
+        cfg,
+        (d) => d.message.type === 'PreVoteRequest' && guardFired(d.before, d.message, 'hasCurrentLeader'),
+      ),
       bounds: elections,
       values: [],
       variants: ['preVote'],
@@ -266,29 +314,30 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
         'A request from an older term rejected: the reply carries the receiver’s newer currentTerm (Figure 2 receiver rule 1).',
       references: ['§5.1', 'Figure 2'],
       bugs: [5, 23],
-      goal: (s, step) => {
-        const d = delivered(cfg, step, s);
-        return d !== null && guardFired(d.before, d.message, 'isStaleRequest');
-      },
+      goal: onDelivery(cfg, (d) => guardFired(d.before, d.message, 'isStaleRequest')),
       bounds: elections,
       values: [],
       variants: BOTH,
     },
+  ];
+}
+
+/** A candidate stepping down, re-election after a crash, an AppendEntries back-off. */
+function recoveryTargets(cfg: ClusterConfig): ClusterTarget[] {
+  return [
     {
       id: 'cluster:candidate-steps-down-on-append',
       summary:
         'A candidate that hears AppendEntries from the new leader of its term converts to follower (Figure 2 Candidates).',
       references: ['§5.2', 'Figure 2'],
       bugs: [],
-      goal: (s, step) => {
-        const d = delivered(cfg, step, s);
-        return (
-          d !== null &&
+      goal: onDelivery(
+        cfg,
+        (d) =>
           d.message.type === 'AppendEntriesRequest' &&
           d.before.role === 'candidate' &&
-          d.after.role === 'follower'
-        );
-      },
+          d.after.role === 'follower',
+      ),
       bounds: elections,
       values: [],
       variants: BOTH,
@@ -310,16 +359,7 @@ export function clusterTargets(config: (preVote: boolean) => ClusterConfig): Clu
         'A leader whose AppendEntries fails the consistency check decrements nextIndex and retries (Figure 2 Leaders).',
       references: ['§5.3', 'Figure 2'],
       bugs: [11],
-      goal: (s, step) => {
-        const d = delivered(cfg, step, s);
-        return (
-          d !== null &&
-          d.message.type === 'AppendEntriesResponse' &&
-          !d.message.success &&
-          d.before.role === 'leader' &&
-          d.before.context.currentTerm === d.message.term
-        );
-      },
+      goal: onDelivery(cfg, isRejectedAppendAtLeader),
       bounds: { maxTerm: 2, maxLog: 1, maxCopies: 1, maxCrashes: 0, actions: NO_LOSS },
       values: ['x'],
       variants: PLAIN,

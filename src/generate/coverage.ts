@@ -128,10 +128,22 @@ const LOG_CLASSES = [
 const PREV_LOG_CLASSES = ['match', 'mismatch', 'beyond-end'] as const;
 const ENTRY_CLASSES = ['none', 'new', 'duplicate', 'conflicting'] as const;
 
+/** Records one payload class of one message type as a coverage item. */
+type AddPayloadItem = (type: string, dimension: string, value: string, description: string) => void;
+
 function payloadItems(): CoverageItem[] {
   const items: CoverageItem[] = [];
-  const add = (type: string, dimension: string, value: string, description: string) =>
+  const add: AddPayloadItem = (type, dimension, value, description) => {
     items.push({ id: `payload:${type}/${dimension}=${value}`, kind: 'payload', description });
+  };
+  termItems(add);
+  voteRequestItems(add);
+  appendEntriesItems(add);
+  return items;
+}
+
+/** Every message type's term against the receiver's currentTerm. */
+function termItems(add: AddPayloadItem): void {
   const types = MESSAGE_TYPES;
   for (const type of types) {
     for (const c of TERM_CLASSES)
@@ -142,6 +154,10 @@ function payloadItems(): CoverageItem[] {
         `${type} with a term ${c === 'equal' ? 'equal to' : `${c} than`} the receiver's currentTerm`,
       );
   }
+}
+
+/** A vote request's receiver votedFor, and the candidate's log against the receiver's (§5.4.1). */
+function voteRequestItems(add: AddPayloadItem): void {
   for (const type of VOTE_REQUESTS) {
     for (const c of VOTED_FOR_CLASSES)
       add(
@@ -158,6 +174,10 @@ function payloadItems(): CoverageItem[] {
         `${type} whose candidate log, compared with the receiver's, is ${c.replace(/-/g, ' ')} (§5.4.1)`,
       );
   }
+}
+
+/** An AppendEntries request's prevLog against the receiver log, and its entries. */
+function appendEntriesItems(add: AddPayloadItem): void {
   for (const c of PREV_LOG_CLASSES)
     add(
       'AppendEntriesRequest',
@@ -172,7 +192,6 @@ function payloadItems(): CoverageItem[] {
       c,
       `AppendEntriesRequest (prevLog matching) with ${c === 'none' ? 'no entries (heartbeat)' : `${c} entries`}`,
     );
-  return items;
 }
 
 function termClass(message: Message, currentTerm: number): string {

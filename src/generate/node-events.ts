@@ -137,14 +137,30 @@ function appendEntriesRequests(
 export function nodeInputs(state: NodeState): NodeInput[] {
   const c = state.context;
   const t = c.currentTerm;
-  const index = lastLogIndex(c.log);
   const inputs: NodeInput[] = [
     { type: 'ElectionTimeout' },
     { type: 'HeartbeatTimeout' },
     { type: 'ClientRequest', value: CLIENT_VALUE },
     { type: 'Crash' },
     { type: 'Restart' },
+    ...voteRequestInputs(c),
+    ...voteResponseInputs(c),
+    ...appendRequestInputs(state),
+    ...appendResponseInputs(c),
   ];
+  // appendBelowCommit=reply-commit: a heartbeat probing from index 0 (a leader whose nextIndex
+  // lags), below commitIndex, so that the answer names commitIndex (etcd raft.go:1374-1377).
+  if (c.features.appendBelowCommit === 'reply-commit' && c.commitIndex > 0 && state.role !== 'leader')
+    inputs.push(receive(probeFromStart(t)));
+  if (c.features.preVote) inputs.push(...preVoteInputs(state));
+  return inputs;
+}
+
+/** RequestVote from the peer (each candidate log around each term) and from another server. */
+function voteRequestInputs(c: NodeState['context']): NodeInput[] {
+  const t = c.currentTerm;
+  const index = lastLogIndex(c.log);
+  const inputs: NodeInput[] = [];
   for (const term of termsAround(t)) {
     for (const log of candidateLogs(c.log, term)) {
       inputs.push(receive({ type: 'RequestVoteRequest', from: PEER, to: NODE, term, ...log }));
@@ -154,6 +170,13 @@ export function nodeInputs(state: NodeState): NodeInput[] {
     const equal = { lastLogIndex: index, lastLogTerm: lastLogTerm(c.log) };
     inputs.push(receive({ type: 'RequestVoteRequest', from: OTHER, to: NODE, term, ...equal }));
   }
+  return inputs;
+}
+
+/** Vote replies around the current term: granted, refused, and the votes that win or lose it. */
+function voteResponseInputs(c: NodeState['context']): NodeInput[] {
+  const t = c.currentTerm;
+  const inputs: NodeInput[] = [];
   for (const term of termsAround(t)) {
     inputs.push(
       receive({ type: 'RequestVoteResponse', from: PEER, to: NODE, term, voteGranted: term !== t + 1 }),
@@ -168,11 +191,27 @@ export function nodeInputs(state: NodeState): NodeInput[] {
         );
     }
   }
+  return inputs;
+}
+
+/** AppendEntries around the current term (none from another leader of the leader's own term). */
+function appendRequestInputs(state: NodeState): NodeInput[] {
+  const c = state.context;
+  const t = c.currentTerm;
+  const inputs: NodeInput[] = [];
   for (const term of termsAround(t)) {
     // Election Safety: no other leader of the leader's own term exists to send it AppendEntries.
     if (state.role === 'leader' && term === t) continue;
     inputs.push(...appendEntriesRequests(c.log, term, c.commitIndex).map(receive));
   }
+  return inputs;
+}
+
+/** AppendEntries replies around the current term, with the variants the switches add. */
+function appendResponseInputs(c: NodeState['context']): NodeInput[] {
+  const t = c.currentTerm;
+  const index = lastLogIndex(c.log);
+  const inputs: NodeInput[] = [];
   for (const term of termsAround(t)) {
     const response = { type: 'AppendEntriesResponse' as const, from: PEER, to: NODE, term };
     inputs.push(receive({ ...response, success: term !== t + 1, matchIndex: term !== t + 1 ? index : 0 }));
@@ -191,11 +230,6 @@ export function nodeInputs(state: NodeState): NodeInput[] {
         }),
       );
   }
-  // appendBelowCommit=reply-commit: a heartbeat probing from index 0 (a leader whose nextIndex
-  // lags), below commitIndex, so that the answer names commitIndex (etcd raft.go:1374-1377).
-  if (c.features.appendBelowCommit === 'reply-commit' && c.commitIndex > 0 && state.role !== 'leader')
-    inputs.push(receive(probeFromStart(t)));
-  if (c.features.preVote) inputs.push(...preVoteInputs(state));
   return inputs;
 }
 

@@ -150,26 +150,12 @@ export class RaftNode {
     if (this.role === 'crashed') return;
     if (this.isInLease(message)) return;
     if (this.refusesWhileLed(message)) {
-      this.send({
-        type: 'RequestVoteResponse',
-        from: this.id,
-        to: message.from,
-        term: this.currentTerm,
-        voteGranted: false,
-      });
+      this.refuseVote(message);
       return;
     }
     const termBefore = this.currentTerm;
-    // Rules for All Servers: a higher term makes us a follower of that term (§5.1). A
-    // pre-vote request, and a pre-vote grant, only carry a proposed term (thesis §9.6); so
-    // does a refusal that echoes the request's term (preVoteRefusalTerm: echo).
-    const proposedOnly =
-      message.type === 'PreVoteRequest' ||
-      (message.type === 'PreVoteResponse' &&
-        (message.voteGranted ||
-          this.switches.preVoteRefusalTerm === 'echo' ||
-          this.has('pre-vote-rejection-term-ignored')));
-    if (message.term > this.currentTerm && !proposedOnly) {
+    // Rules for All Servers: a higher term makes us a follower of that term (§5.1).
+    if (message.term > this.currentTerm && !this.carriesProposedTermOnly(message)) {
       const isResponse = message.type.endsWith('Response');
       if (!(isResponse && this.has('higher-term-response-ignored') && this.role !== 'follower')) {
         this.adoptTerm(message.term);
@@ -199,6 +185,32 @@ export class RaftNode {
         this.onAppendEntriesResponse(message);
         return;
     }
+  }
+
+  /** A refused vote, sent at once with our own term (while led: refusesWhileLed). */
+  private refuseVote(message: Message): void {
+    this.send({
+      type: 'RequestVoteResponse',
+      from: this.id,
+      to: message.from,
+      term: this.currentTerm,
+      voteGranted: false,
+    });
+  }
+
+  /**
+   * A pre-vote request, and a pre-vote grant, only carry a proposed term (thesis §9.6); so
+   * does a refusal that echoes the request's term (preVoteRefusalTerm: echo). Their term
+   * makes no one a follower.
+   */
+  private carriesProposedTermOnly(message: Message): boolean {
+    return (
+      message.type === 'PreVoteRequest' ||
+      (message.type === 'PreVoteResponse' &&
+        (message.voteGranted ||
+          this.switches.preVoteRefusalTerm === 'echo' ||
+          this.has('pre-vote-rejection-term-ignored')))
+    );
   }
 
   /**

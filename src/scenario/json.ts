@@ -120,53 +120,63 @@ const observation = z
 
 const simple = (kind: string) => node.extend({ kind: z.literal(kind) }).strict();
 
+/** Inputs that step a node (timers, crash, restart, start, propose, tick) or move a message. */
+const nodeAndNetworkInputs = [
+  simple('timeout'),
+  simple('heartbeat'),
+  simple('crash'),
+  simple('restart'),
+  z.object({ kind: z.literal('start'), node: target }).strict(),
+  z.object({ kind: z.literal('propose'), node: nodeId, value }).strict(),
+  z.object({ kind: z.literal('tick'), node: nodeId, ticks: z.number().int().min(1) }).strict(),
+  z.object({ kind: z.literal('deliver'), pattern }).strict(),
+  z.object({ kind: z.literal('drop'), pattern }).strict(),
+  z.object({ kind: z.literal('duplicate'), pattern }).strict(),
+  z.object({ kind: z.literal('inject'), message: messageSchema }).strict(),
+] as const;
+
+/** Faults (kill, partition, cut, heal), client submits, waits and expectations on a cluster. */
+const faultAndExpectationInputs = [
+  z.object({ kind: z.literal('kill'), node: target }).strict(),
+  z.object({ kind: z.literal('submit'), node: target, value }).strict(),
+  z.object({ kind: z.literal('partition'), groups: z.array(z.array(target).min(1)).min(2) }).strict(),
+  z.object({ kind: z.literal('cut'), from: target, to: target, bothWays: z.boolean() }).strict(),
+  z.object({ kind: z.literal('heal') }).strict(),
+  z.object({ kind: z.literal('wait'), ms: millis }).strict(),
+  z.object({ kind: z.literal('expectLeader'), withinMs: millis }).strict(),
+  z.object({ kind: z.literal('expectNoLeader'), forMs: millis }).strict(),
+  z
+    .object({
+      kind: z.literal('expect'),
+      subject,
+      op: z.enum(['==', '!=', '<', '<=', '>', '>=']),
+      value: clusterValue,
+      withinMs: millis.optional(),
+      forMs: millis.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('expectCommitted'),
+      value,
+      negated: z.boolean(),
+      withinMs: millis.optional(),
+      forMs: millis.optional(),
+    })
+    .strict(),
+  z
+    .object({ kind: z.literal('capture'), name: z.string().regex(/^\$[a-z][A-Za-z0-9_]*$/), subject })
+    .strict(),
+] as const;
+
 // biome-ignore lint/suspicious/noExplicitAny: a recursive schema (repeat holds steps)
 const step: z.ZodType<any> = z.lazy(() =>
   z
     .object({
       line: nat,
       input: z.discriminatedUnion('kind', [
-        simple('timeout'),
-        simple('heartbeat'),
-        simple('crash'),
-        simple('restart'),
-        z.object({ kind: z.literal('start'), node: target }).strict(),
-        z.object({ kind: z.literal('propose'), node: nodeId, value }).strict(),
-        z.object({ kind: z.literal('tick'), node: nodeId, ticks: z.number().int().min(1) }).strict(),
-        z.object({ kind: z.literal('deliver'), pattern }).strict(),
-        z.object({ kind: z.literal('drop'), pattern }).strict(),
-        z.object({ kind: z.literal('duplicate'), pattern }).strict(),
-        z.object({ kind: z.literal('inject'), message: messageSchema }).strict(),
-        z.object({ kind: z.literal('kill'), node: target }).strict(),
-        z.object({ kind: z.literal('submit'), node: target, value }).strict(),
-        z.object({ kind: z.literal('partition'), groups: z.array(z.array(target).min(1)).min(2) }).strict(),
-        z.object({ kind: z.literal('cut'), from: target, to: target, bothWays: z.boolean() }).strict(),
-        z.object({ kind: z.literal('heal') }).strict(),
-        z.object({ kind: z.literal('wait'), ms: millis }).strict(),
-        z.object({ kind: z.literal('expectLeader'), withinMs: millis }).strict(),
-        z.object({ kind: z.literal('expectNoLeader'), forMs: millis }).strict(),
-        z
-          .object({
-            kind: z.literal('expect'),
-            subject,
-            op: z.enum(['==', '!=', '<', '<=', '>', '>=']),
-            value: clusterValue,
-            withinMs: millis.optional(),
-            forMs: millis.optional(),
-          })
-          .strict(),
-        z
-          .object({
-            kind: z.literal('expectCommitted'),
-            value,
-            negated: z.boolean(),
-            withinMs: millis.optional(),
-            forMs: millis.optional(),
-          })
-          .strict(),
-        z
-          .object({ kind: z.literal('capture'), name: z.string().regex(/^\$[a-z][A-Za-z0-9_]*$/), subject })
-          .strict(),
+        ...nodeAndNetworkInputs,
+        ...faultAndExpectationInputs,
         z
           .object({
             kind: z.literal('repeat'),

@@ -883,15 +883,8 @@ function situationName(r: LineReader): ClusterSituation {
   return token.text as ClusterSituation;
 }
 
-function parseCluster(
-  file: string,
-  lines: readonly string[],
-  start: number,
-): { cluster: ClusterSpec; next: number } {
-  let i = start;
-  while (i < lines.length && lines[i] === '') i++;
-  const first = new LineReader(file, i + 1, lines[i] ?? '');
-  first.word('cluster');
+/** The node ids after `cluster`: distinct, well formed, at most 9, sorted. */
+function clusterNodes(first: LineReader): NodeId[] {
   const nodes: NodeId[] = [];
   do {
     const token = first.take('a node id such as n1');
@@ -902,6 +895,32 @@ function parseCluster(
   } while (!first.atEnd());
   if (nodes.length > 9) first.fail('at most 9 nodes', first.tokens[10]);
   nodes.sort();
+  return nodes;
+}
+
+/** `node n1 term=2 votedFor=n2 log=[1:x]`: a node's initial state, into `initial`; each node once. */
+function initialNode(r: LineReader, ctx: Context, initial: Record<NodeId, InitialNodeState>): void {
+  const idToken = r.take('a node id');
+  const id = nodeId(r, ctx, idToken);
+  if (initial[id]) r.fail('each node once', idToken);
+  const currentTerm = natField(r, 'term', 'a term');
+  const vote = votedForField(r, ctx);
+  const { log, token: logToken } = logField(r);
+  r.end();
+  if (log.some((e) => e.term > currentTerm)) r.fail(`log entries with terms ≤ term=${currentTerm}`, logToken);
+  initial[id] = { currentTerm, votedFor: vote, log };
+}
+
+function parseCluster(
+  file: string,
+  lines: readonly string[],
+  start: number,
+): { cluster: ClusterSpec; next: number } {
+  let i = start;
+  while (i < lines.length && lines[i] === '') i++;
+  const first = new LineReader(file, i + 1, lines[i] ?? '');
+  first.word('cluster');
+  const nodes = clusterNodes(first);
   const ctx: Context = { file, nodes };
   let mode: ClusterSpec['mode'] = 'step';
   let situation: ClusterSituation | undefined;
@@ -920,16 +939,7 @@ function parseCluster(
     } else if (keyword.text === 'situation') {
       situation = situationName(r);
     } else if (keyword.text === 'node') {
-      const idToken = r.take('a node id');
-      const id = nodeId(r, ctx, idToken);
-      if (initial[id]) r.fail('each node once', idToken);
-      const currentTerm = natField(r, 'term', 'a term');
-      const vote = votedForField(r, ctx);
-      const { log, token: logToken } = logField(r);
-      r.end();
-      if (log.some((e) => e.term > currentTerm))
-        r.fail(`log entries with terms ≤ term=${currentTerm}`, logToken);
-      initial[id] = { currentTerm, votedFor: vote, log };
+      initialNode(r, ctx, initial);
     } else {
       r.fail("'features', 'mode', 'situation', 'node' or a blank line", keyword);
     }

@@ -577,21 +577,33 @@ function mergeCommand(files: readonly string[], json: boolean): void {
 }
 
 export function register(program: Command): void {
-  const d = CHECK_DEFAULTS;
-  program
+  const cmd = program
     .command('check')
     .summary('model-check the Raft model: safety properties over every reachable state within bounds')
-    .description(
-      'Explore every reachable state of a Raft cluster (servers stepped through the node statechart, ' +
-        'a network bag, and the environment: Deliver, Drop, Duplicate, ElectionTimeout, HeartbeatTimeout, ' +
-        'ClientRequest, Crash, Restart) within bounds, and check on each state the safety properties of ' +
-        'Figure 3 of the Raft paper (Election Safety, Log Matching, Leader Append-Only, Leader ' +
-        'Completeness, State Machine Safety) and per-server invariants, plus `sometimes` witnesses ' +
-        '(leader elected, entry committed, leadership changes) showing the checks are not vacuous. ' +
-        'Prints the seed and bounds first, then distinct states, transitions, depth, time, states/s, ' +
-        'and PASS / FAIL / witness-found per property; a violation comes with its shortest ' +
-        'counterexample (breadth-first search) in the model’s vocabulary.',
-    )
+    .description(CHECK_DESCRIPTION);
+  boundsOptions(cmd);
+  networkAndModelOptions(cmd);
+  searchOptions(cmd);
+  outputOptions(cmd);
+  longRunOptions(cmd);
+  cmd.addHelpText('after', checkHelpAfter()).action(checkAction);
+}
+
+const CHECK_DESCRIPTION =
+  'Explore every reachable state of a Raft cluster (servers stepped through the node statechart, ' +
+  'a network bag, and the environment: Deliver, Drop, Duplicate, ElectionTimeout, HeartbeatTimeout, ' +
+  'ClientRequest, Crash, Restart) within bounds, and check on each state the safety properties of ' +
+  'Figure 3 of the Raft paper (Election Safety, Log Matching, Leader Append-Only, Leader ' +
+  'Completeness, State Machine Safety) and per-server invariants, plus `sometimes` witnesses ' +
+  '(leader elected, entry committed, leadership changes) showing the checks are not vacuous. ' +
+  'Prints the seed and bounds first, then distinct states, transitions, depth, time, states/s, ' +
+  'and PASS / FAIL / witness-found per property; a violation comes with its shortest ' +
+  'counterexample (breadth-first search) in the model’s vocabulary.';
+
+/** How far the search goes: the bounds of the explored state space. */
+function boundsOptions(cmd: Command): void {
+  const d = CHECK_DEFAULTS;
+  cmd
     .option('--nodes <n>', 'servers in the cluster, 1 to 7', String(d.nodes))
     .option('--max-term <n>', 'bound: no server’s currentTerm goes above this (0 to 20)', String(d.maxTerm))
     .option('--max-log <n>', 'bound: no server’s log grows longer than this (0 to 20)', String(d.maxLog))
@@ -614,7 +626,12 @@ export function register(program: Command): void {
       '--values <n>',
       'client values v1…vN a leader may be asked to append (0 = elections only)',
       String(d.values),
-    )
+    );
+}
+
+/** The network's faults and the model's switches. */
+function networkAndModelOptions(cmd: Command): void {
+  cmd
     .option('--no-drop', 'the network never loses a message (default: it may)')
     .option('--no-duplicate', 'the network never duplicates a message (default: it may, up to --max-copies)')
     .option('--symmetry', 'identify states that differ only by renaming the servers (default)', true)
@@ -623,7 +640,13 @@ export function register(program: Command): void {
     .option(
       '--features <list>',
       'model switches, comma-separated: name (on) or name=value, e.g. checkQuorum,leaderStickiness=any-term (see raftkit features)',
-    )
+    );
+}
+
+/** Exploration order and when to stop. */
+function searchOptions(cmd: Command): void {
+  const d = CHECK_DEFAULTS;
+  cmd
     .option('--strategy <name>', `exploration order: ${STRATEGIES.join(', ')}`, 'bfs')
     .option('--seed <n>', 'seed of every random choice (random walk)', String(d.seed))
     .option('--max-states <n>', 'stop after this many distinct states (default: no limit)')
@@ -631,7 +654,12 @@ export function register(program: Command): void {
     .option(
       '--exact',
       'keep every visited state’s key instead of a 64-bit fingerprint (no collision risk; ~10× the memory, at most 16.7 million states)',
-    )
+    );
+}
+
+/** A deliberately broken model, and what to print or save. */
+function outputOptions(cmd: Command): void {
+  cmd
     .option('--mutate <name>', `check a deliberately broken model: ${MUTATION_NAMES.join(', ')}`)
     .option('--keep-going', 'after a violation, go on to look for violations of the other properties')
     .option('--json', 'print the result as JSON on stdout instead of text')
@@ -641,7 +669,12 @@ export function register(program: Command): void {
       'html: with --out c.json, also write c.html (every property, each counterexample step with the whole cluster state)',
     )
     .option('--verbose', 'print the whole cluster state after every step of a counterexample')
-    .option('--no-progress', 'no progress lines on stderr')
+    .option('--no-progress', 'no progress lines on stderr');
+}
+
+/** Long runs: checkpoints, swarm shards and their merge, worker threads. */
+function longRunOptions(cmd: Command): void {
+  cmd
     .option(
       '--checkpoint <dir>',
       'bfs: save the search there when it stops short (time, memory, --max-states) and every 10 minutes',
@@ -656,41 +689,41 @@ export function register(program: Command): void {
     .option(
       '--workers <n>',
       `threads of a breadth-first search, sharing one visited set (default: one until ${ALONE_STATES.toLocaleString('en-US')} states, then the ${availableParallelism()} cores; dfs, random and --exact use 1)`,
-    )
-    .addHelpText(
-      'after',
-      [
-        '',
-        `Defaults: ${d.nodes} servers, max term ${d.maxTerm}, max log ${d.maxLog}, max copies ${d.maxCopies}, ` +
-          `max in flight ${d.maxInFlight},`,
-        `  ${d.crashes} crashes, ${d.values} client value (v1), lossy network, symmetry on, bfs, seed ${d.seed}.`,
-        'With these the whole space (about 270,000 states) is explored in seconds and every property',
-        'passes with every witness found. The state space grows fast: each bound raised multiplies it.',
-        'Responses that can no longer have any effect (from a term below their addressee’s) leave the',
-        'network at once: a reduction that changes no server’s behaviour.',
-        '',
-        'Like TLC, the visited set keeps a 64-bit fingerprint per state (about 30 bytes a state with',
-        'the parent pointers); the summary bounds the chance that two states shared one (n²/2^65).',
-        'A run that nears the JavaScript heap limit stops cleanly and says how far it got; give it',
-        'more with NODE_OPTIONS=--max-old-space-size=<MB>.',
-        '',
-        'Examples:',
-        '  npx raftkit check                                   the defaults',
-        '  npx raftkit check --values 0 --max-term 3           elections only, three terms',
-        '  npx raftkit check --features checkQuorum,leaderStickiness=any-term,backoff=hint',
-        '                                                      the model with those switches (raftkit features)',
-        '  npx raftkit check --crashes 1 --no-drop             one crash, a network that loses nothing',
-        '  npx raftkit check --mutate commit-previous-term --no-drop --max-term 4',
-        '                                                      Figure 8: the checker finds the broken commit rule',
-        '  npx raftkit check --strategy random --seed 7 --max-states 100000 --max-term 4',
-        '  npx raftkit check --mutate double-vote --out cex.json   save the counterexample (cex.json, cex.txt)',
-        '  npx raftkit check --max-term 3 --max-seconds 600 --checkpoint ck   stop after 10 minutes, saved in ck/',
-        '  npx raftkit check --max-term 3 --resume ck --checkpoint ck         go on from there',
-        '  npx raftkit check --values 0 --max-term 3 --workers 2             breadth-first on two cores',
-        '',
-        'Exit codes: 0 every always-property PASS and every sometimes witnessed, 1 a violation or a',
-        'missing witness, 2 bad flags (the message names the flag and its allowed range).',
-      ].join('\n'),
-    )
-    .action(checkAction);
+    );
+}
+
+function checkHelpAfter(): string {
+  const d = CHECK_DEFAULTS;
+  return [
+    '',
+    `Defaults: ${d.nodes} servers, max term ${d.maxTerm}, max log ${d.maxLog}, max copies ${d.maxCopies}, ` +
+      `max in flight ${d.maxInFlight},`,
+    `  ${d.crashes} crashes, ${d.values} client value (v1), lossy network, symmetry on, bfs, seed ${d.seed}.`,
+    'With these the whole space (about 270,000 states) is explored in seconds and every property',
+    'passes with every witness found. The state space grows fast: each bound raised multiplies it.',
+    'Responses that can no longer have any effect (from a term below their addressee’s) leave the',
+    'network at once: a reduction that changes no server’s behaviour.',
+    '',
+    'Like TLC, the visited set keeps a 64-bit fingerprint per state (about 30 bytes a state with',
+    'the parent pointers); the summary bounds the chance that two states shared one (n²/2^65).',
+    'A run that nears the JavaScript heap limit stops cleanly and says how far it got; give it',
+    'more with NODE_OPTIONS=--max-old-space-size=<MB>.',
+    '',
+    'Examples:',
+    '  npx raftkit check                                   the defaults',
+    '  npx raftkit check --values 0 --max-term 3           elections only, three terms',
+    '  npx raftkit check --features checkQuorum,leaderStickiness=any-term,backoff=hint',
+    '                                                      the model with those switches (raftkit features)',
+    '  npx raftkit check --crashes 1 --no-drop             one crash, a network that loses nothing',
+    '  npx raftkit check --mutate commit-previous-term --no-drop --max-term 4',
+    '                                                      Figure 8: the checker finds the broken commit rule',
+    '  npx raftkit check --strategy random --seed 7 --max-states 100000 --max-term 4',
+    '  npx raftkit check --mutate double-vote --out cex.json   save the counterexample (cex.json, cex.txt)',
+    '  npx raftkit check --max-term 3 --max-seconds 600 --checkpoint ck   stop after 10 minutes, saved in ck/',
+    '  npx raftkit check --max-term 3 --resume ck --checkpoint ck         go on from there',
+    '  npx raftkit check --values 0 --max-term 3 --workers 2             breadth-first on two cores',
+    '',
+    'Exit codes: 0 every always-property PASS and every sometimes witnessed, 1 a violation or a',
+    'missing witness, 2 bad flags (the message names the flag and its allowed range).',
+  ].join('\n');
 }

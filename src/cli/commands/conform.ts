@@ -52,23 +52,41 @@ export interface ConformOptions {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('conform')
     .summary('run the conformance suite against a Raft implementation (default: the reference)')
-    .description(
-      'Drive a Raft implementation through the step-mode scenarios and check every step against ' +
-        "the model as an acceptor: after each input, is the implementation's state (role, term, " +
-        'votedFor, log, commitIndex) and are its messages what the model allows from its state? ' +
-        "Tolerances (message order, batching, heartbeat content, a leader's first heartbeat) are " +
-        'named in docs/conformance.md. Each scenario passes, fails (step, expected vs actual, the ' +
-        'Figure 2 rule, a reproduce command) or is skipped (a feature the implementation lacks).',
-    )
+    .description(CONFORM_DESCRIPTION);
+  implementationOptions(cmd);
+  suiteOptions(cmd);
+  reportOptions(cmd);
+  stepOptions(cmd);
+  cmd.addHelpText('after', CONFORM_HELP_AFTER).action(async (options: ConformOptions) => {
+    process.exitCode = await runConform(options);
+  });
+}
+
+const CONFORM_DESCRIPTION =
+  'Drive a Raft implementation through the step-mode scenarios and check every step against ' +
+  "the model as an acceptor: after each input, is the implementation's state (role, term, " +
+  'votedFor, log, commitIndex) and are its messages what the model allows from its state? ' +
+  "Tolerances (message order, batching, heartbeat content, a leader's first heartbeat) are " +
+  'named in docs/conformance.md. Each scenario passes, fails (step, expected vs actual, the ' +
+  'Figure 2 rule, a reproduce command) or is skipped (a feature the implementation lacks).';
+
+/** Which implementation runs: the reference, one of its mutants, or a program. */
+function implementationOptions(cmd: Command): void {
+  cmd
     .option('--adapter <name>', 'built-in implementation: builtin:reference (default when no --adapter-cmd)')
     .option(
       '--adapter-cmd <command>',
       'a program speaking conformance/PROTOCOL.md on stdin/stdout (run without a shell)',
     )
-    .option('--mutant <name>', 'with builtin:reference: run one of its named mutants (see raftkit mutants)')
+    .option('--mutant <name>', 'with builtin:reference: run one of its named mutants (see raftkit mutants)');
+}
+
+/** Which scenarios run, what the implementation is assumed to have, and how many at once. */
+function suiteOptions(cmd: Command): void {
+  cmd
     .option(
       '--scenarios <paths...>',
       `scenario files or folders (default: ${DEFAULT_SCENARIO_DIRS.join(' ')})`,
@@ -82,7 +100,12 @@ export function register(program: Command): void {
       '--reference-features <list>',
       'build the built-in reference with these model switches, as raftkit check --features takes them (name or name=value, see raftkit features); it declares them and the model judges it with them',
     )
-    .option('--jobs <n>', 'scenarios run in parallel, each on its own adapter (1–16)', '1')
+    .option('--jobs <n>', 'scenarios run in parallel, each on its own adapter (1–16)', '1');
+}
+
+/** What is printed and written. */
+function reportOptions(cmd: Command): void {
+  cmd
     .addOption(
       new Option(
         '--report <format>',
@@ -94,7 +117,12 @@ export function register(program: Command): void {
     .option(
       '--out <dir>',
       'also write report.{txt,json,xml} and a Mermaid sequence diagram per failing scenario here',
-    )
+    );
+}
+
+/** How each step is driven, and what stops a run or fails it. */
+function stepOptions(cmd: Command): void {
+  cmd
     .option('--seed <n>', 'seed passed to the implementation for its randomness (printed in the report)', '1')
     .option('--step-timeout-ms <ms>', 'per-step reply deadline for --adapter-cmd (100–600000)', '5000')
     .option(
@@ -107,29 +135,24 @@ export function register(program: Command): void {
       String(DEFAULT_MAX_TIMEOUTS),
     )
     .option('--strict', "an expected block that differs from the model's is an error (exit 2), not a warning")
-    .option('--no-progress', 'no progress line on stderr')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  npx raftkit conform                                    the whole suite against the reference',
-        '  npx raftkit conform --adapter-cmd "npx raftkit serve-reference"   the same over stdio',
-        '  npx raftkit conform --adapter-cmd "python3 conformance/adapters/python-example/adapter.py"',
-        '  npx raftkit conform --mutant skip-consistency-check --filter curated',
-        '  npx raftkit conform --features preVote,ticks,restartWithPersistence,leaderNoOp   the reference with the leader no-op',
-        '  npx raftkit conform --reference-features checkQuorum,leaderStickiness=same-term   the reference with two switches',
-        '  npx raftkit conform --report junit --out reports/conform   for CI',
-        '  npx raftkit conform --mutant stale-term-in-reply --report html --out r   open r/report.html in a browser',
-        '',
-        'Exit codes: 0 every scenario passed or was skipped, 1 a scenario failed, 2 usage or setup error',
-        '(adapter does not start or speaks another protocol version, unreadable scenario file).',
-      ].join('\n'),
-    )
-    .action(async (options: ConformOptions) => {
-      process.exitCode = await runConform(options);
-    });
+    .option('--no-progress', 'no progress line on stderr');
 }
+
+const CONFORM_HELP_AFTER = [
+  '',
+  'Examples:',
+  '  npx raftkit conform                                    the whole suite against the reference',
+  '  npx raftkit conform --adapter-cmd "npx raftkit serve-reference"   the same over stdio',
+  '  npx raftkit conform --adapter-cmd "python3 conformance/adapters/python-example/adapter.py"',
+  '  npx raftkit conform --mutant skip-consistency-check --filter curated',
+  '  npx raftkit conform --features preVote,ticks,restartWithPersistence,leaderNoOp   the reference with the leader no-op',
+  '  npx raftkit conform --reference-features checkQuorum,leaderStickiness=same-term   the reference with two switches',
+  '  npx raftkit conform --report junit --out reports/conform   for CI',
+  '  npx raftkit conform --mutant stale-term-in-reply --report html --out r   open r/report.html in a browser',
+  '',
+  'Exit codes: 0 every scenario passed or was skipped, 1 a scenario failed, 2 usage or setup error',
+  '(adapter does not start or speaks another protocol version, unreadable scenario file).',
+].join('\n');
 
 export function parseFeatures(raw: string | undefined): ImplementationFeatureName[] | undefined {
   if (raw === undefined) return undefined;

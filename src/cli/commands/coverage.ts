@@ -20,16 +20,7 @@ export function register(program: Command): void {
   program
     .command('coverage')
     .summary('show which scenarios cover each transition, guard outcome, payload class and Figure 2 rule')
-    .description(
-      'Run every step-mode scenario on the model and account what each step exercises: the ' +
-        'node statechart’s transitions (per role), each guard’s true and false outcomes, payload ' +
-        'classes of messages (term lower/equal/higher, votedFor, candidate log behind/equal/ahead, ' +
-        'prevLog match/mismatch/beyond end, entries new/duplicate/conflicting), the rules of ' +
-        'Figure 2, and cluster situations (first leader, split vote, Figure 8, …) recognised on ' +
-        'the cluster model. Per configuration of the switch matrix (each switch value of ' +
-        'models/features.ts), the switch’s own guards and whether a scenario of that ' +
-        'configuration changed a step by it. Items no scenario can reach are listed with the reason.',
-    )
+    .description(COVERAGE_DESCRIPTION)
     .option('--scenarios <paths...>', `scenario files or folders (default: ${SCENARIO_ROOT})`, [
       SCENARIO_ROOT,
     ])
@@ -39,40 +30,52 @@ export function register(program: Command): void {
       'exit 1 unless every reachable item is covered and no unreachable reason is contradicted',
     )
     .option('--verbose', 'list every covering scenario, not just the first three')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  raftkit coverage                         the whole suite, summary and per-item table',
-        '  raftkit coverage --check                 CI: fail below 100% of reachable items',
-        '  raftkit coverage --scenarios conformance/scenarios/curated --format json',
-        '',
-        'Exit codes: 0 done, 1 --check found an uncovered item, 2 usage error or a bad scenario file.',
-      ].join('\n'),
-    )
-    .action((options: CoverageOptions) => {
-      let report: CoverageReport;
-      let count: number;
-      try {
-        const scenarios = loadScenarios(options.scenarios);
-        if (scenarios.length === 0)
-          throw new UsageError(
-            `--scenarios: expected scenario files, found none in ${options.scenarios.join(' ')}`,
-          );
-        count = scenarios.length;
-        report = coverageReport(scenarios);
-      } catch (error) {
-        if (error instanceof ScenarioSyntaxError || error instanceof ScenarioRunError)
-          throw new UsageError(error.message);
-        throw error;
-      }
-      const ok = report.covered === report.reachable && report.contradicted.length === 0;
-      if (options.format === 'json')
-        process.stdout.write(`${JSON.stringify({ scenarios: count, ...report }, null, 2)}\n`);
-      else process.stdout.write(renderText(report, count, options.verbose ?? false));
-      process.exitCode = options.check && !ok ? 1 : 0;
-    });
+    .addHelpText('after', COVERAGE_HELP_AFTER)
+    .action(coverageAction);
+}
+
+const COVERAGE_DESCRIPTION =
+  'Run every step-mode scenario on the model and account what each step exercises: the ' +
+  'node statechart’s transitions (per role), each guard’s true and false outcomes, payload ' +
+  'classes of messages (term lower/equal/higher, votedFor, candidate log behind/equal/ahead, ' +
+  'prevLog match/mismatch/beyond end, entries new/duplicate/conflicting), the rules of ' +
+  'Figure 2, and cluster situations (first leader, split vote, Figure 8, …) recognised on ' +
+  'the cluster model. Per configuration of the switch matrix (each switch value of ' +
+  'models/features.ts), the switch’s own guards and whether a scenario of that ' +
+  'configuration changed a step by it. Items no scenario can reach are listed with the reason.';
+
+const COVERAGE_HELP_AFTER = [
+  '',
+  'Examples:',
+  '  raftkit coverage                         the whole suite, summary and per-item table',
+  '  raftkit coverage --check                 CI: fail below 100% of reachable items',
+  '  raftkit coverage --scenarios conformance/scenarios/curated --format json',
+  '',
+  'Exit codes: 0 done, 1 --check found an uncovered item, 2 usage error or a bad scenario file.',
+].join('\n');
+
+/** Replays the scenarios on the model, prints the report, and fails --check on a gap. */
+function coverageAction(options: CoverageOptions): void {
+  let report: CoverageReport;
+  let count: number;
+  try {
+    const scenarios = loadScenarios(options.scenarios);
+    if (scenarios.length === 0)
+      throw new UsageError(
+        `--scenarios: expected scenario files, found none in ${options.scenarios.join(' ')}`,
+      );
+    count = scenarios.length;
+    report = coverageReport(scenarios);
+  } catch (error) {
+    if (error instanceof ScenarioSyntaxError || error instanceof ScenarioRunError)
+      throw new UsageError(error.message);
+    throw error;
+  }
+  const ok = report.covered === report.reachable && report.contradicted.length === 0;
+  if (options.format === 'json')
+    process.stdout.write(`${JSON.stringify({ scenarios: count, ...report }, null, 2)}\n`);
+  else process.stdout.write(renderText(report, count, options.verbose ?? false));
+  process.exitCode = options.check && !ok ? 1 : 0;
 }
 
 function percent(a: number, b: number): string {

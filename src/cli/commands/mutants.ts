@@ -43,12 +43,7 @@ export function register(program: Command): void {
   program
     .command('mutants')
     .summary('mutation score: run the suite against each named mutant of the reference')
-    .description(
-      'Run the step-mode conformance suite against the reference implementation and against each ' +
-        'of its named mutants (each reproduces a class of real Raft bugs from docs/bugs.md, named by ' +
-        'number). A mutant is killed when at least one scenario fails against it. Prints a table: ' +
-        'mutant, bug class, killed?, by which scenarios.',
-    )
+    .description(MUTANTS_DESCRIPTION)
     .option('--scenarios <paths...>', 'scenario files or folders (default: the whole step-mode suite)')
     .option('--filter <text>', 'only scenarios whose file path contains this text')
     .option('--mutant <names...>', `only these mutants (default: all ${MUTANTS.length})`)
@@ -73,24 +68,29 @@ export function register(program: Command): void {
       '--out <dir>',
       'with --report html: the directory for report.html; with --fuzz: where the shrunk scenario of each kill is written (default fuzz-mutants)',
     )
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  npx raftkit mutants                              every mutant against the whole suite',
-        '  npx raftkit mutants --mutant vote-not-durable ack-before-persist',
-        '  npx raftkit mutants --filter curated              how much the curated scenarios alone kill',
-        '  npx raftkit mutants --fuzz --budget 60s           fuzzing alone, no fixed suite (docs/fuzz.md)',
-        '  npx raftkit mutants --fuzz --budget 10m --oracle safety --mutant vote-not-durable',
-        '',
-        'Exit codes: 0 the reference passes and every mutant is killed, 1 otherwise, 2 usage error.',
-      ].join('\n'),
-    )
+    .addHelpText('after', MUTANTS_HELP_AFTER)
     .action(async (options: MutantsOptions) => {
       process.exitCode = options.fuzz ? await runFuzzMutants(options) : await runMutants(options);
     });
 }
+
+const MUTANTS_DESCRIPTION =
+  'Run the step-mode conformance suite against the reference implementation and against each ' +
+  'of its named mutants (each reproduces a class of real Raft bugs from docs/bugs.md, named by ' +
+  'number). A mutant is killed when at least one scenario fails against it. Prints a table: ' +
+  'mutant, bug class, killed?, by which scenarios.';
+
+const MUTANTS_HELP_AFTER = [
+  '',
+  'Examples:',
+  '  npx raftkit mutants                              every mutant against the whole suite',
+  '  npx raftkit mutants --mutant vote-not-durable ack-before-persist',
+  '  npx raftkit mutants --filter curated              how much the curated scenarios alone kill',
+  '  npx raftkit mutants --fuzz --budget 60s           fuzzing alone, no fixed suite (docs/fuzz.md)',
+  '  npx raftkit mutants --fuzz --budget 10m --oracle safety --mutant vote-not-durable',
+  '',
+  'Exit codes: 0 the reference passes and every mutant is killed, 1 otherwise, 2 usage error.',
+].join('\n');
 
 export async function mutationScore(
   files: ReturnType<typeof loadScenarioFiles>,

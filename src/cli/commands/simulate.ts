@@ -78,11 +78,7 @@ export function register(program: Command): void {
     .summary(
       'Monte Carlo of elections under a timing configuration; P(leader per term), time to elect, advice',
     )
-    .description(
-      'Monte Carlo of Raft elections under a timing configuration: election timeouts, timer tick, RPC round trip. ' +
-        'Votes and role changes come from stepping the model. Prints P(leader per term), the split-vote rate, time to ' +
-        'elect a leader (median, p99, max) and a recommended configuration.',
-    )
+    .description(SIMULATE_DESCRIPTION)
     .option('--nodes <n>', 'cluster size', '3')
     .option('--timeout <range>', 'election timeout range, drawn uniformly at every reset', '150-300ms')
     .option('--tick <duration>', 'the election timer is checked on this tick (0 = exact timers)', '10ms')
@@ -102,37 +98,42 @@ export function register(program: Command): void {
       'crash the first leader once its heartbeats arrive; measure the time to replace it',
     )
     .option('--json', 'print the result as JSON (see docs/timing.md)')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        "  raftkit simulate --nodes 3 --timeout 5-9ms --tick 10ms --rtt 1-5ms     the seed log's configuration: split votes",
-        "  raftkit simulate --timeout 150-300ms --tick 10ms --rtt 1-5ms           the Raft paper's range: > 99% of terms elect",
-        '  raftkit simulate --timeout 150-300ms --crash-leader --seed 7 --json    time to replace a crashed leader',
-        '',
-        'Durations: 10ms, 0.5s, 250us, or a bare number of ms. Ranges: 5-9ms, 150-300 (ms), 0.15-0.3s.',
-        'The seed is printed first (stderr with --json); the last line is the command that repeats the run.',
-      ].join('\n'),
-    )
-    .action(async (flags: SimulateFlags) => {
-      const config = options(flags);
-      // Loaded on use, so that other subcommands (and --help) do not pay for the simulator.
-      const { recommend, simulate } = await import('../../timing/simulate.ts');
-      const { renderSimulationJson, renderSimulationText } = await import('../../timing/report.ts');
-      const seedLine = `seed: ${config.seed}\n`;
-      if (flags.json) process.stderr.write(seedLine);
-      else process.stdout.write(seedLine);
-      const progress = progressLine();
-      const result = simulate(config, (done) => progress(`trial ${done}/${config.trials}`));
-      const recommendation = recommend(config, result, (trying, done, trials) =>
-        progress(`looking for a recommendation: ${trying}, trial ${done}/${trials}`),
-      );
-      progress.end();
-      process.stdout.write(
-        flags.json
-          ? renderSimulationJson(result, recommendation)
-          : renderSimulationText(result, recommendation),
-      );
-    });
+    .addHelpText('after', SIMULATE_HELP_AFTER)
+    .action(simulateAction);
 }
+
+/** Runs the trials with progress on stderr, then looks for a recommended configuration. */
+async function simulateAction(flags: SimulateFlags): Promise<void> {
+  const config = options(flags);
+  // Loaded on use, so that other subcommands (and --help) do not pay for the simulator.
+  const { recommend, simulate } = await import('../../timing/simulate.ts');
+  const { renderSimulationJson, renderSimulationText } = await import('../../timing/report.ts');
+  const seedLine = `seed: ${config.seed}\n`;
+  if (flags.json) process.stderr.write(seedLine);
+  else process.stdout.write(seedLine);
+  const progress = progressLine();
+  const result = simulate(config, (done) => progress(`trial ${done}/${config.trials}`));
+  const recommendation = recommend(config, result, (trying, done, trials) =>
+    progress(`looking for a recommendation: ${trying}, trial ${done}/${trials}`),
+  );
+  progress.end();
+  process.stdout.write(
+    flags.json ? renderSimulationJson(result, recommendation) : renderSimulationText(result, recommendation),
+  );
+}
+
+const SIMULATE_DESCRIPTION =
+  'Monte Carlo of Raft elections under a timing configuration: election timeouts, timer tick, RPC round trip. ' +
+  'Votes and role changes come from stepping the model. Prints P(leader per term), the split-vote rate, time to ' +
+  'elect a leader (median, p99, max) and a recommended configuration.';
+
+const SIMULATE_HELP_AFTER = [
+  '',
+  'Examples:',
+  "  raftkit simulate --nodes 3 --timeout 5-9ms --tick 10ms --rtt 1-5ms     the seed log's configuration: split votes",
+  "  raftkit simulate --timeout 150-300ms --tick 10ms --rtt 1-5ms           the Raft paper's range: > 99% of terms elect",
+  '  raftkit simulate --timeout 150-300ms --crash-leader --seed 7 --json    time to replace a crashed leader',
+  '',
+  'Durations: 10ms, 0.5s, 250us, or a bare number of ms. Ranges: 5-9ms, 150-300 (ms), 0.15-0.3s.',
+  'The seed is printed first (stderr with --json); the last line is the command that repeats the run.',
+].join('\n');
