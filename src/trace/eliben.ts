@@ -1,6 +1,6 @@
 import type { LogEntry, Message, NodeId } from '../../models/index.ts';
 import { KIT, type StateFields, type TraceEvent } from './events.ts';
-import { POW10 } from './scan.ts';
+import { DamagedNumber, damagedNumberReason, exactInt, POW10 } from './scan.ts';
 import {
   type DamagedLine,
   type Hole,
@@ -158,7 +158,7 @@ interface Recognized {
 
 type Rule = readonly [RegExp, (m: RegExpExecArray) => Raw | null];
 
-const num = Number;
+const num = exactInt;
 const RV_ARGS = String.raw`\{Term:(\d+) CandidateId:(\d+) LastLogIndex:(-?\d+) LastLogTerm:(-?\d+)\}`;
 const AE_ARGS = String.raw`\{Term:(\d+) LeaderId:(\d+)(?: PrevLogIndex:(-?\d+) PrevLogTerm:(-?\d+) Entries:(\[.*?\]) LeaderCommit:(-?\d+))?\}`;
 
@@ -300,6 +300,16 @@ export function literalPrefix(re: RegExp): string {
   return prefix;
 }
 
+/** The message recognized, or why the line is skipped (unknown, or damaged by a number no server holds). */
+function recognizeOrSkip(message: string): Recognized | string {
+  try {
+    return recognize(message) ?? 'log line with a message the eliben parser does not know';
+  } catch (error) {
+    if (error instanceof DamagedNumber) return damagedNumberReason(error);
+    throw error;
+  }
+}
+
 /** Whether the source has a `|` outside every group (then `^` anchors only its first alternative). */
 function topLevelAlternative(source: string): boolean {
   let depth = 0;
@@ -426,10 +436,9 @@ class ElibenReading {
 
   private nodeLine(node: NodeId, message: string, trimmed: string, lineNo: number, time: number): void {
     this.ids.add(node);
-    const recognized = recognize(message);
-    if (recognized === null) {
-      const reason = 'log line with a message the eliben parser does not know';
-      this.skipped.push({ line: lineNo, kind: 'other', text: trimmed, reason });
+    const recognized = recognizeOrSkip(message);
+    if (typeof recognized === 'string') {
+      this.skipped.push({ line: lineNo, kind: 'other', text: trimmed, reason: recognized });
       return;
     }
     if (recognized.trailing !== '') {

@@ -1,5 +1,6 @@
 import type { Message, NodeId } from '../../models/index.ts';
 import type { RoleEvent } from './events.ts';
+import { exactInt } from './scan.ts';
 import {
   type Header,
   hasLineSeparator,
@@ -60,7 +61,7 @@ function voteReply(from: NodeId, to: NodeId, term: number, granted: boolean, pre
   return { type: pre ? 'PreVoteResponse' : 'RequestVoteResponse', from, to, term, voteGranted: granted };
 }
 
-const n = Number;
+const n = exactInt;
 
 /** A voter's decision: it received the request and sent its reply (raft.go Step, "cast" / "rejected"). */
 function decision(m: RegExpExecArray, sink: LineSink): Understood {

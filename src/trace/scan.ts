@@ -182,9 +182,34 @@ export class Fields implements FieldValues {
   }
 }
 
-/** A non-negative integer field (`/^\d{1,15}$/`), or null. */
+/** A non-negative integer field (`/^\d{1,15}$/`), or null; more digits: DamagedNumber. */
 export function intField(fields: FieldValues, key: string): number | null {
   const v = fields.get(key);
-  if (v === undefined || v.length === 0 || v.length > 15 || !allDigits(v, 0, v.length)) return null;
+  if (v === undefined || v.length === 0 || !allDigits(v, 0, v.length)) return null;
+  if (v.length > 15) throw new DamagedNumber(v);
   return digitsAt(v, 0, v.length);
+}
+
+/**
+ * A number in a log line with more than 15 digits: no term, index or id a server holds
+ * (past 2^53 it is not even exact, and t + 1 === t), so the line is damaged. A reader
+ * throws it from the line's parse; the line is reported as skipped with `damagedNumberReason`
+ * and nothing of it is used.
+ */
+export class DamagedNumber extends Error {
+  constructor(readonly digits: string) {
+    super(`a number of ${digits.replace('-', '').length} digits`);
+  }
+}
+
+/** `text` (digits, maybe after a '-') as a number, or DamagedNumber past 15 digits; a number passes through. */
+export function exactInt(text: string | number): number {
+  if (typeof text === 'number') return text;
+  if (text.length > 15 && text.replace('-', '').length > 15) throw new DamagedNumber(text);
+  return Number(text);
+}
+
+/** Why a line with a DamagedNumber was skipped. */
+export function damagedNumberReason(error: DamagedNumber): string {
+  return `damaged: ${error.message} (${error.digits.slice(0, 24)}${error.digits.length > 24 ? '…' : ''}), past what a server's term or index can be`;
 }

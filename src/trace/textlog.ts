@@ -1,6 +1,6 @@
 import type { Message, NodeId } from '../../models/index.ts';
 import type { EventKind, TraceEvent } from './events.ts';
-import { digitsAt, POW10 } from './scan.ts';
+import { DamagedNumber, damagedNumberReason, digitsAt, POW10 } from './scan.ts';
 import {
   isFence,
   LineReader,
@@ -140,14 +140,31 @@ class LibraryLogReading {
     this.logLines++;
     sink.at(line, header.time);
     const before = sink.events.length;
-    if (reader.message(header, sink) === null) {
+    const linksBefore = sink.links.length;
+    const understood = this.read(header);
+    if (typeof understood === 'object') {
       sink.events.length = before;
-      const format = reader.format;
-      this.skip(line, 'other', trimmed, `${format} line with a message the ${format} reader does not know`);
+      sink.links.length = linksBefore;
+      this.skip(line, 'other', trimmed, understood.skip);
       return;
     }
     if (header.time !== null) this.order.at(header.time);
     if (sink.events.length === before) this.informational++;
+  }
+
+  /** The reader's reading of the line's message, or why the line is skipped (unknown, or a damaged number). */
+  private read(header: Header): 'event' | 'info' | { readonly skip: string } {
+    const format = this.reader.format;
+    try {
+      return (
+        this.reader.message(header, this.sink) ?? {
+          skip: `${format} line with a message the ${format} reader does not know`,
+        }
+      );
+    } catch (error) {
+      if (error instanceof DamagedNumber) return { skip: damagedNumberReason(error) };
+      throw error;
+    }
   }
 
   private skip(line: number, kind: SkippedLine['kind'], text: string, reason: string): void {
