@@ -74,7 +74,7 @@ export function parseGoLog(text: string): LogEntry[] | null {
   const re = /\{(?:Command:)?(.*?) (?:Term:)?(\d+)\}/g;
   let rest = t.slice(1, -1);
   for (let m = re.exec(rest); m !== null; m = re.exec(rest)) {
-    entries.push({ term: Number(m[2]), value: m[1] });
+    entries.push({ term: exactInt(m[2]), value: m[1] });
   }
   rest = rest.replace(re, '').trim();
   return rest === '' ? entries : null;
@@ -88,7 +88,7 @@ function parseGoIntMap(text: string): Map<number, number> | null {
   for (const pair of m[1].split(' ').filter((p) => p !== '')) {
     const kv = /^(-?\d+):(-?\d+)$/.exec(pair);
     if (!kv) return null;
-    result.set(Number(kv[1]), Number(kv[2]));
+    result.set(exactInt(kv[1]), exactInt(kv[2]));
   }
   return result;
 }
