@@ -55,12 +55,19 @@ const WARM_UP_RUNS = 5;
  * Each size is read in a process of its own (`--measure`), warmed up first at the smallest
  * size, as `raftkit trace` reads one log per process: in one process for the whole sweep, a
  * size's time per event depended on the sizes read before it (hclog's parse at 1M events:
- * 5.5 µs per event in a fresh process, as at 30k, but 1.29–1.56× the 30k time after the
+ * 5.5 µs per event in a fresh process, as at 30k, but 1.27–1.56× the 30k time after the
  * smaller sizes in the same heap).
  */
-const TEXTS = process.argv.includes('--measure')
-  ? (process.argv[process.argv.indexOf('--measure') + 3] as string)
-  : mkdtempSync(join(tmpdir(), 'raftkit-bench-trace-'));
+const MEASURE = measureArgs();
+const TEXTS = MEASURE?.dir ?? mkdtempSync(join(tmpdir(), 'raftkit-bench-trace-'));
+
+/** `--measure <format> <size> <dir>` (a child's one size), or null in the parent. */
+function measureArgs(): { format: TraceFormat; size: number; dir: string } | null {
+  const at = process.argv.indexOf('--measure');
+  if (at < 0) return null;
+  const [format, size, dir] = process.argv.slice(at + 1, at + 4);
+  return { format: format as TraceFormat, size: Number(size), dir };
+}
 
 interface Timed<T> {
   readonly value: T;
@@ -174,9 +181,8 @@ function report(format: TraceFormat, s: Sample): string {
 /** Sweeps per reader (BENCH_ROUNDS, default 1): with more than one, each size's median rate is what the verdicts read. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 
-if (process.argv.includes('--measure')) {
-  const at = process.argv.indexOf('--measure');
-  measureInThisProcess(process.argv[at + 1] as TraceFormat, Number(process.argv[at + 2]));
+if (MEASURE !== null) {
+  measureInThisProcess(MEASURE.format, MEASURE.size);
 } else {
   process.on('exit', () => rmSync(TEXTS, { recursive: true, force: true }));
   console.log(

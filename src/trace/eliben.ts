@@ -1,6 +1,6 @@
 import type { LogEntry, Message, NodeId } from '../../models/index.ts';
 import { KIT, type StateFields, type TraceEvent } from './events.ts';
-import { DamagedNumber, damagedNumberReason, exactInt, POW10 } from './scan.ts';
+import { damageReason, exactInt, POW10 } from './scan.ts';
 import {
   type DamagedLine,
   type Hole,
@@ -305,8 +305,7 @@ function recognizeOrSkip(message: string): Recognized | string {
   try {
     return recognize(message) ?? 'log line with a message the eliben parser does not know';
   } catch (error) {
-    if (error instanceof DamagedNumber) return damagedNumberReason(error);
-    throw error;
+    return damageReason(error);
   }
 }
 

@@ -209,7 +209,8 @@ export function exactInt(text: string | number): number {
   return Number(text);
 }
 
-/** Why a line with a DamagedNumber was skipped. */
-export function damagedNumberReason(error: DamagedNumber): string {
+/** Why a line whose parse threw `error` is skipped, if it is a DamagedNumber; any other error is thrown on. */
+export function damageReason(error: unknown): string {
+  if (!(error instanceof DamagedNumber)) throw error;
   return `damaged: ${error.message} (${error.digits.slice(0, 24)}${error.digits.length > 24 ? '…' : ''}), past what a server's term or index can be`;
 }

@@ -1,6 +1,6 @@
 import type { Message, NodeId } from '../../models/index.ts';
 import type { EventKind, TraceEvent } from './events.ts';
-import { DamagedNumber, damagedNumberReason, digitsAt, POW10 } from './scan.ts';
+import { damageReason, digitsAt, POW10 } from './scan.ts';
 import {
   isFence,
   LineReader,
@@ -162,8 +162,7 @@ class LibraryLogReading {
         }
       );
     } catch (error) {
-      if (error instanceof DamagedNumber) return { skip: damagedNumberReason(error) };
-      throw error;
+      return { skip: damageReason(error) };
     }
   }
 
