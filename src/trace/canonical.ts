@@ -2,6 +2,7 @@ import type { Message, NodeId } from '../../models/index.ts';
 import { readCanonicalLine } from './canonical-line.ts';
 import { excerpt, TraceError } from './errors.ts';
 import { type CanonicalEvent, canonicalEventSchema, KIT, type TraceEvent } from './events.ts';
+import { LinkColumns } from './links.ts';
 import {
   isFence,
   LineReader,
@@ -238,7 +239,7 @@ class CanonicalReading {
       preVote: this.preVote,
       idMapping: null,
       inferences: [],
-      links: [],
+      links: new LinkColumns(),
       noReplay: null,
     };
   }

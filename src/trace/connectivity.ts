@@ -1,5 +1,6 @@
 import type { NodeId } from '../../models/index.ts';
 import { KIT, type TraceEvent } from './events.ts';
+import type { LinkColumns } from './links.ts';
 import type { ParsedTrace } from './trace.ts';
 
 /**
@@ -119,33 +120,43 @@ interface LinkHit {
   readonly term: number | undefined;
 }
 
-/** Times of link evidence per node, sorted, for a window query by binary search. */
+/** The rows of link evidence per node (the link's `from`), sorted by time, for a window query by binary search. */
 class LinkIndex {
-  private readonly byNode = new Map<NodeId, LinkHit[]>();
-  constructor(links: ParsedTrace['links'], want: (l: ParsedTrace['links'][number]) => NodeId[]) {
-    for (const l of links) {
-      if (l.time === null) continue;
-      for (const node of want(l)) {
-        const list = this.byNode.get(node) ?? [];
-        list.push({ time: l.time, line: l.line, peer: node === l.from ? l.to : l.from, term: l.term });
-        this.byNode.set(node, list);
-      }
+  private readonly byNode = new Map<NodeId, number[]>();
+
+  /** `reached`: the rows of messages that got through (true) or of failed ones (false). */
+  constructor(
+    private readonly links: LinkColumns,
+    reached: boolean,
+  ) {
+    for (let row = 0; row < links.length; row++) {
+      if (links.reachedAt(row) !== reached || links.timeAt(row) === null) continue;
+      const node = links.fromAt(row);
+      const list = this.byNode.get(node);
+      if (list === undefined) this.byNode.set(node, [row]);
+      else list.push(row);
     }
-    for (const list of this.byNode.values()) list.sort((a, b) => a.time - b.time);
+    const time = (row: number) => links.timeAt(row) as number;
+    for (const list of this.byNode.values()) list.sort((a, b) => time(a) - time(b) || a - b);
   }
 
   /** Evidence for `node` with from ≤ time < to. */
   within(node: NodeId, from: number, to: number): LinkHit[] {
+    const { links } = this;
     const list = this.byNode.get(node) ?? [];
+    const time = (k: number) => links.timeAt(list[k]) as number;
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid].time < from) lo = mid + 1;
+      if (time(mid) < from) lo = mid + 1;
       else hi = mid;
     }
     const out: LinkHit[] = [];
-    for (let k = lo; k < list.length && list[k].time < to; k++) out.push(list[k]);
+    for (let k = lo; k < list.length && time(k) < to; k++) {
+      const row = list[k];
+      out.push({ time: time(k), line: links.lineAt(row), peer: links.toAt(row), term: links.termAt(row) });
+    }
     return out;
   }
 }
@@ -171,14 +182,8 @@ class Inference {
     this.maxTimeoutMs = max;
     this.next = nextCandidacies(trace.events);
     // Only the candidate's own messages getting through say that it was heard.
-    this.reached = new LinkIndex(
-      trace.links.filter((l) => l.reached),
-      (l) => [l.from],
-    );
-    this.failed = new LinkIndex(
-      trace.links.filter((l) => !l.reached),
-      (l) => [l.from],
-    );
+    this.reached = new LinkIndex(trace.links, true);
+    this.failed = new LinkIndex(trace.links, false);
   }
 
   isolation(i: number): Isolation | null {

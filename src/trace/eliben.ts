@@ -1,5 +1,6 @@
 import type { LogEntry, Message, NodeId } from '../../models/index.ts';
 import { KIT, type StateFields, type TraceEvent } from './events.ts';
+import { LinkColumns } from './links.ts';
 import { damageReason, exactInt, POW10 } from './scan.ts';
 import {
   type DamagedLine,
@@ -486,7 +487,7 @@ class ElibenReading {
       holes: holes.sort((a, b) => a.from - b.from),
       idMapping: idMapping(nodes, zeroBased),
       inferences: built.inferences,
-      links: [],
+      links: new LinkColumns(),
       noReplay: null,
     };
   }

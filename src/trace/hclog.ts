@@ -25,7 +25,7 @@ import type { ParsedTrace } from './trace.ts';
  */
 
 /** The node a logger name stands for: the name without "raft" components, or null. */
-export function nodeOfLoggerName(name: string): NodeId | null {
+function nodeOfLoggerName(name: string): NodeId | null {
   const parts = name.split(/[.\-_/]/).filter((p) => p !== '' && p.toLowerCase() !== 'raft');
   return parts.length === 0 ? null : parts.join('-');
 }
@@ -77,8 +77,14 @@ function serverField(fields: FieldValues, key: string, state: HclogState): NodeI
 /** `servers="[{Suffrage:Voter ID:n1 Address:127.0.0.1:37241} …]"` → address → ID. */
 function learnAddresses(fields: FieldValues, state: HclogState): Understood {
   const servers = fields.get('servers') ?? '';
-  for (const m of servers.matchAll(/ID:(\S+) Address:([^\s}]+)/g)) state.addresses.set(m[2], m[1]);
-  state.ids.clear(); // an address seen before may now stand for a server's ID
+  let changed = false;
+  for (const m of servers.matchAll(/ID:(\S+) Address:([^\s}]+)/g)) {
+    if (state.addresses.get(m[2]) === m[1]) continue;
+    state.addresses.set(m[2], m[1]);
+    changed = true;
+  }
+  // An address seen before may now stand for a server's ID; each node's copy of the same configuration changes nothing.
+  if (changed) state.ids.clear();
   return 'info';
 }
 
@@ -164,6 +170,9 @@ function timeout(node: NodeId, sink: LineSink): Understood {
   return emit(sink, node, 'ElectionTimeout');
 }
 
+/** An RPC error that says it timed out (`i/o timeout`, `timed out`, `Timeout`); one object, not a literal per line. */
+const TIMED_OUT = /time[ds]? ?out/i;
+
 /**
  * A failed RPC to the server named by field `key` is evidence of a cut link — unless it
  * timed out: a slow peer is not an unreachable one (the timing-broken run of
@@ -172,7 +181,7 @@ function timeout(node: NodeId, sink: LineSink): Understood {
 function failedRpc(key: string): Handler {
   return (node, fields, sink, state) => {
     const peer = serverField(fields, key, state);
-    if (peer === null || /time[ds]? ?out/i.test(fields.get('error') ?? '')) return 'info';
+    if (peer === null || TIMED_OUT.test(fields.get('error') ?? '')) return 'info';
     sink.link(node, peer, false);
     return 'event';
   };

@@ -1,6 +1,7 @@
 import type { Message, NodeId } from '../../models/index.ts';
 import { TraceError } from './errors.ts';
 import { KIT, type TraceEvent } from './events.ts';
+import { LinkColumns } from './links.ts';
 import { type FormatChoice, type ParseResult, parseTrace, parseTraceLeniently } from './parse.ts';
 import type { LinkEvidence, ParsedTrace } from './trace.ts';
 import { sortedUnique } from './trace.ts';
@@ -127,7 +128,7 @@ export function mergeTraces(parts: readonly Part[], file: string): ParsedTrace {
     holes: each((t, o) => shift(t.holes, o)),
     idMapping: idMapping(map, parts),
     inferences: [...new Set(parts.flatMap((p) => p.trace.inferences)), fileLegend(parts, offsets)],
-    links: each((t, o) => t.links.map((l) => renameLink(l, o, to))),
+    links: LinkColumns.of(each((t, o) => t.links.toArray().map((l) => renameLink(l, o, to)))),
     noReplay: parts.map((p) => p.trace.noReplay).find((r) => r !== null) ?? null,
   };
 }

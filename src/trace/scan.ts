@@ -49,16 +49,19 @@ export function isLineTerminator(code: number): boolean {
   return code === 10 || code === 13 || code === 0x2028 || code === 0x2029;
 }
 
+/** 1 for the ASCII characters of `[\w.-]`: one load instead of six comparisons for every character of a line's fields. */
+const KEY_CHARS: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+    table[c] = letter || isDigit(c) || c === 95 || c === CH.dot || c === CH.dash ? 1 : 0;
+  }
+  return table;
+})();
+
 /** `\w`, `.` or `-`: a character of a `key=value` key. */
 export function isKeyChar(code: number): boolean {
-  return (
-    (code >= 97 && code <= 122) ||
-    (code >= 65 && code <= 90) ||
-    isDigit(code) ||
-    code === 95 ||
-    code === CH.dot ||
-    code === CH.dash
-  );
+  return code < 128 && KEY_CHARS[code] === 1;
 }
 
 /** The value of `count` decimal digits at `from` (the caller has checked they are digits). */

@@ -1,10 +1,10 @@
 import type { Message, NodeId } from '../../models/index.ts';
 import type { EventKind, TraceEvent } from './events.ts';
+import { LinkColumns } from './links.ts';
 import { damageReason, digitsAt, POW10 } from './scan.ts';
 import {
   isFence,
   LineReader,
-  type LinkEvidence,
   NO_PASTE_DAMAGE,
   type ParsedTrace,
   type SkippedLine,
@@ -36,7 +36,7 @@ export interface Header {
  */
 export class LineSink {
   readonly events: TraceEvent[] = [];
-  readonly links: LinkEvidence[] = [];
+  readonly links = new LinkColumns();
   readonly ids = new Set<NodeId>();
   preVote = false;
   line = 0;
@@ -79,10 +79,7 @@ export class LineSink {
     if (fromId === toId) return;
     const from = this.id(fromId);
     const to = this.id(toId);
-    const { time, line } = this;
-    this.links.push(
-      term === undefined ? { time, from, to, reached, line } : { time, from, to, reached, line, term },
-    );
+    this.links.add(this.time, from, to, reached, this.line, term);
   }
 }
 
@@ -144,7 +141,7 @@ class LibraryLogReading {
     const understood = this.read(header);
     if (typeof understood === 'object') {
       sink.events.length = before;
-      sink.links.length = linksBefore;
+      sink.links.truncate(linksBefore);
       this.skip(line, 'other', trimmed, understood.skip);
       return;
     }

@@ -1,5 +1,6 @@
 import type { NodeId } from '../../models/index.ts';
 import type { TraceEvent } from './events.ts';
+import type { LinkColumns } from './links.ts';
 
 /** A parsed trace: the events in checking order, and an account of every line that was not used. */
 
@@ -32,20 +33,7 @@ export interface Hole {
   readonly line: number;
 }
 
-/**
- * What a log line shows about one link, where the format has no message to say it:
- * `reached` — a message of `from` got to `to` (a voter logs a candidate's request, a leader
- * a peer's reply); otherwise `from` failed to reach `to` (a failed RPC, a peer not heard from).
- */
-export interface LinkEvidence {
-  readonly time: number | null;
-  readonly from: NodeId;
-  readonly to: NodeId;
-  readonly reached: boolean;
-  readonly line: number;
-  /** The term of the message of `from` that got through, when the line says it. */
-  readonly term?: number;
-}
+export type { LinkEvidence } from './links.ts';
 
 export interface ParsedTrace {
   readonly file: string;
@@ -75,7 +63,8 @@ export interface ParsedTrace {
   /** Notes on fields the parser had to infer, with counts. */
   readonly inferences: readonly string[];
   /** Link evidence from lines that are no event (Receive events are evidence of their own). */
-  readonly links: readonly LinkEvidence[];
+  /** What lines show about links (no message to say it), in columns: see LinkColumns. */
+  readonly links: LinkColumns;
   /** Why the nodes are not replayed against the model (the format shows too little), or null when they are. */
   readonly noReplay: string | null;
 }

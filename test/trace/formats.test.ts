@@ -95,7 +95,9 @@ describe('hclog and etcd lines', () => {
     ]);
     expect(trace.skipped.map((s) => s.line)).toEqual([4, 5]);
     expect(trace.informational).toBe(2); // line 6, and line 7: link evidence is no event
-    expect(trace.links.map((l) => [l.line, l.from, l.to, l.reached])).toEqual([[7, 'n1', 'n2', false]]);
+    expect(trace.links.toArray().map((l) => [l.line, l.from, l.to, l.reached])).toEqual([
+      [7, 'n1', 'n2', false],
+    ]);
   });
   it('--format forces a reader: an etcd log read as hclog has no event, a TraceError', () => {
     const text = 'raft 2026/12/06 10:47:21.347714 INFO: 2 became candidate at term 2\n';
