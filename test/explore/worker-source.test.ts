@@ -99,6 +99,22 @@ describe('the worker bundle kept on disk', () => {
     mkdirSync(join(dir, 'cache'), { recursive: true });
     expect(readdirSync(join(dir, 'cache'))).toEqual([]);
   });
+  it('removes, when it writes a bundle, old bundles no manifest names, and keeps recent or named ones', () => {
+    const dir = scratch();
+    const input = join(dir, 'input.ts');
+    writeAt(input, 'a', 1_000_000);
+    const cache = join(dir, 'cache');
+    const built = (text: string) => (): Built => ({ code: new TextEncoder().encode(text), inputs: [input] });
+    const named = cachedBundle(cache, 'worker-named', built('export const a = 1;')) as { path: string };
+    utimesSync(named.path, 1_000_000, 1_000_000);
+    writeAt(join(cache, 'worker-orphan-old.mjs'), '', 1_000_000);
+    writeFileSync(join(cache, 'worker-orphan-recent.mjs'), '');
+    cachedBundle(cache, 'worker-other', built('export const b = 2;'));
+    const left = readdirSync(cache);
+    expect(left).not.toContain('worker-orphan-old.mjs');
+    expect(left).toContain('worker-orphan-recent.mjs');
+    expect(left).toContain(named.path.split('/').pop());
+  });
 });
 
 describe("a worker's Node options", () => {

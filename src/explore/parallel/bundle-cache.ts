@@ -6,6 +6,7 @@ import {
   renameSync,
   statSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -40,8 +41,11 @@ interface Manifest {
 /** An input modified less than this before bundling may have changed while it was read. */
 const SETTLE_MS = 2000;
 
-/** Bundles older than this, that no manifest names, are removed when a new one is written. */
-const PRUNE_AFTER_MS = 60 * 60 * 1000;
+/**
+ * Bundles no manifest names and not used for this long are removed when a new one is
+ * written (a process that took one a day ago and starts workers again needs it still).
+ */
+const PRUNE_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The path of the cached bundle for `key` (a name safe in a file name: what is bundled,
@@ -79,7 +83,8 @@ function freshBundle(dir: string, key: string): string | null {
   if (now === null || JSON.stringify(now) !== JSON.stringify(manifest.inputs)) return null;
   const path = join(dir, manifest.bundle);
   try {
-    statSync(path);
+    const now = new Date();
+    utimesSync(path, now, now); // in use: pruning goes by the last use (and fails here if it is gone)
   } catch {
     return null;
   }
@@ -124,7 +129,7 @@ function manifestPath(dir: string, key: string): string {
 
 /**
  * Remove the bundles no manifest names any more (each edit of a source makes a new one),
- * once they are old enough that no process still starting workers can be loading them.
+ * once they have not been used for long enough that no running process still needs them.
  */
 function prune(dir: string): void {
   try {
