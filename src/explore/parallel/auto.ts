@@ -5,9 +5,9 @@ import { type ParallelCheckOptions, searchWith, WorkerPool } from './coordinator
  * The default of `raftkit check` (no `--workers`): one thread while the run is small, every
  * core once it is not.
  *
- * Starting worker threads costs a good fraction of a second (bundling them once,
- * `worker-source.ts`, then each loads and compiles the model), more than a small run
- * takes on one core. So the one-thread engine searches alone; past
+ * Starting worker threads costs 0.1–0.3 s of both cores (each loads the bundle,
+ * `worker-source.ts`, and compiles the model; the first run after a source changed bundles
+ * first), more than a small run takes on one core. So the one-thread engine searches alone; past
  * `START_WORKERS_AT` states the workers start in the background, and if the search ends
  * (exhausted, a violation, a limit) within `ALONE_STATES` states, its result is the
  * run's and the workers are stopped. A run smaller than `START_WORKERS_AT` states starts

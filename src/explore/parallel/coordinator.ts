@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Property } from '../../../models/properties/index.ts';
 import { PROPERTIES } from '../../../models/properties/index.ts';
 import type { LevelMark } from '../bfs.ts';
@@ -34,7 +34,7 @@ import {
 } from './shared-fingerprints.ts';
 import { SpareTable, TURN_EVERY_MS } from './spare-table.ts';
 import { answer, newBoard, resetBoard, SENT } from './stealing.ts';
-import { workerUrl } from './worker-source.ts';
+import { newWorker } from './worker-source.ts';
 
 /**
  * A breadth-first search on several cores (`raftkit check --workers N`): TLC's scheme.
@@ -142,7 +142,7 @@ export class WorkerPool {
   private spawn(index: number): void {
     const table = new MessageChannel();
     const steal = new MessageChannel();
-    const worker = new Worker(workerUrl(), {
+    const worker = newWorker({
       workerData: { setup: this.setupOf(index), ports: { table: table.port2, steal: steal.port2 } },
       transferList: [table.port2, steal.port2],
     });
