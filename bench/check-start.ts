@@ -12,8 +12,8 @@
  * each with the CPU time of the whole process (all threads) beside it: on a shared machine
  * the wall times swing with the load, the CPU times much less.
  *
- *   npx tsx bench/check-start.ts            5 rounds
- *   npx tsx bench/check-start.ts --rounds 9
+ *   npm run bench:check-start --            5 rounds
+ *   npm run bench:check-start -- --rounds 9
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
