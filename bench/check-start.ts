@@ -12,7 +12,7 @@
  * each with the CPU time of the whole process (all threads) beside it: on a shared machine
  * the wall times swing with the load, the CPU times much less.
  *
- *   npm run bench:check-start --            5 rounds
+ *   npm run bench:check-start               5 rounds
  *   npm run bench:check-start -- --rounds 9
  */
 import { spawnSync } from 'node:child_process';
