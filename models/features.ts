@@ -94,6 +94,15 @@ export interface Features {
    * nothing appended (etcd `handleAppendEntries`, raft.go:1374-1377).
    */
   readonly appendBelowCommit: 'process' | 'reply-commit';
+  /**
+   * Whether the election timer restarts when a higher term makes the node a follower (Figure 2,
+   * Rules for All Servers). `keep`: it does not (the model's Figure 2 reading: the timer restarts
+   * on an AppendEntries from the current leader or a granted vote, not on a higher term alone,
+   * BUGS.md #6); a CheckQuorum leader keeps the ticks its quorum check had counted. `leader`: a
+   * leader stepping down restarts it; `leader-or-candidate`: also a (pre-)candidate stepping down;
+   * `always`: every higher term adopted restarts it, a follower's too (etcd `becomeFollower`).
+   */
+  readonly electionTimerOnHigherTerm: 'keep' | 'leader' | 'leader-or-candidate' | 'always';
 }
 
 export type FeatureName = keyof Features;
@@ -288,6 +297,21 @@ export const SWITCHES: readonly SwitchInfo[] = [
     // A reply that names no index cannot say "up to commitIndex": the leader would read the request's range.
     requires: { appendMatchFrom: 'response' },
   },
+  {
+    name: 'electionTimerOnHigherTerm',
+    values: ['keep', 'leader', 'leader-or-candidate', 'always'],
+    summary:
+      'a node that adopts a higher term restarts its election timer: when it was leader, leader or (pre-)candidate, or always',
+    replaces:
+      "the model's timer rule: the election timer restarts on an AppendEntries from the current leader, a granted vote, a new election round or becoming leader, not on a higher term alone",
+    source: 'Raft paper Figure 2 (Followers; Rules for All Servers) and thesis §6.2 (CheckQuorum)',
+    seenIn: [
+      "leader: raftkit's reference as first written (src/reference/node.ts adoptTerm `if (wasLeader)`); no upstream library read does only this",
+      'leader-or-candidate: canonical/raft v0.15.0 src/recv.c:138-141 recvBumpCurrentTerm → convertToFollower only when not a follower; src/convert.c:130-136 → electionResetTimer',
+      'leader-or-candidate: hashicorp/raft 1.1.2 raft.go:154 runFollower starts a new heartbeatTimer; raft.go:388 a leader stepping down setLastContact()',
+      `always: ${ETCD} raft.go:843-871 Step: every higher term (but a pre-vote or its grant) → becomeFollower; raft.go:700-702 → reset → raft.go:617 electionElapsed = 0`,
+    ],
+  },
 ];
 
 export const FEATURE_NAMES: readonly FeatureName[] = SWITCHES.map((s) => s.name);
@@ -307,6 +331,7 @@ export const NO_FEATURES: Features = {
   preVoteStickiness: true,
   persistCommitIndex: false,
   appendBelowCommit: 'process',
+  electionTimerOnHigherTerm: 'keep',
 };
 
 /** Features the model implements (every switch, now; kept for callers that list them). */

@@ -11,7 +11,7 @@ import type {
 import { isQuorum, type NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
 import { isAtLeastAsUpToDate, termAt } from './log.ts';
-import { timerGuards } from './timers.ts';
+import { restartsTimerOnHigherTerm, timerGuards } from './timers.ts';
 
 /**
  * The guards of the node statechart: pure predicates named after the rule they decide,
@@ -52,6 +52,14 @@ export const isHigherTerm: Guard = (context, event) => {
   const message = received(event);
   return message.term > context.currentTerm && !carriesProposedTerm(context, message);
 };
+
+/**
+ * The electionTimerOnHigherTerm switch: the term rule (Figure 2, Rules for All Servers), where
+ * adopting the term also restarts the election timer for this node's role (etcd raft.go:843-871
+ * → `becomeFollower` → `reset`: `electionElapsed = 0`). Tried before `isHigherTerm`.
+ */
+export const isHigherTermRestartingTimer: Guard = (context, event) =>
+  isHigherTerm(context, event) && restartsTimerOnHigherTerm(context);
 
 /**
  * Leader stickiness, `any-term` (thesis §4.2.3): "if a server receives a RequestVote request
@@ -319,6 +327,7 @@ export const hintedRejection: Guard = (context, event) => {
 export const appendRejected: Guard = (_context, event) => !(event as AppendEntriesResponse).success;
 
 export const guards = {
+  isHigherTermRestartingTimer,
   isHigherTerm,
   isDisruptiveRequest,
   isRefusedDisruptiveVote,
@@ -384,4 +393,5 @@ export const SWITCH_OF_GUARD: Readonly<Partial<Record<GuardName, FeatureName>>> 
   canGrantPreVoteDespiteLeader: 'preVoteStickiness',
   commitIndexPersisted: 'persistCommitIndex',
   prevLogBelowCommit: 'appendBelowCommit',
+  isHigherTermRestartingTimer: 'electionTimerOnHigherTerm',
 };

@@ -92,6 +92,11 @@ export const nodeMachineConfig = {
         Receive: [
           { guard: 'isDisruptiveRequest', actions: 'ignoreDisruptiveRequest' },
           { guard: 'isRefusedDisruptiveVote', actions: 'refuseDisruptiveVote' },
+          {
+            guard: 'isHigherTermRestartingTimer',
+            target: '.follower',
+            actions: ['updateTerm', 'resetElectionTimer', REDELIVER],
+          },
           { guard: 'isHigherTerm', target: '.follower', actions: ['updateTerm', REDELIVER] },
           { guard: 'isStaleRequest', actions: 'rejectStaleRequest' },
           { guard: 'isStaleResponse', actions: 'dropStaleResponse' },

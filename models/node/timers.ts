@@ -45,6 +45,26 @@ export const quorumCheckDue: Guard = (context, event) =>
 export const quorumCheckAndHeartbeatDue: Guard = (context, event) =>
   quorumCheckDue(context, event) && heartbeatIntervalElapsed(context, event);
 
+/**
+ * The electionTimerOnHigherTerm switch: whether adopting a higher term restarts this node's
+ * election timer, by the role it steps down from. Read before the term is adopted: a leader is
+ * the node that names itself leader (`becomeLeader`), a (pre-)candidate the only role that holds
+ * votes (`startElection` and `startPreVote` record its own; every other role's entry clears them).
+ */
+export function restartsTimerOnHigherTerm(context: NodeContext): boolean {
+  const leader = context.leaderId === context.id;
+  switch (context.features.electionTimerOnHigherTerm) {
+    case 'always':
+      return true;
+    case 'leader-or-candidate':
+      return leader || context.votesGranted.length > 0;
+    case 'leader':
+      return leader;
+    default:
+      return false;
+  }
+}
+
 // ---------------------------------------------------------------- actions
 
 /** §5.2: a follower or candidate's election timer counts one more tick (etcd `tickElection`). */
@@ -70,7 +90,8 @@ export const advanceQuorumTimer: Update = (context, event) =>
  * restarts on an AppendEntries from the current leader, on granting a vote, on every new
  * election or pre-vote round and on becoming leader — and at nothing else: not on a refused
  * vote nor on a higher term alone (BUGS.md #6, etcd-io/raft#167). With CheckQuorum a leader's
- * election timer also restarts at each quorum check, as etcd's `tickHeartbeat` does.
+ * election timer also restarts at each quorum check, as etcd's `tickHeartbeat` does. The
+ * electionTimerOnHigherTerm switch restarts it on a higher term too (`restartsTimerOnHigherTerm`).
  */
 export const resetElectionTimer: Update = (context) =>
   context.electionElapsed === 0 ? context : { ...context, electionElapsed: 0 };

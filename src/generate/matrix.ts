@@ -158,6 +158,43 @@ const GUARDS_OFF_IN: Readonly<
   'leaderStickiness=any-term-reply-except-leader': [{ guard: 'isDisruptiveRequest', reason: SILENT_ONLY }],
 };
 
+/** Roles whose timer a value of electionTimerOnHigherTerm keeps (`restartsTimerOnHigherTerm`, models/node/timers.ts). */
+const TIMER_KEPT_IN: Readonly<
+  Record<string, { readonly roles: readonly string[]; readonly reason: string }>
+> = {
+  'electionTimerOnHigherTerm=leader': {
+    roles: ['follower', 'preCandidate', 'candidate'],
+    reason:
+      'with electionTimerOnHigherTerm=leader only a leader restarts its election timer on a higher term',
+  },
+  'electionTimerOnHigherTerm=leader-or-candidate': {
+    roles: ['follower'],
+    reason:
+      'with electionTimerOnHigherTerm=leader-or-candidate a follower keeps its election timer on a higher term',
+  },
+};
+
+/**
+ * electionTimerOnHigherTerm changes only the election timer's count, which replaying a scenario
+ * never reads: its tick steps are judged by the conformance runner, not replayed on the model
+ * (`tick` in src/scenario/ast.ts). The runner's judgement of the ticks is what tests it
+ * (curated/*-timer-on-higher-term, test/model/timers.test.ts).
+ */
+const TIMER_ONLY =
+  "the switch changes only the election timer's count, and replaying a scenario does not tick the model (tick steps are judged by the conformance runner)";
+
+function timerKeptItems(config: Configuration): [string, string][] {
+  if (config.switch !== 'electionTimerOnHigherTerm') return [];
+  const kept = TIMER_KEPT_IN[config.name] ?? { roles: [], reason: '' };
+  return [
+    [configurationItemId(config, CHANGES_A_STEP), TIMER_ONLY],
+    ...kept.roles.map((role): [string, string] => [
+      configurationItemId(config, `transition:${role}:running/Receive[isHigherTermRestartingTimer]`),
+      kept.reason,
+    ]),
+  ];
+}
+
 /**
  * Items of a configuration that its switch value cannot reach, with the reason (checked by
  * `raftkit coverage`: a scenario covering one contradicts it).
@@ -171,4 +208,5 @@ export const UNREACHABLE_IN_CONFIGURATION: Readonly<Record<string, string>> = Ob
         .map((item) => [configurationItemId(config, item.id), reason]),
     );
   }),
+  ...switchConfigurations().flatMap(timerKeptItems),
 ]);

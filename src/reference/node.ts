@@ -18,6 +18,7 @@ import {
   nextIndexAfterRejection,
   PAPER_BEHAVIOUR,
   type ReferenceSwitches,
+  restartsTimerOnNewTerm,
 } from './switches.ts';
 import type { Transport } from './transport.ts';
 
@@ -246,6 +247,9 @@ export class RaftNode {
   electionTimeoutFired(): void {
     if (this.role === 'crashed') return;
     if (this.role === 'leader') {
+      // A leader's election timer is its quorum check; elapsed, it starts over (etcd raft.go:675-680
+      // tickHeartbeat: electionElapsed = 0, then MsgCheckQuorum), whether the clock or the harness fired it.
+      this.electionResetAt = this.clock.now();
       if (this.switches.checkQuorum) this.checkQuorum();
       return;
     }
@@ -287,10 +291,7 @@ export class RaftNode {
     if (this.role === 'leader') {
       // A leader's election timer is its quorum check, every (unrandomized) election
       // timeout (etcd raft.go:675 tickHeartbeat → MsgCheckQuorum).
-      if (now - this.electionResetAt >= this.timing.electionTimeoutMin) {
-        this.electionResetAt = now;
-        if (this.switches.checkQuorum) this.checkQuorum();
-      }
+      if (now - this.electionResetAt >= this.timing.electionTimeoutMin) this.electionTimeoutFired();
       if (this.role !== 'leader') return;
       if (now - this.heartbeatResetAt >= this.timing.heartbeatInterval) this.heartbeatTimeoutFired();
       return;
@@ -330,7 +331,7 @@ export class RaftNode {
   // ------------------------------------------------------------------ term rule
 
   private adoptTerm(term: number): void {
-    const wasLeader = this.role === 'leader';
+    const restartTimer = restartsTimerOnNewTerm(this.switches, this.role);
     this.currentTerm = term;
     this.votedFor = null;
     this.storage.setTermAndVote(term, null);
@@ -339,7 +340,7 @@ export class RaftNode {
     this.leaderId = null;
     this.clearCandidacy();
     this.clearLeadership();
-    if (wasLeader) this.resetElectionTimer();
+    if (restartTimer) this.resetElectionTimer();
   }
 
   /** RPC receiver rule 1: "Reply false if term < currentTerm". Stale responses are dropped. */

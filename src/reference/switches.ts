@@ -1,4 +1,5 @@
 import type { Features } from '../../models/features.ts';
+import type { Role } from '../../models/types.ts';
 
 /**
  * The implementation variants the reference can run with. Their NAMES and values are those
@@ -28,6 +29,7 @@ export const PAPER_BEHAVIOUR: ReferenceSwitches = {
   preVoteStickiness: true,
   persistCommitIndex: false,
   appendBelowCommit: 'process',
+  electionTimerOnHigherTerm: 'keep',
 };
 
 /** The switch names the reference implements (a switch of the model it lacks is refused, not ignored). */
@@ -71,4 +73,28 @@ export function matchAfterSuccess(
     return Math.max(match, response.matchIndex);
   }
   return Math.max(match, request.prevLogIndex + request.entries);
+}
+
+/**
+ * Whether a server that adopts a higher term restarts its election timer, by the role it had
+ * (`electionTimerOnHigherTerm`):
+ * - `always`: etcd raft.go:843-871 → `becomeFollower` → `reset` zeroes `electionElapsed` (:617);
+ * - `leader-or-candidate`: canonical/raft v0.15.0 recv.c:138-141 converts to follower (and
+ *   convert.c:136 resets the timer) only when it was not one; hashicorp/raft 1.1.2 starts a new
+ *   follower timer (raft.go:154) on leaving leader or candidate;
+ * - `leader`: only a leader stepping down;
+ * - `keep`: never — but a leader runs an election timer only with CheckQuorum (its quorum
+ *   check); without it the leader never ran one, and the follower it becomes starts from zero.
+ */
+export function restartsTimerOnNewTerm(switches: ReferenceSwitches, role: Role): boolean {
+  switch (switches.electionTimerOnHigherTerm) {
+    case 'always':
+      return true;
+    case 'leader-or-candidate':
+      return role === 'leader' || role === 'candidate' || role === 'preCandidate';
+    case 'leader':
+      return role === 'leader';
+    default:
+      return role === 'leader' && !switches.checkQuorum;
+  }
 }

@@ -72,6 +72,7 @@ describe.skipIf(!haveGo)(
         preVoteStickiness: false, // E5
         persistCommitIndex: true, // E6
         appendBelowCommit: 'reply-commit', // E7
+        electionTimerOnHigherTerm: 'always', // becomeFollower → reset (raft.go:700-702, 617)
       });
       // Only observation artefacts stay tolerances (E4, E8; docs/conformance.md).
       expect(reply.tolerances).toEqual([

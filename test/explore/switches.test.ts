@@ -58,6 +58,10 @@ const cases: { features: Partial<Features>; distinct: number; duplicate?: boolea
   // The default's 3,093 less two: at max log 1 an AppendEntries below commitIndex carries the
   // committed entry itself, so only the reply's path differs (17,787 against 17,757 at max log 2).
   { features: { appendBelowCommit: 'reply-commit' }, distinct: 3_091 },
+  // The default's count: the switch changes only the election timer, and the checker never
+  // ticks (timeouts are its inputs; the counts stay out of its state key, models/node/timers.ts).
+  // Checked all the same: the transition it adds must break no property.
+  { features: { checkQuorum: true, electionTimerOnHigherTerm: 'always' }, distinct: 17_371 },
   // All together: the slowest case of the suite (~775k states; two minutes on a loaded
   // 2-core machine), on a network that neither loses nor duplicates messages.
   { features: ALL, distinct: 774_559, duplicate: false },

@@ -60,6 +60,7 @@ const SWITCHES_DECLARED = {
   yieldOnLostElection: true,
   preVoteStickiness: false,
   persistCommitIndex: true,
+  electionTimerOnHigherTerm: 'leader-or-candidate',
 } as const;
 const DECLARED = {
   preVote: true,

@@ -158,3 +158,76 @@ describe('timers as logical ticks (Figure 2, §5.2)', () => {
     expect(alone.context.currentTerm).toBe(1);
   });
 });
+
+/**
+ * The electionTimerOnHigherTerm switch (models/features.ts). Figure 2, Rules for All Servers:
+ * "If RPC request or response contains term T > currentTerm: set currentTerm = T, convert to
+ * follower (§5.1)" — whether that conversion also restarts the election timer is where
+ * implementations differ: etcd's `becomeFollower` always resets it (raft.go:700-702 → reset,
+ * :617 `electionElapsed = 0`), canonical raft's `convertToFollower` only when the node was not a
+ * follower (recv.c:138-141, convert.c:136), the default model never (BUGS.md #6).
+ */
+describe('electionTimerOnHigherTerm (Figure 2, Rules for All Servers; thesis §6.2)', () => {
+  type Value = 'keep' | 'leader' | 'leader-or-candidate' | 'always';
+  const node = (electionTimerOnHigherTerm: Value) =>
+    initialNodeState({
+      id: 'n1',
+      cluster: CLUSTER,
+      features: makeFeatures({ checkQuorum: true, electionTimerOnHigherTerm }),
+    });
+  const grant: NodeInput = {
+    type: 'Receive',
+    message: { type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true },
+  };
+  // A refusal from a later term: it carries the higher term and nothing that restarts a timer (no vote granted, no leader).
+  const refusalOfTerm7: NodeInput = {
+    type: 'Receive',
+    message: { type: 'RequestVoteResponse', from: 'n3', to: 'n1', term: 7, voteGranted: false },
+  };
+  // Each role with two ticks on its election timer (a leader's counts toward its quorum check).
+  const roles = {
+    follower: (v: Value) => run(node(v), [tick(9), tick(9)]),
+    candidate: (v: Value) => run(node(v), [tick(1), tick(9), tick(9)]),
+    leader: (v: Value) => run(node(v), [tick(1), grant, tick(9, 5), tick(9, 5)]),
+  };
+  const restarts: Record<Value, readonly (keyof typeof roles)[]> = {
+    keep: [],
+    leader: ['leader'],
+    'leader-or-candidate': ['leader', 'candidate'],
+    always: ['leader', 'candidate', 'follower'],
+  };
+
+  for (const [value, restarted] of Object.entries(restarts) as [Value, (keyof typeof roles)[]][]) {
+    for (const [role, reach] of Object.entries(roles)) {
+      const expected = restarted.includes(role as keyof typeof roles) ? 0 : 2;
+      it(`${value}: a ${role} that sees a higher term becomes a follower with ${expected} ticks on its election timer`, () => {
+        const before = reach(value);
+        expect(before.role).toBe(role);
+        expect(before.context.electionElapsed).toBe(2);
+        const after = step(before, refusalOfTerm7).state;
+        // "set currentTerm = T, convert to follower (§5.1)".
+        expect(after.role).toBe('follower');
+        expect(after.context.currentTerm).toBe(7);
+        expect(after.context.electionElapsed).toBe(expected);
+      });
+    }
+  }
+
+  it('keep: the follower a CheckQuorum leader becomes fires after the ticks its quorum check had left (Reference: thesis §6.2)', () => {
+    const stepped = step(roles.leader('keep'), refusalOfTerm7).state;
+    const sixTicks = run(
+      stepped,
+      Array.from({ length: 6 }, () => tick(9)),
+    );
+    expect(sixTicks.role).toBe('follower');
+    expect(step(sixTicks, tick(9)).state.role).toBe('candidate');
+    // leader: the same follower starts from zero and needs all nine ticks.
+    const restarted = step(roles.leader('leader'), refusalOfTerm7).state;
+    expect(
+      run(
+        restarted,
+        Array.from({ length: 8 }, () => tick(9)),
+      ).role,
+    ).toBe('follower');
+  });
+});

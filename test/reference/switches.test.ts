@@ -34,6 +34,15 @@ function leaderWithOneEntry(switches: Partial<ReferenceSwitches>): ReferenceHarn
   return harness;
 }
 
+const N2_ACKS_ENTRY_1: Message = {
+  type: 'AppendEntriesResponse',
+  from: 'n2',
+  to: 'n1',
+  term: 1,
+  success: true,
+  matchIndex: 1,
+};
+
 function prevLogIndexTo(messages: readonly Message[], to: string): number {
   const request = messages.find((m) => m.type === 'AppendEntriesRequest' && m.to === to);
   return (request as AppendEntriesRequest).prevLogIndex;
@@ -81,15 +90,7 @@ describe('reference back-off switches', () => {
   it('with checkQuorum a leader ticked for an election timeout steps down unless a majority answered (etcd tickHeartbeat)', () => {
     const tickedLeader = (switches: Partial<ReferenceSwitches>, answered: boolean) => {
       const harness = leaderWithOneEntry(switches);
-      if (answered)
-        harness.deliver({
-          type: 'AppendEntriesResponse',
-          from: 'n2',
-          to: 'n1',
-          term: 1,
-          success: true,
-          matchIndex: 1,
-        });
+      if (answered) harness.deliver(N2_ACKS_ENTRY_1);
       return harness.tick('n1', 10).state;
     };
     expect(tickedLeader({ checkQuorum: true }, false)).toMatchObject({
@@ -99,5 +100,68 @@ describe('reference back-off switches', () => {
     });
     expect(tickedLeader({ checkQuorum: true }, true).role).toBe('leader');
     expect(tickedLeader({}, false).role).toBe('leader');
+  });
+
+  it("a leader's quorum check, fired by the harness, starts its election timer over as the clock's does (thesis §6.2; etcd raft.go:675-682 tickHeartbeat)", () => {
+    const harness = leaderWithOneEntry({ checkQuorum: true });
+    harness.tick('n1', 8);
+    harness.deliver(N2_ACKS_ENTRY_1);
+    expect(harness.timeout('n1', 'election').state.role).toBe('leader');
+    // Nine ticks later a clock that had kept running from the election would have checked twice
+    // (at 10, with no one heard since the check, and stepped down); this one has not checked yet.
+    expect(harness.tick('n1', 9).state.role).toBe('leader');
+    expect(harness.tick('n1', 1).state.role).toBe('follower');
+  });
+});
+
+/**
+ * Figure 2, Rules for All Servers: "If RPC request or response contains term T > currentTerm:
+ * set currentTerm = T, convert to follower (§5.1)" — and whether the election timer restarts
+ * with it (electionTimerOnHigherTerm; etcd raft.go:700-702 becomeFollower → reset, :617).
+ */
+describe('reference electionTimerOnHigherTerm', () => {
+  /** n1 leads term 1 with CheckQuorum, 8 ticks into its quorum check, then learns of term 5; ticks until it campaigns. */
+  function ticksToCampaignAfterStepDown(switches: Partial<ReferenceSwitches>): number {
+    const harness = leaderWithOneEntry({ checkQuorum: true, ...switches });
+    harness.tick('n1', 8);
+    harness.deliver({ type: 'RequestVoteResponse', from: 'n3', to: 'n1', term: 5, voteGranted: false });
+    for (let ticks = 1; ticks <= 20; ticks++) {
+      if (harness.tick('n1', 1).state.role !== 'follower') return ticks;
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+
+  it('keep: the follower a CheckQuorum leader becomes fires after the ticks its quorum check had left', () => {
+    expect(ticksToCampaignAfterStepDown({})).toBe(2);
+  });
+
+  it('leader, leader-or-candidate, always: a leader stepping down starts its election timer over', () => {
+    for (const value of ['leader', 'leader-or-candidate', 'always'] as const) {
+      expect(ticksToCampaignAfterStepDown({ electionTimerOnHigherTerm: value })).toBe(10);
+    }
+  });
+
+  it('a candidate keeps its ticks unless leader-or-candidate or always; a follower unless always', () => {
+    const ticksLeft = (
+      electionTimerOnHigherTerm: ReferenceSwitches['electionTimerOnHigherTerm'],
+      candidate: boolean,
+    ) => {
+      const harness = referenceWith({ electionTimerOnHigherTerm });
+      if (candidate) harness.timeout('n1', 'election');
+      harness.tick('n1', 6);
+      harness.deliver({ type: 'RequestVoteResponse', from: 'n3', to: 'n1', term: 5, voteGranted: false });
+      let ticks = 0;
+      while (harness.state('n1').role === 'follower' && ticks < 20) {
+        harness.tick('n1', 1);
+        ticks++;
+      }
+      return ticks;
+    };
+    expect([
+      ticksLeft('keep', true),
+      ticksLeft('leader', true),
+      ticksLeft('leader-or-candidate', true),
+    ]).toEqual([4, 4, 10]);
+    expect([ticksLeft('leader-or-candidate', false), ticksLeft('always', false)]).toEqual([4, 10]);
   });
 });

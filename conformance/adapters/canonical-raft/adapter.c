@@ -41,7 +41,8 @@
     ",\"preVoteRefusalTerm\":\"echo\""      /* C2: recv_request_vote.c:111-113 */          \
     ",\"preVoteOwnTerm\":true"              /* C3: recv.c:147-154, election.c:205 */       \
     ",\"candidateRetry\":\"election\""      /* C4: tick.c:71-73 */                         \
-    ",\"backoff\":\"hint\""                 /* C10: progress.c:243 */
+    ",\"backoff\":\"hint\""                 /* C10: progress.c:243 */                      \
+    ",\"electionTimerOnHigherTerm\":\"leader-or-candidate\"" /* recv.c:138-141, convert.c:136 */
 /* With the switches, C5 is the kit's existing tolerance (granted with CheckQuorum on). */
 #define PENDING_TOLERANCES ",\"stale-append-reply-unrejected\""
 

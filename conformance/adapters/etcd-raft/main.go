@@ -547,6 +547,8 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 				"preVoteStickiness":     false,          // E5: canVote grants any MsgPreVote of a higher term (raft.go:941-947)
 				"persistCommitIndex":    true,           // E6: HardState.Commit (raft.go:398-403), loadState (raft.go:1570-1577)
 				"appendBelowCommit":     "reply-commit", // E7: handleAppendEntries, m.Index < committed (raft.go:1374-1377)
+				// Step: every higher term → becomeFollower (raft.go:843-871) → reset: electionElapsed = 0 (raft.go:617)
+				"electionTimerOnHigherTerm": "always",
 			},
 			// Observation artefacts only (docs/conformance.md, Tolerances).
 			"tolerances": []string{

@@ -697,6 +697,9 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 				"backoff":          "hint", // H6: replication.go:242 nextIndex = min(nextIndex-1, LastLog+1)
 				// H2: replication.go:236 resp.Success → updateLastAppended(s, &req): the match is the request's
 				"appendMatchFrom": "request",
+				// Leaving leader or candidate starts a new follower timer (raft.go:154; a leader also
+				// setLastContact, raft.go:388); a follower's runs on through a higher term
+				"electionTimerOnHigherTerm": "leader-or-candidate",
 			},
 			"pipelining": false,
 		}, nil
