@@ -106,7 +106,7 @@ interface Pending {
 /** The replay state where the log may have lost lines, and the events replayed since. */
 interface Snapshot {
   readonly state: NodeState;
-  readonly pending: Pending[];
+  readonly pending: PendingAt;
   readonly events: TraceEvent[];
   readonly line: number;
   readonly reason: string;
@@ -185,7 +185,7 @@ class TraceReplay {
     if (mayBridge(replay, event, this.holes)) {
       replay.snapshot = {
         state: replay.state,
-        pending: clonePending(replay.pending),
+        pending: pendingAt(replay.pending),
         events: [],
         line: event.line,
         reason: replay.seen ? holeReason(replay, event, this.holes) : 'the log may start mid-run',
@@ -469,6 +469,27 @@ function clonePending(pending: readonly Pending[]): Pending[] {
   return pending.map((p) => ({ ...p }));
 }
 
+/**
+ * The pending list as it is now, to be restored if a bridge is tried: the entries (shared;
+ * only their `used` changes later) and their `used` flags. A snapshot is taken at every
+ * event after a possible hole and a bridge is tried only on a divergence, so copying the
+ * entries' objects here (clonePending) was 6% of a profiled eliben check for nothing.
+ */
+interface PendingAt {
+  readonly entries: readonly Pending[];
+  readonly used: Uint8Array;
+}
+
+function pendingAt(pending: readonly Pending[]): PendingAt {
+  const used = new Uint8Array(pending.length);
+  for (let i = 0; i < pending.length; i++) used[i] = pending[i].used ? 1 : 0;
+  return { entries: pending.slice(), used };
+}
+
+function restorePending({ entries, used }: PendingAt): Pending[] {
+  return entries.map((p, i) => ({ message: p.message, taken: p.taken, used: used[i] === 1 }));
+}
+
 /** Drop used messages beyond the last 16 (kept to recognise retransmissions), then the oldest. */
 function compact(pending: Pending[]): void {
   const kept = pending.filter((p, i) => !p.used || i >= pending.length - 16);
@@ -596,7 +617,7 @@ function bridge(
     inputs: string[];
   }
   const target = events[events.length - 1];
-  let frontier: Node[] = [{ state: snapshot.state, pending: snapshot.pending, inputs: [] }];
+  let frontier: Node[] = [{ state: snapshot.state, pending: restorePending(snapshot.pending), inputs: [] }];
   for (let depth = 1; depth <= 3; depth++) {
     const next: Node[] = [];
     for (const node of frontier) {
