@@ -2,9 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeFeatures } from '../../models/index.ts';
 import { buildReport, jsonReport, MergeError, mergeReports } from '../../src/fuzz/report.ts';
-import { raftkit } from './support.ts';
+import { raftkit, reportHeader } from './support.ts';
 
 /**
  * A shard's verdicts are only as strong as the oracles that judged it: a shard run with the
@@ -17,20 +16,7 @@ import { raftkit } from './support.ts';
 const empty = { runsDone: 1, nodeSteps: 0, items: new Set<string>(), failures: [] };
 
 function shard(oracles: string[], shard: string) {
-  const header = {
-    implementation: 'x',
-    adapter: 'y',
-    nodes: 3,
-    runs: 2,
-    depth: 5,
-    batch: 1,
-    shortAppends: false,
-    seed: 1,
-    oracles,
-    features: makeFeatures({}),
-    shard,
-  };
-  return buildReport(header, empty);
+  return buildReport(reportHeader({ oracles, shard }), empty);
 }
 
 describe('raftkit fuzz --merge and the oracles', () => {
