@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Property } from '../../models/properties/index.ts';
 import type { BreadthFirst } from './bfs.ts';
@@ -19,11 +20,15 @@ import { type PartsDump, StateParts } from './state-queue.ts';
  *   cut short comes first, to be expanded again (its successors already admitted are
  *   seen as visited; the transitions it had counted are not counted twice).
  *
- * Files are written under temporary names and renamed, `checkpoint.json` last, so a crash
- * while writing leaves the previous checkpoint whole.
+ * The data files of one checkpoint go into a directory of their own, `generation-<n>`;
+ * `checkpoint.json`, written last (to a temporary name, then renamed), names it and the size
+ * and SHA-1 of each of its files, and only then are older generations removed. A run killed
+ * while writing leaves the previous checkpoint whole (its `checkpoint.json` still names the
+ * previous generation); a resume checks every file against `checkpoint.json` and refuses a
+ * damaged one with a CheckpointError rather than read a torn table or frontier.
  */
 
-const VERSION = 1;
+const VERSION = 2;
 
 /** A checkpoint that cannot be resumed (missing, of another version or of another space). */
 export class CheckpointError extends Error {}
@@ -37,7 +42,14 @@ export interface SearchPiece {
   readonly parts: PartsDump;
 }
 
-interface Meta extends SearchPiece {
+/** Where a checkpoint's data files are, and what each holds (`checkpoint.json` lists them). */
+export interface DataFiles {
+  /** The directory of this generation's files, inside the checkpoint's directory. */
+  readonly files: string;
+  readonly digests: Readonly<Record<string, { readonly bytes: number; readonly sha1: string }>>;
+}
+
+interface Meta extends SearchPiece, DataFiles {
   readonly version: number;
   /** The space searched: model, bounds, symmetry, properties (`CheckOptions.space`). */
   readonly space: string;
@@ -46,13 +58,82 @@ interface Meta extends SearchPiece {
 }
 
 export function writeCheckpoint(dir: string, bfs: BreadthFirst, space: string): void {
-  mkdirSync(dir, { recursive: true });
+  const generation = nextGeneration(dir);
+  const data = join(dir, generation);
   const visited = bfs.options.visited as FingerprintSet;
-  writeAtomic(join(dir, 'visited.bin'), visited.table);
-  const piece = writeSearchFiles(dir, '', bfs);
+  writeAtomic(join(data, 'visited.bin'), visited.table);
+  const piece = writeSearchFiles(data, '', bfs);
   const writtenAt = new Date().toISOString();
-  const meta: Meta = { version: VERSION, space, visited: visited.size, ...piece, writtenAt };
-  writeAtomic(join(dir, 'checkpoint.json'), JSON.stringify(meta));
+  commitCheckpoint(dir, generation, { version: VERSION, space, visited: visited.size, ...piece, writtenAt });
+}
+
+/**
+ * A fresh, empty directory for the next checkpoint's data files: the generation after the
+ * one `checkpoint.json` names (what a killed write left of it is removed first).
+ */
+export function nextGeneration(dir: string): string {
+  let current = 0;
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as Partial<DataFiles>;
+    current = Number(/^generation-(\d+)$/.exec(String(meta.files))?.[1] ?? 0);
+  } catch {
+    // No checkpoint yet, or a damaged one: this one starts the count again.
+  }
+  const generation = `generation-${current + 1}`;
+  rmSync(join(dir, generation), { recursive: true, force: true });
+  mkdirSync(join(dir, generation), { recursive: true });
+  return generation;
+}
+
+/**
+ * Make the generation's files the checkpoint: `checkpoint.json` (with their sizes and
+ * digests) replaces the old one in one rename, then the older generations go.
+ */
+export function commitCheckpoint(dir: string, generation: string, meta: object): void {
+  const data = join(dir, generation);
+  const digests = Object.fromEntries(
+    readdirSync(data)
+      .sort()
+      .map((f) => [f, digestOf(join(data, f))]),
+  );
+  writeAtomic(join(dir, 'checkpoint.json'), JSON.stringify({ ...meta, files: generation, digests }));
+  for (const name of readdirSync(dir))
+    if (/^generation-\d+$/.test(name) && name !== generation)
+      rmSync(join(dir, name), { recursive: true, force: true });
+}
+
+function digestOf(file: string): { bytes: number; sha1: string } {
+  const bytes = readFileSync(file);
+  return { bytes: bytes.byteLength, sha1: createHash('sha1').update(bytes).digest('hex') };
+}
+
+/**
+ * The directory of a checkpoint's data files, each checked against `checkpoint.json`: a file
+ * missing, cut short or of another checkpoint is a CheckpointError, never a torn read.
+ */
+export function checkedData(dir: string, meta: DataFiles): string {
+  const damaged = (why: string) =>
+    new CheckpointError(`damaged checkpoint in ${dir}: ${why}; run again without --resume`);
+  if (
+    typeof meta.files !== 'string' ||
+    !/^generation-\d+$/.test(meta.files) ||
+    typeof meta.digests !== 'object'
+  )
+    throw damaged('checkpoint.json does not list its data files');
+  const data = join(dir, meta.files);
+  for (const [file, expected] of Object.entries(meta.digests)) {
+    let found: { bytes: number; sha1: string };
+    try {
+      found = digestOf(join(data, file));
+    } catch {
+      throw damaged(`${meta.files}/${file} is missing`);
+    }
+    if (found.bytes !== expected.bytes)
+      throw damaged(`${meta.files}/${file} has ${found.bytes} bytes, checkpoint.json says ${expected.bytes}`);
+    if (found.sha1 !== expected.sha1)
+      throw damaged(`${meta.files}/${file} is not the file checkpoint.json describes (another SHA-1)`);
+  }
+  return data;
 }
 
 /**
@@ -112,11 +193,12 @@ export function readCheckpoint(dir: string, space: string): Checkpoint {
       `${dir} is a checkpoint of a run with ${meta.workers} workers; resume it with --workers ${meta.workers}`,
     );
   }
+  const data = checkedData(dir, meta);
   return {
     meta,
     parts: StateParts.load(meta.parts),
-    visited: FingerprintSet.fromTable(new Uint32Array(bytesOf(join(dir, 'visited.bin'))), meta.visited),
-    ...readSearchFiles(dir, ''),
+    visited: FingerprintSet.fromTable(new Uint32Array(bytesOf(join(data, 'visited.bin'))), meta.visited),
+    ...readSearchFiles(data, ''),
   };
 }
 
@@ -126,20 +208,35 @@ export function readMeta<M extends { version: number; space: string }>(
   space: string,
   version: number,
 ): M {
-  let meta: M;
+  let text: string;
   try {
-    meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as M;
+    text = readFileSync(join(dir, 'checkpoint.json'), 'utf8');
   } catch (error) {
     throw new CheckpointError(`no checkpoint in ${dir} (${(error as Error).message})`);
   }
+  const meta = parseMeta<M>(dir, text);
   if (meta.version !== version)
-    throw new Error(`${dir}: checkpoint version ${meta.version}, expected ${version}`);
+    throw new CheckpointError(`${dir}: checkpoint version ${meta.version}, expected ${version}`);
   if (meta.space !== space) {
-    throw new Error(
+    throw new CheckpointError(
       `${dir} is a checkpoint of another run (${meta.space}); resume it with the same model and bounds`,
     );
   }
   return meta;
+}
+
+function parseMeta<M>(dir: string, text: string): M {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch (error) {
+    throw new CheckpointError(
+      `damaged checkpoint in ${dir}: checkpoint.json is not JSON (${(error as Error).message}); run again without --resume`,
+    );
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+    throw new CheckpointError(`damaged checkpoint in ${dir}: checkpoint.json is not an object`);
+  return meta as M;
 }
 
 /** Put a checkpoint's counters, columns, findings and frontier into a fresh search. */

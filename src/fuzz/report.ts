@@ -147,6 +147,14 @@ function checkSameCampaign(first: FuzzReport, r: FuzzReport): void {
   }
   const [a, b] = [describeFeatures(first.features), describeFeatures(r.features)];
   if (a !== b) throw new MergeError(`reports of different campaigns: model switches ${a} and ${b}`);
+  // A shard judged without an oracle never looked for what it catches: its "no failure" is not the other's.
+  const [x, y] = [oraclesText(first.oracles), oraclesText(r.oracles)];
+  if (x !== y) throw new MergeError(`reports of different campaigns: oracles ${x} and ${y}`);
+}
+
+/** The oracles a report was judged by, in a fixed order, as the text report prints them. */
+function oraclesText(oracles: readonly string[]): string {
+  return [...oracles].sort().join('+');
 }
 
 /** Shards of one campaign as one report: coverage union, runs and steps added, failures by run. */

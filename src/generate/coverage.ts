@@ -3,16 +3,21 @@ import {
   compileNodeMachine,
   defaultImplementations,
   type Guard,
+  isHigherTerm,
+  isStaleRequest,
+  isStaleResponse,
   type LogEntry,
   lastLogIndex,
   lastLogTerm,
   MESSAGE_TYPES,
   type Message,
+  type NodeContext,
   type NodeEvent,
   type NodeInput,
   type NodeState,
   runMacrostep,
   termAt,
+  updateTerm,
 } from '../../models/index.ts';
 import { ruleDoc } from '../rules/registry.ts';
 import { runOnModel, type Scenario } from '../scenario/index.ts';
@@ -194,8 +199,18 @@ function appendEntriesItems(add: AddPayloadItem): void {
     );
 }
 
-function termClass(message: Message, currentTerm: number): string {
-  return message.term < currentTerm ? 'lower' : message.term === currentTerm ? 'equal' : 'higher';
+/**
+ * The message's term against the receiver's: `lower` is what the model's term rule calls
+ * stale (isStaleRequest, isStaleResponse: decided by the term alone); `higher` is any
+ * greater term, a pre-vote's proposed one too (which isHigherTerm leaves alone).
+ */
+function termClass(context: NodeContext, input: NodeEvent & { type: 'Receive' }): string {
+  if (isStale(context, input)) return 'lower';
+  return input.message.term === context.currentTerm ? 'equal' : 'higher';
+}
+
+function isStale(context: NodeContext, input: NodeEvent): boolean {
+  return isStaleRequest(context, input) || isStaleResponse(context, input);
 }
 
 /** Log of the candidate (last index and term) compared with the voter's (§5.4.1, refined). */
@@ -213,11 +228,11 @@ export function payloadClasses(before: NodeState, input: NodeInput): string[] {
   if (input.type !== 'Receive' || before.role === 'crashed') return [];
   const m = input.message;
   const c = before.context;
-  const ids = [`payload:${m.type}/term=${termClass(m, c.currentTerm)}`];
-  if (m.term < c.currentTerm) return ids;
+  const ids = [`payload:${m.type}/term=${termClass(c, input)}`];
+  if (isStale(c, input)) return ids;
   if (m.type === 'RequestVoteRequest' || m.type === 'PreVoteRequest') {
-    // For a higher-term RequestVote the term rule clears votedFor first: the class is "none".
-    const voted = m.type === 'RequestVoteRequest' && m.term > c.currentTerm ? null : c.votedFor;
+    // The vote is judged after the model's term rule: a higher term clears votedFor ("none").
+    const voted = (isHigherTerm(c, input) ? updateTerm(c, input) : c).votedFor;
     const votedFor =
       voted === null ? 'none' : voted === c.id ? 'self' : voted === m.from ? 'candidate' : 'another';
     ids.push(`payload:${m.type}/votedFor=${votedFor}`);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { makeFeatures } from '../../models/index.ts';
 import type { AdapterSpec } from '../../src/adapters/index.ts';
 import type { CampaignOptions } from '../../src/fuzz/campaign.ts';
+import type { ReportHeader } from '../../src/fuzz/report.ts';
 
 /** What the reference declares (PROTOCOL.md §3), for campaigns that skip the handshake. */
 export const HELLO = {
@@ -46,4 +47,22 @@ export function raftkit(args: readonly string[]): { status: number; stdout: stri
     const e = error as { status: number; stdout: string; stderr: string };
     return { status: e.status, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** The header of a small report of shard 1/2, both oracles, the default model; override what a test needs. */
+export function reportHeader(overrides: Partial<ReportHeader> = {}): ReportHeader {
+  return {
+    implementation: 'x',
+    adapter: 'y',
+    nodes: 3,
+    runs: 2,
+    depth: 5,
+    batch: 1,
+    shortAppends: false,
+    seed: 1,
+    oracles: ['model', 'safety'],
+    features: makeFeatures({}),
+    shard: '1/2',
+    ...overrides,
+  };
 }

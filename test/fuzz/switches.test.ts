@@ -20,7 +20,7 @@ import {
 } from '../../src/fuzz/report.ts';
 import { fuzzRun } from '../../src/fuzz/run.ts';
 import { modelFeaturesOf, parseScenario } from '../../src/scenario/index.ts';
-import { campaign, raftkit } from './support.ts';
+import { campaign, raftkit, reportHeader } from './support.ts';
 
 /**
  * "An implementation declares its switches; the runner judges it against the model with
@@ -129,19 +129,7 @@ describe('campaignFeatures: the model fuzz judges by', () => {
 });
 
 describe('the fuzz report keeps the model', () => {
-  const header = (features = makeFeatures({})) => ({
-    implementation: 'x',
-    adapter: 'y',
-    nodes: 3,
-    runs: 2,
-    depth: 5,
-    batch: 1,
-    shortAppends: false,
-    seed: 1,
-    oracles: ['model', 'safety'],
-    features,
-    shard: '1/2',
-  });
+  const header = (features = makeFeatures({})) => reportHeader({ features });
   const empty = { runsDone: 1, nodeSteps: 0, items: new Set<string>(), failures: [] };
 
   it('records every switch with its value, and --merge rebuilds exactly that model', () => {

@@ -288,7 +288,8 @@ function readReport(file: string): FuzzReport {
     r === null ||
     (r.version !== 1 && r.version !== FUZZ_REPORT_VERSION) ||
     !Array.isArray(r.coverage?.items) ||
-    !Array.isArray(r.shards)
+    !Array.isArray(r.shards) ||
+    !Array.isArray(r.oracles)
   )
     throw new UsageError(
       `--merge: ${file} is not a raftkit fuzz --json report (version 1 or ${FUZZ_REPORT_VERSION})`,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { runSuite, type SuiteResult } from '../../conformance/index.ts';
+import { lineWidth } from '../../conformance/progress.ts';
 import { type FuzzVerdict, fuzzMutant, fuzzMutantTable } from '../../fuzz/mutants.ts';
 import { MUTANTS, type MutantInfo } from '../../reference/index.ts';
 import { mutantsHtmlReport } from '../../report/mutants-html.ts';
@@ -29,6 +30,7 @@ interface MutantsOptions {
   readonly depth: string;
   readonly batch: string;
   readonly shortAppends: boolean;
+  readonly progress?: boolean;
 }
 
 export interface MutantVerdict {
@@ -68,6 +70,7 @@ export function register(program: Command): void {
       '--out <dir>',
       'with --report html: the directory for report.html; with --fuzz: where the shrunk scenario of each kill is written (default fuzz-mutants)',
     )
+    .option('--no-progress', 'no progress line on stderr (one is drawn only on a terminal)')
     .addHelpText('after', MUTANTS_HELP_AFTER)
     .action(async (options: MutantsOptions) => {
       process.exitCode = options.fuzz ? await runFuzzMutants(options) : await runMutants(options);
@@ -86,16 +89,40 @@ const MUTANTS_HELP_AFTER = [
   '  npx raftkit mutants                              every mutant against the whole suite',
   '  npx raftkit mutants --mutant vote-not-durable ack-before-persist',
   '  npx raftkit mutants --filter curated              how much the curated scenarios alone kill',
+  '  npx raftkit mutants --report json --no-progress  for a script: JSON on stdout, no progress line',
   '  npx raftkit mutants --fuzz --budget 60s           fuzzing alone, no fixed suite (docs/fuzz.md)',
   '  npx raftkit mutants --fuzz --budget 10m --oracle safety --mutant vote-not-durable',
   '',
   'Exit codes: 0 the reference passes and every mutant is killed, 1 otherwise, 2 usage error.',
 ].join('\n');
 
+/**
+ * Which mutant runs now, on stderr: a line rewritten in place on a terminal only, like
+ * `raftkit fuzz`'s, so a CI log (no terminal) never gets carriage returns; nothing at all
+ * with `--no-progress`.
+ */
+export function mutantProgress(
+  total: number,
+  enabled: boolean,
+  stream: Pick<NodeJS.WriteStream, 'isTTY' | 'columns' | 'write'> = process.stderr,
+): { update: (done: number, name: string) => void; finish: () => void } {
+  const drawn = enabled && stream.isTTY === true;
+  const width = lineWidth(stream);
+  return {
+    update(done, name) {
+      if (drawn) stream.write(`\r${`[${done}/${total}] ${name}`.slice(0, width).padEnd(width)}`);
+    },
+    finish() {
+      if (drawn) stream.write(`\r${' '.repeat(width)}\r`);
+    },
+  };
+}
+
 export async function mutationScore(
   files: ReturnType<typeof loadScenarioFiles>,
   mutants: readonly MutantInfo[],
   seed: number,
+  progress = mutantProgress(mutants.length, true),
 ): Promise<{ reference: SuiteResult; verdicts: MutantVerdict[] }> {
   const reference = await runSuite({
     adapter: { kind: 'builtin', name: 'reference' },
@@ -104,9 +131,8 @@ export async function mutationScore(
     seed,
   });
   const verdicts: MutantVerdict[] = [];
-  const tty = process.stderr.isTTY === true;
   for (const [k, mutant] of mutants.entries()) {
-    if (tty) process.stderr.write(`\r[${k + 1}/${mutants.length}] ${mutant.name}`.padEnd(60));
+    progress.update(k + 1, mutant.name);
     const suite = await runSuite({
       adapter: { kind: 'builtin', name: 'reference', mutant: mutant.name as never },
       scenarios: files,
@@ -120,7 +146,7 @@ export async function mutationScore(
       suite,
     });
   }
-  if (tty) process.stderr.write(`\r${' '.repeat(60)}\r`);
+  progress.finish();
   return { reference, verdicts };
 }
 
@@ -170,7 +196,8 @@ async function runMutants(options: MutantsOptions): Promise<number> {
   process.stderr.write(
     `raftkit mutants: seed ${seed}, ${files.length} scenarios, ${mutants.length} mutants\n`,
   );
-  const { reference, verdicts } = await mutationScore(files, mutants, seed);
+  const progress = mutantProgress(mutants.length, options.progress !== false);
+  const { reference, verdicts } = await mutationScore(files, mutants, seed, progress);
   if (options.report === 'json') {
     const body = {
       reference: reference.counts,
@@ -221,7 +248,7 @@ async function runFuzzMutants(options: MutantsOptions): Promise<number> {
   );
   const verdicts: FuzzVerdict[] = [];
   for (const [k, mutant] of mutants.entries()) {
-    process.stderr.write(`[${k + 1}/${mutants.length}] ${mutant.name}\n`);
+    if (options.progress !== false) process.stderr.write(`[${k + 1}/${mutants.length}] ${mutant.name}\n`);
     verdicts.push(await fuzzMutant(mutant, fuzz));
   }
   if (options.report === 'json') {

@@ -1,6 +1,15 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bytesOf, CheckpointError, readMeta, type SearchPiece, writeAtomic } from '../checkpoint.ts';
+import {
+  bytesOf,
+  CheckpointError,
+  checkedData,
+  commitCheckpoint,
+  type DataFiles,
+  readMeta,
+  type SearchPiece,
+  writeAtomic,
+} from '../checkpoint.ts';
 
 /**
  * Checkpoints of a parallel breadth-first search (`raftkit check --workers N --checkpoint DIR`).
@@ -12,17 +21,19 @@ import { bytesOf, CheckpointError, readMeta, type SearchPiece, writeAtomic } fro
  * per worker, how many states at the front of its frontier belong to that level (the rest
  * belong to the next). A resume expands those first, so the search stays level by level
  * and ends with the counts of an uninterrupted run. State ids interleave the workers
- * (`local * N + worker`), so a checkpoint resumes with the same number of workers.
+ * (`local * N + worker`), so a checkpoint resumes with the same number of workers. The
+ * data files go into a generation directory of their own, as in `../checkpoint.ts`, so a
+ * run killed while writing keeps the previous checkpoint.
  */
 
-const VERSION = 1;
+const VERSION = 2;
 
 /** A worker's part of a checkpoint: its search, and its states of the level under way. */
 export interface WorkerPiece extends SearchPiece {
   readonly levelLeft: number;
 }
 
-export interface ParallelMeta {
+export interface ParallelMeta extends DataFiles {
   readonly version: number;
   readonly space: string;
   readonly workers: number;
@@ -39,20 +50,29 @@ export function workerPrefix(index: number): string {
   return `w${index}-`;
 }
 
-/** Write the shared table and `checkpoint.json` (last) once every worker wrote its files. */
+/**
+ * Write the shared table into the generation directory (`nextGeneration`) once every worker
+ * wrote its files there, then `checkpoint.json`, which makes them the checkpoint.
+ */
 export function writeParallelCheckpoint(
   dir: string,
+  generation: string,
   table: SharedArrayBuffer,
-  meta: Omit<ParallelMeta, 'version' | 'writtenAt'>,
+  meta: Omit<ParallelMeta, 'version' | 'writtenAt' | keyof DataFiles>,
 ): void {
-  mkdirSync(dir, { recursive: true });
-  writeAtomic(join(dir, 'visited.bin'), new Uint8Array(table));
-  const full: ParallelMeta = { version: VERSION, ...meta, writtenAt: new Date().toISOString() };
-  writeAtomic(join(dir, 'checkpoint.json'), JSON.stringify(full));
+  writeAtomic(join(dir, generation, 'visited.bin'), new Uint8Array(table));
+  commitCheckpoint(dir, generation, { version: VERSION, ...meta, writtenAt: new Date().toISOString() });
 }
 
-/** A parallel checkpoint's description, checked against this run's space and worker count. */
-export function readParallelMeta(dir: string, space: string, workers: number): ParallelMeta {
+/**
+ * A parallel checkpoint's description, checked against this run's space and worker count,
+ * and the directory of its data files, each checked against it.
+ */
+export function readParallelMeta(
+  dir: string,
+  space: string,
+  workers: number,
+): ParallelMeta & { data: string } {
   const meta = readMeta<ParallelMeta>(dir, space, VERSION);
   if (!('workers' in meta)) {
     throw new CheckpointError(`${dir} is a checkpoint of a one-worker run; resume it with --workers 1`);
@@ -62,7 +82,7 @@ export function readParallelMeta(dir: string, space: string, workers: number): P
       `${dir} is a checkpoint of a run with ${meta.workers} workers; resume it with --workers ${meta.workers}`,
     );
   }
-  return meta;
+  return { ...meta, data: checkedData(dir, meta) };
 }
 
 /** How many workers wrote the checkpoint in `dir` (1 for a one-worker one, or when there is none). */
@@ -75,9 +95,9 @@ export function checkpointWorkers(dir: string): number {
   }
 }
 
-/** The shared table as the checkpoint saved it. */
-export function readSharedTable(dir: string): SharedArrayBuffer {
-  const bytes = new Uint8Array(bytesOf(join(dir, 'visited.bin')));
+/** The shared table as the checkpoint saved it (`data`: its data files' directory). */
+export function readSharedTable(data: string): SharedArrayBuffer {
+  const bytes = new Uint8Array(bytesOf(join(data, 'visited.bin')));
   const table = new SharedArrayBuffer(bytes.byteLength);
   new Uint8Array(table).set(bytes);
   return table;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Property } from '../../../models/properties/index.ts';
 import { PROPERTIES } from '../../../models/properties/index.ts';
@@ -11,6 +11,7 @@ import {
   resultOf,
   type StopReason,
 } from '../checker.ts';
+import { nextGeneration } from '../checkpoint.ts';
 import { type Path, pathFromIndexes } from '../path.ts';
 import type { Found } from '../search.ts';
 import {
@@ -112,7 +113,7 @@ export class WorkerPool {
   private readonly waiting: Waiter[][] = [];
   private readonly properties: readonly Property[];
   /** The checkpoint this run goes on from, if any. */
-  private readonly resumed: ParallelMeta | null;
+  private readonly resumed: (ParallelMeta & { data: string }) | null;
   /** The level under way (or last finished), for a checkpoint. */
   private level = 0;
   private nextCheckpoint: number;
@@ -129,9 +130,9 @@ export class WorkerPool {
     const dir = options.resume;
     this.resumed = dir === undefined ? null : readParallelMeta(dir, options.space ?? '', options.workers);
     this.table =
-      dir === undefined
+      this.resumed === null
         ? newTable(options.tableSlotsLog2 ?? firstSlotsLog2(options.maxStates ?? Number.POSITIVE_INFINITY))
-        : readSharedTable(dir);
+        : readSharedTable(this.resumed.data);
     Atomics.store(this.control, CONTROL.growAt, growAtFor(this.table.byteLength / 8));
     Atomics.store(this.control, CONTROL.count, this.resumed?.visited ?? 0);
     this.nextCheckpoint = Date.now() + this.checkpointEveryMs;
@@ -179,7 +180,7 @@ export class WorkerPool {
       board: this.board.buffer as SharedArrayBuffer,
       maxMemoryFraction: o.maxMemoryFraction,
       resume:
-        this.resumed === null ? undefined : { dir: o.resume as string, piece: this.resumed.pieces[index] },
+        this.resumed === null ? undefined : { dir: this.resumed.data, piece: this.resumed.pieces[index] },
     };
   }
 
@@ -318,9 +319,10 @@ export class WorkerPool {
 
   /** Every worker writes its files, then the shared table and `checkpoint.json` are written. */
   async checkpoint(dir: string): Promise<void> {
-    mkdirSync(dir, { recursive: true });
-    const pieces = (await this.all({ type: 'checkpoint', dir }, 'saved')).map((m) => m.piece);
-    writeParallelCheckpoint(dir, this.table, {
+    const generation = nextGeneration(dir);
+    const data = join(dir, generation);
+    const pieces = (await this.all({ type: 'checkpoint', dir: data }, 'saved')).map((m) => m.piece);
+    writeParallelCheckpoint(dir, generation, this.table, {
       space: this.options.space ?? '',
       workers: this.workers.length,
       level: this.level,
