@@ -20,7 +20,8 @@
  * first of them, cold, is printed too: what a one-off `raftkit trace` of a small log sees.
  * The texts are written to files first and each timed run reads its file, as `raftkit trace`
  * does: the reader is timed, not the tiler; each size is read in a process of its own, as
- * `raftkit trace` reads one log per process (see TEXTS).
+ * `raftkit trace` reads one log per process (see TEXTS); a size below 300k events is read
+ * several times there and its median run counts (see runsOf).
  * Last, the seed log end to end (read, parse, check, diagnose, render), target < 0.5 s.
  *
  * Usage: npm run bench:trace [-- --quick]   (--quick: 10k to 100k events instead of 30k to 1M)
@@ -145,11 +146,20 @@ interface Measured {
   readonly sample: Sample;
 }
 
-/** `--measure <format> <size> <dir>`: this process warms up on the smallest text, times `size`, prints JSON. */
+/**
+ * Runs of a size in its process: a read of 30k events takes 0.1–0.2 s, and one such run on
+ * this VM moved by ±20% from process to process in a quiet window (eliben at 30k: 182k–253k
+ * events/s in five processes, one after the other), so a small size is read until about
+ * 300k events have been read and its median run is the sample; 300k and more, once.
+ */
+const runsOf = (size: number) => Math.min(10, Math.max(1, Math.round(300_000 / size)));
+
+/** `--measure <format> <size> <dir>`: this process warms up on the smallest text, times `size` (runsOf), prints JSON. */
 function measureInThisProcess(format: TraceFormat, size: number): void {
   const cold = measure(format, SIZES[0]);
   for (let i = 1; i < WARM_UP_RUNS; i++) measure(format, SIZES[0]); // the JIT warms up here
-  const result: Measured = { cold, sample: measure(format, size) };
+  const runs = Array.from({ length: runsOf(size) }, () => measure(format, size));
+  const result: Measured = { cold, sample: medianSample(runs) };
   console.log(JSON.stringify(result));
 }
 
