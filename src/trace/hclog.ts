@@ -25,7 +25,7 @@ import type { ParsedTrace } from './trace.ts';
  */
 
 /** The node a logger name stands for: the name without "raft" components, or null. */
-function nodeOfLoggerName(name: string): NodeId | null {
+export function nodeOfLoggerName(name: string): NodeId | null {
   const parts = name.split(/[.\-_/]/).filter((p) => p !== '' && p.toLowerCase() !== 'raft');
   return parts.length === 0 ? null : parts.join('-');
 }
