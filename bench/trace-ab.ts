@@ -16,6 +16,7 @@ import { syntheticTrace } from '../src/timing/synthetic.ts';
 import { toCanonicalLine } from '../src/trace/events.ts';
 import * as NEW from '../src/trace/index.ts';
 import type { TraceFormat } from '../src/trace/trace.ts';
+import { withLinkArrays } from './link-arrays.ts';
 import { tile } from './tile.ts';
 
 type Trace = Pick<typeof NEW, 'parseTrace' | 'checkTrace'>;
@@ -54,12 +55,6 @@ function run(side: Trace, text: string, format: TraceFormat) {
   return { parsed, check, cpu: (used.user + used.system) / 1e6 };
 }
 
-/** The parse with its link evidence as objects: a checkout from before LinkColumns kept an array of them. */
-function comparable(parsed: ReturnType<Trace['parseTrace']>): unknown {
-  const links = parsed.trace.links as unknown as { toArray?: () => unknown[] };
-  return { ...parsed, trace: { ...parsed.trace, links: links.toArray?.() ?? links } };
-}
-
 const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')}/s`;
 
 function compare(format: TraceFormat): void {
@@ -77,7 +72,7 @@ function compare(format: TraceFormat): void {
     });
     if (round === 0) {
       same =
-        isDeepStrictEqual(comparable(results[0].parsed), comparable(results[1].parsed)) &&
+        isDeepStrictEqual(withLinkArrays(results[0].parsed), withLinkArrays(results[1].parsed)) &&
         isDeepStrictEqual(results[0].check, results[1].check);
     }
   }

@@ -20,6 +20,7 @@ import fc from 'fast-check';
 import * as NEW from '../src/trace/index.ts';
 import type { TraceFormat } from '../src/trace/trace.ts';
 import { at, type Mutation, mutation } from '../test/trace/log-mutations.ts';
+import { withLinkArrays } from './link-arrays.ts';
 
 type Trace = Pick<typeof NEW, 'analyzeTrace' | 'analyzeTraceInputs' | 'renderText'>;
 
@@ -40,19 +41,6 @@ function seen(side: Trace, run: (t: Trace) => NEW.TraceReport): unknown {
   } catch (error) {
     return { error: String(error) };
   }
-}
-
-/**
- * The report with any LinkColumns (ParsedTrace.links since the columns) as its array of
- * objects, as a checkout from before them kept it: the same evidence compares equal.
- */
-function withLinkArrays(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const columns = value as { toArray?: () => unknown[] };
-  if (typeof columns.toArray === 'function') return columns.toArray();
-  if (Array.isArray(value)) return value.map(withLinkArrays);
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value; // a Map, a Set…: compared as they are
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withLinkArrays(v)]));
 }
 
 function compare(group: string, cases: readonly [string, (t: Trace) => NEW.TraceReport][]): boolean {
