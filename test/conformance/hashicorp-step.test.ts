@@ -1,9 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSuite, runSuite } from '../../src/conformance/index.ts';
+import { haveGo, speakProtocol } from '../support/go-adapter.ts';
 
 /**
  * The hashicorp/raft step adapter (conformance/adapters/hashicorp-raft/step) fixes one order
@@ -21,16 +20,7 @@ const H2_SCENARIO = join(
   ROOT,
   'conformance/scenarios/generated/switches/switch-appendmatchfrom-request-leader-appendentriesresponse-successanswersrequest.txt',
 );
-const available =
-  existsSync('/usr/share/gocode/src/github.com/hashicorp/raft') &&
-  (() => {
-    try {
-      execFileSync('go', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+const available = haveGo('github.com/hashicorp/raft');
 
 interface Msg {
   type: string;
@@ -56,17 +46,7 @@ describe.skipIf(!available)(
   () => {
     beforeAll(() => {
       execFileSync('sh', [join(ROOT, 'conformance/adapters/hashicorp-raft/build.sh')], { stdio: 'ignore' });
-      const child = spawn(BINARY, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-      const lines = createInterface({ input: child.stdout });
-      const waiting: ((reply: Reply) => void)[] = [];
-      lines.on('line', (line) => waiting.shift()?.(JSON.parse(line) as Reply));
-      let id = 0;
-      send = (request) =>
-        new Promise((resolve) => {
-          waiting.push(resolve);
-          child.stdin.write(`${JSON.stringify({ id: ++id, ...request })}\n`);
-        });
-      stop = () => child.kill('SIGKILL');
+      ({ send, stop } = speakProtocol<Reply>(BINARY));
     }, 120_000);
     afterAll(() => stop());
 
