@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSuite, runSuite } from '../../src/conformance/index.ts';
@@ -15,12 +17,14 @@ import { haveGo, speakProtocol } from '../support/go-adapter.ts';
  */
 
 const ROOT = join(import.meta.dirname, '../..');
-const BINARY = join(ROOT, '.raftkit-tmp/hashicorp-raft/step');
 const H2_SCENARIO = join(
   ROOT,
   'conformance/scenarios/generated/switches/switch-appendmatchfrom-request-leader-appendentriesresponse-successanswersrequest.txt',
 );
 const available = haveGo('github.com/hashicorp/raft');
+/** The binaries are built here, not at the default paths a developer's `npm run conform:…` uses. */
+const DIR = available ? mkdtempSync(join(tmpdir(), 'raftkit-hashicorp-step-')) : '';
+const BINARY = join(DIR, 'step');
 
 interface Msg {
   type: string;
@@ -45,10 +49,14 @@ describe.skipIf(!available)(
   'hashicorp/raft step adapter: one goroutine order at an election (needs Go + golang-github-hashicorp-raft-dev)',
   () => {
     beforeAll(() => {
-      execFileSync('sh', [join(ROOT, 'conformance/adapters/hashicorp-raft/build.sh')], { stdio: 'ignore' });
+      const build = join(ROOT, 'conformance/adapters/hashicorp-raft/build.sh');
+      execFileSync('sh', [build, join(DIR, 'node'), BINARY], { stdio: 'ignore' });
       ({ send, stop } = speakProtocol<Reply>(BINARY));
     }, 120_000);
-    afterAll(() => stop());
+    afterAll(() => {
+      stop();
+      rmSync(DIR, { recursive: true, force: true });
+    });
 
     it('a new leader sends its no-op (thesis §8) only after the first AppendEntries to each follower is answered, in 25 elections out of 25', async () => {
       expect((await send({ type: 'init', protocol: 1 })).type).toBe('init_ok');
