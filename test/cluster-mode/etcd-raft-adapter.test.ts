@@ -1,9 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSuite, runSuite } from '../../src/conformance/index.ts';
+import { haveGo as goWith, speakProtocol } from '../support/go-adapter.ts';
 
 /**
  * The step-mode adapter for etcd's raft library (conformance/adapters/etcd-raft, Go,
@@ -17,14 +16,7 @@ import { loadSuite, runSuite } from '../../src/conformance/index.ts';
 const ROOT = join(import.meta.dirname, '../..');
 const BUILD = join(ROOT, 'conformance/adapters/etcd-raft/build.sh');
 const BINARY = join(ROOT, '.raftkit-tmp/etcd-raft/etcd-raft-adapter');
-const haveGo = (() => {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return existsSync('/usr/share/gocode/src/go.etcd.io/etcd/raft');
-  } catch {
-    return false;
-  }
-})();
+const haveGo = goWith('go.etcd.io/etcd/raft');
 
 type Reply = Record<string, unknown> & {
   state?: Record<string, unknown>;
@@ -39,17 +31,7 @@ describe.skipIf(!haveGo)(
   () => {
     beforeAll(() => {
       execFileSync('sh', [BUILD], { stdio: 'ignore' });
-      const child = spawn(BINARY, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-      const lines = createInterface({ input: child.stdout });
-      const waiting: ((reply: Reply) => void)[] = [];
-      lines.on('line', (line) => waiting.shift()?.(JSON.parse(line) as Reply));
-      let id = 0;
-      send = (request) =>
-        new Promise((resolve) => {
-          waiting.push(resolve);
-          child.stdin.write(`${JSON.stringify({ id: ++id, ...request })}\n`);
-        });
-      stop = () => child.kill('SIGKILL');
+      ({ send, stop } = speakProtocol<Reply>(BINARY));
     }, 120_000);
     afterAll(() => stop());
 

@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../src/cluster/ports.ts';
+import { haveGo } from '../support/go-adapter.ts';
 
 /**
  * The hashicorp/raft node program (conformance/adapters/hashicorp-raft) on the external
@@ -12,18 +13,7 @@ import { freePorts } from '../../src/cluster/ports.ts';
  * leader is killed; the write survives. Needs Go and Debian's hashicorp raft packages.
  */
 
-const GOCODE = '/usr/share/gocode/src/github.com/hashicorp';
-const available =
-  existsSync(join(GOCODE, 'raft')) &&
-  existsSync(join(GOCODE, 'raft-boltdb')) &&
-  (() => {
-    try {
-      execFileSync('go', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+const available = haveGo('github.com/hashicorp/raft', 'github.com/hashicorp/raft-boltdb');
 
 interface Status {
   id: string;

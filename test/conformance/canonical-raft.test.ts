@@ -69,7 +69,7 @@ describe('canonical raft classify.ts', () => {
 });
 
 describe('hashicorp/raft classify.ts', () => {
-  /** A reply that lets the leader's no-op out only after it (the goroutine race of H5). */
+  /** A reply that lets the leader's no-op out only after it (H5: its first AppendEntries went without it). */
   const noOpAfterReply = {
     input: 'deliver AppendEntriesResponse n2->n1',
     diagnosis: 'n1: commitIndex 0, expected 1; 1 message(s) the model does not send',
@@ -92,7 +92,7 @@ describe('hashicorp/raft classify.ts', () => {
   const first = (f: Parameters<(typeof HASHICORP)[number]['matches']>[0]) =>
     HASHICORP.find((c) => c.matches(f));
 
-  it('classifies the no-op race as H5, a limit of the kit, and not a reply carrying a client value', () => {
+  it('classifies the no-op sent after the first reply as H5, a limit of the kit, and not a reply carrying a client value', () => {
     expect(first(noOpAfterReply)?.id).toMatch(/^H5 /);
     expect(first(noOpAfterReply)?.verdict).toBe('(c) limit of the kit');
     const valued = {

@@ -43,7 +43,7 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       f.unexpected.length === 0,
   },
   {
-    id: "H5 the leader's first AppendEntries raced its no-op (raft.go:440 triggers replication before :453 appends the no-op); the no-op follows only after the reply",
+    id: "H5 the leader's first AppendEntries carries no no-op (raft.go:440 triggers replication before :453 appends it; the adapter lets replication send first, every run); the no-op follows only after the reply, the model's is in the first",
     verdict: '(c) limit of the kit',
     matches: (f) =>
       f.input.startsWith('deliver AppendEntriesResponse') &&

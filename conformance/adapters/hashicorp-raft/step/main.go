@@ -22,6 +22,10 @@
 //
 // A step ends when the cluster has been quiet (no transport activity, no change in the
 // stepped node's state) for quietFor: goroutines finish what the step started.
+//
+// One goroutine order is fixed, so that a step gives the same result on every run: a new
+// leader's no-op is written only after each of its replication goroutines has sent its
+// first AppendEntries (holdNoOp), so that request never carries the no-op.
 package main
 
 import (
@@ -47,7 +51,10 @@ const (
 	protocolVersion = 1
 	never           = time.Hour
 	quietFor        = 40 * time.Millisecond
-	rpcStyle        = "rpc-style: hashicorp/raft calls its transport synchronously"
+	// holdLimit bounds holdNoOp's wait; each replication goroutine sends within
+	// microseconds, so reaching it means something unforeseen (said on stderr).
+	holdLimit = 2 * time.Second
+	rpcStyle  = "rpc-style: hashicorp/raft calls its transport synchronously"
 )
 
 // ------------------------------------------------------------------ protocol shapes
@@ -179,6 +186,7 @@ func (t *transport) await(target raft.ServerAddress, msg messageJSON, request in
 }
 
 func (t *transport) AppendEntries(_ raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
+	t.c.noteAppend(t.self, string(target), args.Term)
 	r, err := t.await(target, appendRequestMessage(t.self, string(target), args), args, "AppendEntriesResponse")
 	if err != nil {
 		return err
@@ -234,7 +242,7 @@ func (nopSnapshot) Release()                          {}
 
 type node struct {
 	name  string
-	store *raft.InmemStore // log + stable state: survives a crash
+	store *nodeStore // log + stable state: survives a crash
 	snaps *raft.InmemSnapshotStore
 	raft  *raft.Raft // nil while crashed
 	trans *transport
@@ -245,10 +253,93 @@ type cluster struct {
 	nodes    map[string]*node
 	activity uint64 // bumped on every send; a step ends when it stops moving
 
-	mu      sync.Mutex
-	outbox  map[string][]messageJSON // per sender, not yet reported
-	pending []*call                  // outbound calls waiting for a response
-	emitted map[string]interface{}   // model message → the hashicorp request it came from
+	mu       sync.Mutex
+	outbox   map[string][]messageJSON       // per sender, not yet reported
+	pending  []*call                        // outbound calls waiting for a response
+	emitted  map[string]interface{}         // model message → the hashicorp request it came from
+	appended map[leadership]map[string]bool // peers each leader sent an AppendEntries of a term
+	wake     chan struct{}                  // closed and replaced when `appended` grows
+}
+
+// leadership is a node's leadership of one term.
+type leadership struct {
+	leader string
+	term   uint64
+}
+
+// ------------------------------------------------------------------ one goroutine order at an election
+
+// nodeStore is a node's InmemStore whose StoreLogs holds a new leader's no-op (holdNoOp).
+type nodeStore struct {
+	*raft.InmemStore
+	c     *cluster
+	owner *node
+}
+
+func (s *nodeStore) StoreLogs(logs []*raft.Log) error {
+	// runLeader's no-op (raft.go:445-453) is the only single LogNoop a leader writes here
+	if len(logs) == 1 && logs[0].Type == raft.LogNoop && s.owner.leading() {
+		s.c.holdNoOp(s.owner, logs[0].Term)
+	}
+	return s.InmemStore.StoreLogs(logs)
+}
+
+// leading: the node's main goroutine is in runLeader (set before it, raft.go runCandidate).
+func (n *node) leading() bool {
+	r := n.raft
+	return r != nil && r.State() == raft.Leader
+}
+
+// noteAppend records that `from` sent an AppendEntries of `term` to `to`.
+func (c *cluster) noteAppend(from, to string, term uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := leadership{from, term}
+	if c.appended[key] == nil {
+		c.appended[key] = map[string]bool{}
+	}
+	c.appended[key][to] = true
+	close(c.wake)
+	c.wake = make(chan struct{})
+}
+
+// everyPeerSent: has `leader` sent an AppendEntries of `term` to every other node? The
+// channel is closed when that may have changed.
+func (c *cluster) everyPeerSent(leader string, term uint64) (bool, <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.appended[leadership{leader, term}]) >= len(c.names)-1, c.wake
+}
+
+// holdNoOp makes a new leader's first AppendEntries carry no no-op, every run. runLeader
+// starts and triggers each follower's replication goroutine (raft.go:440, 489-490) before
+// it dispatches the no-op (raft.go:453), whose dispatchLogs writes it (raft.go:1073
+// StoreLogs) and only then moves the last index (raft.go:1084 setLastLog); the goroutine
+// reads that index when the scheduler runs it (replication.go:157 getLastLog) and sends
+// what lies beyond nextIndex (replication.go:217). So the first AppendEntries carried the
+// no-op or not, by scheduling (H2 and H5 of docs/implementations.md); with this
+// InmemStore the write is instant and it mostly did. Holding the write (the leader's main
+// goroutine, here) until every replication goroutine has sent its first AppendEntries of
+// the term leaves one order: the one hashicorp takes whenever the write is slower than
+// the goroutines' start, as on a disk; the no-op follows after each reply
+// (replication.go:157 again, on the trigger of raft.go:1088). The other order cannot be forced
+// from outside: the goroutine calls nothing of the adapter's before it reads the index.
+func (c *cluster) holdNoOp(n *node, term uint64) {
+	deadline := time.After(holdLimit)
+	for {
+		done, wake := c.everyPeerSent(n.name, term)
+		if done {
+			return
+		}
+		select {
+		case <-wake:
+		case <-n.trans.closed:
+			return
+		case <-deadline:
+			fmt.Fprintf(os.Stderr, "hashicorp-raft-step: %s term %d: not every replication goroutine sent within %v; the no-op is written unheld\n", n.name, term, holdLimit)
+			return
+		}
+	}
 }
 
 func (c *cluster) sent(from string, m messageJSON, request interface{}, cl *call) {
@@ -377,10 +468,13 @@ func newCluster(req *request) (*cluster, error) {
 		return nil, fail(10, "hashicorp/raft 1.1.2 has no PreVote")
 	}
 	c := &cluster{names: append([]string(nil), req.Nodes...), nodes: map[string]*node{},
-		outbox: map[string][]messageJSON{}, emitted: map[string]interface{}{}}
+		outbox: map[string][]messageJSON{}, emitted: map[string]interface{}{},
+		appended: map[leadership]map[string]bool{}, wake: make(chan struct{})}
 	sort.Strings(c.names)
 	for _, name := range c.names {
-		c.nodes[name] = &node{name: name, store: raft.NewInmemStore(), snaps: raft.NewInmemSnapshotStore()}
+		n := &node{name: name, snaps: raft.NewInmemSnapshotStore()}
+		n.store = &nodeStore{InmemStore: raft.NewInmemStore(), c: c, owner: n}
+		c.nodes[name] = n
 	}
 	for name, init := range req.Initial {
 		n, ok := c.nodes[name]
