@@ -1,5 +1,10 @@
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { serialScavengesFor } from '../../src/explore/parallel/gc-threads.ts';
+import {
+  fullYoungGenerationFor,
+  serialScavengesFor,
+  WORKER_SEMI_SPACE_MB,
+} from '../../src/explore/parallel/gc-threads.ts';
 
 /**
  * The workers of a parallel search scavenge their heaps without V8's helper threads while
@@ -23,5 +28,48 @@ describe('serial scavenges while a pool holds every core', () => {
     const set: string[] = [];
     serialScavengesFor(2, 8, (f) => set.push(f))();
     expect(set).toEqual([]);
+  });
+});
+
+/** The young generation (new space) a fresh worker thread's heap starts with, in bytes. */
+function newSpaceOfAWorker(): Promise<number> {
+  const code =
+    "const v8 = require('node:v8');" +
+    "require('node:worker_threads').parentPort.postMessage(" +
+    "v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size)";
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(code, { eval: true });
+    worker.once('message', (bytes: number) => {
+      resolve(bytes);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
+
+describe("a full young generation for the workers' heaps", () => {
+  it('starts the heaps of workers created while a pool runs with 16 MB semi-spaces, and new ones after it as before', async () => {
+    const before = await newSpaceOfAWorker();
+    const release = fullYoungGenerationFor();
+    const during = await newSpaceOfAWorker();
+    release();
+    const after = await newSpaceOfAWorker();
+    expect(before).toBeLessThan(WORKER_SEMI_SPACE_MB * 2 ** 20);
+    expect(during).toBeGreaterThanOrEqual(WORKER_SEMI_SPACE_MB * 2 ** 20);
+    expect(after).toBe(before);
+  });
+
+  it('sets the flag once for overlapping pools, and leaves a process started with its own size alone', () => {
+    const set: string[] = [];
+    const first = fullYoungGenerationFor((f) => set.push(f), []);
+    const second = fullYoungGenerationFor((f) => set.push(f), []);
+    first();
+    first();
+    expect(set).toEqual([`--min-semi-space-size=${WORKER_SEMI_SPACE_MB}`]);
+    second();
+    expect(set).toEqual([`--min-semi-space-size=${WORKER_SEMI_SPACE_MB}`, '--min-semi-space-size=0']);
+    const own: string[] = [];
+    fullYoungGenerationFor((f) => own.push(f), ['--min-semi-space-size=4'])();
+    expect(own).toEqual([]);
   });
 });

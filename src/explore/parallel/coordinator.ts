@@ -20,7 +20,7 @@ import {
   readSharedTable,
   writeParallelCheckpoint,
 } from './checkpoint.ts';
-import { serialScavengesFor } from './gc-threads.ts';
+import { gcSettingsFor } from './gc-threads.ts';
 import type { ParallelProfile } from './profile.ts';
 import type { FromWorker, ModelRecipe, ToWorker, WorkerSetup, WorkerSummary } from './protocol.ts';
 import { STATS_PER_WORKER } from './protocol.ts';
@@ -120,7 +120,7 @@ export class WorkerPool {
   /** When the run started (`performance.now()`), and when each depth had all its states found. */
   private startedAt = 0;
   private readonly levelMarks: LevelMark[] = [];
-  /** Gives parallel scavenging back when the pool closes (`gc-threads.ts`). */
+  /** Gives parallel scavenging and the default young generation back when the pool closes (`gc-threads.ts`). */
   private readonly releaseGc: () => void;
 
   constructor(private readonly options: ParallelCheckOptions) {
@@ -136,7 +136,7 @@ export class WorkerPool {
     Atomics.store(this.control, CONTROL.growAt, growAtFor(this.table.byteLength / 8));
     Atomics.store(this.control, CONTROL.count, this.resumed?.visited ?? 0);
     this.nextCheckpoint = Date.now() + this.checkpointEveryMs;
-    this.releaseGc = serialScavengesFor(options.workers);
+    this.releaseGc = gcSettingsFor(options.workers);
     for (let index = 0; index < options.workers; index++) this.spawn(index);
   }
 
