@@ -237,7 +237,7 @@ export const FUZZ_CLASSES: readonly DiscrepancyClass[] = [
     // StateReplicate gets the entries from Next and Next moves past them (OptimisticUpdate,
     // tracker/progress.go:159), so the next proposal goes out from there. The model sends on
     // heartbeats only, from nextIndex, which only a response moves.
-    id: 'E15 a leader sends a new entry at once on a client request, from a nextIndex already moved past the entries in flight (StateReplicate pipelining; model switch to add)',
+    id: 'E16 a leader sends a new entry at once on a client request, from a nextIndex already moved past the entries in flight (StateReplicate pipelining; model switch to add)',
     verdict: 'allowed variation',
     matches: (f) =>
       f.input.startsWith('propose ') &&
@@ -248,7 +248,7 @@ export const FUZZ_CLASSES: readonly DiscrepancyClass[] = [
     // stepLeader MsgHeartbeatResp (raft.go:1175-1185): Match < lastIndex → sendAppend from
     // Next, which the answer does not move; MsgAppResp success: MaybeUpdate never lowers Next
     // (tracker/progress.go:151-153). The model sets nextIndex = matchIndex + 1 on a success.
-    id: "E16 on a success (often a heartbeat's answer) the leader sends from its own nextIndex, which a success never lowers, not from matchIndex + 1 (tracker/progress.go:151-153; model switch to add)",
+    id: "E17 on a success (often a heartbeat's answer) the leader sends from its own nextIndex, which a success never lowers, not from matchIndex + 1 (tracker/progress.go:151-153; model switch to add)",
     verdict: 'allowed variation',
     matches: (f) =>
       f.input.startsWith('inject AppendEntriesResponse') &&
@@ -262,7 +262,7 @@ export const FUZZ_CLASSES: readonly DiscrepancyClass[] = [
     // carries no index, reported as matchIndex = prevLogIndex. With appendBelowCommit=
     // reply-commit the model answers an append below commitIndex with commitIndex, which
     // etcd does for a MsgApp only (raft.go:1374-1375).
-    id: "E17 a heartbeat below the follower's commit index is answered without an index (MsgHeartbeatResp, reported as matchIndex = prevLogIndex), not with commitIndex",
+    id: "E18 a heartbeat below the follower's commit index is answered without an index (MsgHeartbeatResp, reported as matchIndex = prevLogIndex), not with commitIndex",
     verdict: 'limit of the kit',
     matches: (f) => {
       const request = /^inject AppendEntriesRequest \S+ .*prevLogIndex=(\d+) .*entries=\[\] /.exec(
