@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { StepDetail } from './run.ts';
 
 /**
@@ -75,4 +77,29 @@ export function classificationLines(c: FuzzClassification, verdictWidth = 20): s
 export function isFuzzReport(json: unknown): json is { failures: FuzzFailureRecord[]; runsDone: number } {
   const r = json as { failures?: unknown; runsDone?: unknown } | null;
   return r !== null && typeof r === 'object' && Array.isArray(r.failures) && typeof r.runsDone === 'number';
+}
+
+/**
+ * The classes exported as `DISCREPANCY_CLASSES` by an adapter's classify.ts
+ * (`raftkit fuzz --classes conformance/adapters/etcd-raft/classify.ts`). Throws an Error with
+ * a one-line message when the file cannot be loaded or exports no such list.
+ */
+export async function loadDiscrepancyClasses(file: string): Promise<FuzzClass<StepDetail>[]> {
+  let loaded: { DISCREPANCY_CLASSES?: unknown };
+  try {
+    loaded = await import(pathToFileURL(resolve(file)).href);
+  } catch (error) {
+    throw new Error(`--classes ${file}: cannot load it (${(error as Error).message.split('\n')[0]})`);
+  }
+  const classes = loaded.DISCREPANCY_CLASSES;
+  if (!Array.isArray(classes) || classes.some((c) => typeof c?.matches !== 'function'))
+    throw new Error(`--classes ${file}: exports no DISCREPANCY_CLASSES list (an adapter's classify.ts does)`);
+  return classes as FuzzClass<StepDetail>[];
+}
+
+/** The class id of a failure's step, or undefined (no step detail, or no class matches). */
+export function classOfFailure<F>(
+  classes: readonly FuzzClass<F>[],
+): (f: { readonly detail?: StepDetail }) => string | undefined {
+  return (f) => (f.detail ? classes.find((c) => c.matches(f.detail as F))?.id : undefined);
 }

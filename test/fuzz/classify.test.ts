@@ -8,10 +8,11 @@ import { runCampaign } from '../../src/fuzz/campaign.ts';
 import {
   classificationLines,
   classifyFuzzFailures,
+  classOfFailure,
   type FuzzFailureRecord,
   isFuzzReport,
 } from '../../src/fuzz/classify.ts';
-import { campaign } from './support.ts';
+import { campaign, raftkit } from './support.ts';
 
 /**
  * Fuzz failures grouped by the step column's discrepancy classes (docs/fuzz.md, "Classifying
@@ -85,6 +86,36 @@ describe('fuzz failures classified by the step column classes', () => {
     expect(detail.differences.map((d) => d.field)).toEqual(['votedFor']);
     const c = classifyFuzzFailures(result.failures, ETCD);
     expect(c.byClass.map((k) => [k.id.split(' ')[0], k.runs])).toEqual([['E9', result.failures.length]]);
+  });
+
+  it('with classes (--classes), shrinks the first failure of each class and keeps its class while shrinking', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'fuzz-classes-'));
+    const result = await runCampaign(
+      campaign({
+        adapter: { kind: 'builtin', name: 'reference', switches: { leaderStickiness: 'same-term' } },
+        runs: 40,
+        depth: 60,
+        seed: 1,
+        shrinkReplays: 300,
+        out,
+        classOf: classOfFailure(ETCD),
+      }),
+    );
+    expect(result.failures.map((f) => f.discrepancyClass?.split(' ')[0])).toEqual(
+      result.failures.map(() => 'E9'),
+    );
+    const shrunk = result.failures.filter((f) => f.shrunk);
+    expect(shrunk).toHaveLength(1);
+    expect(shrunk[0].shrunk?.scenario).toMatch(/-model-step-allowed-by-the-model-e9\.txt$/);
+    expect(shrunk[0].shrunk!.nodeSteps).toBeLessThan(shrunk[0].nodeSteps);
+  });
+
+  it('raftkit fuzz --classes refuses a file without DISCREPANCY_CLASSES in one line, exit 2', () => {
+    const { status, stderr } = raftkit(['fuzz', '--runs', '1', '--classes', 'test/fuzz/support.ts']);
+    expect(status).toBe(2);
+    expect(stderr.trim()).toBe(
+      "raftkit fuzz: --classes test/fuzz/support.ts: exports no DISCREPANCY_CLASSES list (an adapter's classify.ts does)",
+    );
   });
 
   it('the adapter script reads a fuzz-report.json: exit 0 when all are classified, 1 otherwise', () => {

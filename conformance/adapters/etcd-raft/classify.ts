@@ -286,6 +286,9 @@ export const FUZZ_CLASSES: readonly DiscrepancyClass[] = [
 
 const ALL_CLASSES = [...CLASSES, ...LATER_CLASSES, ...FUZZ_CLASSES];
 
+/** Every class, in the order a failure is tried (`raftkit fuzz --classes` reads this list). */
+export const DISCREPANCY_CLASSES = ALL_CLASSES;
+
 export function classify(failure: Failure): DiscrepancyClass | null {
   return ALL_CLASSES.find((c) => c.matches(failure)) ?? null;
 }
