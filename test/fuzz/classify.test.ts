@@ -19,7 +19,9 @@ import { campaign, raftkit } from './support.ts';
  * failures"). The fixture holds three failing runs recorded from
  * `raftkit fuzz --adapter-cmd <etcd step adapter> --runs 100 --json` (seed 1, 2026-12-07):
  * run 1 a proposal sent at once (E16), run 9 a heartbeat below the follower's commit index
- * (E18), run 91 a heartbeat's answer followed by an append from etcd's own Next (E17).
+ * (E18), run 91 a heartbeat's answer followed by an append from etcd's own Next (E17); and run 6
+ * of the same campaign with `--features preVote,leaderNoOp`, a pre-vote grant after the same
+ * voter's stale refusal (E19).
  */
 const FIXTURE = 'test/fixtures/fuzz/etcd-step-failures.json';
 const recorded = JSON.parse(readFileSync(FIXTURE, 'utf8'));
@@ -32,7 +34,7 @@ const labelOf = (f: FuzzFailureRecord) =>
 describe('fuzz failures classified by the step column classes', () => {
   it('puts each recorded etcd failure in its class', () => {
     expect(isFuzzReport(recorded)).toBe(true);
-    expect([1, 9, 91].map((run) => labelOf(failureOfRun(run)))).toEqual(['E16', 'E18', 'E17']);
+    expect([1, 9, 91, 6].map((run) => labelOf(failureOfRun(run)))).toEqual(['E16', 'E18', 'E17', 'E19']);
   });
 
   it('says how many runs each class explains and lists the rest', () => {
@@ -47,7 +49,7 @@ describe('fuzz failures classified by the step column classes', () => {
     expect(c.unclassified).toEqual([safety]);
     const lines = classificationLines(c);
     expect(lines[0]).toBe(
-      '4 failing run(s): 1 classified as E16 (allowed variation), 1 as E17 (allowed variation), 1 as E18 (limit of the kit), 1 unclassified',
+      '5 failing run(s): 1 classified as E16 (allowed variation), 1 as E17 (allowed variation), 1 as E18 (limit of the kit), 1 as E19 (allowed variation), 1 unclassified',
     );
     expect(lines.at(-1)).toBe('      run 5 (seed 42): safety: two leaders in term 3: n1 and n2');
   });
@@ -131,7 +133,7 @@ describe('fuzz failures classified by the step column classes', () => {
     };
     const all = run(FIXTURE);
     expect(all.status).toBe(0);
-    expect(all.out).toContain('3 failing run(s): 1 classified as E16');
+    expect(all.out).toContain('4 failing run(s): 1 classified as E16');
     const withSafety = join(dir, 'fuzz-report.json');
     const safety = {
       run: 5,

@@ -282,6 +282,20 @@ export const FUZZ_CLASSES: readonly DiscrepancyClass[] = [
       );
     },
   },
+  {
+    // poll → ProgressTracker.RecordVote (raft.go:828-835, tracker/tracker.go:258-263) keeps a
+    // voter's first answer of the round: a refusal from an earlier pre-vote round (term =
+    // currentTerm, which stepCandidate polls) blocks that voter's later grant. The model records
+    // the refusal as an answer and still counts the grant (recordGrantedVote).
+    id: "E19 a voter's first answer of a round is final: a later pre-vote grant after its stale refusal is not counted (tracker.go:258-263 RecordVote; model switch to add)",
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.input.startsWith('inject PreVoteResponse') &&
+      f.input.includes('voteGranted=true') &&
+      f.expectedState?.role === 'candidate' &&
+      f.actualState?.role === 'preCandidate' &&
+      f.unexpected.length === 0,
+  },
 ];
 
 const ALL_CLASSES = [...CLASSES, ...LATER_CLASSES, ...FUZZ_CLASSES];
