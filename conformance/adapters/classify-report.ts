@@ -5,6 +5,7 @@
  * explains — and their command line. The classes themselves stay with each adapter.
  */
 import { readFileSync } from 'node:fs';
+import { classificationLines, classifyFuzzFailures, isFuzzReport } from '../../src/fuzz/classify.ts';
 
 /** A scenario of the JSON report, as far as classification reads it. */
 export interface ReportResult<F> {
@@ -78,10 +79,18 @@ export function classifyCli<F>(script: string, classes: readonly ClassOf<F>[], v
   const file = process.argv[2];
   if (file === undefined) {
     process.stderr.write(
-      `raftkit: usage: tsx conformance/adapters/${script} <conform --report json output>\n`,
+      `raftkit: usage: tsx conformance/adapters/${script} <conform --report json output | fuzz-report.json>\n`,
     );
     process.exit(2);
   }
-  const report = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: ReportResult<F>[] };
+  const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (isFuzzReport(json)) {
+    // A `raftkit fuzz --out` report: its failing runs by the same classes.
+    const c = classifyFuzzFailures(json.failures, classes);
+    process.stdout.write(`${classificationLines(c, verdictWidth).join('\n')}\n`);
+    process.exitCode = c.unclassified.length > 0 ? 1 : 0;
+    return;
+  }
+  const report = json as { scenarios: ReportResult<F>[] };
   process.exitCode = printClassified(report.scenarios, classes, verdictWidth).length > 0 ? 1 : 0;
 }

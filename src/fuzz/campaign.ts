@@ -47,6 +47,11 @@ export interface CampaignOptions {
   /** Stop starting runs at this time (performance.now() ms). */
   readonly deadline?: number;
   readonly timing?: ClusterTiming;
+  /**
+   * The discrepancy class of a failure (`--classes`: an adapter's classify.ts), or undefined.
+   * With it, the first failure of each class is shrunk, and shrinking keeps the class.
+   */
+  readonly classOf?: (f: RunFailure) => string | undefined;
   readonly onRun?: (done: number, steps: number, failures: number) => void;
 }
 
@@ -64,6 +69,8 @@ export interface FailureReport extends RunFailure {
   readonly run: number;
   readonly seed: number;
   readonly signature: string;
+  /** Its discrepancy class, with `--classes`; absent when none matches. */
+  readonly discrepancyClass?: string;
   /** Node steps of the run up to the failure. */
   readonly nodeSteps: number;
   readonly history: readonly string[];
@@ -180,14 +187,17 @@ async function reportFailures(
       if (!failure) continue;
       const signature = failureSignature(failure);
       const seed = runSeed(options.seed, run);
-      const first = !shrunkKinds.has(signature);
-      shrunkKinds.add(signature);
+      const discrepancyClass = options.classOf?.(failure);
+      const kind = kindOf(options)(failure);
+      const first = !shrunkKinds.has(kind);
+      shrunkKinds.add(kind);
       const shrunk = first ? await shrinkFailure(options, setup, slot, run, seed, outcome) : undefined;
       reports.push({
         ...failure,
         run: run + 1,
         seed,
         signature,
+        ...(discrepancyClass ? { discrepancyClass } : {}),
         nodeSteps: outcome.nodeSteps,
         history: historyLines(outcome.taken),
         ...(shrunk ? { shrunk } : {}),
@@ -197,6 +207,13 @@ async function reportFailures(
     await slot.close();
   }
   return reports;
+}
+
+/** A kind of failure: oracle and property, and with `--classes` the class (or none). */
+function kindOf(options: CampaignOptions): (f: RunFailure) => string {
+  const classOf = options.classOf;
+  if (!classOf) return failureSignature;
+  return (f) => `${failureSignature(f)} ${classOf(f) ?? '(unclassified)'}`;
 }
 
 async function shrinkFailure(
@@ -212,7 +229,7 @@ async function shrinkFailure(
     outcome.failure!.oracle === 'adapter' ? Math.min(20, options.shrinkReplays) : options.shrinkReplays;
   const replay = async (actions: readonly FuzzAction[], nodes?: readonly NodeId[]) =>
     fuzzRun(await slot.get(), nodes ? { ...setup, nodes } : setup, seed, actions);
-  const shrunk = await shrinkRun(replay, outcome, setup.nodes, budget);
+  const shrunk = await shrinkRun(replay, outcome, setup.nodes, budget, kindOf(options));
   const taken = shrunk.outcome.taken;
   const report: ShrunkReport = {
     actions: shrunk.actions.length,
@@ -223,7 +240,8 @@ async function shrinkFailure(
   };
   if (!options.out) return report;
   const failure = shrunk.outcome.failure ?? outcome.failure!;
-  const name = `${options.label ? `${options.label}-` : ''}fuzz-seed${options.seed}-run${run + 1}-${signatureSlug(failureSignature(failure))}`;
+  const label = options.classOf?.(failure)?.split(' ')[0].toLowerCase();
+  const name = `${options.label ? `${options.label}-` : ''}fuzz-seed${options.seed}-run${run + 1}-${signatureSlug(failureSignature(failure))}${label ? `-${label}` : ''}`;
   const file = join(options.out, `${name}.txt`);
   const scenario = fuzzScenario(taken, shrunk.nodes, setup.features, {
     name,

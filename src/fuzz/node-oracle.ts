@@ -22,7 +22,8 @@ import {
   tickBranches,
 } from '../conformance/index.ts';
 import { itemsOfStep, recordStep } from '../generate/coverage.ts';
-import { nodeInputOfStep, observeNode, type TakenTransition } from '../scenario/index.ts';
+import { formatInput, nodeInputOfStep, observeNode, type TakenTransition } from '../scenario/index.ts';
+import type { StepDetail } from './run.ts';
 import { stepInputOf } from './scenario-out.ts';
 
 /**
@@ -40,6 +41,8 @@ export interface NodeVerdict {
     readonly diagnosis: string;
     readonly rule: string;
     readonly modelTook: string;
+    /** The failing step as `raftkit conform --report json` has it, for classification. */
+    readonly detail?: StepDetail;
   } | null;
   /** Coverage items of the model's step. */
   readonly items: readonly string[];
@@ -52,6 +55,7 @@ function violationOf(
   command: StepCommand,
   model: { before: NodeState; after: NodeState; taken: readonly TakenTransition[] },
   judged: StepJudgement,
+  reply: StepReply,
 ): NonNullable<NodeVerdict['violation']> {
   const { diffs, msgs } = judged;
   const node = model.after.context.id;
@@ -70,6 +74,14 @@ function violationOf(
       messagesDiffer: !msgs.ok,
     }),
     modelTook: describeTaken(model.taken) || '(no transition)',
+    detail: {
+      input: formatInput(stepInputOf(command)),
+      differences: diffs,
+      missing: msgs.missing,
+      unexpected: msgs.unexpected,
+      expectedState: expected,
+      actualState: reply.state,
+    },
   };
 }
 
@@ -125,7 +137,7 @@ export class NodeModels {
     );
     const items = itemsOfStep(record);
     if (!judged.ok && this.judging)
-      return { violation: violationOf(command, { before, after, taken }, judged), items };
+      return { violation: violationOf(command, { before, after, taken }, judged, reply), items };
     const next = judged.variation ? drained(judged.variation.after) : after;
     this.states[i] = next;
     return { violation: null, items };

@@ -207,6 +207,7 @@ function failureLines(f: FailureReport): string[] {
     `FAIL run ${f.run} (seed ${f.seed}) after ${f.nodeSteps} node steps: ${f.oracle === 'model' ? 'model: a step the model does not allow' : `${f.oracle}: ${f.property}`} at action ${f.step}`,
     `  ${f.diagnosis}`,
     `  rule: ${f.rule}`,
+    ...(f.discrepancyClass ? [`  class: ${f.discrepancyClass}`] : []),
   ];
   if (f.stderr) lines.push(`  stderr: ${f.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   if (!f.shrunk)

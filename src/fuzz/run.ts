@@ -8,7 +8,7 @@ import {
   type StepReply,
   steppedNode,
 } from '../adapters/types.ts';
-import type { ToleranceName } from '../conformance/index.ts';
+import type { StepFailure, ToleranceName } from '../conformance/index.ts';
 import { pairRepliesWithRequest } from '../conformance/pair-replies.ts';
 import { Random } from '../explore/random.ts';
 import type { FuzzAction } from './actions.ts';
@@ -70,7 +70,19 @@ export interface RunFailure {
   readonly node?: NodeId;
   /** Stderr of the adapter, for an adapter failure. */
   readonly stderr?: string;
+  /** For the model oracle: the failing step in the shape of a `conform --report json` failure. */
+  readonly detail?: StepDetail;
 }
+
+/**
+ * A step the model does not allow, as `raftkit conform --report json` reports a failing
+ * step (src/conformance StepFailure), so that one adapter's discrepancy classes
+ * (conformance/adapters/<name>/classify.ts) read a fuzz failure as they read a step-mode one.
+ */
+export type StepDetail = Pick<
+  StepFailure,
+  'input' | 'differences' | 'missing' | 'unexpected' | 'expectedState' | 'actualState'
+>;
 
 /** An action the run took, with what the stepped node answered. */
 export interface Taken {
@@ -324,6 +336,7 @@ class Run {
         rule: v.rule,
         step,
         node,
+        detail: v.detail,
       };
       return;
     }

@@ -1,6 +1,6 @@
 import type { NodeId } from '../../models/index.ts';
 import type { FuzzAction } from './actions.ts';
-import { failureSignature, type RunOutcome } from './run.ts';
+import { failureSignature, type RunFailure, type RunOutcome } from './run.ts';
 
 /**
  * Shrinking a failing run by delta debugging (Zeller's ddmin): replay the run's actions
@@ -25,8 +25,10 @@ export async function shrinkRun(
   original: RunOutcome,
   nodes: readonly NodeId[],
   budget: number,
+  /** What "fails the same way" means: by default the same oracle and property. */
+  kindOf: (f: RunFailure) => string = failureSignature,
 ): Promise<Shrunk> {
-  const target = failureSignature(original.failure!);
+  const target = kindOf(original.failure!);
   let replays = 0;
   let best = {
     actions: original.taken.map((t) => t.action),
@@ -37,7 +39,7 @@ export async function shrinkRun(
     if (replays >= budget) return false;
     replays++;
     const outcome = await replay(actions, on);
-    if (outcome.failure === null || failureSignature(outcome.failure) !== target) return false;
+    if (outcome.failure === null || kindOf(outcome.failure) !== target) return false;
     // The actions the replay applied, up to the failure (skipped ones are not in `taken`).
     best = { actions: outcome.taken.map((t) => t.action), nodes: on, outcome };
     return true;

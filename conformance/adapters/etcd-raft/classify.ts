@@ -213,7 +213,95 @@ export const LATER_CLASSES: readonly DiscrepancyClass[] = [
   },
 ];
 
-const ALL_CLASSES = [...CLASSES, ...LATER_CLASSES];
+type Msg = Record<string, unknown>;
+
+/** The message carries entries and ends at the last entry of the sender's log after the step. */
+const endsAtLastEntry = (m: Msg, f: Failure) =>
+  m.type === 'AppendEntriesRequest' &&
+  Array.isArray(m.entries) &&
+  m.entries.length > 0 &&
+  Number(m.prevLogIndex) + m.entries.length === (f.expectedState?.log ?? []).length;
+
+/** Only unexpected messages, no missing one, the state as the model's. */
+const onlyExtraMessages = (f: Failure) =>
+  f.differences.length === 0 && f.missing.length === 0 && f.unexpected.length > 0;
+
+/**
+ * Classes found by `raftkit fuzz` (docs/fuzz.md, "Classifying failures"): several etcd nodes
+ * exchange their own messages, so a leader's flow control (tracker/progress.go) and its
+ * heartbeats (MsgHeartbeat, not a MsgApp) meet states no hand-written scenario reached.
+ */
+export const FUZZ_CLASSES: readonly DiscrepancyClass[] = [
+  {
+    // raft.go:1084-1085 MsgProp → appendEntry, bcastAppend; raft.go:495-501 a follower in
+    // StateReplicate gets the entries from Next and Next moves past them (OptimisticUpdate,
+    // tracker/progress.go:159), so the next proposal goes out from there. The model sends on
+    // heartbeats only, from nextIndex, which only a response moves.
+    id: 'E16 a leader sends a new entry at once on a client request, from a nextIndex already moved past the entries in flight (StateReplicate pipelining; model switch to add)',
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.input.startsWith('propose ') &&
+      onlyExtraMessages(f) &&
+      f.unexpected.every((m) => endsAtLastEntry(m, f)),
+  },
+  {
+    // stepLeader MsgHeartbeatResp (raft.go:1175-1185): Match < lastIndex → sendAppend from
+    // Next, which the answer does not move; MsgAppResp success: MaybeUpdate never lowers Next
+    // (tracker/progress.go:151-153). The model sets nextIndex = matchIndex + 1 on a success.
+    id: "E17 on a success (often a heartbeat's answer) the leader sends from its own nextIndex, which a success never lowers, not from matchIndex + 1 (tracker/progress.go:151-153; model switch to add)",
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.input.startsWith('inject AppendEntriesResponse') &&
+      f.input.includes('success=true') &&
+      onlyExtraMessages(f) &&
+      f.unexpected.every((m) => endsAtLastEntry(m, f)),
+  },
+  {
+    // A MsgHeartbeat is reported as an empty AppendEntries at prevLogIndex = the leader's
+    // Match; handleHeartbeat (raft.go:1388-1391) runs no log check and its MsgHeartbeatResp
+    // carries no index, reported as matchIndex = prevLogIndex. With appendBelowCommit=
+    // reply-commit the model answers an append below commitIndex with commitIndex, which
+    // etcd does for a MsgApp only (raft.go:1374-1375).
+    id: "E18 a heartbeat below the follower's commit index is answered without an index (MsgHeartbeatResp, reported as matchIndex = prevLogIndex), not with commitIndex",
+    verdict: 'limit of the kit',
+    matches: (f) => {
+      const request = /^inject AppendEntriesRequest \S+ .*prevLogIndex=(\d+) .*entries=\[\] /.exec(
+        `${f.input} `,
+      );
+      const commit = f.expectedState?.commitIndex ?? 0;
+      return (
+        request !== null &&
+        Number(request[1]) < commit &&
+        f.differences.length === 0 &&
+        f.missing.length === 1 &&
+        f.unexpected.length === 1 &&
+        f.missing[0].type === 'AppendEntriesResponse' &&
+        f.unexpected[0].type === 'AppendEntriesResponse' &&
+        Number(f.missing[0].matchIndex) === commit &&
+        Number(f.unexpected[0].matchIndex) === Number(request[1])
+      );
+    },
+  },
+  {
+    // poll → ProgressTracker.RecordVote (raft.go:828-835, tracker/tracker.go:258-263) keeps a
+    // voter's first answer of the round: a refusal from an earlier pre-vote round (term =
+    // currentTerm, which stepCandidate polls) blocks that voter's later grant. The model records
+    // the refusal as an answer and still counts the grant (recordGrantedVote).
+    id: "E19 a voter's first answer of a round is final: a later pre-vote grant after its stale refusal is not counted (tracker.go:258-263 RecordVote; model switch to add)",
+    verdict: 'allowed variation',
+    matches: (f) =>
+      f.input.startsWith('inject PreVoteResponse') &&
+      f.input.includes('voteGranted=true') &&
+      f.expectedState?.role === 'candidate' &&
+      f.actualState?.role === 'preCandidate' &&
+      f.unexpected.length === 0,
+  },
+];
+
+const ALL_CLASSES = [...CLASSES, ...LATER_CLASSES, ...FUZZ_CLASSES];
+
+/** Every class, in the order a failure is tried (`raftkit fuzz --classes` reads this list). */
+export const DISCREPANCY_CLASSES = ALL_CLASSES;
 
 export function classify(failure: Failure): DiscrepancyClass | null {
   return ALL_CLASSES.find((c) => c.matches(failure)) ?? null;

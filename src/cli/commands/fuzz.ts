@@ -5,6 +5,13 @@ import { type AdapterSpec, adapterFlags, createAdapter } from '../../adapters/in
 import type { AdapterHello } from '../../adapters/types.ts';
 import { SetupError } from '../../conformance/index.ts';
 import { type CampaignOptions, DEFAULT_BATCH, runCampaign } from '../../fuzz/campaign.ts';
+import {
+  classificationLines,
+  classifyFuzzFailures,
+  classOfFailure,
+  type FuzzClass,
+  loadDiscrepancyClasses,
+} from '../../fuzz/classify.ts';
 import { campaignFeatures } from '../../fuzz/features.ts';
 import {
   buildReport,
@@ -18,6 +25,7 @@ import {
   textReport,
   upgradeReport,
 } from '../../fuzz/report.ts';
+import type { StepDetail } from '../../fuzz/run.ts';
 import { writeFileAtomic } from '../../scenario/index.ts';
 import { intInRange, UsageError } from '../errors.ts';
 import { parseAdapter, parseFeatures } from './conform.ts';
@@ -51,6 +59,7 @@ export interface FuzzOptions {
   readonly shrinkReplays: string;
   readonly merge?: readonly string[];
   readonly progress?: boolean;
+  readonly classes?: string;
 }
 
 export function register(program: Command): void {
@@ -120,6 +129,10 @@ function outputOptions(command: Command): void {
     .option('--out <dir>', 'write shrunk scenarios and fuzz-report.json here')
     .option('--step-timeout-ms <ms>', 'per-step reply deadline for --adapter-cmd (100–600000)', '5000')
     .option('--shrink-replays <n>', 'replays a shrink may take (0–100000)', '2000')
+    .option(
+      '--classes <file>',
+      "an adapter's classify.ts (its DISCREPANCY_CLASSES): group failures by the step column's discrepancy classes, shrink the first of each",
+    )
     .option('--merge <reports...>', 'merge the --json reports of shards into one report; runs nothing')
     .option('--no-progress', 'no progress line on stderr');
 }
@@ -134,6 +147,7 @@ const FUZZ_HELP_AFTER = [
   '  npx raftkit fuzz --batch 1 --no-short-appends --runs 100      each action after the last reply',
   '  npx raftkit fuzz --runs 1000 --shard 2/4 --json > shard-2.json   one shard of four',
   '  npx raftkit fuzz --merge shard-*.json                           one report of all shards',
+  '  npx raftkit fuzz --adapter-cmd .raftkit-tmp/etcd-raft/etcd-raft-adapter --classes conformance/adapters/etcd-raft/classify.ts --out fuzz-out',
   '',
   'Exit codes: 0 no failure, 1 a run failed, 2 usage or setup error. See docs/fuzz.md.',
 ].join('\n');
@@ -201,11 +215,13 @@ function parseOptions(options: FuzzOptions): Parsed {
 async function runFuzz(options: FuzzOptions): Promise<number> {
   const { spec, campaign, listed } = parseOptions(options);
   let setup: ReturnType<typeof campaignFeatures>;
+  let classes: FuzzClass<StepDetail>[] | undefined;
   try {
+    classes = options.classes ? await loadDiscrepancyClasses(options.classes) : undefined;
     setup = campaignFeatures(await hello(spec), listed);
   } catch (error) {
-    if (!(error instanceof SetupError)) throw error;
-    process.stderr.write(`raftkit fuzz: ${error.message}\n`);
+    if (!(error instanceof SetupError) && !(error as Error).message.startsWith('--classes')) throw error;
+    process.stderr.write(`raftkit fuzz: ${(error as Error).message}\n`);
     return 2;
   }
   const { shard } = campaign;
@@ -218,6 +234,7 @@ async function runFuzz(options: FuzzOptions): Promise<number> {
     ...campaign,
     ...setup,
     adapter: spec,
+    ...(classes ? { classOf: classOfFailure(classes) } : {}),
     onRun: progress
       ? (done, steps, failures) =>
           process.stderr.write(`\r[${done} runs] ${steps} node steps, ${failures} failed`)
@@ -233,6 +250,10 @@ async function runFuzz(options: FuzzOptions): Promise<number> {
   process.stdout.write(
     options.json ? jsonReport(report) : textReport(report, reachableItems(setup.features)),
   );
+  if (classes && !options.json)
+    process.stdout.write(
+      `\n${classificationLines(classifyFuzzFailures(report.failures, classes)).join('\n')}\n`,
+    );
   return report.failures.length > 0 ? 1 : 0;
 }
 
