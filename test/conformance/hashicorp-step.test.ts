@@ -96,6 +96,42 @@ describe.skipIf(!available)(
       }
     }, 60_000);
 
+    it('a repeated answer to the empty request does not complete the call that carries the no-op (error 10)', async () => {
+      // hashicorp's RPC pairs a response with the call that sent the request (replication.go:217,
+      // then :236 reads that req): an answer to an earlier request cannot reach a later call.
+      await send({ type: 'create', nodes: ['n1', 'n2', 'n3'], features: {}, initial: {} });
+      await send({ type: 'timeout', node: 'n1', timer: 'election' });
+      await send({
+        type: 'deliver',
+        message: { type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true },
+      });
+      const toEmpty = {
+        type: 'AppendEntriesResponse',
+        from: 'n2',
+        to: 'n1',
+        term: 1,
+        success: true,
+        matchIndex: 0,
+        inReplyTo: { prevLogIndex: 0, entries: 0 },
+      };
+      const first = await send({ type: 'deliver', message: toEmpty });
+      expect(shapes(first.messages)).toEqual(['AppendEntriesRequest>n2 prev=0 entries=1']);
+      const again = (await send({ type: 'deliver', message: toEmpty })) as unknown as {
+        type: string;
+        code: number;
+        text: string;
+      };
+      expect(again).toMatchObject({ type: 'error', code: 10 });
+      expect(again.text).toContain(
+        'waiting on the answer to another AppendEntries to n2 (prevLogIndex 0, 1 entries)',
+      );
+      // The no-op is not taken as replicated: the leader still has commitIndex 0.
+      const state = (await send({ type: 'state', node: 'n1' })) as unknown as {
+        state: { commitIndex: number };
+      };
+      expect(state.state.commitIndex).toBe(0);
+    }, 30_000);
+
     it('the H2 scenario (a success naming the request without the no-op) gives one verdict, pass, in 5 runs of 5', async () => {
       const files = loadSuite([H2_SCENARIO]);
       const verdicts: string[] = [];
