@@ -41,6 +41,17 @@ interface Reply {
 let send: (request: Record<string, unknown>) => Promise<Reply>;
 let stop: () => void = () => {};
 
+/** n2's success to n1's first, empty AppendEntries of term 1, naming that request (appendMatchFrom=request). */
+const SUCCESS_TO_EMPTY = {
+  type: 'AppendEntriesResponse',
+  from: 'n2',
+  to: 'n1',
+  term: 1,
+  success: true,
+  matchIndex: 0,
+  inReplyTo: { prevLogIndex: 0, entries: 0 },
+};
+
 /** "AppendEntriesRequest>n2 prev=0 entries=1", sorted: what a step sent, order aside. */
 const shapes = (messages: Msg[]) =>
   messages.map((m) => `${m.type}>${m.to} prev=${m.prevLogIndex} entries=${m.entries?.length}`).sort();
@@ -81,15 +92,7 @@ describe.skipIf(!available)(
         // (Figure 2, Leaders: commit N only when a majority of matchIndex ≥ N); then the no-op.
         const answered = await send({
           type: 'deliver',
-          message: {
-            type: 'AppendEntriesResponse',
-            from: 'n2',
-            to: 'n1',
-            term: 1,
-            success: true,
-            matchIndex: 0,
-            inReplyTo: { prevLogIndex: 0, entries: 0 },
-          },
+          message: SUCCESS_TO_EMPTY,
         });
         expect(answered.state.commitIndex).toBe(0);
         expect(shapes(answered.messages)).toEqual(['AppendEntriesRequest>n2 prev=0 entries=1']);
@@ -105,18 +108,9 @@ describe.skipIf(!available)(
         type: 'deliver',
         message: { type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true },
       });
-      const toEmpty = {
-        type: 'AppendEntriesResponse',
-        from: 'n2',
-        to: 'n1',
-        term: 1,
-        success: true,
-        matchIndex: 0,
-        inReplyTo: { prevLogIndex: 0, entries: 0 },
-      };
-      const first = await send({ type: 'deliver', message: toEmpty });
+      const first = await send({ type: 'deliver', message: SUCCESS_TO_EMPTY });
       expect(shapes(first.messages)).toEqual(['AppendEntriesRequest>n2 prev=0 entries=1']);
-      const again = (await send({ type: 'deliver', message: toEmpty })) as unknown as {
+      const again = (await send({ type: 'deliver', message: SUCCESS_TO_EMPTY })) as unknown as {
         type: string;
         code: number;
         text: string;
