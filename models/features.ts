@@ -37,6 +37,15 @@ export interface Features {
    */
   readonly leaderNoOp: boolean;
   /**
+   * When the no-op goes out (with leaderNoOp). Off: in the first AppendEntries (etcd). On: a new
+   * leader sends Figure 2's "initial empty AppendEntries RPCs" first and appends the no-op after
+   * them; a follower gets it once its success to a request up to the entry before the no-op
+   * arrives (hashicorp/raft 1.1.2: replication is triggered, raft.go:440, 489-490, before the no-op
+   * is written, raft.go:453, 1073; each round sends up to the last index read at its start,
+   * replication.go:157, 209, 264, and the no-op's trigger, raft.go:1088, starts the next round).
+   */
+  readonly noOpAfterFirstAppend: boolean;
+  /**
    * Leader stickiness (thesis §4.2.3, "disruptive servers"): "if a server receives a
    * RequestVote request within the minimum election timeout of hearing from a current
    * leader, it does not update its term or grant its vote". `same-term`: a server that knows
@@ -159,6 +168,21 @@ export const SWITCHES: readonly SwitchInfo[] = [
       `${ETCD} raft.go:761 becomeLeader → appendEntry(pb.Entry{Data: nil})`,
       'hashicorp/raft 1.1.2 raft.go:450 (LogNoop)',
     ],
+  },
+  {
+    name: 'noOpAfterFirstAppend',
+    values: [false, true],
+    summary:
+      "a new leader's first AppendEntries carry no entries; the no-op goes to a follower after its success to a request up to the entry before it",
+    replaces:
+      'leaderNoOp as etcd does it: the no-op is appended before, and carried by, the first AppendEntries',
+    source:
+      'Raft paper Figure 2, Leaders ("Upon election: send initial empty AppendEntries RPCs"); thesis §8',
+    seenIn: [
+      'hashicorp/raft 1.1.2 raft.go:440 startStopReplication → :489-490 goroutine started and triggered, then :453 dispatchLogs(no-op) → :1073 StoreLogs, :1084 setLastLog, :1088 trigger',
+      'hashicorp/raft 1.1.2 replication.go:156-157 a round (replicateTo) reads the last index when triggered; :209 sends from nextIndex up to it; :264 retries only up to it; after the success (:236) the pending trigger of raft.go:1088 starts the next round: prevLogIndex = the old last index, entries = [no-op]',
+    ],
+    requires: { leaderNoOp: true },
   },
   {
     name: 'leaderStickiness',
@@ -320,6 +344,7 @@ export const NO_FEATURES: Features = {
   preVote: false,
   checkQuorum: false,
   leaderNoOp: false,
+  noOpAfterFirstAppend: false,
   leaderStickiness: 'off',
   preVoteRefusalTerm: 'voter',
   candidateRetry: 'pre-vote',

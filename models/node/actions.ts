@@ -236,7 +236,8 @@ export const becomeLeader: Update = (context) => {
  * committed … Raft handles this by having each leader commit a blank no-op entry into the
  * log at the start of its term". Appended after `becomeLeader` (whose nextIndex stays at the
  * old last index + 1), so the first AppendEntries carry it, as etcd's `becomeLeader` →
- * `appendEntry(pb.Entry{Data: nil})` does. Only with the leaderNoOp feature.
+ * `appendEntry(pb.Entry{Data: nil})` does; with noOpAfterFirstAppend, after those (empty)
+ * requests went out. Only with the leaderNoOp feature.
  */
 export const appendLeaderNoOp: Update = (context) => ({
   ...context,
@@ -244,6 +245,21 @@ export const appendLeaderNoOp: Update = (context) => ({
 });
 
 // ---------------------------------------------------------------- replication (§5.3, §5.4)
+
+/** The AppendEntries a leader sends `to`: the entries from its nextIndex on (Figure 2, AppendEntries RPC arguments). */
+function appendEntriesTo(context: NodeContext, to: NodeId): AppendEntriesRequest {
+  const prevLogIndex = context.nextIndex[to] - 1;
+  return {
+    type: 'AppendEntriesRequest',
+    from: context.id,
+    to,
+    term: context.currentTerm,
+    prevLogIndex,
+    prevLogTerm: termAt(context.log, prevLogIndex) ?? 0,
+    entries: context.log.slice(prevLogIndex),
+    leaderCommit: context.commitIndex,
+  };
+}
 
 /**
  * Figure 2, Leaders: "Upon election: send initial empty AppendEntries RPCs (heartbeat) to
@@ -253,20 +269,17 @@ export const appendLeaderNoOp: Update = (context) => ({
 export const sendAppendEntries: Update = (context) =>
   send(
     context,
-    peersOf(context).map((to) => {
-      const prevLogIndex = context.nextIndex[to] - 1;
-      return {
-        type: 'AppendEntriesRequest',
-        from: context.id,
-        to,
-        term: context.currentTerm,
-        prevLogIndex,
-        prevLogTerm: termAt(context.log, prevLogIndex) ?? 0,
-        entries: context.log.slice(prevLogIndex),
-        leaderCommit: context.commitIndex,
-      };
-    }),
+    peersOf(context).map((to) => appendEntriesTo(context, to)),
   );
+
+/**
+ * The noOpAfterFirstAppend switch: Figure 2, Leaders: "If last log index ≥ nextIndex for a
+ * follower: send AppendEntries RPC with log entries starting at nextIndex", to the follower whose
+ * success just arrived (hashicorp replication.go:156-157, 209: the round the no-op's trigger,
+ * raft.go:1088, starts). Taken after `recordReplication`, so nextIndex is the no-op's index.
+ */
+export const sendAppendEntriesToResponder: Update = (context, event) =>
+  send(context, [appendEntriesTo(context, (event as AppendEntriesResponse).from)]);
 
 /** Figure 2, Leaders: "If command received from client: append entry to local log". */
 export const appendClientEntry: Update = (context, event) => ({
@@ -541,6 +554,7 @@ export const updates = {
   becomeLeader,
   appendLeaderNoOp,
   sendAppendEntries,
+  sendAppendEntriesToResponder,
   appendClientEntry,
   becomeFollower,
   recognizeLeader,

@@ -270,6 +270,19 @@ export const quorumLost: Guard = (context) =>
 export const hasVoteQuorumWithLeaderNoOp: Guard = (context, event) =>
   context.features.leaderNoOp && hasVoteQuorum(context, event);
 
+/** The noOpAfterFirstAppend switch, with leaderNoOp: the no-op is sent after a first round of empty AppendEntries. */
+function noOpAfterFirstAppend(context: NodeContext): boolean {
+  return context.features.leaderNoOp && context.features.noOpAfterFirstAppend;
+}
+
+/**
+ * `hasVoteQuorum` with the noOpAfterFirstAppend switch (Figure 2, Leaders: "Upon election: send
+ * initial empty AppendEntries RPCs"; thesis §8 no-op): the new leader sends the empty requests,
+ * then appends its no-op (hashicorp raft.go:440 triggers replication before :453 writes the no-op).
+ */
+export const hasVoteQuorumWithNoOpAfterFirstAppend: Guard = (context, event) =>
+  noOpAfterFirstAppend(context) && hasVoteQuorum(context, event);
+
 // ---------------------------------------------------------------- replication (§5.3)
 
 /**
@@ -315,6 +328,38 @@ export const successAnswersRequest: Guard = (context, event) => {
 };
 /** Figure 2, Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)". */
 export const appendSucceeded: Guard = (_context, event) => (event as AppendEntriesResponse).success;
+
+/** The last index a success acknowledges: the request it answers (appendMatchFrom=request) or its matchIndex. */
+function acknowledgedIndex(context: NodeContext, response: AppendEntriesResponse): number {
+  const request = response.inReplyTo;
+  if (context.features.appendMatchFrom === 'request' && request !== undefined)
+    return request.prevLogIndex + request.entries;
+  return response.matchIndex;
+}
+
+/**
+ * The noOpAfterFirstAppend switch: after this success the follower's next entry is the leader's
+ * no-op, the first entry of its term (Figure 2, Leaders: "If last log index ≥ nextIndex for a
+ * follower: send AppendEntries RPC with log entries starting at nextIndex"). hashicorp: the round
+ * that sent up to the old last index ends (replication.go:264), the no-op's trigger (raft.go:1088)
+ * starts the next (replication.go:156-157).
+ */
+function successReachesNoOp(context: NodeContext, response: AppendEntriesResponse): boolean {
+  if (!noOpAfterFirstAppend(context) || !response.success) return false;
+  const match = Math.max(context.matchIndex[response.from] ?? 0, acknowledgedIndex(context, response));
+  return (
+    termAt(context.log, match + 1) === context.currentTerm &&
+    termAt(context.log, match) !== context.currentTerm
+  );
+}
+
+/** `successAnswersRequest`, and the follower's next entry is the no-op (noOpAfterFirstAppend). */
+export const requestSuccessReachesNoOp: Guard = (context, event) =>
+  successAnswersRequest(context, event) && successReachesNoOp(context, event as AppendEntriesResponse);
+
+/** `appendSucceeded`, and the follower's next entry is the no-op (noOpAfterFirstAppend). */
+export const appendSuccessReachesNoOp: Guard = (context, event) =>
+  successReachesNoOp(context, event as AppendEntriesResponse);
 /**
  * The backoff switch, `hint` (§5.3: "the protocol can be optimized to reduce the number of
  * rejected AppendEntries RPCs"): the rejection carries the follower's last index.
@@ -354,6 +399,7 @@ export const guards = {
   checkQuorumEnabled,
   quorumLost,
   hasVoteQuorumWithLeaderNoOp,
+  hasVoteQuorumWithNoOpAfterFirstAppend,
   electionLost,
   prevLogMatches,
   prevLogBeyondEnd,
@@ -361,7 +407,9 @@ export const guards = {
   prevLogBelowCommit,
   commitIndexPersisted,
   successAnswersRequest,
+  requestSuccessReachesNoOp,
   appendSucceeded,
+  appendSuccessReachesNoOp,
   hintedRejection,
   appendRejected,
   ...timerGuards,
@@ -377,6 +425,9 @@ export type GuardName = keyof typeof guards;
 export const SWITCH_OF_GUARD: Readonly<Partial<Record<GuardName, FeatureName>>> = {
   preVoteEnabled: 'preVote',
   hasVoteQuorumWithLeaderNoOp: 'leaderNoOp',
+  hasVoteQuorumWithNoOpAfterFirstAppend: 'noOpAfterFirstAppend',
+  requestSuccessReachesNoOp: 'noOpAfterFirstAppend',
+  appendSuccessReachesNoOp: 'noOpAfterFirstAppend',
   isDisruptiveRequest: 'leaderStickiness',
   isRefusedDisruptiveVote: 'leaderStickiness',
   leaderKnownInTerm: 'leaderStickiness',

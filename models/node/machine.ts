@@ -79,6 +79,15 @@ const onQuorumCheck = [
   { guard: 'checkQuorumEnabled', actions: ['startQuorumCheck', 'resetElectionTimer'] },
 ];
 
+/**
+ * The noOpAfterFirstAppend switch: a success after which the follower's next entry is the
+ * leader's no-op is recorded as any success, then the no-op goes to that follower (Figure 2,
+ * Leaders: "If last log index ≥ nextIndex for a follower: send AppendEntries RPC").
+ */
+function afterSuccessSendingNoOp(record: 'recordReplication' | 'recordRequestReplication') {
+  return ['noteHeardFrom', record, 'advanceCommitIndex', 'sendAppendEntriesToResponder'];
+}
+
 /** Figure 2, Candidates: "If AppendEntries RPC received from new leader: convert to follower". */
 const onAppendEntriesFromLeader = { target: 'follower', actions: ['becomeFollower', REDELIVER] };
 
@@ -189,6 +198,19 @@ export const nodeMachineConfig = {
           },
           always: [
             {
+              guard: 'hasVoteQuorumWithNoOpAfterFirstAppend',
+              target: 'leader',
+              actions: [
+                'becomeLeader',
+                'startQuorumCheck',
+                'sendAppendEntries',
+                'appendLeaderNoOp',
+                'advanceCommitIndex',
+                'resetElectionTimer',
+                'resetHeartbeatTimer',
+              ],
+            },
+            {
               guard: 'hasVoteQuorumWithLeaderNoOp',
               target: 'leader',
               actions: [
@@ -223,9 +245,14 @@ export const nodeMachineConfig = {
             ClientRequest: { actions: ['appendClientEntry', 'advanceCommitIndex'] },
             AppendEntriesResponse: [
               {
+                guard: 'requestSuccessReachesNoOp',
+                actions: afterSuccessSendingNoOp('recordRequestReplication'),
+              },
+              {
                 guard: 'successAnswersRequest',
                 actions: ['noteHeardFrom', 'recordRequestReplication', 'advanceCommitIndex'],
               },
+              { guard: 'appendSuccessReachesNoOp', actions: afterSuccessSendingNoOp('recordReplication') },
               {
                 guard: 'appendSucceeded',
                 actions: ['noteHeardFrom', 'recordReplication', 'advanceCommitIndex'],

@@ -229,6 +229,9 @@ function appendResponseInputs(c: NodeState['context']): NodeInput[] {
           inReplyTo: { prevLogIndex: 0, entries: index },
         }),
       );
+    // noOpAfterFirstAppend: a success to the empty first AppendEntries, up to the entry before the last.
+    if (term === t && c.features.noOpAfterFirstAppend && index > 0)
+      inputs.push(receive({ ...response, success: true, matchIndex: index - 1 }));
   }
   return inputs;
 }

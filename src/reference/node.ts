@@ -582,32 +582,57 @@ export class RaftNode {
     this.heartbeatResetAt = this.clock.now();
     this.electionResetAt = this.clock.now();
     this.recentlyActive = new Set();
-    if (this.leaderNoOp) {
-      // Thesis §8: "each leader commit[s] a blank no-op entry into the log at the start of its term".
-      this.appendToLog(this.log.length + 1, [{ term: this.currentTerm, value: '' }]);
-      this.storage.sync();
-      this.advanceCommitIndex();
+    if (this.leaderNoOp && this.switches.noOpAfterFirstAppend) {
+      // hashicorp/raft 1.1.2 runLeader: the replication goroutines are started and triggered
+      // (raft.go:440, 489-490) before the no-op is written (raft.go:453, 1073), so the first
+      // round to each follower ends at the old last index: an empty request.
+      this.broadcastAppendEntries();
+      this.appendNoOp();
+      return;
     }
+    if (this.leaderNoOp) this.appendNoOp();
     this.broadcastAppendEntries();
+  }
+
+  /** Thesis §8: "each leader commit[s] a blank no-op entry into the log at the start of its term". */
+  private appendNoOp(): void {
+    this.appendToLog(this.log.length + 1, [{ term: this.currentTerm, value: '' }]);
+    this.storage.sync();
+    this.advanceCommitIndex();
   }
 
   // ------------------------------------------------------------------ replication
 
   private broadcastAppendEntries(): void {
-    for (const peer of this.peers) {
-      const next = this.nextIndex.get(peer) ?? this.lastIndex() + 1;
-      const prevLogIndex = next - 1;
-      this.send({
-        type: 'AppendEntriesRequest',
-        from: this.id,
-        to: peer,
-        term: this.currentTerm,
-        prevLogIndex,
-        prevLogTerm: this.termOf(prevLogIndex) ?? 0,
-        entries: this.log.slice(prevLogIndex),
-        leaderCommit: this.commitIndex,
-      });
-    }
+    for (const peer of this.peers) this.sendAppendEntries(peer);
+  }
+
+  private sendAppendEntries(peer: NodeId): void {
+    const next = this.nextIndex.get(peer) ?? this.lastIndex() + 1;
+    const prevLogIndex = next - 1;
+    this.send({
+      type: 'AppendEntriesRequest',
+      from: this.id,
+      to: peer,
+      term: this.currentTerm,
+      prevLogIndex,
+      prevLogTerm: this.termOf(prevLogIndex) ?? 0,
+      entries: this.log.slice(prevLogIndex),
+      leaderCommit: this.commitIndex,
+    });
+  }
+
+  /**
+   * noOpAfterFirstAppend: hashicorp's round that ended at the old last index returns
+   * (replication.go:264), and the trigger the no-op's write left (raft.go:1088) starts the next
+   * round from nextIndex (replication.go:156-157, 209): the follower whose next index is now this
+   * term's first entry, the no-op, gets it.
+   */
+  private sendNoOpIfNext(peer: NodeId): void {
+    if (!this.leaderNoOp || !this.switches.noOpAfterFirstAppend) return;
+    const next = this.nextIndex.get(peer) ?? 1;
+    if (this.termOf(next) === this.currentTerm && this.termOf(next - 1) !== this.currentTerm)
+      this.sendAppendEntries(peer);
   }
 
   private onAppendEntries(request: AppendEntriesRequest, replyTerm: number): void {
@@ -701,6 +726,7 @@ export class RaftNode {
       this.matchIndex.set(peer, newMatch);
       this.nextIndex.set(peer, newMatch + 1);
       this.advanceCommitIndex();
+      this.sendNoOpIfNext(peer);
     } else {
       const progress = { next: this.nextIndex.get(peer) ?? 1, match };
       this.nextIndex.set(peer, nextIndexAfterRejection(this.switches, progress, response.rejectHint));

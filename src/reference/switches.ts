@@ -18,6 +18,7 @@ export type ReferenceSwitchName = keyof ReferenceSwitches;
 /** Figure 2 as the paper writes it: every variant off. */
 export const PAPER_BEHAVIOUR: ReferenceSwitches = {
   checkQuorum: false,
+  noOpAfterFirstAppend: false,
   leaderStickiness: 'off',
   preVoteRefusalTerm: 'voter',
   candidateRetry: 'pre-vote',

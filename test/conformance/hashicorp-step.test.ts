@@ -41,6 +41,17 @@ interface Reply {
 let send: (request: Record<string, unknown>) => Promise<Reply>;
 let stop: () => void = () => {};
 
+/** n2's success to n1's first, empty AppendEntries of term 1, naming that request (appendMatchFrom=request). */
+const SUCCESS_TO_EMPTY = {
+  type: 'AppendEntriesResponse',
+  from: 'n2',
+  to: 'n1',
+  term: 1,
+  success: true,
+  matchIndex: 0,
+  inReplyTo: { prevLogIndex: 0, entries: 0 },
+};
+
 /** "AppendEntriesRequest>n2 prev=0 entries=1", sorted: what a step sent, order aside. */
 const shapes = (messages: Msg[]) =>
   messages.map((m) => `${m.type}>${m.to} prev=${m.prevLogIndex} entries=${m.entries?.length}`).sort();
@@ -81,20 +92,39 @@ describe.skipIf(!available)(
         // (Figure 2, Leaders: commit N only when a majority of matchIndex ≥ N); then the no-op.
         const answered = await send({
           type: 'deliver',
-          message: {
-            type: 'AppendEntriesResponse',
-            from: 'n2',
-            to: 'n1',
-            term: 1,
-            success: true,
-            matchIndex: 0,
-            inReplyTo: { prevLogIndex: 0, entries: 0 },
-          },
+          message: SUCCESS_TO_EMPTY,
         });
         expect(answered.state.commitIndex).toBe(0);
         expect(shapes(answered.messages)).toEqual(['AppendEntriesRequest>n2 prev=0 entries=1']);
       }
     }, 60_000);
+
+    it('a repeated answer to the empty request does not complete the call that carries the no-op (error 10)', async () => {
+      // hashicorp's RPC pairs a response with the call that sent the request (replication.go:217,
+      // then :236 reads that req): an answer to an earlier request cannot reach a later call.
+      await send({ type: 'create', nodes: ['n1', 'n2', 'n3'], features: {}, initial: {} });
+      await send({ type: 'timeout', node: 'n1', timer: 'election' });
+      await send({
+        type: 'deliver',
+        message: { type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true },
+      });
+      const first = await send({ type: 'deliver', message: SUCCESS_TO_EMPTY });
+      expect(shapes(first.messages)).toEqual(['AppendEntriesRequest>n2 prev=0 entries=1']);
+      const again = (await send({ type: 'deliver', message: SUCCESS_TO_EMPTY })) as unknown as {
+        type: string;
+        code: number;
+        text: string;
+      };
+      expect(again).toMatchObject({ type: 'error', code: 10 });
+      expect(again.text).toContain(
+        'waiting on the answer to another AppendEntries to n2 (prevLogIndex 0, 1 entries)',
+      );
+      // The no-op is not taken as replicated: the leader still has commitIndex 0.
+      const state = (await send({ type: 'state', node: 'n1' })) as unknown as {
+        state: { commitIndex: number };
+      };
+      expect(state.state.commitIndex).toBe(0);
+    }, 30_000);
 
     it('the H2 scenario (a success naming the request without the no-op) gives one verdict, pass, in 5 runs of 5', async () => {
       const files = loadSuite([H2_SCENARIO]);

@@ -17,7 +17,7 @@ describe('raftkit features', () => {
       expect(lines.slice(at, at + 12).join('\n')).toContain(`source: ${s.source}`);
     }
     // At least 8 values besides the defaults (issue 12).
-    expect(lines.at(-1)).toMatch(/^15 switches, 20 values besides the defaults\.$/);
+    expect(lines.at(-1)).toMatch(/^16 switches, 21 values besides the defaults\.$/);
   });
 
   it("reads the shipped etcd adapter's declared switches from its source", () => {
@@ -29,6 +29,8 @@ describe('raftkit features', () => {
     expect(block('persistCommitIndex')).toMatch(/declared by shipped adapters: etcd-raft\n/);
     expect(block('appendBelowCommit')).toMatch(/declared by shipped adapters: etcd-raft \(reply-commit\)/);
     expect(block('appendMatchFrom')).toMatch(/declared by shipped adapters: hashicorp-raft \(request\)\n/);
+    // H5 of docs/implementations.md: hashicorp sends its no-op after the first, empty round.
+    expect(block('noOpAfterFirstAppend')).toMatch(/declared by shipped adapters: hashicorp-raft\n/);
   });
 
   it("reads canonical raft's (a C string macro) and hashicorp/raft's (a Go map) declared switches", () => {

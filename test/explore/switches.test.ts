@@ -27,7 +27,13 @@ const ALL: Partial<Features> = {
   appendMatchFrom: 'request',
 };
 
-const cases: { features: Partial<Features>; distinct: number; duplicate?: boolean; crashes?: number }[] = [
+const cases: {
+  features: Partial<Features>;
+  distinct: number;
+  duplicate?: boolean;
+  crashes?: number;
+  maxLog?: number;
+}[] = [
   { features: { preVote: true }, distinct: 27_730 },
   { features: { checkQuorum: true }, distinct: 17_371 },
   { features: { leaderStickiness: 'same-term' }, distinct: 4_094 },
@@ -62,6 +68,11 @@ const cases: { features: Partial<Features>; distinct: number; duplicate?: boolea
   // ticks (timeouts are its inputs; the counts stay out of its state key, models/node/timers.ts).
   // Checked all the same: the transition it adds must break no property.
   { features: { checkQuorum: true, electionTimerOnHigherTerm: 'always' }, distinct: 17_371 },
+  // The leader no-op needs max log 2 (a second leader's no-op must fit). leaderNoOp alone: 4,897
+  // states; with noOpAfterFirstAppend more: the empty first round and each no-op sent after a
+  // follower's success are steps and messages of their own (hashicorp H5, docs/implementations.md).
+  { features: { leaderNoOp: true }, distinct: 4_897, maxLog: 2 },
+  { features: { leaderNoOp: true, noOpAfterFirstAppend: true }, distinct: 10_984, maxLog: 2 },
   // All together: the slowest case of the suite (~775k states; two minutes on a loaded
   // 2-core machine), on a network that neither loses nor duplicates messages.
   { features: ALL, distinct: 774_559, duplicate: false },
@@ -77,6 +88,7 @@ describe('the model checker checks every switch (reliable network, default bound
           drop: false,
           duplicate: c.duplicate ?? true,
           crashes: c.crashes ?? 0,
+          ...(c.maxLog !== undefined ? { maxLog: c.maxLog } : {}),
           features: c.features,
         }),
       );

@@ -49,6 +49,7 @@ function stdioHello(declared: Record<string, boolean | string>): AdapterHello {
 /** Every switch of models/features.ts away from its default but appendBelowCommit (it needs appendMatchFrom=response). */
 const SWITCHES_DECLARED = {
   leaderNoOp: true,
+  noOpAfterFirstAppend: true,
   checkQuorum: 'always',
   leaderStickiness: 'any-term-reply-except-leader',
   preVoteRefusalTerm: 'echo',

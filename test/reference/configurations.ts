@@ -26,9 +26,12 @@ function alternatives(): { name: keyof Features; value: FeatureValue }[] {
   );
 }
 
+/** Each value with the build switches it requires (noOpAfterFirstAppend needs leaderNoOp; preVote is per scenario). */
 export function eachValueAlone(): Configuration[] {
   return alternatives().map(({ name, value }) => {
-    const features = { [name]: value } as Partial<Features>;
+    const requires = SWITCHES.find((s) => s.name === name)?.requires ?? {};
+    const { preVote: _perScenario, ...build } = requires;
+    const features = { ...build, [name]: value } as Partial<Features>;
     return { flag: flagOf(features), features };
   });
 }

@@ -35,8 +35,9 @@ describe('the reference under each switch passes the suite', () => {
       expect(run.failed, run.stdout).toBe(0);
       expect(run.code).toBe(0);
       // Most of the suite still runs under the switch (skips are the exception), leaving out the
-      // scenarios written for another switch value (the matrix grows with every value).
-      expect(run.runnable).toBeGreaterThan(run.total * 0.8);
+      // scenarios written for another switch value (the matrix grows with every value: with
+      // noOpAfterFirstAppend's three, 56 of 276 are another configuration's for some builds).
+      expect(run.runnable).toBeGreaterThan(run.total * 0.75);
       expect(run.passed).toBeGreaterThan(run.runnable * 0.85);
       // It declares what it was built with: the report names them.
       for (const item of configuration.flag.split(',').filter((f) => f !== 'leaderNoOp'))

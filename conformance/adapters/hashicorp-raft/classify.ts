@@ -43,8 +43,8 @@ export const CLASSES: readonly DiscrepancyClass[] = [
       f.unexpected.length === 0,
   },
   {
-    id: "H5 the leader's first AppendEntries carries no no-op (raft.go:440 triggers replication before :453 appends it; the adapter lets replication send first, every run); the no-op follows only after the reply, the model's is in the first",
-    verdict: '(c) limit of the kit',
+    id: "H5 the leader's first AppendEntries carries no no-op (raft.go:440 triggers replication before :453 appends it; the adapter lets replication send first, every run); the no-op follows after the follower's success (noOpAfterFirstAppend, declared)",
+    verdict: '(b) switch of the model',
     matches: (f) =>
       f.input.startsWith('deliver AppendEntriesResponse') &&
       f.unexpected.length > 0 &&

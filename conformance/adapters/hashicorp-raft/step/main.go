@@ -79,6 +79,14 @@ type messageJSON struct {
 	Success      *bool        `json:"success,omitempty"`
 	MatchIndex   *uint64      `json:"matchIndex,omitempty"`
 	RejectHint   *uint64      `json:"rejectHint,omitempty"`
+	// The request a success answers (appendMatchFrom "request", PROTOCOL.md): only read, to
+	// refuse a response that answers another request than the call waiting (deliverable).
+	InReplyTo *inReplyToJSON `json:"inReplyTo,omitempty"`
+}
+
+type inReplyToJSON struct {
+	PrevLogIndex uint64 `json:"prevLogIndex"`
+	Entries      int    `json:"entries"`
 }
 
 type stateJSON struct {
@@ -124,6 +132,7 @@ func u64(v uint64) *uint64 { return &v }
 func boolean(v bool) *bool { return &v }
 
 func canonical(m messageJSON) string {
+	m.InReplyTo = nil // the kit's pairing, not part of what a node sent
 	b, _ := json.Marshal(m)
 	return string(b)
 }
@@ -656,6 +665,18 @@ func (c *cluster) responseOf(m *messageJSON, cl *call) (interface{}, error) {
 	return r, nil
 }
 
+// deliverable: the response for the waiting call cl, unless it names the request it answers
+// and that is not cl's. hashicorp's RPC returns a response to the call that sent the request
+// (replication.go:217, then :236 pairs it with that req); a duplicated or late answer to an
+// earlier request cannot reach a later call on its wire, so it is not handed to one.
+func (c *cluster) deliverable(m *messageJSON, cl *call) (interface{}, error) {
+	a, ok := cl.request.(*raft.AppendEntriesRequest)
+	if r := m.InReplyTo; ok && r != nil && (r.PrevLogIndex != a.PrevLogEntry || r.Entries != len(a.Entries)) {
+		return nil, fail(10, "%s: %s is waiting on the answer to another AppendEntries to %s (prevLogIndex %d, %d entries) than this one answers (prevLogIndex %d, %d entries)", rpcStyle, m.To, m.From, a.PrevLogEntry, len(a.Entries), r.PrevLogIndex, r.Entries)
+	}
+	return c.responseOf(m, cl)
+}
+
 func (c *cluster) deliver(m *messageJSON) (*node, error) {
 	n, ok := c.nodes[m.To]
 	if _, known := c.nodes[m.From]; !ok || !known {
@@ -676,7 +697,7 @@ func (c *cluster) deliver(m *messageJSON) (*node, error) {
 		if cl == nil {
 			return nil, fail(10, "%s: %s is not waiting on a %s from %s (it never sent the request this answers, or gave up on it)", rpcStyle, m.To, m.Type, m.From)
 		}
-		resp, err := c.responseOf(m, cl)
+		resp, err := c.deliverable(m, cl)
 		if err != nil {
 			c.mu.Lock()
 			c.pending = append(c.pending, cl)
@@ -791,6 +812,10 @@ func (a *adapter) handle(req *request) (map[string]interface{}, error) {
 				"backoff":          "hint", // H6: replication.go:242 nextIndex = min(nextIndex-1, LastLog+1)
 				// H2: replication.go:236 resp.Success → updateLastAppended(s, &req): the match is the request's
 				"appendMatchFrom": "request",
+				// H5: the first AppendEntries are empty (raft.go:440, 489-490 trigger replication
+				// before :453 writes the no-op; holdNoOp fixes that order); the no-op follows a
+				// follower's success (replication.go:264 ends the round, raft.go:1088's trigger starts the next)
+				"noOpAfterFirstAppend": true,
 				// Leaving leader or candidate starts a new follower timer (raft.go:154; a leader also
 				// setLastContact, raft.go:388); a follower's runs on through a higher term
 				"electionTimerOnHigherTerm": "leader-or-candidate",
