@@ -1,10 +1,10 @@
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import {
   fullYoungGenerationFor,
   serialScavengesFor,
   WORKER_SEMI_SPACE_MB,
 } from '../../src/explore/parallel/gc-threads.ts';
+import { firstAnswer } from '../support/worker-answer.ts';
 
 /**
  * The workers of a parallel search scavenge their heaps without V8's helper threads while
@@ -37,14 +37,7 @@ function newSpaceOfAWorker(): Promise<number> {
     "const v8 = require('node:v8');" +
     "require('node:worker_threads').parentPort.postMessage(" +
     "v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size)";
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(code, { eval: true });
-    worker.once('message', (bytes: number) => {
-      resolve(bytes);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
+  return firstAnswer<number>(code, { eval: true });
 }
 
 describe("a full young generation for the workers' heaps", () => {

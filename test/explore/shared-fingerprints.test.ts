@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONTROL, newTable, SharedFingerprintSet } from '../../src/explore/parallel/shared-fingerprints.ts';
 import { bundle } from '../../src/explore/parallel/worker-source.ts';
+import { firstAnswer } from '../support/worker-answer.ts';
 
 /**
  * The visited set the workers of `raftkit check --workers N` share: two threads insert
@@ -40,14 +40,7 @@ function insertOnThread(
   shared: { table: SharedArrayBuffer; control: SharedArrayBuffer; start: SharedArrayBuffer },
   prints: { highs: Uint32Array; lows: Uint32Array },
 ): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(url, { workerData: { ...shared, ...prints } });
-    worker.once('message', (added: Uint8Array) => {
-      resolve(added);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
+  return firstAnswer<Uint8Array>(url, { workerData: { ...shared, ...prints } });
 }
 
 describe('the shared fingerprint table (two threads at once)', () => {
