@@ -9,7 +9,7 @@ import type {
 } from '../types.ts';
 import { type NodeContext, peersOf, withOutbox } from './context.ts';
 import type { NodeEvent } from './events.ts';
-import { lastLogIndex, lastLogTerm, mergeEntries, termAt } from './log.ts';
+import { lastIndexOfRequest, lastLogIndex, lastLogTerm, mergeEntries, termAt } from './log.ts';
 import { timerUpdates, withFreshTimers } from './timers.ts';
 
 /**
@@ -422,8 +422,11 @@ export const recordReplication: Update = (context, event) => {
  */
 export const recordRequestReplication: Update = (context, event) => {
   const response = event as AppendEntriesResponse;
-  const request = response.inReplyTo ?? { prevLogIndex: 0, entries: 0 };
-  return withMatch(context, response.from, request.prevLogIndex + request.entries);
+  return withMatch(
+    context,
+    response.from,
+    lastIndexOfRequest(response.inReplyTo ?? { prevLogIndex: 0, entries: 0 }),
+  );
 };
 
 /**

@@ -10,7 +10,7 @@ import type {
 } from '../types.ts';
 import { isQuorum, type NodeContext } from './context.ts';
 import type { NodeEvent } from './events.ts';
-import { isAtLeastAsUpToDate, termAt } from './log.ts';
+import { isAtLeastAsUpToDate, lastIndexOfRequest, termAt } from './log.ts';
 import { restartsTimerOnHigherTerm, timerGuards } from './timers.ts';
 
 /**
@@ -333,7 +333,7 @@ export const appendSucceeded: Guard = (_context, event) => (event as AppendEntri
 function acknowledgedIndex(context: NodeContext, response: AppendEntriesResponse): number {
   const request = response.inReplyTo;
   if (context.features.appendMatchFrom === 'request' && request !== undefined)
-    return request.prevLogIndex + request.entries;
+    return lastIndexOfRequest(request);
   return response.matchIndex;
 }
 

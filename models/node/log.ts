@@ -1,4 +1,4 @@
-import type { LogEntry, LogIndex, Term } from '../types.ts';
+import type { AppendEntriesRequestRange, LogEntry, LogIndex, Term } from '../types.ts';
 
 /** Pure helpers over a 1-based Raft log. */
 
@@ -16,6 +16,16 @@ export function termAt(log: readonly LogEntry[], index: LogIndex): Term | undefi
   if (index === 0) return 0;
   if (index < 0 || index > log.length) return undefined;
   return log[index - 1].term;
+}
+
+/**
+ * The last index an AppendEntries request covers, for the success that answers it (the
+ * appendMatchFrom=request switch): the follower passed the consistency check at
+ * prevLogIndex and stored the entries after it (§5.3 Log Matching); hashicorp/raft 1.1.2
+ * replication.go:589 `updateLastAppended` reads the request it sent.
+ */
+export function lastIndexOfRequest(request: AppendEntriesRequestRange): LogIndex {
+  return request.prevLogIndex + request.entries;
 }
 
 /**
