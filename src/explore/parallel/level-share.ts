@@ -85,7 +85,6 @@ export class LevelShare {
     this.board.publishLeft(left);
     const thief = this.board.thief();
     if (thief < 0) return;
-    this.board.publishLeft(left);
     this.board.reopen();
     if (left < MIN_STEAL) answer(this.board.words, thief, NOTHING);
     else this.give(thief, Math.floor(left / 2));

@@ -39,7 +39,7 @@ class BfsWorker {
   private readonly bfs: BreadthFirst;
   private readonly share: LevelShare;
   readonly profile: WorkerProfile = emptyWorkerProfile();
-  /** Expansions so far (`mustStop` reads the control block every `CONTROL_EVERY`). */
+  /** States this worker expanded (stats every 256; the control block every `CONTROL_EVERY`). */
   private expansions = 0;
   /** When this worker last finished a level (it waits for the others from then on), or -1. */
   private doneAt = -1;
@@ -127,7 +127,6 @@ class BfsWorker {
     this.takeNewTable();
     this.bfs.level = level;
     if (!resumed) this.share.ownLeft = this.bfs.queue.length;
-    let expansions = 0;
     for (let item = this.nextOfLevel(); item !== undefined; item = this.nextOfLevel()) {
       const generated = this.search.generated;
       this.bfs.expand(item);
@@ -138,7 +137,7 @@ class BfsWorker {
         this.requestStopForSearch();
         break;
       }
-      if ((++expansions & 255) === 0) this.publishStats();
+      if ((++this.expansions & 255) === 0) this.publishStats();
     }
     this.share.refuseThieves();
     this.visited.flush();
@@ -172,7 +171,7 @@ class BfsWorker {
    * whether another worker asked the run to stop; whether the run must stop.
    */
   private mustStop(): boolean {
-    if ((++this.expansions & (CONTROL_EVERY - 1)) === 0) this.readControl();
+    if ((this.expansions & (CONTROL_EVERY - 1)) === 0) this.readControl();
     if (this.search.shouldStop()) {
       this.requestStopForSearch();
       return true;
